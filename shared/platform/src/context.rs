@@ -1,0 +1,63 @@
+//! The application context: every port a handler may use, built once per
+//! process (per Lambda cold start) and shared by reference.
+
+use std::sync::Arc;
+
+use crate::bus::{EventBus, InProcessBus};
+use crate::clock::{Clock, SettableClock};
+use crate::config::Config;
+use crate::crm::{CrmClient, RecordingCrm};
+use crate::email::{EmailSender, mailbox::Mailbox};
+use crate::ids::{Ids, UlidIds};
+use crate::payments::{PaymentGateway, RecordingPayments};
+use crate::queue::{Queue, embedded::EmbeddedQueue};
+use crate::store::{Store, embedded::EmbeddedStore};
+
+pub struct AppContext {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub email: Arc<dyn EmailSender>,
+    pub bus: Arc<dyn EventBus>,
+    pub payments: Arc<dyn PaymentGateway>,
+    pub crm: Arc<dyn CrmClient>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn Ids>,
+    pub config: Arc<Config>,
+}
+
+/// What handlers receive: the shared context.
+pub type AppState = Arc<AppContext>;
+
+/// The embedded defaults around one store, with the handles a local runner
+/// or a test needs to drive them (queue runner, clock).
+pub struct EmbeddedParts {
+    pub context: AppState,
+    pub queue: Arc<EmbeddedQueue>,
+    pub clock: Arc<SettableClock>,
+    pub bus: Arc<InProcessBus>,
+}
+
+impl EmbeddedParts {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        let queue = Arc::new(EmbeddedQueue::new(store.clone()));
+        let clock = Arc::new(SettableClock::default());
+        let bus = Arc::new(InProcessBus::default());
+        let context = Arc::new(AppContext {
+            store: store.clone(),
+            queue: queue.clone(),
+            email: Arc::new(Mailbox::new(store)),
+            bus: bus.clone(),
+            payments: Arc::new(RecordingPayments::default()),
+            crm: Arc::new(RecordingCrm::default()),
+            clock: clock.clone(),
+            ids: Arc::new(UlidIds),
+            config: Arc::new(config),
+        });
+        Self { context, queue, clock, bus }
+    }
+
+    /// Everything embedded and in memory, with local defaults (unit tests).
+    pub fn in_memory() -> Self {
+        Self::new(Arc::new(EmbeddedStore::in_memory()), Config::local_defaults())
+    }
+}

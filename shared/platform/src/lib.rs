@@ -1,0 +1,16 @@
+//! Ports and their embedded adapters: everything a handler may touch
+//! outside its own logic. Production adapters for AWS live in `pc-aws`.
+
+pub mod bus;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod crm;
+pub mod email;
+pub mod ids;
+pub mod payments;
+pub mod queue;
+pub mod store;
+pub mod time;
+
+pub use context::{AppContext, AppState, EmbeddedParts};

@@ -1,0 +1,292 @@
+//! The embedded queue: messages kept in the store, so they survive a
+//! restart of the dev server, with SQS's semantics: a received message is
+//! hidden for a visibility timeout, deleted once its worker succeeds, and
+//! moved to the dead-letter partition after [`MAX_RECEIVES`] failed tries.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use super::{DeadLetter, MAX_RECEIVES, Queue, QueueError, QueueMessage, QueueName};
+use crate::store::{Condition, Index, Item, Key, Query, Store, StoreError, Update, Write};
+
+/// How long a received message stays hidden from other receivers.
+const VISIBILITY: Duration = Duration::from_secs(30);
+
+pub struct EmbeddedQueue {
+    store: Arc<dyn Store>,
+    /// Wakes the runner when something is sent, so local work starts at once.
+    pub sent: Arc<Notify>,
+    /// Delay before a failed message is visible again (small in tests).
+    retry_delay: Duration,
+}
+
+fn pending_pk(queue: QueueName) -> String {
+    format!("QUEUE#{queue}")
+}
+
+fn dead_pk(queue: QueueName) -> String {
+    format!("DLQ#{queue}")
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn backend(e: StoreError) -> QueueError {
+    QueueError::Backend(e.to_string())
+}
+
+fn text(item: &Item, attr: &str) -> String {
+    item.get(attr).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn count(item: &Item) -> u32 {
+    item.get("receiveCount").and_then(Value::as_u64).unwrap_or(0) as u32
+}
+
+impl EmbeddedQueue {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            sent: Arc::new(Notify::new()),
+            retry_delay: Duration::from_secs(1),
+        }
+    }
+
+    /// Sets how long a failed message waits before its next try.
+    pub fn with_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = delay;
+        self
+    }
+
+    /// Receives up to `max` visible messages, hiding each for the visibility
+    /// timeout. A conditional write on the receive count makes two receivers
+    /// never take the same delivery.
+    pub async fn receive(&self, queue: QueueName, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
+        let now = now_ms();
+        let page = self
+            .store
+            .query(&Query::partition(Index::Table, pending_pk(queue)).limit(max.max(1) * 4))
+            .await
+            .map_err(backend)?;
+        let mut taken = Vec::new();
+        for item in page.items {
+            if taken.len() == max {
+                break;
+            }
+            let visible_at = item.get("visibleAt").and_then(Value::as_i64).unwrap_or(0);
+            if visible_at > now {
+                continue;
+            }
+            let Some(key) = Key::of(&item) else { continue };
+            let seen = count(&item);
+            let leased = self
+                .store
+                .update(
+                    Update::new(key)
+                        .add("receiveCount", 1)
+                        .set("visibleAt", now + VISIBILITY.as_millis() as i64)
+                        .when(Condition::equals("receiveCount", seen)),
+                )
+                .await;
+            match leased {
+                Ok(after) => taken.push(QueueMessage {
+                    id: text(&after, "sk"),
+                    body: text(&after, "body"),
+                    receive_count: count(&after),
+                }),
+                Err(StoreError::ConditionFailed) => continue,
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Ok(taken)
+    }
+
+    /// The message's effect is stored: delete it.
+    pub async fn ack(&self, queue: QueueName, message: &QueueMessage) -> Result<(), QueueError> {
+        self.store
+            .delete(&Key::new(pending_pk(queue), &message.id), None)
+            .await
+            .map_err(backend)
+    }
+
+    /// The message failed: make it visible again later, or dead-letter it
+    /// after its last try.
+    pub async fn nack(&self, queue: QueueName, message: &QueueMessage, error: &str) -> Result<(), QueueError> {
+        let key = Key::new(pending_pk(queue), &message.id);
+        if message.receive_count >= MAX_RECEIVES {
+            let dead = json!({
+                "pk": dead_pk(queue), "sk": message.id, "entity": "dead_letter",
+                "body": message.body, "receiveCount": message.receive_count, "lastError": error,
+            });
+            let dead = dead.as_object().cloned().unwrap_or_default();
+            return self
+                .store
+                .transact(vec![Write::Delete { key, condition: None }, Write::put(dead)])
+                .await
+                .map_err(backend);
+        }
+        let backoff = self.retry_delay * 2u32.pow(message.receive_count.saturating_sub(1));
+        let result = self
+            .store
+            .update(
+                Update::new(key)
+                    .set("visibleAt", now_ms() + backoff.as_millis() as i64)
+                    .set("lastError", error)
+                    .when(Condition::Exists),
+            )
+            .await;
+        match result {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// Milliseconds until the next pending message becomes visible, if any.
+    pub async fn next_visible_in(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
+        let page = self
+            .store
+            .query(&Query::partition(Index::Table, pending_pk(queue)).limit(50))
+            .await
+            .map_err(backend)?;
+        let now = now_ms();
+        Ok(page
+            .items
+            .iter()
+            .map(|i| i.get("visibleAt").and_then(Value::as_i64).unwrap_or(0))
+            .min()
+            .map(|at| (at - now).max(0) as u64))
+    }
+}
+
+#[async_trait]
+impl Queue for EmbeddedQueue {
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        let id = ulid::Ulid::new().to_string();
+        let item = json!({
+            "pk": pending_pk(queue), "sk": id, "entity": "queue_message",
+            "body": body, "receiveCount": 0, "visibleAt": 0,
+        });
+        self.store
+            .put(item.as_object().cloned().unwrap_or_default(), Some(Condition::NotExists))
+            .await
+            .map_err(backend)?;
+        self.sent.notify_waiters();
+        Ok(())
+    }
+
+    async fn dead_letters(&self, queue: QueueName, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        let page = self
+            .store
+            .query(&Query::partition(Index::Table, dead_pk(queue)).limit(limit))
+            .await
+            .map_err(backend)?;
+        Ok(page
+            .items
+            .iter()
+            .map(|i| DeadLetter {
+                id: text(i, "sk"),
+                queue: queue.as_str().to_owned(),
+                body: text(i, "body"),
+                receive_count: count(i),
+                last_error: i.get("lastError").and_then(Value::as_str).map(str::to_owned),
+            })
+            .collect())
+    }
+
+    async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {
+        let mut moved = 0;
+        loop {
+            let page = self
+                .store
+                .query(&Query::partition(Index::Table, dead_pk(queue)).limit(25))
+                .await
+                .map_err(backend)?;
+            if page.items.is_empty() {
+                break;
+            }
+            for dead in page.items {
+                let Some(key) = Key::of(&dead) else { continue };
+                let fresh = json!({
+                    "pk": pending_pk(queue), "sk": key.sk, "entity": "queue_message",
+                    "body": text(&dead, "body"), "receiveCount": 0, "visibleAt": 0,
+                });
+                let result = self
+                    .store
+                    .transact(vec![
+                        Write::Delete { key, condition: Some(Condition::Exists) },
+                        Write::put(fresh.as_object().cloned().unwrap_or_default()),
+                    ])
+                    .await;
+                match result {
+                    Ok(()) => moved += 1,
+                    // Another redrive moved it first.
+                    Err(e) if e.is_condition_failure() => {}
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+        }
+        self.sent.notify_waiters();
+        Ok(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::EmbeddedStore;
+
+    fn queue() -> EmbeddedQueue {
+        EmbeddedQueue::new(Arc::new(EmbeddedStore::in_memory())).with_retry_delay(Duration::ZERO)
+    }
+
+    #[tokio::test]
+    async fn a_received_message_is_hidden_until_acked_or_nacked() {
+        let q = queue();
+        q.send(QueueName::Emails, "one").await.unwrap();
+        let got = q.receive(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].receive_count, 1);
+        assert!(q.receive(QueueName::Emails, 10).await.unwrap().is_empty());
+        q.nack(QueueName::Emails, &got[0], "boom").await.unwrap();
+        let again = q.receive(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(again[0].receive_count, 2);
+        q.ack(QueueName::Emails, &again[0]).await.unwrap();
+        assert!(q.receive(QueueName::Emails, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_message_failing_five_times_is_dead_lettered_and_can_be_redriven() {
+        let q = queue();
+        q.send(QueueName::Events, "poison").await.unwrap();
+        q.send(QueueName::Events, "fine").await.unwrap();
+        let mut handled = Vec::new();
+        for _ in 0..10 {
+            for m in q.receive(QueueName::Events, 10).await.unwrap() {
+                if m.body == "poison" {
+                    q.nack(QueueName::Events, &m, "always fails").await.unwrap();
+                } else {
+                    handled.push(m.body.clone());
+                    q.ack(QueueName::Events, &m).await.unwrap();
+                }
+            }
+        }
+        assert_eq!(handled, ["fine"]);
+        let dead = q.dead_letters(QueueName::Events, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].receive_count, MAX_RECEIVES);
+        assert_eq!(dead[0].last_error.as_deref(), Some("always fails"));
+        assert_eq!(q.redrive(QueueName::Events).await.unwrap(), 1);
+        assert!(q.dead_letters(QueueName::Events, 10).await.unwrap().is_empty());
+        let back = q.receive(QueueName::Events, 10).await.unwrap();
+        assert_eq!(back[0].body, "poison");
+        assert_eq!(back[0].receive_count, 1);
+    }
+}

@@ -1,0 +1,121 @@
+//! The queue port: the SQS standard queues of SPEC.md §9, each with a
+//! dead-letter queue after five receives.
+
+pub mod embedded;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// How many receives a message gets before it moves to its dead-letter queue.
+pub const MAX_RECEIVES: u32 = 5;
+
+/// The queues of the system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueName {
+    HubspotWebhook,
+    ChilipiperWebhook,
+    StripeWebhook,
+    Events,
+    SyncLeads,
+    PartnerApiLead,
+    Emails,
+    WebhookDeliveries,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 8] = [
+        QueueName::HubspotWebhook,
+        QueueName::ChilipiperWebhook,
+        QueueName::StripeWebhook,
+        QueueName::Events,
+        QueueName::SyncLeads,
+        QueueName::PartnerApiLead,
+        QueueName::Emails,
+        QueueName::WebhookDeliveries,
+    ];
+
+    /// The queue's name as SPEC.md writes it (`chilipiper-webhook`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::HubspotWebhook => "hubspot-webhook",
+            QueueName::ChilipiperWebhook => "chilipiper-webhook",
+            QueueName::StripeWebhook => "stripe-webhook",
+            QueueName::Events => "events",
+            QueueName::SyncLeads => "sync-leads",
+            QueueName::PartnerApiLead => "partner-api-lead",
+            QueueName::Emails => "emails",
+            QueueName::WebhookDeliveries => "webhook-deliveries",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|q| q.as_str() == name)
+    }
+
+    /// The environment variable holding this queue's URL (`EMAILS_QUEUE_URL`).
+    pub fn url_env(self) -> String {
+        format!("{}_QUEUE_URL", self.as_str().replace('-', "_").to_uppercase())
+    }
+}
+
+impl std::fmt::Display for QueueName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A message handed to a worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueMessage {
+    pub id: String,
+    pub body: String,
+    /// 1 on the first delivery.
+    pub receive_count: u32,
+}
+
+/// A message that failed every try and waits in a dead-letter queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    pub id: String,
+    pub queue: String,
+    pub body: String,
+    pub receive_count: u32,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum QueueError {
+    #[error("queue backend error: {0}")]
+    Backend(String),
+    #[error("message too large: {0} bytes")]
+    TooLarge(usize),
+}
+
+/// Largest message body SQS accepts.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// The queue port.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+    /// Up to `limit` dead letters of `queue`, oldest first.
+    async fn dead_letters(&self, queue: QueueName, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
+    /// Moves every dead letter of `queue` back onto it; answers how many moved.
+    async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
+}
+
+/// Serializes `message` and sends it.
+pub async fn send_json<T: Serialize + ?Sized>(
+    queue: &dyn Queue,
+    name: QueueName,
+    message: &T,
+) -> Result<(), QueueError> {
+    let body = serde_json::to_string(message).map_err(|e| QueueError::Backend(e.to_string()))?;
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(QueueError::TooLarge(body.len()));
+    }
+    queue.send(name, &body).await
+}
