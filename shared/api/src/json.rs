@@ -97,7 +97,7 @@ mod tests {
             field(r#"{"email": "a", "age": 1, "nested": {}}"#),
             ("validation_failed".into(), "nested.name".into())
         );
-        assert_eq!(field(r#"[1]"#), ("validation_failed".into(), "body".into()));
+        assert_eq!(field(r#""text""#), ("validation_failed".into(), "body".into()));
     }
 
     #[test]

@@ -1,0 +1,178 @@
+//! Who may call: roles, the stored user and session records that every
+//! authenticated request checks, and their keys. The accounts capability
+//! owns the endpoints that change them; this module owns their shape.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use pc_platform::store::Key;
+use pc_platform::time::serde_millis;
+
+/// `owner > admin > user`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "user" => Some(Role::User),
+            "admin" => Some(Role::Admin),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// A user as stored at `USER#<id>` / `PROFILE`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRecord {
+    pub id: String,
+    /// Lowercased.
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub is_active: bool,
+    /// First user of a self-registered partner.
+    #[serde(default)]
+    pub is_partner_owner: bool,
+    /// Argon2id PHC string (or a legacy bcrypt hash until the next sign-in);
+    /// `None` while an invitation is pending.
+    pub password_hash: Option<String>,
+    /// Tokens issued before this instant are revoked (password reset).
+    #[serde(default, with = "serde_millis::option")]
+    pub tokens_valid_after: Option<DateTime<Utc>>,
+    #[serde(default, with = "serde_millis::option")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(with = "serde_millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "serde_millis")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRecord {
+    /// Whether this user may act at all right now.
+    pub fn can_sign_in(&self) -> bool {
+        self.is_active && self.deleted_at.is_none()
+    }
+}
+
+/// One sign-in's token family, stored at `USER#<id>` / `SESSION#<sid>`.
+/// The access token names it; the refresh token names its current `jti`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    /// The one refresh token of this family that may still be used.
+    pub refresh_jti: String,
+    pub revoked: bool,
+    #[serde(with = "serde_millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "serde_millis")]
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn user_key(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "PROFILE")
+}
+
+pub fn session_key(user_id: &str, session_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), format!("SESSION#{session_id}"))
+}
+
+/// The caller of an authenticated request, as checked against the store
+/// on this very request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub partner_id: Option<String>,
+    pub session_id: String,
+}
+
+impl Principal {
+    /// Platform staff: an owner, or an admin without a partner.
+    pub fn is_staff(&self) -> bool {
+        self.partner_id.is_none() && self.role >= Role::Admin
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role == Role::Owner
+    }
+
+    /// Whether records of `partner_id` are visible to this caller.
+    pub fn sees_partner(&self, partner_id: Option<&str>) -> bool {
+        self.is_staff() || (self.partner_id.is_some() && self.partner_id.as_deref() == partner_id)
+    }
+
+    /// A record of another tenant is a 404, never a 403.
+    pub fn ensure_sees_partner(&self, partner_id: Option<&str>, what: &str) -> Result<(), crate::ApiError> {
+        if self.sees_partner(partner_id) {
+            Ok(())
+        } else {
+            Err(crate::ApiError::not_found(what))
+        }
+    }
+
+    /// The partner a scoped caller is limited to (`None` for staff).
+    pub fn scope(&self) -> Option<&str> {
+        if self.is_staff() { None } else { self.partner_id.as_deref() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, partner: Option<&str>) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            email: "u@x.io".into(),
+            name: "U".into(),
+            role,
+            partner_id: partner.map(str::to_owned),
+            session_id: "s".into(),
+        }
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Owner > Role::Admin && Role::Admin > Role::User);
+        assert_eq!(Role::parse("admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn tenancy() {
+        let staff = principal(Role::Admin, None);
+        let partner_admin = principal(Role::Admin, Some("p1"));
+        let platform_user = principal(Role::User, None);
+        assert!(staff.sees_partner(Some("p2")) && staff.scope().is_none());
+        assert!(partner_admin.sees_partner(Some("p1")));
+        assert!(!partner_admin.sees_partner(Some("p2")));
+        assert!(!partner_admin.sees_partner(None));
+        assert!(!platform_user.is_staff() && !platform_user.sees_partner(Some("p1")));
+        assert_eq!(
+            partner_admin.ensure_sees_partner(Some("p2"), "lead").unwrap_err().status.as_u16(),
+            404
+        );
+    }
+}
