@@ -46,7 +46,9 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
     }
     let invalid = || ApiError::unauthorized("invalid session");
     let user = user.filter(UserRecord::can_sign_in).ok_or_else(invalid)?;
-    let session = session.filter(|s| !s.revoked && s.expires_at > now).ok_or_else(invalid)?;
+    let session = session
+        .filter(|s| !s.revoked && s.expires_at > now)
+        .ok_or_else(invalid)?;
     if user
         .tokens_valid_after
         .is_some_and(|after| envelope.iat < after.timestamp())

@@ -34,7 +34,10 @@ pub fn add_session_cookies(headers: &mut HeaderMap, config: &Config, access: &st
 /// Appends the cookies that end a session.
 pub fn add_clearing_cookies(headers: &mut HeaderMap, config: &Config) {
     headers.append(header::SET_COOKIE, set_cookie(config, ACCESS_COOKIE, "", 0));
-    headers.append(header::SET_COOKIE, set_cookie(config, REFRESH_COOKIE, "", 0));
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(config, REFRESH_COOKIE, "", 0),
+    );
 }
 
 /// The value of cookie `name`, from any `Cookie` header.
@@ -67,7 +70,10 @@ mod tests {
     #[test]
     fn reads_cookies_from_joined_and_repeated_headers() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; accessToken=xyz"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; accessToken=xyz"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("refreshToken=r"));
         assert_eq!(read_cookie(&h, ACCESS_COOKIE).as_deref(), Some("xyz"));
         assert_eq!(read_cookie(&h, REFRESH_COOKIE).as_deref(), Some("r"));
@@ -79,15 +85,26 @@ mod tests {
         let config = Config::local_defaults();
         let mut h = HeaderMap::new();
         add_session_cookies(&mut h, &config, "a", "r");
-        let all: Vec<_> = h.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        let all: Vec<_> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
         assert_eq!(all.len(), 2);
-        assert!(all.iter().all(|c| c.contains("HttpOnly") && c.contains("Secure") && c.contains("SameSite=Lax")));
+        assert!(
+            all.iter().all(|c| c.contains("HttpOnly")
+                && c.contains("Secure")
+                && c.contains("SameSite=Lax"))
+        );
     }
 
     #[test]
     fn bearer() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(bearer_token(&h).as_deref(), Some("abc"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer_token(&h), None);

@@ -88,7 +88,11 @@ impl ApiError {
 
     /// 404, also the answer for another tenant's record.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
@@ -113,7 +117,11 @@ impl ApiError {
     /// 500: the cause is logged, never shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "something went wrong",
+        )
     }
 
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
@@ -128,7 +136,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
     }
 }
 
@@ -152,7 +166,9 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::InvalidCursor => Self::bad_request("invalid_cursor", "invalid pagination cursor"),
+            StoreError::InvalidCursor => {
+                Self::bad_request("invalid_cursor", "invalid pagination cursor")
+            }
             StoreError::Throttled | StoreError::TransactionConflict => Self::unavailable(e),
             other => Self::internal(other),
         }

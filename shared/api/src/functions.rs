@@ -109,8 +109,10 @@ impl JobReport {
 }
 
 pub type HttpRouteFn = fn() -> UtoipaMethodRouter<AppState>;
-pub type WorkerFn = for<'a> fn(&'a AppState, &'a QueueMessage) -> BoxFuture<'a, Result<(), WorkerError>>;
-pub type JobFn = for<'a> fn(&'a AppState, DateTime<Utc>) -> BoxFuture<'a, Result<JobReport, JobError>>;
+pub type WorkerFn =
+    for<'a> fn(&'a AppState, &'a QueueMessage) -> BoxFuture<'a, Result<(), WorkerError>>;
+pub type JobFn =
+    for<'a> fn(&'a AppState, DateTime<Utc>) -> BoxFuture<'a, Result<JobReport, JobError>>;
 
 /// When a schedule fires, in its own time zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,7 +169,11 @@ impl Schedule {
                     if let Some(t) = candidate.filter(|t| *t > after) {
                         return t;
                     }
-                    (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+                    (year, month) = if month == 12 {
+                        (year + 1, 1)
+                    } else {
+                        (year, month + 1)
+                    };
                 }
                 after + Duration::days(31)
             }
@@ -205,7 +211,12 @@ pub struct Function {
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
 impl Function {
-    pub fn http(name: &'static str, access: Access, permissions: Permissions, route: HttpRouteFn) -> Self {
+    pub fn http(
+        name: &'static str,
+        access: Access,
+        permissions: Permissions,
+        route: HttpRouteFn,
+    ) -> Self {
         Self {
             name,
             trigger: Trigger::Http(route),
@@ -229,7 +240,12 @@ impl Function {
         }
     }
 
-    pub fn worker(name: &'static str, queue: QueueName, permissions: Permissions, worker: WorkerFn) -> Self {
+    pub fn worker(
+        name: &'static str,
+        queue: QueueName,
+        permissions: Permissions,
+        worker: WorkerFn,
+    ) -> Self {
         Self {
             name,
             trigger: Trigger::Queue(queue, worker),
@@ -239,7 +255,12 @@ impl Function {
         }
     }
 
-    pub fn schedule(name: &'static str, schedule: Schedule, permissions: Permissions, job: JobFn) -> Self {
+    pub fn schedule(
+        name: &'static str,
+        schedule: Schedule,
+        permissions: Permissions,
+        job: JobFn,
+    ) -> Self {
         Self {
             name,
             trigger: Trigger::Schedule(schedule, job),
@@ -351,27 +372,52 @@ mod tests {
         };
         assert_eq!(s.expression(), "cron(0 9 * * ? *)");
         // PST is UTC-8, PDT is UTC-7.
-        assert_eq!(s.next_after(at("2024-01-15T12:00:00Z")), at("2024-01-15T17:00:00Z"));
-        assert_eq!(s.next_after(at("2024-01-15T17:00:00Z")), at("2024-01-16T17:00:00Z"));
-        assert_eq!(s.next_after(at("2024-07-15T12:00:00Z")), at("2024-07-15T16:00:00Z"));
+        assert_eq!(
+            s.next_after(at("2024-01-15T12:00:00Z")),
+            at("2024-01-15T17:00:00Z")
+        );
+        assert_eq!(
+            s.next_after(at("2024-01-15T17:00:00Z")),
+            at("2024-01-16T17:00:00Z")
+        );
+        assert_eq!(
+            s.next_after(at("2024-07-15T12:00:00Z")),
+            at("2024-07-15T16:00:00Z")
+        );
         // Across the spring change (2024-03-10).
-        assert_eq!(s.next_after(at("2024-03-09T18:00:00Z")), at("2024-03-10T16:00:00Z"));
+        assert_eq!(
+            s.next_after(at("2024-03-09T18:00:00Z")),
+            at("2024-03-10T16:00:00Z")
+        );
     }
 
     #[test]
     fn monthly_and_rates() {
         let m = Schedule {
-            cadence: Cadence::Monthly { day: 1, hour: 0, minute: 0 },
+            cadence: Cadence::Monthly {
+                day: 1,
+                hour: 0,
+                minute: 0,
+            },
             timezone: "UTC",
         };
         assert_eq!(m.expression(), "cron(0 0 1 * ? *)");
-        assert_eq!(m.next_after(at("2024-12-15T00:00:00Z")), at("2025-01-01T00:00:00Z"));
-        assert_eq!(m.next_after(at("2025-01-01T00:00:00Z")), at("2025-02-01T00:00:00Z"));
+        assert_eq!(
+            m.next_after(at("2024-12-15T00:00:00Z")),
+            at("2025-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            m.next_after(at("2025-01-01T00:00:00Z")),
+            at("2025-02-01T00:00:00Z")
+        );
         let r = Schedule {
             cadence: Cadence::EveryMinutes(15),
             timezone: "UTC",
         };
         assert_eq!(r.expression(), "rate(15 minutes)");
-        assert_eq!(r.next_after(at("2024-01-01T00:07:00Z")), at("2024-01-01T00:15:00Z"));
+        assert_eq!(
+            r.next_after(at("2024-01-01T00:07:00Z")),
+            at("2024-01-01T00:15:00Z")
+        );
     }
 }

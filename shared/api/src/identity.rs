@@ -10,7 +10,9 @@ use pc_platform::store::Key;
 use pc_platform::time::serde_millis;
 
 /// `owner > admin > user`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -124,7 +126,11 @@ impl Principal {
     }
 
     /// A record of another tenant is a 404, never a 403.
-    pub fn ensure_sees_partner(&self, partner_id: Option<&str>, what: &str) -> Result<(), crate::ApiError> {
+    pub fn ensure_sees_partner(
+        &self,
+        partner_id: Option<&str>,
+        what: &str,
+    ) -> Result<(), crate::ApiError> {
         if self.sees_partner(partner_id) {
             Ok(())
         } else {
@@ -134,7 +140,11 @@ impl Principal {
 
     /// The partner a scoped caller is limited to (`None` for staff).
     pub fn scope(&self) -> Option<&str> {
-        if self.is_staff() { None } else { self.partner_id.as_deref() }
+        if self.is_staff() {
+            None
+        } else {
+            self.partner_id.as_deref()
+        }
     }
 }
 
@@ -171,7 +181,11 @@ mod tests {
         assert!(!partner_admin.sees_partner(None));
         assert!(!platform_user.is_staff() && !platform_user.sees_partner(Some("p1")));
         assert_eq!(
-            partner_admin.ensure_sees_partner(Some("p2"), "lead").unwrap_err().status.as_u16(),
+            partner_admin
+                .ensure_sees_partner(Some("p2"), "lead")
+                .unwrap_err()
+                .status
+                .as_u16(),
             404
         );
     }

@@ -40,7 +40,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
 /// Parses JSON, naming the field at fault when it does not fit `T`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_request("invalid_json", "a JSON body is required"));
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "a JSON body is required",
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -51,9 +54,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         let message = inner.to_string();
         let field = missing_field(&message)
-            .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") })
+            .map(|name| {
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
+            })
             .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
-        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
         ApiError::validation(vec![FieldError::new(field, message)])
     })
 }
@@ -85,19 +98,32 @@ mod tests {
 
     fn field(bytes: &str) -> (String, String) {
         let e = parse_json::<Body>(bytes.as_bytes()).unwrap_err();
-        let d = e.details.first().map(|d| d.field.clone()).unwrap_or_default();
+        let d = e
+            .details
+            .first()
+            .map(|d| d.field.clone())
+            .unwrap_or_default();
         (e.code.to_owned(), d)
     }
 
     #[test]
     fn names_missing_and_mistyped_fields() {
-        assert_eq!(field(r#"{"age": 3}"#), ("validation_failed".into(), "email".into()));
-        assert_eq!(field(r#"{"email": "a", "age": "x"}"#), ("validation_failed".into(), "age".into()));
+        assert_eq!(
+            field(r#"{"age": 3}"#),
+            ("validation_failed".into(), "email".into())
+        );
+        assert_eq!(
+            field(r#"{"email": "a", "age": "x"}"#),
+            ("validation_failed".into(), "age".into())
+        );
         assert_eq!(
             field(r#"{"email": "a", "age": 1, "nested": {}}"#),
             ("validation_failed".into(), "nested.name".into())
         );
-        assert_eq!(field(r#""text""#), ("validation_failed".into(), "body".into()));
+        assert_eq!(
+            field(r#""text""#),
+            ("validation_failed".into(), "body".into())
+        );
     }
 
     #[test]

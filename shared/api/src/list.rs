@@ -35,7 +35,11 @@ pub struct Column {
 
 impl Column {
     pub const fn new(name: &'static str, kind: ColumnKind) -> Self {
-        Self { name, kind, sortable: true }
+        Self {
+            name,
+            kind,
+            sortable: true,
+        }
     }
 }
 
@@ -214,7 +218,10 @@ impl ListQuery {
 
     /// Whether a row passes every filter and the search.
     pub fn matches(&self, row: &Value, spec: &ListSpec) -> bool {
-        let filters_hold = self.filters.iter().all(|f| filter_holds(f, row.get(&f.column), spec));
+        let filters_hold = self
+            .filters
+            .iter()
+            .all(|f| filter_holds(f, row.get(&f.column), spec));
         let search_holds = self.search.as_ref().is_none_or(|needle| {
             spec.search_fields.iter().any(|field| {
                 row.get(*field)
@@ -315,7 +322,11 @@ fn parse_filters(value: &str, spec: &ListSpec) -> Result<Vec<Filter>, Vec<FieldE
             Err(message) => errors.push(bad(&field, message)),
         }
     }
-    if errors.is_empty() { Ok(filters) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(filters)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a filter value against the column's kind, normalizing dates.
@@ -328,11 +339,17 @@ fn check_value(column: &Column, operator: Operator, value: Value) -> Result<Valu
                 .map(|v| check_scalar(column, v))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            _ => Err(format!("{} takes an array of at most 100 values", column.name)),
+            _ => Err(format!(
+                "{} takes an array of at most 100 values",
+                column.name
+            )),
         },
         Operator::Contains => match (column.kind, value) {
             (ColumnKind::Text, Value::String(s)) => Ok(Value::String(s.to_lowercase())),
-            _ => Err(format!("contains takes text, on a text column, not {}", column.name)),
+            _ => Err(format!(
+                "contains takes text, on a text column, not {}",
+                column.name
+            )),
         },
         Operator::Lt | Operator::Lte | Operator::Gt | Operator::Gte
             if matches!(column.kind, ColumnKind::Bool | ColumnKind::Enum(_)) =>
@@ -352,7 +369,9 @@ fn check_scalar(column: &Column, value: Value) -> Result<Value, String> {
         (ColumnKind::Date, Value::String(s)) => DateTime::parse_from_rfc3339(&s)
             .map(|d| Value::String(pc_platform::time::timestamp(d.with_timezone(&Utc))))
             .map_err(|_| format!("{name} takes an RFC 3339 time")),
-        (ColumnKind::Enum(allowed), Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Value::String(s)),
+        (ColumnKind::Enum(allowed), Value::String(s)) if allowed.contains(&s.as_str()) => {
+            Ok(Value::String(s))
+        }
         (ColumnKind::Enum(allowed), _) => Err(format!("{name} is one of {}", allowed.join(", "))),
         (kind, other) => Err(format!("{name} takes a {kind:?} value, not {other}")),
     }
@@ -399,7 +418,10 @@ fn filter_holds(filter: &Filter, actual: Option<&Value>, spec: &ListSpec) -> boo
 }
 
 fn compare_dates(a: &Value, b: &Value) -> Ordering {
-    let parse = |v: &Value| v.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+    let parse = |v: &Value| {
+        v.as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    };
     match (parse(a), parse(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => compare_values(Some(a), Some(b)),
@@ -419,9 +441,10 @@ pub fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
             .as_f64()
             .partial_cmp(&y.as_f64())
             .unwrap_or(Ordering::Equal),
-        (Some(Value::String(x)), Some(Value::String(y))) => {
-            x.to_lowercase().cmp(&y.to_lowercase()).then_with(|| x.cmp(y))
-        }
+        (Some(Value::String(x)), Some(Value::String(y))) => x
+            .to_lowercase()
+            .cmp(&y.to_lowercase())
+            .then_with(|| x.cmp(y)),
         (Some(Value::Bool(x)), Some(Value::Bool(y))) => x.cmp(y),
         (Some(x), Some(y)) => x.to_string().cmp(&y.to_string()),
     }
@@ -456,7 +479,11 @@ mod tests {
         let q = ListQuery::parse(None, &SPEC).unwrap();
         assert_eq!((q.page, q.per_page), (0, DEFAULT_PER_PAGE));
         assert_eq!(q.sort[0].column, "createdAt");
-        let q = ListQuery::parse(Some("page=2&perPage=10&sort=name:asc&sort=amount:desc"), &SPEC).unwrap();
+        let q = ListQuery::parse(
+            Some("page=2&perPage=10&sort=name:asc&sort=amount:desc"),
+            &SPEC,
+        )
+        .unwrap();
         assert_eq!((q.page, q.per_page, q.sort.len()), (2, 10, 2));
     }
 
@@ -503,10 +530,18 @@ mod tests {
         let q = ListQuery::parse(Some(&raw), &SPEC).unwrap();
         let page = q.apply(rows.clone(), &SPEC);
         assert_eq!(page.meta.total, 3);
-        let names: Vec<_> = page.list.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        let names: Vec<_> = page
+            .list
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["alpha", "Bravo"]);
 
-        let q = ListQuery::parse(Some(&(encode(json!([{"column": "amount", "operator": "is_null"}])))), &SPEC).unwrap();
+        let q = ListQuery::parse(
+            Some(&(encode(json!([{"column": "amount", "operator": "is_null"}])))),
+            &SPEC,
+        )
+        .unwrap();
         assert_eq!(q.apply(rows.clone(), &SPEC).meta.total, 1);
         let q = ListQuery::parse(Some("search=RAV"), &SPEC).unwrap();
         assert_eq!(q.apply(rows, &SPEC).list[0]["name"], "Bravo");

@@ -10,7 +10,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::middleware::from_fn_with_state;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use pc_platform::AppState;
@@ -23,16 +25,24 @@ use crate::functions::{Function, Trigger};
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Adds one HTTP-served function to `router` at its path.
-pub fn add_function(router: Router<AppState>, state: &AppState, function: &Function) -> Router<AppState> {
-    let Some(route) = function.route() else { return router };
+pub fn add_function(
+    router: Router<AppState>,
+    state: &AppState,
+    function: &Function,
+) -> Router<AppState> {
+    let Some(route) = function.route() else {
+        return router;
+    };
     let (_, paths, method_router) = route();
     let method_router = method_router
         .layer(DefaultBodyLimit::max(function.body_limit))
-        .route_layer(from_fn_with_state((state.clone(), function.access), auth_layer));
-    paths
-        .paths
-        .keys()
-        .fold(router, |router, path| router.route(path, method_router.clone()))
+        .route_layer(from_fn_with_state(
+            (state.clone(), function.access),
+            auth_layer,
+        ));
+    paths.paths.keys().fold(router, |router, path| {
+        router.route(path, method_router.clone())
+    })
 }
 
 /// A router serving every HTTP-served function of `functions`.
@@ -46,7 +56,9 @@ pub fn functions_router(state: &AppState, functions: &[Function]) -> Router {
 /// The router of one webhook Lambda: its handler answers whatever path the
 /// function URL is called with, as well as its own path.
 pub fn webhook_router(state: &AppState, function: &Function) -> Router {
-    let Some(route) = function.route() else { return Router::new() };
+    let Some(route) = function.route() else {
+        return Router::new();
+    };
     let (_, _, method_router) = route();
     let method_router = method_router.layer(DefaultBodyLimit::max(function.body_limit));
     Router::new().fallback_service(method_router.with_state(state.clone()))
@@ -57,17 +69,26 @@ struct UlidRequestId;
 
 impl MakeRequestId for UlidRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&ulid::Ulid::new().to_string()).ok().map(RequestId::new)
+        HeaderValue::from_str(&ulid::Ulid::new().to_string())
+            .ok()
+            .map(RequestId::new)
     }
 }
 
 /// The layers every HTTP router gets, outermost last.
 pub fn with_common_layers(router: Router, config: &Config) -> Router {
-    let origin = HeaderValue::from_str(&config.cors_origin).unwrap_or(HeaderValue::from_static("null"));
+    let origin =
+        HeaderValue::from_str(&config.cors_origin).unwrap_or(HeaderValue::from_static("null"));
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::exact(origin))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, REQUEST_ID])
         .expose_headers([REQUEST_ID, header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));

@@ -115,17 +115,29 @@ mod tests {
     const SECRET: &str = "test-secret-test-secret-test-secret!";
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2024-03-01T12:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2024-03-01T12:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn access() -> String {
-        sign(SECRET, "access", AccessClaims { sub: "u1".into(), sid: "s1".into() }, now(), Duration::minutes(30))
+        sign(
+            SECRET,
+            "access",
+            AccessClaims {
+                sub: "u1".into(),
+                sid: "s1".into(),
+            },
+            now(),
+            Duration::minutes(30),
+        )
     }
 
     #[test]
     fn round_trip_and_expiry_by_the_given_clock() {
         let token = access();
-        let ok = verify::<AccessClaims>(SECRET, "access", &token, now() + Duration::minutes(29)).unwrap();
+        let ok = verify::<AccessClaims>(SECRET, "access", &token, now() + Duration::minutes(29))
+            .unwrap();
         assert_eq!(ok.claims.sub, "u1");
         assert_eq!(
             verify::<AccessClaims>(SECRET, "access", &token, now() + Duration::minutes(30)),
@@ -140,18 +152,33 @@ mod tests {
             verify::<AccessClaims>("another-secret-another-secret-xx", "access", &token, now()),
             Err(TokenError::Invalid)
         );
-        assert_eq!(verify::<AccessClaims>(SECRET, "refresh", &token, now()), Err(TokenError::WrongPurpose));
+        assert_eq!(
+            verify::<AccessClaims>(SECRET, "refresh", &token, now()),
+            Err(TokenError::WrongPurpose)
+        );
 
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let parts: Vec<&str> = token.split('.').collect();
-        let mut payload: serde_json::Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
         payload["sub"] = "admin".into();
-        let forged = format!("{}.{}.{}", parts[0], engine.encode(payload.to_string()), parts[2]);
-        assert_eq!(verify::<AccessClaims>(SECRET, "access", &forged, now()), Err(TokenError::Invalid));
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            engine.encode(payload.to_string()),
+            parts[2]
+        );
+        assert_eq!(
+            verify::<AccessClaims>(SECRET, "access", &forged, now()),
+            Err(TokenError::Invalid)
+        );
 
         let none_header = engine.encode(r#"{"alg":"none","typ":"JWT"}"#);
         let unsigned = format!("{none_header}.{}.", parts[1]);
-        assert_eq!(verify::<AccessClaims>(SECRET, "access", &unsigned, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify::<AccessClaims>(SECRET, "access", &unsigned, now()),
+            Err(TokenError::Invalid)
+        );
 
         let other_issuer = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -160,6 +187,9 @@ mod tests {
             &EncodingKey::from_secret(SECRET.as_bytes()),
         )
         .unwrap();
-        assert_eq!(verify::<AccessClaims>(SECRET, "access", &other_issuer, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            verify::<AccessClaims>(SECRET, "access", &other_issuer, now()),
+            Err(TokenError::Invalid)
+        );
     }
 }

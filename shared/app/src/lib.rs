@@ -1,1 +1,8 @@
-//! pc-app
+//! The whole system: the function table, the platform's own functions,
+//! the in-process runners, the Lambda runners and the local dev server.
+
+pub mod catalog;
+pub mod devserver;
+pub mod jobs;
+pub mod runner;
+pub mod system;

@@ -7,6 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
+
+    /// The settable clock behind this port, where there is one (local only).
+    fn settable(&self) -> Option<&SettableClock> {
+        None
+    }
 }
 
 pub struct SystemClock;
@@ -51,6 +56,10 @@ impl Clock for SettableClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now() + self.offset.read().map(|o| *o).unwrap_or_default()
     }
+
+    fn settable(&self) -> Option<&SettableClock> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]
@@ -60,7 +69,9 @@ mod tests {
     #[test]
     fn set_advance_and_reset() {
         let clock = SettableClock::default();
-        let at = DateTime::parse_from_rfc3339("2024-01-15T17:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2024-01-15T17:00:00Z")
+            .unwrap()
+            .to_utc();
         clock.set(at);
         assert!((clock.now() - at).num_seconds().abs() < 2);
         clock.advance(Duration::days(1));

@@ -110,7 +110,10 @@ impl Config {
         Self::from_lookup(Mode::Local, |_| None).expect("local defaults are complete")
     }
 
-    pub fn from_lookup(mode: Mode, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        mode: Mode,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let s = Settings { mode, lookup };
         let key_hex = s.required("ENCRYPTION_KEY", DEV_ENCRYPTION_KEY)?;
         let encryption_key = parse_key(&key_hex).ok_or(ConfigError::Invalid {
@@ -151,7 +154,10 @@ impl Config {
             mode,
             table_name: s.required("TABLE_NAME", "partner-connector")?,
             event_bus_name: s.required("EVENT_BUS_NAME", "partner-connector")?,
-            email_from: s.required("EMAIL_FROM", "Partner Connector <no-reply@partner-connector.local>")?,
+            email_from: s.required(
+                "EMAIL_FROM",
+                "Partner Connector <no-reply@partner-connector.local>",
+            )?,
             client_url: s
                 .required("CLIENT_URL", "http://localhost:3001")?
                 .trim_end_matches('/')
@@ -172,7 +178,8 @@ impl Config {
                 "CHILIPIPER_WEBHOOK_SECRET",
                 "dev-chilipiper-secret-0123456789abcdef",
             )?,
-            lost_lead_alert_to: s.required("LOST_LEAD_ALERT_TO", "alerts@partner-connector.local")?,
+            lost_lead_alert_to: s
+                .required("LOST_LEAD_ALERT_TO", "alerts@partner-connector.local")?,
             billing_alert_to: s.required("BILLING_ALERT_TO", "billing@partner-connector.local")?,
             cookie_same_site: same_site,
             cookie_secure,
@@ -209,9 +216,17 @@ mod tests {
 
     #[test]
     fn short_secrets_and_bad_keys_are_refused() {
-        let err = Config::from_lookup(Mode::Local, |n| (n == "ENCRYPTION_KEY").then(|| "abc".into()))
-            .unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { name: "ENCRYPTION_KEY", .. }));
+        let err = Config::from_lookup(Mode::Local, |n| {
+            (n == "ENCRYPTION_KEY").then(|| "abc".into())
+        })
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "ENCRYPTION_KEY",
+                ..
+            }
+        ));
         let err = Config::from_lookup(Mode::Lambda, |n| match n {
             "JWT_SECRET" => Some("short".into()),
             "ENCRYPTION_KEY" => Some(DEV_ENCRYPTION_KEY.into()),
@@ -219,7 +234,13 @@ mod tests {
             _ => Some("x".repeat(40)),
         })
         .unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { name: "JWT_SECRET", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "JWT_SECRET",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -53,11 +53,19 @@ impl EmbeddedParts {
             ids: Arc::new(UlidIds),
             config: Arc::new(config),
         });
-        Self { context, queue, clock, bus }
+        Self {
+            context,
+            queue,
+            clock,
+            bus,
+        }
     }
 
     /// Everything embedded and in memory, with local defaults (unit tests).
     pub fn in_memory() -> Self {
-        Self::new(Arc::new(EmbeddedStore::in_memory()), Config::local_defaults())
+        Self::new(
+            Arc::new(EmbeddedStore::in_memory()),
+            Config::local_defaults(),
+        )
     }
 }

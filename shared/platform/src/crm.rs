@@ -32,9 +32,19 @@ pub enum CrmError {
 #[async_trait]
 pub trait CrmClient: Send + Sync {
     /// Creates or updates a contact by email; answers its id.
-    async fn upsert_contact(&self, access_token: &str, email: &str, properties: &Value) -> Result<String, CrmError>;
+    async fn upsert_contact(
+        &self,
+        access_token: &str,
+        email: &str,
+        properties: &Value,
+    ) -> Result<String, CrmError>;
     /// Creates (no id) or updates a deal; answers its id.
-    async fn upsert_deal(&self, access_token: &str, deal_id: Option<&str>, properties: &Value) -> Result<String, CrmError>;
+    async fn upsert_deal(
+        &self,
+        access_token: &str,
+        deal_id: Option<&str>,
+        properties: &Value,
+    ) -> Result<String, CrmError>;
     async fn exchange_code(&self, code: &str) -> Result<CrmTokens, CrmError>;
     async fn refresh_tokens(&self, refresh_token: &str) -> Result<CrmTokens, CrmError>;
 }
@@ -67,8 +77,16 @@ fn fake_tokens(seed: &str) -> CrmTokens {
 
 #[async_trait]
 impl CrmClient for RecordingCrm {
-    async fn upsert_contact(&self, _token: &str, email: &str, properties: &Value) -> Result<String, CrmError> {
-        let mut contacts = self.contacts.lock().map_err(|e| CrmError::Backend(e.to_string()))?;
+    async fn upsert_contact(
+        &self,
+        _token: &str,
+        email: &str,
+        properties: &Value,
+    ) -> Result<String, CrmError> {
+        let mut contacts = self
+            .contacts
+            .lock()
+            .map_err(|e| CrmError::Backend(e.to_string()))?;
         let entry = contacts
             .entry(email.to_lowercase())
             .or_insert_with(|| (ulid::Ulid::new().to_string(), Value::Null));
@@ -76,8 +94,15 @@ impl CrmClient for RecordingCrm {
         Ok(entry.0.clone())
     }
 
-    async fn upsert_deal(&self, _token: &str, deal_id: Option<&str>, properties: &Value) -> Result<String, CrmError> {
-        let id = deal_id.map(str::to_owned).unwrap_or_else(|| ulid::Ulid::new().to_string());
+    async fn upsert_deal(
+        &self,
+        _token: &str,
+        deal_id: Option<&str>,
+        properties: &Value,
+    ) -> Result<String, CrmError> {
+        let id = deal_id
+            .map(str::to_owned)
+            .unwrap_or_else(|| ulid::Ulid::new().to_string());
         self.deals
             .lock()
             .map_err(|e| CrmError::Backend(e.to_string()))?

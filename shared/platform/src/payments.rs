@@ -44,9 +44,18 @@ pub enum PaymentError {
 /// result, which is what makes a re-run job safe.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
-    async fn ensure_customer(&self, email: &str, name: &str, idempotency_key: &str) -> Result<String, PaymentError>;
+    async fn ensure_customer(
+        &self,
+        email: &str,
+        name: &str,
+        idempotency_key: &str,
+    ) -> Result<String, PaymentError>;
     /// Creates and finalizes an invoice; answers its id.
-    async fn create_invoice(&self, draft: &InvoiceDraft, idempotency_key: &str) -> Result<String, PaymentError>;
+    async fn create_invoice(
+        &self,
+        draft: &InvoiceDraft,
+        idempotency_key: &str,
+    ) -> Result<String, PaymentError>;
     async fn void_invoice(&self, invoice_id: &str) -> Result<(), PaymentError>;
     async fn create_payment_intent(
         &self,
@@ -95,13 +104,24 @@ impl RecordingPayments {
 
 #[async_trait]
 impl PaymentGateway for RecordingPayments {
-    async fn ensure_customer(&self, _email: &str, _name: &str, key: &str) -> Result<String, PaymentError> {
+    async fn ensure_customer(
+        &self,
+        _email: &str,
+        _name: &str,
+        key: &str,
+    ) -> Result<String, PaymentError> {
         Ok(self.answer("ensure_customer", "cus", key))
     }
 
-    async fn create_invoice(&self, draft: &InvoiceDraft, key: &str) -> Result<String, PaymentError> {
+    async fn create_invoice(
+        &self,
+        draft: &InvoiceDraft,
+        key: &str,
+    ) -> Result<String, PaymentError> {
         if draft.lines.is_empty() {
-            return Err(PaymentError::Backend("an invoice needs at least one line".into()));
+            return Err(PaymentError::Backend(
+                "an invoice needs at least one line".into(),
+            ));
         }
         Ok(self.answer("create_invoice", "in", key))
     }
@@ -111,7 +131,11 @@ impl PaymentGateway for RecordingPayments {
         Ok(())
     }
 
-    async fn create_payment_intent(&self, request: &PaymentIntentRequest, key: &str) -> Result<String, PaymentError> {
+    async fn create_payment_intent(
+        &self,
+        request: &PaymentIntentRequest,
+        key: &str,
+    ) -> Result<String, PaymentError> {
         // Stripe's test card for a decline.
         if request.payment_method_id == "pm_card_chargeDeclined" {
             return Err(PaymentError::Declined("card declined".into()));

@@ -30,14 +30,19 @@ pub mod serde_millis {
         use chrono::{DateTime, Utc};
         use serde::{Deserialize, Deserializer, Serializer};
 
-        pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match at {
                 Some(at) => s.serialize_str(&super::super::timestamp(*at)),
                 None => s.serialize_none(),
             }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
             Option::<String>::deserialize(d)?
                 .map(|text| {
                     DateTime::parse_from_rfc3339(&text)
@@ -55,8 +60,12 @@ mod tests {
 
     #[test]
     fn timestamps_sort_as_text_in_time_order() {
-        let a = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().to_utc();
-        let b = DateTime::parse_from_rfc3339("2024-01-01T00:00:00.5Z").unwrap().to_utc();
+        let a = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let b = DateTime::parse_from_rfc3339("2024-01-01T00:00:00.5Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(timestamp(a), "2024-01-01T00:00:00.000Z");
         assert!(timestamp(a) < timestamp(b));
     }

@@ -71,7 +71,10 @@ mod tests {
             let seen = seen.clone();
             bus.subscribe(move |e| seen.lock().unwrap().push(e.detail_type.clone()));
         }
-        let e = BusEvent { detail_type: "lead-listed".into(), detail: Value::Null };
+        let e = BusEvent {
+            detail_type: "lead-listed".into(),
+            detail: Value::Null,
+        };
         bus.publish(&[e.clone(), e]).await.unwrap();
         assert_eq!(seen.lock().unwrap().len(), 4);
     }

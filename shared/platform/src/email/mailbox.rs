@@ -32,7 +32,11 @@ impl Mailbox {
     /// Every email sent, newest first.
     pub async fn list(store: &dyn Store, limit: usize) -> Result<Vec<StoredEmail>, EmailError> {
         let page = store
-            .query(&Query::partition(Index::Table, MAILBOX_PK).descending().limit(limit))
+            .query(
+                &Query::partition(Index::Table, MAILBOX_PK)
+                    .descending()
+                    .limit(limit),
+            )
             .await
             .map_err(|e| EmailError::Backend(e.to_string()))?;
         page.items

@@ -35,3 +35,75 @@ pub trait EmailSender: Send + Sync {
     /// Sends the message and answers the provider's message id.
     async fn send(&self, email: &OutgoingEmail) -> Result<String, EmailError>;
 }
+
+/// The kinds of email the system sends, one template each (SPEC.md §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    Invitation,
+    RegistrationVerification,
+    PasswordReset,
+    LeadReminder,
+    LostLeadAlert,
+    NewLeadNotice,
+    PaymentFailed,
+    ReservationExpiring,
+    ReservationExpired,
+    LeadSold,
+    PurchaseConfirmed,
+}
+
+impl EmailKind {
+    pub const ALL: [EmailKind; 11] = [
+        EmailKind::Invitation,
+        EmailKind::RegistrationVerification,
+        EmailKind::PasswordReset,
+        EmailKind::LeadReminder,
+        EmailKind::LostLeadAlert,
+        EmailKind::NewLeadNotice,
+        EmailKind::PaymentFailed,
+        EmailKind::ReservationExpiring,
+        EmailKind::ReservationExpired,
+        EmailKind::LeadSold,
+        EmailKind::PurchaseConfirmed,
+    ];
+
+    /// The template file stem (`password_reset`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::Invitation => "invitation",
+            EmailKind::RegistrationVerification => "registration_verification",
+            EmailKind::PasswordReset => "password_reset",
+            EmailKind::LeadReminder => "lead_reminder",
+            EmailKind::LostLeadAlert => "lost_lead_alert",
+            EmailKind::NewLeadNotice => "new_lead_notice",
+            EmailKind::PaymentFailed => "payment_failed",
+            EmailKind::ReservationExpiring => "reservation_expiring",
+            EmailKind::ReservationExpired => "reservation_expired",
+            EmailKind::LeadSold => "lead_sold",
+            EmailKind::PurchaseConfirmed => "purchase_confirmed",
+        }
+    }
+}
+
+/// A request to send one email, as it travels on the `emails` queue. The
+/// worker renders `kind` with `data` and sends it once per `id`, however
+/// often the message is delivered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailJob {
+    /// Idempotency key: one email per id, ever.
+    pub id: String,
+    pub kind: EmailKind,
+    pub to: String,
+    pub data: serde_json::Value,
+}
+
+/// Puts an email on the `emails` queue (never sent inline: a slow or failing
+/// provider must not hold up an API answer).
+pub async fn enqueue(
+    queue: &dyn crate::queue::Queue,
+    job: &EmailJob,
+) -> Result<(), crate::queue::QueueError> {
+    crate::queue::send_json(queue, crate::queue::QueueName::Emails, job).await
+}

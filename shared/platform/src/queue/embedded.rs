@@ -44,11 +44,16 @@ fn backend(e: StoreError) -> QueueError {
 }
 
 fn text(item: &Item, attr: &str) -> String {
-    item.get(attr).and_then(Value::as_str).unwrap_or_default().to_owned()
+    item.get(attr)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn count(item: &Item) -> u32 {
-    item.get("receiveCount").and_then(Value::as_u64).unwrap_or(0) as u32
+    item.get("receiveCount")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as u32
 }
 
 impl EmbeddedQueue {
@@ -69,7 +74,11 @@ impl EmbeddedQueue {
     /// Receives up to `max` visible messages, hiding each for the visibility
     /// timeout. A conditional write on the receive count makes two receivers
     /// never take the same delivery.
-    pub async fn receive(&self, queue: QueueName, max: usize) -> Result<Vec<QueueMessage>, QueueError> {
+    pub async fn receive(
+        &self,
+        queue: QueueName,
+        max: usize,
+    ) -> Result<Vec<QueueMessage>, QueueError> {
         let now = now_ms();
         let page = self
             .store
@@ -119,7 +128,12 @@ impl EmbeddedQueue {
 
     /// The message failed: make it visible again later, or dead-letter it
     /// after its last try.
-    pub async fn nack(&self, queue: QueueName, message: &QueueMessage, error: &str) -> Result<(), QueueError> {
+    pub async fn nack(
+        &self,
+        queue: QueueName,
+        message: &QueueMessage,
+        error: &str,
+    ) -> Result<(), QueueError> {
         let key = Key::new(pending_pk(queue), &message.id);
         if message.receive_count >= MAX_RECEIVES {
             let dead = json!({
@@ -129,7 +143,13 @@ impl EmbeddedQueue {
             let dead = dead.as_object().cloned().unwrap_or_default();
             return self
                 .store
-                .transact(vec![Write::Delete { key, condition: None }, Write::put(dead)])
+                .transact(vec![
+                    Write::Delete {
+                        key,
+                        condition: None,
+                    },
+                    Write::put(dead),
+                ])
                 .await
                 .map_err(backend);
         }
@@ -175,14 +195,21 @@ impl Queue for EmbeddedQueue {
             "body": body, "receiveCount": 0, "visibleAt": 0,
         });
         self.store
-            .put(item.as_object().cloned().unwrap_or_default(), Some(Condition::NotExists))
+            .put(
+                item.as_object().cloned().unwrap_or_default(),
+                Some(Condition::NotExists),
+            )
             .await
             .map_err(backend)?;
         self.sent.notify_waiters();
         Ok(())
     }
 
-    async fn dead_letters(&self, queue: QueueName, limit: usize) -> Result<Vec<DeadLetter>, QueueError> {
+    async fn dead_letters(
+        &self,
+        queue: QueueName,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, QueueError> {
         let page = self
             .store
             .query(&Query::partition(Index::Table, dead_pk(queue)).limit(limit))
@@ -196,7 +223,10 @@ impl Queue for EmbeddedQueue {
                 queue: queue.as_str().to_owned(),
                 body: text(i, "body"),
                 receive_count: count(i),
-                last_error: i.get("lastError").and_then(Value::as_str).map(str::to_owned),
+                last_error: i
+                    .get("lastError")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             })
             .collect())
     }
@@ -221,7 +251,10 @@ impl Queue for EmbeddedQueue {
                 let result = self
                     .store
                     .transact(vec![
-                        Write::Delete { key, condition: Some(Condition::Exists) },
+                        Write::Delete {
+                            key,
+                            condition: Some(Condition::Exists),
+                        },
                         Write::put(fresh.as_object().cloned().unwrap_or_default()),
                     ])
                     .await;
@@ -284,7 +317,12 @@ mod tests {
         assert_eq!(dead[0].receive_count, MAX_RECEIVES);
         assert_eq!(dead[0].last_error.as_deref(), Some("always fails"));
         assert_eq!(q.redrive(QueueName::Events).await.unwrap(), 1);
-        assert!(q.dead_letters(QueueName::Events, 10).await.unwrap().is_empty());
+        assert!(
+            q.dead_letters(QueueName::Events, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let back = q.receive(QueueName::Events, 10).await.unwrap();
         assert_eq!(back[0].body, "poison");
         assert_eq!(back[0].receive_count, 1);

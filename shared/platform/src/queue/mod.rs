@@ -55,7 +55,10 @@ impl QueueName {
 
     /// The environment variable holding this queue's URL (`EMAILS_QUEUE_URL`).
     pub fn url_env(self) -> String {
-        format!("{}_QUEUE_URL", self.as_str().replace('-', "_").to_uppercase())
+        format!(
+            "{}_QUEUE_URL",
+            self.as_str().replace('-', "_").to_uppercase()
+        )
     }
 }
 
@@ -102,7 +105,11 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 pub trait Queue: Send + Sync {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
     /// Up to `limit` dead letters of `queue`, oldest first.
-    async fn dead_letters(&self, queue: QueueName, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
+    async fn dead_letters(
+        &self,
+        queue: QueueName,
+        limit: usize,
+    ) -> Result<Vec<DeadLetter>, QueueError>;
     /// Moves every dead letter of `queue` back onto it; answers how many moved.
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
 }

@@ -69,18 +69,23 @@ impl Condition {
             Condition::Exists => item.is_some(),
             Condition::Missing(a) => attr(a).is_none(),
             Condition::Present(a) => attr(a).is_some(),
-            Condition::Equals(a, v) => attr(a).is_some_and(|x| compare(x, v) == Some(Ordering::Equal)),
+            Condition::Equals(a, v) => {
+                attr(a).is_some_and(|x| compare(x, v) == Some(Ordering::Equal))
+            }
             Condition::NotEquals(a, v) => {
                 attr(a).is_none_or(|x| compare(x, v) != Some(Ordering::Equal))
             }
-            Condition::LessThan(a, v) => attr(a).is_some_and(|x| compare(x, v) == Some(Ordering::Less)),
+            Condition::LessThan(a, v) => {
+                attr(a).is_some_and(|x| compare(x, v) == Some(Ordering::Less))
+            }
             Condition::LessOrEqual(a, v) => attr(a)
                 .is_some_and(|x| matches!(compare(x, v), Some(Ordering::Less | Ordering::Equal))),
             Condition::GreaterThan(a, v) => {
                 attr(a).is_some_and(|x| compare(x, v) == Some(Ordering::Greater))
             }
-            Condition::GreaterOrEqual(a, v) => attr(a)
-                .is_some_and(|x| matches!(compare(x, v), Some(Ordering::Greater | Ordering::Equal))),
+            Condition::GreaterOrEqual(a, v) => attr(a).is_some_and(|x| {
+                matches!(compare(x, v), Some(Ordering::Greater | Ordering::Equal))
+            }),
             Condition::And(all) => all.iter().all(|c| c.holds(item)),
             Condition::Or(any) => any.iter().any(|c| c.holds(item)),
         }

@@ -35,8 +35,10 @@ pub async fn round_trip(store: &dyn Store, ns: &str) {
     let pk = format!("{ns}#RT");
     let key = Key::new(&pk, "A");
     assert_eq!(store.get(&key).await.unwrap(), None);
-    let it = item(json!({"pk": pk, "sk": "A", "entity": "t", "n": 3, "s": "héllo ✓",
-        "b": true, "list": [1, "x"], "obj": {"k": "v"}, "nothing": null}));
+    let it = item(
+        json!({"pk": pk, "sk": "A", "entity": "t", "n": 3, "s": "héllo ✓",
+        "b": true, "list": [1, "x"], "obj": {"k": "v"}, "nothing": null}),
+    );
     store.put(it.clone(), None).await.unwrap();
     let got = store.get(&key).await.unwrap().expect("stored");
     for attr in ["pk", "sk", "entity", "n", "s", "b", "list", "obj"] {
@@ -51,8 +53,14 @@ pub async fn round_trip(store: &dyn Store, ns: &str) {
 pub async fn conditional_writes(store: &dyn Store, ns: &str) {
     let pk = format!("{ns}#COND");
     let first = item(json!({"pk": pk, "sk": "G", "entity": "guard", "owner": "a"}));
-    store.put(first.clone(), Some(Condition::NotExists)).await.unwrap();
-    let err = store.put(first.clone(), Some(Condition::NotExists)).await.unwrap_err();
+    store
+        .put(first.clone(), Some(Condition::NotExists))
+        .await
+        .unwrap();
+    let err = store
+        .put(first.clone(), Some(Condition::NotExists))
+        .await
+        .unwrap_err();
     assert_eq!(err, StoreError::ConditionFailed);
     let key = Key::new(&pk, "G");
     let err = store
@@ -64,10 +72,7 @@ pub async fn conditional_writes(store: &dyn Store, ns: &str) {
         .delete(&key, Some(Condition::equals("owner", "a")))
         .await
         .unwrap();
-    let err = store
-        .put(first, Some(Condition::Exists))
-        .await
-        .unwrap_err();
+    let err = store.put(first, Some(Condition::Exists)).await.unwrap_err();
     assert_eq!(err, StoreError::ConditionFailed);
 }
 
@@ -75,7 +80,11 @@ pub async fn updates(store: &dyn Store, ns: &str) {
     let pk = format!("{ns}#UPD");
     let key = Key::new(&pk, "C");
     let after = store
-        .update(Update::new(key.clone()).set("entity", "counter").add("count", 2))
+        .update(
+            Update::new(key.clone())
+                .set("entity", "counter")
+                .add("count", 2),
+        )
         .await
         .unwrap();
     assert_eq!(after["count"], json!(2));
@@ -91,7 +100,11 @@ pub async fn updates(store: &dyn Store, ns: &str) {
     assert_eq!(after["count"], json!(5));
     assert_eq!(after["name"], json!("x"));
     let err = store
-        .update(Update::new(key.clone()).add("count", 1).when(Condition::equals("count", 2)))
+        .update(
+            Update::new(key.clone())
+                .add("count", 1)
+                .when(Condition::equals("count", 2)),
+        )
         .await
         .unwrap_err();
     assert_eq!(err, StoreError::ConditionFailed);
@@ -101,7 +114,11 @@ pub async fn updates(store: &dyn Store, ns: &str) {
         .unwrap();
     assert!(!after.contains_key("name"));
     let err = store
-        .update(Update::new(Key::new(&pk, "NEW")).set("a", 1).when(Condition::Exists))
+        .update(
+            Update::new(Key::new(&pk, "NEW"))
+                .set("a", 1)
+                .when(Condition::Exists),
+        )
         .await
         .unwrap_err();
     assert_eq!(err, StoreError::ConditionFailed);
@@ -111,14 +128,19 @@ pub async fn updates(store: &dyn Store, ns: &str) {
 pub async fn transactions(store: &dyn Store, ns: &str) {
     let pk = format!("{ns}#TX");
     store
-        .put(item(json!({"pk": pk, "sk": "EXISTING", "entity": "t", "v": 1})), None)
+        .put(
+            item(json!({"pk": pk, "sk": "EXISTING", "entity": "t", "v": 1})),
+            None,
+        )
         .await
         .unwrap();
     // The second write's condition fails: nothing at all may change.
     let err = store
         .transact(vec![
             Write::put_new(item(json!({"pk": pk, "sk": "NEW1", "entity": "t"}))),
-            Write::put_new(item(json!({"pk": pk, "sk": "EXISTING", "entity": "t", "v": 2}))),
+            Write::put_new(item(
+                json!({"pk": pk, "sk": "EXISTING", "entity": "t", "v": 2}),
+            )),
             Write::Update(Update::new(Key::new(&pk, "CTR")).add("n", 1)),
         ])
         .await
@@ -127,7 +149,14 @@ pub async fn transactions(store: &dyn Store, ns: &str) {
     assert!(err.failed_at(1) && !err.failed_at(0));
     assert_eq!(store.get(&Key::new(&pk, "NEW1")).await.unwrap(), None);
     assert_eq!(store.get(&Key::new(&pk, "CTR")).await.unwrap(), None);
-    assert_eq!(store.get(&Key::new(&pk, "EXISTING")).await.unwrap().unwrap()["v"], json!(1));
+    assert_eq!(
+        store
+            .get(&Key::new(&pk, "EXISTING"))
+            .await
+            .unwrap()
+            .unwrap()["v"],
+        json!(1)
+    );
 
     store
         .transact(vec![
@@ -145,7 +174,10 @@ pub async fn transactions(store: &dyn Store, ns: &str) {
         .await
         .unwrap();
     assert!(store.get(&Key::new(&pk, "NEW1")).await.unwrap().is_some());
-    assert_eq!(store.get(&Key::new(&pk, "CTR")).await.unwrap().unwrap()["n"], json!(1));
+    assert_eq!(
+        store.get(&Key::new(&pk, "CTR")).await.unwrap().unwrap()["n"],
+        json!(1)
+    );
 
     // The same key twice in one transaction is refused before anything happens.
     let err = store
@@ -169,7 +201,10 @@ pub async fn queries(store: &dyn Store, ns: &str) {
     }
     // A neighbour partition whose name extends this one must not leak in.
     store
-        .put(item(json!({"pk": format!("{pk}X"), "sk": "A#1", "entity": "t"})), None)
+        .put(
+            item(json!({"pk": format!("{pk}X"), "sk": "A#1", "entity": "t"})),
+            None,
+        )
         .await
         .unwrap();
     let q = |sk| Query::partition(Index::Table, &pk).sk(sk);
@@ -178,7 +213,10 @@ pub async fn queries(store: &dyn Store, ns: &str) {
     let cases: Vec<(SortKey, Vec<&str>)> = vec![
         (SortKey::Eq("B#1".into()), vec!["B#1"]),
         (SortKey::BeginsWith("A#".into()), vec!["A#1", "A#2", "A#3"]),
-        (SortKey::Between("A#2".into(), "B#1".into()), vec!["A#2", "A#3", "B#1"]),
+        (
+            SortKey::Between("A#2".into(), "B#1".into()),
+            vec!["A#2", "A#3", "B#1"],
+        ),
         (SortKey::Lt("B#1".into()), vec!["A#1", "A#2", "A#3"]),
         (SortKey::Lte("B#1".into()), vec!["A#1", "A#2", "A#3", "B#1"]),
         (SortKey::Gt("B#1".into()), vec!["B#2", "C"]),
@@ -226,8 +264,10 @@ pub async fn index_queries(store: &dyn Store, ns: &str) {
     for (i, status) in ["new", "won", "new", "new"].iter().enumerate() {
         store
             .put(
-                item(json!({"pk": format!("{ns}#L{i}"), "sk": "LEAD", "entity": "lead",
-                    "gsi1pk": gpk, "gsi1sk": format!("{status}#2024-0{}", i + 1)})),
+                item(
+                    json!({"pk": format!("{ns}#L{i}"), "sk": "LEAD", "entity": "lead",
+                    "gsi1pk": gpk, "gsi1sk": format!("{status}#2024-0{}", i + 1)}),
+                ),
                 None,
             )
             .await
@@ -235,8 +275,15 @@ pub async fn index_queries(store: &dyn Store, ns: &str) {
     }
     let q = Query::partition(Index::Gsi1, &gpk).sk(SortKey::BeginsWith("new#".into()));
     let page = store.query(&q).await.unwrap();
-    let pks: Vec<_> = page.items.iter().map(|i| i["pk"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(pks, [format!("{ns}#L0"), format!("{ns}#L2"), format!("{ns}#L3")]);
+    let pks: Vec<_> = page
+        .items
+        .iter()
+        .map(|i| i["pk"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        pks,
+        [format!("{ns}#L0"), format!("{ns}#L2"), format!("{ns}#L3")]
+    );
 
     let first = store.query(&q.clone().descending().limit(2)).await.unwrap();
     assert_eq!(first.items.len(), 2);
@@ -274,7 +321,11 @@ pub async fn batch_get(store: &dyn Store, ns: &str) {
             .await
             .unwrap();
     }
-    let keys = [Key::new(&pk, "3"), Key::new(&pk, "missing"), Key::new(&pk, "1")];
+    let keys = [
+        Key::new(&pk, "3"),
+        Key::new(&pk, "missing"),
+        Key::new(&pk, "1"),
+    ];
     let got = store.batch_get(&keys).await.unwrap();
     assert_eq!(sks(&got), ["3", "1"]);
     assert!(store.batch_get(&[]).await.unwrap().is_empty());

@@ -16,8 +16,8 @@ use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransactio
 use serde_json::Value;
 
 use super::{
-    Cursor, Index, Item, Key, Page, Query, SortKey, Store, StoreError, Update, Write,
-    apply_update, validate_key, validate_transaction,
+    Cursor, Index, Item, Key, Page, Query, SortKey, Store, StoreError, Update, Write, apply_update,
+    validate_key, validate_transaction,
 };
 
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
@@ -151,7 +151,8 @@ fn store_in(
 }
 
 fn put_key(item: &Item) -> Result<Key, StoreError> {
-    let key = Key::of(item).ok_or_else(|| StoreError::Invalid("an item needs string pk and sk".into()))?;
+    let key = Key::of(item)
+        .ok_or_else(|| StoreError::Invalid("an item needs string pk and sk".into()))?;
     validate_key(&key)?;
     Ok(key)
 }
@@ -253,7 +254,9 @@ impl Store for EmbeddedStore {
     }
 
     async fn put(&self, item: Item, condition: Option<super::Condition>) -> Result<(), StoreError> {
-        self.transact_single(Write::Put { item, condition }).await.map(|_| ())
+        self.transact_single(Write::Put { item, condition })
+            .await
+            .map(|_| ())
     }
 
     async fn update(&self, update: Update) -> Result<Item, StoreError> {
@@ -261,7 +264,11 @@ impl Store for EmbeddedStore {
         after.ok_or_else(|| StoreError::Backend("an update left no item".into()))
     }
 
-    async fn delete(&self, key: &Key, condition: Option<super::Condition>) -> Result<(), StoreError> {
+    async fn delete(
+        &self,
+        key: &Key,
+        condition: Option<super::Condition>,
+    ) -> Result<(), StoreError> {
         self.transact_single(Write::Delete {
             key: key.clone(),
             condition,
@@ -299,7 +306,9 @@ impl Store for EmbeddedStore {
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         if query.pk.is_empty() || query.pk.contains('\0') {
-            return Err(StoreError::Invalid("a query needs a partition key without NUL".into()));
+            return Err(StoreError::Invalid(
+                "a query needs a partition key without NUL".into(),
+            ));
         }
         let (mut lo, mut hi) = query_range(query);
         if let Some(cursor) = &query.cursor {
@@ -343,7 +352,11 @@ impl Store for EmbeddedStore {
             items.push(item);
         }
         let cursor = (items.len() == limit)
-            .then(|| items.last().map(|last| Cursor::from_item(last, query.index)))
+            .then(|| {
+                items
+                    .last()
+                    .map(|last| Cursor::from_item(last, query.index))
+            })
             .flatten();
         Ok(Page { items, cursor })
     }

@@ -254,7 +254,10 @@ pub enum Write {
         condition: Option<Condition>,
     },
     /// Checks a condition on an item without changing it.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl Write {
@@ -381,7 +384,9 @@ pub fn apply_update(existing: Option<Item>, update: &Update) -> Result<Item, Sto
     });
     for (attr, value) in &update.set {
         if attr == "pk" || attr == "sk" {
-            return Err(StoreError::Invalid("an update cannot change the key".into()));
+            return Err(StoreError::Invalid(
+                "an update cannot change the key".into(),
+            ));
         }
         item.insert(attr.clone(), value.clone());
     }
@@ -404,7 +409,9 @@ pub fn apply_update(existing: Option<Item>, update: &Update) -> Result<Item, Sto
 pub fn to_item<T: Serialize>(record: &T) -> Result<Item, StoreError> {
     match serde_json::to_value(record) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(StoreError::Invalid("a record must serialize to an object".into())),
+        Ok(_) => Err(StoreError::Invalid(
+            "a record must serialize to an object".into(),
+        )),
         Err(e) => Err(StoreError::Invalid(e.to_string())),
     }
 }

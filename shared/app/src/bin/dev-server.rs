@@ -1,0 +1,26 @@
+//! `cargo run -p pc-app --bin dev-server`: the whole system locally.
+
+use pc_app::devserver::{DevServer, Options};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    pc_api::telemetry::init(false);
+    let options = Options::from_env()?;
+    let server = DevServer::start(options.clone()).await?;
+    let base = format!("http://{}", server.addr);
+    println!("Partner Connector dev server on {base}");
+    println!("  health:   {base}/health");
+    println!("  API docs: {base}/api/docs");
+    println!("  mailbox:  {base}/dev/mailbox");
+    println!(
+        "  owner:    {} / {}",
+        options.owner_email, options.owner_password
+    );
+    if let Some(dir) = &options.data_dir {
+        println!("  data:     {}", dir.display());
+    }
+    tokio::signal::ctrl_c().await?;
+    println!("stopping");
+    server.stop().await;
+    Ok(())
+}

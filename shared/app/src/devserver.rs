@@ -1,0 +1,179 @@
+//! The local dev server: the whole system in one process. Every HTTP
+//! function on one port, the queue workers and schedules in process, the
+//! embedded store on disk under `DATA_DIR`, and the dev-only routes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use pc_api::{AppState, openapi, router};
+use pc_platform::EmbeddedParts;
+use pc_platform::config::{Config, Mode};
+use pc_platform::store::Store;
+use pc_platform::store::embedded::EmbeddedStore;
+
+use crate::catalog;
+
+pub const DEFAULT_OWNER_EMAIL: &str = "owner@partner-connector.local";
+pub const DEFAULT_OWNER_PASSWORD: &str = "Owner-Password-1";
+
+/// How to start the dev server.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Where the store file lives; `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub owner_email: String,
+    pub owner_password: String,
+    pub config: Config,
+}
+
+impl Options {
+    /// From `PORT`, `DATA_DIR`, `DEV_OWNER_EMAIL`, `DEV_OWNER_PASSWORD` and
+    /// the settings of SPEC.md §10, with local defaults.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let port: u16 = std::env::var("PORT")
+            .ok()
+            .map(|p| p.parse().context("PORT must be a port number"))
+            .transpose()?
+            .unwrap_or(3000);
+        let mut config = Config::from_env(Mode::Local)?;
+        // Plain-HTTP localhost: a Secure cookie would not come back.
+        if std::env::var("COOKIE_SECURE").is_err() {
+            config.cookie_secure = false;
+        }
+        Ok(Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            data_dir: Some(
+                std::env::var("DATA_DIR")
+                    .unwrap_or_else(|_| "./.data".into())
+                    .into(),
+            ),
+            owner_email: std::env::var("DEV_OWNER_EMAIL")
+                .unwrap_or_else(|_| DEFAULT_OWNER_EMAIL.into()),
+            owner_password: std::env::var("DEV_OWNER_PASSWORD")
+                .unwrap_or_else(|_| DEFAULT_OWNER_PASSWORD.into()),
+            config,
+        })
+    }
+
+    /// In memory on a free loopback port (tests).
+    pub fn ephemeral() -> Self {
+        let mut config = Config::local_defaults();
+        config.cookie_secure = false;
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            owner_email: DEFAULT_OWNER_EMAIL.into(),
+            owner_password: DEFAULT_OWNER_PASSWORD.into(),
+            config,
+        }
+    }
+}
+
+/// A running dev server.
+pub struct DevServer {
+    pub addr: SocketAddr,
+    pub context: AppState,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// The HTTP app of the whole system: every function, the docs, and (for
+/// the dev server) the dev routes.
+pub fn http_app(state: &AppState, with_dev_routes: bool) -> Router {
+    let mut functions = catalog::all().to_vec();
+    if with_dev_routes {
+        functions.extend(crate::system::dev_functions());
+    }
+    let app = router::functions_router(state, &functions)
+        .merge(openapi::docs_router(openapi::document(catalog::all())));
+    router::with_common_layers(app, &state.config)
+}
+
+impl DevServer {
+    pub async fn start(options: Options) -> anyhow::Result<Self> {
+        let store: Arc<dyn Store> = match &options.data_dir {
+            Some(dir) => Arc::new(
+                EmbeddedStore::open(&dir.join("store.redb"))
+                    .with_context(|| format!("opening the store under {}", dir.display()))?,
+            ),
+            None => Arc::new(EmbeddedStore::in_memory()),
+        };
+        let parts = EmbeddedParts::new(store, options.config.clone());
+        let context = parts.context.clone();
+        let functions = catalog::all();
+
+        if pc_accounts::seed::seed_owner(&context, &options.owner_email, &options.owner_password)
+            .await?
+        {
+            tracing::info!(email = %options.owner_email, "created the first owner account");
+        }
+        let ctx = context.clone();
+        parts.bus.subscribe(move |event| {
+            if event.detail_type != crate::jobs::JOB_RUN_REQUESTED {
+                return;
+            }
+            let job = event.detail["job"].as_str().unwrap_or_default().to_owned();
+            let run_id = event.detail["runId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                if let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) {
+                    if let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await {
+                        tracing::error!(job, error = %e, "requested run failed to record");
+                    }
+                }
+            });
+        });
+
+        let (shutdown, watch_shutdown) = watch::channel(false);
+        let mut tasks = vec![
+            crate::runner::queue::spawn(
+                context.clone(),
+                parts.queue.clone(),
+                functions,
+                watch_shutdown.clone(),
+            ),
+            crate::runner::scheduler::spawn(context.clone(), functions, watch_shutdown.clone()),
+        ];
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("listening on {}", options.listen))?;
+        let addr = listener.local_addr()?;
+        let app = http_app(&context, true);
+        let mut stop = watch_shutdown;
+        tasks.push(tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped");
+            }
+        }));
+        Ok(Self {
+            addr,
+            context,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Stops serving and the runners, and waits for them.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
