@@ -1,1 +1,200 @@
-//! tests
+//! The black-box test harness: [`TestApp`] starts the real dev server on a
+//! free loopback port with fresh state and talks HTTP to it like the SPA,
+//! webhook senders and schedules would. Each test reads like a user story.
+
+use std::time::Duration;
+
+use pc_app::devserver::{DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+
+pub use pc_app;
+pub use reqwest;
+pub use serde_json::json;
+
+/// Which adapters the system under test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded store, queue and mailbox, in memory.
+    Embedded,
+}
+
+/// A running system and a client with its own cookie jar.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub server: DevServer,
+    pub backend: Backend,
+}
+
+/// A client with its own cookie jar (one browser).
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a reqwest client builds")
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, Options::ephemeral()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Self {
+        let server = match backend {
+            Backend::Embedded => DevServer::start(options)
+                .await
+                .expect("the dev server starts"),
+        };
+        Self {
+            base: format!("http://{}", server.addr),
+            client: browser(),
+            server,
+            backend,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request with this app's browser; `body` as JSON when given.
+    pub async fn send(
+        &self,
+        client: &Client,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = client.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(&self.client, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(&self.client, Method::POST, path, Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.send(&self.client, Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.send(&self.client, Method::PATCH, path, Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(&self.client, Method::DELETE, path, None).await
+    }
+
+    /// Signs `client` in; answers the response.
+    pub async fn sign_in_as(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.send(
+            client,
+            Method::POST,
+            "/auth/sign-in",
+            Some(&json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Signs this app's own browser in as the seeded owner.
+    pub async fn sign_in_owner(&self) {
+        let response = self
+            .sign_in_as(&self.client, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "owner sign-in");
+    }
+
+    /// Every email sent so far, newest first.
+    pub async fn mailbox(&self) -> Vec<Value> {
+        let body: Value = self
+            .get("/dev/mailbox")
+            .await
+            .json()
+            .await
+            .expect("mailbox JSON");
+        body["list"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits (up to 10 s) for an email to `to` whose subject contains `subject`.
+    pub async fn wait_for_mail(&self, to: &str, subject: &str) -> Value {
+        let found = wait_until(|| async {
+            self.mailbox().await.into_iter().find(|m| {
+                m["to"].as_str() == Some(to)
+                    && m["subject"].as_str().is_some_and(|s| s.contains(subject))
+            })
+        })
+        .await;
+        found.unwrap_or_else(|| panic!("no email to {to} about {subject:?}"))
+    }
+
+    /// Moves the system's clock.
+    pub async fn set_clock(&self, now: &str) {
+        let response = self.put("/dev/clock", &json!({"now": now})).await;
+        assert_eq!(response.status(), StatusCode::OK, "clock set");
+    }
+
+    /// Runs a schedule now and answers its finished run record.
+    pub async fn run_job(&self, name: &str) -> Value {
+        let response = self
+            .post(&format!("/dev/jobs/{name}/run"), &json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "job {name} runs");
+        response.json().await.expect("job run JSON")
+    }
+}
+
+/// Polls `probe` every 50 ms for up to 10 s until it answers something.
+pub async fn wait_until<T, F, Fut>(mut probe: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(found) = probe().await {
+            return Some(found);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// Reads a JSON body, asserting the status first (with the body in the message).
+pub async fn expect_json(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Declares one black-box scenario, run once per backend:
+/// `scenario!(name, |app| { ... });` where `app` is a `&TestApp`.
+#[macro_export]
+macro_rules! scenario {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                let owned = $crate::TestApp::spawn($crate::Backend::Embedded).await;
+                {
+                    let $app = &owned;
+                    $body
+                }
+                owned.server.stop().await;
+            }
+        }
+    };
+}

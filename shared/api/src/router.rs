@@ -80,7 +80,8 @@ pub fn with_common_layers(router: Router, config: &Config) -> Router {
     let origin =
         HeaderValue::from_str(&config.cors_origin).unwrap_or(HeaderValue::from_static("null"));
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::exact(origin))
+        // Echo the one configured origin, and only to that origin.
+        .allow_origin(AllowOrigin::predicate(move |o, _| *o == origin))
         .allow_credentials(true)
         .allow_methods([
             Method::GET,

@@ -1,0 +1,3 @@
+//! Black-box scenarios, one module per capability.
+
+mod system;
