@@ -1,3 +1,6 @@
 //! Black-box scenarios, one module per capability.
 
+mod accounts;
+mod leads;
+mod notify;
 mod system;

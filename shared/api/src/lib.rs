@@ -2,6 +2,7 @@
 //! session cookies and tokens, the one auth layer, the function table's
 //! types, routers and the OpenAPI document.
 
+pub mod audit;
 pub mod auth;
 pub mod cookies;
 pub mod error;

@@ -1,0 +1,1 @@
+//! Black-box scenarios of the notify capability.
