@@ -1,6 +1,7 @@
 //! Accounts (SPEC.md §2): sign-in and sessions, users, partners,
 //! self-registration, and the tenancy rules every capability relies on.
 
+pub mod partners_store;
 pub mod passwords;
 pub mod seed;
 pub mod users_store;
