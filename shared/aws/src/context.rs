@@ -1,0 +1,80 @@
+//! The application context with every port on AWS, built from one
+//! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
+//! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
+//! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
+//! Payments and CRM are the recording fakes until their real adapters come.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use pc_platform::clock::SystemClock;
+use pc_platform::config::Config;
+use pc_platform::crm::RecordingCrm;
+use pc_platform::ids::UlidIds;
+use pc_platform::payments::RecordingPayments;
+use pc_platform::{AppContext, AppState};
+
+use crate::bus::EventBridgeBus;
+use crate::email::SesEmail;
+use crate::queue::SqsQueue;
+use crate::store::DynamoStore;
+
+/// The AWS settings of the environment: region, credentials, endpoint.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// The AWS context, with the handles a runner outside Lambda needs (the
+/// SQS queue, to run workers with receive/ack/nack).
+pub struct AwsParts {
+    pub context: AppState,
+    pub queue: Arc<SqsQueue>,
+    pub store: Arc<DynamoStore>,
+}
+
+impl AwsParts {
+    pub fn new(sdk: &SdkConfig, config: Config) -> Self {
+        let (context, queue, store) = build(sdk, config);
+        Self {
+            context: Arc::new(context),
+            queue,
+            store,
+        }
+    }
+}
+
+fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<DynamoStore>) {
+    let store = Arc::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        &config.table_name,
+    ));
+    let queue = Arc::new(SqsQueue::from_config(
+        aws_sdk_sqs::Client::new(sdk),
+        &config,
+    ));
+    let context = AppContext {
+        store: store.clone(),
+        queue: queue.clone(),
+        email: Arc::new(SesEmail::new(aws_sdk_ses::Client::new(sdk))),
+        bus: Arc::new(EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            &config.event_bus_name,
+        )),
+        payments: Arc::new(RecordingPayments::default()),
+        crm: Arc::new(RecordingCrm::default()),
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(UlidIds),
+        config: Arc::new(config),
+    };
+    (context, queue, store)
+}
+
+/// The AWS context from an already loaded `SdkConfig`.
+pub fn aws_context_with(sdk: &SdkConfig, config: Config) -> AppContext {
+    build(sdk, config).0
+}
+
+/// The AWS context from the environment's AWS settings.
+pub async fn aws_context(config: Config) -> AppContext {
+    aws_context_with(&load_sdk_config().await, config)
+}

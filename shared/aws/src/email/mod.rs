@@ -1,0 +1,5 @@
+//! The email port on SES.
+
+pub mod ses;
+
+pub use ses::SesEmail;

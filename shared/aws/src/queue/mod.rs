@@ -1,0 +1,5 @@
+//! The queue port on SQS.
+
+pub mod sqs;
+
+pub use sqs::SqsQueue;
