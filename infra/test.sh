@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The one test command (README): installs what the tests need when it is
+# missing, starts moto's AWS-compatible server on a free loopback port, and
+# runs every check: formatting, lints, unit and contract tests against both
+# adapters, events/ handler tests, template drift and template lint, the
+# black-box suites (embedded and against moto), and a release build of a
+# representative subset of Lambda functions.
+#
+# Environment: SKIP_RELEASE_BUILD=1 leaves out the release subset build
+# (a quicker local loop); nothing else can be skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
+
+step "tools"
+python3 -m pip --version >/dev/null
+missing=()
+python3 -c "import moto.server, flask_cors" 2>/dev/null || missing+=("moto[server]>=5,<6")
+command -v cfn-lint >/dev/null || missing+=("cfn-lint")
+command -v sam >/dev/null || missing+=("aws-sam-cli")
+command -v cargo-lambda >/dev/null || missing+=("cargo-lambda")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+  hash -r
+fi
+
+step "moto server"
+mkdir -p target
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m moto.server -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "$moto_pid" 2>/dev/null; then
+    cat target/moto.log
+    echo "moto server did not start: the AWS adapter tests cannot run" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+export MOTO_ENDPOINT="http://127.0.0.1:$port"
+echo "moto on $MOTO_ENDPOINT"
+
+step "format"
+cargo fmt --all -- --check
+
+step "lints"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests (unit, contract on both adapters, events, template drift, black-box on both backends)"
+cargo test --workspace --locked
+
+step "template lint"
+cfn-lint template.yaml
+sam validate --lint --region us-east-1 --template-file template.yaml
+
+if [ "${SKIP_RELEASE_BUILD:-0}" != "1" ]; then
+  step "release build of a representative subset (one function per kind)"
+  bash infra/build-subset.sh
+fi
+
+step "done"
