@@ -27,13 +27,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 step "moto server"
+# infra/moto_server.py is moto's server with DynamoDB requests serialized
+# (moto's DynamoDB has no locking; see the script). It stops when its
+# standard input closes, i.e. when this script exits.
 mkdir -p target
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m moto.server -H 127.0.0.1 -p "$port" > target/moto.log 2>&1 &
+rm -f target/moto.stdin && mkfifo target/moto.stdin
+python3 infra/moto_server.py "$port" < target/moto.stdin > target/moto.log 2>&1 &
 moto_pid=$!
-trap 'kill $moto_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; then
+exec 7> target/moto.stdin
+trap 'exec 7>&-; kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.5)" 2>/dev/null; then
     break
   fi
   if ! kill -0 "$moto_pid" 2>/dev/null; then

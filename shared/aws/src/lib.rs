@@ -10,6 +10,8 @@ pub mod bootstrap;
 pub mod bus;
 pub mod context;
 pub mod email;
+#[cfg(feature = "moto")]
+pub mod moto;
 pub mod queue;
 pub mod store;
 

@@ -8,7 +8,7 @@ use pc_aws::EventBridgeBus;
 use pc_platform::bus::{BusEvent, EventBus};
 use serde_json::{Value, json};
 
-use crate::harness::fixture;
+use pc_aws::moto::fixture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_reach_the_bus_rules() {

@@ -6,7 +6,7 @@ use pc_platform::queue::QueueName;
 use pc_platform::store::{Key, Store};
 use serde_json::json;
 
-use crate::harness::fixture;
+use pc_aws::moto::fixture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_aws_context_reaches_every_service() {

@@ -3,7 +3,7 @@
 use pc_aws::SesEmail;
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
 
-use crate::harness::fixture;
+use pc_aws::moto::fixture;
 
 fn email(from: &str) -> OutgoingEmail {
     OutgoingEmail {

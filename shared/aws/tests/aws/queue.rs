@@ -7,7 +7,7 @@ use std::time::Duration;
 use pc_aws::SqsQueue;
 use pc_platform::queue::{MAX_RECEIVES, Queue, QueueName};
 
-use crate::harness::fixture;
+use pc_aws::moto::fixture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_message_is_dead_lettered_and_redriven() {

@@ -13,7 +13,7 @@ use pc_platform::store::{
 };
 use serde_json::{Value, json};
 
-use crate::harness::{fixture, unique};
+use pc_aws::moto::{fixture, unique};
 
 async fn dynamo_store(label: &str) -> DynamoStore {
     let f = fixture(label).await;

@@ -1,5 +1,5 @@
-//! The moto harness: starts moto's server (`moto_server.py` beside this
-//! file, moto[server] under `python3`, or `$MOTO_PYTHON`) on a free
+//! Test support (feature `moto`): starts moto's server (`infra/moto_server.py`,
+//! moto[server] under `python3`, or `$MOTO_PYTHON`) on a free
 //! 127.0.0.1 port, unless `MOTO_ENDPOINT` names one already running, and
 //! waits until it answers. If it cannot be started the tests fail, saying
 //! why; they never skip.
@@ -20,6 +20,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use pc_platform::config::Config;
+
+use crate::bootstrap;
 
 /// How long moto may take to start (importing moto is slow on a busy machine).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
@@ -66,7 +68,7 @@ fn start() -> Moto {
         .map(|a| a.port())
         .expect("a free local port for moto");
     let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/aws/moto_server.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/moto_server.py");
     let log_path = std::env::temp_dir().join(format!("pc-aws-moto-{port}.log"));
     let log = File::create(&log_path).expect("a log file for moto");
     let mut process = Command::new(&python)
@@ -143,7 +145,7 @@ pub async fn fixture(label: &str) -> Fixture {
     let mut config = Config::local_defaults();
     config.table_name = format!("{name}-table");
     config.event_bus_name = format!("{name}-bus");
-    config.queue_urls = pc_aws::bootstrap(&sdk, &config, &format!("{name}-"))
+    config.queue_urls = bootstrap(&sdk, &config, &format!("{name}-"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     Fixture { sdk, config, name }
