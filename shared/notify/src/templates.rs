@@ -1,0 +1,352 @@
+//! The email templates (SPEC.md §4): one subject, HTML and plain-text
+//! Handlebars file per [`EmailKind`] under `shared/notify/templates/`,
+//! compiled into the binary so a Lambda needs no files at run time.
+//!
+//! Rendering is strict: a template that names a data key the job does not
+//! carry fails, so a malformed job is refused instead of mailed with holes.
+//! HTML bodies escape every value (Handlebars' default escaping); subjects
+//! and text bodies are plain text and are not escaped. Every template also
+//! sees `productName` and `clientUrl`.
+
+use std::sync::LazyLock;
+
+use handlebars::{Handlebars, no_escape};
+use serde_json::{Map, Value};
+
+use pc_platform::email::EmailKind;
+
+/// The product's name as emails spell it.
+pub const PRODUCT_NAME: &str = "Partner Connector";
+
+/// Longest subject sent; longer ones are cut (a subject is one header line).
+const MAX_SUBJECT_CHARS: usize = 200;
+
+/// Data keys holding links: relative ones (`/leads/…`) are completed with
+/// `CLIENT_URL`, and only http(s) links are accepted.
+const LINK_KEYS: [&str; 2] = ["link", "magicLink"];
+
+/// The three files of one kind.
+struct KindTemplates {
+    kind: EmailKind,
+    subject: &'static str,
+    html: &'static str,
+    text: &'static str,
+}
+
+macro_rules! kind_templates {
+    ($kind:expr, $stem:literal) => {
+        KindTemplates {
+            kind: $kind,
+            subject: include_str!(concat!("../templates/", $stem, ".subject.hbs")),
+            html: include_str!(concat!("../templates/", $stem, ".html.hbs")),
+            text: include_str!(concat!("../templates/", $stem, ".txt.hbs")),
+        }
+    };
+}
+
+const LAYOUT_HTML: &str = include_str!("../templates/layout.html.hbs");
+
+const TEMPLATES: [KindTemplates; 11] = [
+    kind_templates!(EmailKind::Invitation, "invitation"),
+    kind_templates!(
+        EmailKind::RegistrationVerification,
+        "registration_verification"
+    ),
+    kind_templates!(EmailKind::PasswordReset, "password_reset"),
+    kind_templates!(EmailKind::LeadReminder, "lead_reminder"),
+    kind_templates!(EmailKind::LostLeadAlert, "lost_lead_alert"),
+    kind_templates!(EmailKind::NewLeadNotice, "new_lead_notice"),
+    kind_templates!(EmailKind::PaymentFailed, "payment_failed"),
+    kind_templates!(EmailKind::ReservationExpiring, "reservation_expiring"),
+    kind_templates!(EmailKind::ReservationExpired, "reservation_expired"),
+    kind_templates!(EmailKind::LeadSold, "lead_sold"),
+    kind_templates!(EmailKind::PurchaseConfirmed, "purchase_confirmed"),
+];
+
+/// The compiled templates: one registry that escapes (HTML) and one that
+/// does not (subjects, text).
+struct Registries {
+    html: Handlebars<'static>,
+    plain: Handlebars<'static>,
+}
+
+static REGISTRIES: LazyLock<Registries> = LazyLock::new(|| {
+    let mut html = Handlebars::new();
+    html.set_strict_mode(true);
+    let mut plain = Handlebars::new();
+    plain.set_strict_mode(true);
+    plain.register_escape_fn(no_escape);
+    // The files are part of the binary and checked by the tests below, so a
+    // syntax error is a build defect, not a run-time condition.
+    html.register_partial("layout", LAYOUT_HTML)
+        .expect("layout.html.hbs compiles");
+    for t in &TEMPLATES {
+        let stem = t.kind.as_str();
+        html.register_template_string(stem, t.html)
+            .unwrap_or_else(|e| panic!("{stem}.html.hbs compiles: {e}"));
+        plain
+            .register_template_string(&format!("{stem}.subject"), t.subject)
+            .unwrap_or_else(|e| panic!("{stem}.subject.hbs compiles: {e}"));
+        plain
+            .register_template_string(&format!("{stem}.txt"), t.text)
+            .unwrap_or_else(|e| panic!("{stem}.txt.hbs compiles: {e}"));
+    }
+    Registries { html, plain }
+});
+
+/// A rendered email body and subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Why a job's data cannot be rendered; retrying will not help.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RenderError {
+    #[error("email data must be a JSON object")]
+    NotAnObject,
+    #[error("{key} must be an http(s) link or a path starting with /")]
+    BadLink { key: &'static str },
+    #[error("template {template} cannot be rendered: {reason}")]
+    Template { template: String, reason: String },
+}
+
+/// Renders `kind` with `data`, links completed from `client_url`.
+pub fn render(
+    kind: EmailKind,
+    data: &Value,
+    client_url: &str,
+) -> Result<RenderedEmail, RenderError> {
+    let context = Value::Object(render_context(data, client_url)?);
+    let stem = kind.as_str();
+    let registries = &*REGISTRIES;
+    let run = |registry: &Handlebars<'static>, name: String| {
+        registry
+            .render(&name, &context)
+            .map_err(|e| RenderError::Template {
+                template: name.clone(),
+                reason: e.to_string(),
+            })
+    };
+    let subject = run(&registries.plain, format!("{stem}.subject"))?;
+    Ok(RenderedEmail {
+        subject: clean_subject(&subject),
+        html: run(&registries.html, stem.to_owned())?,
+        text: run(&registries.plain, format!("{stem}.txt"))?,
+    })
+}
+
+/// The job's data plus the product's name and client URL, links completed.
+fn render_context(data: &Value, client_url: &str) -> Result<Map<String, Value>, RenderError> {
+    let Value::Object(data) = data else {
+        return Err(RenderError::NotAnObject);
+    };
+    let client_url = client_url.trim_end_matches('/');
+    let mut context = data.clone();
+    for key in LINK_KEYS {
+        let Some(value) = context.get_mut(key) else {
+            continue;
+        };
+        let Some(link) = value.as_str() else {
+            return Err(RenderError::BadLink { key });
+        };
+        let absolute = if link.starts_with('/') && !link.starts_with("//") {
+            format!("{client_url}{link}")
+        } else if link.starts_with("https://") || link.starts_with("http://") {
+            link.to_owned()
+        } else {
+            // Anything else (`javascript:`, protocol-relative…) is refused.
+            return Err(RenderError::BadLink { key });
+        };
+        *value = Value::String(absolute);
+    }
+    context.insert("productName".into(), PRODUCT_NAME.into());
+    context.insert("clientUrl".into(), client_url.into());
+    Ok(context)
+}
+
+/// One line (no header injection through CR/LF), trimmed and cut to a
+/// length mail clients show.
+fn clean_subject(raw: &str) -> String {
+    let one_line = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if one_line.chars().count() <= MAX_SUBJECT_CHARS {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(MAX_SUBJECT_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Sample data of each kind, with the exact keys the enqueuers send; the
+/// tests render every template with it.
+pub fn sample_data(kind: EmailKind, text: &str) -> Value {
+    use serde_json::json;
+    let lead = json!({
+        "id": "01HLEAD", "email": format!("lead{text}@example.com"),
+        "company": text, "firstName": text, "lastName": text,
+    });
+    match kind {
+        EmailKind::Invitation => json!({
+            "name": text, "inviterName": text, "partnerName": text, "link": "/accept-invite?token=abc",
+        }),
+        EmailKind::PasswordReset => json!({"name": text, "link": "/reset-password?token=abc"}),
+        EmailKind::RegistrationVerification => {
+            json!({"name": text, "companyName": text, "link": "/verify-email?token=abc"})
+        }
+        EmailKind::NewLeadNotice => json!({
+            "name": text, "partnerName": text, "lead": lead,
+            "meetingStart": "2024-01-15T17:00:00.000Z", "link": "/leads/01HLEAD",
+        }),
+        EmailKind::LostLeadAlert => json!({
+            "lead": lead, "partnerName": text, "previousStatus": "scheduled",
+            "newStatus": "lost_no_show", "changedBy": text, "link": "/leads/01HLEAD",
+        }),
+        EmailKind::LeadReminder => json!({
+            "name": text, "partnerName": text,
+            "leads": [{"email": format!("lead{text}@example.com"), "company": text, "daysSinceUpdate": 3}],
+            "magicLink": "/leads?magic=abc",
+        }),
+        EmailKind::PaymentFailed => json!({
+            "partnerName": text, "invoiceId": text, "amount": "$1,250.00",
+            "period": "2024-01", "link": "/billing",
+        }),
+        EmailKind::ReservationExpiring => json!({
+            "name": text, "lead": {"company": text}, "expiresAt": "2024-01-15T17:00:00.000Z",
+            "link": "/marketplace/reservations",
+        }),
+        EmailKind::ReservationExpired => {
+            json!({"name": text, "lead": {"company": text}, "link": "/marketplace"})
+        }
+        EmailKind::LeadSold => json!({
+            "name": text, "lead": {"company": text}, "price": "$300.00", "link": "/marketplace/sales",
+        }),
+        EmailKind::PurchaseConfirmed => json!({
+            "name": text, "lead": {"company": text, "email": format!("lead{text}@example.com")},
+            "price": "$300.00", "link": "/marketplace/purchases",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const CLIENT: &str = "https://app.example.com";
+
+    /// Words each subject must carry so a reader (and the tests of other
+    /// capabilities) can tell the emails apart.
+    fn subject_word(kind: EmailKind) -> &'static str {
+        match kind {
+            EmailKind::Invitation => "invitation",
+            EmailKind::RegistrationVerification => "Verify",
+            EmailKind::PasswordReset => "Reset",
+            EmailKind::LeadReminder => "overdue",
+            EmailKind::LostLeadAlert => "Lost lead",
+            EmailKind::NewLeadNotice => "New lead",
+            EmailKind::PaymentFailed => "Payment failed",
+            EmailKind::ReservationExpiring => "expiring",
+            EmailKind::ReservationExpired => "expired",
+            EmailKind::LeadSold => "Lead sold",
+            EmailKind::PurchaseConfirmed => "Purchase confirmed",
+        }
+    }
+
+    #[test]
+    fn every_kind_renders_its_sample_data() {
+        for kind in EmailKind::ALL {
+            let email = render(kind, &sample_data(kind, "Acme"), CLIENT)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert!(
+                email.subject.contains(subject_word(kind)),
+                "{kind:?}: {}",
+                email.subject
+            );
+            assert!(email.html.contains(PRODUCT_NAME), "{kind:?}");
+            assert!(email.html.contains("Acme"), "{kind:?}");
+            assert!(email.text.contains("Acme"), "{kind:?}");
+            assert!(
+                email.text.contains(&format!("{CLIENT}/")),
+                "{kind:?}: {}",
+                email.text
+            );
+            assert!(
+                email.html.contains(&format!("href=\"{CLIENT}/")),
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_escapes_injected_markup_and_text_keeps_it() {
+        let hostile = "<script>alert(\"x\")</script><img src=x onerror='y'>&";
+        for kind in EmailKind::ALL {
+            let email = render(kind, &sample_data(kind, hostile), CLIENT).unwrap();
+            assert!(!email.html.contains("<script>"), "{kind:?}");
+            assert!(!email.html.contains("<img"), "{kind:?}");
+            assert!(email.html.contains("&lt;script&gt;"), "{kind:?}");
+            assert!(email.text.contains(hostile), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn very_long_and_non_ascii_values_render_safely() {
+        let long = "x".repeat(10_000);
+        let unicode = "Zoë Åström — 株式会社 🚀 \u{202e}";
+        for kind in EmailKind::ALL {
+            let email = render(kind, &sample_data(kind, &long), CLIENT).unwrap();
+            assert!(
+                email.subject.chars().count() <= MAX_SUBJECT_CHARS,
+                "{kind:?}"
+            );
+            assert!(email.html.contains(&long), "{kind:?}");
+            let email = render(kind, &sample_data(kind, unicode), CLIENT).unwrap();
+            assert!(email.html.contains("Zoë Åström — 株式会社 🚀"), "{kind:?}");
+            assert!(email.text.contains(unicode), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn subjects_stay_on_one_line() {
+        let data = sample_data(EmailKind::LeadSold, "Acme\r\nBcc: victim@example.com");
+        let email = render(EmailKind::LeadSold, &data, CLIENT).unwrap();
+        assert!(!email.subject.contains('\n') && !email.subject.contains('\r'));
+        assert_eq!(email.subject, "Lead sold: Acme Bcc: victim@example.com");
+    }
+
+    #[test]
+    fn missing_keys_and_bad_links_are_refused() {
+        let err = render(EmailKind::PasswordReset, &json!({"link": "/x"}), CLIENT).unwrap_err();
+        assert!(matches!(err, RenderError::Template { .. }), "{err}");
+        let err = render(EmailKind::PasswordReset, &json!("text"), CLIENT).unwrap_err();
+        assert_eq!(err, RenderError::NotAnObject);
+        for bad in ["javascript:alert(1)", "//evil.example.com/x", "ftp://x"] {
+            let data = json!({"name": "A", "link": bad});
+            let err = render(EmailKind::PasswordReset, &data, CLIENT).unwrap_err();
+            assert_eq!(err, RenderError::BadLink { key: "link" });
+        }
+        let data = json!({"name": "A", "link": "https://elsewhere.example.com/reset"});
+        let email = render(EmailKind::PasswordReset, &data, CLIENT).unwrap();
+        assert!(email.text.contains("https://elsewhere.example.com/reset"));
+    }
+
+    #[test]
+    fn nullable_partner_name_of_an_invitation() {
+        let data =
+            json!({"name": "Ann", "inviterName": "Bob", "partnerName": null, "link": "/accept"});
+        let email = render(EmailKind::Invitation, &data, CLIENT).unwrap();
+        assert!(
+            email
+                .text
+                .contains("Bob invited you to join Partner Connector.")
+        );
+    }
+}
