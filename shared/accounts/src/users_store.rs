@@ -5,10 +5,46 @@
 //! |---|---|---|---|---|
 //! | user | `USER#<id>` | `PROFILE` | `USERS` / `<createdAt>#<id>` | `PARTNER#<pid>#USERS` / `<createdAt>#<id>` |
 //! | email guard | `EMAIL#<email>` | `EMAIL` | | |
+//! | active-owner counter | `OWNERS` | `COUNT` | | |
+//!
+//! The counter (`activeOwners`) moves in the same transaction as every
+//! user write that changes who is an active owner, with the condition
+//! `activeOwners > 1` when it goes down: the last owner cannot be demoted,
+//! deactivated or deleted, even by two concurrent requests.
+//! Deleted users keep their email guard: the address stays taken, so
+//! nothing that pointed at the old account can be picked up by a new one.
 
-use pc_api::identity::{UserRecord, user_key};
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_item, to_item};
+use pc_api::identity::{Role, UserRecord, user_key};
+use pc_platform::store::{
+    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
+};
 use pc_platform::time::timestamp;
+
+/// Where the number of active owners is kept.
+pub fn owner_counter_key() -> Key {
+    Key::new("OWNERS", "COUNT")
+}
+
+/// An owner who can act: active, not deleted, invitation accepted.
+pub fn counts_as_active_owner(user: &UserRecord) -> bool {
+    user.role == Role::Owner && user.can_sign_in() && user.password_hash.is_some()
+}
+
+/// The counter write for a change from `before` to `after`, if any.
+fn owner_counter_write(before: Option<&UserRecord>, after: &UserRecord) -> Option<Write> {
+    let was = before.is_some_and(counts_as_active_owner);
+    let is = counts_as_active_owner(after);
+    let update = Update::new(owner_counter_key()).set("entity", "owner_counter");
+    match (was, is) {
+        (false, true) => Some(Write::Update(update.add("activeOwners", 1))),
+        (true, false) => {
+            Some(Write::Update(update.add("activeOwners", -1).when(
+                Condition::GreaterThan("activeOwners".into(), 1.into()),
+            )))
+        }
+        _ => None,
+    }
+}
 
 pub fn email_guard_key(email: &str) -> Key {
     Key::new(format!("EMAIL#{}", email.to_lowercase()), "EMAIL")
@@ -52,7 +88,7 @@ pub enum CreateUserError {
 /// The writes that create `user` only if its email is free; callers may
 /// add their own writes (a partner, say) to the same transaction.
 pub fn create_user_writes(user: &UserRecord) -> Result<Vec<Write>, StoreError> {
-    Ok(vec![
+    let mut writes = vec![
         Write::Put {
             item: guard_item(user),
             condition: Some(Condition::NotExists),
@@ -61,7 +97,9 @@ pub fn create_user_writes(user: &UserRecord) -> Result<Vec<Write>, StoreError> {
             item: user_item(user)?,
             condition: Some(Condition::NotExists),
         },
-    ])
+    ];
+    writes.extend(owner_counter_write(None, user));
+    Ok(writes)
 }
 
 /// Creates `user`; exactly one of any number of concurrent creations with
@@ -89,5 +127,65 @@ pub async fn find_by_email(
     match guard.get("userId").and_then(|v| v.as_str()) {
         Some(id) => get_user(store, id).await,
         None => Ok(None),
+    }
+}
+
+/// Why a user could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveUserError {
+    /// Someone else changed the user since it was read.
+    #[error("the user was changed by someone else; reload and retry")]
+    Stale,
+    /// The change would leave no active owner.
+    #[error("the last active owner cannot be demoted, deactivated or deleted")]
+    LastOwner,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Replaces `before` by `after` if nobody changed it in between (optimistic
+/// concurrency on `updatedAt`), keeping the active-owner counter exact.
+pub async fn save_user(
+    store: &dyn Store,
+    before: &UserRecord,
+    after: &UserRecord,
+) -> Result<(), SaveUserError> {
+    let mut writes = vec![Write::Put {
+        item: user_item(after)?,
+        condition: Some(Condition::equals("updatedAt", timestamp(before.updated_at))),
+    }];
+    let counter = owner_counter_write(Some(before), after);
+    let guards_owner = counter.is_some();
+    writes.extend(counter);
+    match store.transact(writes).await {
+        Ok(()) => Ok(()),
+        Err(e) if guards_owner && e.failed_at(1) => Err(SaveUserError::LastOwner),
+        Err(e) if e.is_condition_failure() => Err(SaveUserError::Stale),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every user of the system (`partner_id` `None`) or of one partner, in
+/// creation order, deleted ones included (one query, paged through).
+pub async fn list_users(
+    store: &dyn Store,
+    partner_id: Option<&str>,
+) -> Result<Vec<UserRecord>, StoreError> {
+    use pc_platform::store::{Index, Query};
+    let base = match partner_id {
+        Some(pid) => Query::partition(Index::Gsi2, format!("PARTNER#{pid}#USERS")),
+        None => Query::partition(Index::Gsi1, "USERS"),
+    };
+    let mut users = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.query(&base.clone().after(cursor)).await?;
+        for item in page.items {
+            users.push(from_item(item)?);
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(users),
+        }
     }
 }

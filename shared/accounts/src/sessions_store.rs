@@ -1,0 +1,167 @@
+//! Sessions: one item per sign-in, holding the one refresh-token id (`jti`)
+//! of its token family that may still be used. Refresh rotates the `jti`
+//! with a conditional update; presenting any other `jti` of the family is
+//! reuse (a stolen token) and revokes the whole session.
+//!
+//! | item | pk | sk | attributes |
+//! |---|---|---|---|
+//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `revoked`, `createdAt`, `expiresAt` |
+
+use chrono::{DateTime, Duration, Utc};
+
+use pc_api::identity::{SessionRecord, session_key};
+use pc_api::tokens::{self, ACCESS_TOKEN_MINUTES, AccessClaims, REFRESH_TOKEN_DAYS, RefreshClaims};
+use pc_platform::AppContext;
+use pc_platform::store::{
+    Condition, Index, Item, Query, SortKey, Store, StoreError, Update, from_item, to_item,
+};
+use pc_platform::time::timestamp;
+
+/// The item of a session, with its key.
+pub fn session_item(session: &SessionRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(session)?;
+    let key = session_key(&session.user_id, &session.id);
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "session".into());
+    Ok(item)
+}
+
+/// The signed pair handed to the browser.
+pub struct TokenPair {
+    pub access: String,
+    pub refresh: String,
+}
+
+fn sign_pair(
+    ctx: &AppContext,
+    user_id: &str,
+    sid: &str,
+    jti: &str,
+    now: DateTime<Utc>,
+) -> TokenPair {
+    let secret = &ctx.config.jwt_secret;
+    TokenPair {
+        access: tokens::sign(
+            secret,
+            "access",
+            AccessClaims {
+                sub: user_id.to_owned(),
+                sid: sid.to_owned(),
+            },
+            now,
+            Duration::minutes(ACCESS_TOKEN_MINUTES),
+        ),
+        refresh: tokens::sign(
+            secret,
+            "refresh",
+            RefreshClaims {
+                sub: user_id.to_owned(),
+                sid: sid.to_owned(),
+                jti: jti.to_owned(),
+            },
+            now,
+            Duration::days(REFRESH_TOKEN_DAYS),
+        ),
+    }
+}
+
+/// Starts a session for `user_id` and signs its first token pair.
+pub async fn start(ctx: &AppContext, user_id: &str) -> Result<TokenPair, StoreError> {
+    let now = ctx.clock.now();
+    let session = SessionRecord {
+        id: ctx.ids.new_id(),
+        user_id: user_id.to_owned(),
+        refresh_jti: ctx.ids.new_id(),
+        revoked: false,
+        created_at: now,
+        expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
+    };
+    ctx.store
+        .put(session_item(&session)?, Some(Condition::NotExists))
+        .await?;
+    Ok(sign_pair(
+        ctx,
+        user_id,
+        &session.id,
+        &session.refresh_jti,
+        now,
+    ))
+}
+
+/// Why a refresh was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// The presented refresh token is not the family's current one: the
+    /// session has been revoked.
+    #[error("refresh token reuse detected; the session is revoked")]
+    Reused,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Swaps the session's current `jti` (the presented one) for a new one and
+/// signs the new pair; on reuse revokes the session.
+pub async fn rotate(
+    ctx: &AppContext,
+    session: &SessionRecord,
+    presented_jti: &str,
+) -> Result<TokenPair, RotateError> {
+    if session.refresh_jti != presented_jti {
+        revoke(&*ctx.store, &session.user_id, &session.id).await?;
+        return Err(RotateError::Reused);
+    }
+    let now = ctx.clock.now();
+    let next = ctx.ids.new_id();
+    let update = Update::new(session_key(&session.user_id, &session.id))
+        .set("refreshJti", next.clone())
+        .set(
+            "expiresAt",
+            timestamp(now + Duration::days(REFRESH_TOKEN_DAYS)),
+        )
+        .when(
+            Condition::equals("refreshJti", presented_jti).and(Condition::equals("revoked", false)),
+        );
+    match ctx.store.update(update).await {
+        Ok(_) => Ok(sign_pair(ctx, &session.user_id, &session.id, &next, now)),
+        Err(e) if e.is_condition_failure() => {
+            // Another request rotated first with the same token: the token
+            // was used twice, which is exactly what theft looks like.
+            revoke(&*ctx.store, &session.user_id, &session.id).await?;
+            Err(RotateError::Reused)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes one session (no-op when it does not exist).
+pub async fn revoke(store: &dyn Store, user_id: &str, session_id: &str) -> Result<(), StoreError> {
+    let update = Update::new(session_key(user_id, session_id))
+        .set("revoked", true)
+        .when(Condition::Exists);
+    match store.update(update).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_condition_failure() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Revokes every live session of a user (password reset).
+pub async fn revoke_all(store: &dyn Store, user_id: &str) -> Result<(), StoreError> {
+    let query = Query::partition(Index::Table, format!("USER#{user_id}"))
+        .sk(SortKey::BeginsWith("SESSION#".into()));
+    let mut cursor = None;
+    loop {
+        let page = store.query(&query.clone().after(cursor)).await?;
+        for item in page.items {
+            let session: SessionRecord = from_item(item)?;
+            if !session.revoked {
+                revoke(store, user_id, &session.id).await?;
+            }
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
