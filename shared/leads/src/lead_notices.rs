@@ -1,0 +1,142 @@
+//! What a lead change tells others: the audit event on the `events` queue,
+//! the lost-lead alert and the new-lead notices on the `emails` queue.
+//! Email ids are deterministic, so a redelivered change re-sends nothing
+//! (the emails worker sends each id once).
+
+use serde_json::{Value, json};
+
+use pc_accounts::partners_store::PartnerRecord;
+use pc_api::audit::{self, AuditEvent};
+use pc_api::identity::{Principal, UserRecord};
+use pc_platform::AppContext;
+use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::queue::QueueError;
+use pc_platform::store::{Index, Query, StoreError, from_item};
+use pc_platform::time::timestamp;
+
+use crate::lead::LeadRecord;
+use crate::leads_store::query_all;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NoticeError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The link to a lead in the SPA.
+pub fn lead_link(ctx: &AppContext, lead_id: &str) -> String {
+    format!("{}/leads/{lead_id}", ctx.config.client_url)
+}
+
+/// The audit event of a lead change (`before` is `None` on creation).
+pub fn lead_event(
+    ctx: &AppContext,
+    actor: Option<&Principal>,
+    action: &str,
+    before: Option<&LeadRecord>,
+    after: &LeadRecord,
+) -> AuditEvent {
+    AuditEvent::new(
+        ctx,
+        actor,
+        action,
+        "lead",
+        &after.id,
+        Some(&after.partner_id),
+        before.map(LeadRecord::summary).unwrap_or(Value::Null),
+        after.summary(),
+    )
+}
+
+/// Sends the audit event of a stored change and, when the status moved into
+/// a `lost_*` status, the lost-lead alert (once per change: its id is the
+/// event's).
+pub async fn announce_change(
+    ctx: &AppContext,
+    event: &AuditEvent,
+    before: Option<&LeadRecord>,
+    after: &LeadRecord,
+    partner_name: &str,
+) -> Result<(), NoticeError> {
+    audit::record(ctx, event).await?;
+    let previous = before.map(|b| b.deal_status);
+    if after.deal_status.is_lost() && previous != Some(after.deal_status) {
+        let job = EmailJob {
+            id: format!("lost:{}:{}", after.id, event.id),
+            kind: EmailKind::LostLeadAlert,
+            to: ctx.config.lost_lead_alert_to.clone(),
+            data: json!({
+                "lead": {
+                    "id": after.id,
+                    "email": after.email,
+                    "company": after.contact.company,
+                    "firstName": after.contact.first_name,
+                    "lastName": after.contact.last_name,
+                },
+                "partnerName": partner_name,
+                "previousStatus": previous.map(|s| s.as_str()),
+                "newStatus": after.deal_status.as_str(),
+                "changedBy": event.user_name.clone().unwrap_or_else(|| "system".into()),
+                "link": lead_link(ctx, &after.id),
+            }),
+        };
+        email::enqueue(&*ctx.queue, &job).await?;
+    }
+    Ok(())
+}
+
+/// The partner's users who may act (active, not deleted).
+pub async fn active_users_of_partner(
+    ctx: &AppContext,
+    partner_id: &str,
+) -> Result<Vec<UserRecord>, StoreError> {
+    let items = query_all(
+        &*ctx.store,
+        Query::partition(Index::Gsi2, format!("PARTNER#{partner_id}#USERS")),
+        10_000,
+    )
+    .await?;
+    Ok(items
+        .into_iter()
+        .filter_map(|i| from_item::<UserRecord>(i).ok())
+        .filter(UserRecord::can_sign_in)
+        .collect())
+}
+
+/// Emails every active user of the lead's partner about a new lead, when
+/// the partner wants those emails.
+pub async fn notify_new_lead(
+    ctx: &AppContext,
+    lead: &LeadRecord,
+    partner: &PartnerRecord,
+    meeting_start: Option<&str>,
+) -> Result<usize, NoticeError> {
+    if !partner.notification_preferences.email.new_lead {
+        return Ok(0);
+    }
+    let users = active_users_of_partner(ctx, &partner.id).await?;
+    for user in &users {
+        let job = EmailJob {
+            id: format!("new-lead:{}:{}", lead.id, user.id),
+            kind: EmailKind::NewLeadNotice,
+            to: user.email.clone(),
+            data: json!({
+                "name": user.name,
+                "partnerName": partner.name,
+                "lead": {
+                    "email": lead.email,
+                    "firstName": lead.contact.first_name,
+                    "lastName": lead.contact.last_name,
+                    "company": lead.contact.company,
+                },
+                "meetingStart": meeting_start.map(str::to_owned)
+                    .or_else(|| lead.scheduled_date.map(timestamp)),
+                "link": lead_link(ctx, &lead.id),
+            }),
+        };
+        email::enqueue(&*ctx.queue, &job).await?;
+    }
+    Ok(users.len())
+}
