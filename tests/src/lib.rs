@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use pc_app::devserver::{DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
+use pc_app::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
@@ -17,6 +17,10 @@ pub use serde_json::json;
 pub enum Backend {
     /// Embedded store, queue and mailbox, in memory.
     Embedded,
+    /// DynamoDB, SQS, SES and EventBridge on moto's server (started once per
+    /// test process unless `MOTO_ENDPOINT` names one), with a table, queues
+    /// and bus of this app's own.
+    Aws,
 }
 
 /// A running system and a client with its own cookie jar.
@@ -177,7 +181,8 @@ pub async fn expect_json(response: Response, status: StatusCode) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-/// Declares one black-box scenario, run once per backend:
+/// Declares one black-box scenario, run once per backend (embedded, and
+/// AWS adapters on moto):
 /// `scenario!(name, |app| { ... });` where `app` is a `&TestApp`.
 #[macro_export]
 macro_rules! scenario {
@@ -189,6 +194,16 @@ macro_rules! scenario {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn embedded() {
                 let owned = $crate::TestApp::spawn($crate::Backend::Embedded).await;
+                {
+                    let $app = &owned;
+                    $body
+                }
+                owned.server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn aws() {
+                let owned = $crate::TestApp::spawn($crate::Backend::Aws).await;
                 {
                     let $app = &owned;
                     $body

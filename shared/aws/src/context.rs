@@ -24,6 +24,22 @@ pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
+/// AWS settings for a local AWS-compatible `endpoint` (moto's server):
+/// the environment's region and credentials when set, else `us-east-1` and
+/// fixed local credentials, which such servers accept.
+pub async fn local_sdk_config(endpoint: &str) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(endpoint);
+    if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        loader = loader.region(aws_config::Region::new("us-east-1"));
+    }
+    if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+        loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local", "local", None, None, "local",
+        ));
+    }
+    loader.load().await
+}
+
 /// The AWS context, with the handles a runner outside Lambda needs (the
 /// SQS queue, to run workers with receive/ack/nack).
 pub struct AwsParts {

@@ -19,7 +19,7 @@ mod sdk_error;
 
 pub use bootstrap::{BootstrapError, bootstrap};
 pub use bus::eventbridge::EventBridgeBus;
-pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config};
+pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config, local_sdk_config};
 pub use email::ses::SesEmail;
 pub use queue::sqs::SqsQueue;
 pub use store::dynamodb::DynamoStore;

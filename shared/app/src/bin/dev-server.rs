@@ -1,6 +1,6 @@
 //! `cargo run -p pc-app --bin dev-server`: the whole system locally.
 
-use pc_app::devserver::{DevServer, Options};
+use pc_app::devserver::{Backend, DevServer, Options};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -16,8 +16,12 @@ async fn main() -> anyhow::Result<()> {
         "  owner:    {} / {}",
         options.owner_email, options.owner_password
     );
-    if let Some(dir) = &options.data_dir {
-        println!("  data:     {}", dir.display());
+    match &options.backend {
+        Backend::Embedded {
+            data_dir: Some(dir),
+        } => println!("  data:     {}", dir.display()),
+        Backend::Embedded { data_dir: None } => println!("  data:     in memory"),
+        Backend::Aws { endpoint, .. } => println!("  AWS:      {endpoint}"),
     }
     tokio::signal::ctrl_c().await?;
     println!("stopping");

@@ -1,6 +1,9 @@
 //! The local dev server: the whole system in one process. Every HTTP
 //! function on one port, the queue workers and schedules in process, the
-//! embedded store on disk under `DATA_DIR`, and the dev-only routes.
+//! embedded store on disk under `DATA_DIR` (or, with `AWS_ENDPOINT_URL`, the
+//! AWS adapters against that endpoint), and the dev-only routes.
+
+pub mod aws;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,13 +25,26 @@ use crate::catalog;
 pub const DEFAULT_OWNER_EMAIL: &str = "owner@partner-connector.local";
 pub const DEFAULT_OWNER_PASSWORD: &str = "Owner-Password-1";
 
+/// Which adapters the dev server runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// The embedded store file under `data_dir` (`None`: in memory), the
+    /// embedded queue and the store-backed mailbox.
+    Embedded { data_dir: Option<PathBuf> },
+    /// DynamoDB, SQS, SES and EventBridge at an AWS-compatible endpoint;
+    /// queues are named with `queue_prefix`.
+    Aws {
+        endpoint: String,
+        queue_prefix: String,
+    },
+}
+
 /// How to start the dev server.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Address to listen on (port 0 picks a free one).
     pub listen: SocketAddr,
-    /// Where the store file lives; `None` keeps everything in memory.
-    pub data_dir: Option<PathBuf>,
+    pub backend: Backend,
     pub owner_email: String,
     pub owner_password: String,
     pub config: Config,
@@ -50,11 +66,20 @@ impl Options {
         }
         Ok(Self {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
-            data_dir: Some(
-                std::env::var("DATA_DIR")
-                    .unwrap_or_else(|_| "./.data".into())
-                    .into(),
-            ),
+            backend: match std::env::var("AWS_ENDPOINT_URL") {
+                Ok(endpoint) if !endpoint.is_empty() => Backend::Aws {
+                    endpoint,
+                    queue_prefix: std::env::var("QUEUE_PREFIX")
+                        .unwrap_or_else(|_| "partner-connector-".into()),
+                },
+                _ => Backend::Embedded {
+                    data_dir: Some(
+                        std::env::var("DATA_DIR")
+                            .unwrap_or_else(|_| "./.data".into())
+                            .into(),
+                    ),
+                },
+            },
             owner_email: std::env::var("DEV_OWNER_EMAIL")
                 .unwrap_or_else(|_| DEFAULT_OWNER_EMAIL.into()),
             owner_password: std::env::var("DEV_OWNER_PASSWORD")
@@ -69,7 +94,7 @@ impl Options {
         config.cookie_secure = false;
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: None,
+            backend: Backend::Embedded { data_dir: None },
             owner_email: DEFAULT_OWNER_EMAIL.into(),
             owner_password: DEFAULT_OWNER_PASSWORD.into(),
             config,
@@ -99,16 +124,43 @@ pub fn http_app(state: &AppState, with_dev_routes: bool) -> Router {
 
 impl DevServer {
     pub async fn start(options: Options) -> anyhow::Result<Self> {
-        let store: Arc<dyn Store> = match &options.data_dir {
-            Some(dir) => Arc::new(
-                EmbeddedStore::open(&dir.join("store.redb"))
-                    .with_context(|| format!("opening the store under {}", dir.display()))?,
-            ),
-            None => Arc::new(EmbeddedStore::in_memory()),
-        };
-        let parts = EmbeddedParts::new(store, options.config.clone());
-        let context = parts.context.clone();
         let functions = catalog::all();
+        let (shutdown, watch_shutdown) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let (context, local_bus) = match &options.backend {
+            Backend::Embedded { data_dir } => {
+                let store: Arc<dyn Store> = match data_dir {
+                    Some(dir) => {
+                        Arc::new(EmbeddedStore::open(&dir.join("store.redb")).with_context(
+                            || format!("opening the store under {}", dir.display()),
+                        )?)
+                    }
+                    None => Arc::new(EmbeddedStore::in_memory()),
+                };
+                let parts = EmbeddedParts::new(store, options.config.clone());
+                tasks.push(crate::runner::queue::spawn(
+                    parts.context.clone(),
+                    parts.queue.clone(),
+                    functions,
+                    watch_shutdown.clone(),
+                ));
+                (parts.context, parts.bus)
+            }
+            Backend::Aws {
+                endpoint,
+                queue_prefix,
+            } => {
+                let sdk = pc_aws::local_sdk_config(endpoint).await;
+                let backend = aws::start(&sdk, options.config.clone(), queue_prefix).await?;
+                tasks.extend(crate::runner::sqs::spawn(
+                    backend.context.clone(),
+                    backend.queue.clone(),
+                    functions,
+                    watch_shutdown.clone(),
+                ));
+                (backend.context, backend.local_bus)
+            }
+        };
 
         if pc_accounts::seed::seed_owner(&context, &options.owner_email, &options.owner_password)
             .await?
@@ -116,7 +168,7 @@ impl DevServer {
             tracing::info!(email = %options.owner_email, "created the first owner account");
         }
         let ctx = context.clone();
-        parts.bus.subscribe(move |event| {
+        local_bus.subscribe(move |event| {
             if event.detail_type != crate::jobs::JOB_RUN_REQUESTED {
                 return;
             }
@@ -135,16 +187,11 @@ impl DevServer {
             });
         });
 
-        let (shutdown, watch_shutdown) = watch::channel(false);
-        let mut tasks = vec![
-            crate::runner::queue::spawn(
-                context.clone(),
-                parts.queue.clone(),
-                functions,
-                watch_shutdown.clone(),
-            ),
-            crate::runner::scheduler::spawn(context.clone(), functions, watch_shutdown.clone()),
-        ];
+        tasks.push(crate::runner::scheduler::spawn(
+            context.clone(),
+            functions,
+            watch_shutdown.clone(),
+        ));
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("listening on {}", options.listen))?;

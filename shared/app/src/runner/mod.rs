@@ -3,3 +3,4 @@
 
 pub mod queue;
 pub mod scheduler;
+pub mod sqs;

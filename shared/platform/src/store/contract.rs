@@ -113,6 +113,14 @@ pub async fn updates(store: &dyn Store, ns: &str) {
         .await
         .unwrap();
     assert!(!after.contains_key("name"));
+    for bad in [
+        Update::new(key.clone()).remove("pk"),
+        Update::new(key.clone()).add("sk", 1),
+        Update::new(key.clone()).add("count", i64::MAX),
+    ] {
+        let err = store.update(bad.clone()).await.unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{bad:?}: {err:?}");
+    }
     let err = store
         .update(
             Update::new(Key::new(&pk, "NEW"))
@@ -252,6 +260,16 @@ pub async fn queries(store: &dyn Store, ns: &str) {
         }
         assert_eq!(seen, expected, "paging ascending={ascending}");
     }
+    // A cursor only resumes the key condition it came from.
+    let a_page = store
+        .query(&q(SortKey::BeginsWith("A#".into())).limit(1))
+        .await
+        .unwrap();
+    let err = store
+        .query(&q(SortKey::BeginsWith("B#".into())).after(a_page.cursor))
+        .await
+        .unwrap_err();
+    assert_eq!(err, StoreError::InvalidCursor);
     let err = store
         .query(&q(SortKey::Any).after(Some(super::Cursor("not a cursor!".into()))))
         .await

@@ -312,7 +312,13 @@ impl Store for EmbeddedStore {
         }
         let (mut lo, mut hi) = query_range(query);
         if let Some(cursor) = &query.cursor {
+            // A cursor resumes inside the key condition's range; one from
+            // elsewhere is refused, as DynamoDB does.
             let position = cursor_position(query, cursor)?;
+            let inside = (&lo, &hi);
+            if !within(&position, inside) {
+                return Err(StoreError::InvalidCursor);
+            }
             if query.ascending {
                 lo = Bound::Excluded(position);
             } else {
@@ -381,6 +387,21 @@ impl EmbeddedStore {
         txn.commit().map_err(backend)?;
         Ok(after)
     }
+}
+
+/// Whether `key` lies inside the range `bounds`.
+fn within(key: &[u8], bounds: (&Bound<Vec<u8>>, &Bound<Vec<u8>>)) -> bool {
+    let above = match bounds.0 {
+        Bound::Included(lo) => key >= lo.as_slice(),
+        Bound::Excluded(lo) => key > lo.as_slice(),
+        Bound::Unbounded => true,
+    };
+    let below = match bounds.1 {
+        Bound::Included(hi) => key <= hi.as_slice(),
+        Bound::Excluded(hi) => key < hi.as_slice(),
+        Bound::Unbounded => true,
+    };
+    above && below
 }
 
 fn as_slice_bound(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {

@@ -376,6 +376,17 @@ pub fn validate_key(key: &Key) -> Result<(), StoreError> {
 /// Applies an update to an item (or to a new one) in memory; shared by the
 /// embedded adapter and by callers that need to predict the result.
 pub fn apply_update(existing: Option<Item>, update: &Update) -> Result<Item, StoreError> {
+    let touches_key = update
+        .set
+        .keys()
+        .chain(update.remove.iter())
+        .chain(update.add.iter().map(|(attr, _)| attr))
+        .any(|attr| attr == "pk" || attr == "sk");
+    if touches_key {
+        return Err(StoreError::Invalid(
+            "an update cannot change the key".into(),
+        ));
+    }
     let mut item = existing.unwrap_or_else(|| {
         let mut fresh = Map::new();
         fresh.insert("pk".into(), Value::String(update.key.pk.clone()));
@@ -383,11 +394,6 @@ pub fn apply_update(existing: Option<Item>, update: &Update) -> Result<Item, Sto
         fresh
     });
     for (attr, value) in &update.set {
-        if attr == "pk" || attr == "sk" {
-            return Err(StoreError::Invalid(
-                "an update cannot change the key".into(),
-            ));
-        }
         item.insert(attr.clone(), value.clone());
     }
     for attr in &update.remove {
@@ -400,7 +406,10 @@ pub fn apply_update(existing: Option<Item>, update: &Update) -> Result<Item, Sto
                 .as_i64()
                 .ok_or_else(|| StoreError::Invalid(format!("{attr} is not an integer")))?,
         };
-        item.insert(attr.clone(), Value::from(current + by));
+        let sum = current
+            .checked_add(*by)
+            .ok_or_else(|| StoreError::Invalid(format!("{attr} would overflow")))?;
+        item.insert(attr.clone(), Value::from(sum));
     }
     Ok(item)
 }

@@ -1,0 +1,95 @@
+//! The dev server on the AWS adapters (DynamoDB, SQS, SES, EventBridge) of
+//! an AWS-compatible endpoint such as moto's server. What it adds for local
+//! use: the resources are created at start (bootstrap), every email sent
+//! through SES is also copied to the store's mailbox (so `/dev/mailbox`
+//! shows it), events also fan out in process (so on-demand job runs work
+//! without EventBridge targets), and the clock can be moved.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+
+use pc_api::AppState;
+use pc_platform::AppContext;
+use pc_platform::bus::{BusError, BusEvent, EventBus, InProcessBus};
+use pc_platform::clock::SettableClock;
+use pc_platform::config::Config;
+use pc_platform::email::mailbox::Mailbox;
+use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
+
+/// Sends through the real sender, then keeps a copy in the mailbox.
+struct CopyToMailbox {
+    sender: Arc<dyn EmailSender>,
+    mailbox: Mailbox,
+}
+
+#[async_trait]
+impl EmailSender for CopyToMailbox {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, EmailError> {
+        let id = self.sender.send(email).await?;
+        if let Err(e) = self.mailbox.send(email).await {
+            tracing::warn!(error = %e, "sent, but the mailbox copy failed");
+        }
+        Ok(id)
+    }
+}
+
+/// Publishes to EventBridge and to in-process subscribers.
+struct BothBuses {
+    remote: Arc<dyn EventBus>,
+    local: Arc<InProcessBus>,
+}
+
+#[async_trait]
+impl EventBus for BothBuses {
+    async fn publish(&self, events: &[BusEvent]) -> Result<(), BusError> {
+        self.remote.publish(events).await?;
+        self.local.publish(events).await
+    }
+}
+
+/// What the dev server needs to run on AWS adapters.
+pub struct AwsBackend {
+    pub context: AppState,
+    pub queue: Arc<pc_aws::SqsQueue>,
+    pub local_bus: Arc<InProcessBus>,
+}
+
+/// Creates the resources of `config` (queues named with `queue_prefix`) and
+/// builds the context on them.
+pub async fn start(
+    sdk: &SdkConfig,
+    mut config: Config,
+    queue_prefix: &str,
+) -> anyhow::Result<AwsBackend> {
+    config.queue_urls = pc_aws::bootstrap(sdk, &config, queue_prefix)
+        .await
+        .context("creating the table, queues, bus and sender on the AWS endpoint")?;
+    let parts = pc_aws::AwsParts::new(sdk, config);
+    let aws = &parts.context;
+    let local_bus = Arc::new(InProcessBus::default());
+    let context = Arc::new(AppContext {
+        store: aws.store.clone(),
+        queue: aws.queue.clone(),
+        email: Arc::new(CopyToMailbox {
+            sender: aws.email.clone(),
+            mailbox: Mailbox::new(aws.store.clone()),
+        }),
+        bus: Arc::new(BothBuses {
+            remote: aws.bus.clone(),
+            local: local_bus.clone(),
+        }),
+        payments: aws.payments.clone(),
+        crm: aws.crm.clone(),
+        clock: Arc::new(SettableClock::default()),
+        ids: aws.ids.clone(),
+        config: aws.config.clone(),
+    });
+    Ok(AwsBackend {
+        context,
+        queue: parts.queue,
+        local_bus,
+    })
+}
