@@ -212,7 +212,7 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
         EmailKind::LeadReminder => json!({
             "name": text, "partnerName": text,
             "leads": [{"email": format!("lead{text}@example.com"), "company": text, "daysSinceUpdate": 3}],
-            "magicLink": "/leads?magic=abc",
+            "overdueCount": 1, "magicLink": "/leads?magic=abc",
         }),
         EmailKind::PaymentFailed => json!({
             "partnerName": text, "invoiceId": text, "amount": "$1,250.00",

@@ -1,0 +1,79 @@
+//! The schedules of SPEC.md §4 whose work belongs to capabilities not built
+//! yet. They are declared now, with their exact cadence and time zone, so
+//! template.yaml, the function table and `GET /v1/admin/jobs` already list
+//! them and they can be run on demand; each run does no work, says so in
+//! its log line and its run record (the report's note), and counts zero.
+//! The capability named in each note replaces the job's body.
+
+use chrono::{DateTime, Utc};
+
+use pc_api::AppState;
+use pc_api::functions::{JobError, JobReport};
+
+/// What an unbuilt job answers: a visible note and zero counts.
+fn not_built_yet(job: &str, owner: &str) -> JobReport {
+    let note = format!("{job}: not built yet; {owner} will do this work");
+    tracing::warn!(job, owner, "scheduled job not built yet; nothing done");
+    JobReport::default().count("processed", 0).note(note)
+}
+
+/// `monthly-invoices` (00:00 UTC on the 1st): charges each partner for the
+/// past month. Billing (SPEC.md §5) is not built yet.
+pub async fn monthly_invoices(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
+    Ok(not_built_yet("monthly-invoices", "billing (SPEC.md §5)"))
+}
+
+/// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
+/// HubSpot capability (SPEC.md §6) is not built yet.
+pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
+    Ok(not_built_yet(
+        "hubspot-sync",
+        "the HubSpot capability (SPEC.md §6)",
+    ))
+}
+
+/// `reservation-expiry` (every 5 minutes): releases expired marketplace
+/// reservations. The marketplace (SPEC.md §7) is not built yet.
+pub async fn reservation_expiry(
+    _ctx: &AppState,
+    _at: DateTime<Utc>,
+) -> Result<JobReport, JobError> {
+    Ok(not_built_yet(
+        "reservation-expiry",
+        "the marketplace (SPEC.md §7)",
+    ))
+}
+
+/// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth
+/// tokens before they expire. The HubSpot capability (SPEC.md §6) is not
+/// built yet.
+pub async fn hubspot_token_refresh(
+    _ctx: &AppState,
+    _at: DateTime<Utc>,
+) -> Result<JobReport, JobError> {
+    Ok(not_built_yet(
+        "hubspot-token-refresh",
+        "the HubSpot capability (SPEC.md §6)",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_platform::context::EmbeddedParts;
+
+    #[tokio::test]
+    async fn unbuilt_jobs_say_so_and_count_nothing() {
+        let ctx = EmbeddedParts::in_memory().context;
+        let now = ctx.clock.now();
+        for report in [
+            monthly_invoices(&ctx, now).await.unwrap(),
+            hubspot_sync(&ctx, now).await.unwrap(),
+            reservation_expiry(&ctx, now).await.unwrap(),
+            hubspot_token_refresh(&ctx, now).await.unwrap(),
+        ] {
+            assert!(report.note.as_deref().unwrap().contains("not built yet"));
+            assert_eq!(report.counts["processed"], 0);
+        }
+    }
+}
