@@ -1,14 +1,17 @@
 //! Leads and meetings (SPEC.md §3): the lead pipeline, ChiliPiper routing,
 //! imports, notes, appointments and audit events.
 
+pub mod chilipiper;
 pub mod deal_status;
 pub mod lead;
 pub mod lead_notices;
 pub mod leads_api;
 pub mod leads_store;
+pub mod meetings_api;
+pub mod meetings_store;
 pub mod overdue;
 
-use pc_api::{Access, Function, Permissions, http};
+use pc_api::{Access, Function, Permissions, http, webhook, worker};
 use pc_platform::queue::QueueName;
 
 pub use deal_status::{DealStatus, LeadSource};
@@ -47,6 +50,41 @@ pub fn functions() -> Vec<Function> {
             Access::SignedIn,
             Permissions::WRITE.sends(&[QueueName::Events]),
             leads_api::create_note
+        ),
+        http!(
+            "leads-meetings-list",
+            Access::SignedIn,
+            Permissions::READ,
+            meetings_api::lead_meetings
+        ),
+        http!(
+            "meetings-list",
+            Access::SignedIn,
+            Permissions::READ,
+            meetings_api::list_meetings
+        ),
+        http!(
+            "meetings-get",
+            Access::SignedIn,
+            Permissions::READ,
+            meetings_api::get_meeting_handler
+        ),
+        http!(
+            "meetings-unrouted-list",
+            Access::Staff,
+            Permissions::READ,
+            meetings_api::list_unrouted
+        ),
+        webhook!(
+            "meetings-chilipiper-webhook",
+            Permissions::READ.sends(&[QueueName::ChilipiperWebhook]),
+            chilipiper::chilipiper_webhook
+        ),
+        worker!(
+            "chilipiper-webhook-worker",
+            QueueName::ChilipiperWebhook,
+            Permissions::WRITE.sends(EVENTS_AND_EMAILS),
+            chilipiper::chilipiper_worker
         ),
     ]
 }

@@ -1,0 +1,440 @@
+//! ChiliPiper: the webhook (shared-secret check, enqueue, 202) and the
+//! worker that routes each event to a partner, finds or creates the lead
+//! and upserts the meeting.
+//!
+//! The worker is safe against redelivery, out-of-order delivery and
+//! concurrent deliveries: every write is one transaction conditional on
+//! what was read (lead and meeting versions, the email guard, the partner's
+//! `lastAppointmentDate`), retried from a fresh read when another delivery
+//! got there first; which of two events wins is decided by
+//! [`MeetingStatus::rank`], not by arrival order.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+
+use pc_accounts::partners_store::PartnerRecord;
+use pc_api::audit::{self, AuditEvent};
+use pc_api::functions::WorkerError;
+use pc_api::identity::{meeting_type_key, partner_key};
+use pc_api::json::parse_json;
+use pc_api::{ApiError, ApiResult, AppState, QueueMessage};
+use pc_platform::AppContext;
+use pc_platform::queue::{QueueName, send_json};
+use pc_platform::store::{Condition, StoreError, Update, Write, from_item};
+use pc_platform::time::timestamp;
+
+use crate::deal_status::{DealStatus, LeadSource};
+use crate::lead::{LeadEmail, LeadRecord, parse_text};
+use crate::lead_notices::{lead_event, notify_new_lead};
+use crate::leads_store::{
+    create_lead_writes, email_guard_key, get_lead, lead_key, update_lead_writes,
+};
+use crate::meetings_store::{
+    Guest, MeetingRecord, MeetingStatus, Person, UnroutedEvent, keep_unrouted, meeting_item,
+    meeting_key,
+};
+
+/// What ChiliPiper says happened to a meeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChiliEventType {
+    Created,
+    Updated,
+    Rescheduled,
+    Canceled,
+}
+
+impl ChiliEventType {
+    pub fn status(self) -> MeetingStatus {
+        match self {
+            ChiliEventType::Created => MeetingStatus::Created,
+            ChiliEventType::Updated => MeetingStatus::Updated,
+            ChiliEventType::Rescheduled => MeetingStatus::Rescheduled,
+            ChiliEventType::Canceled => MeetingStatus::Canceled,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChiliEventType::Created => "created",
+            ChiliEventType::Updated => "updated",
+            ChiliEventType::Rescheduled => "rescheduled",
+            ChiliEventType::Canceled => "canceled",
+        }
+    }
+}
+
+/// The webhook payload (extra fields are ignored).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChiliPiperEvent {
+    pub meeting_id_chili: String,
+    pub event_type: ChiliEventType,
+    pub meeting_type_name: String,
+    pub title: Option<String>,
+    #[schema(value_type = String)]
+    pub start_time: DateTime<Utc>,
+    #[schema(value_type = Option<String>)]
+    pub end_time: Option<DateTime<Utc>>,
+    pub location: Option<String>,
+    pub assignee: Option<Person>,
+    pub host: Option<Person>,
+    #[serde(default)]
+    pub guests: Vec<Guest>,
+}
+
+impl ChiliPiperEvent {
+    /// Checks what serde cannot: ids and names present, sane lengths.
+    fn check(&self) -> Result<(), ApiError> {
+        let id = self.meeting_id_chili.trim();
+        if id.is_empty() || id.len() > 200 || id.contains(['#', '/', '\0']) {
+            return Err(ApiError::invalid_field(
+                "meetingIdChili",
+                "must be 1 to 200 characters without #, / or NUL",
+            ));
+        }
+        if self.meeting_type_name.trim().is_empty() || self.meeting_type_name.len() > 300 {
+            return Err(ApiError::invalid_field(
+                "meetingTypeName",
+                "must be 1 to 300 characters",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `202 {status: "accepted"}`.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    status: &'static str,
+}
+
+fn secret_of(headers: &HeaderMap, raw_query: Option<&str>) -> Option<String> {
+    headers
+        .get("x-webhook-secret")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| url_param(raw_query.unwrap_or_default(), "secret"))
+}
+
+fn url_param(raw: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(raw.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Receives a ChiliPiper event: checks the shared secret (header
+/// `X-Webhook-Secret` or `?secret=`, in constant time), checks the payload
+/// and enqueues it on `chilipiper-webhook`. Nothing else happens inline.
+#[utoipa::path(post, path = "/v1/meetings/webhooks/chilipiper", tag = "meetings",
+    request_body = ChiliPiperEvent,
+    params(("secret" = Option<String>, Query, description = "shared secret, when not in X-Webhook-Secret")),
+    responses((status = 202, body = Accepted), (status = 400), (status = 401)))]
+pub async fn chilipiper_webhook(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Accepted>)> {
+    let expected = ctx.config.chilipiper_webhook_secret.as_bytes();
+    let given = secret_of(&headers, raw.as_deref()).unwrap_or_default();
+    if !bool::from(given.as_bytes().ct_eq(expected)) {
+        return Err(ApiError::unauthorized("invalid webhook secret"));
+    }
+    let event: ChiliPiperEvent = parse_json(&body)?;
+    event.check()?;
+    send_json(&*ctx.queue, QueueName::ChilipiperWebhook, &event).await?;
+    Ok((StatusCode::ACCEPTED, Json(Accepted { status: "accepted" })))
+}
+
+/// What one event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Unrouted,
+    /// Nothing to change (a redelivery, or an event older than the stored state).
+    Unchanged,
+    Applied {
+        lead_created: bool,
+    },
+}
+
+/// How many times a delivery re-reads and retries after losing a race.
+const ATTEMPTS: usize = 12;
+
+/// The queue worker of `chilipiper-webhook`.
+pub async fn chilipiper_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
+    let event: ChiliPiperEvent = serde_json::from_str(&message.body)
+        .map_err(|e| WorkerError::new(format!("not a ChiliPiper event: {e}")))?;
+    let outcome = apply_event(ctx, &event).await.map_err(WorkerError::new)?;
+    tracing::info!(meeting = %event.meeting_id_chili, event_type = event.event_type.as_str(), ?outcome, "chilipiper event");
+    Ok(())
+}
+
+async fn unrouted(
+    ctx: &AppContext,
+    event: &ChiliPiperEvent,
+    reason: &str,
+) -> Result<Outcome, StoreError> {
+    let kept = UnroutedEvent {
+        meeting_id_chili: event.meeting_id_chili.clone(),
+        event_type: event.event_type.as_str().to_owned(),
+        meeting_type_name: event.meeting_type_name.clone(),
+        reason: reason.to_owned(),
+        payload: serde_json::to_value(event).unwrap_or(Value::Null),
+        received_at: ctx.clock.now(),
+    };
+    keep_unrouted(&*ctx.store, &kept, &timestamp(event.start_time)).await?;
+    Ok(Outcome::Unrouted)
+}
+
+/// The meeting after `event`, or `None` when the stored one is later.
+fn merged_meeting(
+    existing: Option<&MeetingRecord>,
+    event: &ChiliPiperEvent,
+    partner_id: &str,
+    lead_id: &str,
+    now: DateTime<Utc>,
+) -> Option<MeetingRecord> {
+    let status = event.event_type.status();
+    if existing.is_some_and(|m| status.rank() < m.status.rank()) {
+        return None;
+    }
+    Some(MeetingRecord {
+        id: event.meeting_id_chili.clone(),
+        meeting_id_chili: event.meeting_id_chili.clone(),
+        partner_id: partner_id.to_owned(),
+        lead_id: lead_id.to_owned(),
+        status,
+        meeting_type_name: event.meeting_type_name.clone(),
+        title: event.title.clone(),
+        scheduled_time: event.start_time,
+        end_time: event.end_time,
+        location: event.location.clone(),
+        assignee: event.assignee.clone(),
+        host: event.host.clone(),
+        guests: event.guests.clone(),
+        version: existing.map_or(0, |m| m.version + 1),
+        created_at: existing.map_or(now, |m| m.created_at),
+        updated_at: now,
+    })
+}
+
+/// Fills the lead's empty contact fields from the guest.
+fn fill_from_guest(lead: &mut LeadRecord, guest: &Guest) {
+    let pairs = [
+        (&mut lead.contact.first_name, &guest.first_name),
+        (&mut lead.contact.last_name, &guest.last_name),
+        (&mut lead.contact.company, &guest.company),
+        (&mut lead.contact.phone, &guest.phone),
+    ];
+    for (slot, value) in pairs {
+        if slot.is_none() {
+            *slot = value.as_deref().and_then(|v| parse_text(v).ok().flatten());
+        }
+    }
+}
+
+/// Applies one event (see the module doc for the guarantees).
+pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Outcome, StoreError> {
+    let store = &*ctx.store;
+    let route = store
+        .get(&meeting_type_key(&event.meeting_type_name))
+        .await?;
+    let Some(partner_id) = route
+        .as_ref()
+        .and_then(|r| r.get("partnerId"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return unrouted(ctx, event, "no partner has this meeting type").await;
+    };
+    let Some(guest) = event.guests.first() else {
+        return unrouted(ctx, event, "the event has no guest").await;
+    };
+    let Some(email) = guest
+        .email
+        .as_deref()
+        .and_then(|e| LeadEmail::parse(e).ok())
+    else {
+        return unrouted(ctx, event, "the first guest has no valid email").await;
+    };
+    for _ in 0..ATTEMPTS {
+        let now = ctx.clock.now();
+        let items = store
+            .batch_get(&[
+                email_guard_key(&partner_id, email.as_str()),
+                meeting_key(&event.meeting_id_chili),
+                partner_key(&partner_id),
+            ])
+            .await?;
+        let mut guard = None;
+        let mut meeting = None;
+        let mut partner_item = None;
+        for item in items {
+            match item.get("entity").and_then(Value::as_str) {
+                Some("lead_email_guard") => guard = Some(item),
+                Some("meeting") => meeting = Some(from_item::<MeetingRecord>(item)?),
+                Some("partner") => partner_item = Some(item),
+                _ => {}
+            }
+        }
+        let Some(partner_item) = partner_item else {
+            return unrouted(ctx, event, "the routed partner does not exist").await;
+        };
+        let last_appointment = partner_item.get("lastAppointmentDate").cloned();
+        let partner: PartnerRecord = from_item(partner_item)?;
+        let existing_lead = match guard
+            .as_ref()
+            .and_then(|g| g.get("leadId"))
+            .and_then(Value::as_str)
+        {
+            Some(id) => get_lead(store, id).await?,
+            None => None,
+        };
+        let mut lead = match &existing_lead {
+            Some(l) => l.clone(),
+            None => {
+                let mut fresh = LeadRecord::new(
+                    ctx.ids.new_id(),
+                    partner_id.clone(),
+                    email.clone(),
+                    LeadSource::Chilipiper,
+                    now,
+                );
+                fresh.created_by_meeting = Some(event.meeting_id_chili.clone());
+                fresh
+            }
+        };
+        let Some(merged) = merged_meeting(meeting.as_ref(), event, &partner_id, &lead.id, now)
+        else {
+            return Ok(Outcome::Unchanged);
+        };
+        let start = timestamp(merged.scheduled_time);
+        lead.meeting_starts.insert(merged.id.clone(), start.clone());
+        lead.scheduled_date = lead.latest_meeting_start();
+        if lead.deal_status == DealStatus::New {
+            lead.deal_status = DealStatus::Scheduled;
+        }
+        fill_from_guest(&mut lead, guest);
+        let lead_changed = existing_lead.as_ref().is_none_or(|b| !lead.same_content(b));
+        let meeting_changed = meeting.as_ref().is_none_or(|m| !merged.same_content(m));
+        if !lead_changed && !meeting_changed {
+            if lead.created_by_meeting.as_deref() == Some(event.meeting_id_chili.as_str()) {
+                // A redelivery of the event that created the lead: the
+                // notices may not have gone out before a crash; their ids
+                // make sending them again harmless.
+                notify_new_lead(ctx, &lead, &partner, Some(&start))
+                    .await
+                    .ok();
+            }
+            return Ok(Outcome::Unchanged);
+        }
+        let mut writes = Vec::new();
+        let mut partner_update = Update::new(partner_key(&partner_id));
+        let mut partner_condition = Condition::Exists;
+        let mut touches_partner = false;
+        match &existing_lead {
+            None => {
+                let mut create = create_lead_writes(&lead)?;
+                // The partner counter of the creation joins the one below.
+                create.retain(|w| w.key() != Some(partner_key(&partner_id)));
+                writes.extend(create);
+                partner_update = partner_update.add("totalLeads", 1);
+                touches_partner = true;
+            }
+            Some(before) if lead_changed => {
+                lead.version = before.version + 1;
+                lead.updated_at = now;
+                writes.extend(update_lead_writes(before, &lead)?);
+            }
+            Some(before) => {
+                // The lead stays as it is, but the meeting write must not
+                // race a change of the lead's meeting starts.
+                writes.push(Write::Check {
+                    key: lead_key(&before.id),
+                    condition: Condition::equals("version", before.version),
+                });
+            }
+        }
+        writes.push(Write::Put {
+            item: meeting_item(&merged)?,
+            condition: Some(match &meeting {
+                Some(m) => Condition::equals("version", m.version),
+                None => Condition::NotExists,
+            }),
+        });
+        if meeting.is_none() {
+            partner_update = partner_update.add("totalAppointments", 1);
+            touches_partner = true;
+        }
+        let later = last_appointment
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_none_or(|current| start.as_str() > current);
+        if later {
+            partner_update = partner_update.set("lastAppointmentDate", start.clone());
+            partner_condition = partner_condition.and(match &last_appointment {
+                Some(v) if !v.is_null() => {
+                    Condition::Equals("lastAppointmentDate".into(), v.clone())
+                }
+                _ => Condition::missing("lastAppointmentDate"),
+            });
+            touches_partner = true;
+        }
+        if touches_partner {
+            writes.push(Write::Update(partner_update.when(partner_condition)));
+        }
+        match store.transact(writes).await {
+            Ok(()) => {}
+            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) => return Err(e),
+        }
+        let lead_created = existing_lead.is_none();
+        announce(ctx, event, existing_lead.as_ref(), &lead, lead_changed).await?;
+        if lead_created {
+            notify_new_lead(ctx, &lead, &partner, Some(&start))
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        return Ok(Outcome::Applied { lead_created });
+    }
+    Err(StoreError::TransactionConflict)
+}
+
+/// The audit event of a lead change made by a ChiliPiper event; its id is
+/// derived from the event and the lead version, so a retried send stores once.
+async fn announce(
+    ctx: &AppContext,
+    event: &ChiliPiperEvent,
+    before: Option<&LeadRecord>,
+    after: &LeadRecord,
+    lead_changed: bool,
+) -> Result<(), StoreError> {
+    if !lead_changed {
+        return Ok(());
+    }
+    let action = match before {
+        None => "created",
+        Some(b) if b.deal_status != after.deal_status => "status_changed",
+        Some(_) => "updated",
+    };
+    let mut audit_event: AuditEvent = lead_event(ctx, None, action, before, after);
+    audit_event.id = format!(
+        "chili:{}:{}:{}:v{}",
+        event.meeting_id_chili,
+        event.event_type.as_str(),
+        after.id,
+        after.version
+    );
+    audit_event.after = json!({"lead": after.summary(), "meetingIdChili": event.meeting_id_chili});
+    audit::record(ctx, &audit_event)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
