@@ -3,6 +3,8 @@
 
 pub mod chilipiper;
 pub mod deal_status;
+pub mod events_api;
+pub mod events_store;
 pub mod lead;
 pub mod lead_notices;
 pub mod leads_api;
@@ -85,6 +87,18 @@ pub fn functions() -> Vec<Function> {
             QueueName::ChilipiperWebhook,
             Permissions::WRITE.sends(EVENTS_AND_EMAILS),
             chilipiper::chilipiper_worker
+        ),
+        http!(
+            "events-list",
+            Access::Admin,
+            Permissions::READ,
+            events_api::list_events
+        ),
+        worker!(
+            "events-worker",
+            QueueName::Events,
+            Permissions::WRITE,
+            events_api::events_worker
         ),
     ]
 }

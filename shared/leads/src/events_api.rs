@@ -1,0 +1,73 @@
+//! Audit events: the `events` queue worker that stores each event once,
+//! and `GET /v1/events` (admin; a partner's admin sees that partner's
+//! events only).
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde_json::Value;
+
+use pc_api::audit::AuditEvent;
+use pc_api::functions::WorkerError;
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal, QueueMessage};
+
+use crate::events_store::{EventPartition, events_of, store_event};
+
+pub const EVENTS_LIST: ListSpec = ListSpec {
+    columns: &[
+        Column::new("id", ColumnKind::Text),
+        Column::new("userId", ColumnKind::Text),
+        Column::new("userName", ColumnKind::Text),
+        Column::new("action", ColumnKind::Text),
+        Column::new("partnerId", ColumnKind::Text),
+        Column::new("at", ColumnKind::Date),
+    ],
+    search_fields: &["action", "userName"],
+    default_sort: ("at", Direction::Desc),
+    extra_params: &["entity", "entityId"],
+};
+
+/// Stores one audit event (redeliveries find it stored and change nothing).
+pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
+    let event: AuditEvent = serde_json::from_str(&message.body)
+        .map_err(|e| WorkerError::new(format!("not an audit event: {e}")))?;
+    store_event(&*ctx.store, &event)
+        .await
+        .map_err(WorkerError::new)?;
+    Ok(())
+}
+
+/// Audit events, newest first; `?entity=lead&entityId=...` for one record.
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(("entity" = Option<String>, Query), ("entityId" = Option<String>, Query),
+        ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
+    responses((status = 200, body = Object), (status = 400)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn list_events(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &EVENTS_LIST)?;
+    let entity = query.extra.get("entity").map(String::as_str);
+    let entity_id = query.extra.get("entityId").map(String::as_str);
+    let scope = principal.scope();
+    if !principal.is_staff() && scope.is_none() {
+        return Ok(Json(query.page_of(Vec::new())));
+    }
+    let partition = match (entity, entity_id, scope) {
+        (Some(entity), Some(entity_id), _) => EventPartition::Record { entity, entity_id },
+        (_, _, Some(pid)) => EventPartition::Partner(pid),
+        (_, _, None) => EventPartition::All,
+    };
+    let rows = events_of(&*ctx.store, partition)
+        .await?
+        .into_iter()
+        .filter(|e| scope.is_none_or(|p| e.partner_id.as_deref() == Some(p)))
+        .filter(|e| entity.is_none_or(|k| e.entity == k))
+        .filter(|e| entity_id.is_none_or(|k| e.entity_id == k))
+        .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+        .collect();
+    Ok(Json(query.apply(rows, &EVENTS_LIST)))
+}

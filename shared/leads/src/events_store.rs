@@ -1,0 +1,92 @@
+//! Stored audit events (SPEC.md §3 "EVENTS"), one item per event id.
+//!
+//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
+//! |---|---|---|---|---|---|
+//! | audit event | `EVENT#<id>` | `EVENT` | `EVENTS#<entity>#<entityId>` / `<at>#<id>` | `PARTNER#<pid>#EVENTS` / `<at>#<id>` (when the record has a partner) | `EVENTS` / `<at>#<id>` |
+//!
+//! Access patterns: one record's history (`entity` + `entityId`, gsi1); a
+//! partner's events (gsi2); every event for staff (gsi3). Other filters
+//! apply to the rows of that one query, at most `LIST_SCAN_LIMIT` newest.
+
+use pc_api::audit::AuditEvent;
+use pc_platform::store::{
+    Condition, Index, Item, Key, Query, Store, StoreError, from_item, to_item,
+};
+use pc_platform::time::timestamp;
+
+use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
+
+pub fn event_key(id: &str) -> Key {
+    Key::new(format!("EVENT#{id}"), "EVENT")
+}
+
+pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
+    let mut item = to_item(event)?;
+    let key = event_key(&event.id);
+    let order = format!("{}#{}", timestamp(event.at), event.id);
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "audit_event".into());
+    // The event's own `entity` field names the changed record's kind; the
+    // item's `entity` attribute is the item type, so keep the former apart.
+    item.insert("recordEntity".into(), event.entity.clone().into());
+    item.insert(
+        "gsi1pk".into(),
+        format!("EVENTS#{}#{}", event.entity, event.entity_id).into(),
+    );
+    item.insert("gsi1sk".into(), order.clone().into());
+    if let Some(pid) = &event.partner_id {
+        item.insert("gsi2pk".into(), format!("PARTNER#{pid}#EVENTS").into());
+        item.insert("gsi2sk".into(), order.clone().into());
+    }
+    item.insert("gsi3pk".into(), "EVENTS".into());
+    item.insert("gsi3sk".into(), order.into());
+    Ok(item)
+}
+
+fn event_of(mut item: Item) -> Result<AuditEvent, StoreError> {
+    if let Some(kind) = item.remove("recordEntity") {
+        item.insert("entity".into(), kind);
+    }
+    from_item(item)
+}
+
+/// Stores the event unless its id is stored already; answers whether it was new.
+pub async fn store_event(store: &dyn Store, event: &AuditEvent) -> Result<bool, StoreError> {
+    match store
+        .put(event_item(event)?, Some(Condition::NotExists))
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_condition_failure() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where an event list reads from.
+pub enum EventPartition<'a> {
+    Record { entity: &'a str, entity_id: &'a str },
+    Partner(&'a str),
+    All,
+}
+
+/// Events of one partition, newest first.
+pub async fn events_of(
+    store: &dyn Store,
+    partition: EventPartition<'_>,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    let query = match partition {
+        EventPartition::Record { entity, entity_id } => {
+            Query::partition(Index::Gsi1, format!("EVENTS#{entity}#{entity_id}"))
+        }
+        EventPartition::Partner(pid) => {
+            Query::partition(Index::Gsi2, format!("PARTNER#{pid}#EVENTS"))
+        }
+        EventPartition::All => Query::partition(Index::Gsi3, "EVENTS"),
+    };
+    query_all(store, query.descending(), LIST_SCAN_LIMIT)
+        .await?
+        .into_iter()
+        .map(event_of)
+        .collect()
+}
