@@ -3,15 +3,23 @@
 
 pub mod account_emails;
 pub mod auth_api;
+pub mod billing_config;
 pub mod client_ip;
 pub mod email_address;
 pub mod one_time_tokens;
+pub mod partner_input;
+pub mod partner_views;
+pub mod partners_api;
 pub mod partners_store;
 pub mod passwords;
 pub mod rate_limit;
+pub mod registration_api;
 pub mod seed;
 pub mod sessions_store;
+pub mod slug;
+pub mod tenancy;
 pub mod user_views;
+pub mod users_api;
 pub mod users_store;
 
 use pc_api::{Access, Function, Permissions, http};
@@ -21,6 +29,9 @@ use pc_platform::queue::QueueName;
 pub fn functions() -> Vec<Function> {
     let emails = Permissions::WRITE.sends(&[QueueName::Emails]).email();
     let audited = Permissions::WRITE.sends(&[QueueName::Events]);
+    let emails_audited = Permissions::WRITE
+        .sends(&[QueueName::Emails, QueueName::Events])
+        .email();
     vec![
         http!(
             "auth-sign-in",
@@ -58,6 +69,114 @@ pub fn functions() -> Vec<Function> {
             Access::Public,
             audited,
             auth_api::complete_registration
+        ),
+        http!(
+            "auth-register-partner",
+            Access::Public,
+            emails_audited,
+            registration_api::register_partner
+        ),
+        http!(
+            "auth-verify-registration",
+            Access::Public,
+            audited,
+            registration_api::verify_registration
+        ),
+        http!(
+            "users-list",
+            Access::Admin,
+            Permissions::READ,
+            users_api::list_users
+        ),
+        http!(
+            "users-create",
+            Access::Admin,
+            emails_audited,
+            users_api::create_user
+        ),
+        http!(
+            "users-get",
+            Access::SignedIn,
+            Permissions::READ,
+            users_api::get_user
+        ),
+        http!(
+            "users-update",
+            Access::SignedIn,
+            audited,
+            users_api::update_user
+        ),
+        http!(
+            "users-status",
+            Access::Admin,
+            audited,
+            users_api::set_user_status
+        ),
+        http!(
+            "users-delete",
+            Access::Admin,
+            audited,
+            users_api::delete_user
+        ),
+        http!(
+            "partners-list",
+            Access::Admin,
+            Permissions::READ,
+            partners_api::list_partners
+        ),
+        http!(
+            "partners-create",
+            Access::Owner,
+            Permissions::WRITE,
+            partners_api::create_partner
+        ),
+        http!(
+            "partners-get",
+            Access::SignedIn,
+            Permissions::READ,
+            partners_api::get_partner
+        ),
+        http!(
+            "partners-update",
+            Access::Admin,
+            Permissions::WRITE,
+            partners_api::update_partner
+        ),
+        http!(
+            "partners-stats",
+            Access::Admin,
+            Permissions::READ,
+            partners_api::partner_stats
+        ),
+        http!(
+            "partners-billing-get",
+            Access::Staff,
+            Permissions::READ,
+            partners_api::get_billing
+        ),
+        http!(
+            "partners-billing-put",
+            Access::Staff,
+            Permissions::WRITE,
+            partners_api::put_billing
+        ),
+        http!(
+            "partners-onboarding",
+            Access::Admin,
+            Permissions::READ,
+            partners_api::onboarding
+        ),
+        http!(
+            "partners-activate",
+            Access::Owner,
+            Permissions::WRITE,
+            partners_api::activate_partner
+        ),
+        http!(
+            "partners-notification-preferences",
+            Access::Admin,
+            Permissions::WRITE,
+            partners_api::update_notification_preferences
         ),
     ]
 }

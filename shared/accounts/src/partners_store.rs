@@ -5,6 +5,11 @@
 //! | partner | `PARTNER#<id>` | `PROFILE` | `PARTNERS` / `<createdAt>#<id>` |
 //! | slug guard | `SLUG#<slug>` | `SLUG` | |
 //! | meeting-type guard | `MEETINGTYPE#<name>` | `MEETINGTYPE` | |
+//! | billing config | `PARTNER#<id>` | `BILLING` | | (see `billing_config`)
+//!
+//! Guards hold `partnerId`; they are written in the same transaction as
+//! the partner item, so a slug or meeting type belongs to one partner even
+//! under concurrent requests.
 //!
 //! The partner item also carries the counters the leads capability keeps
 //! in the same transaction as each change (`totalLeads`,
@@ -17,8 +22,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_api::identity::partner_key;
-use pc_platform::store::{Item, Key, Store, StoreError, from_item, to_item};
+use pc_api::identity::{meeting_type_key, partner_key};
+use pc_platform::store::{
+    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+};
 use pc_platform::time::{serde_millis, timestamp};
 
 /// `pending_verification → pending_approval → active` (self-registration),
@@ -137,4 +144,154 @@ pub async fn email_preferences(
         .await?
         .map(|p| p.notification_preferences.email)
         .unwrap_or_default())
+}
+
+fn guard(key: Key, entity: &str, partner_id: &str) -> Item {
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), entity.into());
+    item.insert("partnerId".into(), partner_id.into());
+    item
+}
+
+/// Claims `slug` for `partner_id` (fails if anyone holds it).
+pub fn claim_slug(slug: &str, partner_id: &str) -> Write {
+    Write::put_new(guard(slug_guard_key(slug), "slug_guard", partner_id))
+}
+
+/// Releases `slug`, only if `partner_id` holds it.
+pub fn release_slug(slug: &str, partner_id: &str) -> Write {
+    Write::Delete {
+        key: slug_guard_key(slug),
+        condition: Some(Condition::equals("partnerId", partner_id)),
+    }
+}
+
+/// Claims a ChiliPiper meeting type for `partner_id`.
+pub fn claim_meeting_type(name: &str, partner_id: &str) -> Write {
+    let mut item = guard(meeting_type_key(name), "meeting_type_guard", partner_id);
+    item.insert("name".into(), name.into());
+    Write::put_new(item)
+}
+
+/// Releases a meeting type, only if `partner_id` holds it.
+pub fn release_meeting_type(name: &str, partner_id: &str) -> Write {
+    Write::Delete {
+        key: meeting_type_key(name),
+        condition: Some(Condition::equals("partnerId", partner_id)),
+    }
+}
+
+/// Why a partner could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreatePartnerError {
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("a meeting type belongs to another partner")]
+    MeetingTypeTaken,
+    /// The caller's own write number `n` (e.g. a user's email guard) failed.
+    #[error("write {0} of the caller failed its condition")]
+    ExtraFailed(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates `partner` with its guards and the caller's `extra` writes in one
+/// transaction. With `fixed_slug` the partner's slug must be free; otherwise
+/// it is the base of candidates `slug`, `slug-2`, `slug-3`... and the first
+/// free one is taken (each try is one conditional transaction).
+pub async fn create_partner(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    fixed_slug: bool,
+    extra: Vec<Write>,
+) -> Result<(), CreatePartnerError> {
+    let base = crate::slug::Slug::from_name(&partner.slug);
+    let base = crate::slug::Slug::parse(&partner.slug).unwrap_or(base);
+    let tries = if fixed_slug { 1 } else { 50 };
+    for n in 1..=tries {
+        partner.slug = base.candidate(n).as_str().to_owned();
+        let mut writes = vec![
+            claim_slug(&partner.slug, &partner.id),
+            Write::put_new(partner_item(partner)?),
+        ];
+        let types_from = writes.len();
+        writes.extend(
+            partner
+                .chili_meeting_types
+                .iter()
+                .map(|t| claim_meeting_type(t, &partner.id)),
+        );
+        let extra_from = writes.len();
+        let extra_count = extra.len();
+        writes.extend(extra.iter().cloned());
+        match store.transact(writes).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_condition_failure() => {
+                if let Some(i) = (0..extra_count).find(|i| e.failed_at(extra_from + i)) {
+                    return Err(CreatePartnerError::ExtraFailed(i));
+                }
+                if (types_from..extra_from).any(|i| e.failed_at(i)) {
+                    return Err(CreatePartnerError::MeetingTypeTaken);
+                }
+                if !e.failed_at(0) || fixed_slug {
+                    return Err(CreatePartnerError::SlugTaken);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CreatePartnerError::SlugTaken)
+}
+
+/// Every partner, in creation order (one query, paged through).
+pub async fn list_partners(store: &dyn Store) -> Result<Vec<PartnerRecord>, StoreError> {
+    let base = Query::partition(Index::Gsi1, "PARTNERS");
+    let mut partners = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.query(&base.clone().after(cursor)).await?;
+        for item in page.items {
+            partners.push(from_item(item)?);
+        }
+        match page.cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(partners),
+        }
+    }
+}
+
+/// A partner by id or, failing that, by slug (one batch, plus one get
+/// when it is a slug).
+pub async fn find_partner(
+    store: &dyn Store,
+    id_or_slug: &str,
+) -> Result<Option<PartnerRecord>, StoreError> {
+    let id_key = partner_key(id_or_slug);
+    let slug_key = slug_guard_key(&id_or_slug.to_lowercase());
+    let items = store.batch_get(&[id_key.clone(), slug_key]).await?;
+    let mut by_slug = None;
+    for item in items {
+        match item.get("entity").and_then(|v| v.as_str()) {
+            Some("partner") => return Ok(Some(from_item(item)?)),
+            Some("slug_guard") => {
+                by_slug = item
+                    .get("partnerId")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            }
+            _ => {}
+        }
+    }
+    match by_slug {
+        Some(id) => get_partner(store, &id).await,
+        None => Ok(None),
+    }
+}
+
+/// An update of the partner's own fields that never touches the counters
+/// the leads capability keeps on the same item.
+pub fn profile_update(partner_id: &str) -> Update {
+    Update::new(partner_key(partner_id))
 }

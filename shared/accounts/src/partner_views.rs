@@ -1,0 +1,125 @@
+//! What the API shows of a partner: every field of the partners pages,
+//! the counters kept by the leads capability, and the notification
+//! preferences without the webhook secret.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use pc_platform::time::timestamp;
+
+use crate::partners_store::{
+    EmailPreferences, NotificationPreferences, PartnerRecord, PartnerStatus,
+};
+
+/// A webhook as shown: the secret never leaves the store.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    pub url: String,
+    pub events: Vec<String>,
+    pub has_secret: bool,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPreferencesView {
+    pub email: EmailPreferences,
+    pub webhook: Option<WebhookView>,
+}
+
+impl From<&NotificationPreferences> for NotificationPreferencesView {
+    fn from(p: &NotificationPreferences) -> Self {
+        Self {
+            email: p.email.clone(),
+            webhook: p.webhook.as_ref().map(|w| WebhookView {
+                url: w.url.clone(),
+                events: w.events.clone(),
+                has_secret: !w.secret.is_empty(),
+            }),
+        }
+    }
+}
+
+/// A partner row / record.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub website: Option<String>,
+    pub status: PartnerStatus,
+    pub icp: BTreeMap<String, String>,
+    pub chili_meeting_types: Vec<String>,
+    pub notification_preferences: NotificationPreferencesView,
+    pub total_leads: i64,
+    pub total_appointments: i64,
+    pub last_appointment_date: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&PartnerRecord> for PartnerView {
+    fn from(p: &PartnerRecord) -> Self {
+        Self {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            slug: p.slug.clone(),
+            website: p.website.clone(),
+            status: p.status,
+            icp: p.icp.clone(),
+            chili_meeting_types: p.chili_meeting_types.clone(),
+            notification_preferences: (&p.notification_preferences).into(),
+            total_leads: p.total_leads,
+            total_appointments: p.total_appointments,
+            last_appointment_date: p.last_appointment_date.map(timestamp),
+            created_at: timestamp(p.created_at),
+            updated_at: timestamp(p.updated_at),
+        }
+    }
+}
+
+/// `GET /v1/partners/{id}/stats`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerStats {
+    pub last_appointment_date: Option<String>,
+    pub total_leads: i64,
+    pub total_appointments: i64,
+}
+
+/// `GET /v1/partners/{id}/onboarding`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Onboarding {
+    pub steps: OnboardingSteps,
+    /// Whole percent of the steps done.
+    pub percent: u32,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OnboardingSteps {
+    pub email_verified: bool,
+    pub icp_configured: bool,
+    /// Always false until the HubSpot capability (SPEC.md §6) exists and
+    /// records a connection.
+    pub hubspot_connected: bool,
+    pub billing_configured: bool,
+}
+
+impl OnboardingSteps {
+    pub fn percent(&self) -> u32 {
+        let done = [
+            self.email_verified,
+            self.icp_configured,
+            self.hubspot_connected,
+            self.billing_configured,
+        ]
+        .iter()
+        .filter(|d| **d)
+        .count() as u32;
+        done * 100 / 4
+    }
+}

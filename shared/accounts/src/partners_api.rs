@@ -1,0 +1,555 @@
+//! The partners endpoints of SPEC.md §2: list (with the counters on every
+//! row, one query), create, get by id or slug, update, stats, billing
+//! configuration, onboarding progress, activation and notification
+//! preferences. Partner admins see and change only their own partner.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use pc_api::identity::partner_key;
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_api::{
+    ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
+};
+use pc_platform::store::{Condition, Write, from_item};
+use pc_platform::time::timestamp;
+
+use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};
+use crate::email_address::parse_name;
+use crate::partner_input::{
+    NotificationPreferencesPatch, apply_preferences, parse_icp, parse_meeting_types, parse_website,
+    present,
+};
+use crate::partner_views::{
+    NotificationPreferencesView, Onboarding, OnboardingSteps, PartnerStats, PartnerView,
+};
+use crate::partners_store::{
+    self, CreatePartnerError, NotificationPreferences, PartnerRecord, PartnerStatus,
+    claim_meeting_type, claim_slug, release_meeting_type, release_slug,
+};
+use crate::slug::Slug;
+
+impl From<CreatePartnerError> for ApiError {
+    fn from(e: CreatePartnerError) -> Self {
+        match e {
+            CreatePartnerError::SlugTaken => ApiError::conflict("slug_taken", "this slug is taken"),
+            CreatePartnerError::MeetingTypeTaken => ApiError::conflict(
+                "meeting_type_taken",
+                "a meeting type is already routed to another partner",
+            ),
+            CreatePartnerError::ExtraFailed(_) => {
+                ApiError::conflict("conflict", "a record this needs already exists")
+            }
+            CreatePartnerError::Store(s) => s.into(),
+        }
+    }
+}
+
+const STATUSES: &[&str] = &[
+    "pending_verification",
+    "pending_approval",
+    "active",
+    "inactive",
+];
+
+const PARTNERS_LIST: ListSpec = ListSpec {
+    columns: &[
+        Column::new("name", ColumnKind::Text),
+        Column::new("slug", ColumnKind::Text),
+        Column::new("website", ColumnKind::Text),
+        Column::new("status", ColumnKind::Enum(STATUSES)),
+        Column::new("totalLeads", ColumnKind::Number),
+        Column::new("totalAppointments", ColumnKind::Number),
+        Column::new("lastAppointmentDate", ColumnKind::Date),
+        Column::new("createdAt", ColumnKind::Date),
+        Column::new("updatedAt", ColumnKind::Date),
+    ],
+    search_fields: &["name", "slug"],
+    default_sort: ("name", Direction::Asc),
+    extra_params: &[],
+};
+
+/// A partner the caller may see, else 404.
+async fn visible_partner(
+    ctx: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<PartnerRecord> {
+    let partner = partners_store::get_partner(&*ctx.store, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    principal.ensure_sees_partner(Some(&partner.id), "partner")?;
+    Ok(partner)
+}
+
+/// Partners with `totalLeads`, `totalAppointments` and
+/// `lastAppointmentDate` on every row, read from the partner items (one
+/// query; the counters are kept by the leads capability).
+#[utoipa::path(get, path = "/v1/partners", tag = "partners",
+    responses((status = 200, body = ListResponse<PartnerView>), (status = 400), (status = 403)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn list_partners(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<serde_json::Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &PARTNERS_LIST)?;
+    let partners = match principal.scope() {
+        None => partners_store::list_partners(&*ctx.store).await?,
+        Some(pid) => partners_store::get_partner(&*ctx.store, pid)
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    let rows = partners
+        .iter()
+        .map(|p| serde_json::to_value(PartnerView::from(p)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    Ok(Json(query.apply(rows, &PARTNERS_LIST)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePartnerBody {
+    pub name: String,
+    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default)]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub icp: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub chili_meeting_types: Option<Vec<String>>,
+    #[serde(default)]
+    pub billing: Option<BillingConfigView>,
+}
+
+/// Creates an active partner; the slug comes from the name unless given.
+#[utoipa::path(post, path = "/v1/partners", tag = "partners", request_body = CreatePartnerBody,
+    responses((status = 201, body = PartnerView), (status = 400), (status = 403), (status = 409)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn create_partner(
+    State(ctx): State<AppState>,
+    ValidJson(body): ValidJson<CreatePartnerBody>,
+) -> ApiResult<(StatusCode, Json<PartnerView>)> {
+    let mut errors = Vec::new();
+    let name = parse_name(&body.name).map_err(|m| FieldError::new("name", m));
+    let slug = body
+        .slug
+        .as_deref()
+        .map(|s| Slug::parse(s).map_err(|m| FieldError::new("slug", m)))
+        .transpose();
+    let website = body
+        .website
+        .as_deref()
+        .map(|w| parse_website("website", w))
+        .transpose()
+        .map(Option::flatten);
+    let icp = parse_icp("icp", body.icp.unwrap_or_default());
+    let types = parse_meeting_types(
+        "chiliMeetingTypes",
+        body.chili_meeting_types.unwrap_or_default(),
+    );
+    for e in [
+        name.as_ref().err(),
+        slug.as_ref().err(),
+        website.as_ref().err(),
+        icp.as_ref().err(),
+        types.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        errors.push(e.clone());
+    }
+    let id = ctx.ids.new_id();
+    let billing = match &body.billing {
+        Some(view) => match billing_config::parse(&id, view, "billing.") {
+            Ok(config) => Some(config),
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        },
+        None => None,
+    };
+    let (Ok(name), Ok(slug), Ok(website), Ok(icp), Ok(types)) = (name, slug, website, icp, types)
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = ctx.clock.now();
+    let fixed_slug = slug.is_some();
+    let mut partner = PartnerRecord {
+        id,
+        slug: slug
+            .map_or_else(|| Slug::from_name(&name), |s| s)
+            .as_str()
+            .to_owned(),
+        name,
+        website,
+        status: PartnerStatus::Active,
+        icp,
+        chili_meeting_types: types,
+        notification_preferences: NotificationPreferences::default(),
+        total_leads: 0,
+        total_appointments: 0,
+        last_appointment_date: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let extra = match &billing {
+        Some(config) => vec![Write::put(config.item()?)],
+        None => Vec::new(),
+    };
+    partners_store::create_partner(&*ctx.store, &mut partner, fixed_slug, extra).await?;
+    Ok((StatusCode::CREATED, Json(PartnerView::from(&partner))))
+}
+
+/// One partner, by id or slug.
+#[utoipa::path(get, path = "/v1/partners/{id}", tag = "partners",
+    params(("id" = String, Path, description = "partner id or slug")),
+    responses((status = 200, body = PartnerView), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn get_partner(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id_or_slug): Path<String>,
+) -> ApiResult<Json<PartnerView>> {
+    let partner = partners_store::find_partner(&*ctx.store, &id_or_slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    principal.ensure_sees_partner(Some(&partner.id), "partner")?;
+    Ok(Json(PartnerView::from(&partner)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePartnerBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub website: Option<Option<String>>,
+    #[serde(default)]
+    pub icp: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub notification_preferences: Option<NotificationPreferencesPatch>,
+    /// Platform staff only.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Platform staff only.
+    #[serde(default)]
+    pub chili_meeting_types: Option<Vec<String>>,
+}
+
+/// Changes a partner. Slug and meeting types (with their guards, in the
+/// same transaction) only by platform staff.
+#[utoipa::path(patch, path = "/v1/partners/{id}", tag = "partners", params(("id" = String, Path)),
+    request_body = UpdatePartnerBody,
+    responses((status = 200, body = PartnerView), (status = 400), (status = 403), (status = 404), (status = 409)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn update_partner(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<UpdatePartnerBody>,
+) -> ApiResult<Json<PartnerView>> {
+    let before = visible_partner(&ctx, &principal, &id).await?;
+    if (body.slug.is_some() || body.chili_meeting_types.is_some()) && !principal.is_staff() {
+        return Err(ApiError::forbidden(
+            "only platform staff change the slug and meeting types",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut after = before.clone();
+    if let Some(name) = body.name.as_deref() {
+        match parse_name(name) {
+            Ok(n) => after.name = n,
+            Err(m) => errors.push(FieldError::new("name", m)),
+        }
+    }
+    if let Some(website) = body.website {
+        match website
+            .as_deref()
+            .map(|w| parse_website("website", w))
+            .transpose()
+        {
+            Ok(w) => after.website = w.flatten(),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(icp) = body.icp {
+        match parse_icp("icp", icp) {
+            Ok(icp) => after.icp = icp,
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(patch) = body.notification_preferences {
+        match apply_preferences(
+            "notificationPreferences.",
+            &before.notification_preferences,
+            patch,
+        ) {
+            Ok(p) => after.notification_preferences = p,
+            Err(e) => errors.extend(e),
+        }
+    }
+    if let Some(slug) = body.slug.as_deref() {
+        match Slug::parse(slug) {
+            Ok(s) => after.slug = s.as_str().to_owned(),
+            Err(m) => errors.push(FieldError::new("slug", m)),
+        }
+    }
+    if let Some(types) = body.chili_meeting_types {
+        match parse_meeting_types("chiliMeetingTypes", types) {
+            Ok(t) => after.chili_meeting_types = t,
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if after == before {
+        return Ok(Json(PartnerView::from(&before)));
+    }
+    after.updated_at = ctx.clock.now();
+    save_partner_profile(&ctx, &before, &after).await?;
+    Ok(Json(PartnerView::from(&after)))
+}
+
+/// Writes the partner's own fields (never the counters) and moves its
+/// guards, all in one transaction.
+async fn save_partner_profile(
+    ctx: &AppState,
+    before: &PartnerRecord,
+    after: &PartnerRecord,
+) -> ApiResult<()> {
+    let update = partners_store::profile_update(&after.id)
+        .set("name", after.name.clone())
+        .set("slug", after.slug.clone())
+        .set(
+            "website",
+            serde_json::to_value(&after.website).map_err(ApiError::internal)?,
+        )
+        .set(
+            "icp",
+            serde_json::to_value(&after.icp).map_err(ApiError::internal)?,
+        )
+        .set(
+            "chiliMeetingTypes",
+            serde_json::to_value(&after.chili_meeting_types).map_err(ApiError::internal)?,
+        )
+        .set(
+            "notificationPreferences",
+            serde_json::to_value(&after.notification_preferences).map_err(ApiError::internal)?,
+        )
+        .set("updatedAt", timestamp(after.updated_at))
+        // The guards below are computed from this slug: it must not have moved.
+        .when(Condition::equals("slug", before.slug.clone()));
+    let mut writes = vec![Write::Update(update)];
+    let mut claims = Vec::new();
+    if after.slug != before.slug {
+        claims.push(writes.len());
+        writes.push(claim_slug(&after.slug, &after.id));
+        writes.push(release_slug(&before.slug, &after.id));
+    }
+    let lower = |v: &[String]| {
+        v.iter()
+            .map(|t| t.trim().to_lowercase())
+            .collect::<Vec<_>>()
+    };
+    let (old, new) = (
+        lower(&before.chili_meeting_types),
+        lower(&after.chili_meeting_types),
+    );
+    let mut type_claims = Vec::new();
+    for (t, key) in after.chili_meeting_types.iter().zip(&new) {
+        if !old.contains(key) {
+            type_claims.push(writes.len());
+            writes.push(claim_meeting_type(t, &after.id));
+        }
+    }
+    for (t, key) in before.chili_meeting_types.iter().zip(&old) {
+        if !new.contains(key) {
+            writes.push(release_meeting_type(t, &after.id));
+        }
+    }
+    match ctx.store.transact(writes).await {
+        Ok(()) => Ok(()),
+        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => {
+            Err(ApiError::conflict("slug_taken", "this slug is taken"))
+        }
+        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => Err(ApiError::conflict(
+            "meeting_type_taken",
+            "a meeting type is already routed to another partner",
+        )),
+        Err(e) if e.is_condition_failure() => Err(ApiError::conflict(
+            "stale_partner",
+            "the partner was changed by someone else; reload and retry",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The partner's appointment and lead counters.
+#[utoipa::path(get, path = "/v1/partners/{id}/stats", tag = "partners", params(("id" = String, Path)),
+    responses((status = 200, body = PartnerStats), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn partner_stats(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PartnerStats>> {
+    let partner = visible_partner(&ctx, &principal, &id).await?;
+    Ok(Json(PartnerStats {
+        last_appointment_date: partner.last_appointment_date.map(timestamp),
+        total_leads: partner.total_leads,
+        total_appointments: partner.total_appointments,
+    }))
+}
+
+/// Reads the partner and its billing item in one batch.
+async fn partner_and_billing(
+    ctx: &AppState,
+    id: &str,
+) -> ApiResult<(PartnerRecord, Option<BillingConfig>)> {
+    let items = ctx
+        .store
+        .batch_get(&[partner_key(id), billing_key(id)])
+        .await?;
+    let mut partner = None;
+    let mut billing = None;
+    for item in items {
+        match item.get("entity").and_then(|e| e.as_str()) {
+            Some("partner") => partner = Some(from_item::<PartnerRecord>(item)?),
+            Some("billing_config") => billing = Some(from_item::<BillingConfig>(item)?),
+            _ => {}
+        }
+    }
+    let partner = partner.ok_or_else(|| ApiError::not_found("partner"))?;
+    Ok((partner, billing))
+}
+
+/// The billing configuration (`billingType: null` when none is set).
+#[utoipa::path(get, path = "/v1/partners/{id}/billing", tag = "partners", params(("id" = String, Path)),
+    responses((status = 200, body = BillingConfigView), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn get_billing(
+    State(ctx): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BillingConfigView>> {
+    let (_, billing) = partner_and_billing(&ctx, &id).await?;
+    Ok(Json(
+        billing.map_or_else(billing_config::unset_view, |b| b.view()),
+    ))
+}
+
+/// Replaces the billing configuration, validated as a whole.
+#[utoipa::path(put, path = "/v1/partners/{id}/billing", tag = "partners", params(("id" = String, Path)),
+    request_body = BillingConfigView,
+    responses((status = 200, body = BillingConfigView), (status = 400), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn put_billing(
+    State(ctx): State<AppState>,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<BillingConfigView>,
+) -> ApiResult<Json<BillingConfigView>> {
+    let config = billing_config::parse(&id, &body, "").map_err(ApiError::validation)?;
+    let writes = vec![
+        Write::Check {
+            key: partner_key(&id),
+            condition: Condition::Exists,
+        },
+        Write::put(config.item()?),
+    ];
+    match ctx.store.transact(writes).await {
+        Ok(()) => Ok(Json(config.view())),
+        Err(e) if e.is_condition_failure() => Err(ApiError::not_found("partner")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How far the partner is through onboarding.
+#[utoipa::path(get, path = "/v1/partners/{id}/onboarding", tag = "partners", params(("id" = String, Path)),
+    responses((status = 200, body = Onboarding), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn onboarding(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Onboarding>> {
+    let (partner, billing) = partner_and_billing(&ctx, &id).await?;
+    principal.ensure_sees_partner(Some(&partner.id), "partner")?;
+    let steps = OnboardingSteps {
+        email_verified: partner.status != PartnerStatus::PendingVerification,
+        icp_configured: !partner.icp.is_empty(),
+        hubspot_connected: false,
+        billing_configured: billing.is_some(),
+    };
+    Ok(Json(Onboarding {
+        percent: steps.percent(),
+        steps,
+    }))
+}
+
+/// Activates a partner whose registration was verified (or reactivates one).
+#[utoipa::path(post, path = "/v1/partners/{id}/activate", tag = "partners", params(("id" = String, Path)),
+    responses((status = 200, body = PartnerView), (status = 404), (status = 409)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn activate_partner(
+    State(ctx): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PartnerView>> {
+    let update = partners_store::profile_update(&id)
+        .set("status", "active")
+        .set("updatedAt", timestamp(ctx.clock.now()))
+        .when(Condition::Exists.and(Condition::not_equals("status", "pending_verification")));
+    match ctx.store.update(update).await {
+        Ok(item) => Ok(Json(PartnerView::from(&from_item::<PartnerRecord>(item)?))),
+        Err(e) if e.is_condition_failure() => {
+            match partners_store::get_partner(&*ctx.store, &id).await? {
+                None => Err(ApiError::not_found("partner")),
+                Some(_) => Err(ApiError::conflict(
+                    "not_verified",
+                    "the partner has not verified its email yet",
+                )),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes which emails the partner's users get and its activity webhook
+/// (the secret is stored, never shown).
+#[utoipa::path(patch, path = "/v1/partners/{id}/notification-preferences", tag = "partners",
+    params(("id" = String, Path)), request_body = NotificationPreferencesPatch,
+    responses((status = 200, body = NotificationPreferencesView), (status = 400), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn update_notification_preferences(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<NotificationPreferencesPatch>,
+) -> ApiResult<Json<NotificationPreferencesView>> {
+    let before = visible_partner(&ctx, &principal, &id).await?;
+    let prefs = apply_preferences("", &before.notification_preferences, body)
+        .map_err(ApiError::validation)?;
+    let update = partners_store::profile_update(&id)
+        .set(
+            "notificationPreferences",
+            serde_json::to_value(&prefs).map_err(ApiError::internal)?,
+        )
+        .set("updatedAt", timestamp(ctx.clock.now()))
+        .when(Condition::Exists);
+    ctx.store.update(update).await?;
+    Ok(Json(NotificationPreferencesView::from(&prefs)))
+}

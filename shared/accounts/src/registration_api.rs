@@ -1,0 +1,187 @@
+//! Partner self-registration (SPEC.md §2, Sprint 7): register → verify the
+//! emailed link and set a password → an owner activates. Registering an
+//! email that already exists answers exactly like a new one.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use pc_api::identity::{Role, UserRecord};
+use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_platform::store::Condition;
+
+use crate::account_emails;
+use crate::auth_api::{Message, hash_password, record_user_change, signed_in};
+use crate::email_address::{EmailAddress, parse_name};
+use crate::one_time_tokens::{self, Purpose};
+use crate::partner_input::parse_website;
+use crate::partners_store::{
+    self, CreatePartnerError, NotificationPreferences, PartnerRecord, PartnerStatus,
+};
+use crate::passwords;
+use crate::sessions_store;
+use crate::slug::Slug;
+use crate::users_store::{self, create_user_writes};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterPartnerBody {
+    pub company_name: String,
+    #[serde(default)]
+    pub website: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+const REGISTERED: &str =
+    "Thanks! If this email can be registered, a verification link is on its way.";
+
+/// Creates a partner awaiting verification and its first user (an admin
+/// of it, `isPartnerOwner`), and emails the verification link.
+#[utoipa::path(post, path = "/v1/auth/register-partner", tag = "auth", request_body = RegisterPartnerBody,
+    responses((status = 202, body = Message), (status = 400)))]
+pub async fn register_partner(
+    State(ctx): State<AppState>,
+    ValidJson(body): ValidJson<RegisterPartnerBody>,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let company = parse_name(&body.company_name).map_err(|m| FieldError::new("companyName", m));
+    let website = body
+        .website
+        .as_deref()
+        .map(|w| parse_website("website", w))
+        .transpose()
+        .map(Option::flatten);
+    let name = parse_name(&body.name).map_err(|m| FieldError::new("name", m));
+    let email = EmailAddress::parse(&body.email).map_err(|m| FieldError::new("email", m));
+    let errors: Vec<FieldError> = [
+        company.as_ref().err(),
+        website.as_ref().err(),
+        name.as_ref().err(),
+        email.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    let (Ok(company), Ok(website), Ok(name), Ok(email)) = (company, website, name, email) else {
+        return Err(ApiError::validation(errors));
+    };
+    let now = ctx.clock.now();
+    let mut partner = PartnerRecord {
+        id: ctx.ids.new_id(),
+        name: company.clone(),
+        slug: Slug::from_name(&company).as_str().to_owned(),
+        website,
+        status: PartnerStatus::PendingVerification,
+        icp: Default::default(),
+        chili_meeting_types: Vec::new(),
+        notification_preferences: NotificationPreferences::default(),
+        total_leads: 0,
+        total_appointments: 0,
+        last_appointment_date: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let user = UserRecord {
+        id: ctx.ids.new_id(),
+        email: email.into_string(),
+        name,
+        role: Role::Admin,
+        partner_id: Some(partner.id.clone()),
+        is_active: true,
+        is_partner_owner: true,
+        password_hash: None,
+        tokens_valid_after: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let token = one_time_tokens::issue(
+        Purpose::RegistrationVerification,
+        &user.id,
+        Some(&partner.id),
+        now,
+    );
+    let mut extra = create_user_writes(&user)?;
+    extra.push(token.write.clone());
+    match partners_store::create_partner(&*ctx.store, &mut partner, false, extra).await {
+        Ok(()) => {
+            account_emails::send_registration_verification(
+                &ctx,
+                &user.email,
+                &user.name,
+                &partner.name,
+                &token,
+            )
+            .await?;
+            record_user_change(&ctx, None, "created", &user, &user).await?;
+        }
+        // The email is taken (or, rarely, 50 slugs are): the same answer,
+        // so nobody learns which emails have accounts.
+        Err(CreatePartnerError::ExtraFailed(_) | CreatePartnerError::SlugTaken) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok((StatusCode::ACCEPTED, Message::new(REGISTERED)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyRegistrationBody {
+    pub token: String,
+    pub password: String,
+}
+
+/// Confirms the email with the link's token, sets the password, moves the
+/// partner to `pending_approval` and signs in.
+#[utoipa::path(post, path = "/v1/auth/verify-registration", tag = "auth",
+    request_body = VerifyRegistrationBody,
+    responses((status = 200, body = crate::user_views::UserProfile), (status = 400)))]
+pub async fn verify_registration(
+    State(ctx): State<AppState>,
+    ValidJson(body): ValidJson<VerifyRegistrationBody>,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    if body.token.trim().is_empty() {
+        errors.push(FieldError::new("token", "is required"));
+    }
+    if let Err(e) = passwords::check_policy("password", &body.password) {
+        errors.push(e);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let password_hash = hash_password(body.password).await?;
+    let now = ctx.clock.now();
+    let consumed = one_time_tokens::consume(
+        &*ctx.store,
+        Purpose::RegistrationVerification,
+        &body.token,
+        now,
+    )
+    .await?;
+    let before = users_store::get_user(&*ctx.store, &consumed.user_id)
+        .await?
+        .filter(|u| u.deleted_at.is_none())
+        .ok_or_else(|| ApiError::invalid_field("token", "the link is invalid or has expired"))?;
+    let mut after = before.clone();
+    after.password_hash = Some(password_hash);
+    after.updated_at = now;
+    users_store::save_user(&*ctx.store, &before, &after).await?;
+    if let Some(pid) = &consumed.partner_id {
+        let update = partners_store::profile_update(pid)
+            .set("status", "pending_approval")
+            .set("updatedAt", pc_platform::time::timestamp(now))
+            .when(Condition::equals("status", "pending_verification"));
+        if let Err(e) = ctx.store.update(update).await {
+            // Already past verification: nothing to move.
+            if !e.is_condition_failure() {
+                return Err(e.into());
+            }
+        }
+    }
+    record_user_change(&ctx, None, "registration_verified", &before, &after).await?;
+    let pair = sessions_store::start(&ctx, &after.id).await?;
+    Ok(signed_in(&ctx, &after, &pair))
+}
