@@ -4,5 +4,6 @@
 pub mod catalog;
 pub mod devserver;
 pub mod jobs;
+pub mod lambda;
 pub mod runner;
 pub mod system;

@@ -1,0 +1,183 @@
+//! The infrastructure generator: from the one function table
+//! (`pc_app::catalog::all()`) it derives the `functions/` binaries and their
+//! Cargo.toml, template.yaml, and a starting `events/` sample for each
+//! function that has none. [`Plan::write`] makes the tree match;
+//! [`Plan::differences`] says what does not (the `check` command and the
+//! drift test), so nobody edits generated files by hand.
+
+pub mod event_samples;
+pub mod functions_crate;
+pub mod names;
+pub mod template;
+pub mod yaml_writer;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use pc_api::functions::{Function, Trigger};
+
+/// The workspace root this generator was built in.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every function that is deployed (the table minus development routes).
+pub fn deployed_functions() -> Vec<Function> {
+    pc_app::catalog::all()
+        .iter()
+        .filter(|f| !matches!(f.trigger, Trigger::Dev(_)))
+        .copied()
+        .collect()
+}
+
+/// What the tree should hold, paths relative to the workspace root.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Files that must be exactly this text.
+    pub exact: BTreeMap<String, String>,
+    /// Samples written only when missing.
+    pub samples: BTreeMap<String, String>,
+    /// Function names, for stale binaries and samples.
+    pub names: Vec<String>,
+}
+
+impl Plan {
+    /// The plan for `functions` (deployed ones, in table order).
+    pub fn new(functions: &[Function]) -> anyhow::Result<Self> {
+        let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
+        let mut exact = BTreeMap::new();
+        exact.insert("template.yaml".to_owned(), template::render(functions)?);
+        exact.insert(
+            "functions/Cargo.toml".to_owned(),
+            functions_crate::cargo_toml(&names),
+        );
+        exact.insert(
+            "functions/src/lib.rs".to_owned(),
+            functions_crate::lib_source(),
+        );
+        for name in &names {
+            exact.insert(
+                functions_crate::bin_path(name),
+                functions_crate::bin_source(name),
+            );
+        }
+        let samples = functions
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    event_samples::sample_path(f.name),
+                    event_samples::sample(f)?,
+                ))
+            })
+            .collect();
+        Ok(Self {
+            exact,
+            samples,
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+        })
+    }
+
+    /// Binaries under functions/src/bin that no function owns.
+    fn stale_binaries(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(list_dir(&root.join(functions_crate::BIN_DIR))?
+            .into_iter()
+            .filter(|file| {
+                file.strip_suffix(".rs")
+                    .is_none_or(|name| !self.names.iter().any(|n| n == name))
+            })
+            .map(|file| format!("{}/{file}", functions_crate::BIN_DIR))
+            .collect())
+    }
+
+    /// Samples under events/ whose function (the name before the first
+    /// dot: `x.json`, `x.invalid.json`) is not deployed.
+    fn orphan_samples(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(list_dir(&root.join(event_samples::SAMPLE_DIR))?
+            .into_iter()
+            .filter(|file| {
+                let name = file.split('.').next().unwrap_or_default();
+                file.ends_with(".json") && !self.names.iter().any(|n| n == name)
+            })
+            .map(|file| format!("{}/{file}", event_samples::SAMPLE_DIR))
+            .collect())
+    }
+
+    /// What differs between the tree under `root` and the plan, one line
+    /// each; empty when the tree is up to date.
+    pub fn differences(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        let mut differences = Vec::new();
+        for (path, text) in &self.exact {
+            match fs::read_to_string(root.join(path)) {
+                Ok(current) if current == *text => {}
+                Ok(_) => differences.push(format!("{path} differs from the generated one")),
+                Err(_) => differences.push(format!("{path} is missing")),
+            }
+        }
+        for path in self.samples.keys() {
+            if !root.join(path).exists() {
+                differences.push(format!("{path} is missing (every function needs a sample)"));
+            }
+        }
+        for path in self.stale_binaries(root)? {
+            differences.push(format!("{path} belongs to no function of the table"));
+        }
+        for path in self.orphan_samples(root)? {
+            differences.push(format!("{path} belongs to no function of the table"));
+        }
+        Ok(differences)
+    }
+
+    /// Makes the tree under `root` match: writes what differs and missing
+    /// samples, removes stale binaries. Orphan samples are only reported
+    /// (someone wrote them by hand). Answers one line per change.
+    pub fn write(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        let mut changes = Vec::new();
+        for (path, text) in &self.exact {
+            let full = root.join(path);
+            if fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
+                write_file(&full, text)?;
+                changes.push(format!("wrote {path}"));
+            }
+        }
+        for (path, text) in &self.samples {
+            let full = root.join(path);
+            if !full.exists() {
+                write_file(&full, text)?;
+                changes.push(format!("wrote {path} (new sample; tune its body)"));
+            }
+        }
+        for path in self.stale_binaries(root)? {
+            fs::remove_file(root.join(&path)).with_context(|| format!("removing {path}"))?;
+            changes.push(format!("removed {path}"));
+        }
+        for path in self.orphan_samples(root)? {
+            changes.push(format!("{path} belongs to no function; remove it by hand"));
+        }
+        Ok(changes)
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// File names in `dir`, sorted; none when it does not exist.
+fn list_dir(dir: &Path) -> anyhow::Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
