@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The benchmark command (README): builds release binaries of one or two
+# representative functions per kind, then runs them through a local Lambda
+# Runtime API on the embedded store and prints size, cold start, warm
+# latency p50/p99, peak RSS and store round trips per request.
+# Usage: bash infra/bench.sh [WARM_INVOCATIONS]   (default 300)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+representatives=(health auth-me leads-list meetings-chilipiper-webhook emails-worker daily-lead-reminders)
+bins=()
+for name in "${representatives[@]}"; do
+  if [ -f "functions/src/bin/$name.rs" ]; then bins+=(--bin "$name"); fi
+done
+cargo build --release --locked -p pc-functions "${bins[@]}"
+cargo build --release --locked -p pc-bench
+./target/release/pc-bench target/release "${1:-300}"

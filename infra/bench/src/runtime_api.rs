@@ -1,0 +1,131 @@
+//! A minimal Lambda Runtime API (the interface `lambda_runtime` polls), so a
+//! release function binary can be started and invoked here exactly as
+//! Lambda does: `GET .../invocation/next` hands out events,
+//! `POST .../invocation/{id}/response|error` answers them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::routing::{get, post};
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+type Outcome = Result<Vec<u8>, String>;
+
+#[derive(Clone)]
+struct Shared {
+    events: Arc<Mutex<mpsc::Receiver<(String, Vec<u8>)>>>,
+    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+}
+
+/// The emulator: queue an event with [`RuntimeApi::invoke`], get its answer.
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    sender: mpsc::Sender<(String, Vec<u8>)>,
+    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+    counter: std::sync::atomic::AtomicU64,
+}
+
+async fn next(State(shared): State<Shared>) -> (HeaderMap, Vec<u8>) {
+    let (id, event) = shared
+        .events
+        .lock()
+        .await
+        .recv()
+        .await
+        .unwrap_or_else(|| (String::new(), Vec::new()));
+    let mut headers = HeaderMap::new();
+    let deadline = chrono::Utc::now().timestamp_millis() + 60_000;
+    let set = |headers: &mut HeaderMap, name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    set(&mut headers, "lambda-runtime-aws-request-id", id);
+    set(
+        &mut headers,
+        "lambda-runtime-deadline-ms",
+        deadline.to_string(),
+    );
+    set(
+        &mut headers,
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+    );
+    set(
+        &mut headers,
+        "lambda-runtime-trace-id",
+        "Root=1-00000000-000000000000000000000000".into(),
+    );
+    (headers, event)
+}
+
+async fn respond(State(shared): State<Shared>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    if let Some(waiter) = shared.waiting.lock().await.remove(&id) {
+        let _ = waiter.send(Ok(body.to_vec()));
+    }
+    StatusCode::ACCEPTED
+}
+
+async fn fail(State(shared): State<Shared>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    if let Some(waiter) = shared.waiting.lock().await.remove(&id) {
+        let _ = waiter.send(Err(String::from_utf8_lossy(&body).into_owned()));
+    }
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(body: Bytes) -> StatusCode {
+    eprintln!(
+        "function failed to start: {}",
+        String::from_utf8_lossy(&body)
+    );
+    StatusCode::ACCEPTED
+}
+
+impl RuntimeApi {
+    pub async fn start() -> anyhow::Result<Self> {
+        let (sender, receiver) = mpsc::channel(16);
+        let waiting = Arc::new(Mutex::new(HashMap::new()));
+        let shared = Shared {
+            events: Arc::new(Mutex::new(receiver)),
+            waiting: waiting.clone(),
+        };
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(respond),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(fail))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            addr,
+            sender,
+            waiting,
+            counter: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Queues `event` for the function and waits (up to 30 s) for its answer.
+    pub async fn invoke(&self, event: &[u8]) -> anyhow::Result<Outcome> {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("bench-{n}");
+        let (tx, rx) = oneshot::channel();
+        self.waiting.lock().await.insert(id.clone(), tx);
+        self.sender.send((id, event.to_vec())).await?;
+        Ok(tokio::time::timeout(Duration::from_secs(30), rx).await??)
+    }
+}
