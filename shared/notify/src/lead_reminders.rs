@@ -115,7 +115,11 @@ pub async fn send_daily_reminders(
             )
             .await
             .map_err(|e| JobError::new(format!("listing partners: {e}")))?;
-        let outcomes: Vec<_> = stream::iter(page.items)
+        let partners = page
+            .items
+            .into_iter()
+            .filter(|item| item.get("entity").and_then(Value::as_str) == Some("partner"));
+        let outcomes: Vec<_> = stream::iter(partners)
             .map(|item| async move {
                 let partner: PartnerRecord = from_item(item)?;
                 let outcome = remind_partner(ctx, &partner, at, day).await;
