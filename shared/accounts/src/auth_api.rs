@@ -165,10 +165,10 @@ pub async fn sign_in(
         let update = Update::new(user_key(&user.id))
             .set("passwordHash", new_hash)
             .when(Condition::equals("passwordHash", old_hash));
-        if let Err(e) = ctx.store.update(update).await {
-            if !e.is_condition_failure() {
-                return Err(e.into());
-            }
+        if let Err(e) = ctx.store.update(update).await
+            && !e.is_condition_failure()
+        {
+            return Err(e.into());
         }
     }
     let pair = sessions_store::start(&ctx, &user.id).await?;
@@ -227,9 +227,8 @@ pub async fn refresh(
     }
     let user = user.filter(|u| {
         u.can_sign_in()
-            && !u
-                .tokens_valid_after
-                .is_some_and(|after| envelope.iat < after.timestamp())
+            && u.tokens_valid_after
+                .is_none_or(|after| envelope.iat >= after.timestamp())
     });
     let session = session.filter(|s| !s.revoked && s.expires_at > now);
     let (Some(user), Some(session)) = (user, session) else {

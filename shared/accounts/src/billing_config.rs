@@ -216,7 +216,7 @@ pub fn parse(
     }
     if errors.is_empty() {
         terms.sort_by(|a, b| a.start_month.cmp(&b.start_month));
-        for (i, pair) in terms.windows(2).enumerate() {
+        for pair in terms.windows(2) {
             match &pair[0].end_month {
                 None => errors.push(FieldError::new(
                     at("billingTerms"),
@@ -228,7 +228,6 @@ pub fn parse(
                 )),
                 _ => {}
             }
-            let _ = i;
         }
     }
     let billing_email = match view

@@ -191,7 +191,7 @@ pub async fn create_partner(
     let mut partner = PartnerRecord {
         id,
         slug: slug
-            .map_or_else(|| Slug::from_name(&name), |s| s)
+            .unwrap_or_else(|| Slug::from_name(&name))
             .as_str()
             .to_owned(),
         name,

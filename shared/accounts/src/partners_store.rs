@@ -210,7 +210,10 @@ pub async fn create_partner(
     let base = crate::slug::Slug::from_name(&partner.slug);
     let base = crate::slug::Slug::parse(&partner.slug).unwrap_or(base);
     let tries = if fixed_slug { 1 } else { 50 };
-    for n in 1..=tries {
+    let mut conflicts_left = 5;
+    let mut n = 0;
+    while n < tries {
+        n += 1;
         partner.slug = base.candidate(n).as_str().to_owned();
         let mut writes = vec![
             claim_slug(&partner.slug, &partner.id),
@@ -228,6 +231,13 @@ pub async fn create_partner(
         writes.extend(extra.iter().cloned());
         match store.transact(writes).await {
             Ok(()) => return Ok(()),
+            // DynamoDB cancels transactions that race on the same items;
+            // trying the same candidate again decides who won.
+            Err(StoreError::TransactionConflict) if conflicts_left > 0 => {
+                conflicts_left -= 1;
+                n -= 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
             Err(e) if e.is_condition_failure() => {
                 if let Some(i) = (0..extra_count).find(|i| e.failed_at(extra_from + i)) {
                     return Err(CreatePartnerError::ExtraFailed(i));
