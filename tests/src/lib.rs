@@ -8,6 +8,8 @@ use pc_app::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevSe
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
+pub mod accounts_support;
+
 pub mod notify_support;
 
 pub use pc_app;
