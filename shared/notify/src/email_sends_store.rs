@@ -6,14 +6,19 @@
 //! | email send | `EMAILSENT#<jobId>` | `EMAILSENT` | |
 //!
 //! Attributes: `status` (`sending` | `retry` | `sent` | `rejected`),
-//! `leaseUntil` (while `sending`), `attempts`, `kind`, `to`,
+//! `leaseUntil` and `claimedBy` (the queue message holding the claim, while
+//! `sending`), `attempts`, `kind`, `to`,
 //! `providerMessageId` (when sent), `error` (last failure), `updatedAt`.
 //!
 //! A worker claims the job with one conditional update before it calls the
 //! provider: the claim holds if the job was never seen, if its last try
-//! failed in a retryable way (`retry`), or if a previous claim's lease ran
-//! out (a worker that crashed mid-send). The lease is longer than a
-//! worker's time limit, so two live workers never send the same job.
+//! failed in a retryable way (`retry`), if a previous claim's lease ran
+//! out, or if the claim is held by this very queue message (a worker that
+//! crashed or timed out mid-send: the queue only hands the message out
+//! again after its visibility timeout, which is longer than a worker's time
+//! limit, so the earlier attempt is over). A *different* message for the
+//! same job (a duplicate send) waits while the lease lasts, so two live
+//! workers never send the same job.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -45,6 +50,7 @@ pub enum Claim {
 pub async fn claim(
     store: &dyn Store,
     job_id: &str,
+    message_id: &str,
     kind: EmailKind,
     to: &str,
     now: DateTime<Utc>,
@@ -55,11 +61,13 @@ pub async fn claim(
         Condition::equals("status", "retry"),
         Condition::equals("status", "sending")
             .and(Condition::less_than("leaseUntil", timestamp(now))),
+        Condition::equals("status", "sending").and(Condition::equals("claimedBy", message_id)),
     ]);
     let update = Update::new(key.clone())
         .set("entity", "email_send")
         .set("status", "sending")
         .set("leaseUntil", timestamp(now + CLAIM_LEASE))
+        .set("claimedBy", message_id)
         .set("kind", kind.as_str())
         .set("to", to)
         .set("updatedAt", timestamp(now))
@@ -97,7 +105,8 @@ pub async fn mark_sent(
             .set("providerMessageId", provider_message_id)
             .set("sentAt", timestamp(now))
             .set("updatedAt", timestamp(now))
-            .remove("leaseUntil"),
+            .remove("leaseUntil")
+            .remove("claimedBy"),
     )
     .await
 }
@@ -115,7 +124,8 @@ pub async fn mark_rejected(
             .set("status", "rejected")
             .set("error", reason)
             .set("updatedAt", timestamp(now))
-            .remove("leaseUntil"),
+            .remove("leaseUntil")
+            .remove("claimedBy"),
     )
     .await
 }
@@ -134,7 +144,8 @@ pub async fn release_for_retry(
             .set("status", "retry")
             .set("error", error)
             .set("updatedAt", timestamp(now))
-            .remove("leaseUntil"),
+            .remove("leaseUntil")
+            .remove("claimedBy"),
     )
     .await
 }
@@ -175,33 +186,63 @@ mod tests {
         let now = at("2024-01-15T17:00:00Z");
         let kind = EmailKind::PasswordReset;
         assert_eq!(
-            claim(&store, "j1", kind, "a@x.io", now).await.unwrap(),
+            claim(&store, "j1", "m1", kind, "a@x.io", now)
+                .await
+                .unwrap(),
             Claim::Claimed
         );
+        // A duplicate message of the same job waits while the claim lasts...
         assert_eq!(
-            claim(&store, "j1", kind, "a@x.io", now).await.unwrap(),
+            claim(&store, "j1", "m2", kind, "a@x.io", now)
+                .await
+                .unwrap(),
             Claim::InProgress
+        );
+        // ...but the claiming message itself, handed out again after its
+        // worker died, takes the claim over at once.
+        assert_eq!(
+            claim(&store, "j1", "m1", kind, "a@x.io", now)
+                .await
+                .unwrap(),
+            Claim::Claimed
         );
 
         release_for_retry(&store, "j1", "throttled", now)
             .await
             .unwrap();
         assert_eq!(
-            claim(&store, "j1", kind, "a@x.io", now).await.unwrap(),
+            claim(&store, "j1", "m1", kind, "a@x.io", now)
+                .await
+                .unwrap(),
             Claim::Claimed
         );
 
-        // A crashed worker's claim can be taken over once its lease is over.
+        // Any message can take a claim over once its lease is over.
         let later = now + CLAIM_LEASE + Duration::seconds(1);
         assert_eq!(
-            claim(&store, "j1", kind, "a@x.io", later).await.unwrap(),
+            claim(&store, "j1", "m3", kind, "a@x.io", now)
+                .await
+                .unwrap(),
+            Claim::InProgress
+        );
+        assert_eq!(
+            claim(&store, "j1", "m3", kind, "a@x.io", later)
+                .await
+                .unwrap(),
             Claim::Claimed
         );
         mark_sent(&store, "j1", "ses-1", later).await.unwrap();
         assert_eq!(
-            claim(&store, "j1", kind, "a@x.io", later + Duration::days(1))
-                .await
-                .unwrap(),
+            claim(
+                &store,
+                "j1",
+                "m1",
+                kind,
+                "a@x.io",
+                later + Duration::days(1)
+            )
+            .await
+            .unwrap(),
             Claim::Settled("sent".into())
         );
         assert_eq!(status(&store, "j1").await.unwrap().as_deref(), Some("sent"));
@@ -220,14 +261,18 @@ mod tests {
         let now = at("2024-01-15T17:00:00Z");
         let kind = EmailKind::LeadSold;
         assert_eq!(
-            claim(&store, "j2", kind, "a@x.io", now).await.unwrap(),
+            claim(&store, "j2", "m1", kind, "a@x.io", now)
+                .await
+                .unwrap(),
             Claim::Claimed
         );
         mark_rejected(&store, "j2", "address blocked", now)
             .await
             .unwrap();
         assert_eq!(
-            claim(&store, "j2", kind, "a@x.io", now).await.unwrap(),
+            claim(&store, "j2", "m1", kind, "a@x.io", now)
+                .await
+                .unwrap(),
             Claim::Settled("rejected".into())
         );
     }

@@ -41,9 +41,10 @@ pub async fn deliver_email(ctx: &AppState, message: &QueueMessage) -> Result<(),
     };
 
     let store = ctx.store.as_ref();
-    let claim = email_sends_store::claim(store, &job.id, job.kind, to, ctx.clock.now())
-        .await
-        .map_err(WorkerError::new)?;
+    let claim =
+        email_sends_store::claim(store, &job.id, &message.id, job.kind, to, ctx.clock.now())
+            .await
+            .map_err(WorkerError::new)?;
     match claim {
         Claim::Claimed => {}
         Claim::Settled(status) => {
