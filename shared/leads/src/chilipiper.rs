@@ -438,3 +438,151 @@ async fn announce(
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_accounts::partners_store::{PartnerStatus, get_partner, partner_item};
+    use pc_platform::context::EmbeddedParts;
+    use pc_platform::store::{Index, Item, Query};
+
+    const T0: &str = "2030-03-01T15:00:00.000Z";
+
+    async fn system() -> (EmbeddedParts, String) {
+        let parts = EmbeddedParts::in_memory();
+        let ctx = &parts.context;
+        let now = ctx.clock.now();
+        let partner = PartnerRecord {
+            id: "P1".into(),
+            name: "Acme".into(),
+            slug: "acme".into(),
+            website: None,
+            status: PartnerStatus::Active,
+            icp: Default::default(),
+            chili_meeting_types: vec!["Demo".into()],
+            notification_preferences: Default::default(),
+            total_leads: 0,
+            total_appointments: 0,
+            last_appointment_date: None,
+            created_at: now,
+            updated_at: now,
+        };
+        ctx.store
+            .put(partner_item(&partner).unwrap(), None)
+            .await
+            .unwrap();
+        let key = meeting_type_key("Demo");
+        let mut guard = Item::new();
+        guard.insert("pk".into(), key.pk.into());
+        guard.insert("sk".into(), key.sk.into());
+        guard.insert("entity".into(), "meeting_type_guard".into());
+        guard.insert("partnerId".into(), "P1".into());
+        ctx.store.put(guard, None).await.unwrap();
+        (parts, "P1".into())
+    }
+
+    fn event(id: &str, kind: &str, minutes: i64) -> ChiliPiperEvent {
+        let start =
+            DateTime::parse_from_rfc3339(T0).unwrap().to_utc() + chrono::Duration::minutes(minutes);
+        serde_json::from_value(json!({
+            "meetingIdChili": id, "eventType": kind, "meetingTypeName": "demo",
+            "startTime": start, "guests": [{"email": "Gina@Guest.example", "firstName": "Gina"}]
+        }))
+        .unwrap()
+    }
+
+    async fn leads(ctx: &AppContext) -> Vec<LeadRecord> {
+        ctx.store
+            .query(&Query::partition(Index::Gsi1, "PARTNER#P1#LEADS"))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|i| from_item(i).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_delivery_order_ends_in_the_same_state() {
+        let create = event("m1", "created", 0);
+        let moved = event("m1", "rescheduled", 60);
+        let cancel = event("m1", "canceled", 60);
+        let orders = [
+            vec![&create, &moved, &cancel],
+            vec![&create, &cancel, &moved],
+            vec![&moved, &create, &cancel],
+            vec![&moved, &cancel, &create],
+            vec![&cancel, &create, &moved],
+            vec![&cancel, &moved, &create, &cancel, &moved, &create],
+        ];
+        for order in orders {
+            let (parts, pid) = system().await;
+            let ctx = &parts.context;
+            for e in &order {
+                apply_event(ctx, e).await.unwrap();
+            }
+            let meeting = crate::meetings_store::get_meeting(&*ctx.store, "m1")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(meeting.status, MeetingStatus::Canceled);
+            assert_eq!(
+                timestamp(meeting.scheduled_time),
+                "2030-03-01T16:00:00.000Z"
+            );
+            let leads = leads(ctx).await;
+            assert_eq!(leads.len(), 1);
+            assert_eq!(leads[0].email, "gina@guest.example");
+            assert_eq!(leads[0].deal_status, DealStatus::Scheduled);
+            assert_eq!(
+                leads[0].scheduled_date.map(timestamp).as_deref(),
+                Some("2030-03-01T16:00:00.000Z")
+            );
+            let partner = get_partner(&*ctx.store, &pid).await.unwrap().unwrap();
+            assert_eq!((partner.total_leads, partner.total_appointments), (1, 1));
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_deliveries_make_one_lead_and_count_once() {
+        let (parts, pid) = system().await;
+        let ctx = parts.context.clone();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let ctx = ctx.clone();
+            let e = if i % 2 == 0 {
+                event("m1", "created", 0)
+            } else {
+                event("m2", "created", 120)
+            };
+            tasks.push(tokio::spawn(async move { apply_event(&ctx, &e).await }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let leads = leads(&ctx).await;
+        assert_eq!(leads.len(), 1);
+        assert_eq!(leads[0].meeting_starts.len(), 2);
+        let partner = get_partner(&*ctx.store, &pid).await.unwrap().unwrap();
+        assert_eq!((partner.total_leads, partner.total_appointments), (1, 2));
+        assert_eq!(
+            partner.last_appointment_date.map(timestamp).as_deref(),
+            Some("2030-03-01T17:00:00.000Z")
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_meeting_types_are_kept_unrouted_once() {
+        let (parts, _) = system().await;
+        let ctx = &parts.context;
+        let mut e = event("m9", "created", 0);
+        e.meeting_type_name = "Nobody".into();
+        assert_eq!(apply_event(ctx, &e).await.unwrap(), Outcome::Unrouted);
+        assert_eq!(apply_event(ctx, &e).await.unwrap(), Outcome::Unrouted);
+        let kept = crate::meetings_store::unrouted_events(&*ctx.store)
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1);
+        assert!(leads(ctx).await.is_empty());
+    }
+}
