@@ -60,7 +60,7 @@ async fn seed(store: &dyn Store, n: usize, now: DateTime<Utc>) {
     };
     create_user(store, &user).await.unwrap();
     // Every other partner has a meeting in the past; the rest one ahead.
-    let meeting = if n % 2 == 0 {
+    let meeting = if n.is_multiple_of(2) {
         "2024-01-10T17:00:00Z"
     } else {
         "2024-02-10T17:00:00Z"
