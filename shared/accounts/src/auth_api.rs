@@ -420,3 +420,66 @@ pub async fn record_user_change(
     pc_api::audit::record(ctx, &event).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_api::identity::Role;
+    use pc_platform::EmbeddedParts;
+
+    async fn sign_in_with(ctx: &AppState, email: &str, password: &str) -> Response {
+        let body = SignInBody {
+            email: email.into(),
+            password: password.into(),
+        };
+        match sign_in(
+            State(ctx.clone()),
+            ClientIp("192.0.2.1".into()),
+            ValidJson(body),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        }
+    }
+
+    #[tokio::test]
+    async fn legacy_bcrypt_hashes_sign_in_and_are_upgraded() {
+        let ctx = EmbeddedParts::in_memory().context;
+        let now = ctx.clock.now();
+        let user = UserRecord {
+            id: ctx.ids.new_id(),
+            email: "legacy@x.io".into(),
+            name: "Legacy".into(),
+            role: Role::User,
+            partner_id: None,
+            is_active: true,
+            is_partner_owner: false,
+            password_hash: Some(bcrypt::hash("Old-System-Pass1", 4).unwrap()),
+            tokens_valid_after: None,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        users_store::create_user(&*ctx.store, &user).await.unwrap();
+
+        let wrong = sign_in_with(&ctx, "legacy@x.io", "Not-The-Pass1").await;
+        assert_eq!(wrong.status().as_u16(), 401);
+        let right = sign_in_with(&ctx, "LEGACY@x.io", "Old-System-Pass1").await;
+        assert_eq!(right.status().as_u16(), 200);
+        assert_eq!(
+            right.headers().get_all("set-cookie").iter().count(),
+            2,
+            "access and refresh cookies"
+        );
+        let stored = users_store::get_user(&*ctx.store, &user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.password_hash.unwrap().starts_with("$argon2id$"));
+        // And the upgraded hash still signs in.
+        let again = sign_in_with(&ctx, "legacy@x.io", "Old-System-Pass1").await;
+        assert_eq!(again.status().as_u16(), 200);
+    }
+}

@@ -1,7 +1,5 @@
 //! The first owner account of a fresh local system (dev server start-up).
 
-use chrono::Utc;
-
 use pc_api::identity::{Role, UserRecord};
 use pc_platform::AppContext;
 
@@ -14,7 +12,7 @@ pub async fn seed_owner(
     email: &str,
     password: &str,
 ) -> Result<bool, CreateUserError> {
-    let now = Utc::now();
+    let now = ctx.clock.now();
     let owner = UserRecord {
         id: ctx.ids.new_id(),
         email: email.trim().to_lowercase(),

@@ -189,3 +189,88 @@ pub async fn list_users(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, Utc};
+    use pc_platform::store::embedded::EmbeddedStore;
+
+    fn owner(id: &str) -> UserRecord {
+        let now = Utc::now();
+        UserRecord {
+            id: id.into(),
+            email: format!("{id}@x.io"),
+            name: id.into(),
+            role: Role::Owner,
+            partner_id: None,
+            is_active: true,
+            is_partner_owner: false,
+            password_hash: Some("$argon2id$stub".into()),
+            tokens_valid_after: None,
+            deleted_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn demoted(user: &UserRecord) -> UserRecord {
+        let mut after = user.clone();
+        after.role = Role::Admin;
+        after.updated_at = user.updated_at + Duration::seconds(1);
+        after
+    }
+
+    async fn active_owners(store: &dyn Store) -> i64 {
+        store.get(&owner_counter_key()).await.unwrap().unwrap()["activeOwners"]
+            .as_i64()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_last_active_owner_survives_concurrent_demotions() {
+        let store = EmbeddedStore::in_memory();
+        let (a, b) = (owner("a"), owner("b"));
+        create_user(&store, &a).await.unwrap();
+        create_user(&store, &b).await.unwrap();
+        assert_eq!(active_owners(&store).await, 2);
+        let (a2, b2) = (demoted(&a), demoted(&b));
+        let (ra, rb) = tokio::join!(save_user(&store, &a, &a2), save_user(&store, &b, &b2));
+        let outcomes = [ra, rb];
+        assert_eq!(outcomes.iter().filter(|r| r.is_ok()).count(), 1);
+        assert!(
+            outcomes
+                .iter()
+                .any(|r| matches!(r, Err(SaveUserError::LastOwner)))
+        );
+        assert_eq!(active_owners(&store).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_stale_write_is_refused_and_duplicate_emails_too() {
+        let store = EmbeddedStore::in_memory();
+        let a = owner("a");
+        create_user(&store, &a).await.unwrap();
+        let mut renamed = a.clone();
+        renamed.name = "First".into();
+        renamed.updated_at = a.updated_at + Duration::seconds(1);
+        save_user(&store, &a, &renamed).await.unwrap();
+        let mut late = a.clone();
+        late.name = "Second".into();
+        assert!(matches!(
+            save_user(&store, &a, &late).await,
+            Err(SaveUserError::Stale)
+        ));
+        let mut twin = owner("b");
+        twin.email = "A@X.IO".to_lowercase();
+        assert!(matches!(
+            create_user(&store, &twin).await,
+            Err(CreateUserError::EmailTaken)
+        ));
+        // An invited owner (no password yet) does not count.
+        let mut invited = owner("c");
+        invited.password_hash = None;
+        create_user(&store, &invited).await.unwrap();
+        assert_eq!(active_owners(&store).await, 1);
+    }
+}
