@@ -386,12 +386,12 @@ pub async fn complete_registration(
         one_time_tokens::consume(&*ctx.store, Purpose::Invitation, &body.token, now).await?;
     let before = users_store::get_user(&*ctx.store, &consumed.user_id)
         .await?
-        .filter(|u| u.deleted_at.is_none())
+        // A user deactivated or deleted since the invitation stays locked out.
+        .filter(UserRecord::can_sign_in)
         .ok_or_else(|| ApiError::invalid_field("token", "the link is invalid or has expired"))?;
     let mut after = before.clone();
     after.name = name;
     after.password_hash = Some(password_hash);
-    after.is_active = true;
     after.updated_at = now;
     users_store::save_user(&*ctx.store, &before, &after).await?;
     record_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;

@@ -163,7 +163,7 @@ pub async fn verify_registration(
     .await?;
     let before = users_store::get_user(&*ctx.store, &consumed.user_id)
         .await?
-        .filter(|u| u.deleted_at.is_none())
+        .filter(UserRecord::can_sign_in)
         .ok_or_else(|| ApiError::invalid_field("token", "the link is invalid or has expired"))?;
     let mut after = before.clone();
     after.password_hash = Some(password_hash);
