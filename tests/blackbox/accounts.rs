@@ -11,7 +11,7 @@ use pc_tests::accounts_support::{
     set_cookie, status_of, token_from_mail,
 };
 use pc_tests::reqwest::{Method, StatusCode};
-use pc_tests::{TestApp, browser, expect_json, json, scenario};
+use pc_tests::{TestApp, browser, expect_json, json, scenario, wait_until};
 
 const OWNER_EMAIL: &str = "owner@partner-connector.local";
 const OWNER_PASSWORD: &str = "Owner-Password-1";
@@ -360,6 +360,23 @@ scenario!(sign_in_and_refresh_are_rate_limited, |app| {
     }
     assert_eq!(refresh_statuses[0], 401);
     assert_eq!(refresh_statuses[34], 429, "{refresh_statuses:?}");
+
+    // Reset emails are capped per address; the answer never changes.
+    for _ in 0..7 {
+        let r = app.post("/auth/forgot-password", &json!({"email": OWNER_EMAIL})).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let resets = || async {
+        app.mailbox()
+            .await
+            .into_iter()
+            .filter(|m| m["to"] == OWNER_EMAIL && m["subject"].as_str().unwrap_or("").contains("Reset"))
+            .count()
+    };
+    let five = wait_until(|| async { (resets().await == 5).then_some(()) }).await;
+    assert!(five.is_some(), "five reset emails");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(resets().await, 5);
 });
 
 scenario!(tenancy_matrix, |app| {

@@ -24,7 +24,7 @@ use crate::client_ip::ClientIp;
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, ConsumeError, Purpose};
 use crate::passwords::{self, Verdict};
-use crate::rate_limit::{self, REFRESHES, SIGN_IN_FAILURES};
+use crate::rate_limit::{self, REFRESHES, RESET_EMAILS, SIGN_IN_FAILURES};
 use crate::sessions_store::{self, RotateError, TokenPair};
 use crate::user_views::{UserProfile, audit_summary};
 use crate::users_store::{self, SaveUserError, email_guard_key};
@@ -293,12 +293,24 @@ pub async fn forgot_password(
     let email =
         EmailAddress::parse(&body.email).map_err(|m| ApiError::invalid_field("email", m))?;
     let user = users_store::find_by_email(&*ctx.store, email.as_str()).await?;
-    if let Some(user) = user.filter(UserRecord::can_sign_in) {
+    let now = ctx.clock.now();
+    let window = RESET_EMAILS.window(email.as_str(), now);
+    let over_limit = match &user {
+        Some(user) if user.can_sign_in() => RESET_EMAILS
+            .retry_after(
+                rate_limit::count(&*ctx.store, &window).await? - 1,
+                &window,
+                now,
+            )
+            .is_some(),
+        _ => false,
+    };
+    if let Some(user) = user.filter(|u| u.can_sign_in() && !over_limit) {
         let token = one_time_tokens::issue(
             Purpose::PasswordReset,
             &user.id,
             user.partner_id.as_deref(),
-            ctx.clock.now(),
+            now,
         );
         ctx.store.transact(vec![token.write.clone()]).await?;
         account_emails::send_password_reset(&ctx, &user.email, &user.name, &token).await?;

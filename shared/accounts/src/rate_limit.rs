@@ -36,6 +36,15 @@ pub const REFRESHES: Limit = Limit {
     window_seconds: 60,
 };
 
+/// Reset emails per address: enough for a forgetful person, too few to
+/// flood someone's inbox through the public endpoint. Over the limit the
+/// request answers as usual and sends nothing.
+pub const RESET_EMAILS: Limit = Limit {
+    scope: "forgot-password",
+    max: 5,
+    window_seconds: 60 * 60,
+};
+
 /// The window of `limit` that `now` falls in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Window {
