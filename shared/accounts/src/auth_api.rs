@@ -50,11 +50,11 @@ impl From<ConsumeError> for ApiError {
 
 /// A plain confirmation.
 #[derive(Serialize, ToSchema)]
-pub struct Message {
+pub struct Confirmation {
     pub message: String,
 }
 
-impl Message {
+impl Confirmation {
     pub fn new(text: &str) -> Json<Self> {
         Json(Self {
             message: text.to_owned(),
@@ -247,7 +247,7 @@ pub async fn refresh(
 /// Ends the session named by the access token (or, when that has expired,
 /// by the refresh token) and clears the cookies. Always succeeds.
 #[utoipa::path(post, path = "/auth/sign-out", tag = "auth",
-    responses((status = 200, body = Message)))]
+    responses((status = 200, body = Confirmation)))]
 pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let now = ctx.clock.now();
     let secret = &ctx.config.jwt_secret;
@@ -264,7 +264,7 @@ pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiRes
     }
     let mut out = HeaderMap::new();
     add_clearing_cookies(&mut out, &ctx.config);
-    Ok((out, Message::new("signed out")).into_response())
+    Ok((out, Confirmation::new("signed out")).into_response())
 }
 
 /// The signed-in user.
@@ -285,11 +285,11 @@ const FORGOT_ANSWER: &str = "If an account exists for this email, a reset link i
 /// Emails a one-hour, single-use reset link if the account exists; the
 /// answer is the same either way.
 #[utoipa::path(post, path = "/auth/forgot-password", tag = "auth", request_body = ForgotPasswordBody,
-    responses((status = 200, body = Message), (status = 400)))]
+    responses((status = 200, body = Confirmation), (status = 400)))]
 pub async fn forgot_password(
     State(ctx): State<AppState>,
     ValidJson(body): ValidJson<ForgotPasswordBody>,
-) -> ApiResult<Json<Message>> {
+) -> ApiResult<Json<Confirmation>> {
     let email =
         EmailAddress::parse(&body.email).map_err(|m| ApiError::invalid_field("email", m))?;
     let user = users_store::find_by_email(&*ctx.store, email.as_str()).await?;
@@ -315,7 +315,7 @@ pub async fn forgot_password(
         ctx.store.transact(vec![token.write.clone()]).await?;
         account_emails::send_password_reset(&ctx, &user.email, &user.name, &token).await?;
     }
-    Ok(Message::new(FORGOT_ANSWER))
+    Ok(Confirmation::new(FORGOT_ANSWER))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -328,11 +328,11 @@ pub struct ResetPasswordBody {
 /// Sets a new password with a reset link's token and revokes every
 /// session of the user.
 #[utoipa::path(post, path = "/auth/reset-password", tag = "auth", request_body = ResetPasswordBody,
-    responses((status = 200, body = Message), (status = 400)))]
+    responses((status = 200, body = Confirmation), (status = 400)))]
 pub async fn reset_password(
     State(ctx): State<AppState>,
     ValidJson(body): ValidJson<ResetPasswordBody>,
-) -> ApiResult<Json<Message>> {
+) -> ApiResult<Json<Confirmation>> {
     let mut errors = Vec::new();
     if body.token.trim().is_empty() {
         errors.push(FieldError::new("token", "is required"));
@@ -357,7 +357,7 @@ pub async fn reset_password(
     users_store::save_user(&*ctx.store, &before, &after).await?;
     sessions_store::revoke_all(&*ctx.store, &after.id).await?;
     record_user_change(&ctx, None, "password_reset", &before, &after).await?;
-    Ok(Message::new(
+    Ok(Confirmation::new(
         "Your password has been changed. Sign in with the new one.",
     ))
 }

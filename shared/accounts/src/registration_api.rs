@@ -14,7 +14,7 @@ use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 use pc_platform::store::Condition;
 
 use crate::account_emails;
-use crate::auth_api::{Message, hash_password, record_user_change, signed_in};
+use crate::auth_api::{Confirmation, hash_password, record_user_change, signed_in};
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
 use crate::partner_input::parse_website;
@@ -42,11 +42,11 @@ const REGISTERED: &str =
 /// Creates a partner awaiting verification and its first user (an admin
 /// of it, `isPartnerOwner`), and emails the verification link.
 #[utoipa::path(post, path = "/v1/auth/register-partner", tag = "auth", request_body = RegisterPartnerBody,
-    responses((status = 202, body = Message), (status = 400)))]
+    responses((status = 202, body = Confirmation), (status = 400)))]
 pub async fn register_partner(
     State(ctx): State<AppState>,
     ValidJson(body): ValidJson<RegisterPartnerBody>,
-) -> ApiResult<(StatusCode, Json<Message>)> {
+) -> ApiResult<(StatusCode, Json<Confirmation>)> {
     let company = parse_name(&body.company_name).map_err(|m| FieldError::new("companyName", m));
     let website = body
         .website
@@ -124,7 +124,7 @@ pub async fn register_partner(
         Err(CreatePartnerError::ExtraFailed(_) | CreatePartnerError::SlugTaken) => {}
         Err(e) => return Err(e.into()),
     }
-    Ok((StatusCode::ACCEPTED, Message::new(REGISTERED)))
+    Ok((StatusCode::ACCEPTED, Confirmation::new(REGISTERED)))
 }
 
 #[derive(Deserialize, ToSchema)]
