@@ -49,12 +49,22 @@ impl TestApp {
         Self::spawn_with(backend, Options::ephemeral()).await
     }
 
-    pub async fn spawn_with(backend: Backend, options: Options) -> Self {
-        let server = match backend {
-            Backend::Embedded => DevServer::start(options)
-                .await
-                .expect("the dev server starts"),
-        };
+    /// Starts the system on `backend`; `options` give everything else.
+    pub async fn spawn_with(backend: Backend, mut options: Options) -> Self {
+        if backend == Backend::Aws {
+            // A table, queues and bus of this app's own on the shared moto server.
+            let endpoint = tokio::task::block_in_place(pc_aws::moto::endpoint).to_owned();
+            let name = pc_aws::moto::unique("app");
+            options.config.table_name = format!("{name}-table");
+            options.config.event_bus_name = format!("{name}-bus");
+            options.backend = devserver::Backend::Aws {
+                endpoint,
+                queue_prefix: format!("{name}-"),
+            };
+        }
+        let server = DevServer::start(options)
+            .await
+            .unwrap_or_else(|e| panic!("the dev server starts on {backend:?}: {e:#}"));
         Self {
             base: format!("http://{}", server.addr),
             client: browser(),
