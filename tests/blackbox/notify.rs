@@ -441,3 +441,40 @@ scenario!(
         assert_eq!(mails_to(app, "ann@acme.test", "New lead").await.len(), 1);
     }
 );
+
+scenario!(
+    reminders_follow_the_partners_notification_preferences,
+    |app| {
+        app.set_clock("2024-01-15T18:00:00Z").await;
+        let acme = seed_partner(app, "Acme", true).await;
+        seed_user(app, &acme, "ann@acme.test", true).await;
+        seed_lead(
+            app,
+            &acme,
+            "old@lead.test",
+            "Old Co",
+            Some("2024-01-10T17:00:00Z"),
+            DealStatus::Scheduled,
+            "2024-01-12T18:00:00Z",
+        )
+        .await;
+        app.sign_in_owner().await;
+        let path = format!("/v1/partners/{acme}/notification-preferences");
+
+        let off = app
+            .patch(&path, &json!({"email": {"leadReminder": false}}))
+            .await;
+        expect_json(off, StatusCode::OK).await;
+        let run = app.run_job("daily-lead-reminders").await;
+        assert_eq!(run["counts"]["partnersOptedOut"], 1, "{run}");
+        assert_eq!(run["counts"]["emailsQueued"], 0, "{run}");
+
+        let on = app
+            .patch(&path, &json!({"email": {"leadReminder": true}}))
+            .await;
+        expect_json(on, StatusCode::OK).await;
+        let run = app.run_job("daily-lead-reminders").await;
+        assert_eq!(run["counts"]["emailsQueued"], 1, "{run}");
+        wait_for_reminders(app, "ann@acme.test", 1).await;
+    }
+);
