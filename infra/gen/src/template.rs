@@ -541,7 +541,9 @@ fn describe(function: &Function) -> String {
         ),
         Trigger::Webhook(_) => format!("{} (webhook on a function URL)", function.name),
         _ => match function.method_and_path() {
-            Some((method, path)) => format!("{} ({method} {path})", function.name),
+            Some((method, path)) => {
+                format!("{} ({method} {path}, {:?})", function.name, function.access)
+            }
             None => function.name.to_owned(),
         },
     }

@@ -1,6 +1,7 @@
 //! The Lambda runners fed real event shapes, with an embedded context and
 //! no Lambda runtime: every deployed function's `events/` sample reaches
-//! its handler and is answered (non-5xx) or handled; API Gateway v2 cookies
+//! its handler and is answered (non-5xx) or handled (after the items of an
+//! optional `events/<name>.store.json` are put in the store); API Gateway v2 cookies
 //! go in and out as arrays; function-URL bodies arrive base64-decoded.
 //!
 //! HTTP events go through `lambda_http::Adapter`, the very service
@@ -74,6 +75,25 @@ fn status(response: &Value) -> u64 {
         .unwrap_or_else(|| panic!("no statusCode in {response}"))
 }
 
+/// Puts the items of `events/<name>.store.json` (a JSON array of store
+/// items), if any, so a sample can act on records that exist: a worker
+/// message about an import task needs the task.
+async fn seed_store(ctx: &AppState, name: &str) -> Result<(), String> {
+    let path = events_dir().join(format!("{name}.store.json"));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let items: Vec<serde_json::Map<String, Value>> = serde_json::from_str(&text)
+        .map_err(|e| format!("{name}: {name}.store.json is not an array of items: {e}"))?;
+    for item in items {
+        ctx.store
+            .put(item, None)
+            .await
+            .map_err(|e| format!("{name}: {name}.store.json: {e}"))?;
+    }
+    Ok(())
+}
+
 /// One deployed function's samples, fed to its handler.
 async fn check_samples(function: &Function) -> Result<(), String> {
     let name = function.name;
@@ -82,6 +102,7 @@ async fn check_samples(function: &Function) -> Result<(), String> {
         .map_err(|_| format!("{name}: events/{name}.json is missing"))?;
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
     let ctx = context();
+    seed_store(&ctx, name).await?;
     match function.trigger {
         Trigger::Http(_) => {
             let (method, route) = function
