@@ -133,7 +133,11 @@ pub async fn wait_for(
     accept: impl Fn(&Value) -> bool,
 ) -> Value {
     let found = wait_until(|| async {
-        let body = get_ok(app, client, path).await;
+        let response = client.get(app.url(path)).send().await.ok()?;
+        if response.status() != StatusCode::OK {
+            return None;
+        }
+        let body: Value = response.json().await.ok()?;
         accept(&body).then_some(body)
     })
     .await;

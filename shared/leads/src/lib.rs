@@ -92,6 +92,25 @@ pub fn functions() -> Vec<Function> {
             chilipiper::chilipiper_worker
         ),
         http!(
+            "leads-import",
+            Access::Admin,
+            Permissions::WRITE.sends(&[QueueName::SyncLeads]),
+            import_api::start_import
+        )
+        .with_body_limit(11 * 1024 * 1024),
+        http!(
+            "leads-import-status",
+            Access::Admin,
+            Permissions::READ,
+            import_api::import_status
+        ),
+        worker!(
+            "leads-import-worker",
+            QueueName::SyncLeads,
+            Permissions::WRITE.sends(&[QueueName::SyncLeads, QueueName::Events]),
+            import_api::import_worker
+        ),
+        http!(
             "events-list",
             Access::Admin,
             Permissions::READ,
@@ -104,4 +123,18 @@ pub fn functions() -> Vec<Function> {
             events_api::events_worker
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_http_function_has_one_route() {
+        for f in super::functions() {
+            if f.route().is_some() {
+                let (method, path) = f.method_and_path().expect("a route");
+                println!("{} {method} {path}", f.name);
+                assert!(path.starts_with("/v1/"), "{}", f.name);
+            }
+        }
+    }
 }
