@@ -339,6 +339,17 @@ mod tests {
     }
 
     #[test]
+    fn null_values_render_as_empty() {
+        let mut data = sample_data(EmailKind::NewLeadNotice, "Acme");
+        data["lead"]["company"] = Value::Null;
+        data["lead"]["firstName"] = Value::Null;
+        data["meetingStart"] = Value::Null;
+        let email = render(EmailKind::NewLeadNotice, &data, CLIENT).unwrap();
+        assert!(email.text.contains("Company: \n"), "{}", email.text);
+        assert!(email.text.contains("a new lead with a meeting booked:"));
+    }
+
+    #[test]
     fn nullable_partner_name_of_an_invitation() {
         let data =
             json!({"name": "Ann", "inviterName": "Bob", "partnerName": null, "link": "/accept"});
