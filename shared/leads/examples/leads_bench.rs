@@ -198,8 +198,9 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
             );
             lead.deal_status = DealStatus::ALL[n % 7];
             lead.contact.company = Some(format!("Company {}", n % 500));
-            lead.scheduled_date =
-                (n % 2 == 0).then(|| base + chrono::Duration::hours((n % 5000) as i64));
+            lead.scheduled_date = n
+                .is_multiple_of(2)
+                .then(|| base + chrono::Duration::hours((n % 5000) as i64));
             create_lead(&*ctx.store, &lead).await.unwrap();
         }
     }

@@ -179,10 +179,16 @@ pub enum RowOutcome {
     Failed(Vec<RowError>),
 }
 
+/// The lead fields of one row, checked.
+struct RowFields {
+    email: LeadEmail,
+    contact: Contact,
+    sales_manager: Option<String>,
+    amount: Option<i64>,
+}
+
 /// The lead fields of a row, checked; every bad field is named.
-fn parse_row(
-    row: &ImportRow,
-) -> Result<(LeadEmail, Contact, Option<String>, Option<i64>), Vec<RowError>> {
+fn parse_row(row: &ImportRow) -> Result<RowFields, Vec<RowError>> {
     let mut errors = Vec::new();
     let error = |field: &str, message: &str| RowError {
         row: row.row,
@@ -235,7 +241,12 @@ fn parse_row(
         None => None,
     };
     match (email, errors.is_empty()) {
-        (Some(email), true) => Ok((email, contact, sales_manager, amount)),
+        (Some(email), true) => Ok(RowFields {
+            email,
+            contact,
+            sales_manager,
+            amount,
+        }),
         _ => Err(errors),
     }
 }
@@ -248,7 +259,12 @@ pub async fn upsert_row(
     task: &ImportTask,
     row: &ImportRow,
 ) -> Result<RowOutcome, StoreError> {
-    let (email, contact, sales_manager, amount) = match parse_row(row) {
+    let RowFields {
+        email,
+        contact,
+        sales_manager,
+        amount,
+    } = match parse_row(row) {
         Ok(parsed) => parsed,
         Err(errors) => return Ok(RowOutcome::Failed(errors)),
     };
