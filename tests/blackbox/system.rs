@@ -1,7 +1,8 @@
 //! The platform itself: health, docs, errors, CORS, dev routes, admin operations.
 
+use pc_platform::queue::QueueName;
 use pc_tests::reqwest::StatusCode;
-use pc_tests::{expect_json, json, scenario};
+use pc_tests::{Backend, TestApp, expect_json, json, scenario};
 
 scenario!(health_and_docs_answer, |app| {
     let health = expect_json(app.get("/health").await, StatusCode::OK).await;
@@ -83,3 +84,155 @@ scenario!(the_clock_moves_and_resets, |app| {
     assert_eq!(body["error"]["details"][0]["field"], "now");
     expect_json(app.delete("/dev/clock").await, StatusCode::OK).await;
 });
+
+scenario!(an_owner_runs_a_job_now_and_sees_its_run, |app| {
+    app.sign_in_owner().await;
+    let started = expect_json(
+        app.post("/v1/admin/jobs/hubspot-sync/run", &json!({}))
+            .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let task = started["taskId"].as_str().expect("a task id").to_owned();
+    let run = pc_tests::wait_until(|| async {
+        let run: serde_json::Value = app
+            .get(&format!("/v1/admin/jobs/runs/{task}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (run["status"] == "completed").then_some(run)
+    })
+    .await
+    .expect("the requested run completes");
+    assert_eq!(run["trigger"], "manual");
+    assert_eq!(run["job"], "hubspot-sync");
+
+    let jobs = expect_json(app.get("/v1/admin/jobs").await, StatusCode::OK).await;
+    let list = jobs["list"].as_array().unwrap();
+    let sync = list.iter().find(|j| j["name"] == "hubspot-sync").unwrap();
+    assert_eq!(sync["schedule"], "rate(15 minutes)");
+    assert_eq!(sync["recentRuns"][0]["id"], task.as_str());
+    let reminders = list
+        .iter()
+        .find(|j| j["name"] == "daily-lead-reminders")
+        .unwrap();
+    assert_eq!(reminders["schedule"], "cron(0 9 * * ? *)");
+    assert_eq!(reminders["timezone"], "America/Los_Angeles");
+
+    let missing = expect_json(
+        app.post("/v1/admin/jobs/no-such-job/run", &json!({})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(missing["error"]["code"], "not_found");
+});
+
+scenario!(
+    a_poisoned_message_is_dead_lettered_listed_and_redriven,
+    |app| {
+        app.sign_in_owner().await;
+        app.server
+            .context
+            .queue
+            .send(QueueName::Emails, "this is not an email job")
+            .await
+            .unwrap();
+        let mut dead = None;
+        for _ in 0..600 {
+            let body: serde_json::Value = app
+                .get("/v1/admin/dead-letters?queue=emails")
+                .await
+                .json()
+                .await
+                .unwrap();
+            if let Some(first) = body["list"].as_array().and_then(|l| l.first()).cloned() {
+                dead = Some(first);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let dead = dead.expect("the poisoned message reaches the dead-letter queue");
+        assert_eq!(dead["body"], "this is not an email job");
+        assert_eq!(dead["queue"], "emails");
+
+        let all = expect_json(app.get("/v1/admin/dead-letters").await, StatusCode::OK).await;
+        assert_eq!(all["meta"]["total"], 1);
+
+        let moved = expect_json(
+            app.post("/v1/admin/dead-letters/emails/redrive", &json!({}))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(moved["moved"], 1);
+
+        let bad = expect_json(
+            app.get("/v1/admin/dead-letters?queue=nope").await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(bad["error"]["details"][0]["field"], "queue");
+    }
+);
+
+/// The dev server keeps its data on disk: a restart finds it again, and the
+/// first owner is created once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_a_restart() {
+    use pc_app::devserver::{Backend as ServerBackend, DevServer, Options};
+
+    let dir = tempfile::tempdir().unwrap();
+    let options = || {
+        let mut options = Options::ephemeral();
+        options.backend = ServerBackend::Embedded {
+            data_dir: Some(dir.path().to_path_buf()),
+        };
+        options
+    };
+    let first = TestApp::spawn_with(Backend::Embedded, options()).await;
+    first.sign_in_owner().await;
+    let created = expect_json(
+        first
+            .post("/v1/partners", &json!({"name": "Persistent Agency"}))
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    first.server.stop().await;
+
+    let second = DevServer::start(options()).await.unwrap();
+    let base = format!("http://{}", second.addr);
+    let client = pc_tests::browser();
+    let signed_in = client
+        .post(format!("{base}/auth/sign-in"))
+        .json(&json!({"email": pc_app::devserver::DEFAULT_OWNER_EMAIL,
+            "password": pc_app::devserver::DEFAULT_OWNER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let partner = client
+        .get(format!("{base}/v1/partners/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(partner.status(), StatusCode::OK);
+    let users: serde_json::Value = client
+        .get(format!("{base}/v1/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let owners = users["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "owner")
+        .count();
+    assert_eq!(owners, 1, "the first owner is created once");
+    second.stop().await;
+}

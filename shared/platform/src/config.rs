@@ -56,6 +56,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Queue URLs by queue name (`emails` → URL), from `*_QUEUE_URL`.
     pub queue_urls: HashMap<String, String>,
+    /// Base of the exponential backoff between tries of a failed message
+    /// (`QUEUE_RETRY_DELAY_MS`, default 1000).
+    pub queue_retry_delay: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -150,6 +153,13 @@ impl Config {
                     .map(|url| (q.as_str().to_owned(), url))
             })
             .collect();
+        let retry_ms = match s.get("QUEUE_RETRY_DELAY_MS") {
+            Some(text) => text.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                name: "QUEUE_RETRY_DELAY_MS",
+                reason: format!("{text} is not a number of milliseconds"),
+            })?,
+            None => 1000,
+        };
         Ok(Self {
             mode,
             table_name: s.required("TABLE_NAME", "partner-connector")?,
@@ -184,6 +194,7 @@ impl Config {
             cookie_same_site: same_site,
             cookie_secure,
             queue_urls,
+            queue_retry_delay: std::time::Duration::from_millis(retry_ms),
         })
     }
 }
@@ -230,7 +241,7 @@ mod tests {
         let err = Config::from_lookup(Mode::Lambda, |n| match n {
             "JWT_SECRET" => Some("short".into()),
             "ENCRYPTION_KEY" => Some(DEV_ENCRYPTION_KEY.into()),
-            "COOKIE_SAME_SITE" | "COOKIE_SECURE" => None,
+            "COOKIE_SAME_SITE" | "COOKIE_SECURE" | "QUEUE_RETRY_DELAY_MS" => None,
             _ => Some("x".repeat(40)),
         })
         .unwrap_err();

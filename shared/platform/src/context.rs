@@ -39,7 +39,8 @@ pub struct EmbeddedParts {
 
 impl EmbeddedParts {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        let queue = Arc::new(EmbeddedQueue::new(store.clone()));
+        let queue =
+            Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
         let clock = Arc::new(SettableClock::default());
         let bus = Arc::new(InProcessBus::default());
         let context = Arc::new(AppContext {

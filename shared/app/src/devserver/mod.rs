@@ -92,6 +92,8 @@ impl Options {
     pub fn ephemeral() -> Self {
         let mut config = Config::local_defaults();
         config.cookie_secure = false;
+        // Failed messages come back quickly, so dead-letter tests stay short.
+        config.queue_retry_delay = std::time::Duration::from_millis(50);
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             backend: Backend::Embedded { data_dir: None },
@@ -167,8 +169,11 @@ impl DevServer {
         {
             tracing::info!(email = %options.owner_email, "created the first owner account");
         }
-        let ctx = context.clone();
+        // Weak: the bus belongs to the context, and a strong reference
+        // here would keep the context (and the store file) alive forever.
+        let weak = Arc::downgrade(&context);
         local_bus.subscribe(move |event| {
+            let Some(ctx) = weak.upgrade() else { return };
             if event.detail_type != crate::jobs::JOB_RUN_REQUESTED {
                 return;
             }
@@ -177,7 +182,6 @@ impl DevServer {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
-            let ctx = ctx.clone();
             tokio::spawn(async move {
                 if let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) {
                     if let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await {

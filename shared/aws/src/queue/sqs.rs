@@ -103,7 +103,7 @@ impl SqsQueue {
 
     /// The queues of `config.queue_urls`.
     pub fn from_config(client: Client, config: &Config) -> Self {
-        Self::new(client, config.queue_urls.clone())
+        Self::new(client, config.queue_urls.clone()).with_retry_delay(config.queue_retry_delay)
     }
 
     /// Sets the first backoff of [`SqsQueue::nack`] (doubled on every try).
