@@ -451,7 +451,9 @@ fn queue_arns(id: fn(QueueName) -> String) -> Value {
 fn policies(function: &Function) -> Value {
     let permissions = function.permissions;
     let table = map([("TableName", r("Table"))]);
-    let mut policies = vec![if permissions.table_write {
+    // A schedule's runner records its runs, whatever the job itself does.
+    let writes = permissions.table_write || matches!(function.trigger, Trigger::Schedule(..));
+    let mut policies = vec![if writes {
         map([("DynamoDBCrudPolicy", table)])
     } else {
         map([("DynamoDBReadPolicy", table)])
