@@ -15,7 +15,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
-use pc_platform::store::{MAX_BATCH_GET, from_item};
+use pc_platform::store::{Index, MAX_BATCH_GET, Query, from_item};
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{
@@ -24,8 +24,8 @@ use crate::lead::{
 };
 use crate::lead_notices::{NoticeError, announce_change, lead_event};
 use crate::leads_store::{
-    LeadPartition, LeadWriteError, create_lead, get_lead, get_lead_with_notes, leads_of, note_item,
-    update_lead,
+    LeadPartition, LeadWriteError, create_lead, get_lead, get_lead_with_notes, leads_of,
+    leads_up_to, note_item, query_all, update_lead,
 };
 
 /// The columns of `GET /v1/leads`: every lead field (the SPA's filter
@@ -115,6 +115,57 @@ pub fn plan_for(query: &ListQuery, scope: Option<&str>) -> LeadPartition {
     LeadPartition::Partner(pid)
 }
 
+/// The total of the unfiltered default view (newest first, no filter but
+/// the partner, no search), from the partners' `totalLeads` counters,
+/// kept in the same transaction as every lead creation; `None` for any
+/// other view.
+async fn default_view_total(
+    ctx: &AppState,
+    query: &ListQuery,
+    plan: &LeadPartition,
+) -> ApiResult<Option<usize>> {
+    let default_sort = query.sort.len() == 1
+        && query.sort[0].column == "createdAt"
+        && query.sort[0].direction == Direction::Desc;
+    let planned_partner = match plan {
+        LeadPartition::Partner(pid) => Some(pid.as_str()),
+        _ => None,
+    };
+    // The only filter the default view may have is the partner it reads.
+    let only_partner_filter = query.filters.iter().all(|f| {
+        f.column == "partnerId"
+            && f.operator == Operator::Eq
+            && f.value.as_str().is_some()
+            && f.value.as_str() == planned_partner
+    });
+    if !default_sort || !only_partner_filter || query.search.is_some() {
+        return Ok(None);
+    }
+    let count = |p: &PartnerRecord| usize::try_from(p.total_leads).unwrap_or(0);
+    Ok(match plan {
+        LeadPartition::Partner(pid) => Some(
+            get_partner(&*ctx.store, pid)
+                .await?
+                .as_ref()
+                .map_or(0, count),
+        ),
+        LeadPartition::All => {
+            let items = query_all(
+                &*ctx.store,
+                Query::partition(Index::Gsi1, "PARTNERS"),
+                usize::MAX,
+            )
+            .await?;
+            let mut total = 0;
+            for item in items {
+                total += count(&from_item::<PartnerRecord>(item)?);
+            }
+            Some(total)
+        }
+        _ => None,
+    })
+}
+
 /// Reads the partners of `ids` in batches: `{id → name}`.
 async fn partner_names(
     ctx: &AppState,
@@ -153,13 +204,30 @@ pub async fn list_leads(
     }
     let scope = principal.scope();
     let plan = plan_for(&query, scope);
-    let rows: Vec<Value> = leads_of(&*ctx.store, &plan)
-        .await?
-        .iter()
-        .filter(|l| scope.is_none_or(|p| p == l.partner_id))
-        .map(|l| LeadView::of(l).to_row())
-        .collect();
-    let mut page = query.apply(rows, &LEADS_LIST);
+    let mut page = match default_view_total(&ctx, &query, &plan).await? {
+        Some(total) => {
+            // The unfiltered default view: read only up to this page, and
+            // take the total from the partner counters.
+            let wanted = (query.page + 1).saturating_mul(query.per_page);
+            let rows: Vec<Value> = leads_up_to(&*ctx.store, &plan, wanted)
+                .await?
+                .iter()
+                .map(|l| LeadView::of(l).to_row())
+                .collect();
+            let mut page = query.page_of(rows);
+            page.meta.total = total;
+            page
+        }
+        None => {
+            let rows: Vec<Value> = leads_of(&*ctx.store, &plan)
+                .await?
+                .iter()
+                .filter(|l| scope.is_none_or(|p| p == l.partner_id))
+                .map(|l| LeadView::of(l).to_row())
+                .collect();
+            query.apply(rows, &LEADS_LIST)
+        }
+    };
     if principal.is_staff() {
         let names = partner_names(
             &ctx,

@@ -303,6 +303,17 @@ pub async fn leads_of(
     store: &dyn Store,
     plan: &LeadPartition,
 ) -> Result<Vec<LeadRecord>, StoreError> {
+    leads_up_to(store, plan, LIST_SCAN_LIMIT).await
+}
+
+/// The first `limit` leads of one plan (newest first for the created-date
+/// partitions): the unfiltered default view reads only the rows up to the
+/// page it shows.
+pub async fn leads_up_to(
+    store: &dyn Store,
+    plan: &LeadPartition,
+    limit: usize,
+) -> Result<Vec<LeadRecord>, StoreError> {
     let queries: Vec<Query> = match plan {
         LeadPartition::All => vec![Query::partition(Index::Table, STAFF_PARTITION).descending()],
         LeadPartition::Partner(pid) => {
@@ -322,7 +333,7 @@ pub async fn leads_of(
     };
     let mut leads = Vec::new();
     for query in queries {
-        let room = LIST_SCAN_LIMIT.saturating_sub(leads.len());
+        let room = limit.min(LIST_SCAN_LIMIT).saturating_sub(leads.len());
         if room == 0 {
             break;
         }
