@@ -26,6 +26,19 @@
 //! that change, the sort key already starts with the date and the partition
 //! can be split by month.
 //!
+//! How a list request reads (`leads_api::plan_for`): the caller's partner
+//! (or a `partnerId eq` filter of staff) picks the partner's partitions; a
+//! `dealStatus eq|in` filter reads only those status partitions (gsi2); the
+//! "overdue" filters (`scheduledDate` bound + `dealStatus not_in` every
+//! closed status) read the open partition (gsi3) with `sk < <date>`.
+//! The unfiltered default view (newest first) reads only the rows up to the
+//! page it shows and takes its total from the partners' `totalLeads`
+//! counters. Every other combination (search, other filters, other sorts)
+//! reads the chosen partition — at most [`LIST_SCAN_LIMIT`] newest rows —
+//! and filters, sorts and pages them in memory: that bound is the price of
+//! exact totals and free-form sorting; a partition beyond it is answered
+//! from its newest 10,000 rows.
+//!
 //! Each lead write is conditional on the `version` the writer read, so two
 //! concurrent changes of one lead never lose each other (the loser re-reads
 //! and retries).
