@@ -69,6 +69,7 @@ pub fn run(name: &str) -> Result<(), Error> {
         let ctx = context_from_env().await.inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
+        tracing::info!(function = name, kind = function.kind(), "cold start done");
         serve(ctx, function).await
     })
 }
