@@ -25,7 +25,11 @@ pub async fn seed_partner(app: &TestApp, name: &str, meeting_types: &[&str]) -> 
     let partner = PartnerRecord {
         id: id.clone(),
         name: name.to_owned(),
-        slug: format!("{}-{}", name.to_lowercase().replace(' ', "-"), id.to_lowercase()),
+        slug: format!(
+            "{}-{}",
+            name.to_lowercase().replace(' ', "-"),
+            id.to_lowercase()
+        ),
         website: None,
         status: PartnerStatus::Active,
         icp: Default::default(),
@@ -46,7 +50,10 @@ pub async fn seed_partner(app: &TestApp, name: &str, meeting_types: &[&str]) -> 
         guard.insert("sk".into(), key.sk.into());
         guard.insert("entity".into(), "meeting_type_guard".into());
         guard.insert("partnerId".into(), id.clone().into());
-        ctx.store.put(guard, None).await.expect("meeting type stored");
+        ctx.store
+            .put(guard, None)
+            .await
+            .expect("meeting type stored");
     }
     id
 }
