@@ -61,7 +61,12 @@ pub async fn refresh_with(app: &TestApp, refresh_token: &str) -> Response {
 /// Creates a partner as `client` (an owner); answers its JSON.
 pub async fn create_partner(app: &TestApp, client: &Client, name: &str) -> Value {
     let response = app
-        .send(client, Method::POST, "/v1/partners", Some(&json!({"name": name})))
+        .send(
+            client,
+            Method::POST,
+            "/v1/partners",
+            Some(&json!({"name": name})),
+        )
         .await;
     expect_json(response, StatusCode::CREATED).await
 }
@@ -80,7 +85,9 @@ pub async fn invite_and_accept(
             inviter,
             Method::POST,
             "/v1/users",
-            Some(&json!({"email": email, "name": "Invited", "role": role, "partnerId": partner_id})),
+            Some(
+                &json!({"email": email, "name": "Invited", "role": role, "partnerId": partner_id}),
+            ),
         )
         .await;
     let created = expect_json(response, StatusCode::CREATED).await;
