@@ -111,7 +111,8 @@ async fn check_samples(function: &Function) -> Result<(), String> {
             let expected_key = format!("{method} {}", gateway_path(&route));
             if raw["routeKey"].as_str() != Some(expected_key.as_str()) {
                 return Err(format!(
-                    "{name}: routeKey {} is not the function's route {expected_key}",
+                    "{name}: routeKey {} is not the function's route {expected_key} \
+                     (fix the sample, or delete it and run `cargo run -p pc-infra -- generate`)",
                     raw["routeKey"]
                 ));
             }
