@@ -486,9 +486,18 @@ scenario!(lead_crud_notes_lost_alert_and_audit, |app| {
         .unwrap();
     assert_eq!(by_user.status(), StatusCode::FORBIDDEN);
 
+    // Plain users read notes but do not write them (SPEC §2).
+    let by_user = user
+        .post(app.url(&format!("/v1/leads/{id}/notes")))
+        .json(&json!({"text": "mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_user.status(), StatusCode::FORBIDDEN);
+
     // Notes come back newest first, with their author.
     for text in ["first call", "second call"] {
-        let response = user
+        let response = admin
             .post(app.url(&format!("/v1/leads/{id}/notes")))
             .json(&json!({"text": text}))
             .send()
@@ -499,7 +508,7 @@ scenario!(lead_crud_notes_lost_alert_and_audit, |app| {
         assert!(note["userName"].as_str().is_some());
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    let empty = user
+    let empty = admin
         .post(app.url(&format!("/v1/leads/{id}/notes")))
         .json(&json!({"text": "  "}))
         .send()

@@ -4,7 +4,7 @@
 //!
 //! | item | pk | sk | attributes |
 //! |---|---|---|---|
-//! | rate counter | `RATE#<scope>#<sha256(key)>` | `WINDOW#<window start, epoch s>` | `count`, `expiresAt` (epoch s, TTL) |
+//! | rate counter | `RATE#<scope>#<sha256(key)>` | `WINDOW#<window start, epoch s>` | `count`, `ttl` (epoch s, DynamoDB TTL) |
 //!
 //! The caller key is hashed so that emails and IPs never appear in keys.
 
@@ -79,7 +79,7 @@ pub async fn count(store: &dyn Store, window: &Window) -> Result<i64, StoreError
                 .add("count", 1)
                 .set("entity", "rate_counter")
                 // A day of slack so clock skew between instances never drops a live window.
-                .set("expiresAt", window.ends_at + 86_400),
+                .set("ttl", window.ends_at + 86_400),
         )
         .await?;
     Ok(item.get("count").and_then(|v| v.as_i64()).unwrap_or(1))

@@ -5,7 +5,7 @@
 //!
 //! | item | pk | sk | attributes |
 //! |---|---|---|---|
-//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `revoked`, `createdAt`, `expiresAt` |
+//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `revoked`, `createdAt`, `expiresAt`, `ttl` (epoch s, DynamoDB TTL) |
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -24,6 +24,11 @@ pub fn session_item(session: &SessionRecord) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "session".into());
+    // DynamoDB TTL removes the family a day after it could last be used.
+    item.insert(
+        "ttl".into(),
+        (session.expires_at.timestamp() + 86_400).into(),
+    );
     Ok(item)
 }
 
@@ -118,6 +123,10 @@ pub async fn rotate(
         .set(
             "expiresAt",
             timestamp(now + Duration::days(REFRESH_TOKEN_DAYS)),
+        )
+        .set(
+            "ttl",
+            (now + Duration::days(REFRESH_TOKEN_DAYS + 1)).timestamp(),
         )
         .when(
             Condition::equals("refreshJti", presented_jti).and(Condition::equals("revoked", false)),

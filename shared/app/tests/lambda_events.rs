@@ -438,3 +438,33 @@ async fn a_requested_run_runs_once_through_the_bus_event() {
     assert_eq!(again.started_at, run.started_at);
     assert_eq!(again.finished_at, run.finished_at);
 }
+
+/// The ChiliPiper samples: the right secret is accepted and queued, the
+/// wrong one refused with nothing queued.
+#[tokio::test]
+async fn chilipiper_samples_with_the_right_and_a_wrong_secret() {
+    let function =
+        pc_app::catalog::find("meetings-chilipiper-webhook").expect("the webhook exists");
+    for (sample, expected) in [
+        ("meetings-chilipiper-webhook.json", 202),
+        ("meetings-chilipiper-webhook.invalid-secret.json", 401),
+    ] {
+        let ctx = context();
+        let text = std::fs::read_to_string(events_dir().join(sample)).unwrap();
+        let response = invoke(
+            lambda::webhook_app(&ctx, function),
+            parse_http(sample, &text),
+        )
+        .await;
+        assert_eq!(status(&response), expected, "{sample}: {response}");
+        let queued = ctx
+            .store
+            .query(&pc_platform::store::Query::partition(
+                pc_platform::store::Index::Table,
+                "QUEUE#chilipiper-webhook",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(queued.items.len(), usize::from(expected == 202), "{sample}");
+    }
+}

@@ -52,7 +52,8 @@ pub fn functions() -> Vec<Function> {
         ),
         http!(
             "leads-notes-create",
-            Access::SignedIn,
+            // SPEC §2: a partner's plain users change nothing.
+            Access::Admin,
             Permissions::WRITE.sends(&[QueueName::Events]),
             leads_api::create_note
         ),

@@ -183,10 +183,11 @@ impl DevServer {
                 .unwrap_or_default()
                 .to_owned();
             tokio::spawn(async move {
-                if let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) {
-                    if let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await {
-                        tracing::error!(job, error = %e, "requested run failed to record");
-                    }
+                let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) else {
+                    return;
+                };
+                if let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await {
+                    tracing::error!(job, error = %e, "requested run failed to record");
                 }
             });
         });
