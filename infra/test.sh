@@ -65,8 +65,8 @@ cfn-lint template.yaml
 sam validate --lint --region us-east-1 --template-file template.yaml
 
 if [ "${SKIP_RELEASE_BUILD:-0}" != "1" ]; then
-  step "release build of a representative subset (one function per kind)"
-  bash infra/build-subset.sh
+  step "release build through sam build of one function per kind"
+  bash infra/sam-build-subset.sh
 fi
 
 step "done"

@@ -265,14 +265,15 @@ async fn seed_leads(app: &TestApp, partners: &[(&str, usize)]) -> Vec<Generated>
             n += 1;
             let status = DealStatus::ALL[(n * 7 + i) % DealStatus::ALL.len()];
             let created = base + Duration::minutes(n as i64 * 13);
-            let scheduled = (n % 3 != 0).then(|| base + Duration::hours((n as i64 * 37) % 2000));
+            let scheduled =
+                (!n.is_multiple_of(3)).then(|| base + Duration::hours((n as i64 * 37) % 2000));
             let g = Generated {
                 id: ctx.ids.new_id(),
                 partner: pid.to_string(),
                 email: format!("lead{n:04}@corp{}.example", n % 10),
                 company: companies[(n * 5) % companies.len()].to_owned(),
                 status,
-                cents: (n % 4 != 0).then_some((n as i64 * 1_337) % 250_000),
+                cents: (!n.is_multiple_of(4)).then_some((n as i64 * 1_337) % 250_000),
                 scheduled,
                 created,
             };
@@ -324,7 +325,7 @@ scenario!(
 
         // Default: the partner's leads, newest first.
         let mut expected = of_a.clone();
-        expected.sort_by(|x, y| y.created.cmp(&x.created));
+        expected.sort_by_key(|x| std::cmp::Reverse(x.created));
         let body = get_ok(app, &user_a, "/v1/leads?perPage=50&page=2").await;
         assert_eq!(body["meta"]["total"], 240);
         assert_eq!(ids_of(&body), page(&expected, 2, 50));
@@ -402,7 +403,7 @@ scenario!(
             .iter()
             .filter(|g| g.partner == b && g.scheduled.is_none())
             .collect();
-        expected.sort_by(|x, y| x.created.cmp(&y.created));
+        expected.sort_by_key(|x| x.created);
         let body = get_ok(app, &staff, &q).await;
         assert_eq!(ids_of(&body), page(&expected, 0, 200));
         assert_eq!(body["list"][0]["partner"]["name"], "Beta");

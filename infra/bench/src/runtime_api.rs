@@ -16,18 +16,21 @@ use axum::routing::{get, post};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 type Outcome = Result<Vec<u8>, String>;
+/// An event waiting to be handed out: its request id and its bytes.
+type Queued = (String, Vec<u8>);
+type Waiting = Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>;
 
 #[derive(Clone)]
 struct Shared {
-    events: Arc<Mutex<mpsc::Receiver<(String, Vec<u8>)>>>,
-    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+    events: Arc<Mutex<mpsc::Receiver<Queued>>>,
+    waiting: Waiting,
 }
 
 /// The emulator: queue an event with [`RuntimeApi::invoke`], get its answer.
 pub struct RuntimeApi {
     pub addr: SocketAddr,
-    sender: mpsc::Sender<(String, Vec<u8>)>,
-    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>,
+    sender: mpsc::Sender<Queued>,
+    waiting: Waiting,
     counter: std::sync::atomic::AtomicU64,
 }
 

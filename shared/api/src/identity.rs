@@ -148,6 +148,25 @@ impl Principal {
     }
 }
 
+/// Where a partner lives: `PARTNER#<id>` / `PROFILE`. Besides its own
+/// fields the item carries the counters kept by the leads capability in the
+/// same transaction as each change: `totalLeads`, `totalAppointments`,
+/// `lastAppointmentDate`.
+pub fn partner_key(partner_id: &str) -> Key {
+    Key::new(format!("PARTNER#{partner_id}"), "PROFILE")
+}
+
+/// The routing guard of a ChiliPiper meeting type (lowercased, trimmed):
+/// `MEETINGTYPE#<name>` / `MEETINGTYPE`, holding `partnerId`. One partner
+/// per meeting type; kept by the accounts capability whenever a partner's
+/// `chiliMeetingTypes` change.
+pub fn meeting_type_key(meeting_type: &str) -> Key {
+    Key::new(
+        format!("MEETINGTYPE#{}", meeting_type.trim().to_lowercase()),
+        "MEETINGTYPE",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,23 +208,4 @@ mod tests {
             404
         );
     }
-}
-
-/// Where a partner lives: `PARTNER#<id>` / `PROFILE`. Besides its own
-/// fields the item carries the counters kept by the leads capability in the
-/// same transaction as each change: `totalLeads`, `totalAppointments`,
-/// `lastAppointmentDate`.
-pub fn partner_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "PROFILE")
-}
-
-/// The routing guard of a ChiliPiper meeting type (lowercased, trimmed):
-/// `MEETINGTYPE#<name>` / `MEETINGTYPE`, holding `partnerId`. One partner
-/// per meeting type; kept by the accounts capability whenever a partner's
-/// `chiliMeetingTypes` change.
-pub fn meeting_type_key(meeting_type: &str) -> Key {
-    Key::new(
-        format!("MEETINGTYPE#{}", meeting_type.trim().to_lowercase()),
-        "MEETINGTYPE",
-    )
 }
