@@ -58,7 +58,7 @@ step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests (unit, contract on both adapters, events, template drift, black-box on both backends)"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 step "template lint"
 cfn-lint template.yaml
