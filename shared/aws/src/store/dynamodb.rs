@@ -269,6 +269,15 @@ impl DynamoStore {
         if last.get(ipk).and_then(Value::as_str) != Some(query.pk.as_str()) {
             return Err(StoreError::InvalidCursor);
         }
+        // The cursor must resume inside the key condition (DynamoDB refuses
+        // such a start key; some compatible servers do not).
+        let resumes_inside = last
+            .get(isk)
+            .and_then(Value::as_str)
+            .is_some_and(|sk| query.sk.matches(sk));
+        if !resumes_inside {
+            return Err(StoreError::InvalidCursor);
+        }
         Ok(start)
     }
 }
