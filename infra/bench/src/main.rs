@@ -9,12 +9,11 @@
 //!   in process;
 //! - peak RSS of the function process;
 //! - store round trips per request (every store call is one DynamoDB request
-//!   in production), counted in process with [`counting_store`].
+//!   in production), counted in process with a `CountingStore`.
 //!
 //! Usage: `pc-bench [BINARY_DIR] [WARM_INVOCATIONS]` (defaults
 //! `target/release`, 300).
 
-mod counting_store;
 mod runtime_api;
 
 use std::path::{Path, PathBuf};
@@ -36,9 +35,9 @@ use pc_api::functions::{Function, Trigger};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::Config;
+use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
 
-use counting_store::CountingStore;
 use runtime_api::RuntimeApi;
 
 const OWNER_EMAIL: &str = "bench-owner@example.com";

@@ -10,14 +10,15 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use pc_api::auth::load_user_and_session;
 use pc_api::cookies::{
     REFRESH_COOKIE, add_clearing_cookies, add_session_cookies, bearer_token, read_cookie,
 };
-use pc_api::identity::{SessionRecord, UserRecord, session_key, user_key};
+use pc_api::identity::{UserRecord, user_key};
 use pc_api::tokens::{self, AccessClaims, RefreshClaims};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::AppContext;
-use pc_platform::store::{Condition, Update, from_item};
+use pc_platform::store::{Condition, Update};
 
 use crate::account_emails;
 use crate::client_ip::ClientIp;
@@ -212,19 +213,7 @@ pub async fn refresh(
         return Ok(refused(&ctx, "invalid refresh token"));
     };
     let RefreshClaims { sub, sid, jti } = envelope.claims;
-    let items = ctx
-        .store
-        .batch_get(&[user_key(&sub), session_key(&sub, &sid)])
-        .await?;
-    let mut user: Option<UserRecord> = None;
-    let mut session: Option<SessionRecord> = None;
-    for item in items {
-        match item.get("entity").and_then(|e| e.as_str()) {
-            Some("user") => user = Some(from_item(item)?),
-            Some("session") => session = Some(from_item(item)?),
-            _ => {}
-        }
-    }
+    let (user, session) = load_user_and_session(&*ctx.store, &sub, &sid).await?;
     let user = user.filter(|u| {
         u.can_sign_in()
             && u.tokens_valid_after

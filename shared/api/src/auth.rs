@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use pc_platform::AppState;
-use pc_platform::store::from_item;
+use pc_platform::store::{Store, StoreError, from_item};
 
 use crate::cookies::{ACCESS_COOKIE, bearer_token, read_cookie};
 use crate::error::ApiError;
@@ -24,19 +24,17 @@ pub fn access_token(headers: &HeaderMap) -> Option<String> {
     bearer_token(headers).or_else(|| read_cookie(headers, ACCESS_COOKIE))
 }
 
-/// Checks the request's access token against the store.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
-    let now = state.clock.now();
-    let envelope = tokens::verify::<AccessClaims>(&state.config.jwt_secret, "access", &token, now)
-        .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
-    let AccessClaims { sub, sid } = envelope.claims;
-    let items = state
-        .store
-        .batch_get(&[user_key(&sub), session_key(&sub, &sid)])
+/// The user and one of its sessions, in one batch get (either may be gone).
+pub async fn load_user_and_session(
+    store: &dyn Store,
+    user_id: &str,
+    session_id: &str,
+) -> Result<(Option<UserRecord>, Option<SessionRecord>), StoreError> {
+    let items = store
+        .batch_get(&[user_key(user_id), session_key(user_id, session_id)])
         .await?;
-    let mut user: Option<UserRecord> = None;
-    let mut session: Option<SessionRecord> = None;
+    let mut user = None;
+    let mut session = None;
     for item in items {
         match item.get("entity").and_then(|e| e.as_str()) {
             Some("user") => user = Some(from_item(item)?),
@@ -44,6 +42,17 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
             _ => {}
         }
     }
+    Ok((user, session))
+}
+
+/// Checks the request's access token against the store.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
+    let now = state.clock.now();
+    let envelope = tokens::verify::<AccessClaims>(&state.config.jwt_secret, "access", &token, now)
+        .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
+    let AccessClaims { sub, sid } = envelope.claims;
+    let (user, session) = load_user_and_session(&*state.store, &sub, &sid).await?;
     let invalid = || ApiError::unauthorized("invalid session");
     let user = user.filter(UserRecord::can_sign_in).ok_or_else(invalid)?;
     let session = session

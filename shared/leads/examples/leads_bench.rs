@@ -6,10 +6,8 @@
 //! `cargo run --release -p pc-leads --example leads_bench`
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 
@@ -24,58 +22,11 @@ use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
 use pc_leads::leads_store::create_lead;
 use pc_platform::context::EmbeddedParts;
+use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
-use pc_platform::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
-
-/// Counts the calls made to the store (each is one round trip on DynamoDB).
-struct CountingStore {
-    inner: EmbeddedStore,
-    calls: AtomicU64,
-}
-
-impl CountingStore {
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-#[async_trait]
-impl Store for CountingStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.count();
-        self.inner.get(key).await
-    }
-    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
-        self.count();
-        self.inner.batch_get(keys).await
-    }
-    async fn put(&self, item: Item, condition: Option<Condition>) -> Result<(), StoreError> {
-        self.count();
-        self.inner.put(item, condition).await
-    }
-    async fn update(&self, update: Update) -> Result<Item, StoreError> {
-        self.count();
-        self.inner.update(update).await
-    }
-    async fn delete(&self, key: &Key, condition: Option<Condition>) -> Result<(), StoreError> {
-        self.count();
-        self.inner.delete(key, condition).await
-    }
-    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        self.count();
-        self.inner.transact(writes).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        self.count();
-        self.inner.query(query).await
-    }
-}
 
 fn system() -> (AppState, Arc<CountingStore>) {
-    let store = Arc::new(CountingStore {
-        inner: EmbeddedStore::in_memory(),
-        calls: AtomicU64::new(0),
-    });
+    let store = Arc::new(CountingStore::new(Arc::new(EmbeddedStore::in_memory())));
     let parts = EmbeddedParts::new(store.clone(), pc_platform::config::Config::local_defaults());
     (parts.context, store)
 }
@@ -151,7 +102,7 @@ async fn bench_import(rows: usize) {
     };
     store_import(&*ctx.store, &task, parsed).await.unwrap();
     let upload_time = started.elapsed();
-    let before = store.calls.load(Ordering::Relaxed);
+    let before = store.calls() as u64;
     for page in 0..task.pages {
         process_page(
             &ctx,
@@ -164,7 +115,7 @@ async fn bench_import(rows: usize) {
         .unwrap();
     }
     let total = started.elapsed();
-    let calls = store.calls.load(Ordering::Relaxed) - before;
+    let calls = store.calls() as u64 - before;
     let done = get_task(&*ctx.store, "T1").await.unwrap().unwrap();
     println!(
         "import {rows} rows: upload+parse+store {:.0} ms, all {} pages {:.2} s ({:.0} rows/s), created {}, store calls {} ({:.1}/row)",
@@ -244,7 +195,7 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
         let mut trips = Vec::with_capacity(calls);
         let mut total = 0;
         for _ in 0..calls {
-            let before = store.calls.load(Ordering::Relaxed);
+            let before = store.calls() as u64;
             let started = Instant::now();
             let answer = list_leads(
                 State(ctx.clone()),
@@ -254,7 +205,7 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
             .await
             .unwrap();
             times.push(started.elapsed());
-            trips.push(store.calls.load(Ordering::Relaxed) - before);
+            trips.push(store.calls() as u64 - before);
             total = answer.0.meta.total;
         }
         times.sort();

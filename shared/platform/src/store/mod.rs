@@ -11,6 +11,7 @@
 pub mod condition;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod counting;
 pub mod embedded;
 
 use async_trait::async_trait;

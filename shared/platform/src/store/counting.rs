@@ -1,11 +1,13 @@
 //! A store wrapper that counts round trips (every call is one request to
-//! DynamoDB in production), to report store round trips per request.
+//! DynamoDB in production), for benchmarks and tests that report store
+//! round trips per request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
-use pc_platform::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
+
+use super::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
 
 pub struct CountingStore {
     inner: Arc<dyn Store>,
@@ -20,7 +22,12 @@ impl CountingStore {
         }
     }
 
-    /// Round trips since the last call.
+    /// Round trips so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Round trips since the last `take`, starting the count again.
     pub fn take(&self) -> usize {
         self.calls.swap(0, Ordering::SeqCst)
     }
