@@ -50,9 +50,10 @@ pub fn document(functions: &[Function]) -> OpenApi {
         .build()
 }
 
-/// `GET /api/docs/openapi.json` and the Swagger UI at `/api/docs`.
-pub fn docs_router(document: OpenApi) -> Router {
+/// The Swagger UI at `/api/docs`, reading the document that the
+/// `api-docs-openapi` function serves at `/api/docs/openapi.json`.
+pub fn docs_router() -> Router {
     SwaggerUi::new("/api/docs")
-        .url("/api/docs/openapi.json", document)
+        .config(utoipa_swagger_ui::Config::from("/api/docs/openapi.json"))
         .into()
 }

@@ -119,8 +119,7 @@ pub fn http_app(state: &AppState, with_dev_routes: bool) -> Router {
     if with_dev_routes {
         functions.extend(crate::system::dev_functions());
     }
-    let app = router::functions_router(state, &functions)
-        .merge(openapi::docs_router(openapi::document(catalog::all())));
+    let app = router::functions_router(state, &functions).merge(openapi::docs_router());
     router::with_common_layers(app, &state.config)
 }
 

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod dev;
+pub mod docs;
 pub mod health;
 
 use pc_api::functions::Function;
@@ -10,6 +11,12 @@ use pc_api::{Access, Permissions, http};
 pub fn functions() -> Vec<Function> {
     vec![
         http!("health", Access::Public, Permissions::READ, health::health),
+        http!(
+            "api-docs-openapi",
+            Access::Public,
+            Permissions::READ,
+            docs::openapi_json
+        ),
         http!(
             "admin-jobs-list",
             Access::Owner,
