@@ -24,6 +24,8 @@ type Waiting = Arc<Mutex<HashMap<String, oneshot::Sender<Outcome>>>>;
 struct Shared {
     events: Arc<Mutex<mpsc::Receiver<Queued>>>,
     waiting: Waiting,
+    /// When the function first asked for an event: the end of its init.
+    first_poll: Arc<std::sync::OnceLock<std::time::Instant>>,
 }
 
 /// The emulator: queue an event with [`RuntimeApi::invoke`], get its answer.
@@ -31,10 +33,12 @@ pub struct RuntimeApi {
     pub addr: SocketAddr,
     sender: mpsc::Sender<Queued>,
     waiting: Waiting,
+    first_poll: Arc<std::sync::OnceLock<std::time::Instant>>,
     counter: std::sync::atomic::AtomicU64,
 }
 
 async fn next(State(shared): State<Shared>) -> (HeaderMap, Vec<u8>) {
+    shared.first_poll.get_or_init(std::time::Instant::now);
     let (id, event) = shared
         .events
         .lock()
@@ -94,9 +98,11 @@ impl RuntimeApi {
     pub async fn start() -> anyhow::Result<Self> {
         let (sender, receiver) = mpsc::channel(16);
         let waiting = Arc::new(Mutex::new(HashMap::new()));
+        let first_poll = Arc::new(std::sync::OnceLock::new());
         let shared = Shared {
             events: Arc::new(Mutex::new(receiver)),
             waiting: waiting.clone(),
+            first_poll: first_poll.clone(),
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -116,8 +122,20 @@ impl RuntimeApi {
             addr,
             sender,
             waiting,
+            first_poll,
             counter: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Waits (up to 10 s) for the function's first poll: the end of its init.
+    pub async fn first_poll(&self) -> Option<std::time::Instant> {
+        for _ in 0..1000 {
+            if let Some(at) = self.first_poll.get() {
+                return Some(*at);
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        None
     }
 
     /// Queues `event` for the function and waits (up to 30 s) for its answer.
