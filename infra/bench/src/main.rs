@@ -371,10 +371,9 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Init on the AWS adapters, as deployed: process start to the first poll
-/// of the Runtime API (no AWS call happens before the first event).
-async fn aws_init(binary: &Path, function: &'static Function) -> anyhow::Result<Duration> {
-    let api = RuntimeApi::start().await?;
+/// The function binary as Lambda starts it: the Runtime API's address, the
+/// function's identity and its settings, nothing else from this process.
+fn lambda_command(binary: &Path, api: &RuntimeApi, function: &Function) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(binary);
     command
         .env_clear()
@@ -384,13 +383,22 @@ async fn aws_init(binary: &Path, function: &'static Function) -> anyhow::Result<
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "bench")
-        .env("AWS_SECRET_ACCESS_KEY", "bench")
         .envs(lambda_env())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
+    command
+}
+
+/// Init on the AWS adapters, as deployed: process start to the first poll
+/// of the Runtime API (no AWS call happens before the first event).
+async fn aws_init(binary: &Path, function: &'static Function) -> anyhow::Result<Duration> {
+    let api = RuntimeApi::start().await?;
+    let mut command = lambda_command(binary, &api, function);
+    command
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench");
     let started = Instant::now();
     let mut child = command.spawn()?;
     let polled = api
@@ -411,20 +419,8 @@ async fn through_runtime(
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
     let api = RuntimeApi::start().await?;
     let secret = config().chilipiper_webhook_secret;
-    let mut command = tokio::process::Command::new(binary);
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", function.name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-        .env(lambda::EMBEDDED_STORE_DIR, dir)
-        .envs(lambda_env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
+    let mut command = lambda_command(binary, &api, function);
+    command.env(lambda::EMBEDDED_STORE_DIR, dir);
     let first = serde_json::to_vec(&invocation(function, token, &secret, 0)?.event)?;
     let started = Instant::now();
     let mut child = command
