@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use pc_accounts::partners_store::{PartnerRecord, PartnerStatus, partner_item};
+use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord, meeting_type_key};
 use pc_platform::store::Item;
@@ -22,24 +22,14 @@ pub async fn seed_partner(app: &TestApp, name: &str, meeting_types: &[&str]) -> 
     let ctx = &app.server.context;
     let now = ctx.clock.now();
     let id = ctx.ids.new_id();
+    let slug = format!(
+        "{}-{}",
+        name.to_lowercase().replace(' ', "-"),
+        id.to_lowercase()
+    );
     let partner = PartnerRecord {
-        id: id.clone(),
-        name: name.to_owned(),
-        slug: format!(
-            "{}-{}",
-            name.to_lowercase().replace(' ', "-"),
-            id.to_lowercase()
-        ),
-        website: None,
-        status: PartnerStatus::Active,
-        icp: Default::default(),
         chili_meeting_types: meeting_types.iter().map(|m| m.to_string()).collect(),
-        notification_preferences: Default::default(),
-        total_leads: 0,
-        total_appointments: 0,
-        last_appointment_date: None,
-        created_at: now,
-        updated_at: now,
+        ..PartnerRecord::new_active(&id, name, &slug, now)
     };
     let item = partner_item(&partner).expect("partner item");
     ctx.store.put(item, None).await.expect("partner stored");

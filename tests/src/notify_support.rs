@@ -6,9 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use pc_accounts::partners_store::{
-    EmailPreferences, NotificationPreferences, PartnerRecord, PartnerStatus, partner_item,
-};
+use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
@@ -32,27 +30,8 @@ pub fn at(text: &str) -> DateTime<Utc> {
 pub async fn seed_partner(app: &TestApp, name: &str, reminders: bool) -> String {
     let id = name.to_lowercase();
     let now = app.server.context.clock.now();
-    let partner = PartnerRecord {
-        id: id.clone(),
-        name: name.to_owned(),
-        slug: id.clone(),
-        website: None,
-        status: PartnerStatus::Active,
-        icp: Default::default(),
-        chili_meeting_types: Vec::new(),
-        notification_preferences: NotificationPreferences {
-            email: EmailPreferences {
-                lead_reminder: reminders,
-                ..EmailPreferences::default()
-            },
-            webhook: None,
-        },
-        total_leads: 0,
-        total_appointments: 0,
-        last_appointment_date: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut partner = PartnerRecord::new_active(&id, name, &id, now);
+    partner.notification_preferences.email.lead_reminder = reminders;
     let item = partner_item(&partner).expect("a partner item");
     app.server
         .context

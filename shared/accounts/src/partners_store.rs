@@ -108,6 +108,28 @@ pub struct PartnerRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+impl PartnerRecord {
+    /// A new active partner with no ICP, meeting types or counters yet and
+    /// the default notification preferences.
+    pub fn new_active(id: &str, name: &str, slug: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            slug: slug.to_owned(),
+            website: None,
+            status: PartnerStatus::Active,
+            icp: BTreeMap::new(),
+            chili_meeting_types: Vec::new(),
+            notification_preferences: NotificationPreferences::default(),
+            total_leads: 0,
+            total_appointments: 0,
+            last_appointment_date: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// The stored item of a partner, with its key and index attributes.
 pub fn partner_item(partner: &PartnerRecord) -> Result<Item, StoreError> {
     let mut item = to_item(partner)?;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 
-use pc_accounts::partners_store::{PartnerRecord, PartnerStatus, partner_item};
+use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_api::identity::Role;
 use pc_api::{AppState, Principal};
 use pc_leads::deal_status::{DealStatus, LeadSource};
@@ -33,21 +33,7 @@ fn system() -> (AppState, Arc<CountingStore>) {
 
 async fn seed_partner(ctx: &AppState, id: &str) {
     let now = ctx.clock.now();
-    let partner = PartnerRecord {
-        id: id.into(),
-        name: format!("Partner {id}"),
-        slug: id.to_lowercase(),
-        website: None,
-        status: PartnerStatus::Active,
-        icp: Default::default(),
-        chili_meeting_types: vec![],
-        notification_preferences: Default::default(),
-        total_leads: 0,
-        total_appointments: 0,
-        last_appointment_date: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let partner = PartnerRecord::new_active(id, &format!("Partner {id}"), &id.to_lowercase(), now);
     ctx.store
         .put(partner_item(&partner).unwrap(), None)
         .await

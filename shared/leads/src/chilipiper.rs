@@ -442,7 +442,7 @@ async fn announce(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pc_accounts::partners_store::{PartnerStatus, get_partner, partner_item};
+    use pc_accounts::partners_store::{get_partner, partner_item};
     use pc_platform::context::EmbeddedParts;
     use pc_platform::store::{Index, Item, Query};
 
@@ -453,19 +453,8 @@ mod tests {
         let ctx = &parts.context;
         let now = ctx.clock.now();
         let partner = PartnerRecord {
-            id: "P1".into(),
-            name: "Acme".into(),
-            slug: "acme".into(),
-            website: None,
-            status: PartnerStatus::Active,
-            icp: Default::default(),
             chili_meeting_types: vec!["Demo".into()],
-            notification_preferences: Default::default(),
-            total_leads: 0,
-            total_appointments: 0,
-            last_appointment_date: None,
-            created_at: now,
-            updated_at: now,
+            ..PartnerRecord::new_active("P1", "Acme", "acme", now)
         };
         ctx.store
             .put(partner_item(&partner).unwrap(), None)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use pc_accounts::partners_store::{PartnerRecord, PartnerStatus, partner_item};
+use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
 use pc_app::runner::queue::drain_once;
@@ -25,21 +25,7 @@ fn at(text: &str) -> DateTime<Utc> {
 
 async fn seed(store: &dyn Store, n: usize, now: DateTime<Utc>) {
     let id = format!("p{n:04}");
-    let partner = PartnerRecord {
-        id: id.clone(),
-        name: format!("Partner {n}"),
-        slug: id.clone(),
-        website: None,
-        status: PartnerStatus::Active,
-        icp: Default::default(),
-        chili_meeting_types: Vec::new(),
-        notification_preferences: Default::default(),
-        total_leads: 0,
-        total_appointments: 0,
-        last_appointment_date: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let partner = PartnerRecord::new_active(&id, &format!("Partner {n}"), &id, now);
     store
         .put(partner_item(&partner).unwrap(), Some(Condition::NotExists))
         .await
