@@ -1,4 +1,4 @@
-//! Black-box scenarios of the accounts capability (SPEC.md §2): the session
+//! Black-box scenarios of the accounts capability: the session
 //! life cycle, refresh-token rotation and reuse, password reset,
 //! deactivation, invitations, self-registration, rate limits, the tenancy
 //! matrix, forged tokens, concurrent sign-ups and input validation.

@@ -487,7 +487,7 @@ scenario!(lead_crud_notes_lost_alert_and_audit, |app| {
         .unwrap();
     assert_eq!(by_user.status(), StatusCode::FORBIDDEN);
 
-    // Plain users read notes but do not write them (SPEC §2).
+    // Plain users read notes but do not write them.
     let by_user = user
         .post(app.url(&format!("/v1/leads/{id}/notes")))
         .json(&json!({"text": "mine"}))

@@ -1,6 +1,6 @@
 //! Black-box scenarios of the notify capability: daily lead reminders
-//! moved by the settable clock, their magic links, the schedules of
-//! SPEC.md §4 and the emails worker.
+//! moved by the settable clock, their magic links, the scheduled jobs
+//! and the emails worker.
 
 use std::time::Duration;
 

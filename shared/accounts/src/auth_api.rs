@@ -1,4 +1,4 @@
-//! The session endpoints of SPEC.md §2: sign-in, refresh, sign-out, me,
+//! The session endpoints: sign-in, refresh, sign-out, me,
 //! forgot/reset password and accepting an invitation. Wrong email and
 //! wrong password look the same from outside; failures are rate limited in
 //! the store so the limit holds across Lambda instances.

@@ -1,4 +1,4 @@
-//! A partner's billing configuration (SPEC.md §5): how it is charged and
+//! A partner's billing configuration: how it is charged and
 //! the terms over time, validated as a whole, stored on its own item.
 //!
 //! | item | pk | sk | attributes |

@@ -1,4 +1,4 @@
-//! Accounts (SPEC.md §2): sign-in and sessions, users, partners,
+//! Accounts: sign-in and sessions, users, partners,
 //! self-registration, and the tenancy rules every capability relies on.
 
 pub mod account_emails;

@@ -31,7 +31,7 @@ impl Purpose {
         }
     }
 
-    /// How long a token of this purpose lives (SPEC.md §2).
+    /// How long a token of this purpose lives.
     pub fn lifetime(self) -> Duration {
         match self {
             Purpose::Invitation => Duration::days(7),

@@ -1,4 +1,4 @@
-//! The partners endpoints of SPEC.md §2: list (with the counters on every
+//! The partners endpoints: list (with the counters on every
 //! row, one query), create, get by id or slug, update, stats, billing
 //! configuration, onboarding progress, activation and notification
 //! preferences. Partner admins see and change only their own partner.

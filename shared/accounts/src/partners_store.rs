@@ -60,7 +60,7 @@ impl Default for EmailPreferences {
     }
 }
 
-/// Signed webhook deliveries of a partner's activity (SPEC.md §8).
+/// Signed webhook deliveries of a partner's activity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookPreferences {

@@ -1,6 +1,6 @@
 //! Password hashing: Argon2id for new hashes; bcrypt hashes from the old
 //! system still verify and are replaced at the next sign-in. Also the
-//! password policy of SPEC.md §2.
+//! password policy: at least 10 characters, not all of one class.
 
 use argon2::Argon2;
 use argon2::password_hash::{

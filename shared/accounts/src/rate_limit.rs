@@ -21,7 +21,7 @@ pub struct Limit {
     pub window_seconds: i64,
 }
 
-/// Failed sign-ins per email and IP (SPEC.md §2).
+/// Failed sign-ins per email and IP.
 pub const SIGN_IN_FAILURES: Limit = Limit {
     scope: "sign-in",
     max: 5,

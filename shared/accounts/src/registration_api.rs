@@ -1,4 +1,4 @@
-//! Partner self-registration (SPEC.md §2, Sprint 7): register → verify the
+//! Partner self-registration: register → verify the
 //! emailed link and set a password → an owner activates. Registering an
 //! email that already exists answers exactly like a new one.
 

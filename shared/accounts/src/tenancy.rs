@@ -1,4 +1,4 @@
-//! The fine-grained rules of SPEC.md §2 on top of the function table's
+//! The fine-grained tenancy rules on top of the function table's
 //! coarse [`pc_api::Access`] check, in one place: who may see and manage
 //! which user, and which role/partner a user may be given.
 //!

@@ -1,4 +1,4 @@
-//! The users endpoints of SPEC.md §2: list, invite, get, update, status
+//! The users endpoints: list, invite, get, update, status
 //! and soft delete, scoped by [`crate::tenancy`]. Every change is audited.
 
 use axum::Json;

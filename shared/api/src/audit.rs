@@ -1,4 +1,4 @@
-//! Audit events (SPEC.md §3 "EVENTS"): every change to a lead or a user is
+//! Audit events: every change to a lead or a user is
 //! described once and sent on the `events` queue; the `events` worker
 //! stores it and `GET /v1/events` lists them.
 

@@ -1,4 +1,4 @@
-//! The list contract of SPEC.md §1: `page`, `perPage`, `sort`, `filter`,
+//! The list contract every collection endpoint shares: `page`, `perPage`, `sort`, `filter`,
 //! `search`, checked against the columns a list declares (anything unknown
 //! is a 400), and the `{list, meta}` answer.
 

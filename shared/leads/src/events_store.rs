@@ -1,4 +1,4 @@
-//! Stored audit events (SPEC.md §3 "EVENTS"), one item per event id.
+//! Stored audit events, one item per event id.
 //!
 //! | item | pk | sk | gsi1 | gsi2 | gsi3 |
 //! |---|---|---|---|---|---|

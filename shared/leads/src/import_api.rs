@@ -2,7 +2,7 @@
 //! before any write when unfit), `GET /v1/leads/import/{taskId}`, and the
 //! worker that upserts one page of rows per message.
 //!
-//! SPEC §9 has no import queue, so pages travel on `sync-leads` as
+//! The system has no queue of its own for imports, so pages travel on `sync-leads` as
 //! `{"kind": "lead_import_page", "taskId", "page"}`; each page, once
 //! counted, sends the next one, so an import of 50,000 rows is 100 short
 //! worker runs rather than one long one.

@@ -1,4 +1,4 @@
-//! Leads and meetings (SPEC.md §3): the lead pipeline, ChiliPiper routing,
+//! Leads and meetings: the lead pipeline, ChiliPiper routing,
 //! imports, notes, appointments and audit events.
 
 pub mod chilipiper;
@@ -52,7 +52,7 @@ pub fn functions() -> Vec<Function> {
         ),
         http!(
             "leads-notes-create",
-            // SPEC §2: a partner's plain users change nothing.
+            // A partner's plain users read leads but change nothing.
             Access::Admin,
             Permissions::WRITE.sends(&[QueueName::Events]),
             leads_api::create_note

@@ -1,4 +1,4 @@
-//! `daily-lead-reminders` (SPEC.md §4): at 09:00 America/Los_Angeles,
+//! `daily-lead-reminders`: at 09:00 America/Los_Angeles,
 //! every active partner that keeps lead reminders on and has overdue leads
 //! (meeting in the past, deal not won or lost) gets one email per active
 //! user, listing the leads and carrying a 24-hour magic link to them.

@@ -1,4 +1,4 @@
-//! Email and schedules (SPEC.md §4): the email templates and the
+//! Email and schedules: the email templates and the
 //! `emails` queue worker that sends each job once, the daily lead
 //! reminders with their magic links, and the declarations of every
 //! schedule of the system.

@@ -1,4 +1,4 @@
-//! Magic links (SPEC.md §4): the link in a lead reminder that opens a
+//! Magic links: the link in a lead reminder that opens a
 //! partner's overdue leads without signing in first. It is a JWT signed
 //! with `MAGIC_LINK_SECRET`, purpose `magic`, valid 24 hours, carrying
 //! `{partnerId, filter: "overdue"}`; `POST /v1/leads/magic-link/validate`

@@ -1,4 +1,4 @@
-//! The email templates (SPEC.md §4): one subject, HTML and plain-text
+//! The email templates: one subject, HTML and plain-text
 //! Handlebars file per [`EmailKind`] under `shared/notify/templates/`,
 //! compiled into the binary so a Lambda needs no files at run time.
 //!

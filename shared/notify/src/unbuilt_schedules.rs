@@ -1,4 +1,4 @@
-//! The schedules of SPEC.md §4 whose work belongs to capabilities not built
+//! The schedules whose work belongs to capabilities not built
 //! yet. They are declared now, with their exact cadence and time zone, so
 //! template.yaml, the function table and `GET /v1/admin/jobs` already list
 //! them and they can be run on demand; each run does no work, says so in
@@ -18,34 +18,34 @@ fn not_built_yet(job: &str, owner: &str) -> JobReport {
 }
 
 /// `monthly-invoices` (00:00 UTC on the 1st): charges each partner for the
-/// past month. Billing (SPEC.md §5) is not built yet.
+/// past month. Billing is not built yet.
 pub async fn monthly_invoices(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    Ok(not_built_yet("monthly-invoices", "billing (SPEC.md §5)"))
+    Ok(not_built_yet("monthly-invoices", "billing"))
 }
 
 /// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
-/// HubSpot capability (SPEC.md §6) is not built yet.
+/// HubSpot capability is not built yet.
 pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
     Ok(not_built_yet(
         "hubspot-sync",
-        "the HubSpot capability (SPEC.md §6)",
+        "the HubSpot capability",
     ))
 }
 
 /// `reservation-expiry` (every 5 minutes): releases expired marketplace
-/// reservations. The marketplace (SPEC.md §7) is not built yet.
+/// reservations. The marketplace is not built yet.
 pub async fn reservation_expiry(
     _ctx: &AppState,
     _at: DateTime<Utc>,
 ) -> Result<JobReport, JobError> {
     Ok(not_built_yet(
         "reservation-expiry",
-        "the marketplace (SPEC.md §7)",
+        "the marketplace",
     ))
 }
 
 /// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth
-/// tokens before they expire. The HubSpot capability (SPEC.md §6) is not
+/// tokens before they expire. The HubSpot capability is not
 /// built yet.
 pub async fn hubspot_token_refresh(
     _ctx: &AppState,
@@ -53,7 +53,7 @@ pub async fn hubspot_token_refresh(
 ) -> Result<JobReport, JobError> {
     Ok(not_built_yet(
         "hubspot-token-refresh",
-        "the HubSpot capability (SPEC.md §6)",
+        "the HubSpot capability",
     ))
 }
 

@@ -1,4 +1,4 @@
-//! Configuration from environment variables (SPEC.md §10). In Lambda a
+//! Configuration from environment variables. In Lambda a
 //! missing required setting stops the function at start with its name;
 //! locally every setting has a development default.
 

@@ -1,5 +1,5 @@
 //! The CRM port (HubSpot): contacts and deals, OAuth token exchange. The
-//! real adapter comes with the HubSpot capability (SPEC.md §6);
+//! real adapter comes with the HubSpot capability;
 //! [`RecordingCrm`] keeps contacts and deals in memory.
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! The payments port (Stripe): customers, invoices and marketplace payment
-//! intents. The real adapter (async-stripe) comes with billing (SPEC.md §5);
+//! intents. The real adapter (async-stripe) comes with billing;
 //! [`RecordingPayments`] answers like Stripe's test mode and records calls.
 
 use std::collections::HashMap;

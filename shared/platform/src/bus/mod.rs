@@ -1,4 +1,4 @@
-//! The event bus port: domain events for real-time fan-out (SPEC.md §7).
+//! The event bus port: domain events for real-time fan-out.
 //! EventBridge in production; in-process fan-out locally.
 
 use std::sync::{Arc, RwLock};

@@ -36,7 +36,7 @@ pub trait EmailSender: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, EmailError>;
 }
 
-/// The kinds of email the system sends, one template each (SPEC.md §4).
+/// The kinds of email the system sends, one template each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailKind {

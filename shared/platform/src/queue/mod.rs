@@ -1,4 +1,4 @@
-//! The queue port: the SQS standard queues of SPEC.md §9, each with a
+//! The queue port: the system's SQS standard queues, each with a
 //! dead-letter queue after five receives.
 
 pub mod embedded;
@@ -35,7 +35,7 @@ impl QueueName {
         QueueName::WebhookDeliveries,
     ];
 
-    /// The queue's name as SPEC.md writes it (`chilipiper-webhook`).
+    /// The queue's name as the API and the template name it (`chilipiper-webhook`).
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::HubspotWebhook => "hubspot-webhook",
