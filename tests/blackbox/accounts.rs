@@ -3,8 +3,6 @@
 //! deactivation, invitations, self-registration, rate limits, the tenancy
 //! matrix, forged tokens, concurrent sign-ups and input validation.
 
-use std::time::Duration;
-
 use pc_api::tokens::{self, AccessClaims};
 use pc_tests::accounts_support::{
     PASSWORD, bare_client, create_partner, get_with_bearer, invite_and_accept, refresh_with,
@@ -474,7 +472,7 @@ scenario!(twenty_concurrent_sign_ups_make_one_account, |app| {
         partners["meta"]["total"], 1,
         "losers leave no partner behind"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.drain().await;
     let mails = app
         .mailbox()
         .await
@@ -551,7 +549,7 @@ scenario!(sign_in_and_refresh_are_rate_limited, |app| {
     };
     let five = wait_until(|| async { (resets().await == 5).then_some(()) }).await;
     assert!(five.is_some(), "five reset emails");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.drain().await;
     assert_eq!(resets().await, 5);
 });
 

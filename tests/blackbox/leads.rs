@@ -20,10 +20,6 @@ fn list_len(body: &Value) -> usize {
     body["list"].as_array().map_or(0, Vec::len)
 }
 
-async fn settle() {
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-}
-
 scenario!(
     chilipiper_deliveries_in_any_order_leave_one_correct_lead,
     |app| {
@@ -56,7 +52,7 @@ scenario!(
             list_len(b) == 1 && b["list"][0]["status"] == "Canceled"
         })
         .await;
-        settle().await;
+        app.drain().await;
         let row = &meetings["list"][0];
         assert_eq!(row["id"], "m-1");
         assert_eq!(row["scheduledTime"], at(t0, 60));
@@ -84,7 +80,7 @@ scenario!(
             ),
         )
         .await;
-        settle().await;
+        app.drain().await;
 
         let leads = get_ok(app, &admin, "/v1/leads").await;
         assert_eq!(leads["meta"]["total"], 1, "one lead: {leads}");
@@ -203,7 +199,7 @@ scenario!(
             .unwrap();
         assert_eq!(by_query.status(), StatusCode::ACCEPTED);
         wait_for(app, &admin, "/v1/leads", |b| list_len(b) == 1).await;
-        settle().await;
+        app.drain().await;
         let leads = get_ok(app, &admin, "/v1/leads").await;
         assert_eq!(
             leads["meta"]["total"], 1,
@@ -223,7 +219,7 @@ scenario!(
         deliver(app, &stray).await;
         let unrouted = wait_for(app, &staff, "/v1/meetings/unrouted", |b| list_len(b) == 1).await;
         assert_eq!(unrouted["list"][0]["meetingIdChili"], "u-1");
-        settle().await;
+        app.drain().await;
         assert_eq!(
             list_len(&get_ok(app, &staff, "/v1/meetings/unrouted").await),
             1
@@ -541,7 +537,7 @@ scenario!(lead_crud_notes_lost_alert_and_audit, |app| {
     assert_eq!(again.status(), StatusCode::OK);
     let alert_to = app.server.context.config.lost_lead_alert_to.clone();
     app.wait_for_mail(&alert_to, "Lost lead").await;
-    settle().await;
+    app.drain().await;
     let alerts = app
         .mailbox()
         .await
@@ -751,7 +747,7 @@ scenario!(imports_csv_and_xlsx_with_bad_and_duplicate_rows, |app| {
         expect_json(no_partner, StatusCode::BAD_REQUEST).await["error"]["details"][0]["field"],
         "partnerId"
     );
-    settle().await;
+    app.drain().await;
     assert_eq!(get_ok(app, &admin, "/v1/leads").await["meta"]["total"], 5);
 });
 

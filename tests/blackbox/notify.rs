@@ -2,8 +2,6 @@
 //! moved by the settable clock, their magic links, the scheduled jobs
 //! and the emails worker.
 
-use std::time::Duration;
-
 use pc_leads::DealStatus;
 use pc_platform::email::{EmailJob, EmailKind, enqueue};
 use pc_tests::notify_support::{
@@ -176,7 +174,7 @@ scenario!(
         app.run_job("daily-lead-reminders").await;
         wait_for_reminders(app, "ann@acme.test", 2).await;
         wait_for_reminders(app, "gil@globex.test", 2).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.drain().await;
         assert_eq!(mails_to(app, "ann@acme.test", "overdue").await.len(), 2);
         assert_eq!(mails_to(app, "bob@acme.test", "overdue").await.len(), 2);
         assert_eq!(mails_to(app, "gil@globex.test", "overdue").await.len(), 2);
@@ -437,7 +435,7 @@ scenario!(
         };
         enqueue(queue.as_ref(), &sentinel).await.unwrap();
         app.wait_for_mail("ann@acme.test", "Reset").await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.drain().await;
         assert_eq!(mails_to(app, "ann@acme.test", "New lead").await.len(), 1);
     }
 );

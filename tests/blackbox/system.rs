@@ -138,20 +138,14 @@ scenario!(
             .send(QueueName::Emails, "this is not an email job")
             .await
             .unwrap();
-        let mut dead = None;
-        for _ in 0..600 {
-            let body: serde_json::Value = app
-                .get("/v1/admin/dead-letters?queue=emails")
-                .await
-                .json()
-                .await
-                .unwrap();
-            if let Some(first) = body["list"].as_array().and_then(|l| l.first()).cloned() {
-                dead = Some(first);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        // Five failed tries, then the dead-letter queue.
+        app.drain().await;
+        let body = expect_json(
+            app.get("/v1/admin/dead-letters?queue=emails").await,
+            StatusCode::OK,
+        )
+        .await;
+        let dead = body["list"].as_array().and_then(|l| l.first()).cloned();
         let dead = dead.expect("the poisoned message reaches the dead-letter queue");
         assert_eq!(dead["body"], "this is not an email job");
         assert_eq!(dead["queue"], "emails");

@@ -156,6 +156,15 @@ impl TestApp {
         found.unwrap_or_else(|| panic!("no email to {to} about {subject:?}"))
     }
 
+    /// Runs everything pending to completion — due schedules, every queued
+    /// message (retries included) — so what follows sees all its effects.
+    pub async fn drain(&self) {
+        self.server
+            .drain()
+            .await
+            .unwrap_or_else(|e| panic!("the system settles: {e:#}"));
+    }
+
     /// Moves the system's clock.
     pub async fn set_clock(&self, now: &str) {
         let response = self.put("/dev/clock", &json!({"now": now})).await;

@@ -26,10 +26,7 @@ pub async fn monthly_invoices(_ctx: &AppState, _at: DateTime<Utc>) -> Result<Job
 /// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
 /// HubSpot capability is not built yet.
 pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    Ok(not_built_yet(
-        "hubspot-sync",
-        "the HubSpot capability",
-    ))
+    Ok(not_built_yet("hubspot-sync", "the HubSpot capability"))
 }
 
 /// `reservation-expiry` (every 5 minutes): releases expired marketplace
@@ -38,10 +35,7 @@ pub async fn reservation_expiry(
     _ctx: &AppState,
     _at: DateTime<Utc>,
 ) -> Result<JobReport, JobError> {
-    Ok(not_built_yet(
-        "reservation-expiry",
-        "the marketplace",
-    ))
+    Ok(not_built_yet("reservation-expiry", "the marketplace"))
 }
 
 /// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth

@@ -10,7 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::json;
 
-use pc_app::runner::queue::drain_once;
+use pc_app::runner::in_flight::InFlight;
+use pc_app::runner::queue::run_visible;
 use pc_notify::email_sends_store;
 use pc_platform::context::{AppContext, EmbeddedParts};
 use pc_platform::email::{EmailError, EmailJob, EmailKind, EmailSender, OutgoingEmail, enqueue};
@@ -96,10 +97,11 @@ impl Harness {
     async fn drain(&self, rounds: usize) {
         let functions = pc_notify::functions();
         for _ in 0..rounds {
-            if drain_once(&self.ctx, &self.queue, &functions).await == 0 {
+            if run_visible(&self.ctx, &self.queue, &functions, &InFlight::default()).await == 0 {
                 // Failed messages become visible again after a zero delay.
                 tokio::time::sleep(Duration::from_millis(5)).await;
-                if drain_once(&self.ctx, &self.queue, &functions).await == 0 {
+                if run_visible(&self.ctx, &self.queue, &functions, &InFlight::default()).await == 0
+                {
                     return;
                 }
             }

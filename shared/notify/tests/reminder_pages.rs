@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
-use pc_app::runner::queue::drain_once;
+use pc_app::runner::in_flight::InFlight;
+use pc_app::runner::queue::run_visible;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::create_lead;
 use pc_leads::{DealStatus, LeadSource};
@@ -84,7 +85,7 @@ async fn every_page_of_partners_is_reached_once_a_day() {
         .unwrap();
 
     let functions = pc_notify::functions();
-    while drain_once(&ctx, &parts.queue, &functions).await > 0 {}
+    while run_visible(&ctx, &parts.queue, &functions, &InFlight::default()).await > 0 {}
     let store: Arc<dyn Store> = ctx.store.clone();
     let mails = Mailbox::list(store.as_ref(), 10_000).await.unwrap();
     assert_eq!(mails.len(), partners / 2);

@@ -21,6 +21,9 @@ use pc_platform::store::Store;
 use pc_platform::store::embedded::EmbeddedStore;
 
 use crate::catalog;
+use crate::runner::drain::{Drain, Queues};
+use crate::runner::in_flight::InFlight;
+use crate::runner::scheduler::Schedules;
 
 pub const DEFAULT_OWNER_EMAIL: &str = "owner@partner-connector.local";
 pub const DEFAULT_OWNER_PASSWORD: &str = "Owner-Password-1";
@@ -110,6 +113,7 @@ pub struct DevServer {
     pub context: AppState,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    drain: Drain,
 }
 
 /// The HTTP app of the whole system: every function, the docs, and (for
@@ -128,7 +132,8 @@ impl DevServer {
         let functions = catalog::all();
         let (shutdown, watch_shutdown) = watch::channel(false);
         let mut tasks = Vec::new();
-        let (context, local_bus) = match &options.backend {
+        let in_flight = InFlight::default();
+        let (context, local_bus, queues) = match &options.backend {
             Backend::Embedded { data_dir } => {
                 let store: Arc<dyn Store> = match data_dir {
                     Some(dir) => {
@@ -143,9 +148,10 @@ impl DevServer {
                     parts.context.clone(),
                     parts.queue.clone(),
                     functions,
+                    in_flight.clone(),
                     watch_shutdown.clone(),
                 ));
-                (parts.context, parts.bus)
+                (parts.context, parts.bus, Queues::Embedded(parts.queue))
             }
             Backend::Aws {
                 endpoint,
@@ -157,9 +163,14 @@ impl DevServer {
                     backend.context.clone(),
                     backend.queue.clone(),
                     functions,
+                    in_flight.clone(),
                     watch_shutdown.clone(),
                 ));
-                (backend.context, backend.local_bus)
+                (
+                    backend.context,
+                    backend.local_bus,
+                    Queues::Sqs(backend.queue),
+                )
             }
         };
 
@@ -171,6 +182,7 @@ impl DevServer {
         // Weak: the bus belongs to the context, and a strong reference
         // here would keep the context (and the store file) alive forever.
         let weak = Arc::downgrade(&context);
+        let requested_runs = in_flight.clone();
         local_bus.subscribe(move |event| {
             let Some(ctx) = weak.upgrade() else { return };
             if event.detail_type != crate::jobs::JOB_RUN_REQUESTED {
@@ -181,7 +193,9 @@ impl DevServer {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
+            let working = requested_runs.enter();
             tokio::spawn(async move {
+                let _working = working;
                 let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) else {
                     return;
                 };
@@ -191,11 +205,20 @@ impl DevServer {
             });
         });
 
+        let schedules = Schedules::new(functions, context.clock.now());
         tasks.push(crate::runner::scheduler::spawn(
             context.clone(),
-            functions,
+            schedules.clone(),
+            in_flight.clone(),
             watch_shutdown.clone(),
         ));
+        let drain = Drain {
+            ctx: context.clone(),
+            queues,
+            schedules,
+            in_flight,
+            functions,
+        };
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("listening on {}", options.listen))?;
@@ -217,7 +240,14 @@ impl DevServer {
             context,
             shutdown,
             tasks,
+            drain,
         })
+    }
+
+    /// Runs everything pending to completion: due schedules, and queued
+    /// messages until every queue is empty, with nothing in flight.
+    pub async fn drain(&self) -> anyhow::Result<()> {
+        self.drain.run().await
     }
 
     /// Stops serving and the runners, and waits for them.

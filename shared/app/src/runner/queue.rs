@@ -15,11 +15,14 @@ use pc_api::functions::{Function, Trigger, WorkerFn};
 use pc_platform::queue::QueueName;
 use pc_platform::queue::embedded::EmbeddedQueue;
 
+use super::in_flight::InFlight;
+
 /// How long one message may take before it counts as failed.
 const WORKER_TIMEOUT: Duration = Duration::from_secs(30);
 const BATCH: usize = 10;
 
-fn workers(functions: &[Function]) -> Vec<(QueueName, WorkerFn)> {
+/// The queues that have a worker, with it.
+pub fn workers(functions: &[Function]) -> Vec<(QueueName, WorkerFn)> {
     functions
         .iter()
         .filter_map(|f| match f.trigger {
@@ -30,8 +33,15 @@ fn workers(functions: &[Function]) -> Vec<(QueueName, WorkerFn)> {
 }
 
 /// Receives and handles one batch of every queue; answers how many
-/// messages were handled.
-pub async fn drain_once(ctx: &AppState, queue: &EmbeddedQueue, functions: &[Function]) -> usize {
+/// messages were handled. The work counts as in flight from before the
+/// receive, so a drain never misses a message this call has hidden.
+pub async fn run_visible(
+    ctx: &AppState,
+    queue: &EmbeddedQueue,
+    functions: &[Function],
+    in_flight: &InFlight,
+) -> usize {
+    let _working = in_flight.enter();
     let mut handled = 0;
     for (name, worker) in workers(functions) {
         let messages = match queue.receive(name, BATCH).await {
@@ -61,11 +71,24 @@ pub async fn drain_once(ctx: &AppState, queue: &EmbeddedQueue, functions: &[Func
     handled
 }
 
-/// Keeps draining until `shutdown` turns true.
+/// Messages not yet deleted from the queues that have a worker.
+pub async fn pending(queue: &EmbeddedQueue, functions: &[Function]) -> u64 {
+    let mut total = 0;
+    for (name, _) in workers(functions) {
+        match queue.pending(name).await {
+            Ok(n) => total += n,
+            Err(e) => tracing::error!(queue = %name, error = %e, "cannot count messages"),
+        }
+    }
+    total
+}
+
+/// Keeps handling messages until `shutdown` turns true.
 pub fn spawn(
     ctx: AppState,
     queue: Arc<EmbeddedQueue>,
     functions: &'static [Function],
+    in_flight: InFlight,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -73,7 +96,7 @@ pub fn spawn(
             if *shutdown.borrow() {
                 break;
             }
-            if drain_once(&ctx, &queue, functions).await > 0 {
+            if run_visible(&ctx, &queue, functions, &in_flight).await > 0 {
                 continue;
             }
             tokio::select! {

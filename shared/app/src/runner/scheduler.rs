@@ -2,6 +2,7 @@
 //! the (settable) clock passes its next time, in the schedule's own time
 //! zone, exactly as EventBridge Scheduler would.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,8 @@ use tokio::task::JoinHandle;
 use pc_api::AppState;
 use pc_api::functions::{Function, JobFn, Schedule, Trigger};
 
+use super::in_flight::InFlight;
+
 struct Entry {
     name: &'static str,
     schedule: Schedule,
@@ -18,28 +21,65 @@ struct Entry {
     next: DateTime<Utc>,
 }
 
-fn entries(functions: &'static [Function], now: DateTime<Utc>) -> Vec<Entry> {
-    functions
-        .iter()
-        .filter_map(|f| match f.trigger {
-            Trigger::Schedule(schedule, job) => Some(Entry {
-                name: f.name,
-                schedule,
-                job,
-                next: schedule.next_after(now),
-            }),
-            _ => None,
-        })
-        .collect()
+/// The schedules of the function table with their next firing; shared by
+/// the background ticker and the drain, so a firing is taken once.
+#[derive(Clone)]
+pub struct Schedules {
+    entries: Arc<Mutex<Vec<Entry>>>,
 }
 
+impl Schedules {
+    pub fn new(functions: &[Function], now: DateTime<Utc>) -> Self {
+        let entries = functions
+            .iter()
+            .filter_map(|f| match f.trigger {
+                Trigger::Schedule(schedule, job) => Some(Entry {
+                    name: f.name,
+                    schedule,
+                    job,
+                    next: schedule.next_after(now),
+                }),
+                _ => None,
+            })
+            .collect();
+        Self {
+            entries: Arc::new(Mutex::new(entries)),
+        }
+    }
+
+    /// The schedules due at `now`, each armed for its next firing.
+    pub fn take_due(&self, now: DateTime<Utc>) -> Vec<(&'static str, JobFn)> {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut due = Vec::new();
+        for entry in entries.iter_mut() {
+            let upcoming = entry.schedule.next_after(now);
+            if now >= entry.next {
+                due.push((entry.name, entry.job));
+                entry.next = upcoming;
+            } else if entry.next > upcoming {
+                // The clock moved backwards: re-arm from the new time.
+                entry.next = upcoming;
+            }
+        }
+        due
+    }
+}
+
+/// Runs one scheduled firing and records it.
+pub async fn run(ctx: &AppState, name: &'static str, job: JobFn) {
+    if let Err(e) = crate::jobs::execute(ctx, name, job, None).await {
+        tracing::error!(job = name, error = %e, "scheduled run could not be recorded");
+    }
+}
+
+/// Checks the clock twice a second and starts each due schedule.
 pub fn spawn(
     ctx: AppState,
-    functions: &'static [Function],
+    schedules: Schedules,
+    in_flight: InFlight,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut entries = entries(functions, ctx.clock.now());
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -48,21 +88,12 @@ pub fn spawn(
             if *shutdown.borrow() {
                 break;
             }
-            let now = ctx.clock.now();
-            for entry in &mut entries {
-                let upcoming = entry.schedule.next_after(now);
-                if now >= entry.next {
-                    let (ctx, name, job) = (ctx.clone(), entry.name, entry.job);
-                    tokio::spawn(async move {
-                        if let Err(e) = crate::jobs::execute(&ctx, name, job, None).await {
-                            tracing::error!(job = name, error = %e, "scheduled run could not be recorded");
-                        }
-                    });
-                    entry.next = upcoming;
-                } else if entry.next > upcoming {
-                    // The clock moved backwards: re-arm from the new time.
-                    entry.next = upcoming;
-                }
+            for (name, job) in schedules.take_due(ctx.clock.now()) {
+                let (ctx, working) = (ctx.clone(), in_flight.enter());
+                tokio::spawn(async move {
+                    run(&ctx, name, job).await;
+                    drop(working);
+                });
             }
         }
     })

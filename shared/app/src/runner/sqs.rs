@@ -11,54 +11,107 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use pc_api::AppState;
-use pc_api::functions::{Function, Trigger};
+use pc_api::functions::{Function, WorkerFn};
 use pc_aws::SqsQueue;
+use pc_platform::queue::{QueueMessage, QueueName};
+
+use super::in_flight::InFlight;
+use super::queue::workers;
 
 const WORKER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Handles one received batch of `name`.
+async fn handle(
+    ctx: &AppState,
+    queue: &SqsQueue,
+    name: QueueName,
+    worker: WorkerFn,
+    messages: &[(QueueMessage, String)],
+) {
+    join_all(messages.iter().map(|(message, receipt)| async move {
+        let settled = match tokio::time::timeout(WORKER_TIMEOUT, worker(ctx, message)).await {
+            Ok(Ok(())) => queue.ack(name, receipt).await,
+            Ok(Err(e)) => queue.nack(name, message, receipt, &e.to_string()).await,
+            Err(_) => queue.nack(name, message, receipt, "worker timed out").await,
+        };
+        if let Err(e) = settled {
+            tracing::error!(queue = %name, error = %e, "could not settle message");
+        }
+    }))
+    .await;
+}
+
+/// Handles what is visible now on every queue that has a worker, without
+/// waiting; answers how many messages were handled.
+pub async fn run_visible(
+    ctx: &AppState,
+    queue: &SqsQueue,
+    functions: &[Function],
+    in_flight: &InFlight,
+) -> usize {
+    let mut handled = 0;
+    for (name, worker) in workers(functions) {
+        let _working = in_flight.enter();
+        match queue.receive(name, 10, 0).await {
+            Ok(messages) => {
+                handle(ctx, queue, name, worker, &messages).await;
+                handled += messages.len();
+            }
+            Err(e) => tracing::error!(queue = %name, error = %e, "receive failed"),
+        }
+    }
+    handled
+}
+
+/// Messages not yet deleted from the queues that have a worker (waiting,
+/// being handled by any receiver, or hidden for a retry).
+pub async fn pending(queue: &SqsQueue, functions: &[Function]) -> u64 {
+    let mut total = 0;
+    for (name, _) in workers(functions) {
+        match queue.pending(name).await {
+            Ok(n) => total += n,
+            Err(e) => tracing::error!(queue = %name, error = %e, "cannot count messages"),
+        }
+    }
+    total
+}
 
 /// One polling task per worker; each stops when `shutdown` turns true.
 pub fn spawn(
     ctx: AppState,
     queue: Arc<SqsQueue>,
     functions: &'static [Function],
+    in_flight: InFlight,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    functions
-        .iter()
-        .filter_map(|f| match f.trigger {
-            Trigger::Queue(name, worker) => Some((name, worker)),
-            _ => None,
-        })
+    workers(functions)
+        .into_iter()
         .map(|(name, worker)| {
-            let (ctx, queue, mut shutdown) = (ctx.clone(), queue.clone(), shutdown.clone());
+            let (ctx, queue, in_flight, mut shutdown) = (
+                ctx.clone(),
+                queue.clone(),
+                in_flight.clone(),
+                shutdown.clone(),
+            );
             tokio::spawn(async move {
                 while !*shutdown.borrow() {
                     let received = tokio::select! {
                         r = queue.receive(name, 10, 1) => r,
                         _ = shutdown.changed() => break,
                     };
-                    let messages = match received {
-                        Ok(m) => m,
+                    match received {
+                        Ok(messages) => {
+                            // Counted from the moment the messages are hidden: a
+                            // drain also waits on the queue's own count, which
+                            // covers the instant before this.
+                            let _working = in_flight.enter();
+                            handle(&ctx, &queue, name, worker, &messages).await;
+                        }
                         Err(e) => {
                             tracing::error!(queue = %name, error = %e, "receive failed");
                             tokio::time::sleep(Duration::from_secs(1)).await;
-                            continue;
                         }
-                    };
-                    join_all(messages.iter().map(|(message, receipt)| {
-                        let (ctx, queue) = (&ctx, &queue);
-                        async move {
-                            let settled = match tokio::time::timeout(WORKER_TIMEOUT, worker(ctx, message)).await {
-                                Ok(Ok(())) => queue.ack(name, receipt).await,
-                                Ok(Err(e)) => queue.nack(name, message, receipt, &e.to_string()).await,
-                                Err(_) => queue.nack(name, message, receipt, "worker timed out").await,
-                            };
-                            if let Err(e) = settled {
-                                tracing::error!(queue = %name, error = %e, "could not settle message");
-                            }
-                        }
-                    }))
-                    .await;
+                    }
                 }
             })
         })

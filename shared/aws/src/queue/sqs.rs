@@ -215,6 +215,30 @@ impl SqsQueue {
             .collect())
     }
 
+    /// Messages of `queue` not yet deleted: waiting, being handled, or
+    /// hidden for a retry. Zero once every message was handled or moved
+    /// to the dead-letter queue.
+    pub async fn pending(&self, queue: QueueName) -> Result<u64, QueueError> {
+        let counts = [
+            QueueAttributeName::ApproximateNumberOfMessages,
+            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            QueueAttributeName::ApproximateNumberOfMessagesDelayed,
+        ];
+        let output = self
+            .client
+            .get_queue_attributes()
+            .queue_url(self.url(queue)?)
+            .set_attribute_names(Some(counts.to_vec()))
+            .send()
+            .await
+            .map_err(backend)?;
+        let attributes = output.attributes.unwrap_or_default();
+        Ok(counts
+            .iter()
+            .filter_map(|name| attributes.get(name)?.parse::<u64>().ok())
+            .sum())
+    }
+
     /// The message's effect is stored: delete it.
     pub async fn ack(&self, queue: QueueName, receipt_handle: &str) -> Result<(), QueueError> {
         self.client

@@ -169,6 +169,21 @@ impl EmbeddedQueue {
         }
     }
 
+    /// Messages of `queue` not yet deleted: waiting, being handled, or
+    /// hidden for a retry (dead letters are not counted).
+    pub async fn pending(&self, queue: QueueName) -> Result<u64, QueueError> {
+        let mut query = Query::partition(Index::Table, pending_pk(queue)).limit(1000);
+        let mut total = 0;
+        loop {
+            let page = self.store.query(&query).await.map_err(backend)?;
+            total += page.items.len() as u64;
+            if page.cursor.is_none() {
+                return Ok(total);
+            }
+            query = query.after(page.cursor);
+        }
+    }
+
     /// Milliseconds until the next pending message becomes visible, if any.
     pub async fn next_visible_in(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
         let page = self
