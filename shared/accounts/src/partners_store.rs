@@ -24,7 +24,8 @@ use utoipa::ToSchema;
 
 use pc_api::identity::{meeting_type_key, partner_key};
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Cursor, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item,
+    to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -279,19 +280,38 @@ pub async fn create_partner(
 
 /// Every partner, in creation order (one query, paged through).
 pub async fn list_partners(store: &dyn Store) -> Result<Vec<PartnerRecord>, StoreError> {
-    let base = Query::partition(Index::Gsi1, "PARTNERS");
     let mut partners = Vec::new();
     let mut cursor = None;
     loop {
-        let page = store.query(&base.clone().after(cursor)).await?;
-        for item in page.items {
-            partners.push(from_item(item)?);
-        }
-        match page.cursor {
+        let (page, next) = partners_page(store, None, cursor).await?;
+        partners.extend(page);
+        match next {
             Some(next) => cursor = Some(next),
             None => return Ok(partners),
         }
     }
+}
+
+/// One page of partners in creation order, for jobs that walk every
+/// partner without holding them all: up to `limit` (all when `None`)
+/// after `cursor`, and the cursor of the next page.
+pub async fn partners_page(
+    store: &dyn Store,
+    limit: Option<usize>,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<PartnerRecord>, Option<Cursor>), StoreError> {
+    let mut query = Query::partition(Index::Gsi1, "PARTNERS").after(cursor);
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    let page = store.query(&query).await?;
+    let partners = page
+        .items
+        .into_iter()
+        .filter(|item| item.get("entity").and_then(|e| e.as_str()) == Some("partner"))
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    Ok((partners, page.cursor))
 }
 
 /// A partner by id or, failing that, by slug (one batch, plus one get

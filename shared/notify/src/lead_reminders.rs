@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use pc_accounts::partners_store::{PartnerRecord, PartnerStatus};
+use pc_accounts::partners_store::{self, PartnerRecord, PartnerStatus};
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
 use pc_api::identity::UserRecord;
@@ -106,22 +106,12 @@ pub async fn send_daily_reminders(
     let mut tally = Tally::default();
     let mut cursor: Option<Cursor> = None;
     loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi1, "PARTNERS")
-                    .limit(PARTNERS_PAGE)
-                    .after(cursor.take()),
-            )
-            .await
-            .map_err(|e| JobError::new(format!("listing partners: {e}")))?;
-        let partners = page
-            .items
-            .into_iter()
-            .filter(|item| item.get("entity").and_then(Value::as_str) == Some("partner"));
+        let (partners, next) =
+            partners_store::partners_page(&*ctx.store, Some(PARTNERS_PAGE), cursor.take())
+                .await
+                .map_err(|e| JobError::new(format!("listing partners: {e}")))?;
         let outcomes: Vec<_> = stream::iter(partners)
-            .map(|item| async move {
-                let partner: PartnerRecord = from_item(item)?;
+            .map(|partner| async move {
                 let outcome = remind_partner(ctx, &partner, at, day).await;
                 outcome.map_err(|e| StoreError::Backend(format!("partner {}: {e}", partner.id)))
             })
@@ -137,7 +127,7 @@ pub async fn send_daily_reminders(
                 }
             }
         }
-        match page.cursor {
+        match next {
             Some(next) => cursor = Some(next),
             None => break,
         }
