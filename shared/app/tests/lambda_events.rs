@@ -1,8 +1,14 @@
 //! The Lambda runners fed real event shapes, with an embedded context and
 //! no Lambda runtime: every deployed function's `events/` sample reaches
-//! its handler and is answered (non-5xx) or handled (after the items of an
-//! optional `events/<name>.store.json` are put in the store); API Gateway v2 cookies
+//! its handler and succeeds — an HTTP sample answers 2xx, signed in and
+//! acting on records of a [`SampleWorld`] named by placeholders, a worker
+//! or schedule sample is handled (after the items of an optional
+//! `events/<name>.store.json` are put in the store); API Gateway v2 cookies
 //! go in and out as arrays; function-URL bodies arrive base64-decoded.
+//!
+//! The context of each sample has only the ports its function builds when
+//! deployed, so a handler using a port its permissions do not grant fails
+//! here as it would in Lambda.
 //!
 //! HTTP events go through `lambda_http::Adapter`, the very service
 //! `lambda_http::run` puts around the router in a deployed function, so the
@@ -25,6 +31,18 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
+use pc_platform::not_granted::NotGranted;
+
+mod sample_world;
+
+use sample_world::SampleWorld;
+
+/// HTTP samples that cannot succeed on a fresh world yet, with why: each
+/// must still reach its handler (no 401/403 from the auth layer, no 5xx).
+const NOT_YET_SUCCESSFUL: &[(&str, &str)] = &[(
+    "meetings-get",
+    "a meeting comes from the ChiliPiper webhook's worker; the sample world has none",
+)];
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
@@ -32,6 +50,38 @@ fn events_dir() -> PathBuf {
 
 fn context() -> AppState {
     EmbeddedParts::in_memory().context
+}
+
+/// An embedded context with only the ports `function` builds when deployed;
+/// the others refuse, as in Lambda.
+fn deployed_context(function: &Function) -> AppState {
+    let mut ctx = EmbeddedParts::in_memory().context;
+    let parts = std::sync::Arc::get_mut(&mut ctx).expect("a fresh context");
+    let ports = function.ports();
+    if !ports.store {
+        parts.store = std::sync::Arc::new(NotGranted);
+    }
+    if !ports.queue {
+        parts.queue = std::sync::Arc::new(NotGranted);
+    }
+    if !ports.email {
+        parts.email = std::sync::Arc::new(NotGranted);
+    }
+    if !ports.bus {
+        parts.bus = std::sync::Arc::new(NotGranted);
+    }
+    ctx
+}
+
+/// The sample's expected outcome: 2xx, or for a known exception any
+/// answer past the auth layer that is not a server error.
+fn check_http_status(name: &str, response: &Value) -> Result<(), String> {
+    let code = status(response);
+    match NOT_YET_SUCCESSFUL.iter().find(|(n, _)| *n == name) {
+        None if (200..300).contains(&code) => Ok(()),
+        Some(_) if code != 401 && code != 403 && code < 500 => Ok(()),
+        _ => Err(format!("{name}: answered {response}")),
+    }
 }
 
 /// Invokes `app` with `event` as lambda_http does in Lambda; answers the
@@ -100,8 +150,20 @@ async fn check_samples(function: &Function) -> Result<(), String> {
     let path = events_dir().join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path)
         .map_err(|_| format!("{name}: events/{name}.json is missing"))?;
+    // The world is built with every port; the sample then runs with only
+    // its function's.
+    let world_ctx = context();
+    let world = SampleWorld::build(&world_ctx)
+        .await
+        .map_err(|e| format!("{name}: building the sample world: {e}"))?;
+    let text = world.fill(&text);
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let ctx = context();
+    let mut ctx = deployed_context(function);
+    if let Some(parts) = std::sync::Arc::get_mut(&mut ctx) {
+        if function.ports().store {
+            parts.store = world_ctx.store.clone();
+        }
+    }
     seed_store(&ctx, name).await?;
     match function.trigger {
         Trigger::Http(_) => {
@@ -118,9 +180,7 @@ async fn check_samples(function: &Function) -> Result<(), String> {
             }
             let event = parse_http(name, &text);
             let response = invoke(lambda::http_app(&ctx, function), event).await;
-            if status(&response) >= 500 {
-                return Err(format!("{name}: answered {response}"));
-            }
+            check_http_status(name, &response)?;
         }
         Trigger::Webhook(_) => {
             if raw["routeKey"] != "$default"
@@ -135,9 +195,7 @@ async fn check_samples(function: &Function) -> Result<(), String> {
             }
             let event = parse_http(name, &text);
             let response = invoke(lambda::webhook_app(&ctx, function), event).await;
-            if status(&response) >= 500 {
-                return Err(format!("{name}: answered {response}"));
-            }
+            check_http_status(name, &response)?;
         }
         Trigger::Queue(_, worker) => {
             let event: SqsEvent = serde_json::from_str(&text)
