@@ -15,6 +15,7 @@
 //! v2 request and response conversions are lambda_http's own.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
@@ -31,7 +32,9 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
+use pc_platform::config::Config;
 use pc_platform::not_granted::NotGranted;
+use pc_platform::store::Store;
 
 mod sample_world;
 
@@ -52,23 +55,23 @@ fn context() -> AppState {
     EmbeddedParts::in_memory().context
 }
 
-/// An embedded context with only the ports `function` builds when deployed;
-/// the others refuse, as in Lambda.
-fn deployed_context(function: &Function) -> AppState {
-    let mut ctx = EmbeddedParts::in_memory().context;
-    let parts = std::sync::Arc::get_mut(&mut ctx).expect("a fresh context");
+/// An embedded context over `store` with only the ports `function` builds
+/// when deployed; the others refuse, as in Lambda.
+fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
+    let mut ctx = EmbeddedParts::new(store, Config::local_defaults()).context;
+    let parts = Arc::get_mut(&mut ctx).expect("a fresh context");
     let ports = function.ports();
     if !ports.store {
-        parts.store = std::sync::Arc::new(NotGranted);
+        parts.store = Arc::new(NotGranted);
     }
     if !ports.queue {
-        parts.queue = std::sync::Arc::new(NotGranted);
+        parts.queue = Arc::new(NotGranted);
     }
     if !ports.email {
-        parts.email = std::sync::Arc::new(NotGranted);
+        parts.email = Arc::new(NotGranted);
     }
     if !ports.bus {
-        parts.bus = std::sync::Arc::new(NotGranted);
+        parts.bus = Arc::new(NotGranted);
     }
     ctx
 }
@@ -158,12 +161,7 @@ async fn check_samples(function: &Function) -> Result<(), String> {
         .map_err(|e| format!("{name}: building the sample world: {e}"))?;
     let text = world.fill(&text);
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let mut ctx = deployed_context(function);
-    if let Some(parts) = std::sync::Arc::get_mut(&mut ctx) {
-        if function.ports().store {
-            parts.store = world_ctx.store.clone();
-        }
-    }
+    let ctx = deployed_context(function, world_ctx.store.clone());
     seed_store(&ctx, name).await?;
     match function.trigger {
         Trigger::Http(_) => {
