@@ -44,3 +44,31 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(30),
     timezone: "UTC",
 };
+
+/// Every schedule of the system by function name, without its job: the
+/// owner operations list and start runs from this, so their binaries link
+/// no job (a test keeps it equal to the schedule functions).
+pub const SCHEDULES: &[(&str, Schedule)] = &[
+    ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
+    ("monthly-invoices", MONTHLY_INVOICES),
+    ("hubspot-sync", HUBSPOT_SYNC),
+    ("reservation-expiry", RESERVATION_EXPIRY),
+    ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
+];
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::Trigger;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        let functions: Vec<_> = super::functions::all()
+            .into_iter()
+            .filter_map(|f| match f.trigger {
+                Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(functions, super::SCHEDULES);
+    }
+}
