@@ -5,6 +5,8 @@
 //! puts their values in. With `sam local invoke`, replace the placeholders
 //! with a session and records of the target environment (infra/README.md).
 
+pub mod samples;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
