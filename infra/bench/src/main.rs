@@ -384,8 +384,8 @@ fn peak_rss_kb(pid: u32) -> u64 {
 
 /// The function binary as Lambda starts it: the Runtime API's address, the
 /// function's identity and its settings, nothing else from this process.
-fn lambda_command(binary: &Path, api: &RuntimeApi, function: &str) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(binary);
+fn lambda_command(binary: &Path, api: &RuntimeApi, function: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
@@ -396,9 +396,16 @@ fn lambda_command(binary: &Path, api: &RuntimeApi, function: &str) -> tokio::pro
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .envs(lambda_env())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
+        .stderr(Stdio::inherit());
     command
+}
+
+/// Ends a function process the benchmark started (std's `Command`: the
+/// benchmark shares the functions' dependency tree, tokio features
+/// included, so its release build reuses theirs).
+fn stop(child: &mut std::process::Child) {
+    child.kill().ok();
+    child.wait().ok();
 }
 
 /// Init on the AWS adapters, as deployed: process start to the first poll
@@ -416,7 +423,7 @@ async fn aws_init(binary: &Path, function: &str) -> anyhow::Result<Duration> {
         .first_poll()
         .await
         .with_context(|| format!("{function} never polled the Runtime API"))?;
-    child.kill().await.ok();
+    stop(&mut child);
     Ok(polled - started)
 }
 
@@ -424,7 +431,7 @@ async fn aws_init(binary: &Path, function: &str) -> anyhow::Result<Duration> {
 /// `command`, answering the events of `event` (invocation number → event).
 async fn through_runtime(
     api: RuntimeApi,
-    mut command: tokio::process::Command,
+    mut command: std::process::Command,
     name: &str,
     runs: usize,
     event: impl Fn(usize) -> anyhow::Result<Vec<u8>>,
@@ -448,8 +455,8 @@ async fn through_runtime(
         }
         timings.push(started.elapsed());
     }
-    let rss = child.id().map(peak_rss_kb).unwrap_or(0);
-    child.kill().await.ok();
+    let rss = peak_rss_kb(child.id());
+    stop(&mut child);
     timings.sort();
     Ok((
         cold,
@@ -470,7 +477,11 @@ async fn embedded_runtime(
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
     let api = RuntimeApi::start().await?;
     let secret = config().chilipiper_webhook_secret;
-    let mut command = lambda_command(&binaries.join("embedded-function"), &api, function.name);
+    let mut command = lambda_command(
+        &binary_path(binaries, "embedded-function"),
+        &api,
+        function.name,
+    );
     command.arg(function.name).env(EMBEDDED_STORE_DIR, dir);
     through_runtime(api, command, function.name, runs, |n| {
         Ok(serde_json::to_vec(
@@ -503,6 +514,17 @@ async fn median_init(binary: &Path, name: &str) -> anyhow::Result<Duration> {
     }
     inits.sort();
     Ok(inits[inits.len() / 2])
+}
+
+/// Binary `name` under `dir`: cargo's layout (`dir/name`) or cargo-lambda's
+/// (`dir/name/bootstrap`, as `infra/build-functions.sh` builds them).
+fn binary_path(dir: &Path, name: &str) -> PathBuf {
+    let lambda = dir.join(name).join("bootstrap");
+    if lambda.is_file() {
+        lambda
+    } else {
+        dir.join(name)
+    }
 }
 
 fn size_of(binary: &Path) -> anyhow::Result<u64> {
@@ -544,7 +566,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&workdir)?;
     let token = seed(&workdir).await?;
 
-    let hello = binaries.join("hello-lambda");
+    let hello = binary_path(&binaries, "hello-lambda");
     let baseline = Figures {
         name: "hello-lambda (baseline)",
         kind: "baseline",
@@ -561,7 +583,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut all = vec![baseline];
     for function in representatives() {
-        let binary = binaries.join(function.name);
+        let binary = binary_path(&binaries, function.name);
         let size_bytes = size_of(&binary)?;
         let (handler_p50, handler_p99, round_trips) =
             in_process(&workdir, function, &token, runs).await?;
