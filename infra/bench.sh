@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark command (README): builds release binaries of one or two
-# representative functions per kind, then runs them through a local Lambda
-# Runtime API on the embedded store and prints size, cold start, warm
-# latency p50/p99, peak RSS and store round trips per request.
+# representative functions per kind, the benchmark's embedded-function
+# stand-in and the hello-lambda baseline, then runs them through a local
+# Lambda Runtime API and prints size, init, cold start, warm latency
+# p50/p99, peak RSS and store round trips per request.
 # Usage: bash infra/bench.sh [WARM_INVOCATIONS]   (default 300)
+# The full deploy build times are measured by infra/build-times.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
 representatives=(health auth-me leads-list meetings-chilipiper-webhook emails-worker daily-lead-reminders)
 bins=()
 for name in "${representatives[@]}"; do
@@ -13,4 +16,4 @@ for name in "${representatives[@]}"; do
 done
 cargo build --release --locked -p pc-functions "${bins[@]}"
 cargo build --release --locked -p pc-bench
-./target/release/pc-bench target/release "${1:-300}"
+"$target/release/pc-bench" "$target/release" "${1:-300}"

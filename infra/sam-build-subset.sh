@@ -1,28 +1,28 @@
 #!/usr/bin/env bash
-# Proves the release build path (`sam build`: cargo-lambda, x86_64, release
-# profile) on one function of each kind: HTTP route, webhook on a function
-# URL, queue worker, schedule. Building all ~80 functions this way does not
-# fit a small CI runner; every other binary still compiles in the ordinary
-# workspace build. Needs: sam and cargo-lambda (pip install aws-sam-cli
-# cargo-lambda; zig comes with cargo-lambda).
+# Proves the release build path (infra/build-functions.sh: cargo-lambda,
+# x86-64, release profile, into each function's CodeUri) on one function of
+# each kind: HTTP route, webhook on a function URL, queue worker, schedule.
+# CI builds these four; `infra/build-functions.sh` with no argument builds
+# every function for deploy. Needs cargo-lambda (pip install cargo-lambda;
+# zig comes with it).
 #
-#   infra/sam-build-subset.sh                 # the four representatives
-#   infra/sam-build-subset.sh AuthSignInFunction ...   # others, by logical id
+#   infra/sam-build-subset.sh                    # the four representatives
+#   infra/sam-build-subset.sh auth-sign-in ...   # others, by function name
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$#" -gt 0 ]; then
   functions=("$@")
 else
-  functions=(HealthFunction MeetingsChilipiperWebhookFunction EmailsWorkerFunction DailyLeadRemindersFunction)
+  functions=(health meetings-chilipiper-webhook emails-worker daily-lead-reminders)
 fi
 
+bash infra/build-functions.sh "${functions[@]}"
 for function in "${functions[@]}"; do
-  start=$(date +%s)
-  sam build "$function" --beta-features --no-cached --region us-east-1 --build-dir .aws-sam/build
-  artifact=".aws-sam/build/$function/bootstrap"
-  test -x "$artifact" || { echo "no $artifact after sam build $function" >&2; exit 1; }
+  artifact="target/lambda/$function/bootstrap"
+  test -x "$artifact" || { echo "no $artifact after the build" >&2; exit 1; }
+  grep -q "CodeUri: $(dirname "$artifact")/$" template.yaml || { echo "template.yaml does not deploy $artifact" >&2; exit 1; }
   # ELF e_machine (bytes 18-19): 3e 00 is x86-64.
   [ "$(od -An -tx1 -j18 -N2 "$artifact" | tr -d ' \n')" = "3e00" ] || { echo "$artifact is not an x86-64 binary" >&2; exit 1; }
-  echo "$function: $(du -h "$artifact" | cut -f1) in $(( $(date +%s) - start )) s"
+  echo "$function: $(du -h "$artifact" | cut -f1)"
 done

@@ -65,7 +65,7 @@ cfn-lint template.yaml
 sam validate --lint --region us-east-1 --template-file template.yaml
 
 if [ "${SKIP_RELEASE_BUILD:-0}" != "1" ]; then
-  step "release build through sam build of one function per kind"
+  step "release build (cargo lambda) of one function per kind"
   bash infra/sam-build-subset.sh
 fi
 

@@ -2,14 +2,20 @@
 //! of each kind (API, webhook, worker, schedule) it prints
 //!
 //! - the stripped release binary's size;
-//! - cold start: process start to first answer, through a local Lambda
-//!   Runtime API ([`runtime_api`]), the binary running on the embedded store
-//!   (`PC_EMBEDDED_STORE_DIR`);
-//! - warm latency p50/p99 through the Runtime API, and of the handler alone
-//!   in process;
-//! - peak RSS of the function process;
+//! - init: process start to the first poll of a local Lambda Runtime API
+//!   ([`runtime_api`]) by the deployed binary, its AWS adapters built;
+//! - cold start: process start to first answer through the Runtime API, by
+//!   the deployed binary when the function touches no AWS service (health),
+//!   and by the benchmark's `embedded-function` binary (the same handler on
+//!   the seeded embedded store) for every function;
+//! - warm latency p50/p99 through the Runtime API (`embedded-function`),
+//!   and of the handler alone in process;
+//! - peak RSS of the `embedded-function` process;
 //! - store round trips per request (every store call is one DynamoDB request
 //!   in production), counted in process with a `CountingStore`.
+//!
+//! The same figures for `hello-lambda`, the smallest `lambda_http` function
+//! built with the same profile, are the baseline.
 //!
 //! Usage: `pc-bench [BINARY_DIR] [WARM_INVOCATIONS]` (defaults
 //! `target/release`, 300).
@@ -31,7 +37,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use pc_api::functions::{Function, Trigger};
+use pc_api::functions::{Function, Ports, Trigger};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::Config;
@@ -44,6 +50,8 @@ const OWNER_EMAIL: &str = "bench-owner@example.com";
 const OWNER_PASSWORD: &str = "Bench-Password-1";
 const MEETING_TYPE: &str = "Bench Intro";
 const SEEDED_LEADS: usize = 300;
+/// Where `embedded-function` finds the seeded store file.
+const EMBEDDED_STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
 
 /// One request of a benchmarked function, in both of its forms.
 struct Invocation {
@@ -67,6 +75,9 @@ struct Figures {
     /// Process start to the first poll of the Runtime API, on the AWS
     /// adapters: what Lambda reports as Init Duration.
     init_aws: Duration,
+    /// Process start to first answer of the deployed binary, when it needs
+    /// no AWS service to answer.
+    cold_deployed: Option<Duration>,
     cold: Duration,
     warm_p50: Duration,
     warm_p99: Duration,
@@ -373,26 +384,33 @@ fn peak_rss_kb(pid: u32) -> u64 {
 
 /// The function binary as Lambda starts it: the Runtime API's address, the
 /// function's identity and its settings, nothing else from this process.
-fn lambda_command(binary: &Path, api: &RuntimeApi, function: &Function) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(binary);
+fn lambda_command(binary: &Path, api: &RuntimeApi, function: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", function.name)
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .envs(lambda_env())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
+        .stderr(Stdio::inherit());
     command
+}
+
+/// Ends a function process the benchmark started (std's `Command`: the
+/// benchmark shares the functions' dependency tree, tokio features
+/// included, so its release build reuses theirs).
+fn stop(child: &mut std::process::Child) {
+    child.kill().ok();
+    child.wait().ok();
 }
 
 /// Init on the AWS adapters, as deployed: process start to the first poll
 /// of the Runtime API (no AWS call happens before the first event).
-async fn aws_init(binary: &Path, function: &'static Function) -> anyhow::Result<Duration> {
+async fn aws_init(binary: &Path, function: &str) -> anyhow::Result<Duration> {
     let api = RuntimeApi::start().await?;
     let mut command = lambda_command(binary, &api, function);
     command
@@ -404,44 +422,41 @@ async fn aws_init(binary: &Path, function: &'static Function) -> anyhow::Result<
     let polled = api
         .first_poll()
         .await
-        .with_context(|| format!("{} never polled the Runtime API", function.name))?;
-    child.kill().await.ok();
+        .with_context(|| format!("{function} never polled the Runtime API"))?;
+    stop(&mut child);
     Ok(polled - started)
 }
 
-/// Cold start, warm latency and peak RSS of the release binary.
+/// Cold start, warm latency and peak RSS of a function process started by
+/// `command`, answering the events of `event` (invocation number → event).
 async fn through_runtime(
-    binary: &Path,
-    dir: &Path,
-    function: &'static Function,
-    token: &str,
+    api: RuntimeApi,
+    mut command: std::process::Command,
+    name: &str,
     runs: usize,
+    event: impl Fn(usize) -> anyhow::Result<Vec<u8>>,
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
-    let api = RuntimeApi::start().await?;
-    let secret = config().chilipiper_webhook_secret;
-    let mut command = lambda_command(binary, &api, function);
-    command.env(lambda::EMBEDDED_STORE_DIR, dir);
-    let first = serde_json::to_vec(&invocation(function, token, &secret, 0)?.event)?;
+    let first = event(0)?;
     let started = Instant::now();
     let mut child = command
         .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
+        .with_context(|| format!("starting {name}"))?;
     let answer = api.invoke(&first).await?;
     let cold = started.elapsed();
     if let Err(e) = answer {
-        bail!("{} failed its first invocation: {e}", function.name);
+        bail!("{name} failed its first invocation: {e}");
     }
     let mut timings = Vec::with_capacity(runs);
     for n in 1..=runs {
-        let event = serde_json::to_vec(&invocation(function, token, &secret, n)?.event)?;
+        let event = event(n)?;
         let started = Instant::now();
         if let Err(e) = api.invoke(&event).await? {
-            bail!("{} failed invocation {n}: {e}", function.name);
+            bail!("{name} failed invocation {n}: {e}");
         }
         timings.push(started.elapsed());
     }
-    let rss = child.id().map(peak_rss_kb).unwrap_or(0);
-    child.kill().await.ok();
+    let rss = peak_rss_kb(child.id());
+    stop(&mut child);
     timings.sort();
     Ok((
         cold,
@@ -449,6 +464,78 @@ async fn through_runtime(
         percentile(&timings, 0.99),
         rss,
     ))
+}
+
+/// The function's handler through the Runtime API on the seeded store, in
+/// the benchmark's `embedded-function` process.
+async fn embedded_runtime(
+    binaries: &Path,
+    dir: &Path,
+    function: &'static Function,
+    token: &str,
+    runs: usize,
+) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
+    let api = RuntimeApi::start().await?;
+    let secret = config().chilipiper_webhook_secret;
+    let mut command = lambda_command(
+        &binary_path(binaries, "embedded-function"),
+        &api,
+        function.name,
+    );
+    command.arg(function.name).env(EMBEDDED_STORE_DIR, dir);
+    through_runtime(api, command, function.name, runs, |n| {
+        Ok(serde_json::to_vec(
+            &invocation(function, token, &secret, n)?.event,
+        )?)
+    })
+    .await
+}
+
+/// Median of five cold starts of a deployed binary that answers without
+/// any AWS service (`GET path`), to its first answer.
+async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Result<Duration> {
+    let event = serde_json::to_vec(&http_event("GET", path, None, json!({}), None))?;
+    let mut colds = Vec::new();
+    for _ in 0..5 {
+        let api = RuntimeApi::start().await?;
+        let command = lambda_command(binary, &api, name);
+        let (cold, ..) = through_runtime(api, command, name, 0, |_| Ok(event.clone())).await?;
+        colds.push(cold);
+    }
+    colds.sort();
+    Ok(colds[colds.len() / 2])
+}
+
+/// Median of five inits of a binary.
+async fn median_init(binary: &Path, name: &str) -> anyhow::Result<Duration> {
+    let mut inits = Vec::new();
+    for _ in 0..5 {
+        inits.push(aws_init(binary, name).await?);
+    }
+    inits.sort();
+    Ok(inits[inits.len() / 2])
+}
+
+/// Binary `name` under `dir`: cargo's layout (`dir/name`) or cargo-lambda's
+/// (`dir/name/bootstrap`, as `infra/build-functions.sh` builds them).
+fn binary_path(dir: &Path, name: &str) -> PathBuf {
+    let lambda = dir.join(name).join("bootstrap");
+    if lambda.is_file() {
+        lambda
+    } else {
+        dir.join(name)
+    }
+}
+
+fn size_of(binary: &Path) -> anyhow::Result<u64> {
+    Ok(std::fs::metadata(binary)
+        .with_context(|| {
+            format!(
+                "{} is not built (bash infra/bench.sh builds it)",
+                binary.display()
+            )
+        })?
+        .len())
 }
 
 /// The representative functions, one or two per kind, present in the table.
@@ -479,32 +566,41 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&workdir)?;
     let token = seed(&workdir).await?;
 
-    let mut all = Vec::new();
+    let hello = binary_path(&binaries, "hello-lambda");
+    let baseline = Figures {
+        name: "hello-lambda (baseline)",
+        kind: "baseline",
+        size_bytes: size_of(&hello)?,
+        init_aws: median_init(&hello, "hello-lambda").await?,
+        cold_deployed: Some(deployed_cold(&hello, "hello-lambda", "/").await?),
+        cold: Duration::ZERO,
+        warm_p50: Duration::ZERO,
+        warm_p99: Duration::ZERO,
+        handler_p50: Duration::ZERO,
+        handler_p99: Duration::ZERO,
+        peak_rss_kb: 0,
+        round_trips: 0,
+    };
+    let mut all = vec![baseline];
     for function in representatives() {
-        let binary = binaries.join(function.name);
-        let size_bytes = std::fs::metadata(&binary)
-            .with_context(|| {
-                format!(
-                    "{} is not built (bash infra/bench.sh builds it)",
-                    binary.display()
-                )
-            })?
-            .len();
+        let binary = binary_path(&binaries, function.name);
+        let size_bytes = size_of(&binary)?;
         let (handler_p50, handler_p99, round_trips) =
             in_process(&workdir, function, &token, runs).await?;
         let (cold, warm_p50, warm_p99, peak_rss_kb) =
-            through_runtime(&binary, &workdir, function, &token, runs).await?;
-        let mut inits = Vec::new();
-        for _ in 0..5 {
-            inits.push(aws_init(&binary, function).await?);
-        }
-        inits.sort();
-        let init_aws = inits[inits.len() / 2];
+            embedded_runtime(&binaries, &workdir, function, &token, runs).await?;
+        let cold_deployed = match (function.ports(), function.method_and_path()) {
+            (ports, Some((_, path))) if ports == Ports::default() => {
+                Some(deployed_cold(&binary, function.name, &path).await?)
+            }
+            _ => None,
+        };
         all.push(Figures {
             name: function.name,
             kind: function.kind(),
             size_bytes,
-            init_aws,
+            init_aws: median_init(&binary, function.name).await?,
+            cold_deployed,
             cold,
             warm_p50,
             warm_p99,
@@ -515,11 +611,12 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     println!(
-        "\n{:<10} {:<28} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>6}",
+        "\n{:<10} {:<28} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>6}",
         "kind",
         "function",
         "size MB",
         "init AWS",
+        "cold dep",
         "cold emb",
         "warm p50",
         "warm p99",
@@ -530,11 +627,12 @@ async fn main() -> anyhow::Result<()> {
     );
     for f in &all {
         println!(
-            "{:<10} {:<28} {:>8.2} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7.1} {:>6}",
+            "{:<10} {:<28} {:>8.2} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7.1} {:>6}",
             f.kind,
             f.name,
             f.size_bytes as f64 / 1_048_576.0,
             ms(f.init_aws),
+            f.cold_deployed.map(ms).unwrap_or_else(|| "-".into()),
             ms(f.cold),
             ms(f.warm_p50),
             ms(f.warm_p99),
@@ -545,10 +643,12 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "\n(init AWS = process start to the first Runtime API poll on the AWS adapters, median of 5: \
-         Lambda's Init Duration; cold emb = process start to the first answer on the embedded store \
-         file, opening it included; warm = through the Runtime API, {runs} invocations; handler = in \
-         process; trips = store round trips per request; times in ms)"
+        "\n(init AWS = process start to the first Runtime API poll by the deployed binary, its AWS \
+         adapters built, median of 5: Lambda's Init Duration; cold dep = process start to the first \
+         answer of the deployed binary, for functions that need no AWS service, median of 5; cold emb \
+         = the same for the handler in the benchmark's embedded-function binary, opening the store \
+         file included; warm = through the Runtime API in that process, {runs} invocations; handler \
+         = in process; RSS = peak of that process; trips = store round trips per request; times in ms)"
     );
     std::fs::remove_dir_all(&workdir).ok();
     Ok(())

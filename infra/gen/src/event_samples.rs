@@ -3,12 +3,15 @@
 //! capability engineers tune the bodies). Each has its trigger's shape:
 //! API Gateway HTTP API payload 2.0 for routes, a function URL request
 //! (base64 body) for webhooks, an SQS batch for workers and the default
-//! EventBridge Scheduler event for schedules. Usable with
-//! `sam local invoke -e` and `cargo lambda invoke --data-file`.
+//! EventBridge Scheduler event for schedules. A route that needs a
+//! signed-in caller gets the cookie `accessToken={{ACCESS_TOKEN}}`, a
+//! placeholder the sample test fills with a token of its seeded owner (and
+//! a user of `sam local invoke -e` with a real one, see infra/README.md).
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
+use pc_api::Access;
 use pc_api::functions::{Function, Trigger};
 
 use crate::names::path_parameters;
@@ -114,6 +117,9 @@ fn http_sample(function: &Function) -> Option<Value> {
     }
     if with_body {
         event["body"] = json!("{}");
+    }
+    if !matches!(function.access, Access::Public | Access::Webhook) {
+        event["cookies"] = json!(["accessToken={{ACCESS_TOKEN}}"]);
     }
     Some(event)
 }

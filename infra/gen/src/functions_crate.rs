@@ -1,7 +1,13 @@
 //! The `functions/` crate (package `pc-functions`): one binary per deployed
-//! function, each a few lines handing its name to `pc_app::lambda::run`,
-//! and the Cargo.toml listing them. Binaries get no test harness: ~80 of
-//! them linking one each would cost minutes and disk for no test.
+//! function and the Cargo.toml listing them. Each binary names its function
+//! in code (`pc_leads::functions::leads_list()`, so "go to definition"
+//! reaches the handler) and builds only the AWS clients the function's
+//! ports need, so the linker drops every other handler and every unused
+//! SDK. Binaries get no test harness: ~80 of them linking one each would
+//! cost minutes and disk for no test.
+
+use anyhow::bail;
+use pc_api::functions::{Function, Ports, Trigger};
 
 /// The generated files' first line.
 pub const GENERATED_BY: &str =
@@ -10,24 +16,94 @@ pub const GENERATED_BY: &str =
 /// Where the binaries live, relative to the workspace root.
 pub const BIN_DIR: &str = "functions/src/bin";
 
+/// The crates a binary may name, besides those of the functions' modules.
+const RUNTIME_CRATES: &[&str] = &["pc-app", "pc-aws", "pc-platform"];
+
 /// The path of a function's binary source, relative to the workspace root.
 pub fn bin_path(name: &str) -> String {
     format!("{BIN_DIR}/{name}.rs")
 }
 
-/// The source of the binary of function `name`.
-pub fn bin_source(name: &str) -> String {
-    format!(
-        "//! The `{name}` Lambda function. {GENERATED_BY}\n\
-         \n\
-         fn main() -> Result<(), pc_app::lambda::Error> {{\n    \
-             pc_app::lambda::run(\"{name}\")\n\
-         }}\n"
-    )
+/// The Rust name of the constructor of function `name` (`leads-list` →
+/// `leads_list`).
+pub fn constructor(name: &str) -> String {
+    name.replace('-', "_")
 }
 
-/// functions/Cargo.toml with one `[[bin]]` per name, in the given order.
-pub fn cargo_toml(names: &[&str]) -> String {
+/// The runner of `function`'s trigger in `pc_app::lambda`.
+fn runner(function: &Function) -> anyhow::Result<&'static str> {
+    Ok(match function.trigger {
+        Trigger::Http(_) => "serve_http",
+        Trigger::Webhook(_) => "serve_webhook",
+        Trigger::Queue(..) => "serve_worker",
+        Trigger::Schedule(..) => "serve_schedule",
+        Trigger::Dev(_) => bail!("{} is development-only", function.name),
+    })
+}
+
+/// The body of the binary's `ports`, building the function's context from
+/// `config`: only the AWS clients of its ports, so no other SDK is linked.
+fn ports_body(ports: Ports) -> String {
+    let calls: Vec<&str> = [
+        (ports.store, ".store()"),
+        (ports.queue, ".queue()"),
+        (ports.email, ".email()"),
+        (ports.bus, ".bus()"),
+    ]
+    .into_iter()
+    .filter_map(|(needed, call)| needed.then_some(call))
+    .collect();
+    if calls.is_empty() {
+        "    AppContext::granting_nothing(config)\n".to_owned()
+    } else {
+        format!(
+            "    let aws = pc_aws::AwsPorts::load(config).await;\n    aws{}.context()\n",
+            calls.concat()
+        )
+    }
+}
+
+/// The source of the binary of `function`, built by `module`
+/// (`pc_leads::functions`).
+pub fn bin_source(function: &Function, module: &str) -> anyhow::Result<String> {
+    let name = function.name;
+    Ok(format!(
+        "//! The `{name}` Lambda function. {GENERATED_BY}\n\
+         \n\
+         use pc_platform::AppContext;\n\
+         use pc_platform::config::Config;\n\
+         \n\
+         fn main() -> Result<(), pc_app::lambda::Error> {{\n    \
+             let function = {module}::{constructor}();\n    \
+             pc_app::lambda::{runner}(function, ports)\n\
+         }}\n\
+         \n\
+         /// Only the AWS clients this function's permissions use: no other SDK is linked.\n\
+         async fn ports(config: Config) -> AppContext {{\n\
+         {body}\
+         }}\n",
+        runner = runner(function)?,
+        constructor = constructor(name),
+        body = ports_body(function.ports()),
+    ))
+}
+
+/// The package of a functions module (`pc_leads::functions` → `pc-leads`).
+pub fn crate_of(module: &str) -> String {
+    module
+        .split("::")
+        .next()
+        .unwrap_or(module)
+        .replace('_', "-")
+}
+
+/// functions/Cargo.toml with one `[[bin]]` per name, in the given order,
+/// depending on the runtime crates and the crates of `modules`.
+pub fn cargo_toml(names: &[&str], modules: &[&str]) -> String {
+    let mut crates: Vec<String> = RUNTIME_CRATES.iter().map(|c| (*c).to_owned()).collect();
+    crates.extend(modules.iter().map(|m| crate_of(m)));
+    crates.sort();
+    crates.dedup();
     let mut text = format!(
         "# {GENERATED_BY}\n\
          [package]\n\
@@ -47,9 +123,11 @@ pub fn cargo_toml(names: &[&str]) -> String {
          test = false\n\
          doctest = false\n\
          \n\
-         [dependencies]\n\
-         pc-app.workspace = true\n"
+         [dependencies]\n"
     );
+    for name in crates {
+        text.push_str(&format!("{name}.workspace = true\n"));
+    }
     for name in names {
         text.push_str(&format!(
             "\n[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\ntest = false\nbench = false\ndoc = false\n"
@@ -62,10 +140,60 @@ pub fn cargo_toml(names: &[&str]) -> String {
 pub fn lib_source() -> String {
     format!(
         "//! The Lambda entry points of Partner Connector: `src/bin/<name>.rs` for\n\
-         //! every deployed function of `pc_app::catalog::all()`, each calling\n\
-         //! `pc_app::lambda::run(\"<name>\")`. All logic lives in the library\n\
-         //! crates; nothing here may grow an `if`.\n\
+         //! every deployed function of `pc_app::catalog::all()`. Each names its\n\
+         //! function's constructor (`pc_leads::functions::leads_list()`) and the\n\
+         //! AWS clients it builds, and hands both to the runner of its trigger\n\
+         //! (`pc_app::lambda::serve_http`, ...); the linker keeps that handler\n\
+         //! and those SDKs only. All logic lives in the library crates; nothing\n\
+         //! here may grow an `if`.\n\
          //!\n\
          //! {GENERATED_BY}\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::Permissions;
+    use pc_api::{Access, Function};
+
+    use super::*;
+
+    #[test]
+    fn ports_name_only_the_clients_needed() {
+        assert_eq!(
+            ports_body(Ports::default()),
+            "    AppContext::granting_nothing(config)\n"
+        );
+        let read = Ports {
+            store: true,
+            ..Ports::default()
+        };
+        assert!(ports_body(read).ends_with("aws.store().context()\n"));
+    }
+
+    #[test]
+    fn a_public_function_without_table_access_builds_no_client() {
+        let health = Function::http("h", Access::Public, Permissions::NONE, || {
+            unreachable!("the route is not built")
+        });
+        assert_eq!(health.ports(), Ports::default());
+        let me = Function {
+            access: Access::SignedIn,
+            ..health
+        };
+        // The auth layer reads the user and the session.
+        assert!(me.ports().store);
+    }
+
+    #[test]
+    fn dead_letter_operations_get_the_queues_their_role_grants() {
+        for f in crate::deployed_functions() {
+            assert_eq!(
+                f.permissions.dead_letters,
+                crate::template::DEAD_LETTER_READERS.contains(&f.name),
+                "{}: `dead_letters()` and the template's dead-letter readers disagree",
+                f.name
+            );
+        }
+    }
 }

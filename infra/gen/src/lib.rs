@@ -47,20 +47,29 @@ impl Plan {
     /// The plan for `functions` (deployed ones, in table order).
     pub fn new(functions: &[Function]) -> anyhow::Result<Self> {
         let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
+        let modules = pc_app::catalog::modules();
+        let module_of = |name: &str| {
+            modules
+                .iter()
+                .find(|(_, fs)| fs.iter().any(|f| f.name == name))
+                .map(|(module, _)| *module)
+                .with_context(|| format!("{name} is in no module of pc_app::catalog::modules()"))
+        };
         let mut exact = BTreeMap::new();
         exact.insert("template.yaml".to_owned(), template::render(functions)?);
+        let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
         exact.insert(
             "functions/Cargo.toml".to_owned(),
-            functions_crate::cargo_toml(&names),
+            functions_crate::cargo_toml(&names, &module_names),
         );
         exact.insert(
             "functions/src/lib.rs".to_owned(),
             functions_crate::lib_source(),
         );
-        for name in &names {
+        for function in functions {
             exact.insert(
-                functions_crate::bin_path(name),
-                functions_crate::bin_source(name),
+                functions_crate::bin_path(function.name),
+                functions_crate::bin_source(function, module_of(function.name)?)?,
             );
         }
         let samples = functions

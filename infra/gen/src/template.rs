@@ -561,7 +561,9 @@ fn function_resource(function: &Function) -> anyhow::Result<Value> {
         _ => API_TIMEOUT,
     };
     let mut properties = Mapping::new();
-    insert(&mut properties, "CodeUri", s("."));
+    // `infra/build-functions.sh` builds every binary in one cargo
+    // invocation (`cargo lambda build`); `sam deploy` zips these folders.
+    insert(&mut properties, "CodeUri", s(code_uri(function.name)));
     insert(&mut properties, "Description", s(describe(function)));
     insert(&mut properties, "Timeout", int(timeout));
     let variables = queue_variables(function);
@@ -586,15 +588,14 @@ fn function_resource(function: &Function) -> anyhow::Result<Value> {
     }
     Ok(map([
         ("Type", s("AWS::Serverless::Function")),
-        (
-            "Metadata",
-            map([
-                ("BuildMethod", s("rust-cargolambda")),
-                ("BuildProperties", map([("Binary", s(function.name))])),
-            ]),
-        ),
         ("Properties", Value::Mapping(properties)),
     ]))
+}
+
+/// Where `cargo lambda build --lambda-dir target/lambda` puts the
+/// function's `bootstrap`.
+pub fn code_uri(name: &str) -> String {
+    format!("target/lambda/{name}/")
 }
 
 fn outputs(functions: &[Function]) -> Value {

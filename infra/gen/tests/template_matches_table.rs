@@ -131,11 +131,12 @@ fn declared(template: &Value) -> Declared {
                 d.queues.insert(name);
             }
             "AWS::Serverless::Function" => {
-                let name = text(&resource["Metadata"]["BuildProperties"]["Binary"]);
-                assert_eq!(
-                    text(&resource["Metadata"]["BuildMethod"]),
-                    "rust-cargolambda"
-                );
+                let code_uri = text(&resource["Properties"]["CodeUri"]);
+                let name = code_uri
+                    .strip_prefix("target/lambda/")
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .unwrap_or_else(|| panic!("CodeUri {code_uri} is not a built function"))
+                    .to_owned();
                 assert!(d.functions.insert(name.clone()), "{name} declared twice");
                 let properties = &resource["Properties"];
                 if properties.get("FunctionUrlConfig").is_some() {

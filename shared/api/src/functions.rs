@@ -33,18 +33,29 @@ pub enum Access {
 /// What the function may touch in AWS, for its least-privilege role.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
+    /// Reads the table (every function but the few that touch no data).
+    pub table_read: bool,
     pub table_write: bool,
     pub sends_to: &'static [QueueName],
     pub sends_email: bool,
     pub publishes_events: bool,
+    /// Lists and moves the dead letters of every queue.
+    pub dead_letters: bool,
 }
 
 impl Permissions {
-    pub const READ: Self = Self {
+    /// Touches nothing in AWS (health, the API document).
+    pub const NONE: Self = Self {
+        table_read: false,
         table_write: false,
         sends_to: &[],
         sends_email: false,
         publishes_events: false,
+        dead_letters: false,
+    };
+    pub const READ: Self = Self {
+        table_read: true,
+        ..Self::NONE
     };
     pub const WRITE: Self = Self {
         table_write: true,
@@ -65,6 +76,22 @@ impl Permissions {
         self.publishes_events = true;
         self
     }
+
+    pub const fn dead_letters(mut self) -> Self {
+        self.dead_letters = true;
+        self
+    }
+}
+
+/// The AWS-backed ports a deployed function builds at start; the others
+/// refuse every call. Its generated `main` builds exactly these, so the
+/// clients of the rest are not linked into its binary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ports {
+    pub store: bool,
+    pub queue: bool,
+    pub email: bool,
+    pub bus: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -298,6 +325,22 @@ impl Function {
         .find(|(_, present)| *present)?
         .0;
         Some((method, path))
+    }
+
+    /// The ports this function needs: those its permissions grant, the
+    /// table for the auth layer of any non-public route (it reads the user
+    /// and the session), and the table for a schedule (its runs are
+    /// recorded there).
+    pub fn ports(&self) -> Ports {
+        let p = self.permissions;
+        let authenticated = !matches!(self.access, Access::Public | Access::Webhook);
+        let schedule = matches!(self.trigger, Trigger::Schedule(..));
+        Ports {
+            store: p.table_read || p.table_write || authenticated || schedule,
+            queue: !p.sends_to.is_empty() || p.dead_letters,
+            email: p.sends_email,
+            bus: p.publishes_events,
+        }
     }
 
     /// The kind of function, as the benchmark and docs group them.

@@ -1,5 +1,8 @@
-//! The function table: every Lambda of the system, from every capability.
-//! The Lambda binaries, the dev server and the template checks read it.
+//! The function table: every Lambda of the system, from every capability's
+//! `functions` module. The dev server, the generator of `functions/` and
+//! `template.yaml`, the docs and the drift checks read it; a deployed
+//! binary calls its own function's constructor instead, so it links no
+//! other handler.
 
 use std::sync::OnceLock;
 
@@ -9,12 +12,23 @@ use pc_api::functions::Function;
 pub fn all() -> &'static [Function] {
     static ALL: OnceLock<Vec<Function>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let mut all = crate::system::functions();
-        all.extend(pc_accounts::functions());
-        all.extend(pc_leads::functions());
-        all.extend(pc_notify::functions());
-        all
+        modules()
+            .into_iter()
+            .flat_map(|(_, functions)| functions)
+            .collect()
     })
+}
+
+/// Each capability's functions with the Rust path of the module that
+/// builds them (`pc_leads::functions`, whose `leads_list()` builds
+/// `leads-list`): the generator writes each binary's call from it.
+pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
+    vec![
+        ("pc_app::system::functions", crate::system::functions::all()),
+        ("pc_accounts::functions", pc_accounts::functions::all()),
+        ("pc_leads::functions", pc_leads::functions::all()),
+        ("pc_notify::functions", pc_notify::functions::all()),
+    ]
 }
 
 /// The function called `name`.

@@ -1,25 +1,27 @@
-//! The Lambda runners: what each `functions/` binary runs. [`run`] finds
-//! the function in the table, builds the context once per cold start and
-//! serves the function's trigger until Lambda freezes the process:
+//! The Lambda runners: what each `functions/` binary runs. A binary hands
+//! its function (built by name in code, `pc_leads::functions::leads_list()`)
+//! and the ports it builds to the runner of its trigger; the runner builds
+//! the context once per cold start and serves until Lambda freezes the
+//! process:
 //!
-//! | trigger | event in | answer out |
+//! | runner | event in | answer out |
 //! |---|---|---|
-//! | HTTP route | API Gateway HTTP API (payload 2.0) | v2 response, cookies in `cookies` |
-//! | webhook | function URL (same 2.0 shape, body often base64) | v2 response |
-//! | queue worker | SQS batch | `batchItemFailures` of the failed messages |
-//! | schedule | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
+//! | [`serve_http`] | API Gateway HTTP API (payload 2.0) | v2 response, cookies in `cookies` |
+//! | [`serve_webhook`] | function URL (same 2.0 shape, body often base64) | v2 response |
+//! | [`serve_worker`] | SQS batch | `batchItemFailures` of the failed messages |
+//! | [`serve_schedule`] | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
+//!
+//! The ports are a closure from the settings to the context, written out in
+//! each binary (`AwsPorts::load(config).await.store().context()`): which
+//! AWS clients exist is decided at compile time, so a function links only
+//! the SDKs its permissions use. [`serve`] runs any function on a context
+//! built elsewhere (the benchmark's embedded store).
 //!
 //! The event-to-handler steps are plain async functions over an
 //! [`AppState`] ([`http_app`], [`webhook_app`], [`handle_sqs`],
 //! [`handle_schedule`]), so tests feed them sample events with an embedded
 //! context and no Lambda runtime.
-//!
-//! Benchmarks only: when `PC_EMBEDDED_STORE_DIR` is set the context is the
-//! embedded one, its store file under that directory and the settings read
-//! like the dev server reads them (local defaults fill the gaps), instead
-//! of the AWS adapters. Never set it in a deployed function.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -32,19 +34,14 @@ use tower_http::trace::TraceLayer;
 
 use pc_api::functions::{Function, JobFn, Trigger, WorkerFn};
 use pc_api::{AppState, router};
-use pc_platform::EmbeddedParts;
+use pc_platform::AppContext;
 use pc_platform::config::{Config, Mode};
 use pc_platform::queue::QueueMessage;
-use pc_platform::store::embedded::EmbeddedStore;
 
-use crate::catalog;
 use crate::jobs::{self, JOB_RUN_REQUESTED, JobRun};
 
 /// The error a runner stops with (shown by Lambda as the init or invoke error).
 pub type Error = lambda_runtime::Error;
-
-/// Benchmarks only: run on the embedded adapters, store under this directory.
-pub const EMBEDDED_STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
 
 /// The `source` of the events EventBridge Scheduler delivers to a target
 /// without an explicit input.
@@ -53,76 +50,125 @@ pub const SCHEDULER_SOURCE: &str = "aws.scheduler";
 /// SQS's attribute counting the deliveries of a message.
 const RECEIVE_COUNT_ATTRIBUTE: &str = "ApproximateReceiveCount";
 
-/// Runs the function called `name` on the Lambda runtime; returns only when
-/// it cannot start (unknown name, missing setting) or the runtime stops.
-pub fn run(name: &str) -> Result<(), Error> {
+/// Serves an HTTP API route; returns only when it cannot start (missing
+/// setting, not an HTTP function) or the runtime stops.
+pub fn serve_http(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    expect_trigger(
+        &function,
+        matches!(function.trigger, Trigger::Http(_)),
+        "an HTTP route",
+    )?;
+    start(&function, ports, async |ctx| {
+        lambda_http::run(http_app(&ctx, &function)).await
+    })
+}
+
+/// Serves a webhook behind its function URL.
+pub fn serve_webhook(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    expect_trigger(
+        &function,
+        matches!(function.trigger, Trigger::Webhook(_)),
+        "a webhook",
+    )?;
+    start(&function, ports, async |ctx| {
+        lambda_http::run(webhook_app(&ctx, &function)).await
+    })
+}
+
+/// Serves a queue worker's SQS batches.
+pub fn serve_worker(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    let Trigger::Queue(_, worker) = function.trigger else {
+        return expect_trigger(&function, false, "a queue worker");
+    };
+    let name = function.name;
+    start(&function, ports, async |ctx| {
+        run_worker(ctx, name, worker).await
+    })
+}
+
+/// Serves a schedule's events.
+pub fn serve_schedule(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    let Trigger::Schedule(_, job) = function.trigger else {
+        return expect_trigger(&function, false, "a schedule");
+    };
+    let name = function.name;
+    start(&function, ports, async |ctx| {
+        run_schedule(ctx, name, job).await
+    })
+}
+
+fn expect_trigger(function: &Function, matches: bool, what: &str) -> Result<(), Error> {
+    if matches {
+        return Ok(());
+    }
+    let error = format!("function {} is not {what}", function.name);
+    tracing::error!(function = function.name, error = %error, "cannot start");
+    Err(error.into())
+}
+
+/// Logging, a one-thread runtime, the settings and the ports, then `serve`.
+fn start(
+    function: &Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+    serve: impl AsyncFnOnce(AppState) -> Result<(), Error>,
+) -> Result<(), Error> {
     pc_api::telemetry::init(true);
-    let function = deployed_function(name).inspect_err(|e| {
-        tracing::error!(function = name, error = %e, "cannot start");
-    })?;
+    let name = function.name;
     // One thread: a Lambda instance handles one event at a time, and a
     // multi-threaded runtime only costs start-up time and memory.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let ctx = context_from_env().await.inspect_err(|e| {
+        let config = Config::from_env(Mode::Lambda).inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
+        let ctx = Arc::new(ports(config).await);
         tracing::info!(function = name, kind = function.kind(), "cold start done");
-        serve(ctx, function).await
+        serve(ctx).await
     })
 }
 
-/// The deployed function called `name`, or an error naming it.
-pub fn deployed_function(name: &str) -> Result<&'static Function, Error> {
-    match catalog::find(name) {
-        Some(f) if !matches!(f.trigger, Trigger::Dev(_)) => Ok(f),
-        Some(_) => Err(format!("function {name} is development-only and never deployed").into()),
-        None => Err(format!("no function named {name} in the function table").into()),
-    }
-}
-
-/// The context of this process, built once: the AWS adapters from the
-/// environment, or the embedded ones when [`EMBEDDED_STORE_DIR`] is set.
-/// A missing or invalid setting is an error naming it.
-pub async fn context_from_env() -> Result<AppState, Error> {
-    if let Some(dir) = std::env::var_os(EMBEDDED_STORE_DIR).filter(|d| !d.is_empty()) {
-        let config = Config::from_env(Mode::Local)?;
-        let path = Path::new(&dir).join("store.redb");
-        let store = EmbeddedStore::open(&path)
-            .map_err(|e| format!("opening the embedded store {}: {e}", path.display()))?;
-        return Ok(EmbeddedParts::new(Arc::new(store), config).context);
-    }
-    let config = Config::from_env(Mode::Lambda)?;
-    Ok(Arc::new(pc_aws::aws_context(config).await))
-}
-
-/// Serves `function`'s trigger with `ctx` until the runtime stops.
-pub async fn serve(ctx: AppState, function: &'static Function) -> Result<(), Error> {
+/// Serves `function`'s trigger with a context built elsewhere, until the
+/// runtime stops (the benchmark runs functions on its embedded store).
+pub async fn serve(ctx: AppState, function: Function) -> Result<(), Error> {
     match function.trigger {
-        Trigger::Http(_) => lambda_http::run(http_app(&ctx, function)).await,
-        Trigger::Webhook(_) => lambda_http::run(webhook_app(&ctx, function)).await,
-        Trigger::Queue(_, worker) => {
-            lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-                let ctx = ctx.clone();
-                async move {
-                    Ok::<_, Error>(handle_sqs(&ctx, function.name, worker, event.payload).await)
-                }
-            }))
-            .await
-        }
-        Trigger::Schedule(_, job) => {
-            lambda_runtime::run(service_fn(
-                move |event: LambdaEvent<EventBridgeEvent<Value>>| {
-                    let ctx = ctx.clone();
-                    async move { handle_schedule(&ctx, function.name, job, event.payload).await }
-                },
-            ))
-            .await
-        }
+        Trigger::Http(_) => lambda_http::run(http_app(&ctx, &function)).await,
+        Trigger::Webhook(_) => lambda_http::run(webhook_app(&ctx, &function)).await,
+        Trigger::Queue(_, worker) => run_worker(ctx, function.name, worker).await,
+        Trigger::Schedule(_, job) => run_schedule(ctx, function.name, job).await,
         Trigger::Dev(_) => Err(format!("{} is development-only", function.name).into()),
     }
+}
+
+async fn run_worker(ctx: AppState, name: &'static str, worker: WorkerFn) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let ctx = ctx.clone();
+        async move { Ok::<_, Error>(handle_sqs(&ctx, name, worker, event.payload).await) }
+    }))
+    .await
+}
+
+async fn run_schedule(ctx: AppState, name: &'static str, job: JobFn) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<EventBridgeEvent<Value>>| {
+            let ctx = ctx.clone();
+            async move { handle_schedule(&ctx, name, job, event.payload).await }
+        },
+    ))
+    .await
 }
 
 /// The router of one HTTP function behind the HTTP API: its route with the
@@ -307,14 +353,5 @@ mod tests {
                 .to_string()
                 .contains("lead-sold")
         );
-    }
-
-    #[test]
-    fn unknown_and_dev_functions_do_not_start() {
-        let Err(unknown) = deployed_function("no-such-function") else {
-            panic!("an unknown function must not start");
-        };
-        assert!(unknown.to_string().contains("no-such-function"));
-        assert!(deployed_function("health").is_ok());
     }
 }

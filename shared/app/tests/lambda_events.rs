@@ -1,8 +1,14 @@
 //! The Lambda runners fed real event shapes, with an embedded context and
 //! no Lambda runtime: every deployed function's `events/` sample reaches
-//! its handler and is answered (non-5xx) or handled (after the items of an
-//! optional `events/<name>.store.json` are put in the store); API Gateway v2 cookies
+//! its handler and succeeds — an HTTP sample answers 2xx, signed in and
+//! acting on records of a [`SampleWorld`] named by placeholders, a worker
+//! or schedule sample is handled (after the items of an optional
+//! `events/<name>.store.json` are put in the store); API Gateway v2 cookies
 //! go in and out as arrays; function-URL bodies arrive base64-decoded.
+//!
+//! The context of each sample has only the ports its function builds when
+//! deployed, so a handler using a port its permissions do not grant fails
+//! here as it would in Lambda.
 //!
 //! HTTP events go through `lambda_http::Adapter`, the very service
 //! `lambda_http::run` puts around the router in a deployed function, so the
@@ -25,6 +31,10 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
+
+mod sample_world;
+
+use sample_world::samples::check_samples;
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
@@ -58,125 +68,10 @@ fn parse_http(name: &str, text: &str) -> LambdaRequest {
     event
 }
 
-/// An axum path in API Gateway's syntax (`{*rest}` → `{rest+}`).
-fn gateway_path(path: &str) -> String {
-    path.split('/')
-        .map(|segment| match segment.strip_prefix("{*") {
-            Some(rest) => format!("{{{}+}}", rest.trim_end_matches('}')),
-            None => segment.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 fn status(response: &Value) -> u64 {
     response["statusCode"]
         .as_u64()
         .unwrap_or_else(|| panic!("no statusCode in {response}"))
-}
-
-/// Puts the items of `events/<name>.store.json` (a JSON array of store
-/// items), if any, so a sample can act on records that exist: a worker
-/// message about an import task needs the task.
-async fn seed_store(ctx: &AppState, name: &str) -> Result<(), String> {
-    let path = events_dir().join(format!("{name}.store.json"));
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
-    };
-    let items: Vec<serde_json::Map<String, Value>> = serde_json::from_str(&text)
-        .map_err(|e| format!("{name}: {name}.store.json is not an array of items: {e}"))?;
-    for item in items {
-        ctx.store
-            .put(item, None)
-            .await
-            .map_err(|e| format!("{name}: {name}.store.json: {e}"))?;
-    }
-    Ok(())
-}
-
-/// One deployed function's samples, fed to its handler.
-async fn check_samples(function: &Function) -> Result<(), String> {
-    let name = function.name;
-    let path = events_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|_| format!("{name}: events/{name}.json is missing"))?;
-    let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let ctx = context();
-    seed_store(&ctx, name).await?;
-    match function.trigger {
-        Trigger::Http(_) => {
-            let (method, route) = function
-                .method_and_path()
-                .expect("HTTP functions have a route");
-            let expected_key = format!("{method} {}", gateway_path(&route));
-            if raw["routeKey"].as_str() != Some(expected_key.as_str()) {
-                return Err(format!(
-                    "{name}: routeKey {} is not the function's route {expected_key} \
-                     (fix the sample, or delete it and run `cargo run -p pc-infra -- generate`)",
-                    raw["routeKey"]
-                ));
-            }
-            let event = parse_http(name, &text);
-            let response = invoke(lambda::http_app(&ctx, function), event).await;
-            if status(&response) >= 500 {
-                return Err(format!("{name}: answered {response}"));
-            }
-        }
-        Trigger::Webhook(_) => {
-            if raw["routeKey"] != "$default"
-                || !raw["requestContext"]["domainName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .contains(".lambda-url.")
-            {
-                return Err(format!(
-                    "{name}: a webhook sample must be a function URL event"
-                ));
-            }
-            let event = parse_http(name, &text);
-            let response = invoke(lambda::webhook_app(&ctx, function), event).await;
-            if status(&response) >= 500 {
-                return Err(format!("{name}: answered {response}"));
-            }
-        }
-        Trigger::Queue(_, worker) => {
-            let event: SqsEvent = serde_json::from_str(&text)
-                .map_err(|e| format!("{name}: not an SQS event: {e}"))?;
-            if event.records.is_empty() {
-                return Err(format!("{name}: the SQS sample has no record"));
-            }
-            let answer = lambda::handle_sqs(&ctx, name, worker, event).await;
-            if !answer.batch_item_failures.is_empty() {
-                return Err(format!(
-                    "{name}: the sample's messages failed (name a deliberately invalid sample {name}.invalid.json)"
-                ));
-            }
-            let invalid = events_dir().join(format!("{name}.invalid.json"));
-            if let Ok(text) = std::fs::read_to_string(&invalid) {
-                let event: SqsEvent = serde_json::from_str(&text)
-                    .map_err(|e| format!("{name}: invalid sample is not an SQS event: {e}"))?;
-                let answer = lambda::handle_sqs(&context(), name, worker, event).await;
-                if answer.batch_item_failures.is_empty() {
-                    return Err(format!("{name}: {name}.invalid.json was handled as valid"));
-                }
-            }
-        }
-        Trigger::Schedule(_, job) => {
-            let event: EventBridgeEvent<Value> = serde_json::from_str(&text)
-                .map_err(|e| format!("{name}: not an EventBridge event: {e}"))?;
-            if event.source != lambda::SCHEDULER_SOURCE {
-                return Err(format!("{name}: the sample must be the scheduler's event"));
-            }
-            let run = lambda::handle_schedule(&ctx, name, job, event)
-                .await
-                .map_err(|e| format!("{name}: {e}"))?;
-            if run.status != "completed" || run.trigger != "schedule" {
-                return Err(format!("{name}: run ended {run:?}"));
-            }
-        }
-        Trigger::Dev(_) => {}
-    }
-    Ok(())
 }
 
 #[tokio::test]

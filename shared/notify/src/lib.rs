@@ -5,14 +5,13 @@
 
 pub mod email_sends_store;
 pub mod emails_worker;
+pub mod functions;
 pub mod lead_reminders;
 pub mod magic_links;
 pub mod templates;
 pub mod unbuilt_schedules;
 
-use pc_api::functions::{Cadence, Permissions, Schedule};
-use pc_api::{Access, Function, http, schedule, worker};
-use pc_platform::queue::QueueName;
+use pc_api::functions::{Cadence, Schedule};
 
 /// When the daily lead reminders go out: 09:00 in Los Angeles, whatever
 /// the season (EventBridge Scheduler applies the zone's daylight saving).
@@ -46,50 +45,30 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
     timezone: "UTC",
 };
 
-/// The functions of this capability.
-pub fn functions() -> Vec<Function> {
-    vec![
-        worker!(
-            "emails-worker",
-            QueueName::Emails,
-            Permissions::WRITE.email(),
-            emails_worker::deliver_email
-        ),
-        http!(
-            "leads-magic-link-validate",
-            Access::Public,
-            Permissions::READ,
-            magic_links::validate_magic_link
-        ),
-        schedule!(
-            "daily-lead-reminders",
-            DAILY_LEAD_REMINDERS,
-            Permissions::WRITE.sends(&[QueueName::Emails]),
-            lead_reminders::send_daily_reminders
-        ),
-        schedule!(
-            "monthly-invoices",
-            MONTHLY_INVOICES,
-            Permissions::WRITE,
-            unbuilt_schedules::monthly_invoices
-        ),
-        schedule!(
-            "hubspot-sync",
-            HUBSPOT_SYNC,
-            Permissions::WRITE,
-            unbuilt_schedules::hubspot_sync
-        ),
-        schedule!(
-            "reservation-expiry",
-            RESERVATION_EXPIRY,
-            Permissions::WRITE,
-            unbuilt_schedules::reservation_expiry
-        ),
-        schedule!(
-            "hubspot-token-refresh",
-            HUBSPOT_TOKEN_REFRESH,
-            Permissions::WRITE,
-            unbuilt_schedules::hubspot_token_refresh
-        ),
-    ]
+/// Every schedule of the system by function name, without its job: the
+/// owner operations list and start runs from this, so their binaries link
+/// no job (a test keeps it equal to the schedule functions).
+pub const SCHEDULES: &[(&str, Schedule)] = &[
+    ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
+    ("monthly-invoices", MONTHLY_INVOICES),
+    ("hubspot-sync", HUBSPOT_SYNC),
+    ("reservation-expiry", RESERVATION_EXPIRY),
+    ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
+];
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::Trigger;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        let functions: Vec<_> = super::functions::all()
+            .into_iter()
+            .filter_map(|f| match f.trigger {
+                Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(functions, super::SCHEDULES);
+    }
 }

@@ -95,7 +95,7 @@ fn reset_job(id: &str, to: &str) -> EmailJob {
 impl Harness {
     /// Drains until nothing is left to handle (or gives up after `rounds`).
     async fn drain(&self, rounds: usize) {
-        let functions = pc_notify::functions();
+        let functions = pc_notify::functions::all();
         for _ in 0..rounds {
             if run_visible(&self.ctx, &self.queue, &functions, &InFlight::default()).await == 0 {
                 // Failed messages become visible again after a zero delay.

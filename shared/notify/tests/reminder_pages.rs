@@ -84,7 +84,7 @@ async fn every_page_of_partners_is_reached_once_a_day() {
         .await
         .unwrap();
 
-    let functions = pc_notify::functions();
+    let functions = pc_notify::functions::all();
     while run_visible(&ctx, &parts.queue, &functions, &InFlight::default()).await > 0 {}
     let store: Arc<dyn Store> = ctx.store.clone();
     let mails = Mailbox::list(store.as_ref(), 10_000).await.unwrap();

@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::bus::{EventBus, InProcessBus};
-use crate::clock::{Clock, SettableClock};
+use crate::clock::{Clock, SettableClock, SystemClock};
 use crate::config::Config;
 use crate::crm::{CrmClient, RecordingCrm};
 use crate::email::{EmailSender, mailbox::Mailbox};
 use crate::ids::{Ids, UlidIds};
+use crate::not_granted::NotGranted;
 use crate::payments::{PaymentGateway, RecordingPayments};
 use crate::queue::{Queue, embedded::EmbeddedQueue};
 use crate::store::{Store, embedded::EmbeddedStore};
@@ -23,6 +24,26 @@ pub struct AppContext {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
     pub config: Arc<Config>,
+}
+
+impl AppContext {
+    /// The context of a deployed function before any AWS port is granted:
+    /// store, queue, email and bus refuse every call ([`NotGranted`]); the
+    /// function's start-up replaces the ones its permissions grant. Payments
+    /// and CRM are the recording fakes until their real adapters come.
+    pub fn granting_nothing(config: Config) -> Self {
+        Self {
+            store: Arc::new(NotGranted),
+            queue: Arc::new(NotGranted),
+            email: Arc::new(NotGranted),
+            bus: Arc::new(NotGranted),
+            payments: Arc::new(RecordingPayments::default()),
+            crm: Arc::new(RecordingCrm::default()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UlidIds),
+            config: Arc::new(config),
+        }
+    }
 }
 
 /// What handlers receive: the shared context.

@@ -7,12 +7,10 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use pc_api::functions::Trigger;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::queue::QueueName;
 
-use crate::catalog;
 use crate::jobs::{self, JobRun};
 
 /// A scheduled job and its latest runs.
@@ -65,21 +63,18 @@ pub async fn list_jobs(
 ) -> ApiResult<Json<ListResponse<JobSummary>>> {
     let query = ListQuery::parse(raw.as_deref(), &JOBS_LIST)?;
     let runs = jobs::recent_runs(&ctx, 200).await?;
-    let mut summaries: Vec<JobSummary> = catalog::all()
+    let mut summaries: Vec<JobSummary> = pc_notify::SCHEDULES
         .iter()
-        .filter_map(|f| match f.trigger {
-            Trigger::Schedule(schedule, _) => Some(JobSummary {
-                name: f.name.to_owned(),
-                schedule: schedule.expression(),
-                timezone: schedule.timezone.to_owned(),
-                recent_runs: runs
-                    .iter()
-                    .filter(|r| r.job == f.name)
-                    .take(10)
-                    .cloned()
-                    .collect(),
-            }),
-            _ => None,
+        .map(|(name, schedule)| JobSummary {
+            name: (*name).to_owned(),
+            schedule: schedule.expression(),
+            timezone: schedule.timezone.to_owned(),
+            recent_runs: runs
+                .iter()
+                .filter(|r| r.job == *name)
+                .take(10)
+                .cloned()
+                .collect(),
         })
         .collect();
     if query.sort[0].direction == Direction::Desc {
@@ -98,7 +93,7 @@ pub async fn run_job(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<(StatusCode, Json<TaskStarted>)> {
-    if jobs::find_job(catalog::all(), &name).is_none() {
+    if !pc_notify::SCHEDULES.iter().any(|(job, _)| *job == name) {
         return Err(ApiError::not_found("job"));
     }
     let run = jobs::request_run(&ctx, &name, Some(principal.user_id)).await?;

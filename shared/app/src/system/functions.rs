@@ -1,0 +1,80 @@
+//! The Lambda functions of the platform itself (health, the API document,
+//! owner operations on jobs and dead letters), one constructor each. A
+//! binary in `functions/` calls one of them, so it links that handler and
+//! no other; [`all`] lists them for the function table.
+
+use pc_api::functions::Function;
+use pc_api::{Access, Permissions, http};
+
+use super::{admin, docs, health};
+
+/// Every function of this capability, in table order.
+pub fn all() -> Vec<Function> {
+    vec![
+        health(),
+        api_docs_openapi(),
+        admin_jobs_list(),
+        admin_jobs_run(),
+        admin_job_run_get(),
+        admin_dead_letters_list(),
+        admin_dead_letters_redrive(),
+    ]
+}
+
+pub fn health() -> Function {
+    http!("health", Access::Public, Permissions::NONE, health::health)
+}
+
+pub fn api_docs_openapi() -> Function {
+    http!(
+        "api-docs-openapi",
+        Access::Public,
+        Permissions::NONE,
+        docs::openapi_json
+    )
+}
+
+pub fn admin_jobs_list() -> Function {
+    http!(
+        "admin-jobs-list",
+        Access::Owner,
+        Permissions::READ,
+        admin::list_jobs
+    )
+}
+
+pub fn admin_jobs_run() -> Function {
+    http!(
+        "admin-jobs-run",
+        Access::Owner,
+        Permissions::WRITE.events(),
+        admin::run_job
+    )
+}
+
+pub fn admin_job_run_get() -> Function {
+    http!(
+        "admin-job-run-get",
+        Access::Owner,
+        Permissions::READ,
+        admin::get_job_run
+    )
+}
+
+pub fn admin_dead_letters_list() -> Function {
+    http!(
+        "admin-dead-letters-list",
+        Access::Owner,
+        Permissions::READ.dead_letters(),
+        admin::list_dead_letters
+    )
+}
+
+pub fn admin_dead_letters_redrive() -> Function {
+    http!(
+        "admin-dead-letters-redrive",
+        Access::Owner,
+        Permissions::READ.dead_letters(),
+        admin::redrive
+    )
+}

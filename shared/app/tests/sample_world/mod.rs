@@ -1,0 +1,221 @@
+//! The records the `events/` samples act on. A sample names them by
+//! placeholder (`accessToken={{ACCESS_TOKEN}}` in its cookies,
+//! `{{LEAD_ID}}` in its path); [`SampleWorld::build`] creates them through
+//! the system's own routes, as a user would, and [`SampleWorld::fill`]
+//! puts their values in. With `sam local invoke`, replace the placeholders
+//! with a session and records of the target environment (infra/README.md).
+
+pub mod samples;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use pc_accounts::one_time_tokens::{self, Purpose};
+use pc_api::AppState;
+
+/// The owner the samples sign in as (`auth-sign-in.json` uses these).
+pub const OWNER_EMAIL: &str = "sample-owner@partner-connector.example";
+pub const OWNER_PASSWORD: &str = "Sample-Password-1";
+
+/// Placeholder name → value.
+pub struct SampleWorld {
+    values: Vec<(&'static str, String)>,
+}
+
+impl SampleWorld {
+    /// The owner and their session, a partner with an invited user, a lead
+    /// and an import, a self-registered partner awaiting verification, a
+    /// finished job run, and the one-time and magic-link tokens the emails
+    /// would carry, in `ctx`'s store.
+    pub async fn build(ctx: &AppState) -> Result<Self, String> {
+        pc_accounts::seed::seed_owner(ctx, OWNER_EMAIL, OWNER_PASSWORD)
+            .await
+            .map_err(|e| format!("seeding the owner: {e:?}"))?;
+        let app = pc_app::devserver::http_app(ctx, false);
+        let (owner, cookies) = call(
+            &app,
+            "POST",
+            "/auth/sign-in",
+            None,
+            Some(json!({"email": OWNER_EMAIL, "password": OWNER_PASSWORD})),
+        )
+        .await?;
+        let cookie = |name: &str| {
+            cookies
+                .iter()
+                .find_map(|c| c.strip_prefix(&format!("{name}=")))
+                .and_then(|c| c.split(';').next())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("sign-in set no {name} cookie"))
+        };
+        let access = cookie("accessToken")?;
+        let refresh = cookie("refreshToken")?;
+        let token = Some(access.as_str());
+        let id = |(body, _): (Value, Vec<String>), what: &str| {
+            body["id"]
+                .as_str()
+                .or_else(|| body["taskId"].as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("creating {what} answered no id: {body}"))
+        };
+        let partner = json!({"name": "Sample Agency", "chiliMeetingTypes": ["Intro Call"]});
+        let partner_id = id(
+            call(&app, "POST", "/v1/partners", token, Some(partner)).await?,
+            "the partner",
+        )?;
+        let user = json!({"email": "pat@sample-agency.example", "name": "Pat",
+            "role": "user", "partnerId": partner_id});
+        let user_id = id(
+            call(&app, "POST", "/v1/users", token, Some(user)).await?,
+            "the user",
+        )?;
+        let lead = json!({"partnerId": partner_id, "email": "lee@prospect.example",
+            "firstName": "Lee", "lastName": "Prospect", "company": "Prospect Inc."});
+        let lead_id = id(
+            call(&app, "POST", "/v1/leads", token, Some(lead)).await?,
+            "the lead",
+        )?;
+        let run = "/v1/admin/jobs/daily-lead-reminders/run";
+        let run_id = id(
+            call(&app, "POST", run, token, Some(json!({}))).await?,
+            "the job run",
+        )?;
+        let import = multipart_import(&partner_id);
+        let import_id = id(
+            call_raw(&app, "POST", "/v1/leads/import", token, Some(import)).await?,
+            "the import",
+        )?;
+        let registration = json!({"companyName": "Rocket Sales Ltd.", "website": "rocket.example",
+            "name": "Rita", "email": "rita@rocket.example"});
+        call(
+            &app,
+            "POST",
+            "/v1/auth/register-partner",
+            None,
+            Some(registration),
+        )
+        .await?;
+        let rita = pc_accounts::users_store::find_by_email(&*ctx.store, "rita@rocket.example")
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the registration created no user")?;
+        let owner_id = owner["id"].as_str().ok_or("sign-in answered no id")?;
+        let now = ctx.clock.now();
+        let reset = one_time_tokens::issue(Purpose::PasswordReset, owner_id, None, now);
+        let invitation =
+            one_time_tokens::issue(Purpose::Invitation, &user_id, Some(&partner_id), now);
+        let verification = one_time_tokens::issue(
+            Purpose::RegistrationVerification,
+            &rita.id,
+            rita.partner_id.as_deref(),
+            now,
+        );
+        ctx.store
+            .transact(vec![reset.write, invitation.write, verification.write])
+            .await
+            .map_err(|e| e.to_string())?;
+        let magic =
+            pc_notify::magic_links::overdue_token(&ctx.config.magic_link_secret, &partner_id, now);
+        Ok(Self {
+            values: vec![
+                ("ACCESS_TOKEN", access),
+                ("REFRESH_TOKEN", refresh),
+                ("PARTNER_ID", partner_id),
+                ("USER_ID", user_id),
+                ("LEAD_ID", lead_id),
+                ("JOB_RUN_ID", run_id),
+                ("IMPORT_ID", import_id),
+                ("RESET_TOKEN", reset.secret),
+                ("INVITATION_TOKEN", invitation.secret),
+                ("VERIFICATION_TOKEN", verification.secret),
+                ("MAGIC_TOKEN", magic),
+            ],
+        })
+    }
+
+    /// `text` with every known placeholder replaced by its value.
+    pub fn fill(&self, text: &str) -> String {
+        self.values
+            .iter()
+            .fold(text.to_owned(), |text, (name, value)| {
+                text.replace(&format!("{{{{{name}}}}}"), value)
+            })
+    }
+}
+
+/// The boundary of the sample imports' multipart bodies.
+pub const IMPORT_BOUNDARY: &str = "sample-boundary";
+
+/// A one-row CSV import for `partner_id`: (content type, body).
+fn multipart_import(partner_id: &str) -> (String, String) {
+    let body = format!(
+        "--{IMPORT_BOUNDARY}\r\nContent-Disposition: form-data; name=\"partnerId\"\r\n\r\n\
+         {partner_id}\r\n--{IMPORT_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"leads.csv\"\r\nContent-Type: text/csv\r\n\r\nemail,first name,last name,company\r\n\
+         jane@acme.example,Jane,Doe,Acme\r\n--{IMPORT_BOUNDARY}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={IMPORT_BOUNDARY}"),
+        body,
+    )
+}
+
+/// One JSON request through the whole router; a non-2xx answer is an error.
+async fn call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<(Value, Vec<String>), String> {
+    let body = body.map(|b| ("application/json".to_owned(), b.to_string()));
+    call_raw(app, method, path, token, body).await
+}
+
+/// One request with a body of the given content type.
+async fn call_raw(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(String, String)>,
+) -> Result<(Value, Vec<String>), String> {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header(header::COOKIE, format!("accessToken={token}"));
+    }
+    let request = match body {
+        Some((content_type, body)) => request
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body)),
+        None => request.body(Body::empty()),
+    }
+    .map_err(|e| e.to_string())?;
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let cookies = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(format!("{method} {path} answered {status}: {body}"));
+    }
+    Ok((body, cookies))
+}

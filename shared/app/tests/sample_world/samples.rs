@@ -1,0 +1,177 @@
+//! One deployed function's `events/` samples, fed to its handler in a
+//! context with only the ports the function builds when deployed, after
+//! the sample's placeholders are filled from a fresh [`SampleWorld`].
+
+use std::sync::Arc;
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::sqs::SqsEvent;
+use serde_json::Value;
+
+use pc_api::AppState;
+use pc_api::functions::{Function, Trigger};
+use pc_app::lambda;
+use pc_platform::EmbeddedParts;
+use pc_platform::config::Config;
+use pc_platform::not_granted::NotGranted;
+use pc_platform::store::Store;
+
+use super::SampleWorld;
+use crate::{context, events_dir, invoke, parse_http, status};
+
+/// HTTP samples that cannot succeed on a fresh world yet, with why: each
+/// must still reach its handler (no 401/403 from the auth layer, no 5xx).
+const NOT_YET_SUCCESSFUL: &[(&str, &str)] = &[(
+    "meetings-get",
+    "a meeting comes from the ChiliPiper webhook's worker; the sample world has none",
+)];
+
+/// An embedded context over `store` with only the ports `function` builds
+/// when deployed; the others refuse, as in Lambda.
+fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
+    let mut ctx = EmbeddedParts::new(store, Config::local_defaults()).context;
+    let parts = Arc::get_mut(&mut ctx).expect("a fresh context");
+    let ports = function.ports();
+    if !ports.store {
+        parts.store = Arc::new(NotGranted);
+    }
+    if !ports.queue {
+        parts.queue = Arc::new(NotGranted);
+    }
+    if !ports.email {
+        parts.email = Arc::new(NotGranted);
+    }
+    if !ports.bus {
+        parts.bus = Arc::new(NotGranted);
+    }
+    ctx
+}
+
+/// The sample's expected outcome: 2xx, or for a known exception any
+/// answer past the auth layer that is not a server error.
+fn check_http_status(name: &str, response: &Value) -> Result<(), String> {
+    let code = status(response);
+    match NOT_YET_SUCCESSFUL.iter().find(|(n, _)| *n == name) {
+        None if (200..300).contains(&code) => Ok(()),
+        Some(_) if code != 401 && code != 403 && code < 500 => Ok(()),
+        _ => Err(format!("{name}: answered {response}")),
+    }
+}
+
+/// An axum path in API Gateway's syntax (`{*rest}` → `{rest+}`).
+fn gateway_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix("{*") {
+            Some(rest) => format!("{{{}+}}", rest.trim_end_matches('}')),
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Puts the items of `events/<name>.store.json` (a JSON array of store
+/// items), if any, so a sample can act on records that exist: a worker
+/// message about an import task needs the task.
+async fn seed_store(ctx: &AppState, name: &str) -> Result<(), String> {
+    let path = events_dir().join(format!("{name}.store.json"));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let items: Vec<serde_json::Map<String, Value>> = serde_json::from_str(&text)
+        .map_err(|e| format!("{name}: {name}.store.json is not an array of items: {e}"))?;
+    for item in items {
+        ctx.store
+            .put(item, None)
+            .await
+            .map_err(|e| format!("{name}: {name}.store.json: {e}"))?;
+    }
+    Ok(())
+}
+
+/// One deployed function's samples, fed to its handler.
+pub async fn check_samples(function: &Function) -> Result<(), String> {
+    let name = function.name;
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| format!("{name}: events/{name}.json is missing"))?;
+    // The world is built with every port; the sample then runs with only
+    // its function's.
+    let world_ctx = context();
+    let world = SampleWorld::build(&world_ctx)
+        .await
+        .map_err(|e| format!("{name}: building the sample world: {e}"))?;
+    let text = world.fill(&text);
+    let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+    let ctx = deployed_context(function, world_ctx.store.clone());
+    seed_store(&ctx, name).await?;
+    match function.trigger {
+        Trigger::Http(_) => {
+            let (method, route) = function
+                .method_and_path()
+                .expect("HTTP functions have a route");
+            let expected_key = format!("{method} {}", gateway_path(&route));
+            if raw["routeKey"].as_str() != Some(expected_key.as_str()) {
+                return Err(format!(
+                    "{name}: routeKey {} is not the function's route {expected_key} \
+                     (fix the sample, or delete it and run `cargo run -p pc-infra -- generate`)",
+                    raw["routeKey"]
+                ));
+            }
+            let event = parse_http(name, &text);
+            let response = invoke(lambda::http_app(&ctx, function), event).await;
+            check_http_status(name, &response)?;
+        }
+        Trigger::Webhook(_) => {
+            if raw["routeKey"] != "$default"
+                || !raw["requestContext"]["domainName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(".lambda-url.")
+            {
+                return Err(format!(
+                    "{name}: a webhook sample must be a function URL event"
+                ));
+            }
+            let event = parse_http(name, &text);
+            let response = invoke(lambda::webhook_app(&ctx, function), event).await;
+            check_http_status(name, &response)?;
+        }
+        Trigger::Queue(_, worker) => {
+            let event: SqsEvent = serde_json::from_str(&text)
+                .map_err(|e| format!("{name}: not an SQS event: {e}"))?;
+            if event.records.is_empty() {
+                return Err(format!("{name}: the SQS sample has no record"));
+            }
+            let answer = lambda::handle_sqs(&ctx, name, worker, event).await;
+            if !answer.batch_item_failures.is_empty() {
+                return Err(format!(
+                    "{name}: the sample's messages failed (name a deliberately invalid sample {name}.invalid.json)"
+                ));
+            }
+            let invalid = events_dir().join(format!("{name}.invalid.json"));
+            if let Ok(text) = std::fs::read_to_string(&invalid) {
+                let event: SqsEvent = serde_json::from_str(&text)
+                    .map_err(|e| format!("{name}: invalid sample is not an SQS event: {e}"))?;
+                let answer = lambda::handle_sqs(&context(), name, worker, event).await;
+                if answer.batch_item_failures.is_empty() {
+                    return Err(format!("{name}: {name}.invalid.json was handled as valid"));
+                }
+            }
+        }
+        Trigger::Schedule(_, job) => {
+            let event: EventBridgeEvent<Value> = serde_json::from_str(&text)
+                .map_err(|e| format!("{name}: not an EventBridge event: {e}"))?;
+            if event.source != lambda::SCHEDULER_SOURCE {
+                return Err(format!("{name}: the sample must be the scheduler's event"));
+            }
+            let run = lambda::handle_schedule(&ctx, name, job, event)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
+            if run.status != "completed" || run.trigger != "schedule" {
+                return Err(format!("{name}: run ended {run:?}"));
+            }
+        }
+        Trigger::Dev(_) => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The Lambda functions of email and schedules, one constructor each. A
+//! binary in `functions/` calls one of them, so it links that handler and
+//! no other; [`all`] lists them for the function table.
+
+use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_platform::queue::QueueName;
+
+use crate::{
+    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, HUBSPOT_TOKEN_REFRESH, MONTHLY_INVOICES,
+    RESERVATION_EXPIRY, emails_worker, lead_reminders, magic_links, unbuilt_schedules,
+};
+
+/// Every function of this capability, in table order.
+pub fn all() -> Vec<Function> {
+    vec![
+        emails_worker(),
+        leads_magic_link_validate(),
+        daily_lead_reminders(),
+        monthly_invoices(),
+        hubspot_sync(),
+        reservation_expiry(),
+        hubspot_token_refresh(),
+    ]
+}
+
+pub fn emails_worker() -> Function {
+    worker!(
+        "emails-worker",
+        QueueName::Emails,
+        Permissions::WRITE.email(),
+        emails_worker::deliver_email
+    )
+}
+
+pub fn leads_magic_link_validate() -> Function {
+    http!(
+        "leads-magic-link-validate",
+        Access::Public,
+        Permissions::READ,
+        magic_links::validate_magic_link
+    )
+}
+
+pub fn daily_lead_reminders() -> Function {
+    schedule!(
+        "daily-lead-reminders",
+        DAILY_LEAD_REMINDERS,
+        Permissions::WRITE.sends(&[QueueName::Emails]),
+        lead_reminders::send_daily_reminders
+    )
+}
+
+pub fn monthly_invoices() -> Function {
+    schedule!(
+        "monthly-invoices",
+        MONTHLY_INVOICES,
+        Permissions::WRITE,
+        unbuilt_schedules::monthly_invoices
+    )
+}
+
+pub fn hubspot_sync() -> Function {
+    schedule!(
+        "hubspot-sync",
+        HUBSPOT_SYNC,
+        Permissions::WRITE,
+        unbuilt_schedules::hubspot_sync
+    )
+}
+
+pub fn reservation_expiry() -> Function {
+    schedule!(
+        "reservation-expiry",
+        RESERVATION_EXPIRY,
+        Permissions::WRITE,
+        unbuilt_schedules::reservation_expiry
+    )
+}
+
+pub fn hubspot_token_refresh() -> Function {
+    schedule!(
+        "hubspot-token-refresh",
+        HUBSPOT_TOKEN_REFRESH,
+        Permissions::WRITE,
+        unbuilt_schedules::hubspot_token_refresh
+    )
+}

@@ -1,0 +1,102 @@
+//! The adapter of a port a function was not given: a Lambda builds only
+//! the AWS clients its permissions grant (so the others are not even
+//! linked into its binary), and every other port is this adapter, which
+//! refuses each call with an error naming the missing grant. Reaching it is
+//! a wrong `Permissions` entry in the function table, never a user error.
+
+use async_trait::async_trait;
+
+use crate::bus::{BusError, BusEvent, EventBus};
+use crate::email::{EmailError, EmailSender, OutgoingEmail};
+use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
+use crate::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
+
+/// A port the function's permissions do not grant.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NotGranted;
+
+impl NotGranted {
+    fn refusal(port: &str, grant: &str) -> String {
+        format!("this function has no {port}: its Permissions in the function table lack {grant}")
+    }
+
+    fn store_error() -> StoreError {
+        StoreError::Backend(Self::refusal("table access", "the table"))
+    }
+
+    fn queue_error() -> QueueError {
+        QueueError::Backend(Self::refusal("queue access", "the queue in `sends`"))
+    }
+}
+
+#[async_trait]
+impl Store for NotGranted {
+    async fn get(&self, _: &Key) -> Result<Option<Item>, StoreError> {
+        Err(Self::store_error())
+    }
+    async fn batch_get(&self, _: &[Key]) -> Result<Vec<Item>, StoreError> {
+        Err(Self::store_error())
+    }
+    async fn put(&self, _: Item, _: Option<Condition>) -> Result<(), StoreError> {
+        Err(Self::store_error())
+    }
+    async fn update(&self, _: Update) -> Result<Item, StoreError> {
+        Err(Self::store_error())
+    }
+    async fn delete(&self, _: &Key, _: Option<Condition>) -> Result<(), StoreError> {
+        Err(Self::store_error())
+    }
+    async fn transact(&self, _: Vec<Write>) -> Result<(), StoreError> {
+        Err(Self::store_error())
+    }
+    async fn query(&self, _: &Query) -> Result<Page, StoreError> {
+        Err(Self::store_error())
+    }
+}
+
+#[async_trait]
+impl Queue for NotGranted {
+    async fn send(&self, _: QueueName, _: &str) -> Result<(), QueueError> {
+        Err(Self::queue_error())
+    }
+    async fn dead_letters(&self, _: QueueName, _: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        Err(Self::queue_error())
+    }
+    async fn redrive(&self, _: QueueName) -> Result<usize, QueueError> {
+        Err(Self::queue_error())
+    }
+}
+
+#[async_trait]
+impl EmailSender for NotGranted {
+    async fn send(&self, _: &OutgoingEmail) -> Result<String, EmailError> {
+        Err(EmailError::Backend(Self::refusal(
+            "email sending",
+            "`email()`",
+        )))
+    }
+}
+
+#[async_trait]
+impl EventBus for NotGranted {
+    async fn publish(&self, _: &[BusEvent]) -> Result<(), BusError> {
+        Err(BusError(Self::refusal("event bus", "`events()`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_call_names_the_missing_grant() {
+        let store = NotGranted.get(&Key::new("P", "S")).await.unwrap_err();
+        assert!(store.to_string().contains("table"), "{store}");
+        let queue = Queue::send(&NotGranted, QueueName::Emails, "{}")
+            .await
+            .unwrap_err();
+        assert!(queue.to_string().contains("sends"), "{queue}");
+        let bus = NotGranted.publish(&[]).await.unwrap_err();
+        assert!(bus.to_string().contains("events()"), "{bus}");
+    }
+}
