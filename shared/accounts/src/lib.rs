@@ -25,7 +25,9 @@ pub mod users_store;
 use pc_api::{Access, Function, Permissions, http};
 use pc_platform::queue::QueueName;
 
-/// The functions of this capability, one Lambda each.
+/// The functions of this capability, one Lambda each. Users of a partner
+/// awaiting approval reach only those marked `open_to_pending_partners`:
+/// themselves, the partner, onboarding and its settings.
 pub fn functions() -> Vec<Function> {
     let emails = Permissions::WRITE.sends(&[QueueName::Emails]).email();
     let audited = Permissions::WRITE.sends(&[QueueName::Events]);
@@ -51,7 +53,8 @@ pub fn functions() -> Vec<Function> {
             Permissions::WRITE,
             auth_api::sign_out
         ),
-        http!("auth-me", Access::SignedIn, Permissions::READ, auth_api::me),
+        http!("auth-me", Access::SignedIn, Permissions::READ, auth_api::me)
+            .open_to_pending_partners(),
         http!(
             "auth-forgot-password",
             Access::Public,
@@ -99,13 +102,15 @@ pub fn functions() -> Vec<Function> {
             Access::SignedIn,
             Permissions::READ,
             users_api::get_user
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "users-update",
             Access::SignedIn,
             audited,
             users_api::update_user
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "users-status",
             Access::Admin,
@@ -135,13 +140,15 @@ pub fn functions() -> Vec<Function> {
             Access::SignedIn,
             Permissions::READ,
             partners_api::get_partner
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "partners-update",
             Access::Admin,
             Permissions::WRITE,
             partners_api::update_partner
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "partners-stats",
             Access::Admin,
@@ -153,19 +160,22 @@ pub fn functions() -> Vec<Function> {
             Access::Staff,
             Permissions::READ,
             partners_api::get_billing
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "partners-billing-put",
             Access::Staff,
             Permissions::WRITE,
             partners_api::put_billing
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "partners-onboarding",
             Access::Admin,
             Permissions::READ,
             partners_api::onboarding
-        ),
+        )
+        .open_to_pending_partners(),
         http!(
             "partners-activate",
             Access::Owner,
@@ -177,6 +187,7 @@ pub fn functions() -> Vec<Function> {
             Access::Admin,
             Permissions::WRITE,
             partners_api::update_notification_preferences
-        ),
+        )
+        .open_to_pending_partners(),
     ]
 }

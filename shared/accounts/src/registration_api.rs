@@ -182,6 +182,6 @@ pub async fn verify_registration(
         }
     }
     record_user_change(&ctx, None, "registration_verified", &before, &after).await?;
-    let pair = sessions_store::start(&ctx, &after.id).await?;
+    let pair = sessions_store::start(&ctx, &after).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }
