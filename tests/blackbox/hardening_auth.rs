@@ -603,6 +603,7 @@ scenario!(
             StatusCode::ACCEPTED,
         )
         .await;
+        app.sign_in_owner().await;
         let users = expect_json(
             app.get("/v1/users?search=lapse@lapse.test").await,
             StatusCode::OK,
