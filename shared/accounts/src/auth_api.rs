@@ -14,7 +14,7 @@ use pc_api::auth::load_user_and_session;
 use pc_api::cookies::{
     REFRESH_COOKIE, add_clearing_cookies, add_session_cookies, bearer_token, read_cookie,
 };
-use pc_api::identity::{UserRecord, user_key};
+use pc_api::identity::{PartnerStanding, UserRecord, partner_key, user_key};
 use pc_api::tokens::{self, AccessClaims, RefreshClaims};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::AppContext;
@@ -25,10 +25,12 @@ use crate::client_ip::ClientIp;
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, ConsumeError, Purpose};
 use crate::passwords::{self, Verdict};
-use crate::rate_limit::{self, REFRESHES, RESET_EMAILS, SIGN_IN_FAILURES};
+use crate::rate_limit::{
+    self, REFRESHES, RESET_EMAILS, SIGN_IN_FAILURES, SIGN_IN_FAILURES_PER_EMAIL,
+};
 use crate::sessions_store::{self, RotateError, TokenPair};
 use crate::user_views::{UserProfile, audit_summary};
-use crate::users_store::{self, SaveUserError, email_guard_key};
+use crate::users_store::{self, SaveUserError};
 
 impl From<SaveUserError> for ApiError {
     fn from(e: SaveUserError) -> Self {
@@ -128,38 +130,45 @@ pub async fn sign_in(
         _ => return Err(ApiError::validation(errors)),
     };
     let now = ctx.clock.now();
-    let window = SIGN_IN_FAILURES.window(&format!("{email}|{ip}"), now);
-    let guard_key = email_guard_key(email.as_str());
-    let items = ctx
-        .store
-        .batch_get(&[window.key.clone(), guard_key.clone()])
-        .await?;
-    let find = |pk: &str| {
-        items
-            .iter()
-            .find(|i| i.get("pk").and_then(|v| v.as_str()) == Some(pk))
-    };
-    let failures = rate_limit::stored_count(find(&window.key.pk));
-    if let Some(wait) = SIGN_IN_FAILURES.retry_after(failures, &window, now) {
-        return Err(ApiError::rate_limited(wait));
+    // Every attempt is counted before the password is looked at, with a
+    // conditional increment: twenty concurrent guesses cannot all slip in
+    // under the limit. A successful attempt gives its count back. Unknown
+    // emails are counted the same way, so the answers reveal nothing.
+    let windows = [
+        (
+            SIGN_IN_FAILURES,
+            SIGN_IN_FAILURES.window(&format!("{email}|{ip}"), now),
+        ),
+        (
+            SIGN_IN_FAILURES_PER_EMAIL,
+            SIGN_IN_FAILURES_PER_EMAIL.window(email.as_str(), now),
+        ),
+    ];
+    for (i, (limit, window)) in windows.iter().enumerate() {
+        if let Some(wait) = rate_limit::take(&*ctx.store, limit, window, now).await? {
+            for (_, taken) in &windows[..i] {
+                rate_limit::give_back(&*ctx.store, taken).await?;
+            }
+            return Err(ApiError::rate_limited(wait));
+        }
     }
-    let user_id = find(&guard_key.pk)
-        .and_then(|g| g.get("userId"))
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    let user = match user_id {
-        Some(id) => users_store::get_user(&*ctx.store, &id).await?,
-        None => None,
-    };
+    let user = users_store::find_by_email(&*ctx.store, email.as_str()).await?;
     let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let verdict = check_password(body.password, stored_hash.clone()).await;
     let user = match user {
         Some(user) if user.can_sign_in() && verdict != Verdict::Wrong => user,
-        _ => {
-            rate_limit::count(&*ctx.store, &window).await?;
+        _ => return Err(ApiError::unauthorized("wrong email or password")),
+    };
+    // The users of an inactive partner are locked out like deactivated users.
+    if let Some(pid) = &user.partner_id {
+        let partner = ctx.store.get(&partner_key(pid)).await?;
+        if PartnerStanding::of(partner.as_ref()) == PartnerStanding::Refused {
             return Err(ApiError::unauthorized("wrong email or password"));
         }
-    };
+    }
+    for (_, window) in &windows {
+        rate_limit::give_back(&*ctx.store, window).await?;
+    }
     if let (Verdict::RightRehash(new_hash), Some(old_hash)) = (verdict, stored_hash) {
         // Only if the hash is still the one just checked; losing that race
         // is harmless, the next sign-in rehashes.
@@ -172,7 +181,7 @@ pub async fn sign_in(
             return Err(e.into());
         }
     }
-    let pair = sessions_store::start(&ctx, &user.id).await?;
+    let pair = sessions_store::start(&ctx, &user).await?;
     Ok(signed_in(&ctx, &user, &pair))
 }
 
@@ -190,7 +199,9 @@ fn refused(ctx: &AppContext, message: &str) -> Response {
 
 /// Rotates the token pair: the presented refresh token is spent, a new
 /// pair is set as cookies. Presenting a spent refresh token revokes its
-/// whole family (the session).
+/// whole family (the session), except the one spent in the last 30 seconds
+/// (another tab refreshing at the same moment), which gets a pair of the
+/// same family.
 #[utoipa::path(post, path = "/auth/token/refresh", tag = "auth",
     responses((status = 200, body = UserProfile), (status = 401), (status = 429)))]
 pub async fn refresh(
@@ -213,17 +224,19 @@ pub async fn refresh(
         return Ok(refused(&ctx, "invalid refresh token"));
     };
     let RefreshClaims { sub, sid, jti } = envelope.claims;
-    let (user, session) = load_user_and_session(&*ctx.store, &sub, &sid).await?;
-    let user = user.filter(|u| {
+    let records = load_user_and_session(&*ctx.store, &sub, &sid, None).await?;
+    let partner_refused = records.partner == Some(PartnerStanding::Refused);
+    let user = records.user.filter(|u| {
         u.can_sign_in()
+            && !partner_refused
             && u.tokens_valid_after
                 .is_none_or(|after| envelope.iat >= after.timestamp())
     });
-    let session = session.filter(|s| !s.revoked && s.expires_at > now);
+    let session = records.session.filter(|s| !s.revoked && s.expires_at > now);
     let (Some(user), Some(session)) = (user, session) else {
         return Ok(refused(&ctx, "invalid refresh token"));
     };
-    match sessions_store::rotate(&ctx, &session, &jti).await {
+    match sessions_store::rotate(&ctx, &user, &session, &jti).await {
         Ok(pair) => Ok(signed_in(&ctx, &user, &pair)),
         Err(RotateError::Reused) => Ok(refused(
             &ctx,
@@ -396,7 +409,7 @@ pub async fn complete_registration(
     after.updated_at = now;
     users_store::save_user(&*ctx.store, &before, &after).await?;
     record_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;
-    let pair = sessions_store::start(&ctx, &after.id).await?;
+    let pair = sessions_store::start(&ctx, &after).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }
 

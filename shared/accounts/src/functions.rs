@@ -73,7 +73,7 @@ pub fn auth_sign_out() -> Function {
 }
 
 pub fn auth_me() -> Function {
-    http!("auth-me", Access::SignedIn, Permissions::READ, auth_api::me)
+    http!("auth-me", Access::SignedIn, Permissions::READ, auth_api::me).open_to_pending_partners()
 }
 
 pub fn auth_forgot_password() -> Function {
@@ -146,6 +146,7 @@ pub fn users_get() -> Function {
         Permissions::READ,
         users_api::get_user
     )
+    .open_to_pending_partners()
 }
 
 pub fn users_update() -> Function {
@@ -155,6 +156,7 @@ pub fn users_update() -> Function {
         AUDITED,
         users_api::update_user
     )
+    .open_to_pending_partners()
 }
 
 pub fn users_status() -> Function {
@@ -200,6 +202,7 @@ pub fn partners_get() -> Function {
         Permissions::READ,
         partners_api::get_partner
     )
+    .open_to_pending_partners()
 }
 
 pub fn partners_update() -> Function {
@@ -209,6 +212,7 @@ pub fn partners_update() -> Function {
         Permissions::WRITE,
         partners_api::update_partner
     )
+    .open_to_pending_partners()
 }
 
 pub fn partners_stats() -> Function {
@@ -227,6 +231,7 @@ pub fn partners_billing_get() -> Function {
         Permissions::READ,
         partners_api::get_billing
     )
+    .open_to_pending_partners()
 }
 
 pub fn partners_billing_put() -> Function {
@@ -236,6 +241,7 @@ pub fn partners_billing_put() -> Function {
         Permissions::WRITE,
         partners_api::put_billing
     )
+    .open_to_pending_partners()
 }
 
 pub fn partners_onboarding() -> Function {
@@ -245,6 +251,7 @@ pub fn partners_onboarding() -> Function {
         Permissions::READ,
         partners_api::onboarding
     )
+    .open_to_pending_partners()
 }
 
 pub fn partners_activate() -> Function {
@@ -263,4 +270,5 @@ pub fn partners_notification_preferences() -> Function {
         Permissions::WRITE,
         partners_api::update_notification_preferences
     )
+    .open_to_pending_partners()
 }

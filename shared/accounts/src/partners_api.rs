@@ -249,6 +249,10 @@ pub struct UpdatePartnerBody {
     /// Platform staff only.
     #[serde(default)]
     pub chili_meeting_types: Option<Vec<String>>,
+    /// Owners only: `inactive` locks the partner's users out on their next
+    /// request (`POST /v1/partners/{id}/activate` brings it back).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// Changes a partner. Slug and meeting types (with their guards, in the
@@ -269,8 +273,19 @@ pub async fn update_partner(
             "only platform staff change the slug and meeting types",
         ));
     }
+    if body.status.is_some() && !principal.is_owner() {
+        return Err(ApiError::forbidden("only owners change a partner's status"));
+    }
     let mut errors = Vec::new();
     let mut after = before.clone();
+    match body.status.as_deref() {
+        None => {}
+        Some("inactive") => after.status = PartnerStatus::Inactive,
+        Some(_) => errors.push(FieldError::new(
+            "status",
+            "must be \"inactive\" (activation is POST /v1/partners/{id}/activate)",
+        )),
+    }
     if let Some(name) = body.name.as_deref() {
         match parse_name(name) {
             Ok(n) => after.name = n,
@@ -355,6 +370,14 @@ async fn save_partner_profile(
         .set("updatedAt", timestamp(after.updated_at))
         // The guards below are computed from this slug: it must not have moved.
         .when(Condition::equals("slug", before.slug.clone()));
+    let update = if after.status == before.status {
+        update
+    } else {
+        update.set(
+            "status",
+            serde_json::to_value(after.status).map_err(ApiError::internal)?,
+        )
+    };
     let mut writes = vec![Write::Update(update)];
     let mut claims = Vec::new();
     if after.slug != before.slug {

@@ -183,6 +183,35 @@ pub fn claim_slug(slug: &str, partner_id: &str) -> Write {
     Write::put_new(guard(slug_guard_key(slug), "slug_guard", partner_id))
 }
 
+/// When an unverified self-registration lets go of its email and slug.
+#[derive(Clone, Copy, Debug)]
+pub struct RegistrationExpiry {
+    /// Epoch seconds: the guards are free to take from then on, and
+    /// DynamoDB TTL removes the registration's items.
+    pub expires_at: i64,
+    /// Epoch seconds of the request.
+    pub now: i64,
+}
+
+/// The attribute of a guard held by an unverified registration.
+pub const REGISTRATION_EXPIRES_AT: &str = "registrationExpiresAt";
+
+impl RegistrationExpiry {
+    /// Marks an item of the registration as expiring.
+    pub fn mark(&self, item: &mut Item) {
+        item.insert(REGISTRATION_EXPIRES_AT.into(), self.expires_at.into());
+        item.insert("ttl".into(), self.expires_at.into());
+    }
+
+    /// A guard may be put when free or held by an expired registration.
+    pub fn claim_condition(&self) -> Condition {
+        Condition::Or(vec![
+            Condition::NotExists,
+            Condition::LessThan(REGISTRATION_EXPIRES_AT.into(), self.now.into()),
+        ])
+    }
+}
+
 /// Releases `slug`, only if `partner_id` holds it.
 pub fn release_slug(slug: &str, partner_id: &str) -> Write {
     Write::Delete {
@@ -230,18 +259,63 @@ pub async fn create_partner(
     fixed_slug: bool,
     extra: Vec<Write>,
 ) -> Result<(), CreatePartnerError> {
+    create_partner_with(store, partner, fixed_slug, extra, None).await
+}
+
+/// [`create_partner`] for a self-registration: the partner item and the
+/// slug guard expire with `expiry` unless verified, and a slug held by an
+/// expired registration is taken over.
+pub async fn create_registered_partner(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    extra: Vec<Write>,
+    expiry: RegistrationExpiry,
+) -> Result<(), CreatePartnerError> {
+    create_partner_with(store, partner, false, extra, Some(expiry)).await
+}
+
+async fn create_partner_with(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    fixed_slug: bool,
+    extra: Vec<Write>,
+    expiry: Option<RegistrationExpiry>,
+) -> Result<(), CreatePartnerError> {
     let base = crate::slug::Slug::from_name(&partner.slug);
     let base = crate::slug::Slug::parse(&partner.slug).unwrap_or(base);
-    let tries = if fixed_slug { 1 } else { 50 };
+    // Numbered candidates first, then random ones: the loop ends with a
+    // free slug however many partners share a name.
+    let tries = if fixed_slug {
+        1
+    } else {
+        crate::slug::NUMBERED_CANDIDATES + 20
+    };
     let mut conflicts_left = 5;
     let mut n = 0;
     while n < tries {
         n += 1;
         partner.slug = base.candidate(n).as_str().to_owned();
-        let mut writes = vec![
-            claim_slug(&partner.slug, &partner.id),
-            Write::put_new(partner_item(partner)?),
-        ];
+        let (slug_claim, partner_put) = match expiry {
+            None => (
+                claim_slug(&partner.slug, &partner.id),
+                Write::put_new(partner_item(partner)?),
+            ),
+            Some(expiry) => {
+                let mut guard_item =
+                    guard(slug_guard_key(&partner.slug), "slug_guard", &partner.id);
+                expiry.mark(&mut guard_item);
+                let mut item = partner_item(partner)?;
+                item.insert("ttl".into(), expiry.expires_at.into());
+                (
+                    Write::Put {
+                        item: guard_item,
+                        condition: Some(expiry.claim_condition()),
+                    },
+                    Write::put_new(item),
+                )
+            }
+        };
+        let mut writes = vec![slug_claim, partner_put];
         let types_from = writes.len();
         writes.extend(
             partner

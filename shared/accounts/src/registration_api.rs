@@ -1,6 +1,11 @@
-//! Partner self-registration: register → verify the
-//! emailed link and set a password → an owner activates. Registering an
-//! email that already exists answers exactly like a new one.
+//! Partner self-registration: register → verify the emailed link and set a
+//! password → an owner activates. Registering an email that already exists
+//! answers exactly like a new one. Registrations are limited per source IP
+//! (each sends an email from our domain). One not verified within
+//! [`REGISTRATION_DAYS`] lets go of its email and slug: its guards carry
+//! that expiry, a new registration may take them over (removing the old
+//! user and partner in the same transaction), and DynamoDB TTL removes the
+//! rest. Verifying clears the expiry.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,22 +14,29 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::identity::{Role, UserRecord};
+use chrono::Duration;
+
+use pc_api::identity::{Role, UserRecord, partner_key, user_key};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
-use pc_platform::store::Condition;
+use pc_platform::store::{Condition, Update, Write};
 
 use crate::account_emails;
 use crate::auth_api::{Confirmation, hash_password, record_user_change, signed_in};
+use crate::client_ip::ClientIp;
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
 use crate::partner_input::parse_website;
 use crate::partners_store::{
     self, CreatePartnerError, NotificationPreferences, PartnerRecord, PartnerStatus,
+    REGISTRATION_EXPIRES_AT, RegistrationExpiry, slug_guard_key,
 };
 use crate::passwords;
+use crate::rate_limit::{self, REGISTRATIONS};
 use crate::sessions_store;
 use crate::slug::Slug;
-use crate::users_store::{self, create_user_writes};
+use crate::users_store::{
+    self, REGISTRATION_PARTNER_ID, email_guard_key, registration_user_writes,
+};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -36,15 +48,19 @@ pub struct RegisterPartnerBody {
     pub email: String,
 }
 
+/// Days an unverified registration holds its email and slug.
+pub const REGISTRATION_DAYS: i64 = 7;
+
 const REGISTERED: &str =
     "Thanks! If this email can be registered, a verification link is on its way.";
 
 /// Creates a partner awaiting verification and its first user (an admin
 /// of it, `isPartnerOwner`), and emails the verification link.
 #[utoipa::path(post, path = "/v1/auth/register-partner", tag = "auth", request_body = RegisterPartnerBody,
-    responses((status = 202, body = Confirmation), (status = 400)))]
+    responses((status = 202, body = Confirmation), (status = 400), (status = 429)))]
 pub async fn register_partner(
     State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
     ValidJson(body): ValidJson<RegisterPartnerBody>,
 ) -> ApiResult<(StatusCode, Json<Confirmation>)> {
     let company = parse_name(&body.company_name).map_err(|m| FieldError::new("companyName", m));
@@ -70,6 +86,10 @@ pub async fn register_partner(
         return Err(ApiError::validation(errors));
     };
     let now = ctx.clock.now();
+    let window = REGISTRATIONS.window(&ip, now);
+    if let Some(wait) = rate_limit::take(&*ctx.store, &REGISTRATIONS, &window, now).await? {
+        return Err(ApiError::rate_limited(wait));
+    }
     let mut partner = PartnerRecord {
         id: ctx.ids.new_id(),
         name: company.clone(),
@@ -105,9 +125,26 @@ pub async fn register_partner(
         Some(&partner.id),
         now,
     );
-    let mut extra = create_user_writes(&user)?;
+    let expiry = RegistrationExpiry {
+        expires_at: (now + Duration::days(REGISTRATION_DAYS)).timestamp(),
+        now: now.timestamp(),
+    };
+    let mut extra = registration_user_writes(&user, &partner.id, expiry)?;
     extra.push(token.write.clone());
-    match partners_store::create_partner(&*ctx.store, &mut partner, false, extra).await {
+    if let Some((old_user, old_partner)) =
+        users_store::expired_registration(&*ctx.store, &user.email, expiry.now).await?
+    {
+        extra.push(Write::Delete {
+            key: user_key(&old_user),
+            condition: None,
+        });
+        extra.push(Write::Delete {
+            key: partner_key(&old_partner),
+            condition: Some(Condition::equals("status", "pending_verification")),
+        });
+    }
+    match partners_store::create_registered_partner(&*ctx.store, &mut partner, extra, expiry).await
+    {
         Ok(()) => {
             account_emails::send_registration_verification(
                 &ctx,
@@ -119,8 +156,8 @@ pub async fn register_partner(
             .await?;
             record_user_change(&ctx, None, "created", &user, &user).await?;
         }
-        // The email is taken (or, rarely, 50 slugs are): the same answer,
-        // so nobody learns which emails have accounts.
+        // The email is taken (or the slug lost every race): the same
+        // answer, so nobody learns which emails have accounts.
         Err(CreatePartnerError::ExtraFailed(_) | CreatePartnerError::SlugTaken) => {}
         Err(e) => return Err(e.into()),
     }
@@ -170,18 +207,45 @@ pub async fn verify_registration(
     after.updated_at = now;
     users_store::save_user(&*ctx.store, &before, &after).await?;
     if let Some(pid) = &consumed.partner_id {
-        let update = partners_store::profile_update(pid)
-            .set("status", "pending_approval")
-            .set("updatedAt", pc_platform::time::timestamp(now))
-            .when(Condition::equals("status", "pending_verification"));
-        if let Err(e) = ctx.store.update(update).await {
-            // Already past verification: nothing to move.
-            if !e.is_condition_failure() {
-                return Err(e.into());
-            }
-        }
+        keep_registration(&ctx, &after, pid, now).await?;
     }
     record_user_change(&ctx, None, "registration_verified", &before, &after).await?;
-    let pair = sessions_store::start(&ctx, &after.id).await?;
+    let pair = sessions_store::start(&ctx, &after).await?;
     Ok(signed_in(&ctx, &after, &pair))
+}
+
+/// Moves a verified registration's partner to `pending_approval` and
+/// clears the expiry from its items and guards, in one transaction.
+async fn keep_registration(
+    ctx: &AppState,
+    user: &UserRecord,
+    partner_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let Some(partner) = partners_store::get_partner(&*ctx.store, partner_id).await? else {
+        return Ok(());
+    };
+    let kept = |update: Update| Write::Update(update.remove(REGISTRATION_EXPIRES_AT).remove("ttl"));
+    let writes = vec![
+        kept(
+            partners_store::profile_update(partner_id)
+                .set("status", "pending_approval")
+                .set("updatedAt", pc_platform::time::timestamp(now))
+                .when(Condition::equals("status", "pending_verification")),
+        ),
+        kept(
+            Update::new(email_guard_key(&user.email))
+                .remove(REGISTRATION_PARTNER_ID)
+                .when(Condition::equals("userId", user.id.clone())),
+        ),
+        kept(
+            Update::new(slug_guard_key(&partner.slug))
+                .when(Condition::equals("partnerId", partner_id)),
+        ),
+    ];
+    match ctx.store.transact(writes).await {
+        // Already past verification: nothing to move.
+        Err(e) if e.is_condition_failure() => Ok(()),
+        other => Ok(other?),
+    }
 }

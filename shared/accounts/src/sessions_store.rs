@@ -1,15 +1,18 @@
 //! Sessions: one item per sign-in, holding the one refresh-token id (`jti`)
 //! of its token family that may still be used. Refresh rotates the `jti`
 //! with a conditional update; presenting any other `jti` of the family is
-//! reuse (a stolen token) and revokes the whole session.
+//! reuse (a stolen token) and revokes the whole session — except the token
+//! just replaced, for [`REUSE_WINDOW_SECONDS`] after its rotation: two tabs
+//! of one browser refreshing at the same moment both present it, and the
+//! late one gets a pair of the same family instead of signing the user out.
 //!
 //! | item | pk | sk | attributes |
 //! |---|---|---|---|
-//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `revoked`, `createdAt`, `expiresAt`, `ttl` (epoch s, DynamoDB TTL) |
+//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `previousJti`, `rotatedAt`, `revoked`, `createdAt`, `expiresAt`, `ttl` (epoch s, DynamoDB TTL) |
 
 use chrono::{DateTime, Duration, Utc};
 
-use pc_api::identity::{SessionRecord, session_key};
+use pc_api::identity::{SessionRecord, UserRecord, session_key};
 use pc_api::tokens::{self, ACCESS_TOKEN_MINUTES, AccessClaims, REFRESH_TOKEN_DAYS, RefreshClaims};
 use pc_platform::AppContext;
 use pc_platform::store::{
@@ -38,14 +41,19 @@ pub struct TokenPair {
     pub refresh: String,
 }
 
+/// Seconds after a rotation during which the replaced refresh token still
+/// yields a pair of its family.
+pub const REUSE_WINDOW_SECONDS: i64 = 30;
+
 fn sign_pair(
     ctx: &AppContext,
-    user_id: &str,
+    user: &UserRecord,
     sid: &str,
     jti: &str,
     now: DateTime<Utc>,
 ) -> TokenPair {
     let secret = &ctx.config.jwt_secret;
+    let user_id = &user.id;
     TokenPair {
         access: tokens::sign(
             secret,
@@ -53,6 +61,7 @@ fn sign_pair(
             AccessClaims {
                 sub: user_id.to_owned(),
                 sid: sid.to_owned(),
+                pid: user.partner_id.clone(),
             },
             now,
             Duration::minutes(ACCESS_TOKEN_MINUTES),
@@ -71,13 +80,15 @@ fn sign_pair(
     }
 }
 
-/// Starts a session for `user_id` and signs its first token pair.
-pub async fn start(ctx: &AppContext, user_id: &str) -> Result<TokenPair, StoreError> {
+/// Starts a session for `user` and signs its first token pair.
+pub async fn start(ctx: &AppContext, user: &UserRecord) -> Result<TokenPair, StoreError> {
     let now = ctx.clock.now();
     let session = SessionRecord {
         id: ctx.ids.new_id(),
-        user_id: user_id.to_owned(),
+        user_id: user.id.clone(),
         refresh_jti: ctx.ids.new_id(),
+        previous_jti: None,
+        rotated_at: None,
         revoked: false,
         created_at: now,
         expires_at: now + Duration::days(REFRESH_TOKEN_DAYS),
@@ -85,13 +96,7 @@ pub async fn start(ctx: &AppContext, user_id: &str) -> Result<TokenPair, StoreEr
     ctx.store
         .put(session_item(&session)?, Some(Condition::NotExists))
         .await?;
-    Ok(sign_pair(
-        ctx,
-        user_id,
-        &session.id,
-        &session.refresh_jti,
-        now,
-    ))
+    Ok(sign_pair(ctx, user, &session.id, &session.refresh_jti, now))
 }
 
 /// Why a refresh was refused.
@@ -105,21 +110,46 @@ pub enum RotateError {
     Store(#[from] StoreError),
 }
 
+/// The pair for a token replaced less than [`REUSE_WINDOW_SECONDS`] ago:
+/// signed for the family's current `jti`, so both tabs end up holding a
+/// token that may still be used.
+fn within_reuse_window(
+    ctx: &AppContext,
+    user: &UserRecord,
+    session: &SessionRecord,
+    presented_jti: &str,
+    now: DateTime<Utc>,
+) -> Option<TokenPair> {
+    let recent = session
+        .rotated_at
+        .is_some_and(|at| now - at <= Duration::seconds(REUSE_WINDOW_SECONDS));
+    (recent && !session.revoked && session.previous_jti.as_deref() == Some(presented_jti))
+        .then(|| sign_pair(ctx, user, &session.id, &session.refresh_jti, now))
+}
+
 /// Swaps the session's current `jti` (the presented one) for a new one and
-/// signs the new pair; on reuse revokes the session.
+/// signs the new pair; the token just replaced gets a pair of the family
+/// within the reuse window; any other token revokes the session.
 pub async fn rotate(
     ctx: &AppContext,
+    user: &UserRecord,
     session: &SessionRecord,
     presented_jti: &str,
 ) -> Result<TokenPair, RotateError> {
+    let now = ctx.clock.now();
     if session.refresh_jti != presented_jti {
+        if let Some(pair) = within_reuse_window(ctx, user, session, presented_jti, now) {
+            return Ok(pair);
+        }
         revoke(&*ctx.store, &session.user_id, &session.id).await?;
         return Err(RotateError::Reused);
     }
-    let now = ctx.clock.now();
     let next = ctx.ids.new_id();
-    let update = Update::new(session_key(&session.user_id, &session.id))
+    let key = session_key(&session.user_id, &session.id);
+    let update = Update::new(key.clone())
         .set("refreshJti", next.clone())
+        .set("previousJti", presented_jti)
+        .set("rotatedAt", timestamp(now))
         .set(
             "expiresAt",
             timestamp(now + Duration::days(REFRESH_TOKEN_DAYS)),
@@ -132,10 +162,17 @@ pub async fn rotate(
             Condition::equals("refreshJti", presented_jti).and(Condition::equals("revoked", false)),
         );
     match ctx.store.update(update).await {
-        Ok(_) => Ok(sign_pair(ctx, &session.user_id, &session.id, &next, now)),
+        Ok(_) => Ok(sign_pair(ctx, user, &session.id, &next, now)),
         Err(e) if e.is_condition_failure() => {
-            // Another request rotated first with the same token: the token
-            // was used twice, which is exactly what theft looks like.
+            // Another request rotated first with the same token: a second
+            // tab, if it happened just now; otherwise the token was used
+            // twice, which is exactly what theft looks like.
+            let current = ctx.store.get(&key).await?.map(from_item).transpose()?;
+            if let Some(pair) = current.and_then(|current: SessionRecord| {
+                within_reuse_window(ctx, user, &current, presented_jti, now)
+            }) {
+                return Ok(pair);
+            }
             revoke(&*ctx.store, &session.user_id, &session.id).await?;
             Err(RotateError::Reused)
         }

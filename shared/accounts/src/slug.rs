@@ -1,6 +1,9 @@
 //! Partner slugs: lowercase ASCII letters, digits and single dashes, made
 //! from a name when none is given, unique through the `SLUG#<slug>` guard.
 
+/// How many numbered candidates (`acme`, `acme-2`...) come before random ones.
+pub const NUMBERED_CANDIDATES: usize = 5;
+
 /// A valid slug.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slug(String);
@@ -44,12 +47,24 @@ impl Slug {
         })
     }
 
-    /// The `n`-th candidate when the base slug is taken: `acme`, `acme-2`, `acme-3`...
+    /// The `n`-th candidate when the base slug is taken: `acme`, `acme-2`,
+    /// ... `acme-5`, then `acme-` and eight random letters and digits, so
+    /// that some candidate is free however many partners share a name.
     pub fn candidate(&self, n: usize) -> Self {
         if n <= 1 {
             self.clone()
-        } else {
+        } else if n <= NUMBERED_CANDIDATES {
             Self(format!("{}-{n}", self.0))
+        } else {
+            use rand::Rng;
+            use rand::distributions::Alphanumeric;
+            let suffix: String = rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(8)
+                .map(|c| char::from(c).to_ascii_lowercase())
+                .collect();
+            let base: String = self.0.chars().take(50).collect();
+            Self(format!("{}-{suffix}", base.trim_end_matches('-')))
         }
     }
 
@@ -72,6 +87,22 @@ mod tests {
         assert_eq!(Slug::from_name("!!!").as_str(), "partner");
         assert_eq!(Slug::from_name("Acme").candidate(3).as_str(), "acme-3");
         assert!(Slug::parse(Slug::from_name(&"Long Name ".repeat(20)).as_str()).is_ok());
+    }
+
+    #[test]
+    fn candidates_past_the_numbered_ones_are_random_and_valid() {
+        let base = Slug::parse(&"a".repeat(60)).unwrap();
+        let (x, y) = (base.candidate(6), base.candidate(7));
+        assert_ne!(x, y);
+        for slug in [&x, &y, &Slug::from_name("Acme").candidate(9)] {
+            assert!(Slug::parse(slug.as_str()).is_ok(), "{slug:?}");
+        }
+        assert!(
+            Slug::from_name("Acme")
+                .candidate(6)
+                .as_str()
+                .starts_with("acme-")
+        );
     }
 
     #[test]

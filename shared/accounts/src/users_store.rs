@@ -11,10 +11,14 @@
 //! user write that changes who is an active owner, with the condition
 //! `activeOwners > 1` when it goes down: the last owner cannot be demoted,
 //! deactivated or deleted, even by two concurrent requests.
+//! A self-registration's guard also carries `registrationExpiresAt`,
+//! `registrationPartnerId` and `ttl` until the email is verified.
 //! Deleted users keep their email guard: the address stays taken, so
 //! nothing that pointed at the old account can be picked up by a new one.
 
 use pc_api::identity::{Role, UserRecord, user_key};
+
+use crate::partners_store::{REGISTRATION_EXPIRES_AT, RegistrationExpiry};
 use pc_platform::store::{
     Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
 };
@@ -100,6 +104,56 @@ pub fn create_user_writes(user: &UserRecord) -> Result<Vec<Write>, StoreError> {
     ];
     writes.extend(owner_counter_write(None, user));
     Ok(writes)
+}
+
+/// The writes that create the first user of a self-registration: like
+/// [`create_user_writes`], but the user item and the email guard expire
+/// with the registration, and an email held by an expired registration is
+/// taken over. The guard names the registration's partner, so the one
+/// taking it over can remove what the expired one left.
+pub fn registration_user_writes(
+    user: &UserRecord,
+    partner_id: &str,
+    expiry: RegistrationExpiry,
+) -> Result<Vec<Write>, StoreError> {
+    let mut guard = guard_item(user);
+    guard.insert(REGISTRATION_PARTNER_ID.into(), partner_id.into());
+    expiry.mark(&mut guard);
+    let mut item = user_item(user)?;
+    item.insert("ttl".into(), expiry.expires_at.into());
+    Ok(vec![
+        Write::Put {
+            item: guard,
+            condition: Some(expiry.claim_condition()),
+        },
+        Write::put_new(item),
+    ])
+}
+
+/// The attribute of an email guard naming its registration's partner.
+pub const REGISTRATION_PARTNER_ID: &str = "registrationPartnerId";
+
+/// The user and partner ids of the expired, unverified registration that
+/// holds `email`, if one does.
+pub async fn expired_registration(
+    store: &dyn Store,
+    email: &str,
+    now: i64,
+) -> Result<Option<(String, String)>, StoreError> {
+    let Some(guard) = store.get(&email_guard_key(email)).await? else {
+        return Ok(None);
+    };
+    let expired = guard
+        .get(REGISTRATION_EXPIRES_AT)
+        .and_then(|v| v.as_i64())
+        .is_some_and(|at| at < now);
+    let text = |name: &str| guard.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+    Ok(
+        match (expired, text("userId"), text(REGISTRATION_PARTNER_ID)) {
+            (true, Some(user), Some(partner)) => Some((user, partner)),
+            _ => None,
+        },
+    )
 }
 
 /// Creates `user`; exactly one of any number of concurrent creations with

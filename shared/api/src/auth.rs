@@ -1,8 +1,10 @@
 //! The one authentication and authorization mechanism: every HTTP function
 //! declares its [`Access`] in the function table, and this layer checks the
 //! caller against it before the handler runs. The token is verified, then
-//! the user and the session are read from the store (one batch get), so a
-//! deactivated user or a revoked session is refused on the very next request.
+//! the user, the session and the user's partner are read from the store
+//! (one batch get), so a deactivated user, a revoked session or an inactive
+//! partner is refused on the very next request. The same layer refuses
+//! cross-site cookie requests and non-JSON bodies (see [`crate::csrf`]).
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -11,12 +13,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use pc_platform::AppState;
-use pc_platform::store::{Store, StoreError, from_item};
+use pc_platform::store::{Item, Store, StoreError, from_item};
 
 use crate::cookies::{ACCESS_COOKIE, bearer_token, read_cookie};
+use crate::csrf;
 use crate::error::ApiError;
 use crate::functions::Access;
-use crate::identity::{Principal, Role, SessionRecord, UserRecord, session_key, user_key};
+use crate::identity::{
+    PartnerStanding, Principal, Role, SessionRecord, UserRecord, partner_key, session_key, user_key,
+};
 use crate::tokens::{self, AccessClaims};
 
 /// The session token of a request: the bearer header wins over the cookie.
@@ -24,38 +29,72 @@ pub fn access_token(headers: &HeaderMap) -> Option<String> {
     bearer_token(headers).or_else(|| read_cookie(headers, ACCESS_COOKIE))
 }
 
-/// The user and one of its sessions, in one batch get (either may be gone).
+/// What one authenticated request needs from the store.
+#[derive(Debug, Default)]
+pub struct SessionRecords {
+    pub user: Option<UserRecord>,
+    pub session: Option<SessionRecord>,
+    /// The standing of the user's partner (`None`: a user without partner).
+    pub partner: Option<PartnerStanding>,
+}
+
+/// The user, one of its sessions and the user's partner, in one batch get
+/// (any may be gone). `partner_hint` is the partner the token was signed
+/// for; only when the user has since moved to another partner (or the
+/// token names none) is that partner read with one more get.
 pub async fn load_user_and_session(
     store: &dyn Store,
     user_id: &str,
     session_id: &str,
-) -> Result<(Option<UserRecord>, Option<SessionRecord>), StoreError> {
-    let items = store
-        .batch_get(&[user_key(user_id), session_key(user_id, session_id)])
-        .await?;
-    let mut user = None;
-    let mut session = None;
+    partner_hint: Option<&str>,
+) -> Result<SessionRecords, StoreError> {
+    let mut keys = vec![user_key(user_id), session_key(user_id, session_id)];
+    keys.extend(partner_hint.map(partner_key));
+    let items = store.batch_get(&keys).await?;
+    let mut records = SessionRecords::default();
+    let mut hinted: Option<Item> = None;
     for item in items {
         match item.get("entity").and_then(|e| e.as_str()) {
-            Some("user") => user = Some(from_item(item)?),
-            Some("session") => session = Some(from_item(item)?),
+            Some("user") => records.user = Some(from_item(item)?),
+            Some("session") => records.session = Some(from_item(item)?),
+            Some("partner") => hinted = Some(item),
             _ => {}
         }
     }
-    Ok((user, session))
+    if let Some(pid) = records.user.as_ref().and_then(|u| u.partner_id.clone()) {
+        let partner = if partner_hint == Some(pid.as_str()) {
+            hinted
+        } else {
+            store.get(&partner_key(&pid)).await?
+        };
+        records.partner = Some(PartnerStanding::of(partner.as_ref()));
+    }
+    Ok(records)
+}
+
+/// A caller checked against the store on this request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The caller's partner is not active yet.
+    pub awaiting_approval: bool,
 }
 
 /// Checks the request's access token against the store.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
     let now = state.clock.now();
     let envelope = tokens::verify::<AccessClaims>(&state.config.jwt_secret, "access", &token, now)
         .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
-    let AccessClaims { sub, sid } = envelope.claims;
-    let (user, session) = load_user_and_session(&*state.store, &sub, &sid).await?;
+    let AccessClaims { sub, sid, pid } = envelope.claims;
+    let records = load_user_and_session(&*state.store, &sub, &sid, pid.as_deref()).await?;
     let invalid = || ApiError::unauthorized("invalid session");
-    let user = user.filter(UserRecord::can_sign_in).ok_or_else(invalid)?;
-    let session = session
+    let user = records
+        .user
+        .filter(UserRecord::can_sign_in)
+        .ok_or_else(invalid)?;
+    let session = records
+        .session
         .filter(|s| !s.revoked && s.expires_at > now)
         .ok_or_else(invalid)?;
     if user
@@ -64,13 +103,20 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
     {
         return Err(invalid());
     }
-    Ok(Principal {
-        user_id: user.id,
-        email: user.email,
-        name: user.name,
-        role: user.role,
-        partner_id: user.partner_id,
-        session_id: session.id,
+    // The users of an inactive partner are as locked out as deactivated users.
+    if records.partner == Some(PartnerStanding::Refused) {
+        return Err(invalid());
+    }
+    Ok(Caller {
+        awaiting_approval: records.partner == Some(PartnerStanding::AwaitingApproval),
+        principal: Principal {
+            user_id: user.id,
+            email: user.email,
+            name: user.name,
+            role: user.role,
+            partner_id: user.partner_id,
+            session_id: session.id,
+        },
     })
 }
 
@@ -89,24 +135,49 @@ pub fn authorize(principal: &Principal, access: Access) -> Result<(), ApiError> 
     }
 }
 
+/// What the layer knows of the route it guards, from the function table
+/// and the route's OpenAPI annotation.
+#[derive(Clone)]
+pub struct RouteGuard {
+    pub state: AppState,
+    pub access: Access,
+    /// Open to users of a partner awaiting approval.
+    pub open_to_pending_partners: bool,
+    /// The route's body is JSON (other content types are a 415).
+    pub json_body: bool,
+}
+
 /// The layer in front of every HTTP handler.
 pub async fn auth_layer(
-    State((state, access)): State<(AppState, Access)>,
+    State(guard): State<RouteGuard>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if matches!(access, Access::Public | Access::Webhook) {
+    if guard.access == Access::Webhook {
         return next.run(request).await;
     }
-    let principal = match authenticate(&state, request.headers()).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    if let Err(e) = authorize(&principal, access) {
+    if let Err(e) = csrf::check_origin(&guard.state.config.cors_origin, &request) {
         return e.into_response();
     }
-    tracing::Span::current().record("user_id", principal.user_id.as_str());
-    request.extensions_mut().insert(principal);
+    if guard.access != Access::Public {
+        let caller = match authenticate(&guard.state, request.headers()).await {
+            Ok(c) => c,
+            Err(e) => return e.into_response(),
+        };
+        if let Err(e) = authorize(&caller.principal, guard.access) {
+            return e.into_response();
+        }
+        if caller.awaiting_approval && !guard.open_to_pending_partners {
+            return ApiError::partner_not_active().into_response();
+        }
+        tracing::Span::current().record("user_id", caller.principal.user_id.as_str());
+        request.extensions_mut().insert(caller.principal);
+    }
+    if guard.json_body
+        && let Err(e) = csrf::check_json_body(&request)
+    {
+        return e.into_response();
+    }
     next.run(request).await
 }
 

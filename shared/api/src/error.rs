@@ -95,6 +95,15 @@ impl ApiError {
         )
     }
 
+    /// 403 for a user whose partner an owner has not activated yet.
+    pub fn partner_not_active() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "partner_not_active",
+            "your partner account awaits approval; until an owner activates it you can manage only your profile, the partner's settings and onboarding",
+        )
+    }
+
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }

@@ -232,6 +232,10 @@ pub struct Function {
     pub permissions: Permissions,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Whether users of a partner that is not active yet (awaiting email
+    /// verification or an owner's approval) may call it: only what they
+    /// need to set their partner up is open to them.
+    pub open_to_pending_partners: bool,
 }
 
 /// Default request body limit for JSON endpoints.
@@ -250,6 +254,7 @@ impl Function {
             access,
             permissions,
             body_limit: DEFAULT_BODY_LIMIT,
+            open_to_pending_partners: false,
         }
     }
 
@@ -279,6 +284,7 @@ impl Function {
             access: Access::Public,
             permissions,
             body_limit: 0,
+            open_to_pending_partners: false,
         }
     }
 
@@ -294,11 +300,18 @@ impl Function {
             access: Access::Owner,
             permissions,
             body_limit: 0,
+            open_to_pending_partners: false,
         }
     }
 
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Opens the function to users of a partner awaiting approval.
+    pub fn open_to_pending_partners(mut self) -> Self {
+        self.open_to_pending_partners = true;
         self
     }
 

@@ -83,6 +83,13 @@ pub struct SessionRecord {
     pub user_id: String,
     /// The one refresh token of this family that may still be used.
     pub refresh_jti: String,
+    /// The token `refresh_jti` replaced, and when: for a short while it
+    /// still yields a pair of this family (two tabs refreshing at once)
+    /// instead of counting as theft.
+    #[serde(default)]
+    pub previous_jti: Option<String>,
+    #[serde(default, with = "serde_millis::option")]
+    pub rotated_at: Option<DateTime<Utc>>,
     pub revoked: bool,
     #[serde(with = "serde_millis")]
     pub created_at: DateTime<Utc>,
@@ -148,6 +155,32 @@ impl Principal {
     }
 }
 
+/// What a partner's status allows its users, as the auth layer sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartnerStanding {
+    /// `active`: everything their role allows.
+    Active,
+    /// `pending_verification` or `pending_approval`: only themselves, the
+    /// partner, onboarding and settings, until an owner activates it.
+    AwaitingApproval,
+    /// `inactive`, or no such partner: refused like a deactivated user.
+    Refused,
+}
+
+impl PartnerStanding {
+    /// The standing of a stored partner item (`None`: the partner is gone).
+    pub fn of(partner: Option<&pc_platform::store::Item>) -> Self {
+        match partner
+            .and_then(|p| p.get("status"))
+            .and_then(|s| s.as_str())
+        {
+            Some("active") => Self::Active,
+            Some("pending_verification" | "pending_approval") => Self::AwaitingApproval,
+            _ => Self::Refused,
+        }
+    }
+}
+
 /// Where a partner lives: `PARTNER#<id>` / `PROFILE`. Besides its own
 /// fields the item carries the counters kept by the leads capability in the
 /// same transaction as each change: `totalLeads`, `totalAppointments`,
@@ -187,6 +220,23 @@ mod tests {
         assert!(Role::Owner > Role::Admin && Role::Admin > Role::User);
         assert_eq!(Role::parse("admin"), Some(Role::Admin));
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn partner_standing_from_status() {
+        let with = |status: &str| {
+            let mut item = pc_platform::store::Item::new();
+            item.insert("status".into(), status.into());
+            PartnerStanding::of(Some(&item))
+        };
+        assert_eq!(with("active"), PartnerStanding::Active);
+        assert_eq!(with("pending_approval"), PartnerStanding::AwaitingApproval);
+        assert_eq!(
+            with("pending_verification"),
+            PartnerStanding::AwaitingApproval
+        );
+        assert_eq!(with("inactive"), PartnerStanding::Refused);
+        assert_eq!(PartnerStanding::of(None), PartnerStanding::Refused);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cookies;
+pub mod csrf;
 pub mod error;
 pub mod functions;
 pub mod identity;

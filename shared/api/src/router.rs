@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 use pc_platform::AppState;
 use pc_platform::config::Config;
 
-use crate::auth::auth_layer;
+use crate::auth::{RouteGuard, auth_layer};
 use crate::error::ApiError;
 use crate::functions::{Function, Trigger};
 
@@ -34,14 +34,28 @@ pub fn add_function(
         return router;
     };
     let (_, paths, method_router) = route();
+    let guard = RouteGuard {
+        state: state.clone(),
+        access: function.access,
+        open_to_pending_partners: function.open_to_pending_partners,
+        json_body: takes_json(&paths),
+    };
     let method_router = method_router
         .layer(DefaultBodyLimit::max(function.body_limit))
-        .route_layer(from_fn_with_state(
-            (state.clone(), function.access),
-            auth_layer,
-        ));
+        .route_layer(from_fn_with_state(guard, auth_layer));
     paths.paths.keys().fold(router, |router, path| {
         router.route(path, method_router.clone())
+    })
+}
+
+/// Whether a route's annotated request body is JSON.
+fn takes_json(paths: &utoipa::openapi::Paths) -> bool {
+    paths.paths.values().any(|item| {
+        [&item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+            .filter_map(|operation| operation.request_body.as_ref())
+            .any(|body| body.content.contains_key("application/json"))
     })
 }
 

@@ -43,6 +43,11 @@ pub struct Envelope<T> {
 pub struct AccessClaims {
     pub sub: String,
     pub sid: String,
+    /// The user's partner when the token was signed: the auth layer reads
+    /// that partner's status in the same batch as the user and the session.
+    /// A hint only; the stored user decides which partner counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
 }
 
 /// Claims of a session refresh token.
@@ -127,6 +132,7 @@ mod tests {
             AccessClaims {
                 sub: "u1".into(),
                 sid: "s1".into(),
+                pid: None,
             },
             now(),
             Duration::minutes(30),

@@ -226,6 +226,8 @@ impl DevServer {
         let app = http_app(&context, true);
         let mut stop = watch_shutdown;
         tasks.push(tokio::spawn(async move {
+            // The socket peer is the only client address the dev server can vouch for.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;
