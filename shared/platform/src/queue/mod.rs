@@ -1,7 +1,8 @@
-//! The queue port: the SQS standard queues of SPEC.md §9, each with a
+//! The queue port: the system's SQS standard queues, each with a
 //! dead-letter queue after five receives.
 
 pub mod embedded;
+pub mod faults;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,7 @@ impl QueueName {
         QueueName::WebhookDeliveries,
     ];
 
-    /// The queue's name as SPEC.md writes it (`chilipiper-webhook`).
+    /// The queue's name (`chilipiper-webhook`).
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::HubspotWebhook => "hubspot-webhook",
