@@ -2,9 +2,12 @@
 //! free loopback port with fresh state and talks HTTP to it like the SPA,
 //! webhook senders and schedules would. Each test reads like a user story.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pc_app::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
+use pc_platform::queue::QueueName;
+use pc_platform::queue::faults::QueueFaults;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
@@ -47,6 +50,28 @@ pub fn browser() -> Client {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, Options::ephemeral()).await
+    }
+
+    /// Starts the system on `backend` with a queue that fails on demand;
+    /// answers the switch too.
+    pub async fn spawn_with_queue_faults(backend: Backend) -> (Self, Arc<QueueFaults>) {
+        let faults = Arc::new(QueueFaults::default());
+        let options = Options {
+            queue_faults: Some(faults.clone()),
+            ..Options::ephemeral()
+        };
+        (Self::spawn_with(backend, options).await, faults)
+    }
+
+    /// Waits (up to 10 s) until every message sent to `queue` so far has
+    /// been handled.
+    pub async fn wait_drained(&self, queue: QueueName) {
+        let drained = wait_until(|| async {
+            let left = self.server.queue_in_flight(queue).await.ok()?;
+            (left == 0).then_some(())
+        })
+        .await;
+        assert!(drained.is_some(), "the {queue} queue never drained");
     }
 
     /// Starts the system on `backend`; `options` give everything else.

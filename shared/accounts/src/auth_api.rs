@@ -18,6 +18,7 @@ use pc_api::identity::{UserRecord, user_key};
 use pc_api::tokens::{self, AccessClaims, RefreshClaims};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Update};
 
 use crate::account_emails;
@@ -301,8 +302,12 @@ pub async fn forgot_password(
             user.partner_id.as_deref(),
             now,
         );
-        ctx.store.transact(vec![token.write.clone()]).await?;
-        account_emails::send_password_reset(&ctx, &user.email, &user.name, &token).await?;
+        // The email commits with its token: one never exists without the other.
+        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+        account_emails::send_password_reset(&ctx, &mut outbox, &user.email, &user.name, &token)?;
+        let mut writes = vec![token.write.clone()];
+        outbox.add_to(&mut writes)?;
+        ctx.store.transact(writes).await?;
     }
     Ok(Confirmation::new(FORGOT_ANSWER))
 }
@@ -408,7 +413,20 @@ pub async fn record_user_change(
     before: &UserRecord,
     after: &UserRecord,
 ) -> ApiResult<()> {
-    let event = pc_api::audit::AuditEvent::new(
+    let event = user_change_event(ctx, actor, action, before, after);
+    pc_api::audit::record(ctx, &event).await?;
+    Ok(())
+}
+
+/// The audit event of a change to a user.
+pub fn user_change_event(
+    ctx: &AppContext,
+    actor: Option<&Principal>,
+    action: &str,
+    before: &UserRecord,
+    after: &UserRecord,
+) -> pc_api::audit::AuditEvent {
+    pc_api::audit::AuditEvent::new(
         ctx,
         actor,
         action,
@@ -417,9 +435,7 @@ pub async fn record_user_change(
         after.partner_id.as_deref(),
         audit_summary(before),
         audit_summary(after),
-    );
-    pc_api::audit::record(ctx, &event).await?;
-    Ok(())
+    )
 }
 
 #[cfg(test)]

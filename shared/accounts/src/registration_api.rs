@@ -11,10 +11,13 @@ use utoipa::ToSchema;
 
 use pc_api::identity::{Role, UserRecord};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_platform::outbox::Outbox;
 use pc_platform::store::Condition;
 
 use crate::account_emails;
-use crate::auth_api::{Confirmation, hash_password, record_user_change, signed_in};
+use crate::auth_api::{
+    Confirmation, hash_password, record_user_change, signed_in, user_change_event,
+};
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
 use crate::partner_input::parse_website;
@@ -105,20 +108,23 @@ pub async fn register_partner(
         Some(&partner.id),
         now,
     );
+    // The verification email and the audit event commit with the account.
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    account_emails::send_registration_verification(
+        &ctx,
+        &mut outbox,
+        &user.email,
+        &user.name,
+        &partner.name,
+        &token,
+    )?;
+    let created = user_change_event(&ctx, None, "created", &user, &user);
+    pc_api::audit::add_to_outbox(&mut outbox, &created)?;
     let mut extra = create_user_writes(&user)?;
     extra.push(token.write.clone());
+    outbox.add_to(&mut extra)?;
     match partners_store::create_partner(&*ctx.store, &mut partner, false, extra).await {
-        Ok(()) => {
-            account_emails::send_registration_verification(
-                &ctx,
-                &user.email,
-                &user.name,
-                &partner.name,
-                &token,
-            )
-            .await?;
-            record_user_change(&ctx, None, "created", &user, &user).await?;
-        }
+        Ok(()) => {}
         // The email is taken (or, rarely, 50 slugs are): the same answer,
         // so nobody learns which emails have accounts.
         Err(CreatePartnerError::ExtraFailed(_) | CreatePartnerError::SlugTaken) => {}

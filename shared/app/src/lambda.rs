@@ -8,6 +8,7 @@
 //! | webhook | function URL (same 2.0 shape, body often base64) | v2 response |
 //! | queue worker | SQS batch | `batchItemFailures` of the failed messages |
 //! | schedule | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
+//! | table stream | DynamoDB Streams batch | `batchItemFailures` from the first failed record |
 //!
 //! The event-to-handler steps are plain async functions over an
 //! [`AppState`] ([`http_app`], [`webhook_app`], [`handle_sqs`],
@@ -39,6 +40,7 @@ use pc_platform::store::embedded::EmbeddedStore;
 
 use crate::catalog;
 use crate::jobs::{self, JOB_RUN_REQUESTED, JobRun};
+use crate::stream::{StreamEvent, handle_stream};
 
 /// The error a runner stops with (shown by Lambda as the init or invoke error).
 pub type Error = lambda_runtime::Error;
@@ -119,6 +121,15 @@ pub async fn serve(ctx: AppState, function: &'static Function) -> Result<(), Err
                     async move { handle_schedule(&ctx, function.name, job, event.payload).await }
                 },
             ))
+            .await
+        }
+        Trigger::TableStream(_, handler) => {
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<StreamEvent>| {
+                let ctx = ctx.clone();
+                async move {
+                    Ok::<_, Error>(handle_stream(&ctx, function.name, handler, event.payload).await)
+                }
+            }))
             .await
         }
         Trigger::Dev(_) => Err(format!("{} is development-only", function.name).into()),

@@ -1,5 +1,6 @@
 //! The local dev server: the whole system in one process. Every HTTP
 //! function on one port, the queue workers and schedules in process, the
+//! outbox relayed right after each commit (and swept every minute), the
 //! embedded store on disk under `DATA_DIR` (or, with `AWS_ENDPOINT_URL`, the
 //! AWS adapters against that endpoint), and the dev-only routes.
 
@@ -17,6 +18,9 @@ use tokio::task::JoinHandle;
 use pc_api::{AppState, openapi, router};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::{Config, Mode};
+use pc_platform::queue::QueueName;
+use pc_platform::queue::embedded::EmbeddedQueue;
+use pc_platform::queue::faults::QueueFaults;
 use pc_platform::store::Store;
 use pc_platform::store::embedded::EmbeddedStore;
 
@@ -48,6 +52,9 @@ pub struct Options {
     pub owner_email: String,
     pub owner_password: String,
     pub config: Config,
+    /// When set, every queue send fails while it says so (tests of the
+    /// outbox: a change survives an unavailable queue).
+    pub queue_faults: Option<Arc<QueueFaults>>,
 }
 
 impl Options {
@@ -85,6 +92,7 @@ impl Options {
             owner_password: std::env::var("DEV_OWNER_PASSWORD")
                 .unwrap_or_else(|_| DEFAULT_OWNER_PASSWORD.into()),
             config,
+            queue_faults: None,
         })
     }
 
@@ -100,14 +108,23 @@ impl Options {
             owner_email: DEFAULT_OWNER_EMAIL.into(),
             owner_password: DEFAULT_OWNER_PASSWORD.into(),
             config,
+            queue_faults: None,
         }
     }
+}
+
+/// The queue adapter the workers receive from.
+enum Receiving {
+    Embedded(Arc<EmbeddedQueue>),
+    Sqs(Arc<pc_aws::SqsQueue>),
 }
 
 /// A running dev server.
 pub struct DevServer {
     pub addr: SocketAddr,
     pub context: AppState,
+    /// The queues the workers receive from, to tell how much is in flight.
+    queues: Receiving,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -128,7 +145,7 @@ impl DevServer {
         let functions = catalog::all();
         let (shutdown, watch_shutdown) = watch::channel(false);
         let mut tasks = Vec::new();
-        let (context, local_bus) = match &options.backend {
+        let (context, local_bus, queues) = match &options.backend {
             Backend::Embedded { data_dir } => {
                 let store: Arc<dyn Store> = match data_dir {
                     Some(dir) => {
@@ -138,28 +155,42 @@ impl DevServer {
                     }
                     None => Arc::new(EmbeddedStore::in_memory()),
                 };
-                let parts = EmbeddedParts::new(store, options.config.clone());
+                let parts = EmbeddedParts::with_faults(
+                    store,
+                    options.config.clone(),
+                    options.queue_faults.clone(),
+                );
                 tasks.push(crate::runner::queue::spawn(
                     parts.context.clone(),
                     parts.queue.clone(),
                     functions,
                     watch_shutdown.clone(),
                 ));
-                (parts.context, parts.bus)
+                (parts.context, parts.bus, Receiving::Embedded(parts.queue))
             }
             Backend::Aws {
                 endpoint,
                 queue_prefix,
             } => {
                 let sdk = pc_aws::local_sdk_config(endpoint).await;
-                let backend = aws::start(&sdk, options.config.clone(), queue_prefix).await?;
+                let backend = aws::start(
+                    &sdk,
+                    options.config.clone(),
+                    queue_prefix,
+                    options.queue_faults.clone(),
+                )
+                .await?;
                 tasks.extend(crate::runner::sqs::spawn(
                     backend.context.clone(),
                     backend.queue.clone(),
                     functions,
                     watch_shutdown.clone(),
                 ));
-                (backend.context, backend.local_bus)
+                (
+                    backend.context,
+                    backend.local_bus,
+                    Receiving::Sqs(backend.queue),
+                )
             }
         };
 
@@ -215,8 +246,18 @@ impl DevServer {
         Ok(Self {
             addr,
             context,
+            queues,
             shutdown,
             tasks,
+        })
+    }
+
+    /// Messages of `queue` not yet handled (waiting, or being handled), so a
+    /// test can wait until every delivery so far has been handled.
+    pub async fn queue_in_flight(&self, queue: QueueName) -> anyhow::Result<usize> {
+        Ok(match &self.queues {
+            Receiving::Embedded(embedded) => embedded.in_flight(queue).await?,
+            Receiving::Sqs(sqs) => sqs.in_flight(queue).await?,
         })
     }
 

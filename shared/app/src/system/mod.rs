@@ -1,12 +1,15 @@
-//! Functions of the platform itself: health, admin operations, dev routes.
+//! Functions of the platform itself: health, admin operations, the outbox
+//! relays, dev routes.
 
 pub mod admin;
 pub mod dev;
 pub mod docs;
 pub mod health;
+pub mod outbox;
 
 use pc_api::functions::Function;
-use pc_api::{Access, Permissions, http};
+use pc_api::{Access, Permissions, http, schedule};
+use pc_platform::outbox::QUEUES as OUTBOX_QUEUES;
 
 pub fn functions() -> Vec<Function> {
     vec![
@@ -46,6 +49,18 @@ pub fn functions() -> Vec<Function> {
             Access::Owner,
             Permissions::READ,
             admin::redrive
+        ),
+        Function::table_stream(
+            "outbox-relay",
+            pc_platform::outbox::ENTITY,
+            Permissions::WRITE.sends(OUTBOX_QUEUES),
+            outbox::relay_stream_record,
+        ),
+        schedule!(
+            "outbox-sweep",
+            outbox::OUTBOX_SWEEP,
+            Permissions::WRITE.sends(OUTBOX_QUEUES),
+            outbox::sweep_outbox
         ),
     ]
 }

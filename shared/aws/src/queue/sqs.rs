@@ -215,6 +215,29 @@ impl SqsQueue {
             .collect())
     }
 
+    /// Messages of `queue` waiting or being handled (SQS's approximate
+    /// counts; a test waits for 0 to know every delivery was handled).
+    pub async fn in_flight(&self, queue: QueueName) -> Result<usize, QueueError> {
+        let attributes = self
+            .client
+            .get_queue_attributes()
+            .queue_url(self.url(queue)?)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(attributes
+            .attributes()
+            .map(|all| {
+                all.values()
+                    .filter_map(|count| count.parse::<usize>().ok())
+                    .sum()
+            })
+            .unwrap_or(0))
+    }
+
     /// The message's effect is stored: delete it.
     pub async fn ack(&self, queue: QueueName, receipt_handle: &str) -> Result<(), QueueError> {
         self.client

@@ -36,7 +36,7 @@ pub trait EmailSender: Send + Sync {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, EmailError>;
 }
 
-/// The kinds of email the system sends, one template each (SPEC.md §4).
+/// The kinds of email the system sends, one template each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmailKind {
@@ -106,4 +106,13 @@ pub async fn enqueue(
     job: &EmailJob,
 ) -> Result<(), crate::queue::QueueError> {
     crate::queue::send_json(queue, crate::queue::QueueName::Emails, job).await
+}
+
+/// Puts an email in `outbox`, so it is sent once the change that causes it
+/// commits (and only then); the worker sends each job id once.
+pub fn add_to_outbox(
+    outbox: &mut crate::outbox::Outbox,
+    job: &EmailJob,
+) -> Result<(), crate::store::StoreError> {
+    outbox.push(crate::queue::QueueName::Emails, &job.id, job)
 }

@@ -35,6 +35,9 @@ use crate::time::{serde_millis, timestamp};
 
 pub use relaying::RelayingStore;
 
+/// The queues outbox messages go to (the relays may send to these only).
+pub const QUEUES: &[QueueName] = &[QueueName::Events, QueueName::Emails];
+
 /// The `entity` attribute of outbox items (the stream filter matches it).
 pub const ENTITY: &str = "outbox";
 /// The gsi1 partition listing outbox items by creation time.
@@ -97,6 +100,11 @@ impl Outbox {
         id: &str,
         message: &T,
     ) -> Result<(), StoreError> {
+        if !QUEUES.contains(&queue) {
+            return Err(StoreError::Invalid(format!(
+                "the outbox does not relay to {queue}"
+            )));
+        }
         let body =
             serde_json::to_string(message).map_err(|e| StoreError::Invalid(e.to_string()))?;
         if body.len() > MAX_MESSAGE_BYTES || self.bytes + body.len() > MAX_ITEM_BYTES {

@@ -169,6 +169,16 @@ impl EmbeddedQueue {
         }
     }
 
+    /// Messages of `queue` waiting or being handled.
+    pub async fn in_flight(&self, queue: QueueName) -> Result<usize, QueueError> {
+        let page = self
+            .store
+            .query(&Query::partition(Index::Table, pending_pk(queue)))
+            .await
+            .map_err(backend)?;
+        Ok(page.items.len())
+    }
+
     /// Milliseconds until the next pending message becomes visible, if any.
     pub async fn next_visible_in(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
         let page = self
