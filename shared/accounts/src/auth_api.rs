@@ -348,9 +348,8 @@ pub async fn reset_password(
     after.password_hash = Some(hash_password(body.new_password).await?);
     after.tokens_valid_after = Some(now);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
+    save_user_change(&ctx, None, "password_reset", &before, &after).await?;
     sessions_store::revoke_all(&*ctx.store, &after.id).await?;
-    record_user_change(&ctx, None, "password_reset", &before, &after).await?;
     Ok(Confirmation::new(
         "Your password has been changed. Sign in with the new one.",
     ))
@@ -399,14 +398,14 @@ pub async fn complete_registration(
     after.name = name;
     after.password_hash = Some(password_hash);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;
+    save_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;
     let pair = sessions_store::start(&ctx, &after.id).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }
 
-/// Sends the audit event of a change to a user.
-pub async fn record_user_change(
+/// Saves a change to a user (conditional on the version read) with its
+/// audit event in the same transaction's outbox.
+pub async fn save_user_change(
     ctx: &AppContext,
     actor: Option<&Principal>,
     action: &str,
@@ -414,7 +413,10 @@ pub async fn record_user_change(
     after: &UserRecord,
 ) -> ApiResult<()> {
     let event = user_change_event(ctx, actor, action, before, after);
-    pc_api::audit::record(ctx, &event).await?;
+    let mut outbox = Outbox::new(ctx.ids.new_id(), ctx.clock.now());
+    pc_api::audit::add_to_outbox(&mut outbox, &event)?;
+    let extra = outbox.write()?.into_iter().collect();
+    users_store::save_user_with(&*ctx.store, before, after, extra).await?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use pc_platform::store::Condition;
 
 use crate::account_emails;
 use crate::auth_api::{
-    Confirmation, hash_password, record_user_change, signed_in, user_change_event,
+    Confirmation, hash_password, save_user_change, signed_in, user_change_event,
 };
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
@@ -174,7 +174,7 @@ pub async fn verify_registration(
     let mut after = before.clone();
     after.password_hash = Some(password_hash);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
+    save_user_change(&ctx, None, "registration_verified", &before, &after).await?;
     if let Some(pid) = &consumed.partner_id {
         let update = partners_store::profile_update(pid)
             .set("status", "pending_approval")
@@ -187,7 +187,6 @@ pub async fn verify_registration(
             }
         }
     }
-    record_user_change(&ctx, None, "registration_verified", &before, &after).await?;
     let pair = sessions_store::start(&ctx, &after.id).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }

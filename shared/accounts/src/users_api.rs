@@ -16,7 +16,7 @@ use pc_platform::outbox::Outbox;
 use pc_platform::store::Write;
 
 use crate::account_emails;
-use crate::auth_api::{record_user_change, user_change_event};
+use crate::auth_api::{save_user_change, user_change_event};
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
 use crate::partners_store;
@@ -278,8 +278,7 @@ pub async fn update_user(
         return Ok(Json(UserView::from(&before)));
     }
     after.updated_at = ctx.clock.now();
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "updated", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "updated", &before, &after).await?;
     Ok(Json(UserView::from(&after)))
 }
 
@@ -312,8 +311,7 @@ pub async fn set_user_status(
     let mut after = before.clone();
     after.is_active = body.is_active;
     after.updated_at = ctx.clock.now();
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "status_changed", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "status_changed", &before, &after).await?;
     Ok(Json(UserView::from(&after)))
 }
 
@@ -337,7 +335,6 @@ pub async fn delete_user(
     after.is_active = false;
     after.deleted_at = Some(now);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "deleted", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "deleted", &before, &after).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::{QueueError, QueueName, send_json};
+use pc_platform::queue::QueueName;
 use pc_platform::store::StoreError;
 use pc_platform::time::serde_millis;
 
@@ -64,11 +64,6 @@ impl AuditEvent {
             at: ctx.clock.now(),
         }
     }
-}
-
-/// Sends the event on the `events` queue.
-pub async fn record(ctx: &AppContext, event: &AuditEvent) -> Result<(), QueueError> {
-    send_json(&*ctx.queue, QueueName::Events, event).await
 }
 
 /// Puts the event in `outbox`, so it is sent once the change it describes
