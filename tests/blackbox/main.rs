@@ -2,6 +2,7 @@
 
 mod accounts;
 mod hardening_auth;
+mod hardening_writes;
 mod leads;
 mod notify;
 mod system;

@@ -2,9 +2,11 @@
 //! free loopback port with fresh state and talks HTTP to it like the SPA,
 //! webhook senders and schedules would. Each test reads like a user story.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pc_app::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
+use pc_platform::queue::faults::QueueFaults;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
@@ -47,6 +49,17 @@ pub fn browser() -> Client {
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, Options::ephemeral()).await
+    }
+
+    /// Starts the system on `backend` with a queue that fails on demand;
+    /// answers the switch too.
+    pub async fn spawn_with_queue_faults(backend: Backend) -> (Self, Arc<QueueFaults>) {
+        let faults = Arc::new(QueueFaults::default());
+        let options = Options {
+            queue_faults: Some(faults.clone()),
+            ..Options::ephemeral()
+        };
+        (Self::spawn_with(backend, options).await, faults)
     }
 
     /// Starts the system on `backend`; `options` give everything else.

@@ -177,6 +177,31 @@ fn schedule_sample(function: &Function) -> Value {
     })
 }
 
+fn stream_sample(entity: &str) -> Value {
+    json!({
+        "Records": [{
+            "eventID": "c4ca4238a0b923820dcc509a6f75849b",
+            "eventName": "INSERT",
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": REGION,
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1795251600,
+                "Keys": {"pk": {"S": "OUTBOX#01JSAMPLE00000000000000000"}, "sk": {"S": "OUTBOX"}},
+                "NewImage": {
+                    "pk": {"S": "OUTBOX#01JSAMPLE00000000000000000"},
+                    "sk": {"S": "OUTBOX"},
+                    "entity": {"S": entity},
+                },
+                "SequenceNumber": "111",
+                "SizeBytes": 26,
+                "StreamViewType": "NEW_IMAGE",
+            },
+            "eventSourceARN": format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAME_PREFIX}-prod-table/stream/2026-11-21T00:00:00.000"),
+        }],
+    })
+}
+
 /// The starting sample of `function`, pretty JSON with a final newline.
 pub fn sample(function: &Function) -> Option<String> {
     let event = match function.trigger {
@@ -184,6 +209,7 @@ pub fn sample(function: &Function) -> Option<String> {
         Trigger::Webhook(_) => webhook_sample(function),
         Trigger::Queue(queue, _) => sqs_sample(queue.as_str()),
         Trigger::Schedule(..) => schedule_sample(function),
+        Trigger::TableStream(entity, _) => stream_sample(entity),
         Trigger::Dev(_) => return None,
     };
     serde_json::to_string_pretty(&event)

@@ -37,6 +37,7 @@ fn runner(function: &Function) -> anyhow::Result<&'static str> {
         Trigger::Webhook(_) => "serve_webhook",
         Trigger::Queue(..) => "serve_worker",
         Trigger::Schedule(..) => "serve_schedule",
+        Trigger::TableStream(..) => "serve_stream",
         Trigger::Dev(_) => bail!("{} is development-only", function.name),
     })
 }

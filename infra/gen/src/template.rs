@@ -277,6 +277,12 @@ fn table() -> Value {
                     ]),
                 ),
                 ("SSESpecification", map([("SSEEnabled", Value::Bool(true))])),
+                // New images feed the stream functions (the outbox relay),
+                // whose filters read the item's `entity`.
+                (
+                    "StreamSpecification",
+                    map([("StreamViewType", s("NEW_IMAGE"))]),
+                ),
             ]),
         ),
     ])
@@ -442,8 +448,46 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
                 ]),
             ),
         ])),
+        Trigger::TableStream(entity, _) => Some(map([(
+            "Stream",
+            map([
+                ("Type", s("DynamoDB")),
+                (
+                    "Properties",
+                    map([
+                        ("Stream", get_att("Table", "StreamArn")),
+                        ("StartingPosition", s("LATEST")),
+                        ("BatchSize", int(WORKER_BATCH_SIZE)),
+                        // A record that keeps failing is dropped from the
+                        // stream only: its item stays, and the sweep sends it.
+                        ("MaximumRetryAttempts", int(STREAM_RETRIES)),
+                        ("BisectBatchOnFunctionError", Value::Bool(true)),
+                        ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
+                        (
+                            "FilterCriteria",
+                            map([(
+                                "Filters",
+                                seq([map([("Pattern", s(stream_filter(entity)))])]),
+                            )]),
+                        ),
+                    ]),
+                ),
+            ]),
+        )])),
         Trigger::Dev(_) => bail!("{} is development-only", function.name),
     })
+}
+
+/// Retries of a failing stream batch before Lambda moves past it.
+const STREAM_RETRIES: u64 = 10;
+
+/// The event filter passing only inserts of items of `entity`.
+fn stream_filter(entity: &str) -> String {
+    serde_json::json!({
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"entity": {"S": [entity]}}},
+    })
+    .to_string()
 }
 
 fn queue_arns(id: fn(QueueName) -> String) -> Value {
@@ -545,6 +589,9 @@ fn describe(function: &Function) -> String {
             schedule.timezone
         ),
         Trigger::Webhook(_) => format!("{} (webhook on a function URL)", function.name),
+        Trigger::TableStream(entity, _) => {
+            format!("{} (stream of new {entity} items)", function.name)
+        }
         _ => match function.method_and_path() {
             Some((method, path)) => {
                 format!("{} ({method} {path}, {:?})", function.name, function.access)
@@ -556,7 +603,7 @@ fn describe(function: &Function) -> String {
 
 fn function_resource(function: &Function) -> anyhow::Result<Value> {
     let timeout = match function.trigger {
-        Trigger::Queue(..) => WORKER_TIMEOUT,
+        Trigger::Queue(..) | Trigger::TableStream(..) => WORKER_TIMEOUT,
         Trigger::Schedule(..) => SCHEDULE_TIMEOUT,
         _ => API_TIMEOUT,
     };

@@ -53,6 +53,7 @@ struct Declared {
     urls: BTreeSet<String>,
     workers: BTreeSet<(String, String)>,
     schedules: BTreeSet<(String, String, String)>,
+    streams: BTreeSet<(String, String)>,
     queues: BTreeSet<String>,
 }
 
@@ -80,6 +81,9 @@ fn expected() -> Declared {
                     schedule.expression(),
                     schedule.timezone.to_owned(),
                 ));
+            }
+            Trigger::TableStream(entity, _) => {
+                d.streams.insert((f.name.to_owned(), entity.to_owned()));
             }
             Trigger::Dev(_) => panic!("{} is development-only", f.name),
         }
@@ -187,6 +191,26 @@ fn declared(template: &Value) -> Declared {
                                 Some(name.as_str())
                             );
                             schedule_rules += 1;
+                        }
+                        "DynamoDB" => {
+                            assert_eq!(
+                                p["FunctionResponseTypes"][0].as_str(),
+                                Some("ReportBatchItemFailures"),
+                                "{name} reports partial batch failures"
+                            );
+                            assert_eq!(
+                                p["Stream"]["Fn::GetAtt"][0].as_str(),
+                                Some("Table"),
+                                "{name} reads the table's stream"
+                            );
+                            let pattern: serde_json::Value = serde_json::from_str(&text(
+                                &p["FilterCriteria"]["Filters"][0]["Pattern"],
+                            ))
+                            .expect("the stream filter is JSON");
+                            let entity = pattern["dynamodb"]["NewImage"]["entity"]["S"][0]
+                                .as_str()
+                                .expect("the stream filter names an entity");
+                            d.streams.insert((name.clone(), entity.to_owned()));
                         }
                         other => panic!("{name} has an unexpected {other} event"),
                     }

@@ -1,12 +1,14 @@
-//! The emails of the accounts capability, put on the `emails` queue with
-//! the data keys their templates render. Each job id derives from the
-//! token's hash, so a retried request never sends the same link twice.
+//! The emails of the accounts capability, with the data keys their
+//! templates render. Each is an outbox message of the transaction that
+//! stores its token, so a link is emailed exactly when its token exists;
+//! each job id derives from the token's hash, so the worker sends it once.
 
 use serde_json::json;
 
 use pc_platform::AppContext;
-use pc_platform::email::{EmailJob, EmailKind, enqueue};
-use pc_platform::queue::QueueError;
+use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::outbox::Outbox;
+use pc_platform::store::StoreError;
 
 use crate::one_time_tokens::IssuedToken;
 
@@ -23,14 +25,15 @@ fn job_id(kind: EmailKind, token: &IssuedToken) -> String {
 }
 
 /// `{name, inviterName, partnerName, link}` to `${CLIENT_URL}/register?token=`.
-pub async fn send_invitation(
+pub fn send_invitation(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     to: &str,
     name: &str,
     inviter_name: &str,
     partner_name: Option<&str>,
     token: &IssuedToken,
-) -> Result<(), QueueError> {
+) -> Result<(), StoreError> {
     let kind = EmailKind::Invitation;
     let job = EmailJob {
         id: job_id(kind, token),
@@ -43,16 +46,17 @@ pub async fn send_invitation(
             "link": link(ctx, "register", token),
         }),
     };
-    enqueue(&*ctx.queue, &job).await
+    add_to_outbox(outbox, &job)
 }
 
 /// `{name, link}` to `${CLIENT_URL}/reset-password?token=`.
-pub async fn send_password_reset(
+pub fn send_password_reset(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     to: &str,
     name: &str,
     token: &IssuedToken,
-) -> Result<(), QueueError> {
+) -> Result<(), StoreError> {
     let kind = EmailKind::PasswordReset;
     let job = EmailJob {
         id: job_id(kind, token),
@@ -60,17 +64,18 @@ pub async fn send_password_reset(
         to: to.to_owned(),
         data: json!({"name": name, "link": link(ctx, "reset-password", token)}),
     };
-    enqueue(&*ctx.queue, &job).await
+    add_to_outbox(outbox, &job)
 }
 
 /// `{name, companyName, link}` to `${CLIENT_URL}/verify-registration?token=`.
-pub async fn send_registration_verification(
+pub fn send_registration_verification(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     to: &str,
     name: &str,
     company_name: &str,
     token: &IssuedToken,
-) -> Result<(), QueueError> {
+) -> Result<(), StoreError> {
     let kind = EmailKind::RegistrationVerification;
     let job = EmailJob {
         id: job_id(kind, token),
@@ -82,5 +87,5 @@ pub async fn send_registration_verification(
             "link": link(ctx, "verify-registration", token),
         }),
     };
-    enqueue(&*ctx.queue, &job).await
+    add_to_outbox(outbox, &job)
 }

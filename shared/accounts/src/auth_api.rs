@@ -18,6 +18,7 @@ use pc_api::identity::{PartnerStanding, UserRecord, partner_key, user_key};
 use pc_api::tokens::{self, AccessClaims, RefreshClaims};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Update};
 
 use crate::account_emails;
@@ -314,8 +315,12 @@ pub async fn forgot_password(
             user.partner_id.as_deref(),
             now,
         );
-        ctx.store.transact(vec![token.write.clone()]).await?;
-        account_emails::send_password_reset(&ctx, &user.email, &user.name, &token).await?;
+        // The email commits with its token: one never exists without the other.
+        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+        account_emails::send_password_reset(&ctx, &mut outbox, &user.email, &user.name, &token)?;
+        let mut writes = vec![token.write.clone()];
+        outbox.add_to(&mut writes)?;
+        ctx.store.transact(writes).await?;
     }
     Ok(Confirmation::new(FORGOT_ANSWER))
 }
@@ -356,9 +361,8 @@ pub async fn reset_password(
     after.password_hash = Some(hash_password(body.new_password).await?);
     after.tokens_valid_after = Some(now);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
+    save_user_change(&ctx, None, "password_reset", &before, &after).await?;
     sessions_store::revoke_all(&*ctx.store, &after.id).await?;
-    record_user_change(&ctx, None, "password_reset", &before, &after).await?;
     Ok(Confirmation::new(
         "Your password has been changed. Sign in with the new one.",
     ))
@@ -407,21 +411,37 @@ pub async fn complete_registration(
     after.name = name;
     after.password_hash = Some(password_hash);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;
+    save_user_change(&ctx, None, "invitation_accepted", &before, &after).await?;
     let pair = sessions_store::start(&ctx, &after).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }
 
-/// Sends the audit event of a change to a user.
-pub async fn record_user_change(
+/// Saves a change to a user (conditional on the version read) with its
+/// audit event in the same transaction's outbox.
+pub async fn save_user_change(
     ctx: &AppContext,
     actor: Option<&Principal>,
     action: &str,
     before: &UserRecord,
     after: &UserRecord,
 ) -> ApiResult<()> {
-    let event = pc_api::audit::AuditEvent::new(
+    let event = user_change_event(ctx, actor, action, before, after);
+    let mut outbox = Outbox::new(ctx.ids.new_id(), ctx.clock.now());
+    pc_api::audit::add_to_outbox(&mut outbox, &event)?;
+    let extra = outbox.write()?.into_iter().collect();
+    users_store::save_user_with(&*ctx.store, before, after, extra).await?;
+    Ok(())
+}
+
+/// The audit event of a change to a user.
+pub fn user_change_event(
+    ctx: &AppContext,
+    actor: Option<&Principal>,
+    action: &str,
+    before: &UserRecord,
+    after: &UserRecord,
+) -> pc_api::audit::AuditEvent {
+    pc_api::audit::AuditEvent::new(
         ctx,
         actor,
         action,
@@ -430,9 +450,7 @@ pub async fn record_user_change(
         after.partner_id.as_deref(),
         audit_summary(before),
         audit_summary(after),
-    );
-    pc_api::audit::record(ctx, &event).await?;
-    Ok(())
+    )
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
-use pc_platform::store::{Condition, Write, from_item};
+use pc_platform::store::{Condition, StoreError, Update, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};
@@ -256,7 +256,11 @@ pub struct UpdatePartnerBody {
 }
 
 /// Changes a partner. Slug and meeting types (with their guards, in the
-/// same transaction) only by platform staff.
+/// same transaction) only by platform staff. Only the fields the body
+/// changes are written, conditional on the partner's version; when someone
+/// else changed the partner meanwhile, the body is re-applied to a fresh
+/// read (a few times, then 409), so concurrent edits of different fields
+/// all survive.
 #[utoipa::path(patch, path = "/v1/partners/{id}", tag = "partners", params(("id" = String, Path)),
     request_body = UpdatePartnerBody,
     responses((status = 200, body = PartnerView), (status = 400), (status = 403), (status = 404), (status = 409)),
@@ -267,8 +271,8 @@ pub async fn update_partner(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<UpdatePartnerBody>,
 ) -> ApiResult<Json<PartnerView>> {
-    let before = visible_partner(&ctx, &principal, &id).await?;
     if (body.slug.is_some() || body.chili_meeting_types.is_some()) && !principal.is_staff() {
+        visible_partner(&ctx, &principal, &id).await?;
         return Err(ApiError::forbidden(
             "only platform staff change the slug and meeting types",
         ));
@@ -276,6 +280,62 @@ pub async fn update_partner(
     if body.status.is_some() && !principal.is_owner() {
         return Err(ApiError::forbidden("only owners change a partner's status"));
     }
+    for attempt in 0..SAVE_ATTEMPTS {
+        let (before, version) = visible_versioned(&ctx, &principal, &id).await?;
+        let mut after = apply_partner_body(&before, &body)?;
+        if after == before {
+            return Ok(Json(PartnerView::from(&before)));
+        }
+        after.updated_at = ctx.clock.now();
+        match save_partner_profile(&ctx, &before, version, &after).await {
+            Ok(()) => return Ok(Json(PartnerView::from(&after))),
+            Err(SaveError::Stale) => backoff(attempt).await,
+            Err(SaveError::Refused(e)) => return Err(e),
+        }
+    }
+    Err(stale_partner())
+}
+
+/// How many times a partner change is re-applied to a fresh read.
+const SAVE_ATTEMPTS: u32 = 25;
+
+/// A short, growing, jittered pause before re-reading, so racing writers
+/// spread out instead of colliding again.
+async fn backoff(attempt: u32) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let jitter = u64::from(nanos % 16);
+    let ms = (2 + u64::from(attempt) * 2).min(40) + jitter;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+fn stale_partner() -> ApiError {
+    ApiError::conflict(
+        "stale_partner",
+        "the partner was changed by someone else; reload and retry",
+    )
+}
+
+/// The visible partner and its version, else 404.
+async fn visible_versioned(
+    ctx: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<(PartnerRecord, i64)> {
+    let (partner, version) = partners_store::get_partner_versioned(&*ctx.store, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    principal.ensure_sees_partner(Some(&partner.id), "partner")?;
+    Ok((partner, version))
+}
+
+/// The partner after the body's changes, or every bad field.
+fn apply_partner_body(
+    before: &PartnerRecord,
+    body: &UpdatePartnerBody,
+) -> ApiResult<PartnerRecord> {
     let mut errors = Vec::new();
     let mut after = before.clone();
     match body.status.as_deref() {
@@ -292,7 +352,7 @@ pub async fn update_partner(
             Err(m) => errors.push(FieldError::new("name", m)),
         }
     }
-    if let Some(website) = body.website {
+    if let Some(website) = &body.website {
         match website
             .as_deref()
             .map(|w| parse_website("website", w))
@@ -302,17 +362,17 @@ pub async fn update_partner(
             Err(e) => errors.push(e),
         }
     }
-    if let Some(icp) = body.icp {
-        match parse_icp("icp", icp) {
+    if let Some(icp) = &body.icp {
+        match parse_icp("icp", icp.clone()) {
             Ok(icp) => after.icp = icp,
             Err(e) => errors.push(e),
         }
     }
-    if let Some(patch) = body.notification_preferences {
+    if let Some(patch) = &body.notification_preferences {
         match apply_preferences(
             "notificationPreferences.",
             &before.notification_preferences,
-            patch,
+            patch.clone(),
         ) {
             Ok(p) => after.notification_preferences = p,
             Err(e) => errors.extend(e),
@@ -324,60 +384,80 @@ pub async fn update_partner(
             Err(m) => errors.push(FieldError::new("slug", m)),
         }
     }
-    if let Some(types) = body.chili_meeting_types {
-        match parse_meeting_types("chiliMeetingTypes", types) {
+    if let Some(types) = &body.chili_meeting_types {
+        match parse_meeting_types("chiliMeetingTypes", types.clone()) {
             Ok(t) => after.chili_meeting_types = t,
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+    if errors.is_empty() {
+        Ok(after)
+    } else {
+        Err(ApiError::validation(errors))
     }
-    if after == before {
-        return Ok(Json(PartnerView::from(&before)));
-    }
-    after.updated_at = ctx.clock.now();
-    save_partner_profile(&ctx, &before, &after).await?;
-    Ok(Json(PartnerView::from(&after)))
 }
 
-/// Writes the partner's own fields (never the counters) and moves its
-/// guards, all in one transaction.
+/// Why a partner change was not saved.
+enum SaveError {
+    /// Someone changed the partner since it was read: re-read and re-apply.
+    Stale,
+    /// An answer for the caller (a guard is taken, a store failure).
+    Refused(ApiError),
+}
+
+impl From<StoreError> for SaveError {
+    fn from(e: StoreError) -> Self {
+        SaveError::Refused(e.into())
+    }
+}
+
+/// Adds `attr` to the update when it changed.
+fn set_changed<T: serde::Serialize + PartialEq>(
+    update: Update,
+    attr: &str,
+    before: &T,
+    after: &T,
+) -> Result<Update, SaveError> {
+    if before == after {
+        return Ok(update);
+    }
+    let value =
+        serde_json::to_value(after).map_err(|e| SaveError::Refused(ApiError::internal(e)))?;
+    Ok(update.set(attr, value))
+}
+
+/// Writes the partner's changed fields (never the counters) conditional on
+/// the `version` read, and moves its guards, all in one transaction.
 async fn save_partner_profile(
     ctx: &AppState,
     before: &PartnerRecord,
+    version: i64,
     after: &PartnerRecord,
-) -> ApiResult<()> {
-    let update = partners_store::profile_update(&after.id)
-        .set("name", after.name.clone())
-        .set("slug", after.slug.clone())
-        .set(
-            "website",
-            serde_json::to_value(&after.website).map_err(ApiError::internal)?,
-        )
-        .set(
-            "icp",
-            serde_json::to_value(&after.icp).map_err(ApiError::internal)?,
-        )
-        .set(
-            "chiliMeetingTypes",
-            serde_json::to_value(&after.chili_meeting_types).map_err(ApiError::internal)?,
-        )
-        .set(
-            "notificationPreferences",
-            serde_json::to_value(&after.notification_preferences).map_err(ApiError::internal)?,
-        )
+) -> Result<(), SaveError> {
+    let mut update = partners_store::profile_update(&after.id);
+    update = set_changed(update, "name", &before.name, &after.name)?;
+    update = set_changed(update, "slug", &before.slug, &after.slug)?;
+    update = set_changed(update, "website", &before.website, &after.website)?;
+    update = set_changed(update, "icp", &before.icp, &after.icp)?;
+    update = set_changed(
+        update,
+        "chiliMeetingTypes",
+        &before.chili_meeting_types,
+        &after.chili_meeting_types,
+    )?;
+    update = set_changed(update, "status", &before.status, &after.status)?;
+    update = set_changed(
+        update,
+        "notificationPreferences",
+        &before.notification_preferences,
+        &after.notification_preferences,
+    )?;
+    // The guards below are computed from the slug and types read: the
+    // version condition makes sure they have not moved since.
+    let update = update
         .set("updatedAt", timestamp(after.updated_at))
-        // The guards below are computed from this slug: it must not have moved.
-        .when(Condition::equals("slug", before.slug.clone()));
-    let update = if after.status == before.status {
-        update
-    } else {
-        update.set(
-            "status",
-            serde_json::to_value(after.status).map_err(ApiError::internal)?,
-        )
-    };
+        .add("version", 1)
+        .when(partners_store::version_condition(version));
     let mut writes = vec![Write::Update(update)];
     let mut claims = Vec::new();
     if after.slug != before.slug {
@@ -408,17 +488,20 @@ async fn save_partner_profile(
     }
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(()),
-        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => {
-            Err(ApiError::conflict("slug_taken", "this slug is taken"))
+        Err(e) if e.failed_at(0) => Err(SaveError::Stale),
+        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => Err(SaveError::Refused(
+            ApiError::conflict("slug_taken", "this slug is taken"),
+        )),
+        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => {
+            Err(SaveError::Refused(ApiError::conflict(
+                "meeting_type_taken",
+                "a meeting type is already routed to another partner",
+            )))
         }
-        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => Err(ApiError::conflict(
-            "meeting_type_taken",
-            "a meeting type is already routed to another partner",
-        )),
-        Err(e) if e.is_condition_failure() => Err(ApiError::conflict(
-            "stale_partner",
-            "the partner was changed by someone else; reload and retry",
-        )),
+        // A guard this partner held moved meanwhile: a fresh read decides.
+        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            Err(SaveError::Stale)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -563,16 +646,30 @@ pub async fn update_notification_preferences(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<NotificationPreferencesPatch>,
 ) -> ApiResult<Json<NotificationPreferencesView>> {
-    let before = visible_partner(&ctx, &principal, &id).await?;
-    let prefs = apply_preferences("", &before.notification_preferences, body)
-        .map_err(ApiError::validation)?;
-    let update = partners_store::profile_update(&id)
-        .set(
-            "notificationPreferences",
-            serde_json::to_value(&prefs).map_err(ApiError::internal)?,
-        )
-        .set("updatedAt", timestamp(ctx.clock.now()))
-        .when(Condition::Exists);
-    ctx.store.update(update).await?;
-    Ok(Json(NotificationPreferencesView::from(&prefs)))
+    // The patch is re-applied to a fresh read when the partner changed
+    // meanwhile, so two edits of different flags both survive.
+    for attempt in 0..SAVE_ATTEMPTS {
+        let (before, version) = visible_versioned(&ctx, &principal, &id).await?;
+        let prefs = apply_preferences("", &before.notification_preferences, body.clone())
+            .map_err(ApiError::validation)?;
+        if prefs == before.notification_preferences {
+            return Ok(Json(NotificationPreferencesView::from(&prefs)));
+        }
+        let update = partners_store::profile_update(&id)
+            .set(
+                "notificationPreferences",
+                serde_json::to_value(&prefs).map_err(ApiError::internal)?,
+            )
+            .set("updatedAt", timestamp(ctx.clock.now()))
+            .add("version", 1)
+            .when(partners_store::version_condition(version));
+        match ctx.store.update(update).await {
+            Ok(_) => return Ok(Json(NotificationPreferencesView::from(&prefs))),
+            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+                backoff(attempt).await
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(stale_partner())
 }

@@ -11,6 +11,11 @@
 //! the partner item, so a slug or meeting type belongs to one partner even
 //! under concurrent requests.
 //!
+//! Profile changes write only the fields they change, conditional on the
+//! partner's `version` (bumped by each), so concurrent edits of different
+//! fields both survive and the guards always match the stored slug and
+//! meeting types.
+//!
 //! The partner item also carries the counters the leads capability keeps
 //! in the same transaction as each change (`totalLeads`,
 //! `totalAppointments`, `lastAppointmentDate`), so the partners list is one
@@ -413,6 +418,36 @@ pub async fn find_partner(
     match by_slug {
         Some(id) => get_partner(store, &id).await,
         None => Ok(None),
+    }
+}
+
+/// A partner with the `version` its profile writes are conditional on
+/// (0 for a partner never changed since it was created).
+pub async fn get_partner_versioned(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Option<(PartnerRecord, i64)>, StoreError> {
+    let Some(item) = store.get(&partner_key(id)).await? else {
+        return Ok(None);
+    };
+    let version = item
+        .get("version")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    Ok(Some((from_item(item)?, version)))
+}
+
+/// Holds while the partner's profile is still at `version`. The counters
+/// the leads capability adds to the same item never move the version, so
+/// they never make a profile change stale.
+pub fn version_condition(version: i64) -> Condition {
+    if version == 0 {
+        Condition::Exists.and(Condition::Or(vec![
+            Condition::missing("version"),
+            Condition::equals("version", 0),
+        ]))
+    } else {
+        Condition::equals("version", version)
     }
 }
 

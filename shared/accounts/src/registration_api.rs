@@ -18,10 +18,13 @@ use chrono::Duration;
 
 use pc_api::identity::{Role, UserRecord, partner_key, user_key};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Update, Write};
 
 use crate::account_emails;
-use crate::auth_api::{Confirmation, hash_password, record_user_change, signed_in};
+use crate::auth_api::{
+    Confirmation, hash_password, save_user_change, signed_in, user_change_event,
+};
 use crate::client_ip::ClientIp;
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
@@ -129,6 +132,18 @@ pub async fn register_partner(
         expires_at: (now + Duration::days(REGISTRATION_DAYS)).timestamp(),
         now: now.timestamp(),
     };
+    // The verification email and the audit event commit with the account.
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    account_emails::send_registration_verification(
+        &ctx,
+        &mut outbox,
+        &user.email,
+        &user.name,
+        &partner.name,
+        &token,
+    )?;
+    let created = user_change_event(&ctx, None, "created", &user, &user);
+    pc_api::audit::add_to_outbox(&mut outbox, &created)?;
     let mut extra = registration_user_writes(&user, &partner.id, expiry)?;
     extra.push(token.write.clone());
     if let Some((old_user, old_partner)) =
@@ -143,19 +158,10 @@ pub async fn register_partner(
             condition: Some(Condition::equals("status", "pending_verification")),
         });
     }
+    outbox.add_to(&mut extra)?;
     match partners_store::create_registered_partner(&*ctx.store, &mut partner, extra, expiry).await
     {
-        Ok(()) => {
-            account_emails::send_registration_verification(
-                &ctx,
-                &user.email,
-                &user.name,
-                &partner.name,
-                &token,
-            )
-            .await?;
-            record_user_change(&ctx, None, "created", &user, &user).await?;
-        }
+        Ok(()) => {}
         // The email is taken (or the slug lost every race): the same
         // answer, so nobody learns which emails have accounts.
         Err(CreatePartnerError::ExtraFailed(_) | CreatePartnerError::SlugTaken) => {}
@@ -205,11 +211,10 @@ pub async fn verify_registration(
     let mut after = before.clone();
     after.password_hash = Some(password_hash);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
+    save_user_change(&ctx, None, "registration_verified", &before, &after).await?;
     if let Some(pid) = &consumed.partner_id {
         keep_registration(&ctx, &after, pid, now).await?;
     }
-    record_user_change(&ctx, None, "registration_verified", &before, &after).await?;
     let pair = sessions_store::start(&ctx, &after).await?;
     Ok(signed_in(&ctx, &after, &pair))
 }

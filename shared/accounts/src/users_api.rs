@@ -12,10 +12,11 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
+use pc_platform::outbox::Outbox;
 use pc_platform::store::Write;
 
 use crate::account_emails;
-use crate::auth_api::record_user_change;
+use crate::auth_api::{save_user_change, user_change_event};
 use crate::email_address::{EmailAddress, parse_name};
 use crate::one_time_tokens::{self, Purpose};
 use crate::partners_store;
@@ -144,8 +145,22 @@ pub async fn create_user(
         user.partner_id.as_deref(),
         now,
     );
+    // The invitation email and the audit event commit with the user.
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    account_emails::send_invitation(
+        &ctx,
+        &mut outbox,
+        &user.email,
+        &user.name,
+        &principal.name,
+        partner.as_ref().map(|p| p.name.as_str()),
+        &token,
+    )?;
+    let created = user_change_event(&ctx, Some(&principal), "created", &user, &user);
+    pc_api::audit::add_to_outbox(&mut outbox, &created)?;
     let mut writes: Vec<Write> = create_user_writes(&user)?;
     writes.push(token.write.clone());
+    outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {
         Ok(()) => {}
         Err(e) if e.is_condition_failure() => {
@@ -156,16 +171,6 @@ pub async fn create_user(
         }
         Err(e) => return Err(e.into()),
     }
-    account_emails::send_invitation(
-        &ctx,
-        &user.email,
-        &user.name,
-        &principal.name,
-        partner.as_ref().map(|p| p.name.as_str()),
-        &token,
-    )
-    .await?;
-    record_user_change(&ctx, Some(&principal), "created", &user, &user).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }
 
@@ -273,8 +278,7 @@ pub async fn update_user(
         return Ok(Json(UserView::from(&before)));
     }
     after.updated_at = ctx.clock.now();
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "updated", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "updated", &before, &after).await?;
     Ok(Json(UserView::from(&after)))
 }
 
@@ -307,8 +311,7 @@ pub async fn set_user_status(
     let mut after = before.clone();
     after.is_active = body.is_active;
     after.updated_at = ctx.clock.now();
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "status_changed", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "status_changed", &before, &after).await?;
     Ok(Json(UserView::from(&after)))
 }
 
@@ -332,7 +335,6 @@ pub async fn delete_user(
     after.is_active = false;
     after.deleted_at = Some(now);
     after.updated_at = now;
-    users_store::save_user(&*ctx.store, &before, &after).await?;
-    record_user_change(&ctx, Some(&principal), "deleted", &before, &after).await?;
+    save_user_change(&ctx, Some(&principal), "deleted", &before, &after).await?;
     Ok(StatusCode::NO_CONTENT)
 }

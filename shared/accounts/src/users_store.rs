@@ -204,6 +204,17 @@ pub async fn save_user(
     before: &UserRecord,
     after: &UserRecord,
 ) -> Result<(), SaveUserError> {
+    save_user_with(store, before, after, Vec::new()).await
+}
+
+/// [`save_user`] with the caller's `extra` writes (the change's outbox
+/// item) in the same transaction, after the user's own.
+pub async fn save_user_with(
+    store: &dyn Store,
+    before: &UserRecord,
+    after: &UserRecord,
+    extra: Vec<Write>,
+) -> Result<(), SaveUserError> {
     let mut writes = vec![Write::Put {
         item: user_item(after)?,
         condition: Some(Condition::equals("updatedAt", timestamp(before.updated_at))),
@@ -211,6 +222,7 @@ pub async fn save_user(
     let counter = owner_counter_write(Some(before), after);
     let guards_owner = counter.is_some();
     writes.extend(counter);
+    writes.extend(extra);
     match store.transact(writes).await {
         Ok(()) => Ok(()),
         Err(e) if guards_owner && e.failed_at(1) => Err(SaveUserError::LastOwner),

@@ -1,13 +1,16 @@
-//! Audit events: every change to a lead or a user is
-//! described once and sent on the `events` queue; the `events` worker
-//! stores it and `GET /v1/events` lists them.
+//! Audit events: every change to a lead or a user is described once and
+//! sent on the `events` queue (through the outbox of the change's own
+//! transaction); the `events` worker stores each id once and
+//! `GET /v1/events` lists them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use pc_platform::AppContext;
-use pc_platform::queue::{QueueError, QueueName, send_json};
+use pc_platform::outbox::Outbox;
+use pc_platform::queue::QueueName;
+use pc_platform::store::StoreError;
 use pc_platform::time::serde_millis;
 
 use crate::identity::Principal;
@@ -63,7 +66,8 @@ impl AuditEvent {
     }
 }
 
-/// Sends the event on the `events` queue.
-pub async fn record(ctx: &AppContext, event: &AuditEvent) -> Result<(), QueueError> {
-    send_json(&*ctx.queue, QueueName::Events, event).await
+/// Puts the event in `outbox`, so it is sent once the change it describes
+/// commits (and only then); its id is what the worker stores once.
+pub fn add_to_outbox(outbox: &mut Outbox, event: &AuditEvent) -> Result<(), StoreError> {
+    outbox.push(QueueName::Events, &event.id, event)
 }

@@ -12,6 +12,7 @@ use utoipa_axum::router::UtoipaMethodRouter;
 
 use pc_platform::AppState;
 use pc_platform::queue::{QueueMessage, QueueName};
+use pc_platform::store::Key;
 
 /// Who may call an HTTP function; checked by the one auth layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -138,6 +139,7 @@ impl JobReport {
 pub type HttpRouteFn = fn() -> UtoipaMethodRouter<AppState>;
 pub type WorkerFn =
     for<'a> fn(&'a AppState, &'a QueueMessage) -> BoxFuture<'a, Result<(), WorkerError>>;
+pub type StreamFn = for<'a> fn(&'a AppState, &'a Key) -> BoxFuture<'a, Result<(), WorkerError>>;
 pub type JobFn =
     for<'a> fn(&'a AppState, DateTime<Utc>) -> BoxFuture<'a, Result<JobReport, JobError>>;
 
@@ -160,6 +162,8 @@ impl Schedule {
     /// The EventBridge Scheduler expression (`cron(0 9 * * ? *)`, `rate(5 minutes)`).
     pub fn expression(&self) -> String {
         match self.cadence {
+            // EventBridge wants the singular unit for one.
+            Cadence::EveryMinutes(1) => "rate(1 minute)".to_owned(),
             Cadence::EveryMinutes(m) => format!("rate({m} minutes)"),
             Cadence::Daily { hour, minute } => format!("cron({minute} {hour} * * ? *)"),
             Cadence::Monthly { day, hour, minute } => format!("cron({minute} {hour} {day} * ? *)"),
@@ -219,6 +223,9 @@ pub enum Trigger {
     Queue(QueueName, WorkerFn),
     /// A schedule, also runnable on demand.
     Schedule(Schedule, JobFn),
+    /// New items of one `entity` in the table (DynamoDB Streams, filtered
+    /// to inserts of that entity); the handler gets each item's key.
+    TableStream(&'static str, StreamFn),
     /// A development-only route of the local server, never deployed.
     Dev(HttpRouteFn),
 }
@@ -304,6 +311,22 @@ impl Function {
         }
     }
 
+    pub fn table_stream(
+        name: &'static str,
+        entity: &'static str,
+        permissions: Permissions,
+        handler: StreamFn,
+    ) -> Self {
+        Self {
+            name,
+            trigger: Trigger::TableStream(entity, handler),
+            access: Access::Public,
+            permissions,
+            body_limit: 0,
+            open_to_pending_partners: false,
+        }
+    }
+
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -363,6 +386,7 @@ impl Function {
             Trigger::Webhook(_) => "webhook",
             Trigger::Queue(..) => "worker",
             Trigger::Schedule(..) => "schedule",
+            Trigger::TableStream(..) => "stream",
             Trigger::Dev(_) => "dev",
         }
     }
@@ -471,6 +495,11 @@ mod tests {
             timezone: "UTC",
         };
         assert_eq!(r.expression(), "rate(15 minutes)");
+        let every_minute = Schedule {
+            cadence: Cadence::EveryMinutes(1),
+            timezone: "UTC",
+        };
+        assert_eq!(every_minute.expression(), "rate(1 minute)");
         assert_eq!(
             r.next_after(at("2024-01-01T00:07:00Z")),
             at("2024-01-01T00:15:00Z")

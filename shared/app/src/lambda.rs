@@ -10,6 +10,7 @@
 //! | [`serve_webhook`] | function URL (same 2.0 shape, body often base64) | v2 response |
 //! | [`serve_worker`] | SQS batch | `batchItemFailures` of the failed messages |
 //! | [`serve_schedule`] | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
+//! | [`serve_stream`] | DynamoDB Streams batch | `batchItemFailures` from the first failed record |
 //!
 //! The ports are a closure from the settings to the context, written out in
 //! each binary (`AwsPorts::load(config).await.store().context()`): which
@@ -33,13 +34,14 @@ use serde_json::Value;
 use tower_http::trace::TraceLayer;
 
 use pc_accounts::client_ip::SourceIp;
-use pc_api::functions::{Function, JobFn, Trigger, WorkerFn};
+use pc_api::functions::{Function, JobFn, StreamFn, Trigger, WorkerFn};
 use pc_api::{AppState, router};
 use pc_platform::AppContext;
 use pc_platform::config::{Config, Mode};
 use pc_platform::queue::QueueMessage;
 
 use crate::jobs::{self, JOB_RUN_REQUESTED, JobRun};
+use crate::stream::{StreamEvent, handle_stream};
 
 /// The error a runner stops with (shown by Lambda as the init or invoke error).
 pub type Error = lambda_runtime::Error;
@@ -110,6 +112,20 @@ pub fn serve_schedule(
     })
 }
 
+/// Serves a table stream's batches (the outbox relay).
+pub fn serve_stream(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    let Trigger::TableStream(_, handler) = function.trigger else {
+        return expect_trigger(&function, false, "a table stream");
+    };
+    let name = function.name;
+    start(&function, ports, async |ctx| {
+        run_stream(ctx, name, handler).await
+    })
+}
+
 fn expect_trigger(function: &Function, matches: bool, what: &str) -> Result<(), Error> {
     if matches {
         return Ok(());
@@ -150,6 +166,7 @@ pub async fn serve(ctx: AppState, function: Function) -> Result<(), Error> {
         Trigger::Webhook(_) => lambda_http::run(webhook_app(&ctx, &function)).await,
         Trigger::Queue(_, worker) => run_worker(ctx, function.name, worker).await,
         Trigger::Schedule(_, job) => run_schedule(ctx, function.name, job).await,
+        Trigger::TableStream(_, handler) => run_stream(ctx, function.name, handler).await,
         Trigger::Dev(_) => Err(format!("{} is development-only", function.name).into()),
     }
 }
@@ -169,6 +186,14 @@ async fn run_schedule(ctx: AppState, name: &'static str, job: JobFn) -> Result<(
             async move { handle_schedule(&ctx, name, job, event.payload).await }
         },
     ))
+    .await
+}
+
+async fn run_stream(ctx: AppState, name: &'static str, handler: StreamFn) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<StreamEvent>| {
+        let ctx = ctx.clone();
+        async move { Ok::<_, Error>(handle_stream(&ctx, name, handler, event.payload).await) }
+    }))
     .await
 }
 

@@ -6,4 +6,5 @@ pub mod devserver;
 pub mod jobs;
 pub mod lambda;
 pub mod runner;
+pub mod stream;
 pub mod system;

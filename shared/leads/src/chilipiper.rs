@@ -6,8 +6,14 @@
 //! concurrent deliveries: every write is one transaction conditional on
 //! what was read (lead and meeting versions, the email guard, the partner's
 //! `lastAppointmentDate`), retried from a fresh read when another delivery
-//! got there first; which of two events wins is decided by
-//! [`MeetingStatus::rank`], not by arrival order.
+//! got there first. Which of two events wins is decided by
+//! [`MeetingStatus::rank`] and, between equal ranks, by the time the webhook
+//! received each (stamped before enqueueing), never by the queue's delivery
+//! order. A meeting whose guest (or meeting type) changed moves from its old
+//! lead to the new one in the same transaction: the old lead's
+//! `scheduledDate` is recomputed from its remaining meetings and the
+//! partners' `totalAppointments` move with it. The audit events and the
+//! new-lead notices are outbox messages of that same transaction.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -26,13 +32,14 @@ use pc_api::identity::{meeting_type_key, partner_key};
 use pc_api::json::parse_json;
 use pc_api::{ApiError, ApiResult, AppState, QueueMessage};
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{Condition, StoreError, Update, Write, from_item};
-use pc_platform::time::timestamp;
+use pc_platform::time::{serde_millis, timestamp};
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{LeadEmail, LeadRecord, parse_text};
-use crate::lead_notices::{lead_event, notify_new_lead};
+use crate::lead_notices::{lead_event, new_lead_notices};
 use crate::leads_store::{
     create_lead_writes, email_guard_key, get_lead, lead_key, update_lead_writes,
 };
@@ -110,6 +117,19 @@ impl ChiliPiperEvent {
     }
 }
 
+/// An event as it travels on `chilipiper-webhook`: stamped with the time
+/// the webhook received it, which orders updates of equal rank.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceivedEvent {
+    #[serde(flatten)]
+    pub event: ChiliPiperEvent,
+    /// Absent on messages enqueued before stamping existed: they count as
+    /// received when the worker applies them.
+    #[serde(default, with = "serde_millis::option")]
+    pub received_at: Option<DateTime<Utc>>,
+}
+
 /// `202 {status: "accepted"}`.
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
@@ -132,7 +152,8 @@ fn url_param(raw: &str, name: &str) -> Option<String> {
 
 /// Receives a ChiliPiper event: checks the shared secret (header
 /// `X-Webhook-Secret` or `?secret=`, in constant time), checks the payload
-/// and enqueues it on `chilipiper-webhook`. Nothing else happens inline.
+/// and enqueues it on `chilipiper-webhook`, stamped with the time it was
+/// received. Nothing else happens inline.
 #[utoipa::path(post, path = "/v1/meetings/webhooks/chilipiper", tag = "meetings",
     request_body = ChiliPiperEvent,
     params(("secret" = Option<String>, Query, description = "shared secret, when not in X-Webhook-Secret")),
@@ -150,7 +171,11 @@ pub async fn chilipiper_webhook(
     }
     let event: ChiliPiperEvent = parse_json(&body)?;
     event.check()?;
-    send_json(&*ctx.queue, QueueName::ChilipiperWebhook, &event).await?;
+    let received = ReceivedEvent {
+        event,
+        received_at: Some(ctx.clock.now()),
+    };
+    send_json(&*ctx.queue, QueueName::ChilipiperWebhook, &received).await?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { status: "accepted" })))
 }
 
@@ -170,9 +195,13 @@ const ATTEMPTS: usize = 12;
 
 /// The queue worker of `chilipiper-webhook`.
 pub async fn chilipiper_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let event: ChiliPiperEvent = serde_json::from_str(&message.body)
+    let received: ReceivedEvent = serde_json::from_str(&message.body)
         .map_err(|e| WorkerError::new(format!("not a ChiliPiper event: {e}")))?;
-    let outcome = apply_event(ctx, &event).await.map_err(WorkerError::new)?;
+    let event = &received.event;
+    let received_at = received.received_at.unwrap_or_else(|| ctx.clock.now());
+    let outcome = apply_event(ctx, event, received_at)
+        .await
+        .map_err(WorkerError::new)?;
     tracing::info!(meeting = %event.meeting_id_chili, event_type = event.event_type.as_str(), ?outcome, "chilipiper event");
     Ok(())
 }
@@ -194,24 +223,24 @@ async fn unrouted(
     Ok(Outcome::Unrouted)
 }
 
-/// The meeting after `event`, or `None` when the stored one is later.
+/// The meeting after `event` (the caller checked that the event takes).
 fn merged_meeting(
     existing: Option<&MeetingRecord>,
     event: &ChiliPiperEvent,
     partner_id: &str,
     lead_id: &str,
+    received_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Option<MeetingRecord> {
-    let status = event.event_type.status();
-    if existing.is_some_and(|m| status.rank() < m.status.rank()) {
-        return None;
-    }
-    Some(MeetingRecord {
+) -> MeetingRecord {
+    let last_received_at = existing
+        .and_then(|m| m.last_received_at)
+        .map_or(received_at, |t| t.max(received_at));
+    MeetingRecord {
         id: event.meeting_id_chili.clone(),
         meeting_id_chili: event.meeting_id_chili.clone(),
         partner_id: partner_id.to_owned(),
         lead_id: lead_id.to_owned(),
-        status,
+        status: event.event_type.status(),
         meeting_type_name: event.meeting_type_name.clone(),
         title: event.title.clone(),
         scheduled_time: event.start_time,
@@ -220,10 +249,11 @@ fn merged_meeting(
         assignee: event.assignee.clone(),
         host: event.host.clone(),
         guests: event.guests.clone(),
+        last_received_at: Some(last_received_at),
         version: existing.map_or(0, |m| m.version + 1),
         created_at: existing.map_or(now, |m| m.created_at),
         updated_at: now,
-    })
+    }
 }
 
 /// Fills the lead's empty contact fields from the guest.
@@ -241,8 +271,25 @@ fn fill_from_guest(lead: &mut LeadRecord, guest: &Guest) {
     }
 }
 
-/// Applies one event (see the module doc for the guarantees).
-pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Outcome, StoreError> {
+/// The lead a meeting leaves when its guest changed: without the meeting,
+/// its `scheduledDate` recomputed from the meetings it keeps (none: null,
+/// which also takes it off the open-leads index, so it is no longer overdue).
+fn without_meeting(before: &LeadRecord, meeting_id: &str, now: DateTime<Utc>) -> LeadRecord {
+    let mut after = before.clone();
+    after.meeting_starts.remove(meeting_id);
+    after.scheduled_date = after.latest_meeting_start();
+    after.version = before.version + 1;
+    after.updated_at = now;
+    after
+}
+
+/// Applies one event received at `received_at` (see the module doc for the
+/// guarantees).
+pub async fn apply_event(
+    ctx: &AppContext,
+    event: &ChiliPiperEvent,
+    received_at: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
     let store = &*ctx.store;
     let route = store
         .get(&meeting_type_key(&event.meeting_type_name))
@@ -288,6 +335,12 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
         let Some(partner_item) = partner_item else {
             return unrouted(ctx, event, "the routed partner does not exist").await;
         };
+        if meeting
+            .as_ref()
+            .is_some_and(|m| !m.takes(event.event_type.status(), received_at))
+        {
+            return Ok(Outcome::Unchanged);
+        }
         let last_appointment = partner_item.get("lastAppointmentDate").cloned();
         let partner: PartnerRecord = from_item(partner_item)?;
         let existing_lead = match guard
@@ -312,9 +365,20 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
                 fresh
             }
         };
-        let Some(merged) = merged_meeting(meeting.as_ref(), event, &partner_id, &lead.id, now)
-        else {
-            return Ok(Outcome::Unchanged);
+        let merged = merged_meeting(
+            meeting.as_ref(),
+            event,
+            &partner_id,
+            &lead.id,
+            received_at,
+            now,
+        );
+        // The meeting leaves the lead it was on when its guest changed.
+        let old_lead = match meeting.as_ref().filter(|m| m.lead_id != lead.id) {
+            Some(m) => get_lead(store, &m.lead_id)
+                .await?
+                .map(|before| (without_meeting(&before, &merged.id, now), before)),
+            None => None,
         };
         let start = timestamp(merged.scheduled_time);
         lead.meeting_starts.insert(merged.id.clone(), start.clone());
@@ -324,18 +388,13 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
         }
         fill_from_guest(&mut lead, guest);
         let lead_changed = existing_lead.as_ref().is_none_or(|b| !lead.same_content(b));
-        let meeting_changed = meeting.as_ref().is_none_or(|m| !merged.same_content(m));
+        let meeting_changed = meeting.as_ref().is_none_or(|m| {
+            !merged.same_content(m) || m.last_received_at < merged.last_received_at
+        });
         if !lead_changed && !meeting_changed {
-            if lead.created_by_meeting.as_deref() == Some(event.meeting_id_chili.as_str()) {
-                // A redelivery of the event that created the lead: the
-                // notices may not have gone out before a crash; their ids
-                // make sending them again harmless.
-                notify_new_lead(ctx, &lead, &partner, Some(&start))
-                    .await
-                    .ok();
-            }
             return Ok(Outcome::Unchanged);
         }
+        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
         let mut writes = Vec::new();
         let mut partner_update = Update::new(partner_key(&partner_id));
         let mut partner_condition = Condition::Exists;
@@ -363,6 +422,13 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
                 });
             }
         }
+        if lead_changed {
+            announce(ctx, &mut outbox, event, existing_lead.as_ref(), &lead)?;
+        }
+        if let Some((after, before)) = &old_lead {
+            writes.extend(update_lead_writes(before, after)?);
+            announce(ctx, &mut outbox, event, Some(before), after)?;
+        }
         writes.push(Write::Put {
             item: meeting_item(&merged)?,
             condition: Some(match &meeting {
@@ -370,9 +436,23 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
                 None => Condition::NotExists,
             }),
         });
-        if meeting.is_none() {
-            partner_update = partner_update.add("totalAppointments", 1);
-            touches_partner = true;
+        match &meeting {
+            None => {
+                partner_update = partner_update.add("totalAppointments", 1);
+                touches_partner = true;
+            }
+            // Re-routed to another partner's meeting type: the appointment
+            // moves between the two partners' counters.
+            Some(m) if m.partner_id != partner_id => {
+                partner_update = partner_update.add("totalAppointments", 1);
+                touches_partner = true;
+                writes.push(Write::Update(
+                    Update::new(partner_key(&m.partner_id))
+                        .add("totalAppointments", -1)
+                        .when(Condition::Exists),
+                ));
+            }
+            Some(_) => {}
         }
         let later = last_appointment
             .as_ref()
@@ -391,35 +471,30 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
         if touches_partner {
             writes.push(Write::Update(partner_update.when(partner_condition)));
         }
+        let lead_created = existing_lead.is_none();
+        if lead_created {
+            new_lead_notices(ctx, &mut outbox, &lead, &partner, Some(&start)).await?;
+        }
+        outbox.add_to(&mut writes)?;
         match store.transact(writes).await {
-            Ok(()) => {}
+            Ok(()) => return Ok(Outcome::Applied { lead_created }),
             Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
             Err(e) => return Err(e),
         }
-        let lead_created = existing_lead.is_none();
-        announce(ctx, event, existing_lead.as_ref(), &lead, lead_changed).await?;
-        if lead_created {
-            notify_new_lead(ctx, &lead, &partner, Some(&start))
-                .await
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-        }
-        return Ok(Outcome::Applied { lead_created });
     }
     Err(StoreError::TransactionConflict)
 }
 
-/// The audit event of a lead change made by a ChiliPiper event; its id is
-/// derived from the event and the lead version, so a retried send stores once.
-async fn announce(
+/// Adds the audit event of a lead change made by a ChiliPiper event to the
+/// change's outbox; its id derives from the event and the lead version, so
+/// a retried delivery stores it once.
+fn announce(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     event: &ChiliPiperEvent,
     before: Option<&LeadRecord>,
     after: &LeadRecord,
-    lead_changed: bool,
 ) -> Result<(), StoreError> {
-    if !lead_changed {
-        return Ok(());
-    }
     let action = match before {
         None => "created",
         Some(b) if b.deal_status != after.deal_status => "status_changed",
@@ -434,9 +509,7 @@ async fn announce(
         after.version
     );
     audit_event.after = json!({"lead": after.summary(), "meetingIdChili": event.meeting_id_chili});
-    audit::record(ctx, &audit_event)
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))
+    audit::add_to_outbox(outbox, &audit_event)
 }
 
 #[cfg(test)]
@@ -468,6 +541,14 @@ mod tests {
         guard.insert("partnerId".into(), "P1".into());
         ctx.store.put(guard, None).await.unwrap();
         (parts, "P1".into())
+    }
+
+    /// A webhook receipt time, `seconds` after a fixed instant.
+    fn received(seconds: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2030-02-01T00:00:00Z")
+            .unwrap()
+            .to_utc()
+            + chrono::Duration::seconds(seconds)
     }
 
     fn event(id: &str, kind: &str, minutes: i64) -> ChiliPiperEvent {
@@ -508,7 +589,7 @@ mod tests {
             let (parts, pid) = system().await;
             let ctx = &parts.context;
             for e in &order {
-                apply_event(ctx, e).await.unwrap();
+                apply_event(ctx, e, received(0)).await.unwrap();
             }
             let meeting = crate::meetings_store::get_meeting(&*ctx.store, "m1")
                 .await
@@ -544,7 +625,9 @@ mod tests {
             } else {
                 event("m2", "created", 120)
             };
-            tasks.push(tokio::spawn(async move { apply_event(&ctx, &e).await }));
+            tasks.push(tokio::spawn(async move {
+                apply_event(&ctx, &e, received(0)).await
+            }));
         }
         for t in tasks {
             t.await.unwrap().unwrap();
@@ -566,12 +649,111 @@ mod tests {
         let ctx = &parts.context;
         let mut e = event("m9", "created", 0);
         e.meeting_type_name = "Nobody".into();
-        assert_eq!(apply_event(ctx, &e).await.unwrap(), Outcome::Unrouted);
-        assert_eq!(apply_event(ctx, &e).await.unwrap(), Outcome::Unrouted);
+        assert_eq!(
+            apply_event(ctx, &e, received(0)).await.unwrap(),
+            Outcome::Unrouted
+        );
+        assert_eq!(
+            apply_event(ctx, &e, received(0)).await.unwrap(),
+            Outcome::Unrouted
+        );
         let kept = crate::meetings_store::unrouted_events(&*ctx.store)
             .await
             .unwrap();
         assert_eq!(kept.len(), 1);
         assert!(leads(ctx).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn of_two_reschedules_the_one_received_later_wins_whatever_the_delivery_order() {
+        let (parts, _) = system().await;
+        let ctx = &parts.context;
+        apply_event(ctx, &event("m1", "created", 0), received(0))
+            .await
+            .unwrap();
+        let first = event("m1", "rescheduled", 60);
+        let second = event("m1", "rescheduled", 120);
+        // The second reschedule is delivered before the first.
+        apply_event(ctx, &second, received(20)).await.unwrap();
+        assert_eq!(
+            apply_event(ctx, &first, received(10)).await.unwrap(),
+            Outcome::Unchanged
+        );
+        let meeting = crate::meetings_store::get_meeting(&*ctx.store, "m1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            timestamp(meeting.scheduled_time),
+            "2030-03-01T17:00:00.000Z"
+        );
+        assert_eq!(meeting.last_received_at, Some(received(20)));
+        let leads = leads(ctx).await;
+        assert_eq!(
+            leads[0].scheduled_date.map(timestamp).as_deref(),
+            Some("2030-03-01T17:00:00.000Z")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_meeting_whose_guest_changed_moves_to_the_new_lead_with_its_counters() {
+        let (parts, pid) = system().await;
+        let ctx = &parts.context;
+        // A second partner routes "Sales"; the meeting moves there too.
+        let now = ctx.clock.now();
+        let other = PartnerRecord {
+            chili_meeting_types: vec!["Sales".into()],
+            ..PartnerRecord::new_active("P2", "Other", "other", now)
+        };
+        ctx.store
+            .put(partner_item(&other).unwrap(), None)
+            .await
+            .unwrap();
+        let key = meeting_type_key("Sales");
+        let mut guard = Item::new();
+        guard.insert("pk".into(), key.pk.into());
+        guard.insert("sk".into(), key.sk.into());
+        guard.insert("entity".into(), "meeting_type_guard".into());
+        guard.insert("partnerId".into(), "P2".into());
+        ctx.store.put(guard, None).await.unwrap();
+
+        apply_event(ctx, &event("m1", "created", 0), received(0))
+            .await
+            .unwrap();
+        let mut moved = event("m1", "updated", 30);
+        moved.guests[0].email = Some("yves@other.example".into());
+        apply_event(ctx, &moved, received(10)).await.unwrap();
+        let p1_leads = leads(ctx).await;
+        assert_eq!(p1_leads.len(), 2);
+        let x = p1_leads
+            .iter()
+            .find(|l| l.email == "gina@guest.example")
+            .unwrap();
+        assert_eq!(x.scheduled_date, None, "no meeting left on the old lead");
+        assert!(x.meeting_starts.is_empty());
+        let y = p1_leads
+            .iter()
+            .find(|l| l.email == "yves@other.example")
+            .unwrap();
+        assert_eq!(
+            y.scheduled_date.map(timestamp).as_deref(),
+            Some("2030-03-01T15:30:00.000Z")
+        );
+
+        let mut rerouted = event("m1", "updated", 45);
+        rerouted.guests[0].email = Some("zoe@else.example".into());
+        rerouted.meeting_type_name = "Sales".into();
+        apply_event(ctx, &rerouted, received(20)).await.unwrap();
+        let meeting = crate::meetings_store::get_meeting(&*ctx.store, "m1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(meeting.partner_id, "P2");
+        let p1 = get_partner(&*ctx.store, &pid).await.unwrap().unwrap();
+        let p2 = get_partner(&*ctx.store, "P2").await.unwrap().unwrap();
+        assert_eq!((p1.total_leads, p1.total_appointments), (2, 0));
+        assert_eq!((p2.total_leads, p2.total_appointments), (1, 1));
+        let p1_leads = leads(ctx).await;
+        assert!(p1_leads.iter().all(|l| l.scheduled_date.is_none()));
     }
 }

@@ -71,3 +71,55 @@ pub async fn list_events(
         .collect();
     Ok(Json(query.apply(rows, &EVENTS_LIST)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_api::audit::add_to_outbox;
+    use pc_platform::EmbeddedParts;
+    use pc_platform::outbox::Outbox;
+    use pc_platform::queue::QueueName;
+
+    #[tokio::test]
+    async fn an_outbox_message_relayed_twice_is_stored_once() {
+        let parts = EmbeddedParts::in_memory();
+        let ctx = &parts.context;
+        let event = AuditEvent::new(
+            ctx,
+            None,
+            "status_changed",
+            "lead",
+            "L1",
+            Some("P1"),
+            Value::Null,
+            serde_json::json!({"dealStatus": "lost_no_show"}),
+        );
+        let mut outbox = Outbox::new("O1".into(), ctx.clock.now());
+        add_to_outbox(&mut outbox, &event).unwrap();
+        let message = &outbox.messages()[0];
+        assert_eq!(
+            (message.queue, message.id.as_str()),
+            (QueueName::Events, event.id.as_str())
+        );
+        // The stream and the sweep both relayed it: two deliveries, one event.
+        for delivery in ["m1", "m2"] {
+            let delivered = QueueMessage {
+                id: delivery.into(),
+                body: message.body.clone(),
+                receive_count: 1,
+            };
+            events_worker(ctx, &delivered).await.unwrap();
+        }
+        let stored = events_of(
+            &*ctx.store,
+            EventPartition::Record {
+                entity: "lead",
+                entity_id: "L1",
+            },
+        )
+        .await
+        .unwrap();
+        let ids: Vec<_> = stored.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, [event.id.as_str()]);
+    }
+}

@@ -19,8 +19,9 @@ use pc_api::audit::{self, AuditEvent};
 use pc_api::functions::WorkerError;
 use pc_api::{ApiError, ApiResult, AppState, Principal, QueueMessage};
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::queue::{QueueName, send_json};
-use pc_platform::store::StoreError;
+use pc_platform::store::{StoreError, Write};
 
 use crate::deal_status::LeadSource;
 use crate::import_file::{ImportFileError, ImportRow, MAX_FILE_BYTES, read_upload};
@@ -31,7 +32,7 @@ use crate::import_store::{
 use crate::lead::{Contact, LeadEmail, LeadRecord, parse_dollars, parse_text};
 use crate::lead_notices::lead_event;
 use crate::leads_api::target_partner;
-use crate::leads_store::{LeadWriteError, create_lead, find_by_email, update_lead};
+use crate::leads_store::{LeadWriteError, create_lead_with, find_by_email, update_lead_with};
 
 /// The message of one import page on `sync-leads`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,11 +284,9 @@ pub async fn upsert_row(
             lead.contact = contact.clone();
             lead.sales_manager = sales_manager.clone();
             lead.deal_amount_cents = amount;
-            match create_lead(store, &lead).await {
-                Ok(()) => {
-                    audit_row(ctx, task, "created", None, &lead).await?;
-                    return Ok(RowOutcome::Created);
-                }
+            let audit = audit_row(ctx, task, "created", None, &lead)?;
+            match create_lead_with(store, &lead, audit).await {
+                Ok(()) => return Ok(RowOutcome::Created),
                 Err(LeadWriteError::EmailTaken) => continue,
                 Err(LeadWriteError::NoPartner) => {
                     return Ok(RowOutcome::Failed(vec![RowError {
@@ -318,11 +317,9 @@ pub async fn upsert_row(
         }
         after.version = before.version + 1;
         after.updated_at = now;
-        match update_lead(store, &before, &after).await {
-            Ok(()) => {
-                audit_row(ctx, task, "updated", Some(&before), &after).await?;
-                return Ok(RowOutcome::Updated);
-            }
+        let audit = audit_row(ctx, task, "updated", Some(&before), &after)?;
+        match update_lead_with(store, &before, &after, audit).await {
+            Ok(()) => return Ok(RowOutcome::Updated),
             Err(LeadWriteError::Stale | LeadWriteError::EmailTaken) => continue,
             Err(LeadWriteError::NoPartner) => continue,
             Err(LeadWriteError::Store(e)) => return Err(e),
@@ -331,13 +328,14 @@ pub async fn upsert_row(
     Err(StoreError::TransactionConflict)
 }
 
-async fn audit_row(
+/// The outbox write of a row's audit event, committed with the row's lead.
+fn audit_row(
     ctx: &AppContext,
     task: &ImportTask,
     action: &str,
     before: Option<&LeadRecord>,
     after: &LeadRecord,
-) -> Result<(), StoreError> {
+) -> Result<Vec<Write>, StoreError> {
     let mut event: AuditEvent = lead_event(ctx, None, action, before, after);
     event.user_id = Some(task.created_by.clone());
     event.user_name = Some(task.created_by_name.clone());
@@ -345,9 +343,9 @@ async fn audit_row(
     if let Value::Object(map) = &mut event.after {
         map.insert("importTaskId".into(), task.id.clone().into());
     }
-    audit::record(ctx, &event)
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))
+    let mut outbox = Outbox::new(ctx.ids.new_id(), ctx.clock.now());
+    audit::add_to_outbox(&mut outbox, &event)?;
+    Ok(outbox.write()?.into_iter().collect())
 }
 
 /// Processes one page of an import and sends the next.

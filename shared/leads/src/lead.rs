@@ -155,7 +155,7 @@ pub struct LeadRecord {
     #[serde(default)]
     pub meeting_starts: BTreeMap<String, String>,
     /// The ChiliPiper meeting whose event created this lead, if one did
-    /// (a redelivery of that event re-sends the same new-lead notices).
+    /// (its new-lead notices were committed with the lead, in its outbox).
     #[serde(default)]
     pub created_by_meeting: Option<String>,
     /// Bumped on every write; writes are conditional on the version read.

@@ -1,7 +1,8 @@
 //! What a lead change tells others: the audit event on the `events` queue,
-//! the lost-lead alert and the new-lead notices on the `emails` queue.
-//! Email ids are deterministic, so a redelivered change re-sends nothing
-//! (the emails worker sends each id once).
+//! the lost-lead alert and the new-lead notices on the `emails` queue. They
+//! go into the outbox of the change's own transaction, so a stored change
+//! always gets its messages and a cancelled one never does; the consumers
+//! apply each event id and email job id once.
 
 use serde_json::{Value, json};
 
@@ -10,20 +11,12 @@ use pc_api::audit::{self, AuditEvent};
 use pc_api::identity::{Principal, UserRecord};
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, EmailKind};
-use pc_platform::queue::QueueError;
+use pc_platform::outbox::Outbox;
 use pc_platform::store::{Index, Query, StoreError, from_item};
 use pc_platform::time::timestamp;
 
 use crate::lead::LeadRecord;
 use crate::leads_store::query_all;
-
-#[derive(Debug, thiserror::Error)]
-pub enum NoticeError {
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// The link to a lead in the SPA.
 pub fn lead_link(ctx: &AppContext, lead_id: &str) -> String {
@@ -50,17 +43,18 @@ pub fn lead_event(
     )
 }
 
-/// Sends the audit event of a stored change and, when the status moved into
-/// a `lost_*` status, the lost-lead alert (once per change: its id is the
-/// event's).
-pub async fn announce_change(
+/// Adds the audit event of a change and, when the status moves into a
+/// `lost_*` status, the lost-lead alert (its id derives from the event's)
+/// to the change's outbox.
+pub fn change_messages(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     event: &AuditEvent,
     before: Option<&LeadRecord>,
     after: &LeadRecord,
     partner_name: &str,
-) -> Result<(), NoticeError> {
-    audit::record(ctx, event).await?;
+) -> Result<(), StoreError> {
+    audit::add_to_outbox(outbox, event)?;
     let previous = before.map(|b| b.deal_status);
     if after.deal_status.is_lost() && previous != Some(after.deal_status) {
         let job = EmailJob {
@@ -82,7 +76,7 @@ pub async fn announce_change(
                 "link": lead_link(ctx, &after.id),
             }),
         };
-        email::enqueue(&*ctx.queue, &job).await?;
+        email::add_to_outbox(outbox, &job)?;
     }
     Ok(())
 }
@@ -105,14 +99,15 @@ pub async fn active_users_of_partner(
         .collect())
 }
 
-/// Emails every active user of the lead's partner about a new lead, when
-/// the partner wants those emails.
-pub async fn notify_new_lead(
+/// Adds an email to every active user of the lead's partner about a new
+/// lead, when the partner wants those emails, to the creation's outbox.
+pub async fn new_lead_notices(
     ctx: &AppContext,
+    outbox: &mut Outbox,
     lead: &LeadRecord,
     partner: &PartnerRecord,
     meeting_start: Option<&str>,
-) -> Result<usize, NoticeError> {
+) -> Result<usize, StoreError> {
     if !partner.notification_preferences.email.new_lead {
         return Ok(0);
     }
@@ -136,7 +131,7 @@ pub async fn notify_new_lead(
                 "link": lead_link(ctx, &lead.id),
             }),
         };
-        email::enqueue(&*ctx.queue, &job).await?;
+        email::add_to_outbox(outbox, &job)?;
     }
     Ok(users.len())
 }

@@ -15,17 +15,18 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
-use pc_platform::store::{Index, MAX_BATCH_GET, Query, from_item};
+use pc_platform::outbox::Outbox;
+use pc_platform::store::{Index, MAX_BATCH_GET, Query, Write, from_item};
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{
     Contact, LeadEmail, LeadRecord, LeadView, NoteRecord, NoteView, PartnerRef, parse_dollars,
     parse_text,
 };
-use crate::lead_notices::{NoticeError, announce_change, lead_event};
+use crate::lead_notices::{change_messages, lead_event};
 use crate::leads_store::{
-    LeadPartition, LeadWriteError, create_lead, get_lead, get_lead_with_notes, leads_of,
-    leads_up_to, note_item, query_all, update_lead,
+    LeadPartition, LeadWriteError, create_lead_with, get_lead, get_lead_with_notes, leads_of,
+    leads_up_to, note_item, query_all, update_lead_with,
 };
 
 /// The columns of `GET /v1/leads`: every lead field (the SPA's filter
@@ -362,13 +363,6 @@ pub async fn target_partner(
     Ok(partner)
 }
 
-fn notice_error(e: NoticeError) -> ApiError {
-    match e {
-        NoticeError::Queue(q) => q.into(),
-        NoticeError::Store(s) => s.into(),
-    }
-}
-
 /// Creates a lead (admin).
 #[utoipa::path(post, path = "/v1/leads", tag = "leads", request_body = CreateLead,
     responses((status = 201, body = LeadView), (status = 400), (status = 409)),
@@ -419,11 +413,13 @@ pub async fn create_lead_handler(
     lead.sales_manager = sales_manager;
     lead.hubspot_contact_id = hubspot_contact_id;
     lead.hubspot_deal_id = hubspot_deal_id;
-    create_lead(&*ctx.store, &lead).await.map_err(write_error)?;
+    // The audit event and any lost-lead alert commit with the lead.
     let event = lead_event(&ctx, Some(&principal), "created", None, &lead);
-    announce_change(&ctx, &event, None, &lead, &partner.name)
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    change_messages(&ctx, &mut outbox, &event, None, &lead, &partner.name)?;
+    create_lead_with(&*ctx.store, &lead, outbox.write()?.into_iter().collect())
         .await
-        .map_err(notice_error)?;
+        .map_err(write_error)?;
     let view = view_with_partner(&ctx, &principal, &lead).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -577,23 +573,29 @@ pub async fn update_lead_handler(
         if after.same_content(&before) {
             return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
         }
-        match update_lead(&*ctx.store, &before, &after).await {
-            Ok(()) => {
-                let action = if before.deal_status != after.deal_status {
-                    "status_changed"
-                } else {
-                    "updated"
-                };
-                let partner_name = get_partner(&*ctx.store, &after.partner_id)
-                    .await?
-                    .map(|p| p.name)
-                    .unwrap_or_default();
-                let event = lead_event(&ctx, Some(&principal), action, Some(&before), &after);
-                announce_change(&ctx, &event, Some(&before), &after, &partner_name)
-                    .await
-                    .map_err(notice_error)?;
-                return Ok(Json(view_with_partner(&ctx, &principal, &after).await?));
-            }
+        let action = if before.deal_status != after.deal_status {
+            "status_changed"
+        } else {
+            "updated"
+        };
+        let partner_name = get_partner(&*ctx.store, &after.partner_id)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        // The audit event and any lost-lead alert commit with the change.
+        let event = lead_event(&ctx, Some(&principal), action, Some(&before), &after);
+        let mut outbox = Outbox::new(ctx.ids.new_id(), after.updated_at);
+        change_messages(
+            &ctx,
+            &mut outbox,
+            &event,
+            Some(&before),
+            &after,
+            &partner_name,
+        )?;
+        let extra = outbox.write()?.into_iter().collect();
+        match update_lead_with(&*ctx.store, &before, &after, extra).await {
+            Ok(()) => return Ok(Json(view_with_partner(&ctx, &principal, &after).await?)),
             Err(LeadWriteError::Stale) => continue,
             Err(e) => return Err(write_error(e)),
         }
@@ -637,12 +639,6 @@ pub async fn create_note(
         user_name: principal.name.clone(),
         created_at: ctx.clock.now(),
     };
-    ctx.store
-        .put(
-            note_item(&note)?,
-            Some(pc_platform::store::Condition::NotExists),
-        )
-        .await?;
     let event = pc_api::audit::AuditEvent::new(
         &ctx,
         Some(&principal),
@@ -653,6 +649,10 @@ pub async fn create_note(
         Value::Null,
         serde_json::json!({"noteId": note.id, "text": note.text}),
     );
-    pc_api::audit::record(&ctx, &event).await?;
+    let mut outbox = Outbox::new(ctx.ids.new_id(), note.created_at);
+    pc_api::audit::add_to_outbox(&mut outbox, &event)?;
+    let mut writes = vec![Write::put_new(note_item(&note)?)];
+    outbox.add_to(&mut writes)?;
+    ctx.store.transact(writes).await?;
     Ok((StatusCode::CREATED, Json(NoteView::from(&note))))
 }

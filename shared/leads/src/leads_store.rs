@@ -209,7 +209,19 @@ pub enum LeadWriteError {
 /// Creates `lead`; exactly one of concurrent creations with the same
 /// partner and email succeeds.
 pub async fn create_lead(store: &dyn Store, lead: &LeadRecord) -> Result<(), LeadWriteError> {
-    match store.transact(create_lead_writes(lead)?).await {
+    create_lead_with(store, lead, Vec::new()).await
+}
+
+/// [`create_lead`] with the caller's `extra` writes (the change's outbox
+/// item) in the same transaction.
+pub async fn create_lead_with(
+    store: &dyn Store,
+    lead: &LeadRecord,
+    extra: Vec<Write>,
+) -> Result<(), LeadWriteError> {
+    let mut writes = create_lead_writes(lead)?;
+    writes.extend(extra);
+    match store.transact(writes).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed_at(CREATE_GUARD_AT) || e.failed_at(1) => Err(LeadWriteError::EmailTaken),
         Err(e) if e.failed_at(3) => Err(LeadWriteError::NoPartner),
@@ -223,7 +235,20 @@ pub async fn update_lead(
     before: &LeadRecord,
     after: &LeadRecord,
 ) -> Result<(), LeadWriteError> {
-    match store.transact(update_lead_writes(before, after)?).await {
+    update_lead_with(store, before, after, Vec::new()).await
+}
+
+/// [`update_lead`] with the caller's `extra` writes (the change's outbox
+/// item) in the same transaction.
+pub async fn update_lead_with(
+    store: &dyn Store,
+    before: &LeadRecord,
+    after: &LeadRecord,
+    extra: Vec<Write>,
+) -> Result<(), LeadWriteError> {
+    let mut writes = update_lead_writes(before, after)?;
+    writes.extend(extra);
+    match store.transact(writes).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed_at(UPDATE_LEAD_AT) => Err(LeadWriteError::Stale),
         Err(e) if e.failed_at(UPDATE_GUARD_AT) => Err(LeadWriteError::EmailTaken),

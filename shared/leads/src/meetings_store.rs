@@ -35,7 +35,8 @@ impl MeetingStatus {
 
     /// Events carry no sequence number, so the status decides which of two
     /// events is the later one: a create never overwrites an update, and a
-    /// cancellation is final. Events of equal rank: the last delivered wins.
+    /// cancellation is final. Between events of equal rank the one the
+    /// webhook received later wins (see [`MeetingRecord::takes`]).
     pub fn rank(self) -> u8 {
         match self {
             MeetingStatus::Created => 0,
@@ -86,6 +87,11 @@ pub struct MeetingRecord {
     pub host: Option<Person>,
     #[serde(default)]
     pub guests: Vec<Guest>,
+    /// When the webhook received the last event applied to this meeting
+    /// (by the system's clock, before enqueueing it).
+    #[serde(default, with = "serde_millis::option")]
+    #[schema(value_type = Option<String>)]
+    pub last_received_at: Option<DateTime<Utc>>,
     /// Bumped on every write; writes are conditional on the version read.
     pub version: i64,
     #[serde(with = "serde_millis")]
@@ -97,9 +103,22 @@ pub struct MeetingRecord {
 }
 
 impl MeetingRecord {
+    /// Whether an event of `status` received at `received_at` replaces
+    /// this meeting's state: a higher rank always does, a lower never; of
+    /// equal rank, the one received later, whatever order the queue
+    /// delivers them in.
+    pub fn takes(&self, status: MeetingStatus, received_at: DateTime<Utc>) -> bool {
+        match status.rank().cmp(&self.status.rank()) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Equal => self.last_received_at.is_none_or(|t| received_at >= t),
+        }
+    }
+
     /// Whether two versions say the same thing (times of writing aside).
     pub fn same_content(&self, other: &MeetingRecord) -> bool {
         let strip = |m: &MeetingRecord| MeetingRecord {
+            last_received_at: None,
             version: 0,
             created_at: DateTime::<Utc>::MIN_UTC,
             updated_at: DateTime::<Utc>::MIN_UTC,

@@ -10,7 +10,9 @@ use crate::crm::{CrmClient, RecordingCrm};
 use crate::email::{EmailSender, mailbox::Mailbox};
 use crate::ids::{Ids, UlidIds};
 use crate::not_granted::NotGranted;
+use crate::outbox::RelayingStore;
 use crate::payments::{PaymentGateway, RecordingPayments};
+use crate::queue::faults::{FaultyQueue, QueueFaults};
 use crate::queue::{Queue, embedded::EmbeddedQueue};
 use crate::store::{Store, embedded::EmbeddedStore};
 
@@ -50,7 +52,8 @@ impl AppContext {
 pub type AppState = Arc<AppContext>;
 
 /// The embedded defaults around one store, with the handles a local runner
-/// or a test needs to drive them (queue runner, clock).
+/// or a test needs to drive them (queue runner, clock). The context's store
+/// relays outbox items to the queue right after each commit.
 pub struct EmbeddedParts {
     pub context: AppState,
     pub queue: Arc<EmbeddedQueue>,
@@ -60,13 +63,26 @@ pub struct EmbeddedParts {
 
 impl EmbeddedParts {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        Self::with_faults(store, config, None)
+    }
+
+    /// As [`EmbeddedParts::new`], with sends failing while `faults` says so.
+    pub fn with_faults(
+        store: Arc<dyn Store>,
+        config: Config,
+        faults: Option<Arc<QueueFaults>>,
+    ) -> Self {
         let queue =
             Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
         let clock = Arc::new(SettableClock::default());
         let bus = Arc::new(InProcessBus::default());
+        let sending: Arc<dyn Queue> = match faults {
+            Some(faults) => Arc::new(FaultyQueue::new(queue.clone(), faults)),
+            None => queue.clone(),
+        };
         let context = Arc::new(AppContext {
-            store: store.clone(),
-            queue: queue.clone(),
+            store: Arc::new(RelayingStore::new(store.clone(), sending.clone())),
+            queue: sending,
             email: Arc::new(Mailbox::new(store)),
             bus: bus.clone(),
             payments: Arc::new(RecordingPayments::default()),

@@ -3,7 +3,9 @@
 //! use: the resources are created at start (bootstrap), every email sent
 //! through SES is also copied to the store's mailbox (so `/dev/mailbox`
 //! shows it), events also fan out in process (so on-demand job runs work
-//! without EventBridge targets), and the clock can be moved.
+//! without EventBridge targets), outbox items are relayed in process right
+//! after each commit (no stream trigger runs here), and the clock can be
+//! moved.
 
 use std::sync::Arc;
 
@@ -18,6 +20,9 @@ use pc_platform::clock::SettableClock;
 use pc_platform::config::Config;
 use pc_platform::email::mailbox::Mailbox;
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
+use pc_platform::outbox::RelayingStore;
+use pc_platform::queue::Queue;
+use pc_platform::queue::faults::{FaultyQueue, QueueFaults};
 
 /// Sends through the real sender, then keeps a copy in the mailbox.
 struct CopyToMailbox {
@@ -63,6 +68,7 @@ pub async fn start(
     sdk: &SdkConfig,
     mut config: Config,
     queue_prefix: &str,
+    queue_faults: Option<Arc<QueueFaults>>,
 ) -> anyhow::Result<AwsBackend> {
     config.queue_urls = pc_aws::bootstrap(sdk, &config, queue_prefix)
         .await
@@ -70,9 +76,13 @@ pub async fn start(
     let parts = pc_aws::AwsParts::new(sdk, config);
     let aws = &parts.context;
     let local_bus = Arc::new(InProcessBus::default());
+    let sending: Arc<dyn Queue> = match queue_faults {
+        Some(faults) => Arc::new(FaultyQueue::new(aws.queue.clone(), faults)),
+        None => aws.queue.clone(),
+    };
     let context = Arc::new(AppContext {
-        store: aws.store.clone(),
-        queue: aws.queue.clone(),
+        store: Arc::new(RelayingStore::new(aws.store.clone(), sending.clone())),
+        queue: sending,
         email: Arc::new(CopyToMailbox {
             sender: aws.email.clone(),
             mailbox: Mailbox::new(aws.store.clone()),

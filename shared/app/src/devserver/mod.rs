@@ -1,5 +1,6 @@
 //! The local dev server: the whole system in one process. Every HTTP
 //! function on one port, the queue workers and schedules in process, the
+//! outbox relayed right after each commit (and swept every minute), the
 //! embedded store on disk under `DATA_DIR` (or, with `AWS_ENDPOINT_URL`, the
 //! AWS adapters against that endpoint), and the dev-only routes.
 
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 use pc_api::{AppState, openapi, router};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::{Config, Mode};
+use pc_platform::queue::faults::QueueFaults;
 use pc_platform::store::Store;
 use pc_platform::store::embedded::EmbeddedStore;
 
@@ -51,6 +53,9 @@ pub struct Options {
     pub owner_email: String,
     pub owner_password: String,
     pub config: Config,
+    /// When set, every queue send fails while it says so (tests of the
+    /// outbox: a change survives an unavailable queue).
+    pub queue_faults: Option<Arc<QueueFaults>>,
 }
 
 impl Options {
@@ -88,6 +93,7 @@ impl Options {
             owner_password: std::env::var("DEV_OWNER_PASSWORD")
                 .unwrap_or_else(|_| DEFAULT_OWNER_PASSWORD.into()),
             config,
+            queue_faults: None,
         })
     }
 
@@ -103,6 +109,7 @@ impl Options {
             owner_email: DEFAULT_OWNER_EMAIL.into(),
             owner_password: DEFAULT_OWNER_PASSWORD.into(),
             config,
+            queue_faults: None,
         }
     }
 }
@@ -143,7 +150,11 @@ impl DevServer {
                     }
                     None => Arc::new(EmbeddedStore::in_memory()),
                 };
-                let parts = EmbeddedParts::new(store, options.config.clone());
+                let parts = EmbeddedParts::with_faults(
+                    store,
+                    options.config.clone(),
+                    options.queue_faults.clone(),
+                );
                 tasks.push(crate::runner::queue::spawn(
                     parts.context.clone(),
                     parts.queue.clone(),
@@ -158,7 +169,13 @@ impl DevServer {
                 queue_prefix,
             } => {
                 let sdk = pc_aws::local_sdk_config(endpoint).await;
-                let backend = aws::start(&sdk, options.config.clone(), queue_prefix).await?;
+                let backend = aws::start(
+                    &sdk,
+                    options.config.clone(),
+                    queue_prefix,
+                    options.queue_faults.clone(),
+                )
+                .await?;
                 tasks.extend(crate::runner::sqs::spawn(
                     backend.context.clone(),
                     backend.queue.clone(),

@@ -1,12 +1,14 @@
 //! The Lambda functions of the platform itself (health, the API document,
-//! owner operations on jobs and dead letters), one constructor each. A
+//! owner operations on jobs and dead letters, the outbox relays), one
+//! constructor each. A
 //! binary in `functions/` calls one of them, so it links that handler and
 //! no other; [`all`] lists them for the function table.
 
 use pc_api::functions::Function;
-use pc_api::{Access, Permissions, http};
+use pc_api::{Access, Permissions, http, schedule};
+use pc_platform::outbox::QUEUES as OUTBOX_QUEUES;
 
-use super::{admin, docs, health};
+use super::{admin, docs, health, outbox};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -18,6 +20,8 @@ pub fn all() -> Vec<Function> {
         admin_job_run_get(),
         admin_dead_letters_list(),
         admin_dead_letters_redrive(),
+        outbox_relay(),
+        outbox_sweep(),
     ]
 }
 
@@ -76,5 +80,23 @@ pub fn admin_dead_letters_redrive() -> Function {
         Access::Owner,
         Permissions::READ.dead_letters(),
         admin::redrive
+    )
+}
+
+pub fn outbox_relay() -> Function {
+    Function::table_stream(
+        "outbox-relay",
+        pc_platform::outbox::ENTITY,
+        Permissions::WRITE.sends(OUTBOX_QUEUES),
+        outbox::relay_stream_record,
+    )
+}
+
+pub fn outbox_sweep() -> Function {
+    schedule!(
+        "outbox-sweep",
+        outbox::OUTBOX_SWEEP,
+        Permissions::WRITE.sends(OUTBOX_QUEUES),
+        outbox::sweep_outbox
     )
 }

@@ -1,10 +1,12 @@
-//! Functions of the platform itself: health, admin operations, dev routes.
+//! Functions of the platform itself: health, admin operations, the outbox
+//! relays, dev routes.
 
 pub mod admin;
 pub mod dev;
 pub mod docs;
 pub mod functions;
 pub mod health;
+pub mod outbox;
 
 use pc_api::functions::Function;
 

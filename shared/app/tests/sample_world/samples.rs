@@ -171,6 +171,17 @@ pub async fn check_samples(function: &Function) -> Result<(), String> {
                 return Err(format!("{name}: run ended {run:?}"));
             }
         }
+        Trigger::TableStream(_, handler) => {
+            let event: pc_app::stream::StreamEvent = serde_json::from_str(&text)
+                .map_err(|e| format!("{name}: not a DynamoDB stream event: {e}"))?;
+            if event.records.is_empty() {
+                return Err(format!("{name}: the stream sample has no record"));
+            }
+            let answer = pc_app::stream::handle_stream(&ctx, name, handler, event).await;
+            if !answer.batch_item_failures.is_empty() {
+                return Err(format!("{name}: the sample's records failed"));
+            }
+        }
         Trigger::Dev(_) => {}
     }
     Ok(())

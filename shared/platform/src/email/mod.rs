@@ -107,3 +107,12 @@ pub async fn enqueue(
 ) -> Result<(), crate::queue::QueueError> {
     crate::queue::send_json(queue, crate::queue::QueueName::Emails, job).await
 }
+
+/// Puts an email in `outbox`, so it is sent once the change that causes it
+/// commits (and only then); the worker sends each job id once.
+pub fn add_to_outbox(
+    outbox: &mut crate::outbox::Outbox,
+    job: &EmailJob,
+) -> Result<(), crate::store::StoreError> {
+    outbox.push(crate::queue::QueueName::Emails, &job.id, job)
+}

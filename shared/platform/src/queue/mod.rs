@@ -2,6 +2,7 @@
 //! dead-letter queue after five receives.
 
 pub mod embedded;
+pub mod faults;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,7 @@ impl QueueName {
         QueueName::WebhookDeliveries,
     ];
 
-    /// The queue's name as the API and the template name it (`chilipiper-webhook`).
+    /// The queue's name (`chilipiper-webhook`).
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::HubspotWebhook => "hubspot-webhook",
