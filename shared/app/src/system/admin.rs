@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use pc_api::functions::Schedule;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::queue::QueueName;
@@ -54,6 +55,13 @@ const JOBS_LIST: ListSpec = ListSpec {
     extra_params: &[],
 };
 
+/// Every schedule of the system, by function name.
+fn schedules() -> impl Iterator<Item = &'static (&'static str, Schedule)> {
+    super::functions::SCHEDULES
+        .iter()
+        .chain(pc_notify::SCHEDULES.iter())
+}
+
 /// Every scheduled job with its ten latest runs.
 #[utoipa::path(get, path = "/v1/admin/jobs", tag = "admin",
     responses((status = 200, body = ListResponse<JobSummary>)), security(("cookie" = []), ("bearer" = [])))]
@@ -63,8 +71,7 @@ pub async fn list_jobs(
 ) -> ApiResult<Json<ListResponse<JobSummary>>> {
     let query = ListQuery::parse(raw.as_deref(), &JOBS_LIST)?;
     let runs = jobs::recent_runs(&ctx, 200).await?;
-    let mut summaries: Vec<JobSummary> = pc_notify::SCHEDULES
-        .iter()
+    let mut summaries: Vec<JobSummary> = schedules()
         .map(|(name, schedule)| JobSummary {
             name: (*name).to_owned(),
             schedule: schedule.expression(),
@@ -93,7 +100,7 @@ pub async fn run_job(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<(StatusCode, Json<TaskStarted>)> {
-    if !pc_notify::SCHEDULES.iter().any(|(job, _)| *job == name) {
+    if !schedules().any(|(job, _)| *job == name) {
         return Err(ApiError::not_found("job"));
     }
     let run = jobs::request_run(&ctx, &name, Some(principal.user_id)).await?;

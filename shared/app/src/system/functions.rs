@@ -4,11 +4,15 @@
 //! binary in `functions/` calls one of them, so it links that handler and
 //! no other; [`all`] lists them for the function table.
 
-use pc_api::functions::Function;
+use pc_api::functions::{Function, Schedule};
 use pc_api::{Access, Permissions, http, schedule};
 use pc_platform::outbox::QUEUES as OUTBOX_QUEUES;
 
 use super::{admin, docs, health, outbox};
+
+/// The platform's own schedules by function name, without their jobs
+/// (the owner operations list them beside each capability's).
+pub const SCHEDULES: &[(&str, Schedule)] = &[("outbox-sweep", outbox::OUTBOX_SWEEP)];
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -99,4 +103,21 @@ pub fn outbox_sweep() -> Function {
         Permissions::WRITE.sends(OUTBOX_QUEUES),
         outbox::sweep_outbox
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::Trigger;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        let functions: Vec<_> = super::all()
+            .into_iter()
+            .filter_map(|f| match f.trigger {
+                Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(functions, super::SCHEDULES);
+    }
 }
