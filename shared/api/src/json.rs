@@ -123,7 +123,9 @@ fn check<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
         let message = e.into_inner().to_string();
         let member = quoted_after(&message, "missing field `")
             .map(|m| Member::Missing(m.to_owned()))
-            .or_else(|| quoted_after(&message, "unknown field `").map(|m| Member::Unknown(m.to_owned())));
+            .or_else(|| {
+                quoted_after(&message, "unknown field `").map(|m| Member::Unknown(m.to_owned()))
+            });
         // serde_path_to_error puts an unknown field in the path, and a
         // missing one at its parent's: `at` is kept as the parent for both.
         if let Some(Member::Unknown(name)) = &member
@@ -137,7 +139,11 @@ fn check<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
         }
         Problem {
             field: field_name(&path),
-            message: message.split(", expected one of").next().unwrap_or(&message).to_owned(),
+            message: message
+                .split(", expected one of")
+                .next()
+                .unwrap_or(&message)
+                .to_owned(),
             at,
             member,
         }
@@ -189,11 +195,13 @@ impl Problem {
 }
 
 fn locate<'v>(value: &'v mut Value, place: &[Segment]) -> Option<&'v mut Value> {
-    place.iter().try_fold(value, |v, segment| match (segment, v) {
-        (Segment::Key(key), Value::Object(map)) => map.get_mut(key),
-        (Segment::Index(i), Value::Array(items)) => items.get_mut(*i),
-        _ => None,
-    })
+    place
+        .iter()
+        .try_fold(value, |v, segment| match (segment, v) {
+            (Segment::Key(key), Value::Object(map)) => map.get_mut(key),
+            (Segment::Index(i), Value::Array(items)) => items.get_mut(*i),
+            _ => None,
+        })
 }
 
 /// `email`, `contact.phone`, `types[2]`; `body` for the root.

@@ -24,11 +24,7 @@ pub fn is_identifier(value: &str) -> bool {
 }
 
 fn no_such_record() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no record has that id",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no record has that id")
 }
 
 /// Middleware: answers 404 when any path parameter of the matched route is
@@ -54,7 +50,12 @@ mod tests {
 
     #[test]
     fn identifiers_are_short_and_plain() {
-        for ok in ["01J9ZQ3V6Y4K8M2N5P7R9T1W3X", "acme-inc", "hubspot-sync", "a_b"] {
+        for ok in [
+            "01J9ZQ3V6Y4K8M2N5P7R9T1W3X",
+            "acme-inc",
+            "hubspot-sync",
+            "a_b",
+        ] {
             assert!(is_identifier(ok), "{ok}");
         }
         let long = "a".repeat(MAX_PATH_PARAM_CHARS + 1);
