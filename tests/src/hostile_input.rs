@@ -228,8 +228,11 @@ fn operation_cases(
     }
     if takes_json {
         let values = hostile_values();
+        // NUL and size always; three of the rest by the seed.
+        let (always, rest) = values.split_at(3);
         for (place, _) in places(&base, Vec::new()) {
-            for value in values.choose_multiple(rng, 5) {
+            let picked = always.iter().chain(rest.choose_multiple(rng, 3));
+            for value in picked {
                 let mut body = base.clone();
                 if let Some(slot) = locate(&mut body, &place) {
                     *slot = value.clone();
