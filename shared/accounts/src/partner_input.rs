@@ -60,7 +60,8 @@ pub fn parse_icp(
     Ok(clean)
 }
 
-/// Meeting type names: trimmed, 1-200 characters, at most 50, no
+/// Meeting type names: trimmed, 1-200 characters without control
+/// characters (each names a routing guard's key), at most 50, no
 /// duplicates (case-insensitively, as the routing guard compares them).
 pub fn parse_meeting_types(field: &str, types: Vec<String>) -> Result<Vec<String>, FieldError> {
     if types.len() > 50 {
@@ -74,6 +75,12 @@ pub fn parse_meeting_types(field: &str, types: Vec<String>) -> Result<Vec<String
             return Err(FieldError::new(
                 format!("{field}[{i}]"),
                 "must be 1-200 characters",
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                format!("{field}[{i}]"),
+                "must not contain control characters",
             ));
         }
         if !seen.insert(name.to_lowercase()) {

@@ -72,9 +72,12 @@ async fn existing_partner(
     ctx: &AppState,
     partner_id: &str,
 ) -> ApiResult<partners_store::PartnerRecord> {
-    partners_store::get_partner(&*ctx.store, partner_id)
-        .await?
-        .ok_or_else(|| ApiError::invalid_field("partnerId", "no such partner"))
+    let found = if pc_api::path_params::is_identifier(partner_id) {
+        partners_store::get_partner(&*ctx.store, partner_id).await?
+    } else {
+        None
+    };
+    found.ok_or_else(|| ApiError::invalid_field("partnerId", "no such partner"))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -179,6 +179,17 @@ impl From<StoreError> for ApiError {
                 Self::bad_request("invalid_cursor", "invalid pagination cursor")
             }
             StoreError::Throttled | StoreError::TransactionConflict => Self::unavailable(e),
+            // A value the store refuses (a key too long or holding NUL, an
+            // item over the size limit) came from the request: the caller's
+            // fault, never the server's. Input checks at the edge name the
+            // field; this is the net under them.
+            StoreError::Invalid(cause) => {
+                tracing::warn!(error = %cause, "the store refused a value");
+                Self::bad_request(
+                    "invalid_request",
+                    "the request holds a value that cannot be stored",
+                )
+            }
             other => Self::internal(other),
         }
     }

@@ -1,14 +1,16 @@
 //! Builds axum routers from the function table: one function (a Lambda)
 //! or all of them (the dev server), with the same layers in front: auth per
-//! route, body limits, CORS with credentials, request ids, access logs and
-//! JSON answers for unknown routes and methods.
+//! route, path parameters checked as identifiers, body limits, CORS with
+//! credentials, request ids, access logs, and JSON answers for every error
+//! (unknown routes and methods, framework rejections, panics).
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -20,6 +22,7 @@ use pc_platform::config::Config;
 
 use crate::auth::{RouteGuard, auth_layer};
 use crate::error::ApiError;
+use crate::error_bodies::{json_error_bodies, panic_response};
 use crate::functions::{Function, Trigger};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -42,6 +45,7 @@ pub fn add_function(
     };
     let method_router = method_router
         .layer(DefaultBodyLimit::max(function.body_limit))
+        .route_layer(from_fn(crate::path_params::check_path_params))
         .route_layer(from_fn_with_state(guard, auth_layer));
     paths.paths.keys().fold(router, |router, path| {
         router.route(path, method_router.clone())
@@ -75,7 +79,10 @@ pub fn webhook_router(state: &AppState, function: &Function) -> Router {
     };
     let (_, _, method_router) = route();
     let method_router = method_router.layer(DefaultBodyLimit::max(function.body_limit));
-    Router::new().fallback_service(method_router.with_state(state.clone()))
+    Router::new()
+        .fallback_service(method_router.with_state(state.clone()))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(json_error_bodies))
 }
 
 #[derive(Clone, Copy)]
@@ -116,6 +123,8 @@ pub fn with_common_layers(router: Router, config: &Config) -> Router {
                 "this path does not take that method",
             )
         })
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn(json_error_bodies))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req

@@ -356,7 +356,13 @@ pub async fn target_partner(
             return Ok(None);
         }
     };
-    let partner = get_partner(&*ctx.store, &id).await?;
+    // Ids are identifiers; anything else names no partner (and is kept
+    // away from the store's keys).
+    let partner = if pc_api::path_params::is_identifier(&id) {
+        get_partner(&*ctx.store, &id).await?
+    } else {
+        None
+    };
     if partner.is_none() {
         errors.push(FieldError::new("partnerId", "no such partner"));
     }

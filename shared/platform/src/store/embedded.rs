@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{
     Cursor, Index, Item, Key, Page, Query, SortKey, Store, StoreError, Update, Write, apply_update,
-    validate_key, validate_transaction,
+    validate_index_keys, validate_key, validate_transaction,
 };
 
 const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
@@ -160,8 +160,15 @@ fn put_key(item: &Item) -> Result<Key, StoreError> {
 /// What a write does once its condition holds: the key and the item after it.
 fn outcome(write: &Write, existing: Option<Item>) -> Result<(Key, Option<Item>), StoreError> {
     match write {
-        Write::Put { item, .. } => Ok((put_key(item)?, Some(item.clone()))),
-        Write::Update(update) => Ok((update.key.clone(), Some(apply_update(existing, update)?))),
+        Write::Put { item, .. } => {
+            validate_index_keys(item)?;
+            Ok((put_key(item)?, Some(item.clone())))
+        }
+        Write::Update(update) => {
+            let after = apply_update(existing, update)?;
+            validate_index_keys(&after)?;
+            Ok((update.key.clone(), Some(after)))
+        }
         Write::Delete { key, .. } => Ok((key.clone(), None)),
         Write::Check { key, .. } => Ok((key.clone(), existing)),
     }

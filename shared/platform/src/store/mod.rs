@@ -363,13 +363,44 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Keys must be non-empty and free of NUL (the embedded adapter's separator).
+/// Longest partition key DynamoDB takes, in UTF-8 bytes.
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// Longest sort key DynamoDB takes, in UTF-8 bytes.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+
+/// Keys must be non-empty, within DynamoDB's sizes (so both adapters refuse
+/// the same keys) and free of NUL (the embedded adapter's separator).
 pub fn validate_key(key: &Key) -> Result<(), StoreError> {
-    if key.pk.is_empty() || key.sk.is_empty() {
+    validate_key_parts(&key.pk, &key.sk)
+}
+
+fn validate_key_parts(pk: &str, sk: &str) -> Result<(), StoreError> {
+    if pk.is_empty() || sk.is_empty() {
         return Err(StoreError::Invalid("empty pk or sk".into()));
     }
-    if key.pk.contains('\0') || key.sk.contains('\0') {
+    if pk.len() > MAX_PARTITION_KEY_BYTES || sk.len() > MAX_SORT_KEY_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "a key is longer than {MAX_PARTITION_KEY_BYTES} (partition) or \
+             {MAX_SORT_KEY_BYTES} (sort) bytes"
+        )));
+    }
+    if pk.contains('\0') || sk.contains('\0') {
         return Err(StoreError::Invalid("NUL in a key".into()));
+    }
+    Ok(())
+}
+
+/// The index key attributes an item carries obey the same rules as its
+/// primary key (DynamoDB refuses an empty or oversized one).
+pub fn validate_index_keys(item: &Item) -> Result<(), StoreError> {
+    for index in Index::GSIS {
+        let (pk_attr, sk_attr) = index.key_attributes();
+        match (item.get(pk_attr), item.get(sk_attr)) {
+            (Some(Value::String(pk)), Some(Value::String(sk))) => validate_key_parts(pk, sk)?,
+            (Some(Value::String(pk)), None) => validate_key_parts(pk, "-")?,
+            (None, Some(Value::String(sk))) => validate_key_parts("-", sk)?,
+            _ => {}
+        }
     }
     Ok(())
 }
