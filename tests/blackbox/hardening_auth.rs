@@ -555,7 +555,7 @@ scenario!(
                 .into_iter()
                 .filter(|m| m["to"] == "lapse@lapse.test")
                 .collect();
-            (mails.len() >= 2).then(|| mails)
+            (mails.len() >= 2).then_some(mails)
         })
         .await
         .expect("a second verification email");
