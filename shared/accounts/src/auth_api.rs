@@ -460,20 +460,31 @@ mod tests {
     use pc_platform::EmbeddedParts;
 
     async fn sign_in_with(ctx: &AppState, email: &str, password: &str) -> Response {
+        sign_in_from(ctx, "192.0.2.1", email, password).await
+    }
+
+    async fn sign_in_from(ctx: &AppState, ip: &str, email: &str, password: &str) -> Response {
         let body = SignInBody {
             email: email.into(),
             password: password.into(),
         };
-        match sign_in(
-            State(ctx.clone()),
-            ClientIp("192.0.2.1".into()),
-            ValidJson(body),
-        )
-        .await
-        {
+        match sign_in(State(ctx.clone()), ClientIp(ip.into()), ValidJson(body)).await {
             Ok(r) => r,
             Err(e) => e.into_response(),
         }
+    }
+
+    #[tokio::test]
+    async fn no_change_of_ip_lifts_the_per_email_limit() {
+        let ctx = EmbeddedParts::in_memory().context;
+        let mut statuses = Vec::new();
+        for i in 0..12 {
+            let ip = format!("192.0.2.{i}");
+            let r = sign_in_from(&ctx, &ip, "who@x.io", "Wrong-Pass-12").await;
+            statuses.push(r.status().as_u16());
+        }
+        assert_eq!(statuses[..10], [401; 10]);
+        assert_eq!(statuses[10..], [429; 2]);
     }
 
     #[tokio::test]
