@@ -315,6 +315,18 @@ mod tests {
     }
 
     #[test]
+    fn a_function_handed_to_another_runner_does_not_start() {
+        let ports = async |config| AppContext::granting_nothing(config);
+        let error = serve_worker(crate::system::functions::health(), ports).unwrap_err();
+        assert!(
+            error.to_string().contains("health is not a queue worker"),
+            "{error}"
+        );
+        let error = serve_http(pc_notify::functions::emails_worker(), ports).unwrap_err();
+        assert!(error.to_string().contains("not an HTTP route"), "{error}");
+    }
+
+    #[test]
     fn schedule_events_are_told_apart() {
         let scheduled = event(serde_json::json!({
             "version": "0", "id": "1", "detail-type": "Scheduled Event",
