@@ -126,13 +126,13 @@ pub fn serve_stream(
     })
 }
 
+/// A binary handing a function to the wrong runner stops before logging
+/// starts; Lambda shows the returned error as the init error.
 fn expect_trigger(function: &Function, matches: bool, what: &str) -> Result<(), Error> {
     if matches {
         return Ok(());
     }
-    let error = format!("function {} is not {what}", function.name);
-    tracing::error!(function = function.name, error = %error, "cannot start");
-    Err(error.into())
+    Err(format!("function {} is not {what}", function.name).into())
 }
 
 /// Logging, a one-thread runtime, the settings and the ports, then `serve`.
@@ -357,6 +357,18 @@ mod tests {
 
     fn event(json: Value) -> EventBridgeEvent<Value> {
         serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_function_handed_to_another_runner_does_not_start() {
+        let ports = async |config| AppContext::granting_nothing(config);
+        let error = serve_worker(crate::system::functions::health(), ports).unwrap_err();
+        assert!(
+            error.to_string().contains("health is not a queue worker"),
+            "{error}"
+        );
+        let error = serve_http(pc_notify::functions::emails_worker(), ports).unwrap_err();
+        assert!(error.to_string().contains("not an HTTP route"), "{error}");
     }
 
     #[test]
