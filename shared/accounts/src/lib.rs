@@ -1,4 +1,4 @@
-//! Accounts (SPEC.md §2): sign-in and sessions, users, partners,
+//! Accounts: sign-in and sessions, users, partners,
 //! self-registration, and the tenancy rules every capability relies on.
 
 pub mod account_emails;
@@ -23,6 +23,7 @@ pub mod users_api;
 pub mod users_store;
 
 use pc_api::{Access, Function, Permissions, http};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 /// The functions of this capability, one Lambda each.
@@ -32,23 +33,21 @@ pub fn functions() -> Vec<Function> {
     let emails_audited = Permissions::WRITE
         .sends(&[QueueName::Emails, QueueName::Events])
         .email();
+    // Public routes that sign or read session tokens themselves.
+    let sessions = Permissions::WRITE.secrets(&[Secret::Jwt]);
+    let audited_sessions = audited.secrets(&[Secret::Jwt]);
     vec![
-        http!(
-            "auth-sign-in",
-            Access::Public,
-            Permissions::WRITE,
-            auth_api::sign_in
-        ),
+        http!("auth-sign-in", Access::Public, sessions, auth_api::sign_in),
         http!(
             "auth-token-refresh",
             Access::Public,
-            Permissions::WRITE,
+            sessions,
             auth_api::refresh
         ),
         http!(
             "auth-sign-out",
             Access::Public,
-            Permissions::WRITE,
+            sessions,
             auth_api::sign_out
         ),
         http!("auth-me", Access::SignedIn, Permissions::READ, auth_api::me),
@@ -67,7 +66,7 @@ pub fn functions() -> Vec<Function> {
         http!(
             "auth-complete-registration",
             Access::Public,
-            audited,
+            audited_sessions,
             auth_api::complete_registration
         ),
         http!(
@@ -79,7 +78,7 @@ pub fn functions() -> Vec<Function> {
         http!(
             "auth-verify-registration",
             Access::Public,
-            audited,
+            audited_sessions,
             registration_api::verify_registration
         ),
         http!(

@@ -44,9 +44,14 @@ fn sign_pair(
     sid: &str,
     jti: &str,
     now: DateTime<Utc>,
-) -> TokenPair {
-    let secret = &ctx.config.jwt_secret;
-    TokenPair {
+) -> Result<TokenPair, StoreError> {
+    // Only a function deployed without the token key gets here without it.
+    let secret = ctx
+        .config
+        .jwt_secret
+        .expose()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(TokenPair {
         access: tokens::sign(
             secret,
             "access",
@@ -68,7 +73,7 @@ fn sign_pair(
             now,
             Duration::days(REFRESH_TOKEN_DAYS),
         ),
-    }
+    })
 }
 
 /// Starts a session for `user_id` and signs its first token pair.
@@ -85,13 +90,7 @@ pub async fn start(ctx: &AppContext, user_id: &str) -> Result<TokenPair, StoreEr
     ctx.store
         .put(session_item(&session)?, Some(Condition::NotExists))
         .await?;
-    Ok(sign_pair(
-        ctx,
-        user_id,
-        &session.id,
-        &session.refresh_jti,
-        now,
-    ))
+    sign_pair(ctx, user_id, &session.id, &session.refresh_jti, now)
 }
 
 /// Why a refresh was refused.
@@ -132,7 +131,7 @@ pub async fn rotate(
             Condition::equals("refreshJti", presented_jti).and(Condition::equals("revoked", false)),
         );
     match ctx.store.update(update).await {
-        Ok(_) => Ok(sign_pair(ctx, &session.user_id, &session.id, &next, now)),
+        Ok(_) => Ok(sign_pair(ctx, &session.user_id, &session.id, &next, now)?),
         Err(e) if e.is_condition_failure() => {
             // Another request rotated first with the same token: the token
             // was used twice, which is exactly what theft looks like.

@@ -49,8 +49,9 @@ pub async fn load_user_and_session(
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
     let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
     let now = state.clock.now();
-    let envelope = tokens::verify::<AccessClaims>(&state.config.jwt_secret, "access", &token, now)
-        .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
+    let envelope =
+        tokens::verify::<AccessClaims>(state.config.jwt_secret.expose()?, "access", &token, now)
+            .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
     let AccessClaims { sub, sid } = envelope.claims;
     let (user, session) = load_user_and_session(&*state.store, &sub, &sid).await?;
     let invalid = || ApiError::unauthorized("invalid session");

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use pc_platform::AppState;
+use pc_platform::config::Secret;
 use pc_platform::queue::{QueueMessage, QueueName};
 
 /// Who may call an HTTP function; checked by the one auth layer.
@@ -30,6 +31,13 @@ pub enum Access {
     Owner,
 }
 
+impl Access {
+    /// True when the auth layer verifies an access token before the handler.
+    pub fn is_authenticated(self) -> bool {
+        !matches!(self, Access::Public | Access::Webhook)
+    }
+}
+
 /// What the function may touch in AWS, for its least-privilege role.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
@@ -37,6 +45,9 @@ pub struct Permissions {
     pub sends_to: &'static [QueueName],
     pub sends_email: bool,
     pub publishes_events: bool,
+    /// The secrets the handler itself reads (the auth layer's token key is
+    /// added for authenticated routes, see [`Function::secrets`]).
+    pub secrets: &'static [Secret],
 }
 
 impl Permissions {
@@ -45,6 +56,7 @@ impl Permissions {
         sends_to: &[],
         sends_email: false,
         publishes_events: false,
+        secrets: &[],
     };
     pub const WRITE: Self = Self {
         table_write: true,
@@ -63,6 +75,11 @@ impl Permissions {
 
     pub const fn events(mut self) -> Self {
         self.publishes_events = true;
+        self
+    }
+
+    pub const fn secrets(mut self, secrets: &'static [Secret]) -> Self {
+        self.secrets = secrets;
         self
     }
 }
@@ -298,6 +315,19 @@ impl Function {
         .find(|(_, present)| *present)?
         .0;
         Some((method, path))
+    }
+
+    /// Every secret the deployed function holds: what its handler declares,
+    /// and the token key for a route behind the auth layer. Nothing else
+    /// reaches its environment.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.permissions.secrets.to_vec();
+        if matches!(self.trigger, Trigger::Http(_)) && self.access.is_authenticated() {
+            secrets.push(Secret::Jwt);
+        }
+        secrets.sort();
+        secrets.dedup();
+        secrets
     }
 
     /// The kind of function, as the benchmark and docs group them.

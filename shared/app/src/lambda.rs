@@ -66,7 +66,7 @@ pub fn run(name: &str) -> Result<(), Error> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let ctx = context_from_env().await.inspect_err(|e| {
+        let ctx = context_from_env(function).await.inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
         tracing::info!(function = name, kind = function.kind(), "cold start done");
@@ -85,16 +85,17 @@ pub fn deployed_function(name: &str) -> Result<&'static Function, Error> {
 
 /// The context of this process, built once: the AWS adapters from the
 /// environment, or the embedded ones when [`EMBEDDED_STORE_DIR`] is set.
-/// A missing or invalid setting is an error naming it.
-pub async fn context_from_env() -> Result<AppState, Error> {
+/// A missing or invalid setting is an error naming it; of the secrets, the
+/// process reads only those `function` holds.
+pub async fn context_from_env(function: &Function) -> Result<AppState, Error> {
     if let Some(dir) = std::env::var_os(EMBEDDED_STORE_DIR).filter(|d| !d.is_empty()) {
-        let config = Config::from_env(Mode::Local)?;
+        let config = Config::from_env(Mode::Local, &function.secrets())?;
         let path = Path::new(&dir).join("store.redb");
         let store = EmbeddedStore::open(&path)
             .map_err(|e| format!("opening the embedded store {}: {e}", path.display()))?;
         return Ok(EmbeddedParts::new(Arc::new(store), config).context);
     }
-    let config = Config::from_env(Mode::Lambda)?;
+    let config = Config::from_env(Mode::Lambda, &function.secrets())?;
     Ok(Arc::new(pc_aws::aws_context(config).await))
 }
 

@@ -1,4 +1,4 @@
-//! Leads and meetings (SPEC.md §3): the lead pipeline, ChiliPiper routing,
+//! Leads and meetings: the lead pipeline, ChiliPiper routing,
 //! imports, notes, appointments and audit events.
 
 pub mod chilipiper;
@@ -17,6 +17,7 @@ pub mod meetings_store;
 pub mod overdue;
 
 use pc_api::{Access, Function, Permissions, http, webhook, worker};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 pub use deal_status::{DealStatus, LeadSource};
@@ -52,7 +53,7 @@ pub fn functions() -> Vec<Function> {
         ),
         http!(
             "leads-notes-create",
-            // SPEC §2: a partner's plain users change nothing.
+            // A partner's plain users change nothing.
             Access::Admin,
             Permissions::WRITE.sends(&[QueueName::Events]),
             leads_api::create_note
@@ -83,7 +84,9 @@ pub fn functions() -> Vec<Function> {
         ),
         webhook!(
             "meetings-chilipiper-webhook",
-            Permissions::READ.sends(&[QueueName::ChilipiperWebhook]),
+            Permissions::READ
+                .sends(&[QueueName::ChilipiperWebhook])
+                .secrets(&[Secret::ChilipiperWebhook]),
             chilipiper::chilipiper_webhook
         ),
         worker!(

@@ -1,4 +1,4 @@
-//! Email and schedules (SPEC.md §4): the email templates and the
+//! Email and schedules: the email templates and the
 //! `emails` queue worker that sends each job once, the daily lead
 //! reminders with their magic links, and the declarations of every
 //! schedule of the system.
@@ -12,6 +12,7 @@ pub mod unbuilt_schedules;
 
 use pc_api::functions::{Cadence, Permissions, Schedule};
 use pc_api::{Access, Function, http, schedule, worker};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 /// When the daily lead reminders go out: 09:00 in Los Angeles, whatever
@@ -58,13 +59,15 @@ pub fn functions() -> Vec<Function> {
         http!(
             "leads-magic-link-validate",
             Access::Public,
-            Permissions::READ,
+            Permissions::READ.secrets(&[Secret::MagicLink]),
             magic_links::validate_magic_link
         ),
         schedule!(
             "daily-lead-reminders",
             DAILY_LEAD_REMINDERS,
-            Permissions::WRITE.sends(&[QueueName::Emails]),
+            Permissions::WRITE
+                .sends(&[QueueName::Emails])
+                .secrets(&[Secret::MagicLink]),
             lead_reminders::send_daily_reminders
         ),
         schedule!(

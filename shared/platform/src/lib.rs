@@ -10,6 +10,7 @@ pub mod email;
 pub mod ids;
 pub mod payments;
 pub mod queue;
+pub mod secrets;
 pub mod store;
 pub mod time;
 
