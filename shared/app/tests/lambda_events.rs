@@ -3,12 +3,14 @@
 //! its handler and is answered (non-5xx) or handled (after the items of an
 //! optional `events/<name>.store.json` are put in the store); API Gateway v2 cookies
 //! go in and out as arrays; function-URL bodies arrive base64-decoded.
+//! Each sample runs with only the secrets its function is deployed with.
 //!
 //! HTTP events go through `lambda_http::Adapter`, the very service
 //! `lambda_http::run` puts around the router in a deployed function, so the
 //! v2 request and response conversions are lambda_http's own.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
@@ -25,6 +27,8 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
+use pc_platform::config::Config;
+use pc_platform::store::embedded::EmbeddedStore;
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
@@ -32,6 +36,13 @@ fn events_dir() -> PathBuf {
 
 fn context() -> AppState {
     EmbeddedParts::in_memory().context
+}
+
+/// A context holding only the secrets `function` is deployed with, so a
+/// handler reaching for an undeclared one fails here as it would in Lambda.
+fn context_of(function: &Function) -> AppState {
+    let config = Config::local_defaults().holding_only(&function.secrets());
+    EmbeddedParts::new(Arc::new(EmbeddedStore::in_memory()), config).context
 }
 
 /// Invokes `app` with `event` as lambda_http does in Lambda; answers the
@@ -101,7 +112,7 @@ async fn check_samples(function: &Function) -> Result<(), String> {
     let text = std::fs::read_to_string(&path)
         .map_err(|_| format!("{name}: events/{name}.json is missing"))?;
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let ctx = context();
+    let ctx = context_of(function);
     seed_store(&ctx, name).await?;
     match function.trigger {
         Trigger::Http(_) => {
