@@ -146,7 +146,10 @@ impl Config {
             (Secret::Jwt, &mut self.jwt_secret),
             (Secret::MagicLink, &mut self.magic_link_secret),
             (Secret::Encryption, &mut self.encryption_key),
-            (Secret::ChilipiperWebhook, &mut self.chilipiper_webhook_secret),
+            (
+                Secret::ChilipiperWebhook,
+                &mut self.chilipiper_webhook_secret,
+            ),
             (Secret::StripeSecretKey, &mut self.stripe_secret_key),
             (Secret::StripeWebhook, &mut self.stripe_webhook_secret),
             (Secret::HubspotClientId, &mut self.hubspot_client_id),
