@@ -70,7 +70,7 @@ pub fn conditions(conditions: &mut Mapping) {
             "Fn::Not",
             seq([map([(
                 "Fn::Equals",
-                seq([r("PublicReservedConcurrency"), int(0)]),
+                seq([r("PublicReservedConcurrency"), s("0")]),
             )])]),
         )]),
     );
