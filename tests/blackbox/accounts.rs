@@ -152,7 +152,14 @@ scenario!(
     tampered_expired_unsigned_and_foreign_tokens_are_refused,
     |app| {
         let (access, refresh) = owner_tokens(app).await;
-        let secret = app.server.context.config.jwt_secret.clone();
+        let secret = app
+            .server
+            .context
+            .config
+            .jwt_secret
+            .expose()
+            .unwrap()
+            .to_owned();
         let now = app.server.context.clock.now();
         let claims = tokens::verify::<AccessClaims>(&secret, "access", &access, now)
             .unwrap()

@@ -163,7 +163,14 @@ scenario!(
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
         let missing = client.post(&url).json(&body).send().await.unwrap();
         assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
-        let secret = app.server.context.config.chilipiper_webhook_secret.clone();
+        let secret = app
+            .server
+            .context
+            .config
+            .chilipiper_webhook_secret
+            .expose()
+            .unwrap()
+            .to_owned();
         let malformed = client
             .post(&url)
             .header("X-Webhook-Secret", &secret)

@@ -2,8 +2,8 @@
 
 mod accounts;
 mod hardening_auth;
-mod hardening_writes;
 mod hardening_input;
+mod hardening_writes;
 mod leads;
 mod notify;
 mod system;

@@ -105,7 +105,14 @@ pub fn chili_event(
 
 /// Delivers a webhook with the configured secret; asserts the 202.
 pub async fn deliver(app: &TestApp, body: &Value) {
-    let secret = app.server.context.config.chilipiper_webhook_secret.clone();
+    let secret = app
+        .server
+        .context
+        .config
+        .chilipiper_webhook_secret
+        .expose()
+        .unwrap()
+        .to_owned();
     let response = browser()
         .post(app.url("/v1/meetings/webhooks/chilipiper"))
         .header("X-Webhook-Secret", secret)

@@ -102,9 +102,27 @@ fn lambda_env() -> Vec<(&'static str, String)> {
         ("EMAIL_FROM", c.email_from),
         ("CLIENT_URL", c.client_url),
         ("CORS_ORIGIN", c.cors_origin),
-        ("JWT_SECRET", c.jwt_secret),
-        ("MAGIC_LINK_SECRET", c.magic_link_secret),
-        ("CHILIPIPER_WEBHOOK_SECRET", c.chilipiper_webhook_secret),
+        (
+            "JWT_SECRET",
+            c.jwt_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
+        (
+            "MAGIC_LINK_SECRET",
+            c.magic_link_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
+        (
+            "CHILIPIPER_WEBHOOK_SECRET",
+            c.chilipiper_webhook_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
         ("COOKIE_SECURE", "false".into()),
         ("ENCRYPTION_KEY", "00".repeat(32)),
         ("LOST_LEAD_ALERT_TO", c.lost_lead_alert_to),
@@ -323,7 +341,12 @@ async fn in_process(
         &dir.join("store.redb"),
     )?)));
     let ctx = EmbeddedParts::new(counting.clone(), config()).context;
-    let secret = ctx.config.chilipiper_webhook_secret.clone();
+    let secret = ctx
+        .config
+        .chilipiper_webhook_secret
+        .expose()
+        .unwrap()
+        .to_owned();
     let app = match function.trigger {
         Trigger::Webhook(_) => lambda::webhook_app(&ctx, function),
         _ => lambda::http_app(&ctx, function),
@@ -476,7 +499,7 @@ async fn embedded_runtime(
     runs: usize,
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
     let api = RuntimeApi::start().await?;
-    let secret = config().chilipiper_webhook_secret;
+    let secret = config().chilipiper_webhook_secret.expose()?.to_owned();
     let mut command = lambda_command(
         &binary_path(binaries, "embedded-function"),
         &api,

@@ -7,7 +7,11 @@
 
 pub mod event_samples;
 pub mod functions_crate;
+pub mod job_failures;
+pub mod limits;
 pub mod names;
+pub mod observability;
+pub mod secrets;
 pub mod template;
 pub mod yaml_writer;
 

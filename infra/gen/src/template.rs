@@ -40,20 +40,8 @@ pub const MEMORY_MB: u64 = 256;
 /// and the redrive also sends back to the source queues.
 pub const DEAD_LETTER_READERS: &[&str] = &["admin-dead-letters-list", "admin-dead-letters-redrive"];
 pub const DEAD_LETTER_MOVERS: &[&str] = &["admin-dead-letters-redrive"];
-/// The keys the one Secrets Manager secret (`AppSecretName`) must hold; each
-/// becomes the environment variable of the same name.
-pub const SECRET_KEYS: &[&str] = &[
-    "JWT_SECRET",
-    "MAGIC_LINK_SECRET",
-    "ENCRYPTION_KEY",
-    "CHILIPIPER_WEBHOOK_SECRET",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "HUBSPOT_CLIENT_ID",
-    "HUBSPOT_CLIENT_SECRET",
-];
 
-fn map<const N: usize>(entries: [(&str, Value); N]) -> Value {
+pub(crate) fn map<const N: usize>(entries: [(&str, Value); N]) -> Value {
     Value::Mapping(
         entries
             .into_iter()
@@ -62,40 +50,40 @@ fn map<const N: usize>(entries: [(&str, Value); N]) -> Value {
     )
 }
 
-fn seq(items: impl IntoIterator<Item = Value>) -> Value {
+pub(crate) fn seq(items: impl IntoIterator<Item = Value>) -> Value {
     Value::Sequence(items.into_iter().collect())
 }
 
-fn s(text: impl Into<String>) -> Value {
+pub(crate) fn s(text: impl Into<String>) -> Value {
     Value::String(text.into())
 }
 
-fn r(logical_id: &str) -> Value {
+pub(crate) fn r(logical_id: &str) -> Value {
     map([("Ref", s(logical_id))])
 }
 
-fn get_att(logical_id: &str, attribute: &str) -> Value {
+pub(crate) fn get_att(logical_id: &str, attribute: &str) -> Value {
     map([("Fn::GetAtt", seq([s(logical_id), s(attribute)]))])
 }
 
-fn sub(text: impl Into<String>) -> Value {
+pub(crate) fn sub(text: impl Into<String>) -> Value {
     map([("Fn::Sub", s(text))])
 }
 
-fn int(n: u64) -> Value {
+pub(crate) fn int(n: u64) -> Value {
     Value::Number(n.into())
 }
 
 /// A name of the stack's resources: `partner-connector-${Stage}-<suffix>`.
-fn stage_name(suffix: &str) -> Value {
+pub(crate) fn stage_name(suffix: &str) -> Value {
     sub(format!("{NAME_PREFIX}-${{Stage}}-{suffix}"))
 }
 
-fn insert(mapping: &mut Mapping, key: impl Into<String>, value: Value) {
+pub(crate) fn insert(mapping: &mut Mapping, key: impl Into<String>, value: Value) {
     mapping.insert(Value::String(key.into()), value);
 }
 
-fn parameters() -> Value {
+fn parameters(functions: &[Function]) -> Value {
     let text = |description: &str| {
         map([
             ("Type", s("String")),
@@ -103,7 +91,11 @@ fn parameters() -> Value {
             ("MinLength", int(1)),
         ])
     };
-    map([
+    let secret_keys: Vec<&str> = crate::secrets::deployed(functions)
+        .into_iter()
+        .map(|secret| secret.env_name())
+        .collect();
+    let mut parameters = map([
         (
             "Stage",
             map([
@@ -172,14 +164,24 @@ fn parameters() -> Value {
                     "Description",
                     s(format!(
                         "Name of the Secrets Manager secret whose JSON holds the keys {}.",
-                        SECRET_KEYS.join(", ")
+                        secret_keys.join(", ")
                     )),
                 ),
                 ("Default", s("partner-connector/prod")),
                 ("MinLength", int(1)),
             ]),
         ),
-    ])
+    ]);
+    if let Value::Mapping(parameters) = &mut parameters {
+        crate::limits::parameters(parameters);
+    }
+    parameters
+}
+
+fn conditions() -> Value {
+    let mut conditions = Mapping::new();
+    crate::limits::conditions(&mut conditions);
+    Value::Mapping(conditions)
 }
 
 fn globals() -> Value {
@@ -196,16 +198,6 @@ fn globals() -> Value {
         ("HUBSPOT_REDIRECT_URI", r("HubspotRedirectUri")),
     ] {
         insert(&mut variables, name, value);
-    }
-    for key in SECRET_KEYS {
-        // Resolved by CloudFormation at deploy time; never in the template.
-        insert(
-            &mut variables,
-            *key,
-            sub(format!(
-                "{{{{resolve:secretsmanager:${{AppSecretName}}:SecretString:{key}}}}}"
-            )),
-        );
     }
     map([(
         "Function",
@@ -296,6 +288,10 @@ fn queues(resources: &mut Mapping) {
             map([
                 ("Type", s("AWS::SQS::Queue")),
                 (
+                    "Metadata",
+                    crate::job_failures::dead_letter_queue_metadata(),
+                ),
+                (
                     "Properties",
                     map([
                         ("QueueName", stage_name(&format!("{queue}-dlq"))),
@@ -340,6 +336,10 @@ fn http_api() -> Value {
         (
             "Properties",
             map([
+                (
+                    "DefaultRouteSettings",
+                    crate::limits::default_route_settings(),
+                ),
                 (
                     "CorsConfiguration",
                     map([
@@ -423,6 +423,10 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
                             ("ScheduleExpression", s(schedule.expression())),
                             ("ScheduleExpressionTimezone", s(schedule.timezone)),
                             ("FlexibleTimeWindow", map([("Mode", s("OFF"))])),
+                            (
+                                "DeadLetterConfig",
+                                crate::job_failures::event_dead_letter_config(),
+                            ),
                         ]),
                     ),
                 ]),
@@ -442,6 +446,10 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
                                     ("detail-type", seq([s(pc_app::jobs::JOB_RUN_REQUESTED)])),
                                     ("detail", map([("job", seq([s(function.name)]))])),
                                 ]),
+                            ),
+                            (
+                                "DeadLetterConfig",
+                                crate::job_failures::event_dead_letter_config(),
                             ),
                         ]),
                     ),
@@ -613,7 +621,8 @@ fn function_resource(function: &Function) -> anyhow::Result<Value> {
     insert(&mut properties, "CodeUri", s(code_uri(function.name)));
     insert(&mut properties, "Description", s(describe(function)));
     insert(&mut properties, "Timeout", int(timeout));
-    let variables = queue_variables(function);
+    let mut variables = queue_variables(function);
+    variables.extend(crate::secrets::variables(function));
     if !variables.is_empty() {
         insert(
             &mut properties,
@@ -624,6 +633,12 @@ fn function_resource(function: &Function) -> anyhow::Result<Value> {
     insert(&mut properties, "Policies", policies(function));
     if let Some(events) = events(function)? {
         insert(&mut properties, "Events", events);
+    }
+    if let Some(reserved) = crate::limits::reserved_concurrency(function) {
+        insert(&mut properties, "ReservedConcurrentExecutions", reserved);
+    }
+    if let Some(config) = crate::job_failures::event_invoke_config(function) {
+        insert(&mut properties, "EventInvokeConfig", config);
     }
     if matches!(function.trigger, Trigger::Webhook(_)) {
         // The sender proves itself with a signature the handler checks.
@@ -690,6 +705,7 @@ fn outputs(functions: &[Function]) -> Value {
             );
         }
     }
+    crate::observability::outputs(&mut outputs);
     Value::Mapping(outputs)
 }
 
@@ -706,6 +722,7 @@ pub fn render(functions: &[Function]) -> anyhow::Result<String> {
         ]),
     );
     queues(&mut resources);
+    crate::job_failures::resources(&mut resources);
     insert(
         &mut resources,
         "HttpApiAccessLogs",
@@ -725,6 +742,7 @@ pub fn render(functions: &[Function]) -> anyhow::Result<String> {
         }
         insert(&mut resources, id, function_resource(function)?);
     }
+    crate::observability::resources(&mut resources, functions);
     let template = map([
         ("AWSTemplateFormatVersion", s("2010-09-09")),
         ("Transform", s("AWS::Serverless-2016-10-31")),
@@ -734,7 +752,8 @@ pub fn render(functions: &[Function]) -> anyhow::Result<String> {
                 "Partner Connector: every HTTP endpoint, webhook, queue worker and schedule as its own Lambda function, over one DynamoDB table.",
             ),
         ),
-        ("Parameters", parameters()),
+        ("Parameters", parameters(functions)),
+        ("Conditions", conditions()),
         ("Globals", globals()),
         ("Resources", Value::Mapping(resources)),
         ("Outputs", outputs(functions)),

@@ -11,6 +11,7 @@ use serde_yaml::Value;
 use pc_api::functions::Trigger;
 use pc_infra::names::api_path;
 use pc_infra::{Plan, deployed_functions, workspace_root};
+use pc_platform::config::Secret;
 use pc_platform::queue::{MAX_RECEIVES, QueueName};
 
 fn template() -> Value {
@@ -92,6 +93,9 @@ fn expected() -> Declared {
         d.queues.insert(queue.as_str().to_owned());
         d.queues.insert(format!("{queue}-dlq"));
     }
+    // Where failed schedule runs go.
+    d.queues
+        .insert(pc_infra::job_failures::JOB_RUNS_DEAD_LETTER_QUEUE_NAME.to_owned());
     d
 }
 
@@ -244,27 +248,49 @@ fn template_declares_exactly_the_table() {
 }
 
 #[test]
-fn secrets_are_references_never_text() {
+fn secrets_are_references_never_text_and_only_where_used() {
     let template = template();
-    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
-    for key in [
-        "JWT_SECRET",
-        "MAGIC_LINK_SECRET",
-        "ENCRYPTION_KEY",
-        "CHILIPIPER_WEBHOOK_SECRET",
-        "STRIPE_SECRET_KEY",
-        "STRIPE_WEBHOOK_SECRET",
-        "HUBSPOT_CLIENT_ID",
-        "HUBSPOT_CLIENT_SECRET",
-    ] {
-        let value = text(&variables[key]["Fn::Sub"]);
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for f in deployed_functions() {
+        let id = pc_infra::names::function_id(f.name);
+        let variables =
+            &template["Resources"][id.as_str()]["Properties"]["Environment"]["Variables"];
+        let held: BTreeSet<String> = Secret::ALL
+            .iter()
+            .map(|secret| secret.env_name())
+            .filter(|key| variables.get(*key).is_some())
+            .map(str::to_owned)
+            .collect();
+        let expected: BTreeSet<String> = f
+            .secrets()
+            .iter()
+            .map(|secret| secret.env_name().to_owned())
+            .collect();
+        assert_eq!(held, expected, "{}: secrets", f.name);
+        for key in &held {
+            let value = text(&variables[key.as_str()]["Fn::Sub"]);
+            assert!(
+                value.starts_with("{{resolve:secretsmanager:${AppSecretName}:SecretString:")
+                    && value.ends_with(&format!(":{key}}}}}")),
+                "{}: {key} must be a Secrets Manager reference, is {:?}",
+                f.name,
+                variables[key.as_str()]
+            );
+        }
+    }
+    for secret in Secret::ALL {
         assert!(
-            value.starts_with("{{resolve:secretsmanager:")
-                && value.ends_with(&format!(":{key}}}}}")),
-            "{key} must be a Secrets Manager reference, is {:?}",
-            variables[key]
+            globals.get(secret.env_name()).is_none(),
+            "{secret} must not be given to every function"
         );
     }
+    let health = pc_infra::names::function_id("health");
+    assert!(
+        template["Resources"][health.as_str()]["Properties"]
+            .get("Environment")
+            .is_none(),
+        "health holds no secret"
+    );
 }
 
 #[test]
@@ -275,7 +301,12 @@ fn each_function_gets_only_the_queues_it_sends_to() {
         let properties = &template["Resources"][id.as_str()]["Properties"];
         let urls: BTreeSet<String> = properties["Environment"]["Variables"]
             .as_mapping()
-            .map(|m| m.keys().map(text).collect())
+            .map(|m| {
+                m.keys()
+                    .map(text)
+                    .filter(|k| k.ends_with("_QUEUE_URL"))
+                    .collect()
+            })
             .unwrap_or_default();
         let sends: BTreeSet<String> = properties["Policies"]
             .as_sequence()

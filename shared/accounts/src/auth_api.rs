@@ -220,7 +220,7 @@ pub async fn refresh(
         return Ok(refused(&ctx, "no refresh token"));
     };
     let Ok(envelope) =
-        tokens::verify::<RefreshClaims>(&ctx.config.jwt_secret, "refresh", &token, now)
+        tokens::verify::<RefreshClaims>(ctx.config.jwt_secret.expose()?, "refresh", &token, now)
     else {
         return Ok(refused(&ctx, "invalid refresh token"));
     };
@@ -253,7 +253,7 @@ pub async fn refresh(
     responses((status = 200, body = Confirmation)))]
 pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let now = ctx.clock.now();
-    let secret = &ctx.config.jwt_secret;
+    let secret = ctx.config.jwt_secret.expose()?;
     let from_access = pc_api::auth::access_token(&headers)
         .and_then(|t| tokens::verify::<AccessClaims>(secret, "access", &t, now).ok())
         .map(|e| (e.claims.sub, e.claims.sid));

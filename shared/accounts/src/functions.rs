@@ -4,12 +4,16 @@
 //! the function table.
 
 use pc_api::{Access, Function, Permissions, http};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{auth_api, partners_api, registration_api, users_api};
 
 const EMAILS: Permissions = Permissions::WRITE.sends(&[QueueName::Emails]).email();
 const AUDITED: Permissions = Permissions::WRITE.sends(&[QueueName::Events]);
+/// Public routes that sign or read session tokens themselves.
+const SESSIONS: Permissions = Permissions::WRITE.secrets(&[Secret::Jwt]);
+const AUDITED_SESSIONS: Permissions = AUDITED.secrets(&[Secret::Jwt]);
 const EMAILS_AUDITED: Permissions = Permissions::WRITE
     .sends(&[QueueName::Emails, QueueName::Events])
     .email();
@@ -46,19 +50,14 @@ pub fn all() -> Vec<Function> {
 }
 
 pub fn auth_sign_in() -> Function {
-    http!(
-        "auth-sign-in",
-        Access::Public,
-        Permissions::WRITE,
-        auth_api::sign_in
-    )
+    http!("auth-sign-in", Access::Public, SESSIONS, auth_api::sign_in)
 }
 
 pub fn auth_token_refresh() -> Function {
     http!(
         "auth-token-refresh",
         Access::Public,
-        Permissions::WRITE,
+        SESSIONS,
         auth_api::refresh
     )
 }
@@ -67,7 +66,7 @@ pub fn auth_sign_out() -> Function {
     http!(
         "auth-sign-out",
         Access::Public,
-        Permissions::WRITE,
+        SESSIONS,
         auth_api::sign_out
     )
 }
@@ -98,7 +97,7 @@ pub fn auth_complete_registration() -> Function {
     http!(
         "auth-complete-registration",
         Access::Public,
-        AUDITED,
+        AUDITED_SESSIONS,
         auth_api::complete_registration
     )
 }
@@ -116,7 +115,7 @@ pub fn auth_verify_registration() -> Function {
     http!(
         "auth-verify-registration",
         Access::Public,
-        AUDITED,
+        AUDITED_SESSIONS,
         registration_api::verify_registration
     )
 }

@@ -51,10 +51,15 @@ fn sign_pair(
     sid: &str,
     jti: &str,
     now: DateTime<Utc>,
-) -> TokenPair {
-    let secret = &ctx.config.jwt_secret;
+) -> Result<TokenPair, StoreError> {
+    // Only a function deployed without the token key gets here without it.
+    let secret = ctx
+        .config
+        .jwt_secret
+        .expose()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
     let user_id = &user.id;
-    TokenPair {
+    Ok(TokenPair {
         access: tokens::sign(
             secret,
             "access",
@@ -77,7 +82,7 @@ fn sign_pair(
             now,
             Duration::days(REFRESH_TOKEN_DAYS),
         ),
-    }
+    })
 }
 
 /// Starts a session for `user` and signs its first token pair.
@@ -96,7 +101,7 @@ pub async fn start(ctx: &AppContext, user: &UserRecord) -> Result<TokenPair, Sto
     ctx.store
         .put(session_item(&session)?, Some(Condition::NotExists))
         .await?;
-    Ok(sign_pair(ctx, user, &session.id, &session.refresh_jti, now))
+    sign_pair(ctx, user, &session.id, &session.refresh_jti, now)
 }
 
 /// Why a refresh was refused.
@@ -119,12 +124,15 @@ fn within_reuse_window(
     session: &SessionRecord,
     presented_jti: &str,
     now: DateTime<Utc>,
-) -> Option<TokenPair> {
+) -> Result<Option<TokenPair>, StoreError> {
     let recent = session
         .rotated_at
         .is_some_and(|at| now - at <= Duration::seconds(REUSE_WINDOW_SECONDS));
-    (recent && !session.revoked && session.previous_jti.as_deref() == Some(presented_jti))
-        .then(|| sign_pair(ctx, user, &session.id, &session.refresh_jti, now))
+    if recent && !session.revoked && session.previous_jti.as_deref() == Some(presented_jti) {
+        sign_pair(ctx, user, &session.id, &session.refresh_jti, now).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// Swaps the session's current `jti` (the presented one) for a new one and
@@ -138,7 +146,7 @@ pub async fn rotate(
 ) -> Result<TokenPair, RotateError> {
     let now = ctx.clock.now();
     if session.refresh_jti != presented_jti {
-        if let Some(pair) = within_reuse_window(ctx, user, session, presented_jti, now) {
+        if let Some(pair) = within_reuse_window(ctx, user, session, presented_jti, now)? {
             return Ok(pair);
         }
         revoke(&*ctx.store, &session.user_id, &session.id).await?;
@@ -162,16 +170,17 @@ pub async fn rotate(
             Condition::equals("refreshJti", presented_jti).and(Condition::equals("revoked", false)),
         );
     match ctx.store.update(update).await {
-        Ok(_) => Ok(sign_pair(ctx, user, &session.id, &next, now)),
+        Ok(_) => Ok(sign_pair(ctx, user, &session.id, &next, now)?),
         Err(e) if e.is_condition_failure() => {
             // Another request rotated first with the same token: a second
             // tab, if it happened just now; otherwise the token was used
             // twice, which is exactly what theft looks like.
             let current = ctx.store.get(&key).await?.map(from_item).transpose()?;
-            if let Some(pair) = current.and_then(|current: SessionRecord| {
-                within_reuse_window(ctx, user, &current, presented_jti, now)
-            }) {
-                return Ok(pair);
+            if let Some(current) = current {
+                let current: SessionRecord = current;
+                if let Some(pair) = within_reuse_window(ctx, user, &current, presented_jti, now)? {
+                    return Ok(pair);
+                }
             }
             revoke(&*ctx.store, &session.user_id, &session.id).await?;
             Err(RotateError::Reused)

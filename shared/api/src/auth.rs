@@ -84,8 +84,9 @@ pub struct Caller {
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
     let now = state.clock.now();
-    let envelope = tokens::verify::<AccessClaims>(&state.config.jwt_secret, "access", &token, now)
-        .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
+    let envelope =
+        tokens::verify::<AccessClaims>(state.config.jwt_secret.expose()?, "access", &token, now)
+            .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
     let AccessClaims { sub, sid, pid } = envelope.claims;
     let records = load_user_and_session(&*state.store, &sub, &sid, pid.as_deref()).await?;
     let invalid = || ApiError::unauthorized("invalid session");

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use pc_platform::config::MissingSecret;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -169,6 +170,14 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// A deployed function that was not given a secret its handler needs: a
+/// deployment mistake, logged with the secret's name.
+impl From<MissingSecret> for ApiError {
+    fn from(e: MissingSecret) -> Self {
+        ApiError::internal(e)
     }
 }
 

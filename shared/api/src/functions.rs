@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use pc_platform::AppState;
+use pc_platform::config::Secret;
 use pc_platform::queue::{QueueMessage, QueueName};
 use pc_platform::store::Key;
 
@@ -31,6 +32,13 @@ pub enum Access {
     Owner,
 }
 
+impl Access {
+    /// True when the auth layer verifies an access token before the handler.
+    pub fn is_authenticated(self) -> bool {
+        !matches!(self, Access::Public | Access::Webhook)
+    }
+}
+
 /// What the function may touch in AWS, for its least-privilege role.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
@@ -42,6 +50,9 @@ pub struct Permissions {
     pub publishes_events: bool,
     /// Lists and moves the dead letters of every queue.
     pub dead_letters: bool,
+    /// The secrets the handler itself reads (the auth layer's token key is
+    /// added for authenticated routes, see [`Function::secrets`]).
+    pub secrets: &'static [Secret],
 }
 
 impl Permissions {
@@ -53,6 +64,7 @@ impl Permissions {
         sends_email: false,
         publishes_events: false,
         dead_letters: false,
+        secrets: &[],
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -80,6 +92,11 @@ impl Permissions {
 
     pub const fn dead_letters(mut self) -> Self {
         self.dead_letters = true;
+        self
+    }
+
+    pub const fn secrets(mut self, secrets: &'static [Secret]) -> Self {
+        self.secrets = secrets;
         self
     }
 }
@@ -377,6 +394,19 @@ impl Function {
             email: p.sends_email,
             bus: p.publishes_events,
         }
+    }
+
+    /// Every secret the deployed function holds: what its handler declares,
+    /// and the token key for a route behind the auth layer. Nothing else
+    /// reaches its environment.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.permissions.secrets.to_vec();
+        if matches!(self.trigger, Trigger::Http(_)) && self.access.is_authenticated() {
+            secrets.push(Secret::Jwt);
+        }
+        secrets.sort();
+        secrets.dedup();
+        secrets
     }
 
     /// The kind of function, as the benchmark and docs group them.

@@ -1,24 +1,81 @@
 //! The OpenAPI 3.1 document, assembled from the handlers' own annotations
 //! in the function table, so it cannot drift from the code, and the
 //! Swagger UI that shows it (assets vendored into the binary).
+//!
+//! The error answers and the security of each operation are not left to
+//! each annotation: [`complete_operation`] derives them from the function's
+//! table entry, so a client generated from the document handles every
+//! status an operation can answer.
 
 use axum::Router;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths};
+use utoipa::ToSchema;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
+    ResponseBuilder,
+};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::error::ErrorBody;
 use crate::functions::{Function, Trigger};
+
+/// The security scheme of the `accessToken` session cookie.
+pub const COOKIE_SCHEME: &str = "cookie";
+/// The security scheme of an `Authorization: Bearer <JWT>` header.
+pub const BEARER_SCHEME: &str = "bearer";
+
+/// The statuses an operation of `function` at `path` can answer besides its
+/// successes, each with why: derived from the table entry and the
+/// operation's shape. Handlers declare the rest (409, 429, ...).
+pub fn derived_error_statuses(
+    function: &Function,
+    path: &str,
+    operation: &Operation,
+) -> Vec<(u16, &'static str)> {
+    let mut statuses = Vec::new();
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    if operation.request_body.is_some() || has_query {
+        statuses.push((400, "the input is invalid; details name every bad field"));
+    }
+    if function.access.is_authenticated() {
+        statuses.push((401, "no valid session: sign in (again)"));
+        statuses.push((
+            403,
+            "signed in, but not allowed: the role, the partner's status, or a cross-site cookie request",
+        ));
+    }
+    if path.contains('{') {
+        statuses.push((404, "not found, or another partner's"));
+    }
+    if operation.request_body.is_some() {
+        statuses.push((413, "the body is larger than the operation accepts"));
+    }
+    statuses.push((500, "an unexpected failure (logged)"));
+    statuses.push((503, "a dependency is unavailable; retry"));
+    statuses
+}
 
 /// The document for every deployed HTTP function of `functions`.
 pub fn document(functions: &[Function]) -> OpenApi {
     let mut paths = Paths::new();
+    let mut error_schemas = Vec::new();
+    <ErrorBody as ToSchema>::schemas(&mut error_schemas);
     let mut components = ComponentsBuilder::new()
+        .schema_from::<ErrorBody>()
+        .schemas_from_iter(error_schemas)
         .security_scheme(
-            "cookie",
+            COOKIE_SCHEME,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("accessToken"))),
         )
         .security_scheme(
-            "bearer",
+            BEARER_SCHEME,
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
@@ -31,9 +88,23 @@ pub fn document(functions: &[Function]) -> OpenApi {
             Trigger::Http(r) | Trigger::Webhook(r) => r,
             _ => continue,
         };
-        let (schemas, function_paths, _) = route();
+        let (schemas, mut function_paths, _) = route();
         for (name, schema) in schemas {
             components = components.schema(name, schema);
+        }
+        for (path, item) in function_paths.paths.iter_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                complete_operation(function, path, operation);
+            }
         }
         paths.merge(function_paths);
     }
@@ -48,6 +119,52 @@ pub fn document(functions: &[Function]) -> OpenApi {
         .paths(paths)
         .components(Some(components.build()))
         .build()
+}
+
+/// Adds the derived error answers (those the annotation already lists get
+/// the error body), gives every 4xx/5xx the error body, and sets the
+/// security from the function's access: the cookie or a bearer token for
+/// authenticated routes, none for public ones and webhooks (which prove
+/// themselves with a shared secret).
+pub fn complete_operation(function: &Function, path: &str, operation: &mut Operation) {
+    for (status, description) in derived_error_statuses(function, path, operation) {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let is_error = status.starts_with('4') || status.starts_with('5');
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        if is_error && response.description.is_empty() {
+            response.description = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|code| axum::http::StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason())
+                .unwrap_or("error")
+                .to_owned();
+        }
+        if is_error && response.content.is_empty() {
+            response.content.insert(
+                "application/json".to_owned(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                    .build(),
+            );
+        }
+    }
+    operation.security = Some(if function.access.is_authenticated() {
+        vec![
+            SecurityRequirement::new(COOKIE_SCHEME, Vec::<String>::new()),
+            SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
+        ]
+    } else {
+        Vec::new()
+    });
 }
 
 /// The Swagger UI at `/api/docs`, reading the document that the

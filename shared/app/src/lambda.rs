@@ -149,7 +149,7 @@ fn start(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let config = Config::from_env(Mode::Lambda).inspect_err(|e| {
+        let config = Config::from_env(Mode::Lambda, &function.secrets()).inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
         let ctx = Arc::new(ports(config).await);

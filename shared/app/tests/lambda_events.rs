@@ -5,6 +5,7 @@
 //! or schedule sample is handled (after the items of an optional
 //! `events/<name>.store.json` are put in the store); API Gateway v2 cookies
 //! go in and out as arrays; function-URL bodies arrive base64-decoded.
+//! Each sample runs with only the secrets its function is deployed with.
 //!
 //! The context of each sample has only the ports its function builds when
 //! deployed, so a handler using a port its permissions do not grant fails
@@ -15,6 +16,7 @@
 //! v2 request and response conversions are lambda_http's own.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
@@ -31,6 +33,8 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
+use pc_platform::config::Config;
+use pc_platform::store::embedded::EmbeddedStore;
 
 mod sample_world;
 
@@ -42,6 +46,13 @@ fn events_dir() -> PathBuf {
 
 fn context() -> AppState {
     EmbeddedParts::in_memory().context
+}
+
+/// A context holding only the secrets `function` is deployed with, so a
+/// handler reaching for an undeclared one fails here as it would in Lambda.
+fn context_of(function: &Function) -> AppState {
+    let config = Config::local_defaults().holding_only(&function.secrets());
+    EmbeddedParts::new(Arc::new(EmbeddedStore::in_memory()), config).context
 }
 
 /// Invokes `app` with `event` as lambda_http does in Lambda; answers the

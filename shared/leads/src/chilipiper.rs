@@ -164,7 +164,7 @@ pub async fn chilipiper_webhook(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Accepted>)> {
-    let expected = ctx.config.chilipiper_webhook_secret.as_bytes();
+    let expected = ctx.config.chilipiper_webhook_secret.expose()?.as_bytes();
     let given = secret_of(&headers, raw.as_deref()).unwrap_or_default();
     if !bool::from(given.as_bytes().ct_eq(expected)) {
         return Err(ApiError::unauthorized("invalid webhook secret"));

@@ -3,6 +3,7 @@
 //! no other; [`all`] lists them for the function table.
 
 use pc_api::{Access, Function, Permissions, http, webhook, worker};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{chilipiper, events_api, import_api, leads_api, meetings_api};
@@ -116,7 +117,9 @@ pub fn meetings_unrouted_list() -> Function {
 pub fn meetings_chilipiper_webhook() -> Function {
     webhook!(
         "meetings-chilipiper-webhook",
-        Permissions::READ.sends(&[QueueName::ChilipiperWebhook]),
+        Permissions::READ
+            .sends(&[QueueName::ChilipiperWebhook])
+            .secrets(&[Secret::ChilipiperWebhook]),
         chilipiper::chilipiper_webhook
     )
 }

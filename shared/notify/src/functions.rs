@@ -3,6 +3,7 @@
 //! no other; [`all`] lists them for the function table.
 
 use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{
@@ -36,7 +37,7 @@ pub fn leads_magic_link_validate() -> Function {
     http!(
         "leads-magic-link-validate",
         Access::Public,
-        Permissions::READ,
+        Permissions::READ.secrets(&[Secret::MagicLink]),
         magic_links::validate_magic_link
     )
 }
@@ -45,7 +46,9 @@ pub fn daily_lead_reminders() -> Function {
     schedule!(
         "daily-lead-reminders",
         DAILY_LEAD_REMINDERS,
-        Permissions::WRITE.sends(&[QueueName::Emails]),
+        Permissions::WRITE
+            .sends(&[QueueName::Emails])
+            .secrets(&[Secret::MagicLink]),
         lead_reminders::send_daily_reminders
     )
 }

@@ -166,7 +166,7 @@ async fn remind_partner(
     }
     outcome.had_overdue = true;
     let users = active_users_of(store, &partner.id).await?;
-    let token = magic_links::overdue_token(&ctx.config.magic_link_secret, &partner.id, at);
+    let token = magic_links::overdue_token(ctx.config.magic_link_secret.expose()?, &partner.id, at);
     let magic_link = magic_links::overdue_link(&ctx.config.client_url, &token);
     let leads = listed_leads(&overdue, at);
     for user in users {
@@ -194,6 +194,8 @@ enum ReminderError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] pc_platform::queue::QueueError),
+    #[error(transparent)]
+    Secret(#[from] pc_platform::config::MissingSecret),
 }
 
 /// The reminder's rows: email, company and whole days since the last update.

@@ -103,12 +103,16 @@ pub async fn validate_magic_link(
     if token.is_empty() {
         return Err(ApiError::invalid_field("token", "is required"));
     }
-    validate(&ctx.config.magic_link_secret, token, ctx.clock.now())
-        .map(Json)
-        .map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthorized("the magic link has expired"),
-            _ => ApiError::unauthorized("the magic link is not valid"),
-        })
+    validate(
+        ctx.config.magic_link_secret.expose()?,
+        token,
+        ctx.clock.now(),
+    )
+    .map(Json)
+    .map_err(|e| match e {
+        TokenError::Expired => ApiError::unauthorized("the magic link has expired"),
+        _ => ApiError::unauthorized("the magic link is not valid"),
+    })
 }
 
 #[cfg(test)]

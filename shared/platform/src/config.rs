@@ -1,8 +1,11 @@
-//! Configuration from environment variables. In Lambda a
-//! missing required setting stops the function at start with its name;
-//! locally every setting has a development default.
+//! Configuration from environment variables. In Lambda a missing or
+//! unsafe setting stops the function at start with a message naming it, and
+//! the function holds only the secrets it declares; locally every setting
+//! has a development default.
 
 use std::collections::HashMap;
+
+pub use crate::secrets::{MissingSecret, Secret, SecretValue};
 
 /// Where the process runs, which decides whether defaults are allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,17 +41,20 @@ pub struct Config {
     pub event_bus_name: String,
     pub email_from: String,
     pub client_url: String,
+    /// The one browser origin (`scheme://host[:port]`) allowed to call
+    /// with credentials.
     pub cors_origin: String,
-    pub jwt_secret: String,
-    pub magic_link_secret: String,
-    /// 32 bytes, for AES-256-GCM of stored OAuth tokens.
-    pub encryption_key: [u8; 32],
-    pub stripe_secret_key: Option<String>,
-    pub stripe_webhook_secret: Option<String>,
-    pub hubspot_client_id: Option<String>,
-    pub hubspot_client_secret: Option<String>,
+    pub jwt_secret: SecretValue,
+    pub magic_link_secret: SecretValue,
+    /// 64 hexadecimal characters (checked at start), for AES-256-GCM of
+    /// stored OAuth tokens; see [`Config::encryption_key_bytes`].
+    pub encryption_key: SecretValue,
+    pub stripe_secret_key: SecretValue,
+    pub stripe_webhook_secret: SecretValue,
+    pub hubspot_client_id: SecretValue,
+    pub hubspot_client_secret: SecretValue,
     pub hubspot_redirect_uri: Option<String>,
-    pub chilipiper_webhook_secret: String,
+    pub chilipiper_webhook_secret: SecretValue,
     pub lost_lead_alert_to: String,
     pub billing_alert_to: String,
     pub cookie_same_site: SameSite,
@@ -88,41 +94,88 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
         }
     }
 
-    fn secret(&self, name: &'static str, local_default: &str) -> Result<String, ConfigError> {
-        let value = self.required(name, local_default)?;
-        if self.mode == Mode::Lambda && value.len() < 32 {
+    /// A secret: locally the environment's value or the development one;
+    /// in Lambda only the secrets in `needs` are read, and each of them
+    /// must be set and long enough.
+    fn secret(&self, secret: Secret, needs: &[Secret]) -> Result<SecretValue, ConfigError> {
+        let name = secret.env_name();
+        let value = match self.mode {
+            Mode::Local => self
+                .get(name)
+                .or_else(|| secret.local_default().map(str::to_owned)),
+            Mode::Lambda if needs.contains(&secret) => {
+                let value = self.get(name).ok_or(ConfigError::Missing(name))?;
+                if value.len() < secret.min_length() {
+                    return Err(ConfigError::Invalid {
+                        name,
+                        reason: format!("must be at least {} characters", secret.min_length()),
+                    });
+                }
+                Some(value)
+            }
+            Mode::Lambda => None,
+        };
+        if secret == Secret::Encryption && value.as_deref().is_some_and(|v| parse_key(v).is_none())
+        {
             return Err(ConfigError::Invalid {
                 name,
-                reason: "must be at least 32 characters".into(),
+                reason: "must be 64 hexadecimal characters".into(),
             });
         }
-        Ok(value)
+        Ok(SecretValue::new(secret, value))
     }
 }
 
-const DEV_ENCRYPTION_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env(mode: Mode) -> Result<Self, ConfigError> {
-        Self::from_lookup(mode, |name| std::env::var(name).ok())
+    /// Reads the process environment. `needs` are the secrets of the
+    /// function this process runs (ignored locally, where every secret has
+    /// a development value).
+    pub fn from_env(mode: Mode, needs: &[Secret]) -> Result<Self, ConfigError> {
+        Self::from_lookup(mode, needs, |name| std::env::var(name).ok())
     }
 
     /// The local defaults, untouched by the environment (tests).
     pub fn local_defaults() -> Self {
-        Self::from_lookup(Mode::Local, |_| None).expect("local defaults are complete")
+        Self::from_lookup(Mode::Local, &[], |_| None).expect("local defaults are complete")
+    }
+
+    /// This configuration without the secrets outside `held`: what a
+    /// deployed function holding only those sees (tests of declarations).
+    pub fn holding_only(mut self, held: &[Secret]) -> Self {
+        for (secret, value) in [
+            (Secret::Jwt, &mut self.jwt_secret),
+            (Secret::MagicLink, &mut self.magic_link_secret),
+            (Secret::Encryption, &mut self.encryption_key),
+            (
+                Secret::ChilipiperWebhook,
+                &mut self.chilipiper_webhook_secret,
+            ),
+            (Secret::StripeSecretKey, &mut self.stripe_secret_key),
+            (Secret::StripeWebhook, &mut self.stripe_webhook_secret),
+            (Secret::HubspotClientId, &mut self.hubspot_client_id),
+            (Secret::HubspotClientSecret, &mut self.hubspot_client_secret),
+        ] {
+            if !held.contains(&secret) {
+                *value = SecretValue::new(secret, None);
+            }
+        }
+        self
+    }
+
+    /// The AES-256-GCM key of stored OAuth tokens.
+    pub fn encryption_key_bytes(&self) -> Result<[u8; 32], MissingSecret> {
+        let hex_text = self.encryption_key.expose()?;
+        // Checked when the configuration was read.
+        parse_key(hex_text).ok_or(MissingSecret(Secret::Encryption))
     }
 
     pub fn from_lookup(
         mode: Mode,
+        needs: &[Secret],
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let s = Settings { mode, lookup };
-        let key_hex = s.required("ENCRYPTION_KEY", DEV_ENCRYPTION_KEY)?;
-        let encryption_key = parse_key(&key_hex).ok_or(ConfigError::Invalid {
-            name: "ENCRYPTION_KEY",
-            reason: "must be 64 hexadecimal characters".into(),
-        })?;
+        let secret = |secret| s.secret(secret, needs);
         let same_site = match s.get("COOKIE_SAME_SITE").as_deref().unwrap_or("Lax") {
             "Lax" | "lax" => SameSite::Lax,
             "Strict" | "strict" => SameSite::Strict,
@@ -145,6 +198,19 @@ impl Config {
             }
             None => true,
         };
+        if mode == Mode::Lambda && !cookie_secure {
+            return Err(ConfigError::Invalid {
+                name: "COOKIE_SECURE",
+                reason:
+                    "must be true in a deployed function: session cookies travel only over HTTPS"
+                        .into(),
+            });
+        }
+        let cors_origin = s.required("CORS_ORIGIN", "http://localhost:3001")?;
+        check_origin(&cors_origin).map_err(|reason| ConfigError::Invalid {
+            name: "CORS_ORIGIN",
+            reason,
+        })?;
         let queue_urls = crate::queue::QueueName::ALL
             .iter()
             .filter_map(|q| {
@@ -172,22 +238,16 @@ impl Config {
                 .required("CLIENT_URL", "http://localhost:3001")?
                 .trim_end_matches('/')
                 .to_owned(),
-            cors_origin: s.required("CORS_ORIGIN", "http://localhost:3001")?,
-            jwt_secret: s.secret("JWT_SECRET", "dev-jwt-secret-change-me-0123456789abcdef")?,
-            magic_link_secret: s.secret(
-                "MAGIC_LINK_SECRET",
-                "dev-magic-link-secret-change-me-0123456789",
-            )?,
-            encryption_key,
-            stripe_secret_key: s.get("STRIPE_SECRET_KEY"),
-            stripe_webhook_secret: s.get("STRIPE_WEBHOOK_SECRET"),
-            hubspot_client_id: s.get("HUBSPOT_CLIENT_ID"),
-            hubspot_client_secret: s.get("HUBSPOT_CLIENT_SECRET"),
+            cors_origin,
+            jwt_secret: secret(Secret::Jwt)?,
+            magic_link_secret: secret(Secret::MagicLink)?,
+            encryption_key: secret(Secret::Encryption)?,
+            stripe_secret_key: secret(Secret::StripeSecretKey)?,
+            stripe_webhook_secret: secret(Secret::StripeWebhook)?,
+            hubspot_client_id: secret(Secret::HubspotClientId)?,
+            hubspot_client_secret: secret(Secret::HubspotClientSecret)?,
             hubspot_redirect_uri: s.get("HUBSPOT_REDIRECT_URI"),
-            chilipiper_webhook_secret: s.secret(
-                "CHILIPIPER_WEBHOOK_SECRET",
-                "dev-chilipiper-secret-0123456789abcdef",
-            )?,
+            chilipiper_webhook_secret: secret(Secret::ChilipiperWebhook)?,
             lost_lead_alert_to: s
                 .required("LOST_LEAD_ALERT_TO", "alerts@partner-connector.local")?,
             billing_alert_to: s.required("BILLING_ALERT_TO", "billing@partner-connector.local")?,
@@ -197,6 +257,23 @@ impl Config {
             queue_retry_delay: std::time::Duration::from_millis(retry_ms),
         })
     }
+}
+
+/// A bare origin, exactly as browsers send it in `Origin`: a scheme, a host
+/// and an optional port; no wildcard, path, query or trailing slash (an
+/// origin that never equals the header would refuse every call).
+fn check_origin(text: &str) -> Result<(), String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{text:?} is not an http or https origin"));
+    }
+    let origin = url.origin().ascii_serialization();
+    if origin != text {
+        return Err(format!(
+            "{text:?} is not a bare origin scheme://host[:port]; write {origin}"
+        ));
+    }
+    Ok(())
 }
 
 fn parse_key(hex_text: &str) -> Option<[u8; 32]> {
@@ -214,20 +291,61 @@ fn parse_key(hex_text: &str) -> Option<[u8; 32]> {
 mod tests {
     use super::*;
 
+    const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    /// A deployed function's environment with every setting valid, and
+    /// `overrides` (a `None` removes the setting).
+    fn lambda(needs: &[Secret], overrides: &[(&str, Option<&str>)]) -> Result<Config, ConfigError> {
+        let overrides: HashMap<String, Option<String>> = overrides
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
+            .collect();
+        Config::from_lookup(Mode::Lambda, needs, move |name| {
+            if let Some(value) = overrides.get(name) {
+                return value.clone();
+            }
+            match name {
+                "ENCRYPTION_KEY" => Some(KEY.into()),
+                "CORS_ORIGIN" => Some("https://app.example.com".into()),
+                "COOKIE_SAME_SITE" | "COOKIE_SECURE" | "QUEUE_RETRY_DELAY_MS" => None,
+                _ => Some("x".repeat(40)),
+            }
+        })
+    }
+
     #[test]
     fn lambda_mode_names_the_missing_setting() {
-        let err = Config::from_lookup(Mode::Lambda, |_| None).unwrap_err();
-        assert_eq!(err, ConfigError::Missing("ENCRYPTION_KEY"));
-        let err = Config::from_lookup(Mode::Lambda, |n| {
-            (n == "ENCRYPTION_KEY").then(|| DEV_ENCRYPTION_KEY.to_owned())
-        })
-        .unwrap_err();
+        let err = Config::from_lookup(Mode::Lambda, &[], |_| None).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("CORS_ORIGIN"));
+        let err = lambda(&[], &[("TABLE_NAME", None)]).unwrap_err();
         assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
+        let err = lambda(&[Secret::MagicLink], &[("MAGIC_LINK_SECRET", None)]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("MAGIC_LINK_SECRET"));
+    }
+
+    #[test]
+    fn a_function_holds_only_the_secrets_it_declares() {
+        let health = lambda(&[], &[]).unwrap();
+        for value in [
+            &health.jwt_secret,
+            &health.stripe_secret_key,
+            &health.encryption_key,
+        ] {
+            assert!(!value.is_present(), "{value:?}");
+        }
+        assert_eq!(health.jwt_secret.expose(), Err(MissingSecret(Secret::Jwt)));
+        // Nothing it does not need is required: no secret at all is set.
+        let bare = lambda(&[], &Secret::ALL.map(|s| (s.env_name(), None))).unwrap();
+        assert!(!bare.chilipiper_webhook_secret.is_present());
+        let signed_in = lambda(&[Secret::Jwt, Secret::Encryption], &[]).unwrap();
+        assert_eq!(signed_in.jwt_secret.expose(), Ok("x".repeat(40).as_str()));
+        assert_eq!(signed_in.encryption_key_bytes().unwrap()[1], 1);
+        assert!(!signed_in.magic_link_secret.is_present());
     }
 
     #[test]
     fn short_secrets_and_bad_keys_are_refused() {
-        let err = Config::from_lookup(Mode::Local, |n| {
+        let err = Config::from_lookup(Mode::Local, &[], |n| {
             (n == "ENCRYPTION_KEY").then(|| "abc".into())
         })
         .unwrap_err();
@@ -238,13 +356,7 @@ mod tests {
                 ..
             }
         ));
-        let err = Config::from_lookup(Mode::Lambda, |n| match n {
-            "JWT_SECRET" => Some("short".into()),
-            "ENCRYPTION_KEY" => Some(DEV_ENCRYPTION_KEY.into()),
-            "COOKIE_SAME_SITE" | "COOKIE_SECURE" | "QUEUE_RETRY_DELAY_MS" => None,
-            _ => Some("x".repeat(40)),
-        })
-        .unwrap_err();
+        let err = lambda(&[Secret::Jwt], &[("JWT_SECRET", Some("short"))]).unwrap_err();
         assert!(matches!(
             err,
             ConfigError::Invalid {
@@ -252,16 +364,74 @@ mod tests {
                 ..
             }
         ));
+        // A short secret the function does not hold is not its concern.
+        assert!(lambda(&[], &[("JWT_SECRET", Some("short"))]).is_ok());
+    }
+
+    #[test]
+    fn insecure_cookies_stop_a_deployed_function() {
+        let err = lambda(&[], &[("COOKIE_SECURE", Some("false"))]).unwrap_err();
+        let ConfigError::Invalid { name, reason } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*name, "COOKIE_SECURE");
+        assert!(reason.contains("HTTPS"), "{reason}");
+        assert!(err.to_string().contains("COOKIE_SECURE"));
+        assert!(lambda(&[], &[("COOKIE_SECURE", Some("true"))]).is_ok());
+        let local = Config::from_lookup(Mode::Local, &[], |n| {
+            (n == "COOKIE_SECURE").then(|| "false".into())
+        })
+        .unwrap();
+        assert!(!local.cookie_secure, "the dev server runs over plain HTTP");
+    }
+
+    #[test]
+    fn cors_origin_must_be_a_bare_origin() {
+        for bad in [
+            "*",
+            "https://app.example.com/",
+            "https://app.example.com/app",
+            "https://app.example.com?x=1",
+            "app.example.com",
+            "not a url",
+            "ftp://app.example.com",
+            "https://App.Example.com",
+            "https://app.example.com:443",
+            "null",
+        ] {
+            let err = lambda(&[], &[("CORS_ORIGIN", Some(bad))]).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        name: "CORS_ORIGIN",
+                        ..
+                    }
+                ),
+                "{bad}: {err:?}"
+            );
+            assert!(err.to_string().contains("CORS_ORIGIN"), "{err}");
+        }
+        for good in [
+            "https://app.example.com",
+            "http://localhost:3001",
+            "https://app.example.com:8443",
+        ] {
+            let config = lambda(&[], &[("CORS_ORIGIN", Some(good))]).unwrap();
+            assert_eq!(config.cors_origin, good);
+        }
     }
 
     #[test]
     fn local_defaults_and_queue_urls() {
-        let c = Config::from_lookup(Mode::Local, |n| {
+        let c = Config::from_lookup(Mode::Local, &[], |n| {
             (n == "EMAILS_QUEUE_URL").then(|| "http://q/emails".into())
         })
         .unwrap();
         assert_eq!(c.queue_urls["emails"], "http://q/emails");
         assert_eq!(c.cookie_same_site, SameSite::Lax);
         assert_eq!(c.client_url, "http://localhost:3001");
+        assert!(c.jwt_secret.is_present() && c.chilipiper_webhook_secret.is_present());
+        assert!(!c.stripe_secret_key.is_present());
     }
 }

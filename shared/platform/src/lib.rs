@@ -12,6 +12,7 @@ pub mod not_granted;
 pub mod outbox;
 pub mod payments;
 pub mod queue;
+pub mod secrets;
 pub mod store;
 pub mod time;
 

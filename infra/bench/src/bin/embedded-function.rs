@@ -30,7 +30,7 @@ fn main() -> Result<(), lambda::Error> {
         let path = dir.join("store.redb");
         let store = EmbeddedStore::open(&path)
             .map_err(|e| format!("opening the embedded store {}: {e}", path.display()))?;
-        let ctx = EmbeddedParts::new(Arc::new(store), Config::from_env(Mode::Local)?).context;
+        let ctx = EmbeddedParts::new(Arc::new(store), Config::from_env(Mode::Local, &[])?).context;
         lambda::serve(ctx, function).await
     })
 }

@@ -67,7 +67,7 @@ impl Options {
             .map(|p| p.parse().context("PORT must be a port number"))
             .transpose()?
             .unwrap_or(3000);
-        let mut config = Config::from_env(Mode::Local)?;
+        let mut config = Config::from_env(Mode::Local, &[])?;
         // Plain-HTTP localhost: a Secure cookie would not come back.
         if std::env::var("COOKIE_SECURE").is_err() {
             config.cookie_secure = false;

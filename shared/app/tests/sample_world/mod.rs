@@ -118,8 +118,11 @@ impl SampleWorld {
             .transact(vec![reset.write, invitation.write, verification.write])
             .await
             .map_err(|e| e.to_string())?;
-        let magic =
-            pc_notify::magic_links::overdue_token(&ctx.config.magic_link_secret, &partner_id, now);
+        let magic = pc_notify::magic_links::overdue_token(
+            ctx.config.magic_link_secret.expose().unwrap(),
+            &partner_id,
+            now,
+        );
         Ok(Self {
             values: vec![
                 ("ACCESS_TOKEN", access),
