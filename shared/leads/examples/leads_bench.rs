@@ -20,7 +20,7 @@ use pc_leads::import_file::read_upload;
 use pc_leads::import_store::{ImportTask, PAGE_ROWS, TaskStatus, get_task, store_import};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
-use pc_leads::leads_store::create_lead;
+use pc_leads::leads_store;
 use pc_platform::context::EmbeddedParts;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
@@ -138,7 +138,7 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
             lead.scheduled_date = n
                 .is_multiple_of(2)
                 .then(|| base + chrono::Duration::hours((n % 5000) as i64));
-            create_lead(&*ctx.store, &lead).await.unwrap();
+            leads_store::create(&*ctx.store, &lead).await.unwrap();
         }
     }
     println!(

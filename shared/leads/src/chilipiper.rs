@@ -33,9 +33,7 @@ use pc_platform::time::timestamp;
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{LeadEmail, LeadRecord, parse_text};
 use crate::lead_notices::{lead_event, notify_new_lead};
-use crate::leads_store::{
-    create_lead_writes, email_guard_key, get_lead, lead_key, update_lead_writes,
-};
+use crate::leads_store::{self, create_lead_writes, email_guard_key, lead_key, update_lead_writes};
 use crate::meetings_store::{
     Guest, MeetingRecord, MeetingStatus, Person, UnroutedEvent, keep_unrouted, meeting_item,
     meeting_key,
@@ -295,7 +293,7 @@ pub async fn apply_event(ctx: &AppContext, event: &ChiliPiperEvent) -> Result<Ou
             .and_then(|g| g.get("leadId"))
             .and_then(Value::as_str)
         {
-            Some(id) => get_lead(store, id).await?,
+            Some(id) => leads_store::get(store, id).await?,
             None => None,
         };
         let mut lead = match &existing_lead {

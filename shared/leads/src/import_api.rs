@@ -31,7 +31,7 @@ use crate::import_store::{
 use crate::lead::{Contact, LeadEmail, LeadRecord, parse_dollars, parse_text};
 use crate::lead_notices::lead_event;
 use crate::leads_api::target_partner;
-use crate::leads_store::{LeadWriteError, create_lead, find_by_email, update_lead};
+use crate::leads_store::{self, LeadWriteError, find_by_email};
 
 /// The message of one import page on `sync-leads`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,7 +283,7 @@ pub async fn upsert_row(
             lead.contact = contact.clone();
             lead.sales_manager = sales_manager.clone();
             lead.deal_amount_cents = amount;
-            match create_lead(store, &lead).await {
+            match leads_store::create(store, &lead).await {
                 Ok(()) => {
                     audit_row(ctx, task, "created", None, &lead).await?;
                     return Ok(RowOutcome::Created);
@@ -318,7 +318,7 @@ pub async fn upsert_row(
         }
         after.version = before.version + 1;
         after.updated_at = now;
-        match update_lead(store, &before, &after).await {
+        match leads_store::update(store, &before, &after).await {
             Ok(()) => {
                 audit_row(ctx, task, "updated", Some(&before), &after).await?;
                 return Ok(RowOutcome::Updated);

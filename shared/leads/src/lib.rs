@@ -10,6 +10,7 @@ pub mod import_file;
 pub mod import_store;
 pub mod lead;
 pub mod lead_notices;
+pub mod lead_search;
 pub mod leads_api;
 pub mod leads_store;
 pub mod meetings_api;
@@ -36,19 +37,19 @@ pub fn functions() -> Vec<Function> {
             "leads-get",
             Access::SignedIn,
             Permissions::READ,
-            leads_api::get_lead_handler
+            leads_api::get_lead
         ),
         http!(
             "leads-create",
             Access::Admin,
             Permissions::WRITE.sends(EVENTS_AND_EMAILS),
-            leads_api::create_lead_handler
+            leads_api::create_lead
         ),
         http!(
             "leads-update",
             Access::Admin,
             Permissions::WRITE.sends(EVENTS_AND_EMAILS),
-            leads_api::update_lead_handler
+            leads_api::update_lead
         ),
         http!(
             "leads-notes-create",

@@ -12,7 +12,7 @@ use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{Contact, LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
 use crate::lead_notices::{announce_change, lead_event};
-use crate::leads_store::create_lead;
+use crate::leads_store;
 
 use super::{notice_error, view_with_partner, write_error};
 
@@ -85,12 +85,12 @@ pub async fn target_partner(
     Ok(partner)
 }
 
-
 /// Creates a lead (admin).
 #[utoipa::path(post, path = "/v1/leads", tag = "leads", request_body = CreateLead,
     responses((status = 201, body = LeadView), (status = 400), (status = 409)),
     security(("cookie" = []), ("bearer" = [])))]
-pub async fn create_lead_handler(
+#[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id, lead_id))]
+pub async fn create_lead(
     State(ctx): State<AppState>,
     principal: Principal,
     ValidJson(body): ValidJson<CreateLead>,
@@ -130,13 +130,16 @@ pub async fn create_lead_handler(
         body.source.unwrap_or(LeadSource::Manual),
         now,
     );
+    tracing::Span::current().record("lead_id", lead.id.as_str());
     lead.contact = contact;
     lead.deal_status = body.deal_status.unwrap_or(DealStatus::New);
     lead.deal_amount_cents = amount;
     lead.sales_manager = sales_manager;
     lead.hubspot_contact_id = hubspot_contact_id;
     lead.hubspot_deal_id = hubspot_deal_id;
-    create_lead(&*ctx.store, &lead).await.map_err(write_error)?;
+    leads_store::create(&*ctx.store, &lead)
+        .await
+        .map_err(write_error)?;
     let event = lead_event(&ctx, Some(&principal), "created", None, &lead);
     announce_change(&ctx, &event, None, &lead, &partner.name)
         .await
@@ -144,4 +147,3 @@ pub async fn create_lead_handler(
     let view = view_with_partner(&ctx, &principal, &lead).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
-

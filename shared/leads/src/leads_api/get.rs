@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 
 use crate::lead::{LeadView, NoteView};
-use crate::leads_store::get_lead_with_notes;
+use crate::leads_store;
 
 use super::view_with_partner;
 
@@ -14,12 +14,13 @@ use super::view_with_partner;
 #[utoipa::path(get, path = "/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     responses((status = 200, body = LeadView), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
-pub async fn get_lead_handler(
+#[tracing::instrument(skip_all, fields(lead_id = %id))]
+pub async fn get_lead(
     State(ctx): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<LeadView>> {
-    let (lead, notes) = get_lead_with_notes(&*ctx.store, &id)
+    let (lead, notes) = leads_store::get_with_notes(&*ctx.store, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("lead"))?;
     principal.ensure_sees_partner(Some(&lead.partner_id), "lead")?;
@@ -29,4 +30,3 @@ pub async fn get_lead_handler(
     view.notes = Some(notes.iter().map(NoteView::from).collect());
     Ok(Json(view))
 }
-

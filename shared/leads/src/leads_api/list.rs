@@ -1,20 +1,22 @@
-//! `GET /v1/leads`: the lead list.
-
-use std::collections::BTreeMap;
+//! `GET /v1/leads`: the lead list. The request is parsed against the
+//! list's columns, planned onto the leads' index partitions
+//! (`leads_store::plan`) and read page by page (`leads_store::listing`);
+//! every filter is applied to each row read, so the answer is exact. A
+//! list whose filters are not key conditions reads at most
+//! `LIST_READ_LIMIT` rows and, when it had to stop there, answers
+//! `meta.truncated: true` with the total of the rows it read.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
-use pc_accounts::partners_store::{PartnerRecord, get_partner};
-use pc_api::identity::partner_key;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
+use pc_accounts::partners_store::partner_names;
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal};
-use pc_platform::store::{Index, MAX_BATCH_GET, Query, from_item};
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::LeadView;
-use crate::leads_store::{LeadPartition, leads_of, leads_up_to, query_all};
+use crate::leads_store::{self, Window};
 
 /// The columns of `GET /v1/leads`: every lead field (the SPA's filter
 /// array, the magic link's "overdue" filters included, use these names).
@@ -42,6 +44,8 @@ pub const LEAD_COLUMNS: &[Column] = &[
     Column::new("updatedAt", ColumnKind::Date),
 ];
 
+/// `search` matches the words of the name, company and email (see
+/// `lead_search`), or exactly one email address.
 pub const LEADS_LIST: ListSpec = ListSpec {
     columns: LEAD_COLUMNS,
     search_fields: &["email", "firstName", "lastName", "company"],
@@ -49,138 +53,15 @@ pub const LEADS_LIST: ListSpec = ListSpec {
     extra_params: &[],
 };
 
-/// The narrowest partition that holds every row the query can match.
-pub fn plan_for(query: &ListQuery, scope: Option<&str>) -> LeadPartition {
-    let partner = scope.map(str::to_owned).or_else(|| {
-        query
-            .filter("partnerId", Operator::Eq)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
-    let Some(pid) = partner else {
-        return LeadPartition::All;
-    };
-    let text_list = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    if let Some(status) = query
-        .filter("dealStatus", Operator::Eq)
-        .and_then(Value::as_str)
-    {
-        return LeadPartition::Statuses(pid, vec![status.to_owned()]);
-    }
-    if let Some(statuses) = query.filter("dealStatus", Operator::In) {
-        return LeadPartition::Statuses(pid, text_list(statuses));
-    }
-    let open_only = query
-        .filter("dealStatus", Operator::NotIn)
-        .is_some_and(|v| {
-            let excluded = text_list(v);
-            DealStatus::CLOSED_NAMES
-                .iter()
-                .all(|c| excluded.iter().any(|e| e == c))
-        });
-    let scheduled_bound = query.filters.iter().any(|f| {
-        f.column == "scheduledDate"
-            && !matches!(
-                f.operator,
-                Operator::IsNull | Operator::Ne | Operator::NotIn
-            )
-    });
-    if open_only && scheduled_bound {
-        let before = query
-            .filter("scheduledDate", Operator::Lt)
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        return LeadPartition::Open(pid, before);
-    }
-    LeadPartition::Partner(pid)
-}
-
-/// The total of the unfiltered default view (newest first, no filter but
-/// the partner, no search), from the partners' `totalLeads` counters,
-/// kept in the same transaction as every lead creation; `None` for any
-/// other view.
-async fn default_view_total(
-    ctx: &AppState,
-    query: &ListQuery,
-    plan: &LeadPartition,
-) -> ApiResult<Option<usize>> {
-    let default_sort = query.sort.len() == 1
-        && query.sort[0].column == "createdAt"
-        && query.sort[0].direction == Direction::Desc;
-    let planned_partner = match plan {
-        LeadPartition::Partner(pid) => Some(pid.as_str()),
-        _ => None,
-    };
-    // The only filter the default view may have is the partner it reads.
-    let only_partner_filter = query.filters.iter().all(|f| {
-        f.column == "partnerId"
-            && f.operator == Operator::Eq
-            && f.value.as_str().is_some()
-            && f.value.as_str() == planned_partner
-    });
-    if !default_sort || !only_partner_filter || query.search.is_some() {
-        return Ok(None);
-    }
-    let count = |p: &PartnerRecord| usize::try_from(p.total_leads).unwrap_or(0);
-    Ok(match plan {
-        LeadPartition::Partner(pid) => Some(
-            get_partner(&*ctx.store, pid)
-                .await?
-                .as_ref()
-                .map_or(0, count),
-        ),
-        LeadPartition::All => {
-            let items = query_all(
-                &*ctx.store,
-                Query::partition(Index::Gsi1, "PARTNERS"),
-                usize::MAX,
-            )
-            .await?;
-            let mut total = 0;
-            for item in items {
-                total += count(&from_item::<PartnerRecord>(item)?);
-            }
-            Some(total)
-        }
-        _ => None,
-    })
-}
-
-/// Reads the partners of `ids` in batches: `{id → name}`.
-async fn partner_names(
-    ctx: &AppState,
-    ids: impl IntoIterator<Item = String>,
-) -> ApiResult<BTreeMap<String, String>> {
-    let mut unique: Vec<String> = ids.into_iter().collect();
-    unique.sort();
-    unique.dedup();
-    let mut names = BTreeMap::new();
-    for chunk in unique.chunks(MAX_BATCH_GET) {
-        let keys: Vec<_> = chunk.iter().map(|id| partner_key(id)).collect();
-        for item in ctx.store.batch_get(&keys).await? {
-            let p: PartnerRecord = from_item(item)?;
-            names.insert(p.id, p.name);
-        }
-    }
-    Ok(names)
-}
-
-/// Leads the caller sees, with the list contract. Rows come from the
-/// narrowest partition (see `leads_store`), at most `LIST_SCAN_LIMIT`
-/// of them, then are filtered, searched, sorted and paged.
+/// Leads the caller sees, with the list contract: `meta.total` is exact;
+/// `meta.truncated: true` only when the filters are not key conditions
+/// and the rows to read passed `LIST_READ_LIMIT`.
 #[utoipa::path(get, path = "/v1/leads", tag = "leads",
     params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query), ("search" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<LeadView>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id))]
 pub async fn list_leads(
     State(ctx): State<AppState>,
     principal: Principal,
@@ -190,40 +71,38 @@ pub async fn list_leads(
     if !principal.is_staff() && principal.partner_id.is_none() {
         return Ok(Json(query.page_of(Vec::new())));
     }
-    let scope = principal.scope();
-    let plan = plan_for(&query, scope);
-    let mut page = match default_view_total(&ctx, &query, &plan).await? {
-        Some(total) => {
-            // The unfiltered default view: read only up to this page, and
-            // take the total from the partner counters.
-            let wanted = (query.page + 1).saturating_mul(query.per_page);
-            let rows: Vec<Value> = leads_up_to(&*ctx.store, &plan, wanted)
-                .await?
-                .iter()
-                .map(|l| LeadView::of(l).to_row())
-                .collect();
-            let mut page = query.page_of(rows);
-            page.meta.total = total;
-            page
-        }
-        None => {
-            let rows: Vec<Value> = leads_of(&*ctx.store, &plan)
-                .await?
-                .iter()
-                .filter(|l| scope.is_none_or(|p| p == l.partner_id))
-                .map(|l| LeadView::of(l).to_row())
-                .collect();
-            query.apply(rows, &LEADS_LIST)
-        }
+    let plan = leads_store::plan_for(&query, principal.scope());
+    // The search is the plan's; the row filter applies every other filter.
+    let filters = ListQuery {
+        search: None,
+        ..query.clone()
     };
+    let window = Window {
+        skip: query.page.saturating_mul(query.per_page),
+        take: query.per_page,
+    };
+    let found = leads_store::list(
+        &*ctx.store,
+        &plan,
+        window,
+        ctx.config.list_read_limit,
+        |lead| {
+            let row = LeadView::of(&lead).to_row();
+            filters.matches(&row, &LEADS_LIST).then_some(row)
+        },
+        |a, b| query.compare_rows(a, b),
+    )
+    .await?;
+    let mut page = query.page_of(Vec::new());
+    page.list = found.rows;
+    page.meta.total = found.total;
+    page.meta.truncated = found.truncated;
     if principal.is_staff() {
-        let names = partner_names(
-            &ctx,
-            page.list
-                .iter()
-                .filter_map(|r| r["partnerId"].as_str().map(str::to_owned)),
-        )
-        .await?;
+        let ids = page
+            .list
+            .iter()
+            .filter_map(|r| r["partnerId"].as_str().map(str::to_owned));
+        let names = partner_names(&*ctx.store, ids).await?;
         for row in &mut page.list {
             let pid = row["partnerId"].as_str().unwrap_or_default().to_owned();
             let name = names.get(&pid).cloned().unwrap_or_default();
@@ -232,4 +111,3 @@ pub async fn list_leads(
     }
     Ok(Json(page))
 }
-

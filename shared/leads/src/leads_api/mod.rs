@@ -13,22 +13,24 @@ pub use list::*;
 pub use notes::*;
 pub use update::*;
 
-use pc_accounts::partners_store::get_partner;
+use pc_accounts::partners_store::partner_names;
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 
+use crate::deal_status::TransitionRefused;
 use crate::lead::{LeadRecord, LeadView, PartnerRef};
 use crate::lead_notices::NoticeError;
-use crate::leads_store::{LeadWriteError, get_lead};
+use crate::leads_store::{self, LeadWriteError};
 
 /// Reads a lead the caller may see (another tenant's lead is a 404).
 async fn visible_lead(ctx: &AppState, principal: &Principal, id: &str) -> ApiResult<LeadRecord> {
-    let lead = get_lead(&*ctx.store, id)
+    let lead = leads_store::get(&*ctx.store, id)
         .await?
         .ok_or_else(|| ApiError::not_found("lead"))?;
     principal.ensure_sees_partner(Some(&lead.partner_id), "lead")?;
     Ok(lead)
 }
 
+/// The lead as the caller sees it: staff also see its partner's name.
 async fn view_with_partner(
     ctx: &AppState,
     principal: &Principal,
@@ -36,9 +38,9 @@ async fn view_with_partner(
 ) -> ApiResult<LeadView> {
     let mut view = LeadView::of(lead);
     if principal.is_staff() {
-        let name = get_partner(&*ctx.store, &lead.partner_id)
+        let name = partner_names(&*ctx.store, [lead.partner_id.clone()])
             .await?
-            .map(|p| p.name)
+            .remove(&lead.partner_id)
             .unwrap_or_default();
         view.partner = Some(PartnerRef {
             id: lead.partner_id.clone(),
@@ -48,14 +50,12 @@ async fn view_with_partner(
     Ok(view)
 }
 
-
 fn notice_error(e: NoticeError) -> ApiError {
     match e {
         NoticeError::Queue(q) => q.into(),
         NoticeError::Store(s) => s.into(),
     }
 }
-
 
 fn write_error(e: LeadWriteError) -> ApiError {
     match e {
@@ -71,3 +71,10 @@ fn write_error(e: LeadWriteError) -> ApiError {
     }
 }
 
+/// A status change the pipeline does not allow is a conflict with the
+/// lead's state.
+impl From<TransitionRefused> for ApiError {
+    fn from(e: TransitionRefused) -> Self {
+        ApiError::conflict("invalid_transition", e.to_string())
+    }
+}

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
 
 use crate::lead::{NoteRecord, NoteView};
-use crate::leads_store::note_item;
+use crate::leads_store;
 
 use super::visible_lead;
 
@@ -28,6 +28,7 @@ pub const MAX_NOTE: usize = 5_000;
     request_body = CreateNote,
     responses((status = 201, body = NoteView), (status = 400), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id, lead_id = %id))]
 pub async fn create_note(
     State(ctx): State<AppState>,
     principal: Principal,
@@ -50,12 +51,7 @@ pub async fn create_note(
         user_name: principal.name.clone(),
         created_at: ctx.clock.now(),
     };
-    ctx.store
-        .put(
-            note_item(&note)?,
-            Some(pc_platform::store::Condition::NotExists),
-        )
-        .await?;
+    leads_store::add_note(&*ctx.store, &note).await?;
     let event = pc_api::audit::AuditEvent::new(
         &ctx,
         Some(&principal),
@@ -69,4 +65,3 @@ pub async fn create_note(
     pc_api::audit::record(&ctx, &event).await?;
     Ok((StatusCode::CREATED, Json(NoteView::from(&note))))
 }
-

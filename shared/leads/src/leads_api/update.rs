@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 use pc_accounts::partners_store::get_partner;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 
-use crate::deal_status::DealStatus;
+use crate::deal_status::{DealStatus, TransitionRefused};
 use crate::lead::{LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
 use crate::lead_notices::{announce_change, lead_event};
-use crate::leads_store::{LeadWriteError, update_lead};
+use crate::leads_store::{self, LeadWriteError};
 
 use super::{notice_error, view_with_partner, visible_lead, write_error};
 
@@ -85,13 +85,13 @@ impl LeadPatch {
         }
     }
 
-    /// The lead after this change (version and time bumped), or a 409 when
+    /// The lead after this change (version and time bumped), refused when
     /// the status may not move that way.
     pub fn apply(
         &self,
         lead: &LeadRecord,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> ApiResult<LeadRecord> {
+    ) -> Result<LeadRecord, TransitionRefused> {
         let mut after = lead.clone();
         if let Some(email) = &self.email {
             after.email = email.as_str().to_owned();
@@ -107,17 +107,7 @@ impl LeadPatch {
             }
         }
         if let Some(status) = self.deal_status {
-            if !lead.deal_status.can_become(status) {
-                return Err(ApiError::conflict(
-                    "invalid_transition",
-                    format!(
-                        "a {} lead cannot become {}",
-                        lead.deal_status.as_str(),
-                        status.as_str()
-                    ),
-                ));
-            }
-            after.deal_status = status;
+            after.deal_status = lead.deal_status.transition(status)?;
         }
         if let Some(amount) = self.deal_amount {
             after.deal_amount_cents = amount;
@@ -134,7 +124,8 @@ impl LeadPatch {
     request_body = Object,
     responses((status = 200, body = LeadView), (status = 400), (status = 404), (status = 409)),
     security(("cookie" = []), ("bearer" = [])))]
-pub async fn update_lead_handler(
+#[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id, lead_id = %id))]
+pub async fn update_lead(
     State(ctx): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
@@ -149,7 +140,7 @@ pub async fn update_lead_handler(
         if after.same_content(&before) {
             return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
         }
-        match update_lead(&*ctx.store, &before, &after).await {
+        match leads_store::update(&*ctx.store, &before, &after).await {
             Ok(()) => {
                 let action = if before.deal_status != after.deal_status {
                     "status_changed"
@@ -172,4 +163,3 @@ pub async fn update_lead_handler(
     }
     Err(write_error(LeadWriteError::Stale))
 }
-
