@@ -166,8 +166,22 @@ pub async fn list<R>(
                 }
             }
             // Reading can stop at the page's end only when the rows come in
-            // order and the counters give the total.
+            // order and the counters give the total; such a read goes to
+            // the page's end whatever the limit (a page past the total
+            // reads nothing).
             let stop_at_page = plan.in_order && counted.is_some();
+            if stop_at_page && counted.is_some_and(|total| window.skip >= total) {
+                return Ok(Listing {
+                    rows: Vec::new(),
+                    total: counted.unwrap_or(0),
+                    truncated: false,
+                });
+            }
+            let read_limit = if stop_at_page {
+                read_limit.max(window.end())
+            } else {
+                read_limit
+            };
             let page = if stop_at_page {
                 window.end().clamp(1, QUERY_PAGE)
             } else {
@@ -262,9 +276,9 @@ impl Merge {
             let Some(sk) = stream.head(store, self.page).await? else {
                 continue;
             };
-            let better =
-                best.as_ref()
-                    .is_none_or(|(_, b)| if self.descending { sk > *b } else { sk < *b });
+            let better = best
+                .as_ref()
+                .is_none_or(|(_, b)| if self.descending { sk > *b } else { sk < *b });
             if better {
                 best = Some((i, sk));
             }
