@@ -25,8 +25,8 @@ use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
 use pc_leads::leads_store;
 use pc_platform::context::EmbeddedParts;
-use pc_platform::store::counting::CountingStore;
 use pc_platform::store::MAX_TRANSACTION_WRITES;
+use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
 
 fn system() -> (AppState, Arc<CountingStore>) {
@@ -165,7 +165,10 @@ async fn seed_leads(ctx: &AppState, partners: usize, total: usize, base: DateTim
         let lead = bench_lead(n, partners, base);
         let lead_writes = leads_store::create_lead_writes(&lead).unwrap();
         if writes.len() + lead_writes.len() > MAX_TRANSACTION_WRITES || in_batch == partners {
-            ctx.store.transact(std::mem::take(&mut writes)).await.unwrap();
+            ctx.store
+                .transact(std::mem::take(&mut writes))
+                .await
+                .unwrap();
             in_batch = 0;
         }
         writes.extend(lead_writes);
@@ -192,16 +195,32 @@ async fn bench_list(partners: usize, total: usize, calls: usize) {
     let status = r#"[{"column":"dealStatus","operator":"eq","value":"scheduled"}]"#;
     let statuses = r#"[{"column":"dealStatus","operator":"in","value":["new","in_touch"]}]"#;
     let views: Vec<(&str, Option<&str>, String)> = vec![
-        ("partner, default (createdAt desc)", Some("P007"), "perPage=50".into()),
-        ("partner, one status", Some("P007"), format!("filter={}", urlencode(status))),
+        (
+            "partner, default (createdAt desc)",
+            Some("P007"),
+            "perPage=50".into(),
+        ),
+        (
+            "partner, one status",
+            Some("P007"),
+            format!("filter={}", urlencode(status)),
+        ),
         (
             "partner, overdue",
             Some("P007"),
             format!("filter={}&sort=scheduledDate:asc", urlencode(&overdue)),
         ),
-        ("partner, search \"ann lee\"", Some("P007"), "search=ann%20lee".into()),
+        (
+            "partner, search \"ann lee\"",
+            Some("P007"),
+            "search=ann%20lee".into(),
+        ),
         ("staff, all leads, page 3", None, "perPage=50&page=3".into()),
-        ("staff, one status", None, format!("filter={}", urlencode(status))),
+        (
+            "staff, one status",
+            None,
+            format!("filter={}", urlencode(status)),
+        ),
         (
             "staff, two statuses, page 20",
             None,
