@@ -316,3 +316,100 @@ pub fn plan_for(query: &ListQuery, scope: Option<&str>) -> ListPlan {
         search,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::leads_api::LEADS_LIST;
+
+    fn plan(raw: &str, scope: Option<&str>) -> ListPlan {
+        plan_for(&ListQuery::parse(Some(raw), &LEADS_LIST).unwrap(), scope)
+    }
+
+    fn filter(f: serde_json::Value) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("filter", &f.to_string())
+            .finish()
+    }
+
+    #[test]
+    fn the_default_view_reads_to_the_page_with_counted_totals() {
+        let p = plan("", Some("P1"));
+        assert_eq!(p.scope, Scope::Partners(vec!["P1".into()]));
+        assert!(p.in_order);
+        assert_eq!(p.total, Total::Statuses(DealStatus::ALL.to_vec()));
+        assert!(
+            matches!(&p.reads, Reads::Partitions { partitions, descending: true, .. }
+            if partitions == &[Partition::Created])
+        );
+    }
+
+    #[test]
+    fn overdue_reads_the_open_partition_below_now() {
+        let now = chrono::DateTime::parse_from_rfc3339("2030-02-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let raw = filter(crate::overdue_filters(now)) + "&sort=scheduledDate:asc";
+        let p = plan(&raw, Some("P1"));
+        assert!(p.in_order);
+        assert_eq!(p.total, Total::Counted);
+        assert_eq!(
+            p.reads,
+            Reads::Partitions {
+                partitions: vec![Partition::Open],
+                lower: None,
+                upper: Some("2030-02-01T00:00:00.000Z$".into()),
+                descending: false,
+            }
+        );
+    }
+
+    #[test]
+    fn staff_status_filters_read_status_partitions_of_every_partner() {
+        let raw = filter(serde_json::json!([
+            {"column": "dealStatus", "operator": "in", "value": ["won", "new"]}
+        ]));
+        let p = plan(&raw, None);
+        assert_eq!(p.scope, Scope::All);
+        assert_eq!(
+            p.total,
+            Total::Statuses(vec![DealStatus::New, DealStatus::Won])
+        );
+        assert!(matches!(&p.reads, Reads::Partitions { partitions, .. }
+            if partitions == &[Partition::Status(DealStatus::New), Partition::Status(DealStatus::Won)]));
+        let none = filter(serde_json::json!([
+            {"column": "dealStatus", "operator": "eq", "value": "won"},
+            {"column": "dealStatus", "operator": "eq", "value": "new"}
+        ]));
+        assert_eq!(plan(&none, None).reads, Reads::Nothing);
+    }
+
+    #[test]
+    fn searches_read_entries_or_the_email_index() {
+        let p = plan("search=Ann%20Lee", None);
+        assert_eq!(
+            p.reads,
+            Reads::Words {
+                word: "ann".into(),
+                entries_answer: true,
+                descending: true,
+            }
+        );
+        assert_eq!(p.total, Total::Counted);
+        let p = plan("search=ann%40x.io&sort=email:asc", Some("P1"));
+        assert!(matches!(p.reads, Reads::Email(_)));
+    }
+
+    #[test]
+    fn another_partners_filter_is_not_a_key_for_a_scoped_caller() {
+        let raw = filter(serde_json::json!([
+            {"column": "partnerId", "operator": "eq", "value": "P2"}
+        ]));
+        let p = plan(&raw, Some("P1"));
+        assert_eq!(p.scope, Scope::Partners(vec!["P1".into()]));
+        assert_eq!(p.total, Total::Counted);
+        let p = plan(&raw, None);
+        assert_eq!(p.scope, Scope::Partners(vec!["P2".into()]));
+        assert_eq!(p.total, Total::Statuses(DealStatus::ALL.to_vec()));
+    }
+}
