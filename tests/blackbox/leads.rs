@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use pc_api::identity::Role;
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
-use pc_leads::leads_store::create_lead;
+use pc_leads::leads_store;
 use pc_tests::leads_support::{
     at, chili_event, deliver, filter_query, get_ok, seed_partner, signed_in_user, wait_for,
 };
@@ -291,7 +291,9 @@ async fn seed_leads(app: &TestApp, partners: &[(&str, usize)]) -> Vec<Generated>
             lead.deal_status = g.status;
             lead.deal_amount_cents = g.cents;
             lead.scheduled_date = g.scheduled;
-            create_lead(&*ctx.store, &lead).await.expect("lead seeded");
+            leads_store::create(&*ctx.store, &lead)
+                .await
+                .expect("lead seeded");
             all.push(g);
         }
     }

@@ -3,6 +3,7 @@
 mod accounts;
 mod hardening_auth;
 mod hardening_input;
+mod hardening_lists;
 mod hardening_writes;
 mod leads;
 mod notify;

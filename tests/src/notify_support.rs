@@ -10,7 +10,7 @@ use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
-use pc_leads::leads_store::create_lead;
+use pc_leads::leads_store;
 use pc_leads::{DealStatus, LeadSource};
 use pc_platform::store::Condition;
 
@@ -96,7 +96,7 @@ pub async fn seed_lead(
         lead.meeting_starts
             .insert(format!("m-{id}"), start.to_owned());
     }
-    create_lead(app.server.context.store.as_ref(), &lead)
+    leads_store::create(app.server.context.store.as_ref(), &lead)
         .await
         .expect("lead stored");
     id

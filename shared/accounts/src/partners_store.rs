@@ -29,8 +29,8 @@ use utoipa::ToSchema;
 
 use pc_api::identity::{meeting_type_key, partner_key};
 use pc_platform::store::{
-    Condition, Cursor, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item,
-    to_item,
+    Condition, Cursor, Index, Item, Key, MAX_BATCH_GET, Query, Store, StoreError, Update, Write,
+    from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -455,4 +455,36 @@ pub fn version_condition(version: i64) -> Condition {
 /// the leads capability keeps on the same item.
 pub fn profile_update(partner_id: &str) -> Update {
     Update::new(partner_key(partner_id))
+}
+
+/// The names of the partners of `ids` (`{id → name}`; unknown ids are
+/// left out), read in batches.
+#[tracing::instrument(skip_all)]
+pub async fn partner_names(
+    store: &dyn Store,
+    ids: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut unique: Vec<String> = ids.into_iter().collect();
+    unique.sort();
+    unique.dedup();
+    let mut names = BTreeMap::new();
+    for chunk in unique.chunks(MAX_BATCH_GET) {
+        let keys: Vec<_> = chunk.iter().map(|id| partner_key(id)).collect();
+        for item in store.batch_get(&keys).await? {
+            let partner: PartnerRecord = from_item(item)?;
+            names.insert(partner.id, partner.name);
+        }
+    }
+    Ok(names)
+}
+
+/// The write that counts a new lead on its partner (`totalLeads + 1`),
+/// for the lead's creation transaction; it fails when the partner does
+/// not exist, so no lead is created for an unknown partner.
+pub fn count_new_lead(partner_id: &str) -> Write {
+    Write::Update(
+        Update::new(partner_key(partner_id))
+            .add("totalLeads", 1)
+            .when(Condition::Exists),
+    )
 }

@@ -123,6 +123,11 @@ pub struct ListMeta {
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
+    /// Present and `true` only when the list could not read every row it
+    /// may match (a list that documents a read limit and reached it): rows
+    /// may be missing and `total` counts only the rows read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// `{"list": [...], "meta": {...}}`.
@@ -142,6 +147,7 @@ impl<T> ListResponse<T> {
                 total,
                 page: 0,
                 per_page: total.max(1),
+                truncated: false,
             },
         }
     }
@@ -234,19 +240,22 @@ impl ListQuery {
 
     /// Orders rows by the requested sorts (ties keep their order).
     pub fn sort_rows(&self, rows: &mut [Value]) {
-        rows.sort_by(|a, b| {
-            for sort in &self.sort {
-                let ordering = compare_values(a.get(&sort.column), b.get(&sort.column));
-                let ordering = match sort.direction {
-                    Direction::Asc => ordering,
-                    Direction::Desc => ordering.reverse(),
-                };
-                if ordering != Ordering::Equal {
-                    return ordering;
-                }
+        rows.sort_by(|a, b| self.compare_rows(a, b));
+    }
+
+    /// The order of two rows under the requested sorts.
+    pub fn compare_rows(&self, a: &Value, b: &Value) -> Ordering {
+        for sort in &self.sort {
+            let ordering = compare_values(a.get(&sort.column), b.get(&sort.column));
+            let ordering = match sort.direction {
+                Direction::Asc => ordering,
+                Direction::Desc => ordering.reverse(),
+            };
+            if ordering != Ordering::Equal {
+                return ordering;
             }
-            Ordering::Equal
-        });
+        }
+        Ordering::Equal
     }
 
     /// Filters, sorts and cuts one page out of `rows`.
@@ -270,6 +279,7 @@ impl ListQuery {
                 total,
                 page: self.page,
                 per_page: self.per_page,
+                truncated: false,
             },
         }
     }

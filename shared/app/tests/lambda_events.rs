@@ -16,7 +16,6 @@
 //! v2 request and response conversions are lambda_http's own.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
@@ -33,8 +32,6 @@ use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
 use pc_platform::EmbeddedParts;
-use pc_platform::config::Config;
-use pc_platform::store::embedded::EmbeddedStore;
 
 mod sample_world;
 
@@ -46,13 +43,6 @@ fn events_dir() -> PathBuf {
 
 fn context() -> AppState {
     EmbeddedParts::in_memory().context
-}
-
-/// A context holding only the secrets `function` is deployed with, so a
-/// handler reaching for an undeclared one fails here as it would in Lambda.
-fn context_of(function: &Function) -> AppState {
-    let config = Config::local_defaults().holding_only(&function.secrets());
-    EmbeddedParts::new(Arc::new(EmbeddedStore::in_memory()), config).context
 }
 
 /// Invokes `app` with `event` as lambda_http does in Lambda; answers the

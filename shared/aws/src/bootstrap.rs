@@ -1,6 +1,6 @@
 //! Creates, idempotently, every AWS resource the system uses, on a local
 //! AWS-compatible endpoint (moto's server) for the dev server in AWS mode
-//! and for tests: the single table with its three indexes, each queue of
+//! and for tests: the single table with its five indexes, each queue of
 //! [`QueueName::ALL`] with its `<name>-dlq` dead-letter queue, the event bus,
 //! and the configured sender as a verified SES identity (moto refuses
 //! unverified senders). In AWS the infrastructure template creates them.

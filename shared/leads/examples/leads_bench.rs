@@ -1,7 +1,10 @@
 //! The leads benchmark (embedded store, in process): an import of 10,000
 //! rows through the import worker's page processing, and the lead list
-//! over 100,000 leads (100 partners × 1,000), with p50/p99 latency and the
-//! store round trips of each call, counted by a wrapper around the store.
+//! over 1,000,000 leads (100 partners × 10,000; `BENCH_LEADS`,
+//! `BENCH_PARTNERS`), partner and staff views, searches and status
+//! filters, with p50/p99 latency and the store round trips of each call,
+//! counted by a wrapper around the store. The leads are seeded through
+//! the leads' own creation writes, several leads per transaction.
 //!
 //! `cargo run --release -p pc-leads --example leads_bench`
 
@@ -20,8 +23,9 @@ use pc_leads::import_file::read_upload;
 use pc_leads::import_store::{ImportTask, PAGE_ROWS, TaskStatus, get_task, store_import};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
-use pc_leads::leads_store::create_lead;
+use pc_leads::leads_store;
 use pc_platform::context::EmbeddedParts;
+use pc_platform::store::MAX_TRANSACTION_WRITES;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
 
@@ -115,39 +119,81 @@ async fn bench_import(rows: usize) {
     );
 }
 
-async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
+/// First names: a few start with "ann", as in a real contact list.
+const FIRST: [&str; 40] = [
+    "Ann", "Anna", "Annabel", "Anne", "Bob", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hugo",
+    "Ines", "Jonas", "Kira", "Liam", "Maya", "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sven",
+    "Tara", "Umar", "Vera", "Wen", "Xavier", "Yara", "Zoe", "Aaron", "Beth", "Cyril", "Dana",
+    "Emil", "Fiona", "Gus", "Hana", "Igor", "Jade", "Karl",
+];
+const LAST: [&str; 20] = [
+    "Lee", "Smith", "Garcia", "Novak", "Okafor", "Rossi", "Tanaka", "Muller", "Silva", "Kowalski",
+    "Nguyen", "Haddad", "Larsen", "Moreau", "Petrov", "Quispe", "Reyes", "Sato", "Weber", "Young",
+];
+
+fn bench_lead(n: usize, partners: usize, base: DateTime<Utc>) -> LeadRecord {
+    let first = FIRST[n % FIRST.len()];
+    let last = LAST[(n / FIRST.len()) % LAST.len()];
+    let mut lead = LeadRecord::new(
+        format!("L{n:07}"),
+        format!("P{:03}", n % partners),
+        LeadEmail::parse(&format!("{first}.{last}{n}@corp{}.example", n % 997)).unwrap(),
+        LeadSource::ALL[n % 3],
+        base + chrono::Duration::seconds(n as i64),
+    );
+    lead.deal_status = DealStatus::ALL[n % 7];
+    lead.contact.first_name = Some(first.to_owned());
+    lead.contact.last_name = Some(last.to_owned());
+    lead.contact.company = Some(format!("Company {}", n % 500));
+    lead.scheduled_date = n
+        .is_multiple_of(2)
+        .then(|| base + chrono::Duration::hours((n % 5000) as i64));
+    lead
+}
+
+/// Seeds `total` leads over `partners` partners through the leads' own
+/// creation writes, several leads per transaction: consecutive leads
+/// belong to different partners, so no transaction touches a partner's
+/// counters twice.
+async fn seed_leads(ctx: &AppState, partners: usize, total: usize, base: DateTime<Utc>) {
+    for p in 0..partners {
+        seed_partner(ctx, &format!("P{p:03}")).await;
+    }
+    let mut writes = Vec::new();
+    let mut in_batch = 0;
+    for n in 0..total {
+        let lead = bench_lead(n, partners, base);
+        let lead_writes = leads_store::create_lead_writes(&lead).unwrap();
+        if writes.len() + lead_writes.len() > MAX_TRANSACTION_WRITES || in_batch == partners {
+            ctx.store
+                .transact(std::mem::take(&mut writes))
+                .await
+                .unwrap();
+            in_batch = 0;
+        }
+        writes.extend(lead_writes);
+        in_batch += 1;
+    }
+    if !writes.is_empty() {
+        ctx.store.transact(writes).await.unwrap();
+    }
+}
+
+async fn bench_list(partners: usize, total: usize, calls: usize) {
     let (ctx, store) = system();
     let base: DateTime<Utc> = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
         .unwrap()
         .to_utc();
     let seeding = Instant::now();
-    for p in 0..partners {
-        let pid = format!("P{p:03}");
-        seed_partner(&ctx, &pid).await;
-        for i in 0..per_partner {
-            let n = p * per_partner + i;
-            let mut lead = LeadRecord::new(
-                format!("L{n:07}"),
-                pid.clone(),
-                LeadEmail::parse(&format!("lead{n}@corp{}.example", n % 97)).unwrap(),
-                LeadSource::Import,
-                base + chrono::Duration::seconds(n as i64),
-            );
-            lead.deal_status = DealStatus::ALL[n % 7];
-            lead.contact.company = Some(format!("Company {}", n % 500));
-            lead.scheduled_date = n
-                .is_multiple_of(2)
-                .then(|| base + chrono::Duration::hours((n % 5000) as i64));
-            create_lead(&*ctx.store, &lead).await.unwrap();
-        }
-    }
+    seed_leads(&ctx, partners, total, base).await;
     println!(
-        "seeded {} leads in {:.1} s",
-        partners * per_partner,
-        seeding.elapsed().as_secs_f64()
+        "seeded {total} leads over {partners} partners in {:.1} s ({} store round trips)",
+        seeding.elapsed().as_secs_f64(),
+        store.take()
     );
     let overdue = pc_leads::overdue_filters(base + chrono::Duration::hours(2500)).to_string();
     let status = r#"[{"column":"dealStatus","operator":"eq","value":"scheduled"}]"#;
+    let statuses = r#"[{"column":"dealStatus","operator":"in","value":["new","in_touch"]}]"#;
     let views: Vec<(&str, Option<&str>, String)> = vec![
         (
             "partner, default (createdAt desc)",
@@ -165,23 +211,41 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
             format!("filter={}&sort=scheduledDate:asc", urlencode(&overdue)),
         ),
         (
-            "partner, search",
+            "partner, search \"ann lee\"",
             Some("P007"),
-            "search=company%2042".into(),
+            "search=ann%20lee".into(),
+        ),
+        ("staff, all leads, page 3", None, "perPage=50&page=3".into()),
+        (
+            "staff, one status",
+            None,
+            format!("filter={}", urlencode(status)),
         ),
         (
-            "staff, all leads (bounded read)",
+            "staff, two statuses, page 20",
             None,
-            "perPage=50&page=3".into(),
+            format!("filter={}&page=20", urlencode(statuses)),
+        ),
+        ("staff, search \"annabel\"", None, "search=annabel".into()),
+        ("staff, search \"ann lee\"", None, "search=ann%20lee".into()),
+        (
+            "staff, search exact email",
+            None,
+            "search=annabel.lee2%40corp2.example".into(),
+        ),
+        (
+            "staff, one status sorted by company (not a key: read limit)",
+            None,
+            format!("filter={}&sort=company:asc", urlencode(status)),
         ),
     ];
     for (name, partner, query) in views {
         let who = principal(partner);
         let mut times = Vec::with_capacity(calls);
         let mut trips = Vec::with_capacity(calls);
-        let mut total = 0;
+        let mut meta = None;
         for _ in 0..calls {
-            let before = store.calls() as u64;
+            store.take();
             let started = Instant::now();
             let answer = list_leads(
                 State(ctx.clone()),
@@ -191,13 +255,16 @@ async fn bench_list(partners: usize, per_partner: usize, calls: usize) {
             .await
             .unwrap();
             times.push(started.elapsed());
-            trips.push(store.calls() as u64 - before);
-            total = answer.0.meta.total;
+            trips.push(store.take());
+            meta = Some(answer.0.meta);
         }
         times.sort();
         trips.sort();
+        let meta = meta.expect("at least one call");
         println!(
-            "list {name}: total {total}, p50 {:.2} ms, p99 {:.2} ms, store round trips p50 {} max {}",
+            "list {name}: total {}{}, p50 {:.2} ms, p99 {:.2} ms, store round trips p50 {} max {}",
+            meta.total,
+            if meta.truncated { " (truncated)" } else { "" },
             percentile(&times, 0.5).as_secs_f64() * 1000.0,
             percentile(&times, 0.99).as_secs_f64() * 1000.0,
             trips[trips.len() / 2],
@@ -230,5 +297,9 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     bench_import(rows).await;
-    bench_list(partners, 1_000, calls).await;
+    let leads = std::env::var("BENCH_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    bench_list(partners, leads, calls).await;
 }

@@ -40,9 +40,7 @@ use pc_platform::time::{serde_millis, timestamp};
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{LeadEmail, LeadRecord, parse_text};
 use crate::lead_notices::{lead_event, new_lead_notices};
-use crate::leads_store::{
-    create_lead_writes, email_guard_key, get_lead, lead_key, update_lead_writes,
-};
+use crate::leads_store::{self, create_lead_writes, email_guard_key, lead_key, update_lead_writes};
 use crate::meetings_store::{
     Guest, MeetingRecord, MeetingStatus, Person, UnroutedEvent, keep_unrouted, meeting_item,
     meeting_key,
@@ -348,7 +346,7 @@ pub async fn apply_event(
             .and_then(|g| g.get("leadId"))
             .and_then(Value::as_str)
         {
-            Some(id) => get_lead(store, id).await?,
+            Some(id) => leads_store::get(store, id).await?,
             None => None,
         };
         let mut lead = match &existing_lead {
@@ -375,7 +373,7 @@ pub async fn apply_event(
         );
         // The meeting leaves the lead it was on when its guest changed.
         let old_lead = match meeting.as_ref().filter(|m| m.lead_id != lead.id) {
-            Some(m) => get_lead(store, &m.lead_id)
+            Some(m) => leads_store::get(store, &m.lead_id)
                 .await?
                 .map(|before| (without_meeting(&before, &merged.id, now), before)),
             None => None,

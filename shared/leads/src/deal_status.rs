@@ -88,6 +88,15 @@ impl DealStatus {
         self == DealStatus::Won || self.is_lost()
     }
 
+    /// `to`, when a lead in this status may move there.
+    pub fn transition(self, to: DealStatus) -> Result<DealStatus, TransitionRefused> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(TransitionRefused { from: self, to })
+        }
+    }
+
     /// Whether a lead in this status may be moved to `to` (see the module table).
     pub fn can_become(self, to: DealStatus) -> bool {
         if self == to {
@@ -100,6 +109,14 @@ impl DealStatus {
             _ => to == DealStatus::InTouch || to.is_lost(),
         }
     }
+}
+
+/// A status change the pipeline does not allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a {} lead cannot become {}", from.as_str(), to.as_str())]
+pub struct TransitionRefused {
+    pub from: DealStatus,
+    pub to: DealStatus,
 }
 
 /// Where a lead came from.
@@ -115,6 +132,15 @@ pub enum LeadSource {
 }
 
 impl LeadSource {
+    pub const ALL: [LeadSource; 6] = [
+        LeadSource::Chilipiper,
+        LeadSource::Hubspot,
+        LeadSource::Import,
+        LeadSource::Manual,
+        LeadSource::PartnerApi,
+        LeadSource::Marketplace,
+    ];
+
     pub const NAMES: [&'static str; 6] = [
         "chilipiper",
         "hubspot",
@@ -123,6 +149,21 @@ impl LeadSource {
         "partner_api",
         "marketplace",
     ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadSource::Chilipiper => "chilipiper",
+            LeadSource::Hubspot => "hubspot",
+            LeadSource::Import => "import",
+            LeadSource::Manual => "manual",
+            LeadSource::PartnerApi => "partner_api",
+            LeadSource::Marketplace => "marketplace",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +178,11 @@ mod tests {
             assert_eq!(serde_json::to_value(status).unwrap(), name);
         }
         assert_eq!(DealStatus::parse("lost"), None);
+        for (source, name) in LeadSource::ALL.into_iter().zip(LeadSource::NAMES) {
+            assert_eq!(source.as_str(), name);
+            assert_eq!(LeadSource::parse(name), Some(source));
+            assert_eq!(serde_json::to_value(source).unwrap(), name);
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn leads_get() -> Function {
         "leads-get",
         Access::SignedIn,
         Permissions::READ,
-        leads_api::get_lead_handler
+        leads_api::get_lead
     )
 }
 
@@ -55,7 +55,7 @@ pub fn leads_create() -> Function {
         "leads-create",
         Access::Admin,
         Permissions::WRITE.sends(EVENTS_AND_EMAILS),
-        leads_api::create_lead_handler
+        leads_api::create_lead
     )
 }
 
@@ -64,7 +64,7 @@ pub fn leads_update() -> Function {
         "leads-update",
         Access::Admin,
         Permissions::WRITE.sends(EVENTS_AND_EMAILS),
-        leads_api::update_lead_handler
+        leads_api::update_lead
     )
 }
 

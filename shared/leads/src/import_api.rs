@@ -32,7 +32,7 @@ use crate::import_store::{
 use crate::lead::{Contact, LeadEmail, LeadRecord, parse_dollars, parse_text};
 use crate::lead_notices::lead_event;
 use crate::leads_api::target_partner;
-use crate::leads_store::{LeadWriteError, create_lead_with, find_by_email, update_lead_with};
+use crate::leads_store::{self, LeadWriteError, find_by_email};
 
 /// The message of one import page on `sync-leads`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,7 +285,7 @@ pub async fn upsert_row(
             lead.sales_manager = sales_manager.clone();
             lead.deal_amount_cents = amount;
             let audit = audit_row(ctx, task, "created", None, &lead)?;
-            match create_lead_with(store, &lead, audit).await {
+            match leads_store::create_with(store, &lead, audit).await {
                 Ok(()) => return Ok(RowOutcome::Created),
                 Err(LeadWriteError::EmailTaken) => continue,
                 Err(LeadWriteError::NoPartner) => {
@@ -318,7 +318,7 @@ pub async fn upsert_row(
         after.version = before.version + 1;
         after.updated_at = now;
         let audit = audit_row(ctx, task, "updated", Some(&before), &after)?;
-        match update_lead_with(store, &before, &after, audit).await {
+        match leads_store::update_with(store, &before, &after, audit).await {
             Ok(()) => return Ok(RowOutcome::Updated),
             Err(LeadWriteError::Stale | LeadWriteError::EmailTaken) => continue,
             Err(LeadWriteError::NoPartner) => continue,

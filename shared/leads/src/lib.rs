@@ -11,6 +11,7 @@ pub mod import_file;
 pub mod import_store;
 pub mod lead;
 pub mod lead_notices;
+pub mod lead_search;
 pub mod leads_api;
 pub mod leads_store;
 pub mod meetings_api;

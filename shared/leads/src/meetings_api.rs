@@ -14,7 +14,7 @@ use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::store::{MAX_BATCH_GET, from_item};
 
 use crate::lead::LeadRecord;
-use crate::leads_store::{get_lead, lead_key};
+use crate::leads_store::{self, lead_key};
 use crate::meetings_store::{
     MeetingRecord, MeetingStatus, UnroutedEvent, appointments, get_meeting, meetings_of_lead,
     unrouted_events,
@@ -146,7 +146,7 @@ pub async fn get_meeting_handler(
         .await?
         .ok_or_else(|| ApiError::not_found("meeting"))?;
     principal.ensure_sees_partner(Some(&meeting.partner_id), "meeting")?;
-    let lead = get_lead(&*ctx.store, &meeting.lead_id).await?;
+    let lead = leads_store::get(&*ctx.store, &meeting.lead_id).await?;
     let mut row = meeting_row(&meeting);
     row["lead"] = serde_json::to_value(lead.as_ref().map(summary)).unwrap_or(Value::Null);
     Ok(Json(row))
@@ -161,7 +161,7 @@ pub async fn lead_meetings(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ListResponse<Value>>> {
-    let lead = get_lead(&*ctx.store, &id)
+    let lead = leads_store::get(&*ctx.store, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("lead"))?;
     principal.ensure_sees_partner(Some(&lead.partner_id), "lead")?;

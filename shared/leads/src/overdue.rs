@@ -11,7 +11,7 @@ use pc_platform::store::{Store, StoreError};
 use pc_platform::time::{serde_millis, timestamp};
 
 use crate::deal_status::DealStatus;
-use crate::leads_store::{LeadPartition, leads_of};
+use crate::leads_store;
 
 /// One overdue lead, as the reminder email lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,8 +35,7 @@ pub async fn overdue_leads_for_partner(
     partner_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<OverdueLead>, StoreError> {
-    let plan = LeadPartition::Open(partner_id.to_owned(), Some(timestamp(now)));
-    Ok(leads_of(store, &plan)
+    Ok(leads_store::open_scheduled_before(store, partner_id, now)
         .await?
         .into_iter()
         .filter(|l| !l.deal_status.is_closed())

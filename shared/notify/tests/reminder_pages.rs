@@ -13,7 +13,7 @@ use pc_api::identity::{Role, UserRecord};
 use pc_app::runner::in_flight::InFlight;
 use pc_app::runner::queue::run_visible;
 use pc_leads::lead::{LeadEmail, LeadRecord};
-use pc_leads::leads_store::create_lead;
+use pc_leads::leads_store;
 use pc_leads::{DealStatus, LeadSource};
 use pc_notify::lead_reminders::{PARTNERS_PAGE, send_daily_reminders};
 use pc_platform::context::EmbeddedParts;
@@ -57,7 +57,7 @@ async fn seed(store: &dyn Store, n: usize, now: DateTime<Utc>) {
     lead.deal_status = DealStatus::Scheduled;
     lead.scheduled_date = Some(at(meeting));
     lead.meeting_starts.insert("m".into(), meeting.into());
-    create_lead(store, &lead).await.unwrap();
+    leads_store::create(store, &lead).await.unwrap();
 }
 
 #[tokio::test]

@@ -65,6 +65,10 @@ pub struct Config {
     /// Base of the exponential backoff between tries of a failed message
     /// (`QUEUE_RETRY_DELAY_MS`, default 1000).
     pub queue_retry_delay: std::time::Duration,
+    /// Most rows one list request reads before it answers with what it
+    /// read, marked `truncated` (`LIST_READ_LIMIT`, default 10,000). Lists
+    /// whose filters are key conditions never get near it.
+    pub list_read_limit: usize,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -226,6 +230,17 @@ impl Config {
             })?,
             None => 1000,
         };
+        let list_read_limit = match s.get("LIST_READ_LIMIT") {
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "LIST_READ_LIMIT",
+                    reason: format!("{text} is not a positive number of rows"),
+                })?,
+            None => 10_000,
+        };
         Ok(Self {
             mode,
             table_name: s.required("TABLE_NAME", "partner-connector")?,
@@ -255,6 +270,7 @@ impl Config {
             cookie_secure,
             queue_urls,
             queue_retry_delay: std::time::Duration::from_millis(retry_ms),
+            list_read_limit,
         })
     }
 }

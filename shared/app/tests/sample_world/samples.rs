@@ -29,7 +29,10 @@ const NOT_YET_SUCCESSFUL: &[(&str, &str)] = &[(
 /// An embedded context over `store` with only the ports `function` builds
 /// when deployed; the others refuse, as in Lambda.
 fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
-    let mut ctx = EmbeddedParts::new(store, Config::local_defaults()).context;
+    // Only the secrets the function is deployed with: a handler reaching
+    // for an undeclared one fails here as it would in Lambda.
+    let config = Config::local_defaults().holding_only(&function.secrets());
+    let mut ctx = EmbeddedParts::new(store, config).context;
     let parts = Arc::get_mut(&mut ctx).expect("a fresh context");
     let ports = function.ports();
     if !ports.store {

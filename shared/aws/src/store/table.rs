@@ -66,7 +66,7 @@ fn key_schema(index: Index) -> KeySchema {
     }
 }
 
-/// The single table: `pk`/`sk`, and the indexes `gsi1`..`gsi3` keyed by
+/// The single table: `pk`/`sk`, and the indexes `gsi1`..`gsi5` keyed by
 /// `gsiNpk`/`gsiNsk`.
 pub fn table_definition() -> TableDefinition {
     TableDefinition {
@@ -89,18 +89,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_table_has_three_generic_indexes() {
+    fn the_table_has_five_generic_indexes() {
         let def = table_definition();
         assert_eq!(def.keys.partition_key, "pk");
         assert_eq!(def.keys.sort_key, "sk");
         let names: Vec<_> = def.indexes.iter().map(|i| i.name).collect();
-        assert_eq!(names, ["gsi1", "gsi2", "gsi3"]);
+        assert_eq!(names, ["gsi1", "gsi2", "gsi3", "gsi4", "gsi5"]);
         assert_eq!(def.indexes[1].keys.partition_key, "gsi2pk");
         assert_eq!(def.indexes[2].keys.sort_key, "gsi3sk");
         assert_eq!(
             def.attribute_names(),
             [
-                "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"
+                "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk",
+                "gsi4sk", "gsi5pk", "gsi5sk"
             ]
         );
     }

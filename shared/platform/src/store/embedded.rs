@@ -24,6 +24,8 @@ const ITEMS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("items");
 const GSI1: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gsi1");
 const GSI2: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gsi2");
 const GSI3: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gsi3");
+const GSI4: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gsi4");
+const GSI5: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gsi5");
 
 fn index_table(index: Index) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
     match index {
@@ -31,6 +33,8 @@ fn index_table(index: Index) -> TableDefinition<'static, &'static [u8], &'static
         Index::Gsi1 => GSI1,
         Index::Gsi2 => GSI2,
         Index::Gsi3 => GSI3,
+        Index::Gsi4 => GSI4,
+        Index::Gsi5 => GSI5,
     }
 }
 
@@ -65,7 +69,7 @@ impl EmbeddedStore {
     fn with_database(db: Database, durability: Durability) -> Result<Self, StoreError> {
         let store = Self { db, durability };
         let txn = store.db.begin_write().map_err(backend)?;
-        for index in [Index::Table, Index::Gsi1, Index::Gsi2, Index::Gsi3] {
+        for index in std::iter::once(Index::Table).chain(Index::GSIS) {
             txn.open_table(index_table(index)).map_err(backend)?;
         }
         txn.commit().map_err(backend)?;

@@ -1,5 +1,5 @@
 //! The store port: one single table of items addressed by `pk`/`sk`, with
-//! three generic global secondary indexes, conditional writes and
+//! five generic global secondary indexes, conditional writes and
 //! all-or-nothing transactions.
 //!
 //! Items are JSON objects. The DynamoDB adapter maps them to attribute values
@@ -60,10 +60,18 @@ pub enum Index {
     Gsi1,
     Gsi2,
     Gsi3,
+    Gsi4,
+    Gsi5,
 }
 
 impl Index {
-    pub const GSIS: [Index; 3] = [Index::Gsi1, Index::Gsi2, Index::Gsi3];
+    pub const GSIS: [Index; 5] = [
+        Index::Gsi1,
+        Index::Gsi2,
+        Index::Gsi3,
+        Index::Gsi4,
+        Index::Gsi5,
+    ];
 
     /// The partition and sort key attribute names of this index.
     pub fn key_attributes(self) -> (&'static str, &'static str) {
@@ -72,6 +80,8 @@ impl Index {
             Index::Gsi1 => ("gsi1pk", "gsi1sk"),
             Index::Gsi2 => ("gsi2pk", "gsi2sk"),
             Index::Gsi3 => ("gsi3pk", "gsi3sk"),
+            Index::Gsi4 => ("gsi4pk", "gsi4sk"),
+            Index::Gsi5 => ("gsi5pk", "gsi5sk"),
         }
     }
 
@@ -82,6 +92,8 @@ impl Index {
             Index::Gsi1 => Some("gsi1"),
             Index::Gsi2 => Some("gsi2"),
             Index::Gsi3 => Some("gsi3"),
+            Index::Gsi4 => Some("gsi4"),
+            Index::Gsi5 => Some("gsi5"),
         }
     }
 }

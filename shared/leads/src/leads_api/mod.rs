@@ -1,0 +1,72 @@
+//! The lead endpoints, one module per use case: list, get (with notes),
+//! create, update, add a note.
+
+mod create;
+mod get;
+mod list;
+mod notes;
+mod update;
+
+pub use create::*;
+pub use get::*;
+pub use list::*;
+pub use notes::*;
+pub use update::*;
+
+use pc_accounts::partners_store::partner_names;
+use pc_api::{ApiError, ApiResult, AppState, Principal};
+
+use crate::deal_status::TransitionRefused;
+use crate::lead::{LeadRecord, LeadView, PartnerRef};
+use crate::leads_store::{self, LeadWriteError};
+
+/// Reads a lead the caller may see (another tenant's lead is a 404).
+async fn visible_lead(ctx: &AppState, principal: &Principal, id: &str) -> ApiResult<LeadRecord> {
+    let lead = leads_store::get(&*ctx.store, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("lead"))?;
+    principal.ensure_sees_partner(Some(&lead.partner_id), "lead")?;
+    Ok(lead)
+}
+
+/// The lead as the caller sees it: staff also see its partner's name.
+async fn view_with_partner(
+    ctx: &AppState,
+    principal: &Principal,
+    lead: &LeadRecord,
+) -> ApiResult<LeadView> {
+    let mut view = LeadView::of(lead);
+    if principal.is_staff() {
+        let name = partner_names(&*ctx.store, [lead.partner_id.clone()])
+            .await?
+            .remove(&lead.partner_id)
+            .unwrap_or_default();
+        view.partner = Some(PartnerRef {
+            id: lead.partner_id.clone(),
+            name,
+        });
+    }
+    Ok(view)
+}
+
+fn write_error(e: LeadWriteError) -> ApiError {
+    match e {
+        LeadWriteError::EmailTaken => ApiError::conflict(
+            "lead_email_taken",
+            "this partner already has a lead with this email",
+        ),
+        LeadWriteError::Stale => {
+            ApiError::conflict("stale_state", "the lead changed meanwhile, retry")
+        }
+        LeadWriteError::NoPartner => ApiError::invalid_field("partnerId", "no such partner"),
+        LeadWriteError::Store(s) => s.into(),
+    }
+}
+
+/// A status change the pipeline does not allow is a conflict with the
+/// lead's state.
+impl From<TransitionRefused> for ApiError {
+    fn from(e: TransitionRefused) -> Self {
+        ApiError::conflict("invalid_transition", e.to_string())
+    }
+}

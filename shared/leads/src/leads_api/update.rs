@@ -1,0 +1,173 @@
+//! `PATCH /v1/leads/{id}`: change a lead.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Map, Value};
+
+use pc_accounts::partners_store::get_partner;
+use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+
+use crate::deal_status::{DealStatus, TransitionRefused};
+use crate::lead::{LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
+use pc_platform::outbox::Outbox;
+
+use crate::lead_notices::{change_messages, lead_event};
+use crate::leads_store::{self, LeadWriteError};
+
+use super::{view_with_partner, visible_lead, write_error};
+
+/// The fields `PATCH /v1/leads/{id}` accepts; `null` or `""` clears a text.
+const PATCHABLE: &[&str] = &[
+    "email",
+    "firstName",
+    "lastName",
+    "company",
+    "phone",
+    "title",
+    "website",
+    "country",
+    "industry",
+    "companySize",
+    "dealStatus",
+    "dealAmount",
+    "salesManager",
+];
+
+/// A checked lead change: each present field replaces the lead's.
+#[derive(Clone, Debug, Default)]
+pub struct LeadPatch {
+    email: Option<LeadEmail>,
+    texts: Vec<(&'static str, Option<String>)>,
+    deal_status: Option<DealStatus>,
+    deal_amount: Option<Option<i64>>,
+}
+
+impl LeadPatch {
+    /// Parses a JSON object, naming every bad or unknown field.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut patch = LeadPatch::default();
+        let mut errors = Vec::new();
+        for (name, value) in body {
+            let Some(field) = PATCHABLE.iter().find(|f| **f == name) else {
+                errors.push(FieldError::new(name, "cannot be changed here"));
+                continue;
+            };
+            match (*field, value) {
+                ("email", Value::String(s)) => match LeadEmail::parse(s) {
+                    Ok(e) => patch.email = Some(e),
+                    Err(m) => errors.push(FieldError::new("email", m)),
+                },
+                ("dealStatus", Value::String(s)) => match DealStatus::parse(s) {
+                    Some(st) => patch.deal_status = Some(st),
+                    None => errors.push(FieldError::new(
+                        "dealStatus",
+                        format!("is one of {}", DealStatus::NAMES.join(", ")),
+                    )),
+                },
+                ("dealAmount", Value::Null) => patch.deal_amount = Some(None),
+                ("dealAmount", Value::Number(n)) => match parse_dollars(n) {
+                    Ok(c) => patch.deal_amount = Some(Some(c)),
+                    Err(m) => errors.push(FieldError::new("dealAmount", m)),
+                },
+                ("email" | "dealStatus" | "dealAmount", _) => {
+                    errors.push(FieldError::new(*field, "has the wrong type"))
+                }
+                (_, Value::Null) => patch.texts.push((field, None)),
+                (_, Value::String(s)) => match parse_text(s) {
+                    Ok(v) => patch.texts.push((field, v)),
+                    Err(m) => errors.push(FieldError::new(*field, m)),
+                },
+                (_, _) => errors.push(FieldError::new(*field, "must be text or null")),
+            }
+        }
+        if errors.is_empty() {
+            Ok(patch)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// The lead after this change (version and time bumped), refused when
+    /// the status may not move that way.
+    pub fn apply(
+        &self,
+        lead: &LeadRecord,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<LeadRecord, TransitionRefused> {
+        let mut after = lead.clone();
+        if let Some(email) = &self.email {
+            after.email = email.as_str().to_owned();
+        }
+        for (field, value) in &self.texts {
+            match *field {
+                "salesManager" => after.sales_manager = value.clone(),
+                other => {
+                    if let Some(slot) = after.contact.field_mut(other) {
+                        *slot = value.clone();
+                    }
+                }
+            }
+        }
+        if let Some(status) = self.deal_status {
+            after.deal_status = lead.deal_status.transition(status)?;
+        }
+        if let Some(amount) = self.deal_amount {
+            after.deal_amount_cents = amount;
+        }
+        after.version = lead.version + 1;
+        after.updated_at = now;
+        Ok(after)
+    }
+}
+
+/// Changes a lead (admin): status (see `deal_status` for the allowed
+/// moves), amount, contact fields, sales manager.
+#[utoipa::path(patch, path = "/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
+    request_body = Object,
+    responses((status = 200, body = LeadView), (status = 400), (status = 404), (status = 409)),
+    security(("cookie" = []), ("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id, lead_id = %id))]
+pub async fn update_lead(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<Map<String, Value>>,
+) -> ApiResult<Json<LeadView>> {
+    let patch = LeadPatch::parse(&body)?;
+    // A concurrent change makes the conditional write fail; re-read and
+    // re-apply the patch a few times before answering 409.
+    for _ in 0..5 {
+        let before = visible_lead(&ctx, &principal, &id).await?;
+        let after = patch.apply(&before, ctx.clock.now())?;
+        if after.same_content(&before) {
+            return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
+        }
+        let action = if before.deal_status != after.deal_status {
+            "status_changed"
+        } else {
+            "updated"
+        };
+        let partner_name = get_partner(&*ctx.store, &after.partner_id)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        // The audit event and any lost-lead alert commit with the change.
+        let event = lead_event(&ctx, Some(&principal), action, Some(&before), &after);
+        let mut outbox = Outbox::new(ctx.ids.new_id(), after.updated_at);
+        change_messages(
+            &ctx,
+            &mut outbox,
+            &event,
+            Some(&before),
+            &after,
+            &partner_name,
+        )?;
+        let extra = outbox.write()?.into_iter().collect();
+        match leads_store::update_with(&*ctx.store, &before, &after, extra).await {
+            Ok(()) => return Ok(Json(view_with_partner(&ctx, &principal, &after).await?)),
+            Err(LeadWriteError::Stale) => continue,
+            Err(e) => return Err(write_error(e)),
+        }
+    }
+    Err(write_error(LeadWriteError::Stale))
+}

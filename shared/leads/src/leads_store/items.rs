@@ -1,0 +1,263 @@
+//! The keys and stored shapes of the leads' items: the lead with its five
+//! index attributes, its staff copy, its email guard, its search entries,
+//! its partner's lead counters and its notes (the table is in the module
+//! documentation of `leads_store`).
+
+use pc_platform::store::{Index, Item, Key, StoreError, Update, to_item};
+use pc_platform::time::timestamp;
+
+use crate::deal_status::{DealStatus, LeadSource};
+use crate::lead::{LeadRecord, NoteRecord};
+use crate::lead_search::{indexed_word, lead_words};
+
+/// The partition of the staff copies of every lead.
+pub const STAFF_PARTITION: &str = "LEADS";
+/// The gsi1 partition of every partner's lead counters.
+pub const COUNTERS_PARTITION: &str = "LEADCOUNTS";
+
+/// Which leads one index partition holds; the same shapes exist per
+/// partner (on the lead item) and across partners (on the staff copy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Partition {
+    /// Every lead, by created date.
+    Created,
+    /// The leads in one status, by created date.
+    Status(DealStatus),
+    /// The leads from one source, by created date.
+    Source(LeadSource),
+    /// The leads with a meeting, by scheduled date.
+    Scheduled,
+    /// The leads with a meeting and a status that is not won or lost, by
+    /// scheduled date.
+    Open,
+}
+
+impl Partition {
+    /// The partition key, for one partner (`Some`) or every partner.
+    pub fn key(&self, partner: Option<&str>) -> String {
+        let scope = match partner {
+            Some(pid) => format!("PARTNER#{pid}#"),
+            None => format!("{STAFF_PARTITION}#"),
+        };
+        match (self, partner) {
+            (Partition::Created, Some(_)) => format!("{scope}LEADS"),
+            (Partition::Created, None) => STAFF_PARTITION.to_owned(),
+            (Partition::Status(s), _) => format!("{scope}STATUS#{}", s.as_str()),
+            (Partition::Source(s), _) => format!("{scope}SOURCE#{}", s.as_str()),
+            (Partition::Scheduled, _) => format!("{scope}SCHEDULED"),
+            (Partition::Open, _) => format!("{scope}OPEN"),
+        }
+    }
+
+    /// The index holding this partition: the lead item's for one partner,
+    /// the staff copy's across partners.
+    pub fn index(&self, per_partner: bool) -> Index {
+        match (self, per_partner) {
+            (Partition::Created, true) => Index::Gsi1,
+            (Partition::Status(_), true) => Index::Gsi2,
+            (Partition::Open, true) => Index::Gsi3,
+            (Partition::Scheduled, true) => Index::Gsi4,
+            (Partition::Source(_), true) => Index::Gsi5,
+            (Partition::Created, false) => Index::Table,
+            (Partition::Status(_), false) => Index::Gsi1,
+            (Partition::Source(_), false) => Index::Gsi2,
+            (Partition::Open, false) => Index::Gsi3,
+            (Partition::Scheduled, false) => Index::Gsi4,
+        }
+    }
+
+    /// Whether the partition is sorted by scheduled date (else created date).
+    pub fn by_scheduled_date(&self) -> bool {
+        matches!(self, Partition::Scheduled | Partition::Open)
+    }
+}
+
+pub fn lead_key(id: &str) -> Key {
+    Key::new(format!("LEAD#{id}"), "LEAD")
+}
+
+pub fn email_guard_key(partner_id: &str, email: &str) -> Key {
+    Key::new(
+        format!("LEADEMAIL#{partner_id}#{}", email.to_lowercase()),
+        "LEADEMAIL",
+    )
+}
+
+/// The gsi1 partition of the email guards of one address, across partners.
+pub fn email_partition(email: &str) -> String {
+    format!("LEADEMAIL#{}", email.to_lowercase())
+}
+
+pub fn counters_key(partner_id: &str) -> Key {
+    Key::new(format!("LEADCOUNT#{partner_id}"), "COUNT")
+}
+
+/// The counter attribute of a status on the counters item.
+pub fn status_counter(status: DealStatus) -> String {
+    format!("status_{}", status.as_str())
+}
+
+/// The counter attribute of a source on the counters item.
+pub fn source_counter(source: LeadSource) -> String {
+    format!("source_{}", source.as_str())
+}
+
+/// The partition of the search entries of one partner (`Some`, table) or
+/// of every partner (gsi1) whose word starts like `word`.
+pub fn word_partition(partner: Option<&str>, word: &str) -> String {
+    let first: String = word.chars().take(1).collect();
+    match partner {
+        Some(pid) => format!("LEADWORD#{pid}#{first}"),
+        None => format!("LEADWORD#{first}"),
+    }
+}
+
+fn created_order(lead: &LeadRecord) -> String {
+    format!("{}#{}", timestamp(lead.created_at), lead.id)
+}
+
+fn put_index(item: &mut Item, n: u8, pk: String, sk: String) {
+    item.insert(format!("gsi{n}pk"), pk.into());
+    item.insert(format!("gsi{n}sk"), sk.into());
+}
+
+/// The stored lead item with its index attributes: gsi1 created, gsi2
+/// status, gsi3 open, gsi4 scheduled, gsi5 source (all of its partner).
+pub fn lead_item(lead: &LeadRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(lead)?;
+    let key = lead_key(&lead.id);
+    let pid = Some(lead.partner_id.as_str());
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "lead".into());
+    let created = created_order(lead);
+    put_index(&mut item, 1, Partition::Created.key(pid), created.clone());
+    let status = Partition::Status(lead.deal_status).key(pid);
+    put_index(&mut item, 2, status, created.clone());
+    put_index(
+        &mut item,
+        5,
+        Partition::Source(lead.source).key(pid),
+        created,
+    );
+    if let Some(at) = lead.scheduled_date {
+        let order = format!("{}#{}", timestamp(at), lead.id);
+        if !lead.deal_status.is_closed() {
+            put_index(&mut item, 3, Partition::Open.key(pid), order.clone());
+        }
+        put_index(&mut item, 4, Partition::Scheduled.key(pid), order);
+    }
+    Ok(item)
+}
+
+/// The staff copy: the same lead under `LEADS`, whose own index attributes
+/// are the cross-partner partitions: gsi1 status, gsi2 source, gsi3 open,
+/// gsi4 scheduled.
+pub fn staff_copy_item(lead: &LeadRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(lead)?;
+    item.insert("pk".into(), STAFF_PARTITION.into());
+    item.insert("sk".into(), created_order(lead).into());
+    item.insert("entity".into(), "lead_index".into());
+    let created = created_order(lead);
+    put_index(
+        &mut item,
+        1,
+        Partition::Status(lead.deal_status).key(None),
+        created.clone(),
+    );
+    put_index(
+        &mut item,
+        2,
+        Partition::Source(lead.source).key(None),
+        created,
+    );
+    if let Some(at) = lead.scheduled_date {
+        let order = format!("{}#{}", timestamp(at), lead.id);
+        if !lead.deal_status.is_closed() {
+            put_index(&mut item, 3, Partition::Open.key(None), order.clone());
+        }
+        put_index(&mut item, 4, Partition::Scheduled.key(None), order);
+    }
+    Ok(item)
+}
+
+/// The email guard (one lead per partner and email), also found by email
+/// across partners on gsi1.
+pub fn guard_item(lead: &LeadRecord) -> Item {
+    let key = email_guard_key(&lead.partner_id, &lead.email);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "lead_email_guard".into());
+    item.insert("leadId".into(), lead.id.clone().into());
+    item.insert("partnerId".into(), lead.partner_id.clone().into());
+    put_index(
+        &mut item,
+        1,
+        email_partition(&lead.email),
+        lead.partner_id.clone(),
+    );
+    item
+}
+
+/// The key of the search entry of `word` for `lead`.
+pub fn word_entry_key(lead: &LeadRecord, word: &str) -> Key {
+    let word = indexed_word(word);
+    Key::new(
+        word_partition(Some(&lead.partner_id), word),
+        format!("{word}#{}", lead.id),
+    )
+}
+
+/// The search entries of a lead, one per word (see `lead_search`): the
+/// lead's id, partner, created date and all its words, so a search
+/// checks every word and orders by date from the entries alone.
+pub fn word_entries(lead: &LeadRecord) -> Vec<Item> {
+    let words = lead_words(lead);
+    words
+        .iter()
+        .map(|word| {
+            let key = word_entry_key(lead, word);
+            let mut item = Item::new();
+            item.insert("entity".into(), "lead_word".into());
+            item.insert("leadId".into(), lead.id.clone().into());
+            item.insert("partnerId".into(), lead.partner_id.clone().into());
+            item.insert("createdAt".into(), timestamp(lead.created_at).into());
+            item.insert("words".into(), words.clone().into());
+            put_index(
+                &mut item,
+                1,
+                word_partition(None, indexed_word(word)),
+                key.sk.clone(),
+            );
+            item.insert("pk".into(), key.pk.into());
+            item.insert("sk".into(), key.sk.into());
+            item
+        })
+        .collect()
+}
+
+/// The change of a partner's lead counters by `(counter, by)` pairs (see
+/// [`status_counter`], [`source_counter`]); creates the item when missing.
+pub fn counters_change(partner_id: &str, changes: &[(String, i64)]) -> Update {
+    let mut update = Update::new(counters_key(partner_id))
+        .set("entity", "lead_counters")
+        .set("partnerId", partner_id)
+        .set("gsi1pk", COUNTERS_PARTITION)
+        .set("gsi1sk", partner_id);
+    for (counter, by) in changes {
+        update = update.add(counter, *by);
+    }
+    update
+}
+
+pub fn note_item(note: &NoteRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(note)?;
+    item.insert("pk".into(), format!("LEAD#{}", note.lead_id).into());
+    item.insert(
+        "sk".into(),
+        format!("NOTE#{}#{}", timestamp(note.created_at), note.id).into(),
+    );
+    item.insert("entity".into(), "note".into());
+    Ok(item)
+}

@@ -1,0 +1,197 @@
+//! The transactions that create and change a lead: the lead, its staff
+//! copy, its email guard, its search entries and the counters move
+//! together or not at all, so an index or a total never disagrees with
+//! the lead.
+//!
+//! Each lead write is conditional on the `version` the writer read, so two
+//! concurrent changes of one lead never lose each other (the loser re-reads
+//! and retries).
+
+use pc_accounts::partners_store::count_new_lead;
+use pc_platform::store::{Condition, Store, StoreError, Write};
+
+use crate::lead::LeadRecord;
+use crate::lead_search::lead_words;
+
+use super::items::{
+    counters_change, email_guard_key, guard_item, lead_item, source_counter, staff_copy_item,
+    status_counter, word_entries, word_entry_key,
+};
+
+/// Positions of the writes in [`create_lead_writes`], to read a cancelled
+/// transaction.
+pub const CREATE_GUARD_AT: usize = 0;
+pub const CREATE_LEAD_AT: usize = 1;
+pub const CREATE_PARTNER_AT: usize = 3;
+
+/// The writes that create `lead`: its email guard (fails when the partner
+/// has a lead with that email), the lead, its staff copy, `+1` on the
+/// partner's `totalLeads` (the partner must exist), its status and source
+/// counters and its search entries. Callers may append writes of their own.
+pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![
+        Write::put_new(guard_item(lead)),
+        Write::put_new(lead_item(lead)?),
+        Write::put(staff_copy_item(lead)?),
+        count_new_lead(&lead.partner_id),
+        Write::Update(counters_change(
+            &lead.partner_id,
+            &[
+                (status_counter(lead.deal_status), 1),
+                (source_counter(lead.source), 1),
+            ],
+        )),
+    ];
+    writes.extend(word_entries(lead).into_iter().map(Write::put));
+    Ok(writes)
+}
+
+/// Position of the lead write in [`update_lead_writes`].
+pub const UPDATE_LEAD_AT: usize = 0;
+/// Position of the new email guard in [`update_lead_writes`], when the email changes.
+pub const UPDATE_GUARD_AT: usize = 3;
+
+/// The writes that replace `before` with `after` (whose version must be
+/// `before.version + 1`): the lead, conditional on the version read, its
+/// staff copy, the email guards when the email changes, the status
+/// counters when the status changes, and the search entries when the
+/// words change.
+pub fn update_lead_writes(
+    before: &LeadRecord,
+    after: &LeadRecord,
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![
+        Write::Put {
+            item: lead_item(after)?,
+            condition: Some(Condition::equals("version", before.version)),
+        },
+        Write::put(staff_copy_item(after)?),
+    ];
+    if before.email != after.email {
+        writes.push(Write::Delete {
+            key: email_guard_key(&before.partner_id, &before.email),
+            condition: Some(Condition::equals("leadId", before.id.clone())),
+        });
+        writes.push(Write::put_new(guard_item(after)));
+    }
+    let mut counted = Vec::new();
+    if before.deal_status != after.deal_status {
+        counted.push((status_counter(before.deal_status), -1));
+        counted.push((status_counter(after.deal_status), 1));
+    }
+    if before.source != after.source {
+        counted.push((source_counter(before.source), -1));
+        counted.push((source_counter(after.source), 1));
+    }
+    if !counted.is_empty() {
+        writes.push(Write::Update(counters_change(&after.partner_id, &counted)));
+    }
+    let old_words = lead_words(before);
+    let new_words = lead_words(after);
+    if old_words != new_words {
+        let new_keys: Vec<_> = new_words.iter().map(|w| word_entry_key(after, w)).collect();
+        for word in &old_words {
+            let key = word_entry_key(before, word);
+            if !new_keys.contains(&key) {
+                writes.push(Write::Delete {
+                    key,
+                    condition: None,
+                });
+            }
+        }
+        writes.extend(word_entries(after).into_iter().map(Write::put));
+    }
+    Ok(writes)
+}
+
+/// Why a lead write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LeadWriteError {
+    #[error("the partner has a lead with this email")]
+    EmailTaken,
+    #[error("the lead changed meanwhile")]
+    Stale,
+    #[error("the partner does not exist")]
+    NoPartner,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Tries of a transaction that DynamoDB cancelled for a concurrent one on
+/// the same items (nothing was written; the same writes are sent again).
+const CONFLICT_TRIES: usize = 5;
+
+/// Creates `lead`; exactly one of concurrent creations with the same
+/// partner and email succeeds.
+#[tracing::instrument(skip_all, fields(partner_id = %lead.partner_id, lead_id = %lead.id))]
+pub async fn create(store: &dyn Store, lead: &LeadRecord) -> Result<(), LeadWriteError> {
+    create_with(store, lead, Vec::new()).await
+}
+
+/// [`create`] with the caller's `extra` writes (the change's outbox item)
+/// in the same transaction.
+pub async fn create_with(
+    store: &dyn Store,
+    lead: &LeadRecord,
+    extra: Vec<Write>,
+) -> Result<(), LeadWriteError> {
+    let mut writes = create_lead_writes(lead)?;
+    writes.extend(extra);
+    for _ in 1..CONFLICT_TRIES {
+        match store.transact(writes.clone()).await {
+            Err(StoreError::TransactionConflict) => continue,
+            other => return create_outcome(other),
+        }
+    }
+    create_outcome(store.transact(writes).await)
+}
+
+fn create_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.failed_at(CREATE_GUARD_AT) || e.failed_at(CREATE_LEAD_AT) => {
+            Err(LeadWriteError::EmailTaken)
+        }
+        Err(e) if e.failed_at(CREATE_PARTNER_AT) => Err(LeadWriteError::NoPartner),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces `before` with `after` if nobody changed the lead meanwhile.
+#[tracing::instrument(skip_all, fields(partner_id = %after.partner_id, lead_id = %after.id))]
+pub async fn update(
+    store: &dyn Store,
+    before: &LeadRecord,
+    after: &LeadRecord,
+) -> Result<(), LeadWriteError> {
+    update_with(store, before, after, Vec::new()).await
+}
+
+/// [`update`] with the caller's `extra` writes (the change's outbox item)
+/// in the same transaction.
+pub async fn update_with(
+    store: &dyn Store,
+    before: &LeadRecord,
+    after: &LeadRecord,
+    extra: Vec<Write>,
+) -> Result<(), LeadWriteError> {
+    let mut writes = update_lead_writes(before, after)?;
+    writes.extend(extra);
+    for _ in 1..CONFLICT_TRIES {
+        match store.transact(writes.clone()).await {
+            Err(StoreError::TransactionConflict) => continue,
+            other => return update_outcome(other),
+        }
+    }
+    update_outcome(store.transact(writes).await)
+}
+
+fn update_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.failed_at(UPDATE_LEAD_AT) => Err(LeadWriteError::Stale),
+        Err(e) if e.failed_at(UPDATE_GUARD_AT) => Err(LeadWriteError::EmailTaken),
+        Err(e) if e.is_condition_failure() => Err(LeadWriteError::Stale),
+        Err(e) => Err(e.into()),
+    }
+}
