@@ -48,15 +48,24 @@ pub struct ImportStarted {
     pub task_id: String,
 }
 
+/// A refused file: 413 when it is too big in bytes, rows or text, 400 when
+/// its shape breaks a cap or it cannot be read; a broken cap is named in the
+/// code (`file_cap_exceeded`) and in the detail (`file: maxColumns …`).
 fn file_error(e: ImportFileError) -> ApiError {
-    match e {
-        ImportFileError::TooLarge | ImportFileError::TooManyRows => {
-            ApiError::payload_too_large(e.to_string())
-        }
-        ImportFileError::NoEmailColumn => ApiError::invalid_field("file", e.to_string()),
-        ImportFileError::NotSupported | ImportFileError::Unreadable(_) => {
-            ApiError::invalid_field("file", e.to_string())
-        }
+    let message = e.to_string();
+    let status = match e {
+        ImportFileError::TooLarge
+        | ImportFileError::TooManyRows
+        | ImportFileError::TooMuchText
+        | ImportFileError::ArchiveTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    match e.cap() {
+        Some(cap) => ApiError {
+            details: vec![pc_api::FieldError::new("file", format!("{cap}: {message}"))],
+            ..ApiError::new(status, "file_cap_exceeded", message)
+        },
+        None => ApiError::invalid_field("file", message),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod events_store;
 pub mod import_api;
 pub mod import_file;
 pub mod import_store;
+pub mod import_xlsx;
 pub mod lead;
 pub mod lead_notices;
 pub mod leads_api;
