@@ -46,9 +46,15 @@ pub enum ImportFileError {
     TooLarge,
     #[error("the workbook inflates to more than 100 MB")]
     ArchiveTooLarge,
-    #[error("the workbook holds more than {} entries", crate::import_xlsx::MAX_ARCHIVE_ENTRIES)]
+    #[error(
+        "the workbook holds more than {} entries",
+        crate::import_xlsx::MAX_ARCHIVE_ENTRIES
+    )]
     TooManyEntries,
-    #[error("the workbook compresses more than {} to 1", crate::import_xlsx::MAX_COMPRESSION_RATIO)]
+    #[error(
+        "the workbook compresses more than {} to 1",
+        crate::import_xlsx::MAX_COMPRESSION_RATIO
+    )]
     SuspiciousCompression,
     #[error("the file could not be read: {0}")]
     Unreadable(String),

@@ -183,7 +183,10 @@ mod tests {
         );
         let last_row = format!("A{}", MAX_ROWS + 1);
         let edge = workbook(&[("A1", "email"), (&last_row, "a@x.io")]);
-        assert_eq!(read_upload("edge.xlsx", &edge).unwrap()[0].row, MAX_ROWS + 1);
+        assert_eq!(
+            read_upload("edge.xlsx", &edge).unwrap()[0].row,
+            MAX_ROWS + 1
+        );
         let wide = workbook(&[("A1", "email"), ("GS1", "x")]);
         assert_eq!(MAX_COLUMNS, 200, "GS is column 201");
         assert_eq!(
@@ -197,10 +200,7 @@ mod tests {
         let zeros = vec![0u8; (MAX_ARCHIVE_BYTES + 1) as usize];
         let bomb = archive(&[("xl/padding.bin", &zeros)]);
         assert!(bomb.len() < 1024 * 1024, "a {} byte bomb", bomb.len());
-        assert_eq!(
-            check_archive(&bomb),
-            Err(ImportFileError::ArchiveTooLarge)
-        );
+        assert_eq!(check_archive(&bomb), Err(ImportFileError::ArchiveTooLarge));
 
         let dense = vec![b'a'; 4 * 1024 * 1024];
         let ratio = archive(&[("xl/dense.bin", &dense)]);
@@ -209,7 +209,9 @@ mod tests {
             Err(ImportFileError::SuspiciousCompression)
         );
 
-        let names: Vec<String> = (0..=MAX_ARCHIVE_ENTRIES).map(|i| format!("x/{i}")).collect();
+        let names: Vec<String> = (0..=MAX_ARCHIVE_ENTRIES)
+            .map(|i| format!("x/{i}"))
+            .collect();
         let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
         assert_eq!(
             check_archive(&archive(&many)),

@@ -8,6 +8,7 @@ pub mod events_store;
 pub mod import_api;
 pub mod import_file;
 pub mod import_store;
+pub mod import_worker;
 pub mod import_xlsx;
 pub mod lead;
 pub mod lead_notices;
@@ -110,7 +111,7 @@ pub fn functions() -> Vec<Function> {
             "leads-import-worker",
             QueueName::SyncLeads,
             Permissions::WRITE.sends(&[QueueName::SyncLeads, QueueName::Events]),
-            import_api::import_worker
+            import_worker::import_worker
         ),
         http!(
             "events-list",
