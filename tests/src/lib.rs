@@ -9,6 +9,7 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
 pub mod accounts_support;
+pub mod imports_support;
 pub mod leads_support;
 pub mod notify_support;
 

@@ -340,7 +340,10 @@ pub async fn oversized_items(store: &dyn Store, ns: &str) {
     item.insert("entity".into(), "big".into());
     item.insert("body".into(), "x".repeat(super::MAX_ITEM_BYTES).into());
     let refused = store.put(item.clone(), None).await;
-    assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
     assert_eq!(store.get(&key).await.unwrap(), None);
     item.insert("body".into(), "x".repeat(300 * 1024).into());
     store.put(item, None).await.unwrap();
