@@ -201,3 +201,109 @@ scenario!(
         assert!(reason.starts_with("page 1 failed 5 times"), "{failed}");
     }
 );
+
+/// Asks for an upload URL; answers the response.
+async fn ask_upload_url(
+    app: &TestApp,
+    client: &Client,
+    body: &Value,
+) -> pc_tests::reqwest::Response {
+    client
+        .post(app.url("/v1/leads/import/upload-url"))
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+async fn import_upload(
+    app: &TestApp,
+    client: &Client,
+    body: &Value,
+) -> pc_tests::reqwest::Response {
+    client
+        .post(app.url("/v1/leads/import"))
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+scenario!(
+    a_file_over_the_request_limit_imports_through_an_upload_url,
+    |app| {
+        let a = seed_partner(app, "Uploader", &[]).await;
+        let b = seed_partner(app, "Other", &[]).await;
+        let (admin_a, _) = signed_in_user(app, Some(&a), Role::Admin).await;
+        let (admin_b, _) = signed_in_user(app, Some(&b), Role::Admin).await;
+        let (staff, _) = signed_in_user(app, None, Role::Admin).await;
+
+        // A partner's admin cannot ask for another partner's upload URL.
+        let elsewhere = serde_json::json!({"partnerId": b, "fileName": "leads.csv"});
+        let answer = ask_upload_url(app, &admin_a, &elsewhere).await;
+        expect_json(answer, StatusCode::NOT_FOUND).await;
+        let bad = serde_json::json!({"fileName": "leads.pdf"});
+        let body = expect_json(
+            ask_upload_url(app, &admin_a, &bad).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(body["error"]["details"][0]["field"], "fileName", "{body}");
+
+        // 7 MB: more than a Lambda request may carry. Ten ignored 700-character
+        // columns a row keep the stored rows small.
+        let filler = format!(",{}", "n".repeat(700)).repeat(10);
+        let mut csv = format!(
+            "email{}\n",
+            (0..10).map(|i| format!(",note{i}")).collect::<String>()
+        );
+        for n in 0..1_000 {
+            csv.push_str(&format!("big{n}@upload.example{filler}\n"));
+        }
+        assert!(csv.len() > 7_000_000);
+
+        let request = serde_json::json!({"fileName": "leads.csv", "contentType": "text/csv"});
+        let granted = expect_json(
+            ask_upload_url(app, &admin_a, &request).await,
+            StatusCode::OK,
+        )
+        .await;
+        let key = granted["uploadKey"].as_str().unwrap().to_owned();
+        assert!(key.starts_with(&format!("imports/{a}/")), "{granted}");
+        assert!(granted["expiresAt"].is_string(), "{granted}");
+        let put = pc_tests::browser()
+            .put(granted["uploadUrl"].as_str().unwrap())
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .expect("the upload target answers");
+        assert!(put.status().is_success(), "upload: {}", put.status());
+
+        // Another partner's admin, or staff naming another partner, cannot
+        // import it.
+        let theirs = serde_json::json!({"uploadKey": key});
+        expect_json(
+            import_upload(app, &admin_b, &theirs).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        let misfiled = serde_json::json!({"uploadKey": key, "partnerId": b});
+        expect_json(
+            import_upload(app, &staff, &misfiled).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+
+        let task_id = started(import_upload(app, &admin_a, &theirs).await).await;
+        let task = get_ok(app, &admin_a, &format!("/v1/leads/import/{task_id}")).await;
+        assert_eq!(task["total"], 1_000, "{task}");
+        assert_eq!(task["partnerId"], a.as_str());
+        // The upload is removed once its rows are stored.
+        expect_json(
+            import_upload(app, &admin_a, &theirs).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+);

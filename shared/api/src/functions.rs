@@ -37,6 +37,8 @@ pub struct Permissions {
     pub sends_to: &'static [QueueName],
     pub sends_email: bool,
     pub publishes_events: bool,
+    /// Reads, writes and removes objects of the uploads bucket.
+    pub uploads: bool,
 }
 
 impl Permissions {
@@ -45,6 +47,7 @@ impl Permissions {
         sends_to: &[],
         sends_email: false,
         publishes_events: false,
+        uploads: false,
     };
     pub const WRITE: Self = Self {
         table_write: true,
@@ -58,6 +61,11 @@ impl Permissions {
 
     pub const fn email(mut self) -> Self {
         self.sends_email = true;
+        self
+    }
+
+    pub const fn uploads(mut self) -> Self {
+        self.uploads = true;
         self
     }
 

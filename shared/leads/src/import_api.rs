@@ -4,15 +4,15 @@
 //! [`crate::import_worker`].
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::queue::{QueueName, send_json};
 
-use crate::import_file::{ImportFileError, MAX_FILE_BYTES, read_upload};
+use crate::import_file::{ImportFileError, ImportRow, MAX_FILE_BYTES, read_upload};
 use crate::import_store::{ImportTask, TaskStatus, get_task, paginate, store_import};
 use crate::import_worker::ImportPageMessage;
 use crate::leads_api::target_partner;
@@ -27,7 +27,7 @@ pub struct ImportStarted {
 /// A refused file: 413 when it is too big in bytes, rows or text, 400 when
 /// its shape breaks a cap or it cannot be read; a broken cap is named in the
 /// code (`file_cap_exceeded`) and in the detail (`file: maxColumns …`).
-fn file_error(e: ImportFileError) -> ApiError {
+pub(crate) fn file_error(e: ImportFileError) -> ApiError {
     let message = e.to_string();
     let status = match e {
         ImportFileError::TooLarge
@@ -53,18 +53,36 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Starts an import (admin): multipart with `file` (CSV or XLSX, ≤ 10 MB,
-/// ≤ 50,000 rows, an email column) and `partnerId` (staff).
+/// Starts an import (admin), from either body:
+/// - multipart with `file` (CSV or XLSX, ≤ 10 MB, ≤ 50,000 rows, an email
+///   column) and `partnerId` (staff), for files that fit a request;
+/// - JSON `{uploadKey, partnerId}` naming a file uploaded through
+///   `POST /v1/leads/import/upload-url` (the deployed API takes at most
+///   6 MB in a request, so larger files go this way).
 #[utoipa::path(post, path = "/v1/leads/import", tag = "leads",
-    request_body(content_type = "multipart/form-data", content = Object,
-        description = "`file`: CSV or XLSX; `partnerId`: the partner (platform staff only)"),
-    responses((status = 202, body = ImportStarted), (status = 400), (status = 413)),
+    request_body(content(
+        (Object = "multipart/form-data"),
+        (crate::import_upload_api::ImportFromUpload = "application/json")),
+        description = "multipart: `file` (CSV or XLSX) and `partnerId` (platform staff only); \
+            JSON: `uploadKey` from the upload URL and `partnerId`"),
+    responses((status = 202, body = ImportStarted), (status = 400), (status = 404), (status = 413)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn start_import(
     State(ctx): State<AppState>,
     principal: Principal,
-    mut multipart: Multipart,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<ImportStarted>)> {
+    let json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if json {
+        return crate::import_upload_api::start_from_upload(ctx, principal, request).await;
+    }
+    let mut multipart = Multipart::from_request(request, &ctx)
+        .await
+        .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
     let mut partner_id = None;
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -100,13 +118,25 @@ pub async fn start_import(
     let Some(partner) = partner.filter(|_| errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    let task_id = begin_import(&ctx, &principal, &partner.id, rows).await?;
+    Ok((StatusCode::ACCEPTED, Json(ImportStarted { task_id })))
+}
+
+/// Stores the rows of a checked file as a new task of `partner_id` and
+/// sends its first page; answers the task id.
+pub(crate) async fn begin_import(
+    ctx: &AppState,
+    principal: &Principal,
+    partner_id: &str,
+    rows: Vec<ImportRow>,
+) -> ApiResult<String> {
     let now = ctx.clock.now();
     let total = rows.len();
     let row_pages = paginate(rows);
     let pages = row_pages.len();
     let task = ImportTask {
         id: ctx.ids.new_id(),
-        partner_id: partner.id.clone(),
+        partner_id: partner_id.to_owned(),
         status: if pages == 0 {
             TaskStatus::Completed
         } else {
@@ -135,10 +165,7 @@ pub async fn start_import(
         };
         send_json(&*ctx.queue, QueueName::SyncLeads, &message).await?;
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(ImportStarted { task_id: task.id }),
-    ))
+    Ok(task.id)
 }
 
 /// The status of an import: counts, progress and row errors.

@@ -8,6 +8,7 @@ pub mod events_store;
 pub mod import_api;
 pub mod import_file;
 pub mod import_store;
+pub mod import_upload_api;
 pub mod import_worker;
 pub mod import_xlsx;
 pub mod lead;
@@ -97,10 +98,16 @@ pub fn functions() -> Vec<Function> {
         http!(
             "leads-import",
             Access::Admin,
-            Permissions::WRITE.sends(&[QueueName::SyncLeads]),
+            Permissions::WRITE.sends(&[QueueName::SyncLeads]).uploads(),
             import_api::start_import
         )
         .with_body_limit(11 * 1024 * 1024),
+        http!(
+            "leads-import-upload-url",
+            Access::Admin,
+            Permissions::READ.uploads(),
+            import_upload_api::upload_url
+        ),
         http!(
             "leads-import-status",
             Access::Admin,

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::crm::{CrmClient, RecordingCrm};
 use crate::email::{EmailSender, mailbox::Mailbox};
 use crate::ids::{Ids, UlidIds};
+use crate::objects::{ObjectStore, embedded::EmbeddedObjects};
 use crate::payments::{PaymentGateway, RecordingPayments};
 use crate::queue::{Queue, embedded::EmbeddedQueue};
 use crate::store::{Store, embedded::EmbeddedStore};
@@ -18,6 +19,7 @@ pub struct AppContext {
     pub queue: Arc<dyn Queue>,
     pub email: Arc<dyn EmailSender>,
     pub bus: Arc<dyn EventBus>,
+    pub objects: Arc<dyn ObjectStore>,
     pub payments: Arc<dyn PaymentGateway>,
     pub crm: Arc<dyn CrmClient>,
     pub clock: Arc<dyn Clock>,
@@ -35,10 +37,20 @@ pub struct EmbeddedParts {
     pub queue: Arc<EmbeddedQueue>,
     pub clock: Arc<SettableClock>,
     pub bus: Arc<InProcessBus>,
+    pub objects: Arc<EmbeddedObjects>,
 }
 
 impl EmbeddedParts {
+    /// Objects in memory.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        Self::with_objects(store, config, Arc::new(EmbeddedObjects::new(None)))
+    }
+
+    pub fn with_objects(
+        store: Arc<dyn Store>,
+        config: Config,
+        objects: Arc<EmbeddedObjects>,
+    ) -> Self {
         let queue =
             Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
         let clock = Arc::new(SettableClock::default());
@@ -48,6 +60,7 @@ impl EmbeddedParts {
             queue: queue.clone(),
             email: Arc::new(Mailbox::new(store)),
             bus: bus.clone(),
+            objects: objects.clone(),
             payments: Arc::new(RecordingPayments::default()),
             crm: Arc::new(RecordingCrm::default()),
             clock: clock.clone(),
@@ -59,6 +72,7 @@ impl EmbeddedParts {
             queue,
             clock,
             bus,
+            objects,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod context;
 pub mod crm;
 pub mod email;
 pub mod ids;
+pub mod objects;
 pub mod payments;
 pub mod queue;
 pub mod store;
