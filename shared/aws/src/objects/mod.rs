@@ -36,7 +36,8 @@ impl ObjectStore for S3Objects {
         content_type: Option<&str>,
         expires_at: DateTime<Utc>,
     ) -> Result<String, ObjectError> {
-        let seconds = (expires_at - Utc::now()).num_seconds().max(1) as u64;
+        // S3 signs for at most a week; the clock may have been moved.
+        let seconds = (expires_at - Utc::now()).num_seconds().clamp(1, 604_800) as u64;
         let presigning =
             PresigningConfig::expires_in(Duration::from_secs(seconds)).map_err(backend)?;
         let request = self

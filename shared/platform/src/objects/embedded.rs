@@ -1,6 +1,7 @@
 //! Objects kept by the process: under a directory (the dev server's
 //! `DATA_DIR/uploads`) or in memory. Its presigned URLs point at the dev
-//! server's `PUT /dev/uploads/{key}?expires=…&signature=…`, signed with a
+//! server's `PUT /dev/uploads/{key}?expires=…&signature=…` (the key's
+//! slashes encoded, so it is one path segment), signed with a
 //! per-process HMAC key, so the whole upload flow runs locally.
 
 use std::collections::HashMap;
@@ -84,8 +85,10 @@ impl ObjectStore for EmbeddedObjects {
         let expires = expires_at.timestamp();
         let signature = hex::encode(self.mac(key, expires).finalize().into_bytes());
         let base = self.base_url.read().map_err(backend)?.clone();
+        // One path segment: the route takes the key whole, slashes encoded.
+        let segment = key.replace('/', "%2F");
         Ok(format!(
-            "{base}/dev/uploads/{key}?expires={expires}&signature={signature}"
+            "{base}/dev/uploads/{segment}?expires={expires}&signature={signature}"
         ))
     }
 
@@ -180,7 +183,7 @@ mod tests {
             )
             .await
             .unwrap();
-        assert!(url.starts_with("http://127.0.0.1:9/dev/uploads/imports/P1/U1.csv?"));
+        assert!(url.starts_with("http://127.0.0.1:9/dev/uploads/imports%2FP1%2FU1.csv?"));
         let (expires, signature) = query(&url);
 
         let other = objects
