@@ -2,6 +2,7 @@
 
 mod accounts;
 mod hardening_auth;
+mod hardening_imports;
 mod hardening_input;
 mod hardening_lists;
 mod hardening_writes;

@@ -50,6 +50,7 @@ fn ports_body(ports: Ports) -> String {
         (ports.queue, ".queue()"),
         (ports.email, ".email()"),
         (ports.bus, ".bus()"),
+        (ports.objects, ".objects()"),
     ]
     .into_iter()
     .filter_map(|(needed, call)| needed.then_some(call))

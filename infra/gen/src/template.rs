@@ -189,6 +189,7 @@ fn globals() -> Value {
     for (name, value) in [
         ("TABLE_NAME", r("Table")),
         ("EVENT_BUS_NAME", r("EventBus")),
+        ("UPLOADS_BUCKET", r("UploadsBucket")),
         ("CLIENT_URL", r("ClientUrl")),
         ("CORS_ORIGIN", r("CorsOrigin")),
         ("EMAIL_FROM", r("EmailFrom")),
@@ -532,6 +533,12 @@ fn policies(function: &Function) -> Value {
             ])]),
         )]));
     }
+    if permissions.uploads {
+        policies.push(map([(
+            "S3CrudPolicy",
+            map([("BucketName", r("UploadsBucket"))]),
+        )]));
+    }
     if permissions.publishes_events {
         policies.push(map([(
             "EventBridgePutEventsPolicy",
@@ -709,6 +716,49 @@ fn outputs(functions: &[Function]) -> Value {
     Value::Mapping(outputs)
 }
 
+/// The bucket that takes import files too large for a request: private,
+/// encrypted at rest, and emptied of uploads a day after they arrive (an
+/// import reads its file within minutes and then removes it).
+fn uploads_bucket() -> Value {
+    let public_access = map([
+        ("BlockPublicAcls", Value::Bool(true)),
+        ("BlockPublicPolicy", Value::Bool(true)),
+        ("IgnorePublicAcls", Value::Bool(true)),
+        ("RestrictPublicBuckets", Value::Bool(true)),
+    ]);
+    map([
+        ("Type", s("AWS::S3::Bucket")),
+        (
+            "Properties",
+            map([
+                ("PublicAccessBlockConfiguration", public_access),
+                (
+                    "BucketEncryption",
+                    map([(
+                        "ServerSideEncryptionConfiguration",
+                        seq([map([(
+                            "ServerSideEncryptionByDefault",
+                            map([("SSEAlgorithm", s("AES256"))]),
+                        )])]),
+                    )]),
+                ),
+                (
+                    "LifecycleConfiguration",
+                    map([(
+                        "Rules",
+                        seq([map([
+                            ("Id", s("expire-uploads")),
+                            ("Status", s("Enabled")),
+                            ("Prefix", s("imports/")),
+                            ("ExpirationInDays", int(1)),
+                        ])]),
+                    )]),
+                ),
+            ]),
+        ),
+    ])
+}
+
 /// The whole template for `functions` (the deployed ones, in table order).
 pub fn render(functions: &[Function]) -> anyhow::Result<String> {
     let mut resources = Mapping::new();
@@ -723,6 +773,7 @@ pub fn render(functions: &[Function]) -> anyhow::Result<String> {
     );
     queues(&mut resources);
     crate::job_failures::resources(&mut resources);
+    insert(&mut resources, "UploadsBucket", uploads_bucket());
     insert(
         &mut resources,
         "HttpApiAccessLogs",

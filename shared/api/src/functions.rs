@@ -53,6 +53,8 @@ pub struct Permissions {
     /// The secrets the handler itself reads (the auth layer's token key is
     /// added for authenticated routes, see [`Function::secrets`]).
     pub secrets: &'static [Secret],
+    /// Reads, writes and removes objects of the uploads bucket.
+    pub uploads: bool,
 }
 
 impl Permissions {
@@ -65,6 +67,7 @@ impl Permissions {
         publishes_events: false,
         dead_letters: false,
         secrets: &[],
+        uploads: false,
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -82,6 +85,11 @@ impl Permissions {
 
     pub const fn email(mut self) -> Self {
         self.sends_email = true;
+        self
+    }
+
+    pub const fn uploads(mut self) -> Self {
+        self.uploads = true;
         self
     }
 
@@ -110,6 +118,7 @@ pub struct Ports {
     pub queue: bool,
     pub email: bool,
     pub bus: bool,
+    pub objects: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -393,6 +402,7 @@ impl Function {
             queue: !p.sends_to.is_empty() || p.dead_letters,
             email: p.sends_email,
             bus: p.publishes_events,
+            objects: p.uploads,
         }
     }
 

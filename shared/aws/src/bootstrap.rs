@@ -81,13 +81,35 @@ pub async fn bootstrap(
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let ses = aws_sdk_ses::Client::new(sdk);
-    let ((), urls, (), ()) = tokio::try_join!(
+    let s3 = crate::context::s3_client(sdk);
+    let ((), urls, (), (), ()) = tokio::try_join!(
         ensure_table(&dynamodb, &config.table_name),
         ensure_queues(&sqs, queue_prefix),
         ensure_event_bus(&events, &config.event_bus_name),
         verify_sender(&ses, &config.email_from),
+        ensure_bucket(&s3, &config.uploads_bucket),
     )?;
     Ok(urls)
+}
+
+/// Creates the uploads bucket unless this account already holds it.
+async fn ensure_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BootstrapError> {
+    if s3.head_bucket().bucket(bucket).send().await.is_ok() {
+        return Ok(());
+    }
+    match s3.create_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_bucket_already_owned_by_you()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(error(
+            "create the uploads bucket",
+            aws_sdk_s3::error::DisplayErrorContext(&e),
+        )),
+    }
 }
 
 fn key_elements(keys: KeySchema) -> Result<Vec<KeySchemaElement>, BootstrapError> {

@@ -16,6 +16,7 @@ use pc_platform::{AppContext, AppState};
 
 use crate::bus::EventBridgeBus;
 use crate::email::SesEmail;
+use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
 
@@ -76,6 +77,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
             aws_sdk_eventbridge::Client::new(sdk),
             &config.event_bus_name,
         )),
+        objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
         payments: Arc::new(RecordingPayments::default()),
         crm: Arc::new(RecordingCrm::default()),
         clock: Arc::new(SystemClock),
@@ -83,6 +85,16 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
         config: Arc::new(config),
     };
     (context, queue, store)
+}
+
+/// An S3 client; a local endpoint (moto's server) is addressed by path,
+/// as bucket host names do not resolve there.
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let local = sdk.endpoint_url().is_some();
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(local)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// The AWS context from an already loaded `SdkConfig`.

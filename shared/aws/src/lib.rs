@@ -12,6 +12,7 @@ pub mod context;
 pub mod email;
 #[cfg(feature = "moto")]
 pub mod moto;
+pub mod objects;
 pub mod ports;
 pub mod queue;
 pub mod store;
@@ -22,6 +23,7 @@ pub use bootstrap::{BootstrapError, bootstrap};
 pub use bus::eventbridge::EventBridgeBus;
 pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config, local_sdk_config};
 pub use email::ses::SesEmail;
+pub use objects::S3Objects;
 pub use ports::AwsPorts;
 pub use queue::sqs::SqsQueue;
 pub use store::dynamodb::DynamoStore;

@@ -18,6 +18,7 @@ use pc_platform::config::Config;
 use crate::bus::EventBridgeBus;
 use crate::context::load_sdk_config;
 use crate::email::SesEmail;
+use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
 
@@ -71,6 +72,15 @@ impl AwsPorts {
         self.context.bus = Arc::new(EventBridgeBus::new(
             aws_sdk_eventbridge::Client::new(&self.sdk),
             &self.context.config.event_bus_name,
+        ));
+        self
+    }
+
+    /// The uploads bucket, on S3.
+    pub fn objects(mut self) -> Self {
+        self.context.objects = Arc::new(S3Objects::new(
+            crate::context::s3_client(&self.sdk),
+            &self.context.config.uploads_bucket,
         ));
         self
     }

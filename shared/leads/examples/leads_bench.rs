@@ -18,9 +18,9 @@ use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_api::identity::Role;
 use pc_api::{AppState, Principal};
 use pc_leads::deal_status::{DealStatus, LeadSource};
-use pc_leads::import_api::{ImportPageMessage, process_page};
 use pc_leads::import_file::read_upload;
-use pc_leads::import_store::{ImportTask, PAGE_ROWS, TaskStatus, get_task, store_import};
+use pc_leads::import_store::{ImportTask, TaskStatus, get_task, paginate, store_import};
+use pc_leads::import_worker::{ImportPageMessage, process_page};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
 use pc_leads::leads_store;
@@ -72,25 +72,28 @@ async fn bench_import(rows: usize) {
     }
     let started = Instant::now();
     let parsed = read_upload("bench.csv", csv.as_bytes()).unwrap();
+    let total = parsed.len();
+    let pages = paginate(parsed);
     let task = ImportTask {
         id: "T1".into(),
         partner_id: "P0".into(),
         status: TaskStatus::Pending,
-        total: parsed.len(),
+        total,
         processed: 0,
         created: 0,
         updated: 0,
         unchanged: 0,
         failed: 0,
         errors: vec![],
-        pages: parsed.len().div_ceil(PAGE_ROWS),
+        failure_reason: None,
+        pages: pages.len(),
         pages_done: 0,
         created_by: "bench".into(),
         created_by_name: "Bench".into(),
         created_at: ctx.clock.now(),
         updated_at: ctx.clock.now(),
     };
-    store_import(&*ctx.store, &task, parsed).await.unwrap();
+    store_import(&*ctx.store, &task, pages).await.unwrap();
     let upload_time = started.elapsed();
     let before = store.calls() as u64;
     for page in 0..task.pages {

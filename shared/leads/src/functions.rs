@@ -6,7 +6,9 @@ use pc_api::{Access, Function, Permissions, http, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
-use crate::{chilipiper, events_api, import_api, leads_api, meetings_api};
+use crate::{
+    chilipiper, events_api, import_api, import_upload_api, import_worker, leads_api, meetings_api,
+};
 
 const EVENTS_AND_EMAILS: &[QueueName] = &[QueueName::Events, QueueName::Emails];
 
@@ -25,6 +27,7 @@ pub fn all() -> Vec<Function> {
         meetings_chilipiper_webhook(),
         chilipiper_webhook_worker(),
         leads_import(),
+        leads_import_upload_url(),
         leads_import_status(),
         leads_import_worker(),
         events_list(),
@@ -137,10 +140,19 @@ pub fn leads_import() -> Function {
     http!(
         "leads-import",
         Access::Admin,
-        Permissions::WRITE.sends(&[QueueName::SyncLeads]),
+        Permissions::WRITE.sends(&[QueueName::SyncLeads]).uploads(),
         import_api::start_import
     )
     .with_body_limit(11 * 1024 * 1024)
+}
+
+pub fn leads_import_upload_url() -> Function {
+    http!(
+        "leads-import-upload-url",
+        Access::Admin,
+        Permissions::READ.uploads(),
+        import_upload_api::upload_url
+    )
 }
 
 pub fn leads_import_status() -> Function {
@@ -157,7 +169,7 @@ pub fn leads_import_worker() -> Function {
         "leads-import-worker",
         QueueName::SyncLeads,
         Permissions::WRITE.sends(&[QueueName::SyncLeads, QueueName::Events]),
-        import_api::import_worker
+        import_worker::import_worker
     )
 }
 

@@ -4,12 +4,14 @@
 //! | item | pk | sk |
 //! |---|---|---|
 //! | import task | `IMPORT#<taskId>` | `TASK` |
-//! | row page | `IMPORT#<taskId>` | `ROWS#<page, 5 digits>` |
+//! | row page | `IMPORT#<taskId>` | `ROWS#<page, 5 digits>` | `ttl` (epoch s) |
 //!
-//! A page holds at most [`PAGE_ROWS`] rows (a few hundred bytes each, well
-//! under DynamoDB's 400 KB item limit). The task's counts move forward
-//! with a write conditional on `pagesDone`, so a page delivered twice is
-//! counted once.
+//! A page holds at most [`PAGE_ROWS`] rows and [`MAX_PAGE_BYTES`] of
+//! serialized rows, well under DynamoDB's 400 KB item limit whatever the
+//! cells hold. Pages expire by TTL [`PAGE_TTL_DAYS`] after the upload, so
+//! those of a failed or abandoned import do not stay. The task's counts
+//! move forward with a write conditional on `pagesDone`, so a page
+//! delivered twice is counted once.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,12 @@ use pc_platform::time::serde_millis;
 
 use crate::import_file::ImportRow;
 
-/// Rows per stored page (and per worker message).
+/// Most rows per stored page (and per worker message).
 pub const PAGE_ROWS: usize = 500;
+/// Most serialized row bytes per stored page.
+pub const MAX_PAGE_BYTES: usize = 300 * 1024;
+/// Days a stored page lives (the `ttl` attribute), processed or not.
+pub const PAGE_TTL_DAYS: i64 = 7;
 /// Most row errors a task keeps (the counts stay exact beyond it).
 pub const MAX_STORED_ERRORS: usize = 1_000;
 
@@ -57,6 +63,9 @@ pub struct ImportTask {
     pub unchanged: usize,
     pub failed: usize,
     pub errors: Vec<RowError>,
+    /// Why the import stopped, when its status is `failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
     pub pages: usize,
     pub pages_done: usize,
     pub created_by: String,
@@ -93,23 +102,45 @@ pub fn task_item(task: &ImportTask) -> Result<Item, StoreError> {
     Ok(with_key(to_item(task)?, task_key(&task.id), "import_task"))
 }
 
-/// Stores the rows in pages, then the task (the worker only starts once
-/// the task exists, and the task only exists once every page does).
+/// Splits rows into pages of at most [`PAGE_ROWS`] rows and
+/// [`MAX_PAGE_BYTES`] serialized bytes (a row alone is always smaller: its
+/// cells are capped when the file is read).
+pub fn paginate(rows: Vec<ImportRow>) -> Vec<Vec<ImportRow>> {
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    let mut bytes = 0;
+    for row in rows {
+        // One more byte for the comma between rows.
+        let size = serde_json::to_vec(&row).map_or(0, |b| b.len()) + 1;
+        if !page.is_empty() && (page.len() == PAGE_ROWS || bytes + size > MAX_PAGE_BYTES) {
+            pages.push(std::mem::take(&mut page));
+            bytes = 0;
+        }
+        bytes += size;
+        page.push(row);
+    }
+    if !page.is_empty() {
+        pages.push(page);
+    }
+    pages
+}
+
+/// Stores the pages, then the task (the worker only starts once the task
+/// exists, and the task only exists once every page does).
 pub async fn store_import(
     store: &dyn Store,
     task: &ImportTask,
-    rows: Vec<ImportRow>,
+    pages: Vec<Vec<ImportRow>>,
 ) -> Result<(), StoreError> {
-    for (page, chunk) in rows.chunks(PAGE_ROWS).enumerate() {
-        let item = to_item(&RowPage {
-            rows: chunk.to_vec(),
-        })?;
-        store
-            .put(
-                with_key(item, page_key(&task.id, page), "import_rows"),
-                None,
-            )
-            .await?;
+    let expires = task.created_at + chrono::Duration::days(PAGE_TTL_DAYS);
+    for (page, rows) in pages.into_iter().enumerate() {
+        let mut item = with_key(
+            to_item(&RowPage { rows })?,
+            page_key(&task.id, page),
+            "import_rows",
+        );
+        item.insert("ttl".into(), expires.timestamp().into());
+        store.put(item, None).await?;
     }
     store
         .put(task_item(task)?, Some(Condition::NotExists))
@@ -146,5 +177,67 @@ pub async fn save_progress(
         Ok(()) => Ok(true),
         Err(e) if e.is_condition_failure() => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Marks the task failed with `reason` unless it finished; answers whether
+/// it is failed now. Progress saved meanwhile by another delivery is kept.
+pub async fn mark_failed(
+    store: &dyn Store,
+    task_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    for _ in 0..3 {
+        let Some(mut task) = get_task(store, task_id).await? else {
+            return Ok(false);
+        };
+        if task.status == TaskStatus::Completed {
+            return Ok(false);
+        }
+        let condition = Condition::equals("pagesDone", task.pages_done as i64);
+        task.status = TaskStatus::Failed;
+        task.failure_reason = Some(reason.to_owned());
+        task.updated_at = now;
+        match store.put(task_item(&task)?, Some(condition)).await {
+            Ok(()) => return Ok(true),
+            Err(e) if e.is_condition_failure() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::TransactionConflict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn row(number: usize, company_chars: usize) -> ImportRow {
+        let mut values = BTreeMap::new();
+        values.insert("email".to_owned(), format!("r{number}@x.io"));
+        values.insert("company".to_owned(), "c".repeat(company_chars));
+        ImportRow {
+            row: number,
+            values,
+        }
+    }
+
+    #[test]
+    fn pages_hold_at_most_their_rows_and_bytes() {
+        let short: Vec<_> = (0..1_201).map(|n| row(n, 10)).collect();
+        let sizes: Vec<_> = paginate(short).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [PAGE_ROWS, PAGE_ROWS, 201]);
+
+        // Twelve capped cells a row: a row-count page would be ~6 MB.
+        let long: Vec<_> = (0..500).map(|n| row(n, 12_000)).collect();
+        let pages = paginate(long);
+        assert!(pages.len() > 1);
+        assert_eq!(pages.iter().map(Vec::len).sum::<usize>(), 500);
+        for page in &pages {
+            let bytes = serde_json::to_vec(&RowPage { rows: page.clone() }).unwrap();
+            assert!(bytes.len() <= MAX_PAGE_BYTES + 64, "{} bytes", bytes.len());
+        }
+        assert!(paginate(Vec::new()).is_empty());
     }
 }

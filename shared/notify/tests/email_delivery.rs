@@ -70,6 +70,7 @@ fn harness() -> Harness {
         queue: queue.clone(),
         email: provider.clone(),
         bus: base.bus.clone(),
+        objects: base.objects.clone(),
         payments: base.payments.clone(),
         crm: base.crm.clone(),
         clock: base.clock.clone(),

@@ -39,6 +39,8 @@ pub struct Config {
     pub mode: Mode,
     pub table_name: String,
     pub event_bus_name: String,
+    /// The bucket that takes uploads too large for a request body.
+    pub uploads_bucket: String,
     pub email_from: String,
     pub client_url: String,
     /// The one browser origin (`scheme://host[:port]`) allowed to call
@@ -245,6 +247,7 @@ impl Config {
             mode,
             table_name: s.required("TABLE_NAME", "partner-connector")?,
             event_bus_name: s.required("EVENT_BUS_NAME", "partner-connector")?,
+            uploads_bucket: s.required("UPLOADS_BUCKET", "partner-connector-uploads")?,
             email_from: s.required(
                 "EMAIL_FROM",
                 "Partner Connector <no-reply@partner-connector.local>",

@@ -10,6 +10,7 @@ use crate::crm::{CrmClient, RecordingCrm};
 use crate::email::{EmailSender, mailbox::Mailbox};
 use crate::ids::{Ids, UlidIds};
 use crate::not_granted::NotGranted;
+use crate::objects::{ObjectStore, embedded::EmbeddedObjects};
 use crate::outbox::RelayingStore;
 use crate::payments::{PaymentGateway, RecordingPayments};
 use crate::queue::faults::{FaultyQueue, QueueFaults};
@@ -21,6 +22,7 @@ pub struct AppContext {
     pub queue: Arc<dyn Queue>,
     pub email: Arc<dyn EmailSender>,
     pub bus: Arc<dyn EventBus>,
+    pub objects: Arc<dyn ObjectStore>,
     pub payments: Arc<dyn PaymentGateway>,
     pub crm: Arc<dyn CrmClient>,
     pub clock: Arc<dyn Clock>,
@@ -30,7 +32,7 @@ pub struct AppContext {
 
 impl AppContext {
     /// The context of a deployed function before any AWS port is granted:
-    /// store, queue, email and bus refuse every call ([`NotGranted`]); the
+    /// store, queue, email, bus and uploads refuse every call ([`NotGranted`]); the
     /// function's start-up replaces the ones its permissions grant. Payments
     /// and CRM are the recording fakes until their real adapters come.
     pub fn granting_nothing(config: Config) -> Self {
@@ -39,6 +41,7 @@ impl AppContext {
             queue: Arc::new(NotGranted),
             email: Arc::new(NotGranted),
             bus: Arc::new(NotGranted),
+            objects: Arc::new(NotGranted),
             payments: Arc::new(RecordingPayments::default()),
             crm: Arc::new(RecordingCrm::default()),
             clock: Arc::new(SystemClock),
@@ -59,18 +62,22 @@ pub struct EmbeddedParts {
     pub queue: Arc<EmbeddedQueue>,
     pub clock: Arc<SettableClock>,
     pub bus: Arc<InProcessBus>,
+    pub objects: Arc<EmbeddedObjects>,
 }
 
 impl EmbeddedParts {
+    /// Objects in memory.
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        Self::with_faults(store, config, None)
+        Self::with_options(store, config, None, Arc::new(EmbeddedObjects::new(None)))
     }
 
-    /// As [`EmbeddedParts::new`], with sends failing while `faults` says so.
-    pub fn with_faults(
+    /// As [`EmbeddedParts::new`], with sends failing while `faults` says
+    /// so, and uploads kept by `objects`.
+    pub fn with_options(
         store: Arc<dyn Store>,
         config: Config,
         faults: Option<Arc<QueueFaults>>,
+        objects: Arc<EmbeddedObjects>,
     ) -> Self {
         let queue =
             Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
@@ -85,6 +92,7 @@ impl EmbeddedParts {
             queue: sending,
             email: Arc::new(Mailbox::new(store)),
             bus: bus.clone(),
+            objects: objects.clone(),
             payments: Arc::new(RecordingPayments::default()),
             crm: Arc::new(RecordingCrm::default()),
             clock: clock.clone(),
@@ -96,6 +104,7 @@ impl EmbeddedParts {
             queue,
             clock,
             bus,
+            objects,
         }
     }
 

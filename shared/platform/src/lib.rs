@@ -9,6 +9,7 @@ pub mod crm;
 pub mod email;
 pub mod ids;
 pub mod not_granted;
+pub mod objects;
 pub mod outbox;
 pub mod payments;
 pub mod queue;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::bus::{BusError, BusEvent, EventBus};
 use crate::email::{EmailError, EmailSender, OutgoingEmail};
+use crate::objects::{ObjectError, ObjectStore};
 use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
 use crate::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
 
@@ -84,13 +85,39 @@ impl EventBus for NotGranted {
     }
 }
 
+#[async_trait]
+impl ObjectStore for NotGranted {
+    async fn presign_put(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<String, ObjectError> {
+        Err(Self::objects_error())
+    }
+    async fn get(&self, _: &str, _: usize) -> Result<Option<Vec<u8>>, ObjectError> {
+        Err(Self::objects_error())
+    }
+    async fn delete(&self, _: &str) -> Result<(), ObjectError> {
+        Err(Self::objects_error())
+    }
+}
+
+impl NotGranted {
+    fn objects_error() -> ObjectError {
+        ObjectError::Backend(Self::refusal("uploads bucket", "`uploads()`"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
     async fn every_call_names_the_missing_grant() {
-        let store = NotGranted.get(&Key::new("P", "S")).await.unwrap_err();
+        let store = Store::get(&NotGranted, &Key::new("P", "S"))
+            .await
+            .unwrap_err();
         assert!(store.to_string().contains("table"), "{store}");
         let queue = Queue::send(&NotGranted, QueueName::Emails, "{}")
             .await

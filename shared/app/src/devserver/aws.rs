@@ -91,6 +91,7 @@ pub async fn start(
             remote: aws.bus.clone(),
             local: local_bus.clone(),
         }),
+        objects: aws.objects.clone(),
         payments: aws.payments.clone(),
         crm: aws.crm.clone(),
         clock: Arc::new(SettableClock::default()),

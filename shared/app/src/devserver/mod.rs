@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use pc_api::{AppState, openapi, router};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::{Config, Mode};
+use pc_platform::objects::embedded::EmbeddedObjects;
 use pc_platform::queue::faults::QueueFaults;
 use pc_platform::store::Store;
 use pc_platform::store::embedded::EmbeddedStore;
@@ -140,6 +141,7 @@ impl DevServer {
         let (shutdown, watch_shutdown) = watch::channel(false);
         let mut tasks = Vec::new();
         let in_flight = InFlight::default();
+        let mut embedded_objects = None;
         let (context, local_bus, queues) = match &options.backend {
             Backend::Embedded { data_dir } => {
                 let store: Arc<dyn Store> = match data_dir {
@@ -150,10 +152,15 @@ impl DevServer {
                     }
                     None => Arc::new(EmbeddedStore::in_memory()),
                 };
-                let parts = EmbeddedParts::with_faults(
+                let objects = Arc::new(EmbeddedObjects::new(
+                    data_dir.as_ref().map(|dir| dir.join("uploads")),
+                ));
+                embedded_objects = Some(objects.clone());
+                let parts = EmbeddedParts::with_options(
                     store,
                     options.config.clone(),
                     options.queue_faults.clone(),
+                    objects,
                 );
                 tasks.push(crate::runner::queue::spawn(
                     parts.context.clone(),
@@ -240,6 +247,9 @@ impl DevServer {
             .await
             .with_context(|| format!("listening on {}", options.listen))?;
         let addr = listener.local_addr()?;
+        if let Some(objects) = &embedded_objects {
+            objects.set_base_url(&format!("http://{addr}"));
+        }
         let app = http_app(&context, true);
         let mut stop = watch_shutdown;
         tasks.push(tokio::spawn(async move {

@@ -1,5 +1,6 @@
 //! Development-only routes of the local server, never deployed: read the
-//! mailbox, move the clock, run a schedule now and wait for it.
+//! mailbox, move the clock, run a schedule now and wait for it, and take
+//! uploads sent to the embedded object store's signed URLs.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -74,4 +75,38 @@ pub async fn run_job(
         jobs::find_job(catalog::all(), &name).ok_or_else(|| ApiError::not_found("job"))?;
     let run = jobs::execute(&ctx, &name, job, None).await?;
     Ok((StatusCode::OK, Json(run)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UploadSignature {
+    expires: i64,
+    signature: String,
+}
+
+/// Takes a file sent to an upload URL the embedded object store signed
+/// (the stand-in for S3's presigned PUT).
+#[utoipa::path(put, path = "/dev/uploads/{key}", tag = "dev",
+    params(("key" = String, Path), UploadSignature),
+    responses((status = 200), (status = 403), (status = 413)))]
+pub async fn upload(
+    State(ctx): State<AppState>,
+    Path(key): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<UploadSignature>,
+    body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    use pc_platform::objects::ObjectError;
+    let now = ctx.clock.now();
+    match ctx
+        .objects
+        .accept_upload(&key, query.expires, &query.signature, now, body.to_vec())
+        .await
+    {
+        Ok(()) => Ok(StatusCode::OK),
+        Err(ObjectError::BadSignature) => {
+            Err(ApiError::forbidden("the upload URL is invalid or expired"))
+        }
+        Err(e @ ObjectError::TooLarge(_)) => Err(ApiError::payload_too_large(e.to_string())),
+        Err(ObjectError::Unsupported) => Err(ApiError::not_found("upload target")),
+        Err(e) => Err(ApiError::internal(e)),
+    }
 }

@@ -17,5 +17,7 @@ pub fn dev_functions() -> Vec<Function> {
         Function::dev("dev-clock-set", || pc_api::routes!(dev::set_clock)),
         Function::dev("dev-clock-reset", || pc_api::routes!(dev::reset_clock)),
         Function::dev("dev-jobs-run", || pc_api::routes!(dev::run_job)),
+        Function::dev("dev-uploads", || pc_api::routes!(dev::upload))
+            .with_body_limit(11 * 1024 * 1024),
     ]
 }

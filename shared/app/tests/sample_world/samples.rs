@@ -47,6 +47,9 @@ fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
     if !ports.bus {
         parts.bus = Arc::new(NotGranted);
     }
+    if !ports.objects {
+        parts.objects = Arc::new(NotGranted);
+    }
     ctx
 }
 

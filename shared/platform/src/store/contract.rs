@@ -28,6 +28,7 @@ pub async fn run_all(store: Arc<dyn Store>, ns: &str) {
     queries(&*store, ns).await;
     index_queries(&*store, ns).await;
     batch_get(&*store, ns).await;
+    oversized_items(&*store, ns).await;
     concurrent_guards(store, ns).await;
 }
 
@@ -328,6 +329,24 @@ pub async fn index_queries(store: &dyn Store, ns: &str) {
         .await
         .unwrap();
     assert!(store.query(&q).await.unwrap().items.is_empty());
+}
+
+/// An item over DynamoDB's 400 KB limit is refused as invalid, not stored.
+pub async fn oversized_items(store: &dyn Store, ns: &str) {
+    let key = Key::new(format!("{ns}#BIG"), "ITEM");
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.clone().into());
+    item.insert("sk".into(), key.sk.clone().into());
+    item.insert("entity".into(), "big".into());
+    item.insert("body".into(), "x".repeat(super::MAX_ITEM_BYTES).into());
+    let refused = store.put(item.clone(), None).await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(_))),
+        "{refused:?}"
+    );
+    assert_eq!(store.get(&key).await.unwrap(), None);
+    item.insert("body".into(), "x".repeat(300 * 1024).into());
+    store.put(item, None).await.unwrap();
 }
 
 pub async fn batch_get(store: &dyn Store, ns: &str) {

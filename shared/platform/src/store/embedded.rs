@@ -163,19 +163,23 @@ fn put_key(item: &Item) -> Result<Key, StoreError> {
 
 /// What a write does once its condition holds: the key and the item after it.
 fn outcome(write: &Write, existing: Option<Item>) -> Result<(Key, Option<Item>), StoreError> {
-    match write {
-        Write::Put { item, .. } => {
-            validate_index_keys(item)?;
-            Ok((put_key(item)?, Some(item.clone())))
-        }
-        Write::Update(update) => {
-            let after = apply_update(existing, update)?;
-            validate_index_keys(&after)?;
-            Ok((update.key.clone(), Some(after)))
-        }
-        Write::Delete { key, .. } => Ok((key.clone(), None)),
-        Write::Check { key, .. } => Ok((key.clone(), existing)),
+    let (key, after) = match write {
+        Write::Put { item, .. } => (put_key(item)?, Some(item.clone())),
+        Write::Update(update) => (update.key.clone(), Some(apply_update(existing, update)?)),
+        Write::Delete { key, .. } => return Ok((key.clone(), None)),
+        Write::Check { key, .. } => return Ok((key.clone(), existing)),
+    };
+    if let Some(item) = &after {
+        validate_index_keys(item)?;
     }
+    let size = serde_json::to_vec(&after).map_err(backend)?.len();
+    if size > super::MAX_ITEM_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "an item of {size} bytes is over the {} byte item limit",
+            super::MAX_ITEM_BYTES
+        )));
+    }
+    Ok((key, after))
 }
 
 fn condition_of(write: &Write) -> Option<&super::Condition> {

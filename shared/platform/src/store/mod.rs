@@ -28,6 +28,10 @@ pub type Item = Map<String, Value>;
 pub const MAX_TRANSACTION_WRITES: usize = 100;
 /// Most keys one batch get may hold (DynamoDB's limit).
 pub const MAX_BATCH_GET: usize = 100;
+/// Largest item DynamoDB stores; the embedded store refuses larger ones
+/// too (measured as JSON, a close stand-in for DynamoDB's own measure), so
+/// an item too large for AWS fails locally first.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// The primary key of an item.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
