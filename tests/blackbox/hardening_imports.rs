@@ -33,8 +33,20 @@ async fn poll_task(
     task_id: &str,
     accept: impl Fn(&Value) -> bool,
 ) -> Value {
+    poll_task_within(app, client, task_id, accept, Duration::from_secs(90)).await
+}
+
+/// [`poll_task`] with a deadline of its own (a large import on moto's
+/// one-at-a-time DynamoDB takes minutes).
+async fn poll_task_within(
+    app: &TestApp,
+    client: &Client,
+    task_id: &str,
+    accept: impl Fn(&Value) -> bool,
+    within: Duration,
+) -> Value {
     let path = format!("/v1/leads/import/{task_id}");
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let deadline = Instant::now() + within;
     loop {
         let task = get_ok(app, client, &path).await;
         if accept(&task) {
@@ -134,7 +146,14 @@ scenario!(
         }
         let task_id =
             started(upload(app, &admin, None, "verbose.csv", csv.into_bytes()).await).await;
-        let task = poll_task(app, &admin, &task_id, |t| t["status"] == "completed").await;
+        let task = poll_task_within(
+            app,
+            &admin,
+            &task_id,
+            |t| t["status"] == "completed",
+            Duration::from_secs(300),
+        )
+        .await;
         assert_eq!(task["created"], 150, "{task}");
         assert!(task["pages"].as_u64().unwrap() >= 2, "{task}");
 

@@ -32,25 +32,6 @@ pub async fn upload(
         .expect("the server answers")
 }
 
-const PARTS: [(&str, &str); 4] = [
-    (
-        "[Content_Types].xml",
-        r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
-    ),
-    (
-        "_rels/.rels",
-        r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
-    ),
-    (
-        "xl/workbook.xml",
-        r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Leads" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
-    ),
-    (
-        "xl/_rels/workbook.xml.rels",
-        r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
-    ),
-];
-
 /// A workbook whose first sheet holds `cells` (reference like `B7`, text),
 /// plus any `extra` entries in its zip.
 pub fn workbook(cells: &[(&str, &str)], extra: &[(&str, &[u8])]) -> Vec<u8> {
@@ -67,7 +48,9 @@ pub fn workbook(cells: &[(&str, &str)], extra: &[(&str, &[u8])]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default();
     let sheet_part = [("xl/worksheets/sheet1.xml", sheet.as_bytes())];
-    let parts = PARTS.iter().map(|(n, t)| (*n, t.as_bytes()));
+    let parts = pc_leads::import_xlsx::MINIMAL_WORKBOOK_PARTS
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes()));
     for (name, bytes) in parts.chain(sheet_part).chain(extra.iter().copied()) {
         zip.start_file(name, options).expect("a zip entry starts");
         zip.write_all(bytes).expect("a zip entry is written");

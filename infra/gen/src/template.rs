@@ -26,7 +26,7 @@ pub const TTL_ATTRIBUTE: &str = "ttl";
 /// Lambda timeouts by kind of function, in seconds. HTTP API gives up on an
 /// integration after 30 s; a schedule may use all of Lambda's 15 minutes.
 pub const API_TIMEOUT: u64 = 15;
-pub const WORKER_TIMEOUT: u64 = 60;
+pub const WORKER_TIMEOUT: u64 = pc_api::functions::WORKER_TIMEOUT_SECONDS;
 pub const SCHEDULE_TIMEOUT: u64 = 900;
 /// AWS's advice: a queue's visibility timeout at least six times its
 /// worker's timeout, so a message is not redelivered while being retried.

@@ -271,6 +271,10 @@ pub struct Function {
     pub open_to_pending_partners: bool,
 }
 
+/// How long a queue worker may take with one batch, in Lambda (the
+/// function's timeout) and on the dev server alike.
+pub const WORKER_TIMEOUT_SECONDS: u64 = 60;
+
 /// Default request body limit for JSON endpoints.
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
@@ -430,6 +434,18 @@ impl Function {
             Trigger::Dev(_) => "dev",
         }
     }
+}
+
+/// The schedules among `functions`, by function name, in table order (what
+/// each capability's schedule list must equal).
+pub fn schedules_of(functions: &[Function]) -> Vec<(&'static str, Schedule)> {
+    functions
+        .iter()
+        .filter_map(|f| match f.trigger {
+            Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// An HTTP function: `http!(name, access, permissions, handler)`.

@@ -43,23 +43,31 @@ pub fn add_function(
         open_to_pending_partners: function.open_to_pending_partners,
         json_body: takes_json(&paths),
     };
-    let method_router = method_router
-        .layer(DefaultBodyLimit::max(function.body_limit))
-        .route_layer(from_fn(crate::path_params::check_path_params))
-        .route_layer(from_fn_with_state(guard, auth_layer));
+    let method_router = method_router.layer(DefaultBodyLimit::max(function.body_limit));
+    // Dev routes take signed keys (uploads) rather than record ids.
+    let method_router = if matches!(function.trigger, Trigger::Dev(_)) {
+        method_router
+    } else {
+        method_router.route_layer(from_fn(crate::path_params::check_path_params))
+    };
+    let method_router = method_router.route_layer(from_fn_with_state(guard, auth_layer));
     paths.paths.keys().fold(router, |router, path| {
         router.route(path, method_router.clone())
     })
 }
 
-/// Whether a route's annotated request body is JSON.
+/// Whether a route's annotated request body is JSON only (a route that
+/// also documents another body, such as multipart, checks its own).
 fn takes_json(paths: &utoipa::openapi::Paths) -> bool {
     paths.paths.values().any(|item| {
         [&item.post, &item.put, &item.patch, &item.delete]
             .into_iter()
             .flatten()
             .filter_map(|operation| operation.request_body.as_ref())
-            .any(|body| body.content.contains_key("application/json"))
+            .any(|body| {
+                !body.content.is_empty()
+                    && body.content.keys().all(|kind| kind == "application/json")
+            })
     })
 }
 

@@ -58,17 +58,10 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::Trigger;
+    use pc_api::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {
-        let functions: Vec<_> = super::functions::all()
-            .into_iter()
-            .filter_map(|f| match f.trigger {
-                Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(functions, super::SCHEDULES);
+        assert_eq!(schedules_of(&super::functions::all()), super::SCHEDULES);
     }
 }

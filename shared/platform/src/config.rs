@@ -326,7 +326,10 @@ mod tests {
             match name {
                 "ENCRYPTION_KEY" => Some(KEY.into()),
                 "CORS_ORIGIN" => Some("https://app.example.com".into()),
-                "COOKIE_SAME_SITE" | "COOKIE_SECURE" | "QUEUE_RETRY_DELAY_MS" => None,
+                "COOKIE_SAME_SITE"
+                | "COOKIE_SECURE"
+                | "QUEUE_RETRY_DELAY_MS"
+                | "LIST_READ_LIMIT" => None,
                 _ => Some("x".repeat(40)),
             }
         })

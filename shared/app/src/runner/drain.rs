@@ -12,6 +12,7 @@ use pc_aws::SqsQueue;
 use pc_platform::queue::embedded::EmbeddedQueue;
 
 use super::in_flight::InFlight;
+use super::queue::workers;
 use super::scheduler::{self, Schedules};
 
 /// How long a drain may take before it reports what is still pending.
@@ -37,11 +38,21 @@ impl Queues {
         }
     }
 
+    /// Messages not yet deleted from the queues that have a worker (waiting,
+    /// being handled by any receiver, or hidden for a retry).
     async fn pending(&self, functions: &[Function]) -> u64 {
-        match self {
-            Queues::Embedded(q) => super::queue::pending(q, functions).await,
-            Queues::Sqs(q) => super::sqs::pending(q, functions).await,
+        let mut total = 0;
+        for (name, _) in workers(functions) {
+            let counted = match self {
+                Queues::Embedded(q) => q.pending(name).await,
+                Queues::Sqs(q) => q.pending(name).await,
+            };
+            match counted {
+                Ok(n) => total += n,
+                Err(e) => tracing::error!(queue = %name, error = %e, "cannot count messages"),
+            }
         }
+        total
     }
 }
 

@@ -18,7 +18,7 @@ use pc_platform::queue::embedded::EmbeddedQueue;
 use super::in_flight::InFlight;
 
 /// How long one message may take before it counts as failed.
-const WORKER_TIMEOUT: Duration = Duration::from_secs(30);
+const WORKER_TIMEOUT: Duration = Duration::from_secs(pc_api::functions::WORKER_TIMEOUT_SECONDS);
 const BATCH: usize = 10;
 
 /// The queues that have a worker, with it.
@@ -69,18 +69,6 @@ pub async fn run_visible(
         .await;
     }
     handled
-}
-
-/// Messages not yet deleted from the queues that have a worker.
-pub async fn pending(queue: &EmbeddedQueue, functions: &[Function]) -> u64 {
-    let mut total = 0;
-    for (name, _) in workers(functions) {
-        match queue.pending(name).await {
-            Ok(n) => total += n,
-            Err(e) => tracing::error!(queue = %name, error = %e, "cannot count messages"),
-        }
-    }
-    total
 }
 
 /// Keeps handling messages until `shutdown` turns true.

@@ -18,7 +18,7 @@ use pc_platform::queue::{QueueMessage, QueueName};
 use super::in_flight::InFlight;
 use super::queue::workers;
 
-const WORKER_TIMEOUT: Duration = Duration::from_secs(30);
+const WORKER_TIMEOUT: Duration = Duration::from_secs(pc_api::functions::WORKER_TIMEOUT_SECONDS);
 
 /// Handles one received batch of `name`.
 async fn handle(
@@ -61,19 +61,6 @@ pub async fn run_visible(
         }
     }
     handled
-}
-
-/// Messages not yet deleted from the queues that have a worker (waiting,
-/// being handled by any receiver, or hidden for a retry).
-pub async fn pending(queue: &SqsQueue, functions: &[Function]) -> u64 {
-    let mut total = 0;
-    for (name, _) in workers(functions) {
-        match queue.pending(name).await {
-            Ok(n) => total += n,
-            Err(e) => tracing::error!(queue = %name, error = %e, "cannot count messages"),
-        }
-    }
-    total
 }
 
 /// One polling task per worker; each stops when `shutdown` turns true.

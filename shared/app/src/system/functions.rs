@@ -107,17 +107,10 @@ pub fn outbox_sweep() -> Function {
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::Trigger;
+    use pc_api::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {
-        let functions: Vec<_> = super::all()
-            .into_iter()
-            .filter_map(|f| match f.trigger {
-                Trigger::Schedule(schedule, _) => Some((f.name, schedule)),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(functions, super::SCHEDULES);
+        assert_eq!(schedules_of(&super::all()), super::SCHEDULES);
     }
 }
