@@ -471,6 +471,23 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
                         // stream only: its item stays, and the sweep sends it.
                         ("MaximumRetryAttempts", int(STREAM_RETRIES)),
                         ("BisectBatchOnFunctionError", Value::Bool(true)),
+                        // Where the pointers of dropped records go (alarmed).
+                        (
+                            "DestinationConfig",
+                            map([(
+                                "OnFailure",
+                                map([
+                                    ("Type", s("SQS")),
+                                    (
+                                        "Destination",
+                                        get_att(
+                                            crate::job_failures::JOB_RUNS_DEAD_LETTER_QUEUE,
+                                            "Arn",
+                                        ),
+                                    ),
+                                ]),
+                            )]),
+                        ),
                         ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
                         (
                             "FilterCriteria",
