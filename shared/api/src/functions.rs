@@ -55,6 +55,8 @@ pub struct Permissions {
     pub secrets: &'static [Secret],
     /// Reads, writes and removes objects of the uploads bucket.
     pub uploads: bool,
+    /// Calls Stripe (with the secret key, added to [`Function::secrets`]).
+    pub payments: bool,
 }
 
 impl Permissions {
@@ -68,6 +70,7 @@ impl Permissions {
         dead_letters: false,
         secrets: &[],
         uploads: false,
+        payments: false,
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -90,6 +93,11 @@ impl Permissions {
 
     pub const fn uploads(mut self) -> Self {
         self.uploads = true;
+        self
+    }
+
+    pub const fn payments(mut self) -> Self {
+        self.payments = true;
         self
     }
 
@@ -119,6 +127,7 @@ pub struct Ports {
     pub email: bool,
     pub bus: bool,
     pub objects: bool,
+    pub payments: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -407,6 +416,7 @@ impl Function {
             email: p.sends_email,
             bus: p.publishes_events,
             objects: p.uploads,
+            payments: p.payments,
         }
     }
 
@@ -417,6 +427,9 @@ impl Function {
         let mut secrets = self.permissions.secrets.to_vec();
         if matches!(self.trigger, Trigger::Http(_)) && self.access.is_authenticated() {
             secrets.push(Secret::Jwt);
+        }
+        if self.permissions.payments {
+            secrets.push(Secret::StripeSecretKey);
         }
         secrets.sort();
         secrets.dedup();

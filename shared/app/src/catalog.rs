@@ -28,6 +28,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_accounts::functions", pc_accounts::functions::all()),
         ("pc_leads::functions", pc_leads::functions::all()),
         ("pc_notify::functions", pc_notify::functions::all()),
+        ("pc_billing::functions", pc_billing::functions::all()),
     ]
 }
 

@@ -11,7 +11,7 @@ use pc_platform::clock::SystemClock;
 use pc_platform::config::Config;
 use pc_platform::crm::RecordingCrm;
 use pc_platform::ids::UlidIds;
-use pc_platform::payments::RecordingPayments;
+use pc_platform::payments::fake::FakeStripe;
 use pc_platform::{AppContext, AppState};
 
 use crate::bus::EventBridgeBus;
@@ -78,7 +78,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
             &config.event_bus_name,
         )),
         objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
-        payments: Arc::new(RecordingPayments::default()),
+        payments: Arc::new(FakeStripe::default()),
         crm: Arc::new(RecordingCrm::default()),
         clock: Arc::new(SystemClock),
         ids: Arc::new(UlidIds),

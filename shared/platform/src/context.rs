@@ -12,7 +12,7 @@ use crate::ids::{Ids, UlidIds};
 use crate::not_granted::NotGranted;
 use crate::objects::{ObjectStore, embedded::EmbeddedObjects};
 use crate::outbox::RelayingStore;
-use crate::payments::{PaymentGateway, RecordingPayments};
+use crate::payments::{PaymentGateway, fake::FakeStripe};
 use crate::queue::faults::{FaultyQueue, QueueFaults};
 use crate::queue::{Queue, embedded::EmbeddedQueue};
 use crate::store::{Store, embedded::EmbeddedStore};
@@ -42,7 +42,7 @@ impl AppContext {
             email: Arc::new(NotGranted),
             bus: Arc::new(NotGranted),
             objects: Arc::new(NotGranted),
-            payments: Arc::new(RecordingPayments::default()),
+            payments: Arc::new(FakeStripe::default()),
             crm: Arc::new(RecordingCrm::default()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),
@@ -93,7 +93,7 @@ impl EmbeddedParts {
             email: Arc::new(Mailbox::new(store)),
             bus: bus.clone(),
             objects: objects.clone(),
-            payments: Arc::new(RecordingPayments::default()),
+            payments: Arc::new(FakeStripe::default()),
             crm: Arc::new(RecordingCrm::default()),
             clock: clock.clone(),
             ids: Arc::new(UlidIds),

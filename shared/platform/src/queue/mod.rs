@@ -22,10 +22,12 @@ pub enum QueueName {
     PartnerApiLead,
     Emails,
     WebhookDeliveries,
+    /// One message per partner and month to invoice.
+    Billing,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 8] = [
+    pub const ALL: [QueueName; 9] = [
         QueueName::HubspotWebhook,
         QueueName::ChilipiperWebhook,
         QueueName::StripeWebhook,
@@ -34,6 +36,7 @@ impl QueueName {
         QueueName::PartnerApiLead,
         QueueName::Emails,
         QueueName::WebhookDeliveries,
+        QueueName::Billing,
     ];
 
     /// The queue's name (`chilipiper-webhook`).
@@ -47,6 +50,7 @@ impl QueueName {
             QueueName::PartnerApiLead => "partner-api-lead",
             QueueName::Emails => "emails",
             QueueName::WebhookDeliveries => "webhook-deliveries",
+            QueueName::Billing => "billing",
         }
     }
 

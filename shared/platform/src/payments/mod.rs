@@ -1,0 +1,208 @@
+//! The payments port (Stripe): customers, draft invoices with one line per
+//! charge, finalize and void, customer credit, and marketplace payment
+//! intents. The deployed adapter is `pc-stripe` (async-stripe); the local
+//! default is [`fake::FakeStripe`], a stateful Stripe kept in the store
+//! that signs and sends webhook events like Stripe does.
+//!
+//! Every call that creates or changes something carries an idempotency
+//! key derived from what it creates (`invoice:<partnerId>:<period>`,
+//! `line:<invoiceId>:<leadId>`): a retry with the same key answers the
+//! first call's object and never creates a second one.
+
+pub mod fake;
+pub mod signature;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Stripe's metadata: string keys and values.
+pub type Metadata = BTreeMap<String, String>;
+
+/// The currency every amount of the system is in.
+pub const CURRENCY: &str = "usd";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCustomer {
+    pub name: String,
+    pub email: Option<String>,
+    pub metadata: Metadata,
+}
+
+/// A draft invoice, sent to the customer to pay by bank or card
+/// (`collection_method=send_invoice`), finalized by us rather than by
+/// Stripe's automatic advance, holding only the lines added to it (pending
+/// invoice items of the customer are left out).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvoice {
+    pub customer_id: String,
+    pub description: String,
+    pub days_until_due: u32,
+    pub metadata: Metadata,
+}
+
+/// One invoice item on a draft invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewInvoiceLine {
+    pub customer_id: String,
+    /// Stripe's id of the draft invoice (`in_...`).
+    pub invoice_id: String,
+    pub amount_cents: i64,
+    pub description: String,
+    pub metadata: Metadata,
+}
+
+/// Stripe's invoice statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StripeInvoiceStatus {
+    Draft,
+    Open,
+    Paid,
+    Uncollectible,
+    Void,
+}
+
+impl StripeInvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Uncollectible => "uncollectible",
+            Self::Void => "void",
+        }
+    }
+}
+
+/// What the system keeps of a Stripe invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StripeInvoice {
+    pub id: String,
+    pub customer_id: String,
+    pub status: StripeInvoiceStatus,
+    /// Sum of the lines.
+    pub total_cents: i64,
+    /// What the customer owes after credit balance is applied.
+    pub amount_due_cents: i64,
+    pub hosted_invoice_url: Option<String>,
+    pub metadata: Metadata,
+}
+
+/// Credit on a customer's balance, used up by its next invoices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCredit {
+    pub customer_id: String,
+    /// Positive: how much the customer is credited.
+    pub amount_cents: i64,
+    pub description: String,
+    pub metadata: Metadata,
+}
+
+/// A marketplace payment: charged to the buyer, the platform's fee kept,
+/// the rest transferred to the seller's connected account when it has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewPaymentIntent {
+    pub amount_cents: i64,
+    pub customer_id: Option<String>,
+    pub payment_method_id: Option<String>,
+    pub application_fee_cents: Option<i64>,
+    pub destination_account: Option<String>,
+    pub description: String,
+    pub metadata: Metadata,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentIntent {
+    pub id: String,
+    /// Stripe's status (`requires_payment_method`, `succeeded`, ...).
+    pub status: String,
+    pub amount_cents: i64,
+    pub client_secret: Option<String>,
+    pub metadata: Metadata,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum PaymentError {
+    /// The card or bank declined; the same request will fail again.
+    #[error("payment declined: {0}")]
+    Declined(String),
+    /// Stripe refused the request as it is (4xx: unknown object, wrong
+    /// state, bad parameter); retrying it unchanged cannot succeed.
+    #[error("payment provider refused the request: {0}")]
+    Refused(String),
+    /// Stripe could not be reached or failed (timeouts, 429, 5xx): retry
+    /// with the same idempotency key.
+    #[error("payment provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl PaymentError {
+    /// Whether a retry of the same call may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, PaymentError::Unavailable(_))
+    }
+}
+
+/// The payments port. Calls that create or change take an idempotency key;
+/// the same key always answers the first call's result.
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// Creates a customer; answers its id (`cus_...`).
+    async fn create_customer(
+        &self,
+        customer: &NewCustomer,
+        idempotency_key: &str,
+    ) -> Result<String, PaymentError>;
+
+    /// Creates a draft invoice (see [`NewInvoice`]).
+    async fn create_invoice(
+        &self,
+        invoice: &NewInvoice,
+        idempotency_key: &str,
+    ) -> Result<StripeInvoice, PaymentError>;
+
+    /// Adds one line (an invoice item) to a draft invoice; answers its id.
+    async fn add_invoice_line(
+        &self,
+        line: &NewInvoiceLine,
+        idempotency_key: &str,
+    ) -> Result<String, PaymentError>;
+
+    /// Finalizes a draft: it becomes `open` and is sent to the customer.
+    async fn finalize_invoice(
+        &self,
+        invoice_id: &str,
+        idempotency_key: &str,
+    ) -> Result<StripeInvoice, PaymentError>;
+
+    /// Voids an open invoice.
+    async fn void_invoice(
+        &self,
+        invoice_id: &str,
+        idempotency_key: &str,
+    ) -> Result<StripeInvoice, PaymentError>;
+
+    async fn get_invoice(&self, invoice_id: &str) -> Result<StripeInvoice, PaymentError>;
+
+    /// Credits a customer's balance; answers the balance transaction's id.
+    async fn credit_balance(
+        &self,
+        credit: &NewCredit,
+        idempotency_key: &str,
+    ) -> Result<String, PaymentError>;
+
+    async fn create_payment_intent(
+        &self,
+        intent: &NewPaymentIntent,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, PaymentError>;
+}
