@@ -569,7 +569,13 @@ pub async fn put_billing(
     Path(id): Path<String>,
     ValidJson(body): ValidJson<BillingConfigView>,
 ) -> ApiResult<Json<BillingConfigView>> {
-    let config = billing_config::parse(&id, &body, "").map_err(ApiError::validation)?;
+    let mut config = billing_config::parse(&id, &body, "").map_err(ApiError::validation)?;
+    if config.stripe_customer_id.is_none() {
+        // The Stripe customer made by the first invoice stays the partner's
+        // when the form is saved without it.
+        let (_, stored) = partner_and_billing(&ctx, &id).await?;
+        config.stripe_customer_id = stored.and_then(|b| b.stripe_customer_id);
+    }
     let writes = vec![
         Write::Check {
             key: partner_key(&id),

@@ -2,5 +2,10 @@
 //! month past, by Stripe invoice; Stripe's webhooks move invoices to paid,
 //! failed or void; platform staff see and adjust invoices.
 
+pub mod billing_math;
+pub mod customers;
+pub mod error;
 pub mod functions;
 pub mod invoices_store;
+
+pub use error::BillingError;

@@ -138,6 +138,26 @@ pub async fn open_scheduled_before(
         .collect()
 }
 
+/// Every lead of the partner created in `[from, to)`, oldest first.
+#[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
+pub async fn created_between(
+    store: &dyn Store,
+    partner_id: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<LeadRecord>, StoreError> {
+    let partition = Partition::Created;
+    // Sort keys are `<createdAt>#<id>`: one created exactly at `to` sorts
+    // after the bare `to`, so the inclusive range ends before it.
+    let query = Query::partition(partition.index(true), partition.key(Some(partner_id)))
+        .sk(SortKey::Between(timestamp(from), timestamp(to)));
+    query_all(store, query, usize::MAX)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+}
+
 /// Reads a query's pages until it ends or `limit` items were read.
 pub async fn query_all(
     store: &dyn Store,

@@ -1,0 +1,50 @@
+//! What can stop a billing step, and how each failure answers an API call
+//! or a queue message.
+
+use pc_api::ApiError;
+use pc_api::functions::{JobError, WorkerError};
+use pc_platform::payments::PaymentError;
+use pc_platform::queue::QueueError;
+use pc_platform::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error("the partner has no billing configuration")]
+    NotConfigured,
+    #[error("partner not found")]
+    PartnerNotFound,
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> Self {
+        match e {
+            BillingError::NotConfigured => ApiError::conflict(
+                "billing_not_configured",
+                "the partner has no billing configuration; set it first",
+            ),
+            BillingError::PartnerNotFound => ApiError::not_found("partner"),
+            BillingError::Payment(PaymentError::Unavailable(m)) => ApiError::unavailable(m),
+            BillingError::Payment(p) => ApiError::conflict("payment_refused", p.to_string()),
+            BillingError::Store(s) => s.into(),
+            BillingError::Queue(q) => q.into(),
+        }
+    }
+}
+
+impl From<BillingError> for WorkerError {
+    fn from(e: BillingError) -> Self {
+        WorkerError::new(e)
+    }
+}
+
+impl From<BillingError> for JobError {
+    fn from(e: BillingError) -> Self {
+        JobError::new(e)
+    }
+}
