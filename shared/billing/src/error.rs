@@ -13,6 +13,13 @@ pub enum BillingError {
     NotConfigured,
     #[error("partner not found")]
     PartnerNotFound,
+    #[error("invoice {0} not found")]
+    InvoiceNotFound(String),
+    /// A try to draft the invoice began over a day ago and did not finish:
+    /// whether Stripe made the draft can no longer be told by the
+    /// idempotency key, so a person checks Stripe before it goes on.
+    #[error("invoice {0} needs review: its Stripe draft was begun over a day ago")]
+    NeedsReview(String),
     #[error(transparent)]
     Payment(#[from] PaymentError),
     #[error(transparent)]
@@ -29,6 +36,11 @@ impl From<BillingError> for ApiError {
                 "the partner has no billing configuration; set it first",
             ),
             BillingError::PartnerNotFound => ApiError::not_found("partner"),
+            BillingError::InvoiceNotFound(_) => ApiError::not_found("invoice"),
+            BillingError::NeedsReview(id) => ApiError::conflict(
+                "invoice_needs_review",
+                format!("invoice {id} needs review: its Stripe draft was begun over a day ago"),
+            ),
             BillingError::Payment(PaymentError::Unavailable(m)) => ApiError::unavailable(m),
             BillingError::Payment(p) => ApiError::conflict("payment_refused", p.to_string()),
             BillingError::Store(s) => s.into(),

@@ -139,6 +139,11 @@ pub struct InvoiceRecord {
     pub stage: Stage,
     #[serde(default, with = "serde_millis::option")]
     pub payment_date: Option<DateTime<Utc>>,
+    /// When the first try to draft it at Stripe began: Stripe keeps an
+    /// idempotency key for 24 hours, so a try after that could not tell a
+    /// draft made before from none, and waits for a person instead.
+    #[serde(default, with = "serde_millis::option")]
+    pub drafting_since: Option<DateTime<Utc>>,
     /// Who asked for a manual invoice.
     pub created_by: Option<String>,
     #[serde(with = "serde_millis")]

@@ -6,6 +6,34 @@ pub mod billing_math;
 pub mod customers;
 pub mod error;
 pub mod functions;
+pub mod invoice_run;
 pub mod invoices_store;
+pub mod monthly_invoices;
 
 pub use error::BillingError;
+
+use pc_api::functions::{Cadence, Schedule};
+
+/// 00:00 in Los Angeles on the 1st: the month past is over there too.
+pub const MONTHLY_INVOICES: Schedule = Schedule {
+    cadence: Cadence::Monthly {
+        day: 1,
+        hour: 0,
+        minute: 0,
+    },
+    timezone: "America/Los_Angeles",
+};
+
+/// The schedules of billing by function name, without their jobs (see
+/// `pc_notify::SCHEDULES`).
+pub const SCHEDULES: &[(&str, Schedule)] = &[("monthly-invoices", MONTHLY_INVOICES)];
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::schedules_of;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        assert_eq!(schedules_of(&super::functions::all()), super::SCHEDULES);
+    }
+}

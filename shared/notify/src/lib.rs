@@ -20,16 +20,6 @@ pub const DAILY_LEAD_REMINDERS: Schedule = Schedule {
     timezone: "America/Los_Angeles",
 };
 
-/// 00:00 UTC on the 1st of each month.
-pub const MONTHLY_INVOICES: Schedule = Schedule {
-    cadence: Cadence::Monthly {
-        day: 1,
-        hour: 0,
-        minute: 0,
-    },
-    timezone: "UTC",
-};
-
 pub const HUBSPOT_SYNC: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(15),
     timezone: "UTC",
@@ -50,7 +40,6 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
 /// no job (a test keeps it equal to the schedule functions).
 pub const SCHEDULES: &[(&str, Schedule)] = &[
     ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
-    ("monthly-invoices", MONTHLY_INVOICES),
     ("hubspot-sync", HUBSPOT_SYNC),
     ("reservation-expiry", RESERVATION_EXPIRY),
     ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),

@@ -17,12 +17,6 @@ fn not_built_yet(job: &str, owner: &str) -> JobReport {
     JobReport::default().count("processed", 0).note(note)
 }
 
-/// `monthly-invoices` (00:00 UTC on the 1st): charges each partner for the
-/// past month. Billing is not built yet.
-pub async fn monthly_invoices(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    Ok(not_built_yet("monthly-invoices", "billing"))
-}
-
 /// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
 /// HubSpot capability is not built yet.
 pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
@@ -61,7 +55,6 @@ mod tests {
         let ctx = EmbeddedParts::in_memory().context;
         let now = ctx.clock.now();
         for report in [
-            monthly_invoices(&ctx, now).await.unwrap(),
             hubspot_sync(&ctx, now).await.unwrap(),
             reservation_expiry(&ctx, now).await.unwrap(),
             hubspot_token_refresh(&ctx, now).await.unwrap(),

@@ -60,6 +60,7 @@ fn schedules() -> impl Iterator<Item = &'static (&'static str, Schedule)> {
     super::functions::SCHEDULES
         .iter()
         .chain(pc_notify::SCHEDULES.iter())
+        .chain(pc_billing::SCHEDULES.iter())
 }
 
 /// Every scheduled job with its ten latest runs.
