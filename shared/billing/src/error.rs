@@ -20,6 +20,9 @@ pub enum BillingError {
     /// idempotency key, so a person checks Stripe before it goes on.
     #[error("invoice {0} needs review: its Stripe draft was begun over a day ago")]
     NeedsReview(String),
+    /// An idempotency key sent again with a different request.
+    #[error("this idempotency key was used for a different request")]
+    KeyReused,
     #[error(transparent)]
     Payment(#[from] PaymentError),
     #[error(transparent)]
@@ -40,6 +43,10 @@ impl From<BillingError> for ApiError {
             BillingError::NeedsReview(id) => ApiError::conflict(
                 "invoice_needs_review",
                 format!("invoice {id} needs review: its Stripe draft was begun over a day ago"),
+            ),
+            BillingError::KeyReused => ApiError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
             ),
             BillingError::Payment(PaymentError::Unavailable(m)) => ApiError::unavailable(m),
             BillingError::Payment(p) => ApiError::conflict("payment_refused", p.to_string()),

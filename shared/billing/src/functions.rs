@@ -2,14 +2,19 @@
 //! `functions/` calls one of them, so it links that handler and no other;
 //! [`all`] lists them for the function table.
 
-use pc_api::{Function, Permissions, schedule, worker};
+use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
-use crate::{MONTHLY_INVOICES, monthly_invoices};
+use crate::{MONTHLY_INVOICES, generate_api, monthly_invoices};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
-    vec![monthly_invoices(), billing_worker()]
+    vec![
+        monthly_invoices(),
+        billing_worker(),
+        billing_invoices_generate(),
+        billing_invoices_generate_status(),
+    ]
 }
 
 pub fn monthly_invoices() -> Function {
@@ -27,5 +32,23 @@ pub fn billing_worker() -> Function {
         QueueName::Billing,
         Permissions::WRITE.payments(),
         monthly_invoices::billing_worker
+    )
+}
+
+pub fn billing_invoices_generate() -> Function {
+    http!(
+        "billing-invoices-generate",
+        Access::Staff,
+        Permissions::WRITE.sends(&[QueueName::Billing]),
+        generate_api::generate_invoices
+    )
+}
+
+pub fn billing_invoices_generate_status() -> Function {
+    http!(
+        "billing-invoices-generate-status",
+        Access::Staff,
+        Permissions::READ,
+        generate_api::generate_status
     )
 }

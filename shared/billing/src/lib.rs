@@ -6,8 +6,10 @@ pub mod billing_math;
 pub mod customers;
 pub mod error;
 pub mod functions;
+pub mod generate_api;
 pub mod invoice_run;
 pub mod invoices_store;
+pub mod manual_charges;
 pub mod monthly_invoices;
 
 pub use error::BillingError;

@@ -46,7 +46,13 @@ const SENDS_IN_FLIGHT: usize = 16;
 pub enum BillingMessage {
     /// Invoice the partner for the month (`YYYY-MM`).
     #[serde(rename_all = "camelCase")]
-    Monthly { partner_id: String, period: String },
+    Monthly {
+        partner_id: String,
+        period: String,
+        /// The on-demand generation this message belongs to, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<String>,
+    },
     /// Make an invoice already planned (a manual charge).
     #[serde(rename_all = "camelCase")]
     Invoice { invoice_id: String },
@@ -128,6 +134,7 @@ pub async fn fan_out(ctx: &AppContext, period: &Month) -> Result<usize, BillingE
             let message = BillingMessage::Monthly {
                 partner_id: partner_id.clone(),
                 period: period.as_str().to_owned(),
+                task_id: None,
             };
             async move { send_json(&*queue, QueueName::Billing, &message).await }
         })
@@ -159,10 +166,18 @@ pub async fn billing_worker(ctx: &AppState, message: &QueueMessage) -> Result<()
     let parsed: BillingMessage = serde_json::from_str(&message.body)
         .map_err(|e| WorkerError::new(format!("not a billing message: {e}")))?;
     let made = match &parsed {
-        BillingMessage::Monthly { partner_id, period } => {
+        BillingMessage::Monthly {
+            partner_id,
+            period,
+            task_id,
+        } => {
             let period = Month::parse(period)
                 .ok_or_else(|| WorkerError::new(format!("not a month: {period}")))?;
-            invoice_month(ctx, partner_id, &period).await?
+            let made = invoice_month(ctx, partner_id, &period).await?;
+            if let Some(task_id) = task_id {
+                crate::generate_api::mark_done(ctx, task_id, partner_id).await?;
+            }
+            made
         }
         BillingMessage::Invoice { invoice_id } => Some(make_invoice(ctx, invoice_id).await?),
     };

@@ -395,3 +395,41 @@ async fn a_month_too_big_for_one_transaction_is_planned_in_batches() {
         .unwrap();
     assert_eq!(stripe.total_cents, 650_000);
 }
+
+#[tokio::test]
+async fn a_manual_charge_is_one_invoice_per_key_made_like_a_monthly_one() {
+    use pc_billing::manual_charges::{ManualCharge, Planned, plan_manual_invoice};
+    let w = world(0).await;
+    let charge = ManualCharge {
+        invoice_id: "charge-key-0001".into(),
+        partner_id: w.partner.clone(),
+        amount_cents: 12_345,
+        description: "Setup fee".into(),
+        created_by: "staff-1".into(),
+    };
+    let Planned::New(planned) = plan_manual_invoice(&w.ctx, &charge).await.unwrap() else {
+        panic!("a new charge plans a new invoice");
+    };
+    assert!(matches!(
+        plan_manual_invoice(&w.ctx, &charge).await.unwrap(),
+        Planned::Existing(ref e) if e.id == planned.id
+    ));
+    let other = ManualCharge {
+        amount_cents: 1,
+        ..charge.clone()
+    };
+    assert!(matches!(
+        plan_manual_invoice(&w.ctx, &other).await,
+        Err(pc_billing::BillingError::KeyReused)
+    ));
+    let made = pc_billing::invoice_run::make_invoice(&w.ctx, &planned.id)
+        .await
+        .unwrap();
+    assert_eq!(made.stripe_status, InvoiceStatus::Open);
+    let stripe = w
+        .stripe
+        .stripe
+        .invoice(made.stripe_invoice_id.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(stripe.total_cents, 12_345);
+}
