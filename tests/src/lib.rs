@@ -13,6 +13,7 @@ use serde_json::Value;
 pub mod accounts_support;
 pub mod hostile_input;
 pub mod imports_support;
+pub mod invoices_support;
 pub mod leads_support;
 pub mod notify_support;
 
