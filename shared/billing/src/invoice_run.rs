@@ -21,8 +21,8 @@ use pc_platform::time::timestamp;
 use crate::BillingError;
 use crate::customers::{billing_config, ensure_customer};
 use crate::invoices_store::{
-    InvoiceRecord, InvoiceStatus, InvoiceType, Stage, get_invoice, invoice_key, invoice_lines,
-    stripe_partition,
+    InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, get_invoice, invoice_key,
+    invoice_lines, stripe_partition,
 };
 
 /// Days a partner has to pay an invoice.
@@ -164,23 +164,18 @@ async fn add_lines(
     };
     let lines = invoice_lines(&*ctx.store, &invoice.id).await?;
     // Owned futures (see `monthly_invoices::fan_out`).
-    let calls: Vec<_> = lines
+    let calls: Vec<_> = stripe_items(&invoice.id, &lines)
         .into_iter()
-        .map(|line| {
+        .map(|item| {
             let payments = ctx.payments.clone();
-            let mut metadata: Metadata = [("invoiceId".to_owned(), invoice.id.clone())].into();
-            if let Some(lead) = &line.lead_id {
-                metadata.insert("leadId".into(), lead.clone());
-            }
-            let key = format!("line:{}:{}", invoice.id, line.line_id);
             let request = NewInvoiceLine {
                 customer_id: customer_id.clone(),
                 invoice_id: stripe_id.clone(),
-                amount_cents: line.amount_cents,
-                description: line.description,
-                metadata,
+                amount_cents: item.amount_cents,
+                description: item.description,
+                metadata: item.metadata,
             };
-            async move { payments.add_invoice_line(&request, &key).await }
+            async move { payments.add_invoice_line(&request, &item.key).await }
         })
         .collect();
     futures::stream::iter(calls)
@@ -190,6 +185,72 @@ async fn add_lines(
     Ok(Some(
         Update::new(invoice_key(&invoice.id)).set("stage", stage_value(Stage::LinesAdded)),
     ))
+}
+
+/// Most invoice items Stripe takes on one invoice.
+pub const MAX_STRIPE_ITEMS: usize = 250;
+
+/// Longest description Stripe takes on an invoice item.
+const MAX_DESCRIPTION_CHARS: usize = 500;
+
+/// One invoice item to add at Stripe, with its idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StripeItem {
+    pub key: String,
+    pub description: String,
+    pub amount_cents: i64,
+    pub metadata: Metadata,
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(MAX_DESCRIPTION_CHARS).collect()
+}
+
+/// The Stripe items of an invoice's lines: one per line, or, past
+/// Stripe's 250 items, the lines in order in at most 250 groups of
+/// consecutive lines (the invoice's own lines keep one per lead).
+pub fn stripe_items(invoice_id: &str, lines: &[InvoiceLineRecord]) -> Vec<StripeItem> {
+    let base: Metadata = [("invoiceId".to_owned(), invoice_id.to_owned())].into();
+    if lines.len() <= MAX_STRIPE_ITEMS {
+        return lines
+            .iter()
+            .map(|line| {
+                let mut metadata = base.clone();
+                if let Some(lead) = &line.lead_id {
+                    metadata.insert("leadId".into(), lead.clone());
+                }
+                StripeItem {
+                    key: format!("line:{invoice_id}:{}", line.line_id),
+                    description: clip(&line.description),
+                    amount_cents: line.amount_cents,
+                    metadata,
+                }
+            })
+            .collect();
+    }
+    let size = lines.len().div_ceil(MAX_STRIPE_ITEMS);
+    lines
+        .chunks(size)
+        .enumerate()
+        .map(|(n, group)| {
+            let first = n * size + 1;
+            let last = first + group.len() - 1;
+            StripeItem {
+                key: format!("line:{invoice_id}:group-{n}"),
+                description: clip(&format!(
+                    "Lines {first}-{last} of {}: {}",
+                    lines.len(),
+                    group
+                        .iter()
+                        .map(|l| l.description.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                amount_cents: group.iter().map(|l| l.amount_cents).sum(),
+                metadata: base.clone(),
+            }
+        })
+        .collect()
 }
 
 async fn finalize(
@@ -259,4 +320,49 @@ async fn record_finalized(
         }
     }
     advance(ctx, invoice, update).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(n: usize) -> Vec<InvoiceLineRecord> {
+        (0..n)
+            .map(|i| InvoiceLineRecord {
+                invoice_id: "inv".into(),
+                line_id: format!("lead{i:04}"),
+                lead_id: Some(format!("lead{i:04}")),
+                description: format!("Qualified lead {i}"),
+                amount_cents: 100 + i as i64,
+                billing_period: "2024-05".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_line_per_lead_up_to_stripes_limit_then_groups_of_consecutive_lines() {
+        let few = stripe_items("inv", &lines(250));
+        assert_eq!(few.len(), 250);
+        assert_eq!(few[7].key, "line:inv:lead0007");
+        assert_eq!(few[7].metadata["leadId"], "lead0007");
+        let many = lines(1_001);
+        let grouped = stripe_items("inv", &many);
+        assert!(grouped.len() <= MAX_STRIPE_ITEMS, "{}", grouped.len());
+        let total = |items: &[StripeItem]| items.iter().map(|i| i.amount_cents).sum::<i64>();
+        assert_eq!(
+            total(&grouped),
+            many.iter().map(|l| l.amount_cents).sum::<i64>()
+        );
+        assert!(
+            grouped[0]
+                .description
+                .starts_with("Lines 1-5 of 1001: Qualified lead 0;")
+        );
+        assert!(grouped.iter().all(|i| i.description.chars().count() <= 500));
+        assert_eq!(
+            grouped,
+            stripe_items("inv", &many),
+            "the same keys on every try"
+        );
+    }
 }
