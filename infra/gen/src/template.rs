@@ -399,20 +399,37 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
             )]))
         }
         Trigger::Webhook(_) => None,
-        Trigger::Queue(queue, _) => Some(map([(
-            "Queue",
-            map([
-                ("Type", s("SQS")),
+        Trigger::Queue(queue, _) => {
+            let mut properties = vec![
+                ("Queue", get_att(&queue_id(queue), "Arn")),
                 (
-                    "Properties",
-                    map([
-                        ("Queue", get_att(&queue_id(queue), "Arn")),
-                        ("BatchSize", int(WORKER_BATCH_SIZE)),
-                        ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
-                    ]),
+                    "BatchSize",
+                    int(function
+                        .scaling
+                        .map_or(WORKER_BATCH_SIZE, |s| u64::from(s.batch_size))),
                 ),
-            ]),
-        )])),
+                ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
+            ];
+            if let Some(scaling) = function.scaling {
+                properties.push((
+                    "ScalingConfig",
+                    map([(
+                        "MaximumConcurrency",
+                        int(u64::from(scaling.max_concurrency)),
+                    )]),
+                ));
+            }
+            let properties = Value::Mapping(
+                properties
+                    .into_iter()
+                    .map(|(k, v)| (Value::from(k), v))
+                    .collect(),
+            );
+            Some(map([(
+                "Queue",
+                map([("Type", s("SQS")), ("Properties", properties)]),
+            )]))
+        }
         Trigger::Schedule(schedule, _) => Some(map([
             (
                 "Schedule",

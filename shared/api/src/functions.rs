@@ -278,6 +278,24 @@ pub struct Function {
     /// verification or an owner's approval) may call it: only what they
     /// need to set their partner up is open to them.
     pub open_to_pending_partners: bool,
+    /// How a queue worker is fed, when not the default.
+    pub scaling: Option<WorkerScaling>,
+}
+
+/// How many messages one invocation of a queue worker takes, and how many
+/// invocations may run at once (Lambda's `MaximumConcurrency` for the
+/// queue): what bounds the load a worker puts on a third party.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkerScaling {
+    pub batch_size: u32,
+    pub max_concurrency: u32,
+}
+
+impl WorkerScaling {
+    /// Messages in progress at once, at most.
+    pub fn messages_in_flight(&self) -> u32 {
+        self.batch_size * self.max_concurrency
+    }
 }
 
 /// How long a queue worker may take with one batch, in Lambda (the
@@ -301,6 +319,7 @@ impl Function {
             permissions,
             body_limit: DEFAULT_BODY_LIMIT,
             open_to_pending_partners: false,
+            scaling: None,
         }
     }
 
@@ -331,6 +350,7 @@ impl Function {
             permissions,
             body_limit: 0,
             open_to_pending_partners: false,
+            scaling: None,
         }
     }
 
@@ -347,6 +367,7 @@ impl Function {
             permissions,
             body_limit: 0,
             open_to_pending_partners: false,
+            scaling: None,
         }
     }
 
@@ -363,11 +384,23 @@ impl Function {
             permissions,
             body_limit: 0,
             open_to_pending_partners: false,
+            scaling: None,
         }
     }
 
     pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Feeds a queue worker `batch_size` messages per invocation, with at
+    /// most `max_concurrency` invocations at once (at least 2, Lambda's
+    /// floor).
+    pub fn with_scaling(mut self, batch_size: u32, max_concurrency: u32) -> Self {
+        self.scaling = Some(WorkerScaling {
+            batch_size,
+            max_concurrency,
+        });
         self
     }
 
