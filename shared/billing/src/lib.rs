@@ -4,3 +4,5 @@
 
 pub mod functions;
 pub mod invoices_store;
+pub mod stripe_events;
+pub mod stripe_webhook;
