@@ -275,7 +275,7 @@ fn money(cents: i64) -> String {
     let dollars = (cents.abs() / 100).to_string();
     let mut grouped = String::new();
     for (n, digit) in dollars.chars().enumerate() {
-        if n > 0 && (dollars.len() - n) % 3 == 0 {
+        if n > 0 && (dollars.len() - n).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);

@@ -138,7 +138,7 @@ impl FakeStripe {
             .lock()
             .ok()
             .and_then(|mut g| g.generate().ok())
-            .unwrap_or_else(ulid::Ulid::new);
+            .unwrap_or_else(|| ulid::Ulid::from_datetime(std::time::SystemTime::now()));
         format!("{prefix}_{ulid}")
     }
 
