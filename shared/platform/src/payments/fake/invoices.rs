@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::super::{NewInvoice, NewInvoiceLine, PaymentError};
+use super::super::{NewInvoice, NewInvoiceLine, PaymentError, StripeInvoice};
 use super::events::NewEvent;
 use super::objects::{self, Stored, balance_transaction};
 use super::{Change, FakeStripe, unavailable};
@@ -20,6 +20,18 @@ fn refused(invoice: &Stored, wanted: &str) -> PaymentError {
 }
 
 impl FakeStripe {
+    /// The customer pays an open invoice in full.
+    pub async fn pay_invoice(&self, id: &str) -> Result<StripeInvoice, PaymentError> {
+        let invoice = self.unkeyed(|| Box::pin(self.plan_pay(id))).await?;
+        objects::stripe_invoice(&invoice)
+    }
+
+    /// A payment attempt of an open invoice fails; it stays open.
+    pub async fn fail_invoice(&self, id: &str) -> Result<StripeInvoice, PaymentError> {
+        let invoice = self.unkeyed(|| Box::pin(self.plan_fail(id))).await?;
+        objects::stripe_invoice(&invoice)
+    }
+
     fn event(&self, kind: &'static str, object: &Value) -> NewEvent {
         NewEvent::new(self.new_id("evt"), kind, object, self.now())
     }

@@ -268,24 +268,6 @@ impl FakeStripe {
         Ok(Some(change.answer))
     }
 
-    /// The customer pays an open invoice in full.
-    pub async fn pay_invoice(&self, id: &str) -> Result<StripeInvoice, PaymentError> {
-        let invoice = self.unkeyed(|| Box::pin(self.plan_pay(id))).await?;
-        objects::stripe_invoice(&invoice)
-    }
-
-    /// A payment attempt of an open invoice fails; it stays open.
-    pub async fn fail_invoice(&self, id: &str) -> Result<StripeInvoice, PaymentError> {
-        let invoice = self.unkeyed(|| Box::pin(self.plan_fail(id))).await?;
-        objects::stripe_invoice(&invoice)
-    }
-
-    /// The buyer confirms a payment intent and it succeeds.
-    pub async fn succeed_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
-        let intent = self.unkeyed(|| Box::pin(self.plan_succeed(id))).await?;
-        Ok(objects::payment_intent(&intent))
-    }
-
     /// Runs one port call between its fault checks.
     async fn call<T>(
         &self,

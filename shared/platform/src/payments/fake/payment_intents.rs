@@ -4,12 +4,18 @@
 
 use serde_json::json;
 
-use super::super::{CURRENCY, NewPaymentIntent, PaymentError};
+use super::super::{CURRENCY, NewPaymentIntent, PaymentError, PaymentIntent};
 use super::events::NewEvent;
 use super::objects;
 use super::{Change, FakeStripe, unavailable};
 
 impl FakeStripe {
+    /// The buyer confirms a payment intent and it succeeds.
+    pub async fn succeed_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
+        let intent = self.unkeyed(|| Box::pin(self.plan_succeed(id))).await?;
+        Ok(objects::payment_intent(&intent))
+    }
+
     pub(super) async fn plan_intent(&self, new: &NewPaymentIntent) -> Result<Change, PaymentError> {
         // Stripe's smallest charge in dollars.
         if new.amount_cents < 50 {
