@@ -83,6 +83,18 @@ fn fingerprint(operation: Operation, request: &impl Serialize) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// A fake in a store of its own, in memory, on the system clock, sending
+/// no events (no secret): for tests of the port alone.
+impl Default for FakeStripe {
+    fn default() -> Self {
+        Self::new(
+            Arc::new(crate::store::embedded::EmbeddedStore::in_memory()),
+            Arc::new(crate::clock::SystemClock),
+            None,
+        )
+    }
+}
+
 impl FakeStripe {
     /// A fake over `store`, signing its events with `webhook_secret` at
     /// `clock`'s time (unsigned and unsent without one).

@@ -348,3 +348,14 @@ async fn payment_intents_succeed_or_are_declined() {
     let declined = stripe.create_payment_intent(&new, "buy:L2").await;
     assert!(matches!(declined, Err(PaymentError::Declined(_))));
 }
+
+#[tokio::test]
+async fn a_default_fake_keeps_its_objects_and_events_unsigned() {
+    let stripe = FakeStripe::default();
+    let (_, invoice_id) = draft(&stripe, &[700]).await;
+    let open = stripe.finalize_invoice(&invoice_id, "f").await.unwrap();
+    assert_eq!(open.amount_due_cents, 700);
+    let sent = stripe.sent_events().await.unwrap();
+    assert_eq!(types(&sent), ["invoice.finalized"]);
+    assert_eq!(sent[0].signature, None, "no secret, no signature, not sent");
+}
