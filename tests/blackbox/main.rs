@@ -2,6 +2,7 @@
 
 mod accounts;
 mod billing_invoices;
+mod billing_webhooks;
 mod hardening_auth;
 mod hardening_imports;
 mod hardening_input;

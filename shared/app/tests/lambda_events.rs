@@ -364,3 +364,34 @@ async fn chilipiper_samples_with_the_right_and_a_wrong_secret() {
         assert_eq!(queued.items.len(), usize::from(expected == 202), "{sample}");
     }
 }
+
+/// The Stripe webhook samples: a fresh signature is accepted and the event
+/// queued verbatim; a signature under another secret is refused with
+/// nothing queued.
+#[tokio::test]
+async fn stripe_webhook_samples_with_a_fresh_and_a_wrong_signature() {
+    let function = pc_app::catalog::find("billing-stripe-webhook").expect("the webhook exists");
+    for (sample, expected) in [
+        ("billing-stripe-webhook.json", 200),
+        ("billing-stripe-webhook.invalid-signature.json", 400),
+    ] {
+        let ctx = context();
+        let world = sample_world::SampleWorld::build(&ctx).await.unwrap();
+        let text = world.fill(&std::fs::read_to_string(events_dir().join(sample)).unwrap());
+        let response = invoke(
+            lambda::webhook_app(&ctx, function),
+            parse_http(sample, &text),
+        )
+        .await;
+        assert_eq!(status(&response), expected, "{sample}: {response}");
+        let queued = ctx
+            .store
+            .query(&pc_platform::store::Query::partition(
+                pc_platform::store::Index::Table,
+                "QUEUE#stripe-webhook",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(queued.items.len(), usize::from(expected == 200), "{sample}");
+    }
+}

@@ -2,7 +2,9 @@
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
 //! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
 //! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
-//! Payments and CRM are the recording fakes until their real adapters come.
+//! Payments are the fake Stripe kept in the same table (this context serves
+//! local runs: the dev server and tests on moto); CRM is the recording
+//! fake until its real adapter comes.
 
 use std::sync::Arc;
 
@@ -69,6 +71,16 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
         aws_sdk_sqs::Client::new(sdk),
         &config,
     ));
+    let clock = Arc::new(SystemClock);
+    let stripe = FakeStripe::new(
+        store.clone(),
+        clock.clone(),
+        config
+            .stripe_webhook_secret
+            .expose()
+            .ok()
+            .map(str::to_owned),
+    );
     let context = AppContext {
         store: store.clone(),
         queue: queue.clone(),
@@ -78,9 +90,9 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
             &config.event_bus_name,
         )),
         objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
-        payments: Arc::new(FakeStripe::default()),
+        payments: Arc::new(stripe),
         crm: Arc::new(RecordingCrm::default()),
-        clock: Arc::new(SystemClock),
+        clock,
         ids: Arc::new(UlidIds),
         config: Arc::new(config),
     };

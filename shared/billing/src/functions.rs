@@ -2,10 +2,11 @@
 //! `functions/` calls one of them, so it links that handler and no other;
 //! [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_api::{Access, Function, Permissions, http, schedule, webhook, worker};
+use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
-use crate::{MONTHLY_INVOICES, generate_api, monthly_invoices};
+use crate::{MONTHLY_INVOICES, generate_api, monthly_invoices, stripe_events, stripe_webhook};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -14,6 +15,8 @@ pub fn all() -> Vec<Function> {
         billing_worker(),
         billing_invoices_generate(),
         billing_invoices_generate_status(),
+        billing_stripe_webhook(),
+        stripe_webhook_worker(),
     ]
 }
 
@@ -54,5 +57,25 @@ pub fn billing_invoices_generate_status() -> Function {
         Access::Staff,
         Permissions::READ,
         generate_api::generate_status
+    )
+}
+
+pub fn billing_stripe_webhook() -> Function {
+    webhook!(
+        "billing-stripe-webhook",
+        // The signature is the whole check: no table is read.
+        Permissions::NONE
+            .sends(&[QueueName::StripeWebhook])
+            .secrets(&[Secret::StripeWebhook]),
+        stripe_webhook::stripe_webhook
+    )
+}
+
+pub fn stripe_webhook_worker() -> Function {
+    worker!(
+        "stripe-webhook-worker",
+        QueueName::StripeWebhook,
+        Permissions::WRITE.sends(&[QueueName::Emails]),
+        stripe_events::stripe_events_worker
     )
 }

@@ -11,6 +11,8 @@ pub mod invoice_run;
 pub mod invoices_store;
 pub mod manual_charges;
 pub mod monthly_invoices;
+pub mod stripe_events;
+pub mod stripe_webhook;
 
 pub use error::BillingError;
 

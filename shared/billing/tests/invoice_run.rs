@@ -234,7 +234,8 @@ async fn a_month_of_leads_makes_one_open_invoice_with_a_line_per_lead() {
     let stripe = w
         .stripe
         .stripe
-        .invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .get_invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .await
         .unwrap();
     assert_eq!(stripe.total_cents, 15_000);
     // Again: the same invoice, no new Stripe object.
@@ -264,7 +265,8 @@ async fn runs_at_once_make_one_invoice() {
     assert_eq!(
         w.stripe
             .stripe
-            .invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+            .get_invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+            .await
             .unwrap()
             .total_cents,
         25_000
@@ -289,7 +291,8 @@ async fn a_crash_after_the_stripe_create_resumes_with_the_same_draft() {
     let stripe = w
         .stripe
         .stripe
-        .invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .get_invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .await
         .unwrap();
     assert_eq!(
         stripe.total_cents, 10_000,
@@ -330,7 +333,8 @@ async fn a_crash_adding_lines_adds_none_twice() {
     let stripe = w
         .stripe
         .stripe
-        .invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .get_invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .await
         .unwrap();
     assert_eq!(stripe.total_cents, 30_000);
 }
@@ -391,7 +395,8 @@ async fn a_month_too_big_for_one_transaction_is_planned_in_batches() {
     let stripe = w
         .stripe
         .stripe
-        .invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .get_invoice(invoice.stripe_invoice_id.as_deref().unwrap())
+        .await
         .unwrap();
     assert_eq!(stripe.total_cents, 650_000);
 }
@@ -429,7 +434,8 @@ async fn a_manual_charge_is_one_invoice_per_key_made_like_a_monthly_one() {
     let stripe = w
         .stripe
         .stripe
-        .invoice(made.stripe_invoice_id.as_deref().unwrap())
+        .get_invoice(made.stripe_invoice_id.as_deref().unwrap())
+        .await
         .unwrap();
     assert_eq!(stripe.total_cents, 12_345);
 }

@@ -33,8 +33,9 @@ pub struct AppContext {
 impl AppContext {
     /// The context of a deployed function before any AWS port is granted:
     /// store, queue, email, bus and uploads refuse every call ([`NotGranted`]); the
-    /// function's start-up replaces the ones its permissions grant. Payments
-    /// and CRM are the recording fakes until their real adapters come.
+    /// function's start-up replaces the ones its permissions grant (payments
+    /// too: the fake Stripe is never deployed). CRM is the recording fake
+    /// until its real adapter comes.
     pub fn granting_nothing(config: Config) -> Self {
         Self {
             store: Arc::new(NotGranted),
@@ -42,7 +43,7 @@ impl AppContext {
             email: Arc::new(NotGranted),
             bus: Arc::new(NotGranted),
             objects: Arc::new(NotGranted),
-            payments: Arc::new(FakeStripe::default()),
+            payments: Arc::new(NotGranted),
             crm: Arc::new(RecordingCrm::default()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),
@@ -55,14 +56,16 @@ impl AppContext {
 pub type AppState = Arc<AppContext>;
 
 /// The embedded defaults around one store, with the handles a local runner
-/// or a test needs to drive them (queue runner, clock). The context's store
-/// relays outbox items to the queue right after each commit.
+/// or a test needs to drive them (queue runner, clock, fake Stripe). The
+/// context's store relays outbox items to the queue right after each commit.
 pub struct EmbeddedParts {
     pub context: AppState,
     pub queue: Arc<EmbeddedQueue>,
     pub clock: Arc<SettableClock>,
     pub bus: Arc<InProcessBus>,
     pub objects: Arc<EmbeddedObjects>,
+    /// The payments port: Stripe faked in the same store.
+    pub stripe: Arc<FakeStripe>,
 }
 
 impl EmbeddedParts {
@@ -83,6 +86,15 @@ impl EmbeddedParts {
             Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
         let clock = Arc::new(SettableClock::default());
         let bus = Arc::new(InProcessBus::default());
+        let stripe = Arc::new(FakeStripe::new(
+            store.clone(),
+            clock.clone(),
+            config
+                .stripe_webhook_secret
+                .expose()
+                .ok()
+                .map(str::to_owned),
+        ));
         let sending: Arc<dyn Queue> = match faults {
             Some(faults) => Arc::new(FaultyQueue::new(queue.clone(), faults)),
             None => queue.clone(),
@@ -93,7 +105,7 @@ impl EmbeddedParts {
             email: Arc::new(Mailbox::new(store)),
             bus: bus.clone(),
             objects: objects.clone(),
-            payments: Arc::new(FakeStripe::default()),
+            payments: stripe.clone(),
             crm: Arc::new(RecordingCrm::default()),
             clock: clock.clone(),
             ids: Arc::new(UlidIds),
@@ -105,6 +117,7 @@ impl EmbeddedParts {
             clock,
             bus,
             objects,
+            stripe,
         }
     }
 

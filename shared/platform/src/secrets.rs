@@ -68,6 +68,8 @@ impl Secret {
                 Some("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
             }
             Secret::ChilipiperWebhook => Some("dev-chilipiper-secret-0123456789abcdef"),
+            // The local fake Stripe signs its webhook events with it.
+            Secret::StripeWebhook => Some("whsec_dev-stripe-webhook-secret-0123456789"),
             _ => None,
         }
     }

@@ -4,8 +4,8 @@
 //! through SES is also copied to the store's mailbox (so `/dev/mailbox`
 //! shows it), events also fan out in process (so on-demand job runs work
 //! without EventBridge targets), outbox items are relayed in process right
-//! after each commit (no stream trigger runs here), and the clock can be
-//! moved.
+//! after each commit (no stream trigger runs here), the clock can be
+//! moved, and Stripe is the fake kept in the table, on that clock.
 
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use pc_platform::config::Config;
 use pc_platform::email::mailbox::Mailbox;
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
 use pc_platform::outbox::RelayingStore;
+use pc_platform::payments::fake::FakeStripe;
 use pc_platform::queue::Queue;
 use pc_platform::queue::faults::{FaultyQueue, QueueFaults};
 
@@ -80,6 +81,16 @@ pub async fn start(
         Some(faults) => Arc::new(FaultyQueue::new(aws.queue.clone(), faults)),
         None => aws.queue.clone(),
     };
+    let clock = Arc::new(SettableClock::default());
+    let stripe = Arc::new(FakeStripe::new(
+        parts.store.clone(),
+        clock.clone(),
+        aws.config
+            .stripe_webhook_secret
+            .expose()
+            .ok()
+            .map(str::to_owned),
+    ));
     let context = Arc::new(AppContext {
         store: Arc::new(RelayingStore::new(aws.store.clone(), sending.clone())),
         queue: sending,
@@ -92,9 +103,9 @@ pub async fn start(
             local: local_bus.clone(),
         }),
         objects: aws.objects.clone(),
-        payments: aws.payments.clone(),
+        payments: stripe,
         crm: aws.crm.clone(),
-        clock: Arc::new(SettableClock::default()),
+        clock,
         ids: aws.ids.clone(),
         config: aws.config.clone(),
     });

@@ -2,9 +2,12 @@
 //! function on one port, the queue workers and schedules in process, the
 //! outbox relayed right after each commit (and swept every minute), the
 //! embedded store on disk under `DATA_DIR` (or, with `AWS_ENDPOINT_URL`, the
-//! AWS adapters against that endpoint), and the dev-only routes.
+//! AWS adapters against that endpoint), the fake Stripe kept in the same
+//! store (its signed webhook events delivered to the Stripe webhook function
+//! in process), and the dev-only routes.
 
 pub mod aws;
+pub mod stripe_webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -198,6 +201,12 @@ impl DevServer {
             }
         };
 
+        // The fake Stripe sends its events to the Stripe webhook function.
+        if let Some(stripe) = context.payments.fake() {
+            stripe.deliver_to(Arc::new(stripe_webhooks::InProcessStripeWebhook {
+                context: Arc::downgrade(&context),
+            }));
+        }
         if pc_accounts::seed::seed_owner(&context, &options.owner_email, &options.owner_password)
             .await?
         {

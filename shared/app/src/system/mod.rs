@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod dev;
+pub mod dev_stripe;
 pub mod docs;
 pub mod functions;
 pub mod health;
@@ -19,5 +20,21 @@ pub fn dev_functions() -> Vec<Function> {
         Function::dev("dev-jobs-run", || pc_api::routes!(dev::run_job)),
         Function::dev("dev-uploads", || pc_api::routes!(dev::upload))
             .with_body_limit(11 * 1024 * 1024),
+        Function::dev("dev-stripe-invoice-pay", || {
+            pc_api::routes!(dev_stripe::pay_invoice)
+        }),
+        Function::dev("dev-stripe-invoice-fail", || {
+            pc_api::routes!(dev_stripe::fail_invoice)
+        }),
+        Function::dev("dev-stripe-payment-intent-succeed", || {
+            pc_api::routes!(dev_stripe::succeed_payment_intent)
+        }),
+        Function::dev("dev-stripe-events", || pc_api::routes!(dev_stripe::events)),
+        Function::dev("dev-stripe-faults", || {
+            pc_api::routes!(dev_stripe::inject_fault)
+        }),
+        Function::dev("dev-stripe-latency", || {
+            pc_api::routes!(dev_stripe::set_latency)
+        }),
     ]
 }

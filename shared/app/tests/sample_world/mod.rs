@@ -123,8 +123,10 @@ impl SampleWorld {
             &partner_id,
             now,
         );
+        let stripe_signature = stripe_sample_signature(ctx)?;
         Ok(Self {
             values: vec![
+                ("STRIPE_SIGNATURE", stripe_signature),
                 ("ACCESS_TOKEN", access),
                 ("REFRESH_TOKEN", refresh),
                 ("PARTNER_ID", partner_id),
@@ -148,6 +150,29 @@ impl SampleWorld {
                 text.replace(&format!("{{{{{name}}}}}"), value)
             })
     }
+}
+
+/// The `Stripe-Signature` of the Stripe webhook sample's body, signed now
+/// with the local webhook secret (Stripe signs each delivery at its time,
+/// and the webhook takes five minutes of tolerance).
+fn stripe_sample_signature(ctx: &AppState) -> Result<String, String> {
+    use base64::Engine;
+    let path = crate::events_dir().join("billing-stripe-webhook.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let event: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(event["body"].as_str().unwrap_or_default())
+        .map_err(|e| format!("the Stripe webhook sample's body is not base64: {e}"))?;
+    let secret = ctx
+        .config
+        .stripe_webhook_secret
+        .expose()
+        .map_err(|e| e.to_string())?;
+    Ok(pc_platform::payments::signature::sign(
+        secret,
+        ctx.clock.now().timestamp(),
+        &body,
+    ))
 }
 
 /// The boundary of the sample imports' multipart bodies.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use pc_aws::DynamoStore;
+use pc_platform::queue::QueueName;
 use pc_platform::store::embedded::EmbeddedStore;
 use pc_platform::store::{
     Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Update, Write, contract,
@@ -39,7 +40,7 @@ async fn bootstrap_is_idempotent() {
         .await
         .unwrap();
     assert_eq!(again, f.config.queue_urls);
-    assert_eq!(again.len(), 8);
+    assert_eq!(again.len(), QueueName::ALL.len());
 }
 
 /// Runs one scenario against a store and records every answer.

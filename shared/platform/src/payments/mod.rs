@@ -205,4 +205,10 @@ pub trait PaymentGateway: Send + Sync {
         intent: &NewPaymentIntent,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, PaymentError>;
+
+    /// The fake Stripe behind this port, where there is one (local only):
+    /// the dev routes act as the customer through it.
+    fn fake(&self) -> Option<&fake::FakeStripe> {
+        None
+    }
 }

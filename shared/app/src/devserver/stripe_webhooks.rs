@@ -1,0 +1,43 @@
+//! Delivers the fake Stripe's events to the Stripe webhook function in
+//! process, through the same router its function URL serves in Lambda, with
+//! the raw body and the `Stripe-Signature` header. The fake's call returns
+//! once the function answered, so what follows can drain the queue.
+
+use std::sync::Weak;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, header};
+use tower::ServiceExt;
+
+use pc_platform::AppContext;
+use pc_platform::payments::fake::WebhookEndpoint;
+use pc_platform::payments::signature;
+
+/// The Stripe webhook function of one dev server.
+pub struct InProcessStripeWebhook {
+    /// Weak: the context owns the fake that owns this endpoint.
+    pub context: Weak<AppContext>,
+}
+
+#[async_trait]
+impl WebhookEndpoint for InProcessStripeWebhook {
+    async fn deliver(&self, body: &str, signature_header: &str) -> Result<u16, String> {
+        let ctx = self.context.upgrade().ok_or("the dev server has stopped")?;
+        let function = pc_billing::functions::billing_stripe_webhook();
+        let path = function
+            .method_and_path()
+            .map(|(_, path)| path)
+            .unwrap_or_else(|| "/".into());
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(signature::HEADER, signature_header)
+            .body(Body::from(body.to_owned()))
+            .map_err(|e| e.to_string())?;
+        let response = crate::lambda::webhook_app(&ctx, &function)
+            .oneshot(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(response.status().as_u16())
+    }
+}

@@ -1,0 +1,342 @@
+//! The `stripe-webhook` worker: applies each Stripe event once.
+//!
+//! | item | pk | sk | attributes |
+//! |---|---|---|---|
+//! | processed Stripe event | `STRIPEEVENT#<eventId>` | `EVENT` | `type`, `outcome`, `note`, `invoiceId?`, `processedAt`, `ttl` (30 days) |
+//!
+//! The guard item is written, on condition that it does not exist, in the
+//! same transaction as the event's effect (the invoice's status and, for a
+//! failed payment, the outbox with its emails): a redelivered or concurrent
+//! duplicate finds it and changes nothing. Stripe retries an event for
+//! three days, well inside the guard's 30.
+//!
+//! Invoice events move the local invoice (found by Stripe's id, or by the
+//! `invoiceId` our invoices carry in Stripe's metadata) only forward:
+//! `invoice.finalized` → Open, `invoice.paid` → Paid (with `paymentDate`),
+//! `invoice.payment_failed` → Failed (emails to the billing alert address
+//! and the partner's billing email), `invoice.voided` → Void. The update is
+//! conditional on the statuses the target may be reached from, so a late
+//! `invoice.finalized` after `invoice.paid` changes nothing; an event whose
+//! intermediate step was missed (`invoice.paid` on a draft) still takes.
+//! Events that change nothing, about unknown invoices, or of types not
+//! handled are recorded as processed too, never retried.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use pc_accounts::billing_config::billing_key;
+use pc_accounts::partners_store::get_partner;
+use pc_api::QueueMessage;
+use pc_api::functions::WorkerError;
+use pc_platform::AppContext;
+use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::outbox::Outbox;
+use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
+use pc_platform::time::timestamp;
+
+use crate::invoices_store::{self, InvoiceRecord, InvoiceStatus, invoice_key};
+
+/// How long a processed event is remembered.
+pub const GUARD_DAYS: i64 = 30;
+
+/// How many times an event is re-read and retried after a concurrent change.
+const ATTEMPTS: usize = 12;
+
+pub fn guard_key(event_id: &str) -> Key {
+    Key::new(format!("STRIPEEVENT#{event_id}"), "EVENT")
+}
+
+/// A Stripe event as the worker reads it (extra fields are ignored).
+#[derive(Clone, Debug, Deserialize)]
+pub struct StripeEvent {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: EventData,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct EventData {
+    pub object: Value,
+}
+
+/// What one event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already processed: nothing changed.
+    Duplicate,
+    Applied(InvoiceStatus),
+    /// The invoice is already past what the event says.
+    Unchanged,
+    /// Recorded without effect (unknown invoice, unhandled type).
+    Ignored,
+    /// A marketplace payment, recorded for the marketplace.
+    Marketplace,
+}
+
+impl Outcome {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Duplicate => "duplicate",
+            Outcome::Applied(_) => "applied",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Ignored => "ignored",
+            Outcome::Marketplace => "marketplace",
+        }
+    }
+}
+
+/// The queue worker of `stripe-webhook`.
+pub async fn stripe_events_worker(
+    ctx: &pc_api::AppState,
+    message: &QueueMessage,
+) -> Result<(), WorkerError> {
+    let event: StripeEvent = serde_json::from_str(&message.body)
+        .map_err(|e| WorkerError::new(format!("not a Stripe event: {e}")))?;
+    let outcome = apply_event(ctx, &event).await.map_err(WorkerError::new)?;
+    tracing::info!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "stripe event");
+    Ok(())
+}
+
+/// The local status an invoice event moves to.
+fn target_of(kind: &str) -> Option<InvoiceStatus> {
+    match kind {
+        "invoice.finalized" => Some(InvoiceStatus::Open),
+        "invoice.paid" => Some(InvoiceStatus::Paid),
+        "invoice.payment_failed" => Some(InvoiceStatus::Failed),
+        "invoice.voided" => Some(InvoiceStatus::Void),
+        _ => None,
+    }
+}
+
+/// Every status from which `to` is reached by moves forward, directly or
+/// through steps whose events were missed or are late.
+fn reachable_from(to: InvoiceStatus) -> Vec<InvoiceStatus> {
+    let mut found = InvoiceStatus::sources_of(to);
+    let mut next = 0;
+    while next < found.len() {
+        for source in InvoiceStatus::sources_of(found[next]) {
+            if !found.contains(&source) {
+                found.push(source);
+            }
+        }
+        next += 1;
+    }
+    found
+}
+
+fn guard_write(
+    ctx: &AppContext,
+    event: &StripeEvent,
+    outcome: &Outcome,
+    note: &str,
+    invoice_id: Option<&str>,
+) -> Write {
+    let now = ctx.clock.now();
+    let key = guard_key(&event.id);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "stripe_event_processed".into());
+    item.insert("eventId".into(), event.id.clone().into());
+    item.insert("type".into(), event.kind.clone().into());
+    item.insert("outcome".into(), outcome.as_str().into());
+    item.insert("note".into(), note.into());
+    if let Some(id) = invoice_id {
+        item.insert("invoiceId".into(), id.into());
+    }
+    item.insert("processedAt".into(), timestamp(now).into());
+    item.insert(
+        "ttl".into(),
+        (now + Duration::days(GUARD_DAYS)).timestamp().into(),
+    );
+    Write::put_new(item)
+}
+
+/// Records an event without effect; a duplicate stays one.
+async fn record(
+    ctx: &AppContext,
+    event: &StripeEvent,
+    outcome: Outcome,
+    note: &str,
+    invoice_id: Option<&str>,
+) -> Result<Outcome, StoreError> {
+    tracing::info!(event = %event.id, kind = %event.kind, note, "stripe event recorded without effect");
+    match ctx
+        .store
+        .transact(vec![guard_write(ctx, event, &outcome, note, invoice_id)])
+        .await
+    {
+        Ok(()) => Ok(outcome),
+        Err(e) if e.is_condition_failure() => Ok(Outcome::Duplicate),
+        Err(e) => Err(e),
+    }
+}
+
+/// The local invoice a Stripe invoice object is about.
+async fn local_invoice(
+    ctx: &AppContext,
+    object: &Value,
+) -> Result<Option<InvoiceRecord>, StoreError> {
+    let stripe_id = object["id"].as_str().unwrap_or_default();
+    if stripe_id.is_empty() {
+        return Ok(None);
+    }
+    if let Some(found) = invoices_store::find_by_stripe_id(&*ctx.store, stripe_id).await? {
+        return Ok(Some(found));
+    }
+    let Some(ours) = object["metadata"]["invoiceId"].as_str() else {
+        return Ok(None);
+    };
+    Ok(invoices_store::get_invoice(&*ctx.store, ours)
+        .await?
+        .filter(|i| {
+            i.stripe_invoice_id
+                .as_deref()
+                .is_none_or(|s| s == stripe_id)
+        }))
+}
+
+/// Applies one event once (see the module doc).
+pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcome, StoreError> {
+    if ctx.store.get(&guard_key(&event.id)).await?.is_some() {
+        return Ok(Outcome::Duplicate);
+    }
+    if event.kind == "payment_intent.succeeded" {
+        let note = "routed to the marketplace, which is not built yet: nothing to apply";
+        return record(ctx, event, Outcome::Marketplace, note, None).await;
+    }
+    let Some(target) = target_of(&event.kind) else {
+        return record(ctx, event, Outcome::Ignored, "event type not handled", None).await;
+    };
+    let object = &event.data.object;
+    for _ in 0..ATTEMPTS {
+        let Some(invoice) = local_invoice(ctx, object).await? else {
+            let note = "no invoice of ours has this Stripe id";
+            return record(ctx, event, Outcome::Ignored, note, None).await;
+        };
+        if !reachable_from(target).contains(&invoice.stripe_status) {
+            let note = format!(
+                "the invoice is {}; {} would not move it forward",
+                invoice.stripe_status.as_str(),
+                target.as_str()
+            );
+            return record(ctx, event, Outcome::Unchanged, &note, Some(&invoice.id)).await;
+        }
+        let now = ctx.clock.now();
+        let mut update = Update::new(invoice_key(&invoice.id))
+            .set("stripeStatus", target.as_str())
+            .set("updatedAt", timestamp(now))
+            .when(Condition::equals(
+                "stripeStatus",
+                invoice.stripe_status.as_str(),
+            ));
+        // What is due is known once Stripe finalized the invoice.
+        if let Some(due) = object["amount_due"]
+            .as_i64()
+            .filter(|_| object["status"] != "draft")
+        {
+            update = update.set("amountDueCents", due);
+        }
+        if let Some(url) = object["hosted_invoice_url"].as_str() {
+            update = update.set("hostedInvoiceUrl", url);
+        }
+        if target == InvoiceStatus::Paid {
+            let paid_at = object["status_transitions"]["paid_at"]
+                .as_i64()
+                .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+                .unwrap_or(now);
+            update = update.set("paymentDate", timestamp(paid_at));
+        }
+        let outcome = Outcome::Applied(target);
+        let mut writes = vec![
+            guard_write(ctx, event, &outcome, "applied", Some(&invoice.id)),
+            Write::Update(update),
+        ];
+        if target == InvoiceStatus::Failed {
+            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+            payment_failed_emails(ctx, &mut outbox, event, &invoice, object).await?;
+            outbox.add_to(&mut writes)?;
+        }
+        match ctx.store.transact(writes).await {
+            Ok(()) => return Ok(outcome),
+            Err(e) if e.failed_at(0) => return Ok(Outcome::Duplicate),
+            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::TransactionConflict)
+}
+
+/// `$1,250.00`.
+fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let dollars = (cents.abs() / 100).to_string();
+    let mut grouped = String::new();
+    for (n, digit) in dollars.chars().enumerate() {
+        if n > 0 && (dollars.len() - n).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}${grouped}.{:02}", cents.abs() % 100)
+}
+
+/// The failed-payment emails, one to the billing alert address and one to
+/// the partner's billing email when it has one; their ids derive from the
+/// event, so each is sent once.
+async fn payment_failed_emails(
+    ctx: &AppContext,
+    outbox: &mut Outbox,
+    event: &StripeEvent,
+    invoice: &InvoiceRecord,
+    object: &Value,
+) -> Result<(), StoreError> {
+    let partner_name = get_partner(&*ctx.store, &invoice.partner_id)
+        .await?
+        .map_or_else(|| invoice.partner_id.clone(), |p| p.name);
+    let billing_email = ctx
+        .store
+        .get(&billing_key(&invoice.partner_id))
+        .await?
+        .and_then(|item| {
+            item.get("billingEmail")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    let amount = object["amount_due"]
+        .as_i64()
+        .or(invoice.amount_due_cents)
+        .unwrap_or(invoice.amount_cents);
+    let data = |link: String| {
+        json!({
+            "partnerName": partner_name, "invoiceId": invoice.id, "amount": money(amount),
+            "period": invoice.billing_period, "link": link,
+        })
+    };
+    let staff_link = format!("{}/billing/invoices/{}", ctx.config.client_url, invoice.id);
+    let mut recipients = vec![("alert", ctx.config.billing_alert_to.clone(), staff_link)];
+    if let Some(to) = billing_email {
+        // The partner pays on Stripe's page of the invoice.
+        let link = object["hosted_invoice_url"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| invoice.hosted_invoice_url.clone())
+            .unwrap_or_else(|| format!("{}/billing", ctx.config.client_url));
+        recipients.push(("partner", to, link));
+    }
+    for (who, to, link) in recipients {
+        let job = EmailJob {
+            id: format!("payment-failed:{}:{who}", event.id),
+            kind: EmailKind::PaymentFailed,
+            to,
+            data: data(link),
+        };
+        email::add_to_outbox(outbox, &job)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

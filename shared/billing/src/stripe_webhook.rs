@@ -1,0 +1,178 @@
+//! `POST /v1/billing/webhooks/stripe`, on its own function URL: checks the
+//! `Stripe-Signature` header over the exact raw body (any of its `v1`
+//! signatures, so a rolling secret keeps working; within five minutes of
+//! the injected clock), checks that the body is a Stripe event, and puts it
+//! as received on `stripe-webhook`. Nothing else happens inline: the worker
+//! ([`crate::stripe_events`]) applies it once.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use pc_api::{ApiError, ApiResult, AppState};
+use pc_platform::payments::signature::{self, SignatureError};
+use pc_platform::queue::QueueName;
+
+/// `200 {received: true}`, as Stripe expects.
+#[derive(Serialize, ToSchema)]
+pub struct Received {
+    received: bool,
+}
+
+/// What the webhook reads of an event; the worker reads the rest.
+#[derive(Deserialize)]
+struct EventHead {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+fn refused(e: SignatureError) -> ApiError {
+    let code = match e {
+        SignatureError::Malformed => "invalid_signature_header",
+        SignatureError::Stale => "stale_signature",
+        SignatureError::Mismatch => "invalid_signature",
+    };
+    ApiError::bad_request(code, e.to_string())
+}
+
+/// Receives a Stripe event: the signature checked over the raw body, the
+/// body checked to be an event (`id`, `type`), then queued as received.
+#[utoipa::path(post, path = "/v1/billing/webhooks/stripe", tag = "billing",
+    request_body(content = serde_json::Value, description = "a Stripe event, exactly as Stripe sent it"),
+    params(("Stripe-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">[,v1=...]")),
+    responses((status = 200, body = Received),
+        (status = 400, description = "missing, malformed, wrong or stale signature (`missing_signature`, `invalid_signature_header`, `invalid_signature`, `stale_signature`), or not a Stripe event (`not_a_stripe_event`)")))]
+pub async fn stripe_webhook(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Received>> {
+    let secret = ctx.config.stripe_webhook_secret.expose()?;
+    let header = headers
+        .get(signature::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "missing_signature",
+                "the Stripe-Signature header is missing",
+            )
+        })?;
+    signature::verify(secret, header, &body, ctx.clock.now().timestamp()).map_err(refused)?;
+    let not_an_event = || {
+        ApiError::bad_request(
+            "not_a_stripe_event",
+            "the body is not a Stripe event: a JSON object with an `id` and a `type`",
+        )
+    };
+    let head: EventHead = serde_json::from_slice(&body).map_err(|_| not_an_event())?;
+    let fits = |text: &str| !text.is_empty() && text.len() <= 255 && !text.contains(['#', '\0']);
+    if !fits(&head.id) || !fits(&head.kind) {
+        return Err(not_an_event());
+    }
+    // The event travels exactly as Stripe sent it (valid UTF-8: it parsed).
+    let text = String::from_utf8(body.to_vec()).map_err(|_| not_an_event())?;
+    ctx.queue.send(QueueName::StripeWebhook, &text).await?;
+    tracing::info!(event = %head.id, kind = %head.kind, "stripe event queued");
+    Ok(Json(Received { received: true }))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    use pc_platform::EmbeddedParts;
+    use pc_platform::store::{Index, Query};
+
+    use super::*;
+
+    const BODY: &str =
+        r#"{"id":"evt_1","object":"event","type":"invoice.paid","data":{"object":{}}}"#;
+
+    async fn post(
+        parts: &EmbeddedParts,
+        body: &str,
+        header: Option<String>,
+    ) -> (StatusCode, Value) {
+        let function = crate::functions::billing_stripe_webhook();
+        let app = pc_api::router::webhook_router(&parts.context, &function);
+        let mut request = Request::post("/any/path");
+        if let Some(header) = header {
+            request = request.header("Stripe-Signature", header);
+        }
+        let response = app
+            .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    fn sign(parts: &EmbeddedParts, body: &str, at: i64) -> String {
+        let secret = parts.context.config.stripe_webhook_secret.expose().unwrap();
+        signature::sign(secret, at, body.as_bytes())
+    }
+
+    async fn queued(parts: &EmbeddedParts) -> Vec<String> {
+        let page = parts
+            .context
+            .store
+            .query(&Query::partition(Index::Table, "QUEUE#stripe-webhook"))
+            .await
+            .unwrap();
+        page.items
+            .iter()
+            .map(|i| i["body"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_signed_event_is_queued_verbatim() {
+        let parts = EmbeddedParts::in_memory();
+        let now = parts.context.clock.now().timestamp();
+        let (status, body) = post(&parts, BODY, Some(sign(&parts, BODY, now))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, serde_json::json!({"received": true}));
+        assert_eq!(queued(&parts).await, [BODY]);
+    }
+
+    #[tokio::test]
+    async fn bad_stale_or_missing_signatures_and_non_events_are_400_and_queue_nothing() {
+        let parts = EmbeddedParts::in_memory();
+        let now = parts.context.clock.now().timestamp();
+        let wrong = signature::sign("whsec_other", now, BODY.as_bytes());
+        let cases = [
+            (BODY, None, "missing_signature"),
+            (BODY, Some("garbage".to_owned()), "invalid_signature_header"),
+            (BODY, Some(wrong), "invalid_signature"),
+            (BODY, Some(sign(&parts, BODY, now - 301)), "stale_signature"),
+            (
+                r#"{"id":"evt_2"}"#,
+                Some(sign(&parts, r#"{"id":"evt_2"}"#, now)),
+                "not_a_stripe_event",
+            ),
+            ("[1]", Some(sign(&parts, "[1]", now)), "not_a_stripe_event"),
+        ];
+        for (body, header, code) in cases {
+            let (status, answer) = post(&parts, body, header).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{code}: {answer}");
+            assert_eq!(answer["error"]["code"], code);
+        }
+        // A signature of the body with one byte changed does not match.
+        let tampered = BODY.replace("evt_1", "evt_9");
+        let (status, _) = post(&parts, &tampered, Some(sign(&parts, BODY, now))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(queued(&parts).await.is_empty());
+    }
+}
