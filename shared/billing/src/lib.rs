@@ -3,9 +3,16 @@
 //! failed or void; platform staff see and adjust invoices.
 
 pub mod billing_math;
+pub mod credits_api;
+pub mod credits_store;
 pub mod customers;
 pub mod error;
 pub mod functions;
+pub mod invoice_listing;
+pub mod invoice_views;
+pub mod invoice_void;
+pub mod invoices_api;
 pub mod invoices_store;
+pub mod money;
 
 pub use error::BillingError;
