@@ -45,7 +45,8 @@ mod tests {
         assert_eq!(cents_of(&n("19.99")), Some(1_999));
         assert_eq!(cents_of(&n("1.005")), None);
         assert_eq!(cents_of(&n("-3")), None);
-        assert_eq!(cents_of(&n("1e3")), None);
+        assert_eq!(cents_of(&n("1e3")), Some(100_000));
+        assert_eq!(cents_of(&n("1e30")), None);
     }
 
     #[test]
