@@ -1,6 +1,7 @@
 //! Black-box scenarios, one module per capability.
 
 mod accounts;
+mod billing_finance;
 mod hardening_auth;
 mod hardening_imports;
 mod hardening_input;

@@ -11,6 +11,7 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 
 pub mod accounts_support;
+pub mod billing_support;
 pub mod hostile_input;
 pub mod imports_support;
 pub mod leads_support;
