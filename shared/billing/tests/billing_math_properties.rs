@@ -12,9 +12,7 @@ use serde_json::{Number, json};
 use pc_accounts::billing_config::{BillingConfig, BillingType, Month, parse};
 use pc_billing::billing_math::{BillableLead, charges, term_for, total};
 
-/// Months as counts from January 2000; `None` ends never.
-type Span = (u32, Option<u32>);
-
+/// A month counted from January 2000, as `YYYY-MM`.
 fn month_text(index: u32) -> String {
     format!("{}-{:02}", 2000 + index / 12, index % 12 + 1)
 }
