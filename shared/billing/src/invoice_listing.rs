@@ -25,8 +25,9 @@ use crate::invoices_store::{InvoiceRecord, STAFF_PARTITION, partner_partition};
 const STATUSES: &[&str] = &["Draft", "Open", "Failed", "Paid", "Void"];
 const TYPES: &[&str] = &["monthly", "manual"];
 
-/// The invoice lists' columns; `search` matches the partner's name and the
-/// description (handled here: the name is inside `partner`).
+/// The invoice lists' columns. `search` matches the partner's name
+/// (`partnerName` stands for the row's `partner.name`) and the
+/// description; [`list_invoices`] applies it, not `ListQuery::matches`.
 pub const INVOICES_LIST: ListSpec = ListSpec {
     columns: &[
         Column::new("partnerId", ColumnKind::Text),

@@ -9,6 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::Value;
 
 use pc_accounts::partners_store::{get_partner, partner_names};
+use pc_api::list::Operator;
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 
 use crate::invoice_listing::{INVOICES_LIST, Scope, list_invoices};
@@ -31,7 +32,7 @@ pub async fn list_all_invoices(
 ) -> ApiResult<Json<ListResponse<Value>>> {
     let query = ListQuery::parse(raw.as_deref(), &INVOICES_LIST)?;
     // A partner filter reads that partner's own partition.
-    let scope = match query.filter("partnerId", pc_api::list::Operator::Eq) {
+    let scope = match query.filter("partnerId", Operator::Eq) {
         Some(Value::String(pid)) => Scope::Partner(pid.clone()),
         _ => Scope::Everyone,
     };
