@@ -235,6 +235,141 @@ mod tests {
         assert!(ListQuery::parse(Some("sort=amount:desc&search=acme"), &INVOICES_LIST).is_ok());
     }
 
+    mod reading {
+        use std::sync::Arc;
+
+        use chrono::{DateTime, Utc};
+
+        use pc_accounts::partners_store::{PartnerRecord, partner_item};
+        use pc_platform::store::counting::CountingStore;
+        use pc_platform::store::embedded::EmbeddedStore;
+
+        use super::*;
+        use crate::invoices_store::{InvoiceStatus, InvoiceType, Stage};
+
+        fn at() -> DateTime<Utc> {
+            DateTime::parse_from_rfc3339("2024-06-01T08:00:00Z")
+                .unwrap()
+                .to_utc()
+        }
+
+        fn invoice(partner: &str, period: &str, cents: i64) -> InvoiceRecord {
+            InvoiceRecord {
+                id: format!("INV{partner}{}", period.replace('-', "")),
+                partner_id: partner.into(),
+                invoice_type: InvoiceType::Monthly,
+                billing_period: period.into(),
+                description: format!("Leads of {period}"),
+                amount_cents: cents,
+                line_count: 1,
+                stripe_customer_id: None,
+                stripe_invoice_id: None,
+                hosted_invoice_url: None,
+                amount_due_cents: None,
+                stripe_status: InvoiceStatus::Open,
+                stage: Stage::Finalized,
+                payment_date: None,
+                created_by: None,
+                created_at: at(),
+                updated_at: at(),
+            }
+        }
+
+        /// Three partners with an invoice in each of two months.
+        async fn seeded() -> Arc<CountingStore> {
+            let inner: Arc<dyn Store> = Arc::new(EmbeddedStore::in_memory());
+            for (n, name) in ["Acme", "Globex", "Initech"].into_iter().enumerate() {
+                let pid = format!("P{n}");
+                let partner = PartnerRecord::new_active(&pid, name, &pid.to_lowercase(), at());
+                inner
+                    .put(partner_item(&partner).unwrap(), None)
+                    .await
+                    .unwrap();
+                for period in ["2024-04", "2024-05"] {
+                    let item = invoice(&pid, period, 1_000 * (n as i64 + 1))
+                        .item()
+                        .unwrap();
+                    inner.put(item, None).await.unwrap();
+                }
+            }
+            Arc::new(CountingStore::new(inner))
+        }
+
+        fn query(raw: &str) -> ListQuery {
+            ListQuery::parse(Some(raw), &INVOICES_LIST).unwrap()
+        }
+
+        #[tokio::test]
+        async fn names_come_in_one_batch_and_a_month_is_read_alone() {
+            let store = seeded().await;
+            let page = list_invoices(
+                &*store,
+                &Scope::Everyone,
+                &query("sort=amount:desc"),
+                100,
+                BTreeMap::new(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(store.take(), 2, "one query, one batch read of names");
+            assert_eq!(page.meta.total, 6);
+            assert_eq!(page.list[0]["partner"]["name"], "Initech");
+            assert!(page.list.iter().all(|r| r["partner"]["name"] != ""));
+
+            let may = filter_of(
+                json!([{"column": "billingPeriod", "operator": "eq", "value": "2024-05"}]),
+            );
+            // Six invoices in all: a limit of three holds May's only if
+            // April is never read.
+            let page = list_invoices(&*store, &Scope::Everyone, &may, 3, BTreeMap::new())
+                .await
+                .unwrap();
+            assert_eq!((page.meta.total, page.meta.truncated), (3, false));
+            let page = list_invoices(&*store, &Scope::Everyone, &may, 2, BTreeMap::new())
+                .await
+                .unwrap();
+            assert_eq!((page.meta.total, page.meta.truncated), (2, true));
+            let page = list_invoices(
+                &*store,
+                &Scope::Everyone,
+                &query("search=glob"),
+                100,
+                BTreeMap::new(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(page.meta.total, 2);
+            assert!(!page.meta.truncated);
+        }
+
+        #[tokio::test]
+        async fn a_partner_reads_its_own_partition() {
+            let store = seeded().await;
+            let known = BTreeMap::from([("P1".to_owned(), "Globex".to_owned())]);
+            let page = list_invoices(
+                &*store,
+                &Scope::Partner("P1".into()),
+                &query("sort=billingPeriod:asc"),
+                100,
+                known,
+            )
+            .await
+            .unwrap();
+            assert_eq!(store.take(), 1, "the name was known: no batch read");
+            let periods: Vec<_> = page
+                .list
+                .iter()
+                .map(|r| r["billingPeriod"].clone())
+                .collect();
+            assert_eq!(periods, [json!("2024-04"), json!("2024-05")]);
+            assert!(page.list.iter().all(|r| r["partnerId"] == "P1"));
+        }
+
+        fn filter_of(filters: Value) -> ListQuery {
+            super::parse(filters)
+        }
+    }
+
     #[test]
     fn search_looks_at_the_partner_name_and_description() {
         let row =
