@@ -1,8 +1,8 @@
 //! Seeding for the billing scenarios while the monthly invoice run is not
 //! what is under test: an invoice is made the way the run makes one — a
-//! Stripe invoice through the running system's payments port (customer,
-//! draft, one line per charge, finalize) and the local invoice with its
-//! lines through the store — then moved to the status a scenario needs.
+//! Stripe draft with one line per charge through the running system's
+//! payments port, the local invoice with its lines through the store (in
+//! the status the scenario needs), then the finalization at Stripe.
 
 use chrono::{DateTime, Utc};
 use reqwest::{Client, StatusCode};
