@@ -2,8 +2,9 @@
 //! index partition a list reads (every invoice on gsi2 `INVOICES`, one
 //! partner's on gsi1 `PARTNER#<pid>#INVOICES`, both sorted
 //! `<period>#<id>`), `billingPeriod` filters turned into a key condition so
-//! a month's invoices are read without the rest, the partner names in one
-//! batch read, and the free-text search over partner name and description.
+//! a month's invoices are read without the rest, the partner names in
+//! batch reads (the page's; every row's when searching), and the free-text
+//! search over partner name and description.
 //!
 //! A list reads at most `LIST_READ_LIMIT` invoices, newest periods first;
 //! past it, the answer says `meta.truncated`.
@@ -133,14 +134,10 @@ pub async fn list_invoices(
         .take(read_limit)
         .map(from_item::<InvoiceRecord>)
         .collect::<Result<Vec<_>, _>>()?;
+    // The search needs every row's partner name; otherwise only the page's.
     let mut names = known_names;
-    let missing = invoices
-        .iter()
-        .filter(|i| !names.contains_key(&i.partner_id))
-        .map(|i| i.partner_id.clone())
-        .collect::<Vec<_>>();
-    if !missing.is_empty() {
-        names.extend(partner_names(store, missing).await?);
+    if query.search.is_some() {
+        add_names(store, &mut names, invoices.iter().map(|i| &i.partner_id)).await?;
     }
     let filters = ListQuery {
         search: None,
@@ -163,7 +160,34 @@ pub async fn list_invoices(
     query.sort_rows(&mut rows);
     let mut page = query.page_of(rows);
     page.meta.truncated = truncated;
+    if query.search.is_none() {
+        let ids: Vec<String> = page
+            .list
+            .iter()
+            .filter_map(|row| row["partnerId"].as_str().map(str::to_owned))
+            .collect();
+        add_names(store, &mut names, ids.iter()).await?;
+        for row in &mut page.list {
+            let pid = row["partnerId"].as_str().unwrap_or_default();
+            if let Some(name) = names.get(pid) {
+                row["partner"]["name"] = Value::from(name.as_str());
+            }
+        }
+    }
     Ok(page)
+}
+
+/// Reads, in batches, the names of the partners of `ids` not yet in `names`.
+async fn add_names(
+    store: &dyn Store,
+    names: &mut BTreeMap<String, String>,
+    ids: impl Iterator<Item = &String>,
+) -> Result<(), StoreError> {
+    let missing: Vec<String> = ids.filter(|id| !names.contains_key(*id)).cloned().collect();
+    if !missing.is_empty() {
+        names.extend(partner_names(store, missing).await?);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use crate::invoice_listing::{INVOICES_LIST, Scope, list_invoices};
 use crate::invoice_views::{InvoiceDetailView, InvoiceView};
 use crate::invoices_store::invoice_with_lines;
 
-/// Every partner's invoices, newest period first by default, each row
-/// with its partner's name (read in one batch for the page, not one read
-/// per partner). Filters and sorts: `partnerId`, `billingPeriod`,
+/// Every partner's invoices, newest first by default, each row with its
+/// partner's name (read in one batch for the page, not one read per
+/// partner). Filters and sorts: `partnerId`, `billingPeriod`,
 /// `stripeStatus`, `invoiceType`, `amount`, `createdAt`, `paymentDate`;
 /// `search` matches the partner's name and the description.
 #[utoipa::path(get, path = "/v1/billing/invoices", tag = "billing",
