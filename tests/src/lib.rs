@@ -12,6 +12,7 @@ use serde_json::Value;
 
 pub mod accounts_support;
 pub mod billing_support;
+pub mod finance_support;
 pub mod hostile_input;
 pub mod imports_support;
 pub mod invoices_support;

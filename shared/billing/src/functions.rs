@@ -6,7 +6,13 @@ use pc_api::{Access, Function, Permissions, http, schedule, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
-use crate::{MONTHLY_INVOICES, generate_api, monthly_invoices, stripe_events, stripe_webhook};
+use crate::{
+    MONTHLY_INVOICES, credits_api, generate_api, invoice_void, invoices_api, monthly_invoices,
+    stripe_events, stripe_webhook,
+};
+
+/// Finance changes that call Stripe.
+const PAYMENTS: Permissions = Permissions::WRITE.payments();
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -17,6 +23,11 @@ pub fn all() -> Vec<Function> {
         billing_invoices_generate_status(),
         billing_stripe_webhook(),
         stripe_webhook_worker(),
+        billing_invoices_list(),
+        billing_invoices_get(),
+        partners_invoices_list(),
+        billing_invoices_void(),
+        billing_add_credit(),
     ]
 }
 
@@ -77,5 +88,50 @@ pub fn stripe_webhook_worker() -> Function {
         QueueName::StripeWebhook,
         Permissions::WRITE.sends(&[QueueName::Emails]),
         stripe_events::stripe_events_worker
+    )
+}
+
+pub fn billing_invoices_list() -> Function {
+    http!(
+        "billing-invoices-list",
+        Access::Staff,
+        Permissions::READ,
+        invoices_api::list_all_invoices
+    )
+}
+
+pub fn billing_invoices_get() -> Function {
+    http!(
+        "billing-invoices-get",
+        Access::Staff,
+        Permissions::READ,
+        invoices_api::get_invoice
+    )
+}
+
+pub fn partners_invoices_list() -> Function {
+    http!(
+        "partners-invoices-list",
+        Access::Admin,
+        Permissions::READ,
+        invoices_api::list_partner_invoices
+    )
+}
+
+pub fn billing_invoices_void() -> Function {
+    http!(
+        "billing-invoices-void",
+        Access::Staff,
+        PAYMENTS,
+        invoice_void::void_invoice
+    )
+}
+
+pub fn billing_add_credit() -> Function {
+    http!(
+        "billing-add-credit",
+        Access::Staff,
+        PAYMENTS,
+        credits_api::add_credit
     )
 }

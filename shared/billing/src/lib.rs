@@ -3,13 +3,20 @@
 //! failed or void; platform staff see and adjust invoices.
 
 pub mod billing_math;
+pub mod credits_api;
+pub mod credits_store;
 pub mod customers;
 pub mod error;
 pub mod functions;
 pub mod generate_api;
+pub mod invoice_listing;
 pub mod invoice_run;
+pub mod invoice_views;
+pub mod invoice_void;
+pub mod invoices_api;
 pub mod invoices_store;
 pub mod manual_charges;
+pub mod money;
 pub mod monthly_invoices;
 pub mod stripe_events;
 pub mod stripe_webhook;

@@ -27,7 +27,7 @@ pub struct SampleWorld {
 }
 
 impl SampleWorld {
-    /// The owner and their session, a partner with an invited user, a lead
+    /// The owner and their session, a partner (billing configured) with an invited user, a lead
     /// and an import, a self-registered partner awaiting verification, a
     /// finished job run, and the one-time and magic-link tokens the emails
     /// would carry, in `ctx`'s store.
@@ -62,7 +62,10 @@ impl SampleWorld {
                 .map(str::to_owned)
                 .ok_or_else(|| format!("creating {what} answered no id: {body}"))
         };
-        let partner = json!({"name": "Sample Agency", "chiliMeetingTypes": ["Intro Call"]});
+        let billing = json!({"billingType": "qualified_lead", "billingEmail": "ap@sample-agency.example",
+            "billingTerms": [{"startMonth": "2026-01", "endMonth": null, "value": 50}]});
+        let partner = json!({"name": "Sample Agency", "chiliMeetingTypes": ["Intro Call"],
+            "billing": billing});
         let partner_id = id(
             call(&app, "POST", "/v1/partners", token, Some(partner)).await?,
             "the partner",
