@@ -273,3 +273,88 @@ scenario!(
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 );
+
+scenario!(manual_charges_and_credit_are_made_once_at_stripe, |app| {
+    app.sign_in_owner().await;
+    let partner = billable_partner(app, "Charged", fifty_per_lead()).await;
+    let unbilled = pc_tests::leads_support::seed_partner(app, "Unbilled", &[]).await;
+    let charge = |partner: &str, amount: f64| json!({"partnerId": partner, "amount": amount, "description": "Onboarding workshop"});
+    let send = |body: serde_json::Value, key: &'static str| {
+        app.client
+            .post(app.url("/v1/billing/manual-charge"))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = expect_json(
+        send(charge(&partner, 300.0), "charge-0001").await.unwrap(),
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert_eq!(first["stripeStatus"], "Draft", "{first}");
+    assert_eq!(first["invoiceType"], "manual");
+    let again = expect_json(
+        send(charge(&partner, 300.0), "charge-0001").await.unwrap(),
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert_eq!(again["id"], first["id"]);
+    let reused = expect_json(
+        send(charge(&partner, 301.0), "charge-0001").await.unwrap(),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(reused["error"]["code"], "idempotency_key_reused");
+    let unconfigured = expect_json(
+        send(charge(&unbilled, 10.0), "charge-0002").await.unwrap(),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(unconfigured["error"]["code"], "billing_not_configured");
+    let bad = expect_json(
+        send(charge(&partner, -1.0), "charge-0003").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(bad["error"]["details"][0]["field"], "amount");
+    app.drain().await;
+    let id = first["id"].as_str().unwrap();
+    let made = expect_json(
+        app.get(&format!("/v1/billing/invoices/{id}")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(made["stripeStatus"], "Open", "{made}");
+    assert_eq!(cents(&made), 30_000);
+    assert_eq!(made["lines"].as_array().unwrap().len(), 1);
+
+    // A $20.00 credit is used up by the next invoice: $150.00 billed, $130.00 due.
+    let credit = app
+        .post(
+            "/v1/billing/add-credit",
+            &json!({"partnerId": partner, "amount": 20, "description": "Goodwill"}),
+        )
+        .await;
+    expect_json(credit, StatusCode::CREATED).await;
+    for i in 0..3 {
+        let email = format!("c{i}@buyer.test");
+        lead_created(
+            app,
+            &partner,
+            &email,
+            "2024-05-20T10:00:00Z",
+            DealStatus::New,
+            None,
+        )
+        .await;
+    }
+    invoice_may(app).await;
+    let monthly: Vec<_> = invoices_of(app, &partner)
+        .await
+        .into_iter()
+        .filter(|i| i["invoiceType"] == "monthly")
+        .collect();
+    assert_eq!(monthly.len(), 1, "{monthly:?}");
+    assert_eq!(cents(&monthly[0]), 15_000);
+    assert_eq!(monthly[0]["amountDue"], json!(130.0), "{}", monthly[0]);
+});

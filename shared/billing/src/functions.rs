@@ -7,8 +7,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{
-    MONTHLY_INVOICES, credits_api, generate_api, invoice_void, invoices_api, monthly_invoices,
-    stripe_events, stripe_webhook,
+    MONTHLY_INVOICES, credits_api, generate_api, invoice_void, invoices_api, manual_charge_api,
+    monthly_invoices, stripe_events, stripe_webhook,
 };
 
 /// Finance changes that call Stripe.
@@ -28,6 +28,7 @@ pub fn all() -> Vec<Function> {
         partners_invoices_list(),
         billing_invoices_void(),
         billing_add_credit(),
+        billing_manual_charge(),
     ]
 }
 
@@ -133,5 +134,15 @@ pub fn billing_add_credit() -> Function {
         Access::Staff,
         PAYMENTS,
         credits_api::add_credit
+    )
+}
+
+pub fn billing_manual_charge() -> Function {
+    http!(
+        "billing-manual-charge",
+        Access::Staff,
+        // The invoice's message goes through the outbox: no Stripe call here.
+        Permissions::WRITE,
+        manual_charge_api::manual_charge
     )
 }
