@@ -12,7 +12,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use pc_accounts::billing_config::{BillingConfig, BillingTerm, BillingType, Month};
@@ -22,68 +21,10 @@ use pc_billing::monthly_invoices::{billing_worker, fan_out, month_range};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::lead_item;
 use pc_platform::config::Config;
-use pc_platform::payments::{
-    NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError,
-    PaymentGateway, PaymentIntent, StripeInvoice,
-};
 use pc_platform::queue::QueueName;
 use pc_platform::store::embedded::EmbeddedStore;
 use pc_platform::store::{Index, Query, Store, from_item};
 use pc_platform::{AppContext, AppState, EmbeddedParts};
-
-/// Stripe far away: every call waits `delay` first.
-struct Distant {
-    stripe: Arc<dyn PaymentGateway>,
-    delay: Duration,
-}
-
-#[async_trait]
-impl PaymentGateway for Distant {
-    async fn create_customer(&self, c: &NewCustomer, key: &str) -> Result<String, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.create_customer(c, key).await
-    }
-    async fn create_invoice(
-        &self,
-        i: &NewInvoice,
-        key: &str,
-    ) -> Result<StripeInvoice, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.create_invoice(i, key).await
-    }
-    async fn add_invoice_line(
-        &self,
-        l: &NewInvoiceLine,
-        key: &str,
-    ) -> Result<String, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.add_invoice_line(l, key).await
-    }
-    async fn finalize_invoice(&self, id: &str, key: &str) -> Result<StripeInvoice, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.finalize_invoice(id, key).await
-    }
-    async fn void_invoice(&self, id: &str, key: &str) -> Result<StripeInvoice, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.void_invoice(id, key).await
-    }
-    async fn get_invoice(&self, id: &str) -> Result<StripeInvoice, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.get_invoice(id).await
-    }
-    async fn credit_balance(&self, c: &NewCredit, key: &str) -> Result<String, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.credit_balance(c, key).await
-    }
-    async fn create_payment_intent(
-        &self,
-        p: &NewPaymentIntent,
-        key: &str,
-    ) -> Result<PaymentIntent, PaymentError> {
-        tokio::time::sleep(self.delay).await;
-        self.stripe.create_payment_intent(p, key).await
-    }
-}
 
 struct Options {
     partners: usize,
@@ -173,22 +114,9 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(EmbeddedStore::in_memory())
     };
     let parts = EmbeddedParts::new(store, Config::local_defaults());
-    let base = &parts.context;
-    let ctx: AppState = Arc::new(AppContext {
-        payments: Arc::new(Distant {
-            stripe: base.payments.clone(),
-            delay: o.latency,
-        }),
-        store: base.store.clone(),
-        queue: base.queue.clone(),
-        email: base.email.clone(),
-        bus: base.bus.clone(),
-        objects: base.objects.clone(),
-        crm: base.crm.clone(),
-        clock: base.clock.clone(),
-        ids: base.ids.clone(),
-        config: base.config.clone(),
-    });
+    // Stripe far away: every call of the fake waits this long first.
+    parts.stripe.set_latency(o.latency);
+    let ctx: AppState = parts.context.clone();
     let period = Month::parse("2024-05").expect("a month");
     let seeding = Instant::now();
     seed(&ctx, &o, &period).await?;

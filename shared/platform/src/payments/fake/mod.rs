@@ -11,7 +11,7 @@
 //!
 //! | item | pk | sk | gsi1 |
 //! |---|---|---|---|
-//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent) | `STRIPE#<objectId>` | `OBJECT` | |
+//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
 //! | Stripe event (body, last `Stripe-Signature`, delivery outcome) | `STRIPE#<evt_id>` | `OBJECT` | `STRIPEEVENTS` / `<evt_id>` |
 //! | idempotency key (operation, request fingerprint, object id) | `STRIPEIDEMPOTENCY#<key>` | `KEY` | |
 //!
@@ -46,7 +46,7 @@ use super::{
     PaymentGateway, PaymentIntent, StripeInvoice,
 };
 use crate::clock::Clock;
-use crate::store::{Item, Store, StoreError, Write};
+use crate::store::{Index, Item, Query, Store, StoreError, Write};
 
 use events::NewEvent;
 pub use events::{API_VERSION, SentEvent, WebhookEndpoint};
@@ -137,6 +137,26 @@ impl FakeStripe {
     /// Every event sent so far, oldest first.
     pub async fn sent_events(&self) -> Result<Vec<SentEvent>, PaymentError> {
         events::list(&*self.store).await.map_err(unavailable)
+    }
+
+    /// Every object of one type (`invoice`, `customer`...), oldest first, as
+    /// Stripe's list endpoints show them.
+    pub async fn objects_of_type(&self, object_type: &str) -> Result<Vec<Value>, PaymentError> {
+        let mut found = Vec::new();
+        let mut query = Query::partition(Index::Gsi2, objects::type_partition(object_type));
+        loop {
+            let page = self.store.query(&query).await.map_err(unavailable)?;
+            found.extend(
+                page.items
+                    .iter()
+                    .filter_map(Stored::from_item)
+                    .map(|s| s.object),
+            );
+            match page.cursor {
+                Some(cursor) => query = query.after(Some(cursor)),
+                None => return Ok(found),
+            }
+        }
     }
 
     /// Any object's JSON as Stripe's API shows it.

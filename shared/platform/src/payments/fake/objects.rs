@@ -14,6 +14,11 @@ pub fn object_key(id: &str) -> Key {
     Key::new(format!("STRIPE#{id}"), "OBJECT")
 }
 
+/// The gsi2 partition listing the objects of one type (`invoice`).
+pub fn type_partition(object_type: &str) -> String {
+    format!("STRIPEOBJECTS#{object_type}")
+}
+
 /// The store item of an idempotency key.
 pub fn idempotency_key(key: &str) -> Key {
     Key::new(format!("STRIPEIDEMPOTENCY#{key}"), "KEY")
@@ -63,6 +68,9 @@ pub fn object_item(object: Value, version: i64) -> Result<Item, StoreError> {
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "stripe_object".into());
     item.insert("objectType".into(), object["object"].clone());
+    let object_type = object["object"].as_str().unwrap_or("object");
+    item.insert("gsi2pk".into(), type_partition(object_type).into());
+    item.insert("gsi2sk".into(), id.into());
     item.insert("version".into(), version.into());
     item.insert("object".into(), object);
     Ok(item)
