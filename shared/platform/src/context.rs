@@ -31,10 +31,11 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// The context of a deployed function before any AWS port is granted:
-    /// store, queue, email, bus and uploads refuse every call ([`NotGranted`]); the
-    /// function's start-up replaces the ones its permissions grant. Payments
-    /// and CRM are the recording fakes until their real adapters come.
+    /// The context of a deployed function before any port is granted:
+    /// store, queue, email, bus, uploads and payments refuse every call
+    /// ([`NotGranted`]); the function's start-up replaces the ones its
+    /// permissions grant (AWS clients, the Stripe client). CRM is the
+    /// recording fake until its real adapter comes.
     pub fn granting_nothing(config: Config) -> Self {
         Self {
             store: Arc::new(NotGranted),
@@ -42,7 +43,7 @@ impl AppContext {
             email: Arc::new(NotGranted),
             bus: Arc::new(NotGranted),
             objects: Arc::new(NotGranted),
-            payments: Arc::new(FakeStripe::default()),
+            payments: Arc::new(NotGranted),
             crm: Arc::new(RecordingCrm::default()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),

@@ -1,6 +1,6 @@
 //! The adapter of a port a function was not given: a Lambda builds only
-//! the AWS clients its permissions grant (so the others are not even
-//! linked into its binary), and every other port is this adapter, which
+//! the clients its permissions grant, AWS and Stripe (so the others are not
+//! even linked into its binary), and every other port is this adapter, which
 //! refuses each call with an error naming the missing grant. Reaching it is
 //! a wrong `Permissions` entry in the function table, never a user error.
 
@@ -9,6 +9,10 @@ use async_trait::async_trait;
 use crate::bus::{BusError, BusEvent, EventBus};
 use crate::email::{EmailError, EmailSender, OutgoingEmail};
 use crate::objects::{ObjectError, ObjectStore};
+use crate::payments::{
+    NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError,
+    PaymentGateway, PaymentIntent, StripeInvoice,
+};
 use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
 use crate::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
 
@@ -109,6 +113,48 @@ impl NotGranted {
     }
 }
 
+impl NotGranted {
+    fn payments_error<T>() -> Result<T, PaymentError> {
+        // Refused, not retryable: no retry can grant the port.
+        Err(PaymentError::Refused(Self::refusal(
+            "Stripe access",
+            "`payments()`",
+        )))
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for NotGranted {
+    async fn create_customer(&self, _: &NewCustomer, _: &str) -> Result<String, PaymentError> {
+        Self::payments_error()
+    }
+    async fn create_invoice(&self, _: &NewInvoice, _: &str) -> Result<StripeInvoice, PaymentError> {
+        Self::payments_error()
+    }
+    async fn add_invoice_line(&self, _: &NewInvoiceLine, _: &str) -> Result<String, PaymentError> {
+        Self::payments_error()
+    }
+    async fn finalize_invoice(&self, _: &str, _: &str) -> Result<StripeInvoice, PaymentError> {
+        Self::payments_error()
+    }
+    async fn void_invoice(&self, _: &str, _: &str) -> Result<StripeInvoice, PaymentError> {
+        Self::payments_error()
+    }
+    async fn get_invoice(&self, _: &str) -> Result<StripeInvoice, PaymentError> {
+        Self::payments_error()
+    }
+    async fn credit_balance(&self, _: &NewCredit, _: &str) -> Result<String, PaymentError> {
+        Self::payments_error()
+    }
+    async fn create_payment_intent(
+        &self,
+        _: &NewPaymentIntent,
+        _: &str,
+    ) -> Result<PaymentIntent, PaymentError> {
+        Self::payments_error()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +171,8 @@ mod tests {
         assert!(queue.to_string().contains("sends"), "{queue}");
         let bus = NotGranted.publish(&[]).await.unwrap_err();
         assert!(bus.to_string().contains("events()"), "{bus}");
+        let payments = NotGranted.get_invoice("in_1").await.unwrap_err();
+        assert!(payments.to_string().contains("payments()"), "{payments}");
+        assert!(!payments.is_retryable());
     }
 }
