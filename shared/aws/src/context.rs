@@ -2,7 +2,9 @@
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
 //! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
 //! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
-//! Payments and CRM are the recording fakes until their real adapters come.
+//! This full context serves local runs against AWS-compatible servers
+//! (moto), where no Stripe is reachable: payments stay the fake Stripe
+//! (deployed functions build `pc-stripe` instead), CRM the recording fake.
 
 use std::sync::Arc;
 

@@ -36,9 +36,10 @@ use stripe_types::Currency;
 /// The variable naming another Stripe API base URL.
 pub const API_BASE_VARIABLE: &str = "STRIPE_API_BASE";
 
-/// How long one attempt may take: well inside a function's timeout, so a
-/// hung connection ends as a retryable failure rather than a killed run.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one attempt may take: shorter than the timeout of an API
+/// function (the shortest), so a hung connection ends as a retryable
+/// failure the handler answers, rather than a killed run.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the Stripe client could not be built.
 #[derive(Debug, thiserror::Error)]
