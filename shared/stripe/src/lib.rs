@@ -264,6 +264,11 @@ mod tests {
     }
 
     #[test]
+    fn amounts_go_to_stripe_in_the_ports_currency() {
+        assert_eq!(USD.to_string(), pc_platform::payments::CURRENCY);
+    }
+
+    #[test]
     fn keys_stripe_would_reject_are_refused_before_sending() {
         assert!(matches!(idempotent(""), Err(PaymentError::Refused(_))));
         assert!(matches!(

@@ -50,6 +50,9 @@ fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
     if !ports.objects {
         parts.objects = Arc::new(NotGranted);
     }
+    if !ports.payments {
+        parts.payments = Arc::new(NotGranted);
+    }
     ctx
 }
 
