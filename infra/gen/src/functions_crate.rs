@@ -1,10 +1,11 @@
 //! The `functions/` crate (package `pc-functions`): one binary per deployed
 //! function and the Cargo.toml listing them. Each binary names its function
 //! in code (`pc_leads::functions::leads_list()`, so "go to definition"
-//! reaches the handler) and builds only the AWS clients the function's
-//! ports need, so the linker drops every other handler and every unused
-//! SDK. Binaries get no test harness: ~80 of them linking one each would
-//! cost minutes and disk for no test.
+//! reaches the handler) and builds only the clients the function's ports
+//! need (AWS clients; the Stripe client for `payments()`), so the linker
+//! drops every other handler and every unused SDK. Binaries get no test
+//! harness: ~80 of them linking one each would cost minutes and disk for
+//! no test.
 
 use anyhow::bail;
 use pc_api::functions::{Function, Ports, Trigger};
@@ -18,6 +19,10 @@ pub const BIN_DIR: &str = "functions/src/bin";
 
 /// The crates a binary may name, besides those of the functions' modules.
 const RUNTIME_CRATES: &[&str] = &["pc-app", "pc-aws", "pc-platform"];
+
+/// The Stripe adapter's crate, a dependency only while some function has
+/// payments (so the others' builds never compile async-stripe).
+const STRIPE_CRATE: &str = "pc-stripe";
 
 /// The path of a function's binary source, relative to the workspace root.
 pub fn bin_path(name: &str) -> String {
@@ -43,7 +48,8 @@ fn runner(function: &Function) -> anyhow::Result<&'static str> {
 }
 
 /// The body of the binary's `ports`, building the function's context from
-/// `config`: only the AWS clients of its ports, so no other SDK is linked.
+/// `config`: only the AWS clients of its ports, and the Stripe client when
+/// it has payments, so no other SDK is linked.
 fn ports_body(ports: Ports) -> String {
     let calls: Vec<&str> = [
         (ports.store, ".store()"),
@@ -55,13 +61,30 @@ fn ports_body(ports: Ports) -> String {
     .into_iter()
     .filter_map(|(needed, call)| needed.then_some(call))
     .collect();
-    if calls.is_empty() {
-        "    AppContext::granting_nothing(config)\n".to_owned()
-    } else {
-        format!(
-            "    let aws = pc_aws::AwsPorts::load(config).await;\n    aws{}.context()\n",
-            calls.concat()
+    let (setup, context) = if calls.is_empty() {
+        (
+            String::new(),
+            "AppContext::granting_nothing(config)".to_owned(),
         )
+    } else {
+        (
+            "    let aws = pc_aws::AwsPorts::load(config).await;\n".to_owned(),
+            format!("aws{}.context()", calls.concat()),
+        )
+    };
+    if ports.payments {
+        format!("{setup}    pc_stripe::with_payments({context})\n")
+    } else {
+        format!("{setup}    {context}\n")
+    }
+}
+
+/// The doc comment of the binary's `ports`.
+fn ports_doc(ports: Ports) -> &'static str {
+    if ports.payments {
+        "/// Only the AWS clients this function's permissions use, and Stripe's: no other SDK is linked."
+    } else {
+        "/// Only the AWS clients this function's permissions use: no other SDK is linked."
     }
 }
 
@@ -80,12 +103,13 @@ pub fn bin_source(function: &Function, module: &str) -> anyhow::Result<String> {
              pc_app::lambda::{runner}(function, ports)\n\
          }}\n\
          \n\
-         /// Only the AWS clients this function's permissions use: no other SDK is linked.\n\
+         {doc}\n\
          async fn ports(config: Config) -> AppContext {{\n\
          {body}\
          }}\n",
         runner = runner(function)?,
         constructor = constructor(name),
+        doc = ports_doc(function.ports()),
         body = ports_body(function.ports()),
     ))
 }
@@ -100,10 +124,14 @@ pub fn crate_of(module: &str) -> String {
 }
 
 /// functions/Cargo.toml with one `[[bin]]` per name, in the given order,
-/// depending on the runtime crates and the crates of `modules`.
-pub fn cargo_toml(names: &[&str], modules: &[&str]) -> String {
+/// depending on the runtime crates, the crates of `modules`, and the
+/// Stripe adapter when some function has `payments`.
+pub fn cargo_toml(names: &[&str], modules: &[&str], payments: bool) -> String {
     let mut crates: Vec<String> = RUNTIME_CRATES.iter().map(|c| (*c).to_owned()).collect();
     crates.extend(modules.iter().map(|m| crate_of(m)));
+    if payments {
+        crates.push(STRIPE_CRATE.to_owned());
+    }
     crates.sort();
     crates.dedup();
     let mut text = format!(
@@ -185,6 +213,59 @@ mod tests {
         };
         // The auth layer reads the user and the session.
         assert!(me.ports().store);
+    }
+
+    fn charging(permissions: Permissions) -> Function {
+        Function::http("charge", Access::Public, permissions.payments(), || {
+            unreachable!("the route is not built")
+        })
+    }
+
+    #[test]
+    fn a_function_with_payments_builds_the_stripe_client_over_its_other_ports() {
+        let with_table =
+            bin_source(&charging(Permissions::WRITE), "pc_billing::functions").unwrap();
+        assert!(
+            with_table.contains(
+                "    let aws = pc_aws::AwsPorts::load(config).await;\n    \
+                 pc_stripe::with_payments(aws.store().context())\n}"
+            ),
+            "{with_table}"
+        );
+        assert!(with_table.contains("and Stripe's"), "{with_table}");
+
+        let alone = bin_source(&charging(Permissions::NONE), "pc_billing::functions").unwrap();
+        assert!(
+            alone.contains("    pc_stripe::with_payments(AppContext::granting_nothing(config))\n}"),
+            "{alone}"
+        );
+        assert!(!alone.contains("pc_aws"), "no AWS client: {alone}");
+    }
+
+    #[test]
+    fn only_functions_with_payments_name_the_stripe_crate() {
+        for f in crate::deployed_functions() {
+            let source = bin_source(&f, "m").unwrap();
+            assert_eq!(
+                source.contains("pc_stripe"),
+                f.ports().payments,
+                "{}",
+                f.name
+            );
+        }
+        let plain = Function::http("h", Access::Public, Permissions::WRITE, || {
+            unreachable!("the route is not built")
+        });
+        assert!(!bin_source(&plain, "m").unwrap().contains("pc_stripe"));
+    }
+
+    #[test]
+    fn the_stripe_crate_is_a_dependency_only_while_a_function_has_payments() {
+        let dependency = "\npc-stripe.workspace = true\n";
+        let with = cargo_toml(&["charge"], &["pc_billing::functions"], true);
+        assert!(with.contains(dependency), "{with}");
+        let without = cargo_toml(&["charge"], &["pc_billing::functions"], false);
+        assert!(!without.contains("pc-stripe"), "{without}");
     }
 
     #[test]

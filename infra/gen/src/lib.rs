@@ -64,7 +64,11 @@ impl Plan {
         let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
         exact.insert(
             "functions/Cargo.toml".to_owned(),
-            functions_crate::cargo_toml(&names, &module_names),
+            functions_crate::cargo_toml(
+                &names,
+                &module_names,
+                functions.iter().any(|f| f.ports().payments),
+            ),
         );
         exact.insert(
             "functions/src/lib.rs".to_owned(),

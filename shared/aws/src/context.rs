@@ -2,9 +2,9 @@
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
 //! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
 //! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
-//! Payments are the fake Stripe kept in the same table (this context serves
-//! local runs: the dev server and tests on moto); CRM is the recording
-//! fake until its real adapter comes.
+//! This full context serves local runs against AWS-compatible servers
+//! (moto), where no Stripe is reachable: payments stay the fake Stripe
+//! (deployed functions build `pc-stripe` instead), CRM the recording fake.
 
 use std::sync::Arc;
 

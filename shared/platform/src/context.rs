@@ -31,11 +31,11 @@ pub struct AppContext {
 }
 
 impl AppContext {
-    /// The context of a deployed function before any AWS port is granted:
-    /// store, queue, email, bus and uploads refuse every call ([`NotGranted`]); the
-    /// function's start-up replaces the ones its permissions grant (payments
-    /// too: the fake Stripe is never deployed). CRM is the recording fake
-    /// until its real adapter comes.
+    /// The context of a deployed function before any port is granted:
+    /// store, queue, email, bus, uploads and payments refuse every call
+    /// ([`NotGranted`]); the function's start-up replaces the ones its
+    /// permissions grant (AWS clients, the Stripe client). CRM is the
+    /// recording fake until its real adapter comes.
     pub fn granting_nothing(config: Config) -> Self {
         Self {
             store: Arc::new(NotGranted),

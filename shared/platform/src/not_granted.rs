@@ -1,6 +1,6 @@
 //! The adapter of a port a function was not given: a Lambda builds only
-//! the AWS clients its permissions grant (so the others are not even
-//! linked into its binary), and every other port is this adapter, which
+//! the clients its permissions grant, AWS and Stripe (so the others are not
+//! even linked into its binary), and every other port is this adapter, which
 //! refuses each call with an error naming the missing grant. Reaching it is
 //! a wrong `Permissions` entry in the function table, never a user error.
 
@@ -114,40 +114,44 @@ impl NotGranted {
 }
 
 impl NotGranted {
-    fn payments_error() -> PaymentError {
-        PaymentError::Unavailable(Self::refusal("payments", "`payments()`"))
+    fn payments_error<T>() -> Result<T, PaymentError> {
+        // Refused, not retryable: no retry can grant the port.
+        Err(PaymentError::Refused(Self::refusal(
+            "Stripe access",
+            "`payments()`",
+        )))
     }
 }
 
 #[async_trait]
 impl PaymentGateway for NotGranted {
     async fn create_customer(&self, _: &NewCustomer, _: &str) -> Result<String, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn create_invoice(&self, _: &NewInvoice, _: &str) -> Result<StripeInvoice, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn add_invoice_line(&self, _: &NewInvoiceLine, _: &str) -> Result<String, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn finalize_invoice(&self, _: &str, _: &str) -> Result<StripeInvoice, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn void_invoice(&self, _: &str, _: &str) -> Result<StripeInvoice, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn get_invoice(&self, _: &str) -> Result<StripeInvoice, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn credit_balance(&self, _: &NewCredit, _: &str) -> Result<String, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
     async fn create_payment_intent(
         &self,
         _: &NewPaymentIntent,
         _: &str,
     ) -> Result<PaymentIntent, PaymentError> {
-        Err(Self::payments_error())
+        Self::payments_error()
     }
 }
 
@@ -169,5 +173,6 @@ mod tests {
         assert!(bus.to_string().contains("events()"), "{bus}");
         let payments = NotGranted.get_invoice("in_1").await.unwrap_err();
         assert!(payments.to_string().contains("payments()"), "{payments}");
+        assert!(!payments.is_retryable());
     }
 }
