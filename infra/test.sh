@@ -56,7 +56,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "lints"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "tests (unit, contract on both adapters, events, template drift, black-box on both backends)"
 cargo test --workspace --locked --no-fail-fast

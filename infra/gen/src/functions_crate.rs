@@ -123,15 +123,18 @@ pub fn crate_of(module: &str) -> String {
         .replace('_', "-")
 }
 
+/// The feature of `pc-functions` that builds the functions calling Stripe:
+/// only with it does a build compile async-stripe (minutes of compile
+/// time), so building the other functions never does.
+pub const PAYMENTS_FEATURE: &str = "payments";
+
 /// functions/Cargo.toml with one `[[bin]]` per name, in the given order,
-/// depending on the runtime crates, the crates of `modules`, and the
-/// Stripe adapter when some function has `payments`.
-pub fn cargo_toml(names: &[&str], modules: &[&str], payments: bool) -> String {
+/// depending on the runtime crates and the crates of `modules`; the
+/// functions in `with_payments` need the `payments` feature, which brings
+/// the Stripe adapter.
+pub fn cargo_toml(names: &[&str], modules: &[&str], with_payments: &[&str]) -> String {
     let mut crates: Vec<String> = RUNTIME_CRATES.iter().map(|c| (*c).to_owned()).collect();
     crates.extend(modules.iter().map(|m| crate_of(m)));
-    if payments {
-        crates.push(STRIPE_CRATE.to_owned());
-    }
     crates.sort();
     crates.dedup();
     let mut text = format!(
@@ -158,10 +161,22 @@ pub fn cargo_toml(names: &[&str], modules: &[&str], payments: bool) -> String {
     for name in crates {
         text.push_str(&format!("{name}.workspace = true\n"));
     }
+    if !with_payments.is_empty() {
+        text.push_str(&format!(
+            "{STRIPE_CRATE} = {{ workspace = true, optional = true }}\n\
+             \n\
+             [features]\n\
+             # The functions that call Stripe (`payments()`); see infra/build-functions.sh.\n\
+             {PAYMENTS_FEATURE} = [\"dep:{STRIPE_CRATE}\"]\n"
+        ));
+    }
     for name in names {
         text.push_str(&format!(
             "\n[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\ntest = false\nbench = false\ndoc = false\n"
         ));
+        if with_payments.contains(name) {
+            text.push_str(&format!("required-features = [\"{PAYMENTS_FEATURE}\"]\n"));
+        }
     }
     text
 }
@@ -260,12 +275,24 @@ mod tests {
     }
 
     #[test]
-    fn the_stripe_crate_is_a_dependency_only_while_a_function_has_payments() {
-        let dependency = "\npc-stripe.workspace = true\n";
-        let with = cargo_toml(&["charge"], &["pc_billing::functions"], true);
-        assert!(with.contains(dependency), "{with}");
-        let without = cargo_toml(&["charge"], &["pc_billing::functions"], false);
+    fn the_stripe_crate_is_optional_and_only_functions_with_payments_need_it() {
+        let with = cargo_toml(&["charge", "list"], &["pc_billing::functions"], &["charge"]);
+        assert!(
+            with.contains("\npc-stripe = { workspace = true, optional = true }\n"),
+            "{with}"
+        );
+        assert!(
+            with.contains("\npayments = [\"dep:pc-stripe\"]\n"),
+            "{with}"
+        );
+        assert!(
+            with.contains("name = \"charge\"\npath = \"src/bin/charge.rs\"\ntest = false\nbench = false\ndoc = false\nrequired-features = [\"payments\"]\n"),
+            "{with}"
+        );
+        assert!(with.ends_with("name = \"list\"\npath = \"src/bin/list.rs\"\ntest = false\nbench = false\ndoc = false\n"), "{with}");
+        let without = cargo_toml(&["list"], &["pc_billing::functions"], &[]);
         assert!(!without.contains("pc-stripe"), "{without}");
+        assert!(!without.contains("[features]"), "{without}");
     }
 
     #[test]

@@ -67,7 +67,11 @@ impl Plan {
             functions_crate::cargo_toml(
                 &names,
                 &module_names,
-                functions.iter().any(|f| f.ports().payments),
+                &functions
+                    .iter()
+                    .filter(|f| f.ports().payments)
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>(),
             ),
         );
         exact.insert(
