@@ -340,60 +340,60 @@ scenario!(
     }
 );
 
-scenario!(
-    every_schedule_of_the_spec_is_listed_and_unbuilt_ones_say_so,
-    |app| {
-        app.sign_in_owner().await;
-        let jobs = expect_json(app.get("/v1/admin/jobs").await, StatusCode::OK).await;
-        let listed = |name: &str| {
-            jobs["list"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|j| j["name"] == name)
-                .cloned()
-                .unwrap_or_else(|| panic!("{name} not listed: {jobs}"))
-        };
-        let expected = [
-            (
-                "daily-lead-reminders",
-                "cron(0 9 * * ? *)",
-                "America/Los_Angeles",
-            ),
-            ("monthly-invoices", "cron(0 0 1 * ? *)", "UTC"),
-            ("hubspot-sync", "rate(15 minutes)", "UTC"),
-            ("reservation-expiry", "rate(5 minutes)", "UTC"),
-            ("hubspot-token-refresh", "rate(30 minutes)", "UTC"),
-        ];
-        for (name, expression, zone) in expected {
-            let job = listed(name);
-            assert_eq!(job["schedule"], expression, "{name}");
-            assert_eq!(job["timezone"], zone, "{name}");
-        }
-        for name in [
+scenario!(every_schedule_is_listed_and_unbuilt_ones_say_so, |app| {
+    app.sign_in_owner().await;
+    let jobs = expect_json(app.get("/v1/admin/jobs").await, StatusCode::OK).await;
+    let listed = |name: &str| {
+        jobs["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} not listed: {jobs}"))
+    };
+    let expected = [
+        (
+            "daily-lead-reminders",
+            "cron(0 9 * * ? *)",
+            "America/Los_Angeles",
+        ),
+        (
             "monthly-invoices",
-            "hubspot-sync",
-            "reservation-expiry",
-            "hubspot-token-refresh",
-        ] {
-            let run = app.run_job(name).await;
-            assert_eq!(run["status"], "completed", "{run}");
-            assert!(
-                run["note"].as_str().unwrap().contains("not built yet"),
-                "{run}"
-            );
-            assert_eq!(run["counts"]["processed"], 0, "{run}");
-        }
-        // An owner can run the reminders on demand.
-        let started = expect_json(
-            app.post("/v1/admin/jobs/daily-lead-reminders/run", &json!({}))
-                .await,
-            StatusCode::ACCEPTED,
-        )
-        .await;
-        assert!(started["taskId"].is_string());
+            "cron(0 0 1 * ? *)",
+            "America/Los_Angeles",
+        ),
+        ("hubspot-sync", "rate(15 minutes)", "UTC"),
+        ("reservation-expiry", "rate(5 minutes)", "UTC"),
+        ("hubspot-token-refresh", "rate(30 minutes)", "UTC"),
+    ];
+    for (name, expression, zone) in expected {
+        let job = listed(name);
+        assert_eq!(job["schedule"], expression, "{name}");
+        assert_eq!(job["timezone"], zone, "{name}");
     }
-);
+    for name in [
+        "hubspot-sync",
+        "reservation-expiry",
+        "hubspot-token-refresh",
+    ] {
+        let run = app.run_job(name).await;
+        assert_eq!(run["status"], "completed", "{run}");
+        assert!(
+            run["note"].as_str().unwrap().contains("not built yet"),
+            "{run}"
+        );
+        assert_eq!(run["counts"]["processed"], 0, "{run}");
+    }
+    // An owner can run the reminders on demand.
+    let started = expect_json(
+        app.post("/v1/admin/jobs/daily-lead-reminders/run", &json!({}))
+            .await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    assert!(started["taskId"].is_string());
+});
 
 scenario!(
     an_email_job_delivered_twice_is_sent_once_and_escapes_its_data,
