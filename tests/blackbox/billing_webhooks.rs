@@ -126,41 +126,7 @@ scenario!(
     }
 );
 
-/// A scenario on both backends with a switch that makes every queue send
-/// fail (the webhook cannot enqueue, so Stripe's delivery fails and is
-/// retried later).
-macro_rules! scenario_with_queue_faults {
-    ($name:ident, |$app:ident, $faults:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() {
-                let (owned, $faults) =
-                    TestApp::spawn_with_queue_faults(pc_tests::Backend::Embedded).await;
-                {
-                    let $app = &owned;
-                    $body
-                }
-                owned.server.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn aws() {
-                let (owned, $faults) =
-                    TestApp::spawn_with_queue_faults(pc_tests::Backend::Aws).await;
-                {
-                    let $app = &owned;
-                    $body
-                }
-                owned.server.stop().await;
-            }
-        }
-    };
-}
-
-scenario_with_queue_faults!(
+pc_tests::faulty_scenario!(
     a_finalized_event_arriving_after_paid_never_moves_the_invoice_back,
     |app, faults| {
         let (id, stripe_id) = seed_invoice(app, "Delta").await;

@@ -14,39 +14,6 @@ use pc_tests::reqwest::StatusCode;
 use pc_tests::{TestApp, expect_json, json};
 use serde_json::Value;
 
-/// A scenario on both backends, with a queue that fails on demand:
-/// `faulty_scenario!(name, |app, faults| { ... })`.
-macro_rules! faulty_scenario {
-    ($name:ident, |$app:ident, $faults:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() {
-                let (owned, $faults) =
-                    TestApp::spawn_with_queue_faults(pc_tests::Backend::Embedded).await;
-                {
-                    let $app = &owned;
-                    $body
-                }
-                owned.server.stop().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn aws() {
-                let (owned, $faults) =
-                    TestApp::spawn_with_queue_faults(pc_tests::Backend::Aws).await;
-                {
-                    let $app = &owned;
-                    $body
-                }
-                owned.server.stop().await;
-            }
-        }
-    };
-}
-
 /// Runs the outbox sweep as the schedule would once the stuck items are
 /// old enough (the clock moves past the sweep's age), then every worker
 /// has handled what it sent.
@@ -71,7 +38,7 @@ async fn mails_to(app: &TestApp, to: &str, subject: &str) -> usize {
         .count()
 }
 
-faulty_scenario!(
+pc_tests::faulty_scenario!(
     a_lead_lost_while_the_queue_fails_still_alerts_and_audits_once,
     |app, faults| {
         let pid = seed_partner(app, "Outbox Co", &[]).await;
@@ -132,7 +99,7 @@ faulty_scenario!(
     }
 );
 
-faulty_scenario!(
+pc_tests::faulty_scenario!(
     an_invitation_made_while_the_queue_fails_is_emailed_once,
     |app, faults| {
         app.sign_in_owner().await;

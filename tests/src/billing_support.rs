@@ -3,7 +3,7 @@
 //! and in our store, as the monthly run leaves it before finalizing; and
 //! the Stripe webhook's requests.
 
-use pc_billing::invoices_store::{self, InvoiceRecord, InvoiceStatus, InvoiceType, Stage};
+use pc_billing::invoices_store::{self, InvoiceRecord, InvoiceType, Stage};
 use pc_platform::payments::{Metadata, NewCustomer, NewInvoice, NewInvoiceLine};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -67,24 +67,19 @@ pub async fn seed_invoice(app: &TestApp, name: &str) -> (String, String) {
         .expect("a Stripe line");
     let now = ctx.clock.now();
     let record = InvoiceRecord {
-        id: invoice_id.clone(),
-        partner_id,
-        invoice_type: InvoiceType::Monthly,
-        billing_period: "2024-01".into(),
         description: "Leads of 2024-01".into(),
         amount_cents: 125_000,
         line_count: 1,
         stripe_customer_id: Some(customer_id),
         stripe_invoice_id: Some(draft.id.clone()),
-        hosted_invoice_url: None,
-        amount_due_cents: None,
-        stripe_status: InvoiceStatus::Draft,
         stage: Stage::LinesAdded,
-        payment_date: None,
-        drafting_since: None,
-        created_by: None,
-        created_at: now,
-        updated_at: now,
+        ..InvoiceRecord::new(
+            &invoice_id,
+            &partner_id,
+            InvoiceType::Monthly,
+            "2024-01",
+            now,
+        )
     };
     ctx.store
         .put(record.item().expect("an invoice item"), None)

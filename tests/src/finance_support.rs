@@ -81,28 +81,20 @@ pub async fn seed_invoice(
     let finalized = status != InvoiceStatus::Draft;
     let amount_cents = line_cents.iter().sum();
     let invoice = InvoiceRecord {
-        id: id.clone(),
-        partner_id: partner_id.to_owned(),
-        invoice_type: InvoiceType::Monthly,
-        billing_period: period.to_owned(),
         description: format!("Leads of {period}"),
-        amount_cents,
         line_count: u32::try_from(lines.len()).expect("few lines"),
         stripe_customer_id: Some(customer),
         stripe_invoice_id: Some(draft.id.clone()),
-        hosted_invoice_url: None,
         amount_due_cents: finalized.then_some(amount_cents),
         stripe_status: status,
+        payment_date: (status == InvoiceStatus::Paid).then_some(now),
+        amount_cents,
         stage: if finalized {
             Stage::Finalized
         } else {
             Stage::LinesAdded
         },
-        payment_date: (status == InvoiceStatus::Paid).then_some(now),
-        drafting_since: None,
-        created_by: None,
-        created_at: now,
-        updated_at: now,
+        ..InvoiceRecord::new(&id, partner_id, InvoiceType::Monthly, period, now)
     };
     let mut writes = vec![Write::put(invoice.item().expect("invoice item"))];
     for line in &lines {

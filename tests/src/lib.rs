@@ -254,3 +254,37 @@ macro_rules! scenario {
         }
     };
 }
+
+/// A scenario on both backends, with a queue that fails on demand:
+/// `faulty_scenario!(name, |app, faults| { ... })`.
+#[macro_export]
+macro_rules! faulty_scenario {
+    ($name:ident, |$app:ident, $faults:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                let (owned, $faults) =
+                    $crate::TestApp::spawn_with_queue_faults($crate::Backend::Embedded).await;
+                {
+                    let $app = &owned;
+                    $body
+                }
+                owned.server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn aws() {
+                let (owned, $faults) =
+                    $crate::TestApp::spawn_with_queue_faults($crate::Backend::Aws).await;
+                {
+                    let $app = &owned;
+                    $body
+                }
+                owned.server.stop().await;
+            }
+        }
+    };
+}

@@ -278,25 +278,14 @@ mod tests {
         }
 
         fn invoice(partner: &str, period: &str, cents: i64) -> InvoiceRecord {
+            let id = format!("INV{partner}{}", period.replace('-', ""));
             InvoiceRecord {
-                id: format!("INV{partner}{}", period.replace('-', "")),
-                partner_id: partner.into(),
-                invoice_type: InvoiceType::Monthly,
-                billing_period: period.into(),
                 description: format!("Leads of {period}"),
                 amount_cents: cents,
                 line_count: 1,
-                stripe_customer_id: None,
-                stripe_invoice_id: None,
-                hosted_invoice_url: None,
-                amount_due_cents: None,
                 stripe_status: InvoiceStatus::Open,
                 stage: Stage::Finalized,
-                payment_date: None,
-                drafting_since: None,
-                created_by: None,
-                created_at: at(),
-                updated_at: at(),
+                ..InvoiceRecord::new(&id, partner, InvoiceType::Monthly, period, at())
             }
         }
 

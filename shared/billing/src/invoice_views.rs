@@ -137,10 +137,6 @@ mod tests {
             .unwrap()
             .to_utc();
         InvoiceRecord {
-            id: "INV1".into(),
-            partner_id: "P1".into(),
-            invoice_type: InvoiceType::Monthly,
-            billing_period: "2024-05".into(),
             description: "Leads of May 2024".into(),
             amount_cents: 12_550,
             line_count: 2,
@@ -150,11 +146,7 @@ mod tests {
             amount_due_cents: Some(2_550),
             stripe_status: InvoiceStatus::Open,
             stage: Stage::Finalized,
-            payment_date: None,
-            drafting_since: None,
-            created_by: None,
-            created_at: at,
-            updated_at: at,
+            ..InvoiceRecord::new("INV1", "P1", InvoiceType::Monthly, "2024-05", at)
         }
     }
 

@@ -153,6 +153,37 @@ pub struct InvoiceRecord {
 }
 
 impl InvoiceRecord {
+    /// A new invoice of nothing yet: a draft, planned, not at Stripe. The
+    /// caller sets what it charges (`..InvoiceRecord::new(...)`).
+    pub fn new(
+        id: &str,
+        partner_id: &str,
+        invoice_type: InvoiceType,
+        billing_period: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            partner_id: partner_id.to_owned(),
+            invoice_type,
+            billing_period: billing_period.to_owned(),
+            description: format!("Partner Connector leads, {billing_period}"),
+            amount_cents: 0,
+            line_count: 0,
+            stripe_customer_id: None,
+            stripe_invoice_id: None,
+            hosted_invoice_url: None,
+            amount_due_cents: None,
+            stripe_status: InvoiceStatus::Draft,
+            stage: Stage::Planned,
+            payment_date: None,
+            drafting_since: None,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn key(&self) -> Key {
         invoice_key(&self.id)
     }

@@ -12,9 +12,7 @@ use pc_platform::store::Write;
 
 use crate::BillingError;
 use crate::customers::billing_config;
-use crate::invoices_store::{
-    InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, get_invoice,
-};
+use crate::invoices_store::{InvoiceLineRecord, InvoiceRecord, InvoiceType, get_invoice};
 use crate::monthly_invoices::{BillingMessage, month_of};
 
 /// The one line of a manual invoice.
@@ -49,24 +47,17 @@ pub async fn plan_manual_invoice(
     let now = ctx.clock.now();
     let period: Month = month_of(now);
     let invoice = InvoiceRecord {
-        id: charge.invoice_id.clone(),
-        partner_id: charge.partner_id.clone(),
-        invoice_type: InvoiceType::Manual,
-        billing_period: period.as_str().to_owned(),
         description: charge.description.clone(),
         amount_cents: charge.amount_cents,
         line_count: 1,
-        stripe_customer_id: None,
-        stripe_invoice_id: None,
-        hosted_invoice_url: None,
-        amount_due_cents: None,
-        stripe_status: InvoiceStatus::Draft,
-        stage: Stage::Planned,
-        payment_date: None,
-        drafting_since: None,
         created_by: Some(charge.created_by.clone()),
-        created_at: now,
-        updated_at: now,
+        ..InvoiceRecord::new(
+            &charge.invoice_id,
+            &charge.partner_id,
+            InvoiceType::Manual,
+            period.as_str(),
+            now,
+        )
     };
     let line = InvoiceLineRecord {
         invoice_id: invoice.id.clone(),

@@ -30,7 +30,7 @@ use crate::billing_math::{BillableLead, Charge, charges, term_for, total};
 use crate::customers::billing_config;
 use crate::invoice_run::make_invoice;
 use crate::invoices_store::{
-    InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, claim_item, claim_key,
+    InvoiceLineRecord, InvoiceRecord, InvoiceType, Stage, claim_item, claim_key,
     claimed_invoice_id, get_invoice, invoice_key, invoice_lines,
 };
 
@@ -243,24 +243,16 @@ pub async fn invoice_month(
     }
     let now = ctx.clock.now();
     let invoice = InvoiceRecord {
-        id: ctx.ids.new_id(),
-        partner_id: partner_id.to_owned(),
-        invoice_type: InvoiceType::Monthly,
-        billing_period: period.as_str().to_owned(),
-        description: format!("Partner Connector leads, {}", period.as_str()),
         amount_cents: total(&charges),
         line_count: charges.len() as u32,
-        stripe_customer_id: None,
-        stripe_invoice_id: None,
-        hosted_invoice_url: None,
-        amount_due_cents: None,
-        stripe_status: InvoiceStatus::Draft,
         stage: Stage::Planning,
-        payment_date: None,
-        drafting_since: None,
-        created_by: None,
-        created_at: now,
-        updated_at: now,
+        ..InvoiceRecord::new(
+            &ctx.ids.new_id(),
+            partner_id,
+            InvoiceType::Monthly,
+            period.as_str(),
+            now,
+        )
     };
     // A month that fits one transaction is stored whole; a bigger one
     // is claimed first and its lines follow (see `store_plan`).

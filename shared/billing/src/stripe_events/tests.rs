@@ -58,24 +58,13 @@ async fn world() -> (EmbeddedParts, String) {
         .await
         .unwrap();
     let record = InvoiceRecord {
-        id: "INV1".into(),
-        partner_id: "P1".into(),
-        invoice_type: InvoiceType::Monthly,
-        billing_period: "2030-01".into(),
         description: "Leads of 2030-01".into(),
         amount_cents: 125_000,
         line_count: 1,
         stripe_customer_id: Some(customer_id),
         stripe_invoice_id: Some(draft.id.clone()),
-        hosted_invoice_url: None,
-        amount_due_cents: None,
-        stripe_status: InvoiceStatus::Draft,
         stage: Stage::LinesAdded,
-        payment_date: None,
-        drafting_since: None,
-        created_by: None,
-        created_at: now,
-        updated_at: now,
+        ..InvoiceRecord::new("INV1", "P1", InvoiceType::Monthly, "2030-01", now)
     };
     ctx.store.put(record.item().unwrap(), None).await.unwrap();
     (parts, draft.id)
