@@ -138,14 +138,18 @@ scenario!(
             .send(QueueName::Emails, "this is not an email job")
             .await
             .unwrap();
-        // Five failed tries, then the dead-letter queue.
+        // Five failed tries, then the dead-letter queue (SQS moves it there
+        // on the receive after the last try, so it may show a moment later).
         app.drain().await;
-        let body = expect_json(
-            app.get("/v1/admin/dead-letters?queue=emails").await,
-            StatusCode::OK,
-        )
+        let dead = pc_tests::wait_until(|| async {
+            let body = expect_json(
+                app.get("/v1/admin/dead-letters?queue=emails").await,
+                StatusCode::OK,
+            )
+            .await;
+            body["list"].as_array().and_then(|l| l.first()).cloned()
+        })
         .await;
-        let dead = body["list"].as_array().and_then(|l| l.first()).cloned();
         let dead = dead.expect("the poisoned message reaches the dead-letter queue");
         assert_eq!(dead["body"], "this is not an email job");
         assert_eq!(dead["queue"], "emails");

@@ -228,13 +228,14 @@ impl DevServer {
                 .to_owned();
             let working = requested_runs.enter();
             tokio::spawn(async move {
-                let _working = working;
-                let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job) else {
-                    return;
-                };
-                if let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await {
+                if let Some((_, run)) = crate::jobs::find_job(catalog::all(), &job)
+                    && let Err(e) = crate::jobs::execute(&ctx, &job, run, Some(&run_id)).await
+                {
                     tracing::error!(job, error = %e, "requested run failed to record");
                 }
+                // The context goes before the work is counted done (see `stop`).
+                drop(ctx);
+                drop(working);
             });
         });
 
@@ -288,11 +289,15 @@ impl DevServer {
         self.drain.run().await
     }
 
-    /// Stops serving and the runners, and waits for them.
+    /// Stops serving and the runners, and waits for them and for the work
+    /// they started (a scheduled run, a requested job run): once it
+    /// returns nothing holds the context, so the store file is closed and
+    /// a new server can open it.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
+        self.drain.in_flight.idle().await;
     }
 }

@@ -92,6 +92,9 @@ pub fn spawn(
                 let (ctx, working) = (ctx.clone(), in_flight.enter());
                 tokio::spawn(async move {
                     run(&ctx, name, job).await;
+                    // The context goes before the work is counted done, so
+                    // a stopped server leaves nothing holding the store.
+                    drop(ctx);
                     drop(working);
                 });
             }
