@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use pc_billing::invoices_store::{
     InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage,
@@ -112,13 +112,12 @@ pub async fn seed_invoice(
     invoice
 }
 
-/// Sets a partner's billing configuration over HTTP as `staff`.
+/// Sets a partner's billing configuration over HTTP as `staff`: $50.00
+/// per qualified lead.
 pub async fn configure_billing(app: &TestApp, staff: &Client, partner_id: &str) -> Value {
     let response = staff
         .put(app.url(&format!("/v1/partners/{partner_id}/billing")))
-        .json(&json!({"billingType": "qualified_lead",
-            "billingTerms": [{"startMonth": "2024-01", "endMonth": null, "value": 50}],
-            "billingEmail": "ap@partner.example"}))
+        .json(&crate::invoices_support::fifty_per_lead())
         .send()
         .await
         .expect("the server answers");
