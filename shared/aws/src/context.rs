@@ -72,15 +72,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
         &config,
     ));
     let clock = Arc::new(SystemClock);
-    let stripe = FakeStripe::new(
-        store.clone(),
-        clock.clone(),
-        config
-            .stripe_webhook_secret
-            .expose()
-            .ok()
-            .map(str::to_owned),
-    );
+    let stripe = FakeStripe::for_config(store.clone(), clock.clone(), &config);
     let context = AppContext {
         store: store.clone(),
         queue: queue.clone(),

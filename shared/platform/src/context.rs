@@ -86,14 +86,10 @@ impl EmbeddedParts {
             Arc::new(EmbeddedQueue::new(store.clone()).with_retry_delay(config.queue_retry_delay));
         let clock = Arc::new(SettableClock::default());
         let bus = Arc::new(InProcessBus::default());
-        let stripe = Arc::new(FakeStripe::new(
+        let stripe = Arc::new(FakeStripe::for_config(
             store.clone(),
             clock.clone(),
-            config
-                .stripe_webhook_secret
-                .expose()
-                .ok()
-                .map(str::to_owned),
+            &config,
         ));
         let sending: Arc<dyn Queue> = match faults {
             Some(faults) => Arc::new(FaultyQueue::new(queue.clone(), faults)),

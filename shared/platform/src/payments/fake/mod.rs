@@ -46,6 +46,7 @@ use super::{
     PaymentGateway, PaymentIntent, StripeInvoice,
 };
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::store::{Index, Item, Query, Store, StoreError, Write};
 
 use events::NewEvent;
@@ -111,6 +112,17 @@ impl FakeStripe {
             faults: Faults::default(),
             ids: Mutex::new(ulid::Generator::new()),
         }
+    }
+
+    /// A fake over `store` signing with the configured webhook secret, as
+    /// local runs use it.
+    pub fn for_config(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &Config) -> Self {
+        let secret = config
+            .stripe_webhook_secret
+            .expose()
+            .ok()
+            .map(str::to_owned);
+        Self::new(store, clock, secret)
     }
 
     /// Sends every event from now on to `endpoint`.
