@@ -347,3 +347,36 @@ pc_tests::scenario!(
         );
     }
 );
+
+pc_tests::faulty_scenario!(
+    an_import_started_while_the_queue_fails_completes_once_it_recovers,
+    |app, faults| {
+        let pid = seed_partner(app, "Import Outbox Co", &[]).await;
+        let (admin, _) = signed_in_user(app, Some(&pid), Role::Admin).await;
+        let csv = "Email,Company\nina@import.example,Ina Co\nivo@import.example,Ivo Co\n";
+        faults.fail();
+        let started = pc_tests::imports_support::upload(
+            app,
+            &admin,
+            None,
+            "leads.csv",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+        let task_id = expect_json(started, StatusCode::ACCEPTED).await["taskId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pending = get_ok(app, &admin, &format!("/v1/leads/import/{task_id}")).await;
+        assert_eq!(pending["status"], "pending", "{pending}");
+
+        faults.restore();
+        sweep_outbox(app).await;
+        let done = wait_for(app, &admin, &format!("/v1/leads/import/{task_id}"), |t| {
+            t["status"] == "completed"
+        })
+        .await;
+        assert_eq!(done["created"], 2, "{done}");
+        assert_eq!(done["processed"], 2, "{done}");
+    }
+);

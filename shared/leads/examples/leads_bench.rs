@@ -25,6 +25,7 @@ use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;
 use pc_leads::leads_store;
 use pc_platform::context::EmbeddedParts;
+use pc_platform::outbox::Outbox;
 use pc_platform::store::MAX_TRANSACTION_WRITES;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
@@ -93,7 +94,10 @@ async fn bench_import(rows: usize) {
         created_at: ctx.clock.now(),
         updated_at: ctx.clock.now(),
     };
-    store_import(&*ctx.store, &task, pages).await.unwrap();
+    let no_first_message = Outbox::new("bench-import".into(), ctx.clock.now());
+    store_import(&*ctx.store, &task, pages, &no_first_message)
+        .await
+        .unwrap();
     let upload_time = started.elapsed();
     let before = store.calls() as u64;
     for page in 0..task.pages {

@@ -10,7 +10,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
-use pc_platform::queue::{QueueName, send_json};
+use pc_platform::outbox::Outbox;
+use pc_platform::queue::QueueName;
 
 use crate::import_file::{ImportFileError, ImportRow, MAX_FILE_BYTES, read_upload};
 use crate::import_store::{ImportTask, TaskStatus, get_task, paginate, store_import};
@@ -122,8 +123,8 @@ pub async fn start_import(
     Ok((StatusCode::ACCEPTED, Json(ImportStarted { task_id })))
 }
 
-/// Stores the rows of a checked file as a new task of `partner_id` and
-/// sends its first page; answers the task id.
+/// Stores the rows of a checked file as a new task of `partner_id`, with
+/// its first page's message in the same transaction; answers the task id.
 pub(crate) async fn begin_import(
     ctx: &AppState,
     principal: &Principal,
@@ -157,14 +158,16 @@ pub(crate) async fn begin_import(
         created_at: now,
         updated_at: now,
     };
-    store_import(&*ctx.store, &task, row_pages).await?;
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     if pages > 0 {
         let message = ImportPageMessage {
             task_id: task.id.clone(),
             page: 0,
         };
-        send_json(&*ctx.queue, QueueName::SyncLeads, &message).await?;
+        let id = format!("import:{}:page:0", task.id);
+        outbox.push(QueueName::SyncLeads, &id, &message)?;
     }
+    store_import(&*ctx.store, &task, row_pages, &outbox).await?;
     Ok(task.id)
 }
 

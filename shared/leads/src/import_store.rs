@@ -17,7 +17,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, from_item, to_item};
+use pc_platform::outbox::Outbox;
+use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_item, to_item};
 use pc_platform::time::serde_millis;
 
 use crate::import_file::ImportRow;
@@ -127,10 +128,14 @@ pub fn paginate(rows: Vec<ImportRow>) -> Vec<Vec<ImportRow>> {
 
 /// Stores the pages, then the task (the worker only starts once the task
 /// exists, and the task only exists once every page does).
+/// Stores the row pages, then the task in one transaction with `outbox`
+/// (the first page's message), so a stored task always has its message on
+/// the way and a failed send cannot leave it pending for ever.
 pub async fn store_import(
     store: &dyn Store,
     task: &ImportTask,
     pages: Vec<Vec<ImportRow>>,
+    outbox: &Outbox,
 ) -> Result<(), StoreError> {
     let expires = task.created_at + chrono::Duration::days(PAGE_TTL_DAYS);
     for (page, rows) in pages.into_iter().enumerate() {
@@ -142,9 +147,9 @@ pub async fn store_import(
         item.insert("ttl".into(), expires.timestamp().into());
         store.put(item, None).await?;
     }
-    store
-        .put(task_item(task)?, Some(Condition::NotExists))
-        .await
+    let mut writes = vec![Write::put_new(task_item(task)?)];
+    outbox.add_to(&mut writes)?;
+    store.transact(writes).await
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<ImportTask>, StoreError> {

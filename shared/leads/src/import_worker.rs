@@ -354,7 +354,9 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
-        store_import(&*ctx.store, &task, vec![]).await.unwrap();
+        store_import(&*ctx.store, &task, vec![], &Outbox::new("O1".into(), now))
+            .await
+            .unwrap();
         ctx.store
             .put(task_item(&task).unwrap(), None)
             .await
