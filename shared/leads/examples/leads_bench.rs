@@ -6,7 +6,9 @@
 //! counted by a wrapper around the store. The leads are seeded through
 //! the leads' own creation writes, several leads per transaction.
 //!
-//! `cargo run --release -p pc-leads --example leads_bench`
+//! `cargo run --release -p pc-leads --example leads_bench`; with
+//! `BENCH_STORE_DIR=<dir>` the store is an unsynced file there instead of
+//! memory (needed for the million leads on a machine under 32 GB).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,10 +32,32 @@ use pc_platform::store::MAX_TRANSACTION_WRITES;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
 
+/// The benchmark's system over a fresh store: in memory, or in an
+/// unsynced file under `BENCH_STORE_DIR` when set (a million leads and
+/// their index entries do not fit in memory).
 fn system() -> (AppState, Arc<CountingStore>) {
-    let store = Arc::new(CountingStore::new(Arc::new(EmbeddedStore::in_memory())));
+    let embedded = match std::env::var_os("BENCH_STORE_DIR") {
+        Some(dir) => {
+            let path = std::path::Path::new(&dir).join(format!("leads-bench-{}.redb", ctx_nonce()));
+            let store =
+                EmbeddedStore::open_unsynced(&path).expect("the benchmark store file opens");
+            // Unlinked while open: the space comes back when the run ends,
+            // however it ends (where the platform refuses, the file stays).
+            let _ = std::fs::remove_file(&path);
+            store
+        }
+        None => EmbeddedStore::in_memory(),
+    };
+    let store = Arc::new(CountingStore::new(Arc::new(embedded)));
     let parts = EmbeddedParts::new(store.clone(), pc_platform::config::Config::local_defaults());
     (parts.context, store)
+}
+
+/// A name part unique to one store of this run.
+fn ctx_nonce() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{n}", std::process::id())
 }
 
 async fn seed_partner(ctx: &AppState, id: &str) {
