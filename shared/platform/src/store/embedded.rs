@@ -51,7 +51,7 @@ pub struct EmbeddedStore {
 /// Commits of an unsynced store per durable one: enough to make filling
 /// it cheap, few enough that the pages replaced meanwhile (freed only by a
 /// durable commit) stay a small part of the file.
-const UNSYNCED_COMMITS_PER_SYNC: u64 = 512;
+const UNSYNCED_COMMITS_PER_SYNC: u64 = 16;
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
