@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod functions;
+pub mod icp_match;
 pub mod listing_store;
 pub mod reservations_store;
 pub mod seller_connect;
