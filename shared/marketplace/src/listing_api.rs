@@ -2,7 +2,7 @@
 //! take it off the market, and see its listings.
 //!
 //! Only a partner's admins list, only their own partner's leads (another
-//! partner's lead is a 404), at 10 to 10,000 dollars, and only while the
+//! partner's lead is a 404; platform staff act for the lead's partner), at 10 to 10,000 dollars, and only while the
 //! partner's Stripe Connect account accepts charges (a 409 naming that
 //! reason otherwise): a lead that cannot be paid for is never offered. A
 //! reserved or sold lead cannot be listed again or taken back.
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
-use pc_leads::lead::parse_dollars;
+use pc_leads::lead::{LeadRecord, parse_dollars};
 use pc_platform::bus::BusEvent;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::QueueName;
@@ -58,6 +58,19 @@ pub fn acting_partner(principal: &Principal) -> Result<&str, ApiError> {
         .ok_or_else(|| ApiError::forbidden("only a partner's users act on the marketplace"))
 }
 
+/// The lead a seller acts on: one of the caller's partner's leads (for
+/// platform staff, any partner's, on its behalf); another partner's is a 404.
+async fn sellers_lead(
+    ctx: &AppState,
+    principal: &Principal,
+    lead_id: &str,
+) -> Result<LeadRecord, ApiError> {
+    Ok(pc_leads::leads_store::get(&*ctx.store, lead_id)
+        .await?
+        .filter(|l| principal.sees_partner(Some(&l.partner_id)))
+        .ok_or(MarketError::LeadNotFound)?)
+}
+
 fn price_cents(price: &Number) -> Result<i64, ApiError> {
     let cents = parse_dollars(price).map_err(|m| ApiError::invalid_field("price", m))?;
     if !(MIN_PRICE_CENTS..=MAX_PRICE_CENTS).contains(&cents) {
@@ -82,11 +95,8 @@ pub async fn list_lead(
     ValidJson(body): ValidJson<ListBody>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
     let cents = price_cents(&body.price)?;
-    let seller = acting_partner(&principal)?;
-    let lead = pc_leads::leads_store::get(&*ctx.store, &lead_id)
-        .await?
-        .filter(|l| l.partner_id == seller)
-        .ok_or(MarketError::LeadNotFound)?;
+    let lead = sellers_lead(&ctx, &principal, &lead_id).await?;
+    let seller = lead.partner_id.as_str();
     if !charges_enabled(&*ctx.store, seller).await? {
         return Err(MarketError::ConnectNotEnabled.into());
     }
@@ -180,11 +190,7 @@ pub async fn unlist_lead(
     principal: Principal,
     Path(lead_id): Path<String>,
 ) -> ApiResult<Json<ListingView>> {
-    let seller = acting_partner(&principal)?;
-    let lead = pc_leads::leads_store::get(&*ctx.store, &lead_id)
-        .await?
-        .filter(|l| l.partner_id == seller)
-        .ok_or(MarketError::LeadNotFound)?;
+    let lead = sellers_lead(&ctx, &principal, &lead_id).await?;
     let listing = get_listing(&*ctx.store, &lead.id).await?;
     let Some(mut listing) = listing.filter(|l| l.marketplace_status == MarketplaceStatus::Listed)
     else {
