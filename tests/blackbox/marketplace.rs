@@ -30,7 +30,7 @@ scenario!(
 
         // The buyer sees it masked, with its match and why; no person's name.
         let page = browse(app, &buyer.admin, "").await;
-        assert_eq!(ids(&page), [lead.clone()]);
+        assert_eq!(ids(&page), [lead.as_str()]);
         let row = &page["list"][0];
         assert_eq!(row["email"], "j***@example.com");
         assert_eq!(row["phone"], "+1 (555) ***-1234");
@@ -420,7 +420,7 @@ scenario!(of_fifty_concurrent_reservations_exactly_one_wins, |app| {
     )
     .await;
     assert_eq!(cancelled["status"], "cancelled");
-    assert_eq!(ids(&browse(app, &loser.admin, "").await), [lead.clone()]);
+    assert_eq!(ids(&browse(app, &loser.admin, "").await), [lead.as_str()]);
     expect_json(
         call(app, &winner.admin, Method::DELETE, &cancel, None).await,
         StatusCode::CONFLICT,
@@ -491,7 +491,7 @@ scenario!(
         assert_eq!(mine["list"][0]["id"], held["id"]);
         assert_eq!(mine["list"][0]["status"], "expired");
         // The lapsed lead is listed again; the one being paid for is not.
-        assert_eq!(ids(&browse(app, &buyer.admin, "").await), [lapsing.clone()]);
+        assert_eq!(ids(&browse(app, &buyer.admin, "").await), [lapsing.as_str()]);
         let stored = ctx
             .store
             .get(&reservation_key(paid_id))
