@@ -491,7 +491,10 @@ scenario!(
         assert_eq!(mine["list"][0]["id"], held["id"]);
         assert_eq!(mine["list"][0]["status"], "expired");
         // The lapsed lead is listed again; the one being paid for is not.
-        assert_eq!(ids(&browse(app, &buyer.admin, "").await), [lapsing.as_str()]);
+        assert_eq!(
+            ids(&browse(app, &buyer.admin, "").await),
+            [lapsing.as_str()]
+        );
         let stored = ctx
             .store
             .get(&reservation_key(paid_id))

@@ -131,7 +131,10 @@ async fn call(
     let response = app.clone().oneshot(request).await?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
 }
 
 fn listing(lead: usize, seller: &str) -> ListingRecord {
@@ -140,7 +143,14 @@ fn listing(lead: usize, seller: &str) -> ListingRecord {
         email: format!("lead{lead}@prospect{}.example", lead % 97),
         phone: Some(format!("+1 (555) 100-{:04}", lead % 10_000)),
         company: Some(format!("Prospect {lead}")),
-        title: Some(if lead % 3 == 0 { "CTO" } else { "Buyer" }.into()),
+        title: Some(
+            if lead.is_multiple_of(3) {
+                "CTO"
+            } else {
+                "Buyer"
+            }
+            .into(),
+        ),
         website: None,
         country: Some(COUNTRIES[lead % COUNTRIES.len()].into()),
         industry: Some(INDUSTRIES[lead % INDUSTRIES.len()].into()),
@@ -248,13 +258,22 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&took, 99.0)),
         ms(*took.last().unwrap())
     );
-    anyhow::ensure!(won == 1 && conflicts == o.racers - 1, "the race must have one winner");
+    anyhow::ensure!(
+        won == 1 && conflicts == o.racers - 1,
+        "the race must have one winner"
+    );
 
     // Browsing: the first page, best match first, then filtered pages.
     for (label, query) in [
         ("first page, by match", "?perPage=50"),
-        ("industry=Software, minMatch=70", "?perPage=50&industry=Software&minMatch=70"),
-        ("price 20-60 dollars, country US", "?perPage=50&minPrice=20&maxPrice=60&country=US"),
+        (
+            "industry=Software, minMatch=70",
+            "?perPage=50&industry=Software&minMatch=70",
+        ),
+        (
+            "price 20-60 dollars, country US",
+            "?perPage=50&minPrice=20&maxPrice=60&country=US",
+        ),
     ] {
         let mut took = Vec::new();
         let mut trips = Vec::new();
