@@ -137,7 +137,7 @@ pub async fn list_lead(
     let newly_listed = before
         .as_ref()
         .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
-    let mut writes = vec![list_write(&listing)?];
+    let mut writes = vec![list_write(&listing, before.as_ref())?];
     if newly_listed {
         let mut outbox = Outbox::new(ctx.ids.new_id(), now);
         let notice = ListingNotice::first(&listing);
@@ -146,8 +146,8 @@ pub async fn list_lead(
     }
     ctx.store.transact(writes).await.map_err(|e| {
         if e.is_condition_failure() {
-            // Reserved between our read and the write.
-            MarketError::WrongLeadState("no longer available to list".into()).into()
+            // Reserved, or changed, between our read and the write.
+            MarketError::WrongLeadState("changed meanwhile; try again".into()).into()
         } else {
             ApiError::from(e)
         }

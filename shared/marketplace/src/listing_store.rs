@@ -207,17 +207,24 @@ pub async fn get_listing(
         .transpose()
 }
 
-/// Lists (or relists) `lead` at `price_cents`: a put conditional on the
-/// lead having no listing or one that is `delisted` or still `listed` (a
-/// new price); never over a reserved or sold lead.
-pub fn list_write(listing: &ListingRecord) -> Result<Write, StoreError> {
-    Ok(Write::Put {
-        item: listing_item(listing)?,
-        condition: Some(Condition::Or(vec![
-            Condition::NotExists,
+/// Lists (or relists) a lead: a put conditional on the lead having no
+/// listing, or on the one read (`before`) being unchanged (its `version`)
+/// and `delisted` or still `listed` (a new price); never over a reserved
+/// or sold lead, and never over a view counted meanwhile.
+pub fn list_write(
+    listing: &ListingRecord,
+    before: Option<&ListingRecord>,
+) -> Result<Write, StoreError> {
+    let condition = match before {
+        None => Condition::NotExists,
+        Some(b) => Condition::equals("version", b.version).and(Condition::Or(vec![
             Condition::equals("marketplaceStatus", "delisted"),
             Condition::equals("marketplaceStatus", "listed"),
         ])),
+    };
+    Ok(Write::Put {
+        item: listing_item(listing)?,
+        condition: Some(condition),
     })
 }
 
