@@ -154,6 +154,14 @@ pub async fn read_listed(
     }
 }
 
+/// Whether the list asks nothing but the default order: no `filter`, no
+/// `search`, sorted by match, best first.
+fn by_match_only(query: &ListQuery) -> bool {
+    query.filters.is_empty()
+        && query.search.is_none()
+        && matches!(query.sort.as_slice(), [s] if s.column == "icpMatch" && s.direction == Direction::Desc)
+}
+
 /// The caller's ICP (empty for staff or a partner without one).
 async fn caller_icp(ctx: &AppState, principal: &Principal) -> ApiResult<BTreeMap<String, String>> {
     Ok(match &principal.partner_id {
@@ -198,17 +206,33 @@ pub async fn browse_leads(
     };
     let limit = ctx.config.list_read_limit;
     let (listings, truncated) = read_listed(&*ctx.store, index, &partition, limit).await?;
-    let mut rows = Vec::new();
-    for listing in listings {
-        if Some(listing.seller_id.as_str()) == principal.partner_id.as_deref() {
-            continue;
+    let views = listings
+        .iter()
+        .filter(|l| Some(l.seller_id.as_str()) != principal.partner_id.as_deref())
+        .map(|l| MarketLeadView::of(l, icp_match(&icp, &profile(l)), true))
+        .filter(|view| simple.keeps(view));
+    let mut answer = if by_match_only(&query) {
+        // The usual page: typed rows sorted by match (newest first among
+        // equals, the partition's order), only the page turned into JSON.
+        let mut views: Vec<MarketLeadView> = views.collect();
+        views.sort_by_key(|v| std::cmp::Reverse(v.icp_match));
+        let page = query.page_of(views);
+        ListResponse {
+            list: page
+                .list
+                .into_iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()
+                .map_err(ApiError::internal)?,
+            meta: page.meta,
         }
-        let view = MarketLeadView::of(&listing, icp_match(&icp, &profile(&listing)), true);
-        if simple.keeps(&view) {
-            rows.push(serde_json::to_value(view).map_err(ApiError::internal)?);
-        }
-    }
-    let mut answer = query.apply(rows, &BROWSE);
+    } else {
+        let rows = views
+            .map(serde_json::to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ApiError::internal)?;
+        query.apply(rows, &BROWSE)
+    };
     answer.meta.truncated = truncated;
     Ok(Json(answer))
 }
