@@ -10,5 +10,6 @@ mod hardening_input;
 mod hardening_lists;
 mod hardening_writes;
 mod leads;
+mod marketplace;
 mod notify;
 mod system;

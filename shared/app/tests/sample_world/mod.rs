@@ -127,8 +127,12 @@ impl SampleWorld {
             now,
         );
         let stripe_signature = stripe_sample_signature(ctx)?;
+        let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         Ok(Self {
             values: vec![
+                ("BUYER_ACCESS_TOKEN", market.buyer_access),
+                ("MARKET_LEAD_ID", market.listed_lead_id),
+                ("RESERVATION_ID", market.reservation_id),
                 ("STRIPE_SIGNATURE", stripe_signature),
                 ("ACCESS_TOKEN", access),
                 ("REFRESH_TOKEN", refresh),
@@ -152,6 +156,92 @@ impl SampleWorld {
             .fold(text.to_owned(), |text, (name, value)| {
                 text.replace(&format!("{{{{{name}}}}}"), value)
             })
+    }
+}
+
+/// The marketplace records of the samples: the sample partner can take
+/// charges and lists the sample lead and a second one; a buying partner's
+/// admin (signed in) holds a reservation of the sample lead.
+struct MarketWorld {
+    buyer_access: String,
+    listed_lead_id: String,
+    reservation_id: String,
+}
+
+impl MarketWorld {
+    async fn build(
+        ctx: &AppState,
+        app: &Router,
+        token: Option<&str>,
+        partner_id: &str,
+        lead_id: &str,
+    ) -> Result<Self, String> {
+        use pc_marketplace::seller_connect::{ConnectState, record_connect_write};
+        let now = ctx.clock.now();
+        let connected = ConnectState {
+            partner_id: partner_id.to_owned(),
+            account_id: "acct_sample".into(),
+            charges_enabled: true,
+            payouts_enabled: true,
+            updated_at: now,
+        };
+        let write = record_connect_write(&connected).map_err(|e| e.to_string())?;
+        ctx.store
+            .transact(vec![write])
+            .await
+            .map_err(|e| e.to_string())?;
+        let lead = json!({"partnerId": partner_id, "email": "max@prospect.example",
+            "company": "Prospect Labs", "industry": "Software", "country": "US"});
+        let (listed, _) = call(app, "POST", "/v1/leads", token, Some(lead)).await?;
+        let listed_lead_id = listed["id"].as_str().ok_or("no lead id")?.to_owned();
+        for id in [lead_id, listed_lead_id.as_str()] {
+            let path = format!("/v1/marketplace/leads/{id}/list");
+            call(app, "POST", &path, token, Some(json!({"price": 250}))).await?;
+        }
+        let buyer = json!({"name": "Sample Buyer", "icp": {"industry": "Software"}});
+        let (buyer, _) = call(app, "POST", "/v1/partners", token, Some(buyer)).await?;
+        let buyer_id = buyer["id"].as_str().ok_or("no buyer partner id")?;
+        let admin = json!({"email": "bo@sample-buyer.example", "name": "Bo",
+            "role": "admin", "partnerId": buyer_id});
+        let (admin, _) = call(app, "POST", "/v1/users", token, Some(admin)).await?;
+        let admin_id = admin["id"].as_str().ok_or("no buyer admin id")?;
+        let invitation = one_time_tokens::issue(Purpose::Invitation, admin_id, Some(buyer_id), now);
+        ctx.store
+            .transact(vec![invitation.write])
+            .await
+            .map_err(|e| e.to_string())?;
+        let accept = json!({"token": invitation.secret, "name": "Bo", "password": OWNER_PASSWORD});
+        let (_, cookies) = call(
+            app,
+            "POST",
+            "/auth/complete-registration",
+            None,
+            Some(accept),
+        )
+        .await?;
+        let buyer_access = cookies
+            .iter()
+            .find_map(|c| c.strip_prefix("accessToken="))
+            .and_then(|c| c.split(';').next())
+            .ok_or("the buyer's sign-in set no accessToken cookie")?
+            .to_owned();
+        let reserve = format!("/v1/marketplace/leads/{lead_id}/reserve");
+        let (reservation, _) = call(
+            app,
+            "POST",
+            &reserve,
+            Some(&buyer_access),
+            Some(json!({"days": 7})),
+        )
+        .await?;
+        Ok(Self {
+            buyer_access,
+            listed_lead_id,
+            reservation_id: reservation["id"]
+                .as_str()
+                .ok_or("no reservation id")?
+                .to_owned(),
+        })
     }
 }
 

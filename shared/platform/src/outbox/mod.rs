@@ -41,6 +41,7 @@ pub const QUEUES: &[QueueName] = &[
     QueueName::Emails,
     QueueName::Billing,
     QueueName::SyncLeads,
+    QueueName::Marketplace,
 ];
 
 /// The `entity` attribute of outbox items (the stream filter matches it).
