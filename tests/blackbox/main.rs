@@ -11,4 +11,5 @@ mod hardening_lists;
 mod hardening_writes;
 mod leads;
 mod notify;
+mod stripe_connect;
 mod system;

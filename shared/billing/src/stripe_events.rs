@@ -18,6 +18,8 @@
 //! conditional on the statuses the target may be reached from, so a late
 //! `invoice.finalized` after `invoice.paid` changes nothing; an event whose
 //! intermediate step was missed (`invoice.paid` on a draft) still takes.
+//! `account.updated` moves a seller's Stripe Connect state
+//! ([`crate::stripe_connect_events`]).
 //! Events that change nothing, about unknown invoices, or of types not
 //! handled are recorded as processed too, never retried.
 
@@ -36,6 +38,7 @@ use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::invoices_store::{self, InvoiceRecord, InvoiceStatus, invoice_key};
+use crate::stripe_connect_events::apply_account_updated;
 
 /// How long a processed event is remembered.
 pub const GUARD_DAYS: i64 = 30;
@@ -53,6 +56,9 @@ pub struct StripeEvent {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// When Stripe made the event (Unix seconds).
+    #[serde(default)]
+    pub created: i64,
     pub data: EventData,
 }
 
@@ -73,6 +79,8 @@ pub enum Outcome {
     Ignored,
     /// A marketplace payment, recorded for the marketplace.
     Marketplace,
+    /// A seller's connected account moved.
+    AccountUpdated,
 }
 
 impl Outcome {
@@ -83,6 +91,7 @@ impl Outcome {
             Outcome::Unchanged => "unchanged",
             Outcome::Ignored => "ignored",
             Outcome::Marketplace => "marketplace",
+            Outcome::AccountUpdated => "applied",
         }
     }
 }
@@ -126,7 +135,7 @@ fn reachable_from(to: InvoiceStatus) -> Vec<InvoiceStatus> {
     found
 }
 
-fn guard_write(
+pub(crate) fn guard_write(
     ctx: &AppContext,
     event: &StripeEvent,
     outcome: &Outcome,
@@ -155,7 +164,7 @@ fn guard_write(
 }
 
 /// Records an event without effect; a duplicate stays one.
-async fn record(
+pub(crate) async fn record(
     ctx: &AppContext,
     event: &StripeEvent,
     outcome: Outcome,
@@ -202,6 +211,9 @@ async fn local_invoice(
 pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcome, StoreError> {
     if ctx.store.get(&guard_key(&event.id)).await?.is_some() {
         return Ok(Outcome::Duplicate);
+    }
+    if event.kind == "account.updated" {
+        return apply_account_updated(ctx, event).await;
     }
     if event.kind == "payment_intent.succeeded" {
         let note = "routed to the marketplace, which is not built yet: nothing to apply";

@@ -155,6 +155,28 @@ pub struct ConnectedAccount {
     pub metadata: Metadata,
 }
 
+impl ConnectedAccount {
+    /// An account object as Stripe's API and events show it; a flag
+    /// Stripe leaves out is not enabled.
+    pub fn from_object(object: &serde_json::Value) -> Self {
+        let flag = |field: &str| object[field].as_bool().unwrap_or(false);
+        Self {
+            id: object["id"].as_str().unwrap_or_default().to_owned(),
+            details_submitted: flag("details_submitted"),
+            charges_enabled: flag("charges_enabled"),
+            payouts_enabled: flag("payouts_enabled"),
+            metadata: object["metadata"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// A single-use link to Stripe's hosted onboarding of an account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

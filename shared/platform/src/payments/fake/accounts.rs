@@ -4,24 +4,12 @@
 //! [`FakeStripe::complete_onboarding`]: details submitted, charges and
 //! payouts enabled, and `account.updated` sent, as Stripe does.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::{ConnectedAccount, NewAccountLink, NewConnectedAccount, PaymentError};
 use super::events::NewEvent;
-use super::objects::{self, metadata_of};
+use super::objects;
 use super::{Change, FakeStripe, unavailable};
-
-/// The port's view of an account object.
-pub fn connected_account(object: &Value) -> ConnectedAccount {
-    let flag = |field: &str| object[field].as_bool().unwrap_or(false);
-    ConnectedAccount {
-        id: object["id"].as_str().unwrap_or_default().to_owned(),
-        details_submitted: flag("details_submitted"),
-        charges_enabled: flag("charges_enabled"),
-        payouts_enabled: flag("payouts_enabled"),
-        metadata: metadata_of(object),
-    }
-}
 
 impl FakeStripe {
     /// The seller finishes the onboarding form of `account_id`: everything
@@ -33,7 +21,7 @@ impl FakeStripe {
         let account = self
             .unkeyed(|| Box::pin(self.plan_onboarded(account_id)))
             .await?;
-        Ok(connected_account(&account))
+        Ok(ConnectedAccount::from_object(&account))
     }
 
     pub(super) async fn plan_account(

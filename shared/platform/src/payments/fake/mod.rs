@@ -433,7 +433,7 @@ impl PaymentGateway for FakeStripe {
         let op = Operation::CreateConnectedAccount;
         let plan = || Box::pin(self.plan_account(account)) as BoxFuture<_>;
         self.call(op, async {
-            Ok(accounts::connected_account(
+            Ok(ConnectedAccount::from_object(
                 &self.keyed(op, key, account, plan).await?,
             ))
         })
@@ -447,7 +447,7 @@ impl PaymentGateway for FakeStripe {
 
     async fn get_connected_account(&self, id: &str) -> Result<ConnectedAccount, PaymentError> {
         self.call(Operation::GetConnectedAccount, async {
-            Ok(accounts::connected_account(
+            Ok(ConnectedAccount::from_object(
                 &self.load_of("account", id).await?.object,
             ))
         })
