@@ -1,0 +1,64 @@
+//! What can stop a marketplace step, and how each failure answers an API
+//! call, a queue message or a scheduled run.
+
+use pc_api::ApiError;
+use pc_api::functions::{JobError, WorkerError};
+use pc_platform::queue::QueueError;
+use pc_platform::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    #[error("lead not found")]
+    LeadNotFound,
+    #[error("reservation not found")]
+    ReservationNotFound,
+    /// The seller cannot take payments yet, so its leads cannot be sold.
+    #[error("the seller's Stripe Connect account cannot accept charges yet")]
+    ConnectNotEnabled,
+    /// The lead is reserved or sold (listing) or not listed (reserving).
+    #[error("the lead is {0}")]
+    WrongLeadState(String),
+    #[error("the reservation is {0}")]
+    WrongReservationState(String),
+    #[error("{0}")]
+    Refused(&'static str, String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<MarketError> for ApiError {
+    fn from(e: MarketError) -> Self {
+        match e {
+            MarketError::LeadNotFound => ApiError::not_found("lead"),
+            MarketError::ReservationNotFound => ApiError::not_found("reservation"),
+            MarketError::ConnectNotEnabled => ApiError::conflict(
+                "stripe_connect_not_enabled",
+                "connect a Stripe account that can accept charges before listing leads",
+            ),
+            MarketError::WrongLeadState(state) => {
+                ApiError::conflict("lead_not_available", format!("the lead is {state}"))
+            }
+            MarketError::WrongReservationState(state) => ApiError::conflict(
+                "reservation_not_active",
+                format!("the reservation is {state}"),
+            ),
+            MarketError::Refused(code, message) => ApiError::conflict(code, message),
+            MarketError::Store(s) => s.into(),
+            MarketError::Queue(q) => q.into(),
+        }
+    }
+}
+
+impl From<MarketError> for WorkerError {
+    fn from(e: MarketError) -> Self {
+        WorkerError::new(e)
+    }
+}
+
+impl From<MarketError> for JobError {
+    fn from(e: MarketError) -> Self {
+        JobError::new(e)
+    }
+}

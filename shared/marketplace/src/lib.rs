@@ -1,0 +1,41 @@
+//! The lead marketplace: sellers list the leads that do not fit them,
+//! other partners browse them masked and scored against their ideal
+//! customer profile, open one (unmasked contact, one view per partner) and
+//! reserve it for 7 to 14 days before buying it; expired reservations go
+//! back on the market.
+//!
+//! The store modules ([`listing_store`], [`reservations_store`],
+//! [`seller_connect`]) own the marketplace keys; the purchase flow uses
+//! their named transitions so every change of a lead's marketplace state
+//! is conditional on the state it expects.
+
+pub mod error;
+pub mod functions;
+pub mod icp_match;
+pub mod listing_store;
+pub mod reservations_store;
+pub mod seller_connect;
+
+pub use error::MarketError;
+
+use pc_api::functions::{Cadence, Schedule};
+
+/// Expired reservations are released every five minutes.
+pub const RESERVATION_EXPIRY: Schedule = Schedule {
+    cadence: Cadence::EveryMinutes(5),
+    timezone: "UTC",
+};
+
+/// The schedules of the marketplace by function name, without their jobs
+/// (see `pc_notify::SCHEDULES`).
+pub const SCHEDULES: &[(&str, Schedule)] = &[];
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::schedules_of;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        assert_eq!(schedules_of(&super::functions::all()), super::SCHEDULES);
+    }
+}

@@ -1,0 +1,349 @@
+//! A lead's marketplace state, one item per lead ever listed, and the
+//! conditional writes that move it.
+//!
+//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
+//! |---|---|---|---|---|---|
+//! | listing (marketplace state of a lead) | `MARKET#<leadId>` | `LISTING` | `MARKETPLACE#LISTED` / `<listedAt>#<leadId>` (while listed) | `SELLER#<pid>#LISTINGS` / `<listedAt>#<leadId>` | `MARKETPLACE#LISTED#<industry>` / `<listedAt>#<leadId>` (while listed, with an industry) |
+//! | view guard (one per viewing partner) | `MARKET#<leadId>` | `VIEW#<partnerId>` | | | |
+//!
+//! States: `listed` → `reserved` (one reservation) → `sold` (its purchase
+//! completed) or back to `listed` (cancelled, expired); `listed` →
+//! `delisted` (the seller took it back) → `listed` again. A lead that was
+//! never listed has no item and is `unlisted`. Only a listed lead is in
+//! the browse partitions, so browsing is a query of them, never a scan of
+//! leads. The item carries a snapshot of the lead's contact fields taken
+//! when it was listed, so a browse page reads nothing else.
+//!
+//! Every transition is a write conditional on the state it leaves (and,
+//! from `reserved`, on the reservation it belongs to), so two changes that
+//! race leave exactly one outcome.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use pc_leads::lead::LeadRecord;
+use pc_platform::store::{
+    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
+};
+use pc_platform::time::{serde_millis, timestamp};
+
+/// The gsi1 partition of every listed lead, by listing time.
+pub const LISTED_PARTITION: &str = "MARKETPLACE#LISTED";
+
+/// A lead's state on the marketplace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketplaceStatus {
+    Unlisted,
+    Listed,
+    Reserved,
+    Sold,
+    Delisted,
+}
+
+impl MarketplaceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarketplaceStatus::Unlisted => "unlisted",
+            MarketplaceStatus::Listed => "listed",
+            MarketplaceStatus::Reserved => "reserved",
+            MarketplaceStatus::Sold => "sold",
+            MarketplaceStatus::Delisted => "delisted",
+        }
+    }
+}
+
+/// The contact fields a listing shows, copied from the lead when listed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedContact {
+    pub email: String,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub website: Option<String>,
+    pub country: Option<String>,
+    pub industry: Option<String>,
+    pub company_size: Option<String>,
+}
+
+impl ListedContact {
+    pub fn of(lead: &LeadRecord) -> Self {
+        let c = &lead.contact;
+        Self {
+            email: lead.email.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            title: c.title.clone(),
+            website: c.website.clone(),
+            country: c.country.clone(),
+            industry: c.industry.clone(),
+            company_size: c.company_size.clone(),
+        }
+    }
+}
+
+/// A lead's marketplace state as stored at `MARKET#<leadId>` / `LISTING`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingRecord {
+    pub lead_id: String,
+    pub seller_id: String,
+    /// The partner holding the reservation, then the one that bought it.
+    pub buyer_id: Option<String>,
+    pub marketplace_status: MarketplaceStatus,
+    pub listing_price_cents: i64,
+    pub view_count: i64,
+    /// Every partner that opened the lead's detail, once each.
+    #[serde(default)]
+    pub viewed_by: Vec<String>,
+    /// 0–100: how complete the lead's contact data is.
+    pub quality_score: i64,
+    /// The active reservation while `reserved`, the purchased one once `sold`.
+    pub reservation_id: Option<String>,
+    #[serde(flatten)]
+    pub contact: ListedContact,
+    #[serde(with = "serde_millis")]
+    pub listed_at: DateTime<Utc>,
+    #[serde(default, with = "serde_millis::option")]
+    pub sold_at: Option<DateTime<Utc>>,
+    /// Bumped by writes that rewrite `viewedBy`, which are conditional on it.
+    pub version: i64,
+    #[serde(with = "serde_millis")]
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn listing_key(lead_id: &str) -> Key {
+    Key::new(format!("MARKET#{lead_id}"), "LISTING")
+}
+
+pub fn view_guard_key(lead_id: &str, partner_id: &str) -> Key {
+    Key::new(format!("MARKET#{lead_id}"), format!("VIEW#{partner_id}"))
+}
+
+pub fn seller_partition(seller_id: &str) -> String {
+    format!("SELLER#{seller_id}#LISTINGS")
+}
+
+/// The browse partition of one industry (lowercased, trimmed).
+pub fn industry_partition(industry: &str) -> String {
+    format!("{LISTED_PARTITION}#{}", industry.trim().to_lowercase())
+}
+
+fn listed_sort_key(listing: &ListingRecord) -> String {
+    format!("{}#{}", timestamp(listing.listed_at), listing.lead_id)
+}
+
+/// How complete a lead's contact data is, 0–100: what a buyer can expect
+/// to work with. Email is always there; each other field adds its share.
+pub fn quality_score(contact: &ListedContact) -> i64 {
+    let fields = [
+        (&contact.phone, 20),
+        (&contact.company, 15),
+        (&contact.title, 10),
+        (&contact.website, 10),
+        (&contact.country, 10),
+        (&contact.industry, 10),
+        (&contact.company_size, 5),
+    ];
+    20 + fields
+        .iter()
+        .filter(|(v, _)| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+        .map(|(_, w)| w)
+        .sum::<i64>()
+}
+
+/// The browse index attributes of a listed lead.
+fn listed_index(listing: &ListingRecord) -> Vec<(&'static str, Value)> {
+    let sk = listed_sort_key(listing);
+    let mut attrs = vec![
+        ("gsi1pk", Value::from(LISTED_PARTITION)),
+        ("gsi1sk", Value::from(sk.clone())),
+    ];
+    if let Some(industry) = listing
+        .contact
+        .industry
+        .as_deref()
+        .filter(|i| !i.trim().is_empty())
+    {
+        attrs.push(("gsi3pk", industry_partition(industry).into()));
+        attrs.push(("gsi3sk", sk.into()));
+    }
+    attrs
+}
+
+const BROWSE_INDEX: [&str; 4] = ["gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"];
+
+/// The stored item of a listing, with its key and index attributes.
+pub fn listing_item(listing: &ListingRecord) -> Result<Item, StoreError> {
+    let mut item = to_item(listing)?;
+    let key = listing_key(&listing.lead_id);
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "marketplace_listing".into());
+    item.insert("gsi2pk".into(), seller_partition(&listing.seller_id).into());
+    item.insert("gsi2sk".into(), listed_sort_key(listing).into());
+    if listing.marketplace_status == MarketplaceStatus::Listed {
+        for (attr, value) in listed_index(listing) {
+            item.insert(attr.into(), value);
+        }
+    }
+    Ok(item)
+}
+
+pub fn listing_of(item: Item) -> Result<ListingRecord, StoreError> {
+    from_item(item)
+}
+
+pub async fn get_listing(
+    store: &dyn Store,
+    lead_id: &str,
+) -> Result<Option<ListingRecord>, StoreError> {
+    store
+        .get(&listing_key(lead_id))
+        .await?
+        .map(listing_of)
+        .transpose()
+}
+
+/// Lists (or relists) `lead` at `price_cents`: a put conditional on the
+/// lead having no listing or one that is `delisted` or still `listed` (a
+/// new price); never over a reserved or sold lead.
+pub fn list_write(listing: &ListingRecord) -> Result<Write, StoreError> {
+    Ok(Write::Put {
+        item: listing_item(listing)?,
+        condition: Some(Condition::Or(vec![
+            Condition::NotExists,
+            Condition::equals("marketplaceStatus", "delisted"),
+            Condition::equals("marketplaceStatus", "listed"),
+        ])),
+    })
+}
+
+/// The seller takes a listed lead off the market.
+pub fn delist_item(lead_id: &str, now: DateTime<Utc>) -> Write {
+    let mut update = Update::new(listing_key(lead_id))
+        .set("marketplaceStatus", "delisted")
+        .set("updatedAt", timestamp(now))
+        .when(Condition::equals("marketplaceStatus", "listed"));
+    for attr in BROWSE_INDEX {
+        update = update.remove(attr);
+    }
+    Write::Update(update)
+}
+
+/// `listed` → `reserved` by `buyer_id` under `reservation_id`; taken out of
+/// the browse partitions. Its condition is what lets exactly one of any
+/// number of concurrent reservations through.
+pub fn reserve_listing_item(
+    lead_id: &str,
+    buyer_id: &str,
+    reservation_id: &str,
+    now: DateTime<Utc>,
+) -> Write {
+    let mut update = Update::new(listing_key(lead_id))
+        .set("marketplaceStatus", "reserved")
+        .set("buyerId", buyer_id)
+        .set("reservationId", reservation_id)
+        .set("updatedAt", timestamp(now))
+        .when(Condition::equals("marketplaceStatus", "listed"));
+    for attr in BROWSE_INDEX {
+        update = update.remove(attr);
+    }
+    Write::Update(update)
+}
+
+/// `reserved` under `reservation_id` → `listed` again (the reservation was
+/// cancelled or expired, or its payment failed for good): back in the
+/// browse partitions, at its original listing time.
+pub fn release_listing_item(
+    listing: &ListingRecord,
+    reservation_id: &str,
+    now: DateTime<Utc>,
+) -> Write {
+    let mut update = Update::new(listing_key(&listing.lead_id))
+        .set("marketplaceStatus", "listed")
+        .set("updatedAt", timestamp(now))
+        .remove("buyerId")
+        .remove("reservationId")
+        .when(
+            Condition::equals("marketplaceStatus", "reserved")
+                .and(Condition::equals("reservationId", reservation_id)),
+        );
+    for (attr, value) in listed_index(listing) {
+        update = update.set(attr, value);
+    }
+    Write::Update(update)
+}
+
+/// `reserved` under `reservation_id` → `sold` to `buyer_id`: the purchase
+/// transaction's write on the seller's lead.
+pub fn mark_sold_item(
+    lead_id: &str,
+    reservation_id: &str,
+    buyer_id: &str,
+    now: DateTime<Utc>,
+) -> Write {
+    Write::Update(
+        Update::new(listing_key(lead_id))
+            .set("marketplaceStatus", "sold")
+            .set("buyerId", buyer_id)
+            .set("soldAt", timestamp(now))
+            .set("updatedAt", timestamp(now))
+            .when(
+                Condition::equals("marketplaceStatus", "reserved")
+                    .and(Condition::equals("reservationId", reservation_id)),
+            ),
+    )
+}
+
+/// The writes that count `viewer`'s first view: a guard item that exists
+/// once per partner, and the listing's count and viewer list, conditional
+/// on the version read (a concurrent view makes this one retry).
+pub fn count_view_writes(listing: &ListingRecord, viewer: &str, now: DateTime<Utc>) -> Vec<Write> {
+    let mut guard = Item::new();
+    let key = view_guard_key(&listing.lead_id, viewer);
+    guard.insert("pk".into(), key.pk.into());
+    guard.insert("sk".into(), key.sk.into());
+    guard.insert("entity".into(), "marketplace_view".into());
+    guard.insert("partnerId".into(), viewer.into());
+    guard.insert("viewedAt".into(), timestamp(now).into());
+    let mut viewed_by = listing.viewed_by.clone();
+    viewed_by.push(viewer.to_owned());
+    vec![
+        Write::put_new(guard),
+        Write::Update(
+            Update::new(listing_key(&listing.lead_id))
+                .set("viewedBy", viewed_by)
+                .add("viewCount", 1)
+                .add("version", 1)
+                .when(Condition::equals("version", listing.version)),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_counts_the_filled_fields() {
+        let bare = ListedContact {
+            email: "a@b.co".into(),
+            ..Default::default()
+        };
+        assert_eq!(quality_score(&bare), 20);
+        let full = ListedContact {
+            email: "a@b.co".into(),
+            phone: Some("1".into()),
+            company: Some("c".into()),
+            title: Some("t".into()),
+            website: Some("w".into()),
+            country: Some("US".into()),
+            industry: Some("Retail".into()),
+            company_size: Some("11-50".into()),
+        };
+        assert_eq!(quality_score(&full), 100);
+    }
+}
