@@ -89,7 +89,8 @@ pub fn stripe_webhook_worker() -> Function {
     worker!(
         "stripe-webhook-worker",
         QueueName::StripeWebhook,
-        Permissions::WRITE.sends(&[QueueName::Emails]),
+        // A completed purchase puts `lead-sold` on the bus.
+        Permissions::WRITE.sends(&[QueueName::Emails]).events(),
         stripe_events::stripe_events_worker
     )
 }

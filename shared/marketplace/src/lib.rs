@@ -13,6 +13,9 @@ pub mod error;
 pub mod functions;
 pub mod icp_match;
 pub mod listing_store;
+pub mod purchase_payments;
+pub mod purchases_api;
+pub mod purchases_store;
 pub mod reservations_store;
 pub mod seller_connect;
 
