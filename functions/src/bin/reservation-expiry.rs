@@ -4,7 +4,7 @@ use pc_platform::AppContext;
 use pc_platform::config::Config;
 
 fn main() -> Result<(), pc_app::lambda::Error> {
-    let function = pc_notify::functions::reservation_expiry();
+    let function = pc_marketplace::functions::reservation_expiry();
     pc_app::lambda::serve_schedule(function, ports)
 }
 

@@ -2,13 +2,135 @@
 //! in `functions/` calls one of them, so it links that handler and no
 //! other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http};
+use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_platform::queue::QueueName;
 
-use crate::purchases_api;
+use crate::{
+    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, purchases_api,
+    reservation_expiry, reservations_api,
+};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
-    vec![marketplace_purchases_create(), marketplace_purchases_list()]
+    vec![
+        marketplace_leads_list(),
+        marketplace_leads_get(),
+        marketplace_list_lead(),
+        marketplace_unlist_lead(),
+        marketplace_my_listings(),
+        marketplace_listing_notices_worker(),
+        marketplace_reserve(),
+        marketplace_reservations_list(),
+        marketplace_reservations_extend(),
+        marketplace_reservations_cancel(),
+        reservation_expiry(),
+        marketplace_purchases_create(),
+        marketplace_purchases_list(),
+    ]
+}
+
+pub fn marketplace_leads_list() -> Function {
+    http!(
+        "marketplace-leads-list",
+        Access::SignedIn,
+        Permissions::READ,
+        browse_api::browse_leads
+    )
+}
+
+pub fn marketplace_leads_get() -> Function {
+    http!(
+        "marketplace-leads-get",
+        Access::SignedIn,
+        // Counts the caller's view.
+        Permissions::WRITE,
+        browse_api::get_market_lead
+    )
+}
+
+pub fn marketplace_list_lead() -> Function {
+    http!(
+        "marketplace-list-lead",
+        Access::Admin,
+        // The notices' message goes through the outbox.
+        Permissions::WRITE.events(),
+        listing_api::list_lead
+    )
+}
+
+pub fn marketplace_unlist_lead() -> Function {
+    http!(
+        "marketplace-unlist-lead",
+        Access::Admin,
+        Permissions::WRITE,
+        listing_api::unlist_lead
+    )
+}
+
+pub fn marketplace_my_listings() -> Function {
+    http!(
+        "marketplace-my-listings",
+        Access::SignedIn,
+        Permissions::READ,
+        listing_api::my_listings
+    )
+}
+
+pub fn marketplace_listing_notices_worker() -> Function {
+    worker!(
+        "marketplace-listing-notices-worker",
+        QueueName::Marketplace,
+        Permissions::READ
+            .sends(&[QueueName::Emails, QueueName::Marketplace])
+            .events(),
+        listing_notices::listing_notices_worker
+    )
+}
+
+pub fn marketplace_reserve() -> Function {
+    http!(
+        "marketplace-reserve",
+        Access::Admin,
+        Permissions::WRITE,
+        reservations_api::reserve_lead
+    )
+}
+
+pub fn marketplace_reservations_list() -> Function {
+    http!(
+        "marketplace-reservations-list",
+        Access::SignedIn,
+        Permissions::READ,
+        reservations_api::list_reservations
+    )
+}
+
+pub fn marketplace_reservations_extend() -> Function {
+    http!(
+        "marketplace-reservations-extend",
+        Access::Admin,
+        Permissions::WRITE,
+        reservations_api::extend_reservation
+    )
+}
+
+pub fn marketplace_reservations_cancel() -> Function {
+    http!(
+        "marketplace-reservations-cancel",
+        Access::Admin,
+        Permissions::WRITE,
+        reservations_api::cancel_reservation
+    )
+}
+
+pub fn reservation_expiry() -> Function {
+    schedule!(
+        "reservation-expiry",
+        RESERVATION_EXPIRY,
+        // The buyers' emails go through the outbox.
+        Permissions::WRITE,
+        reservation_expiry::expire_reservations
+    )
 }
 
 pub fn marketplace_purchases_create() -> Function {

@@ -9,13 +9,19 @@
 //! their named transitions so every change of a lead's marketplace state
 //! is conditional on the state it expects.
 
+pub mod browse_api;
 pub mod error;
 pub mod functions;
 pub mod icp_match;
+pub mod listing_api;
+pub mod listing_notices;
 pub mod listing_store;
+pub mod market_views;
 pub mod purchase_payments;
 pub mod purchases_api;
 pub mod purchases_store;
+pub mod reservation_expiry;
+pub mod reservations_api;
 pub mod reservations_store;
 pub mod seller_connect;
 
@@ -31,7 +37,7 @@ pub const RESERVATION_EXPIRY: Schedule = Schedule {
 
 /// The schedules of the marketplace by function name, without their jobs
 /// (see `pc_notify::SCHEDULES`).
-pub const SCHEDULES: &[(&str, Schedule)] = &[];
+pub const SCHEDULES: &[(&str, Schedule)] = &[("reservation-expiry", RESERVATION_EXPIRY)];
 
 #[cfg(test)]
 mod tests {

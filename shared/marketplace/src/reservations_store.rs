@@ -19,8 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, SortKey, Store, StoreError, Update, Write, from_item,
-    to_item,
+    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -63,6 +62,15 @@ impl ReservationStatus {
     }
 }
 
+/// Who reserved, as emails address them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservedBy {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+}
+
 /// A reservation as stored at `RESERVATION#<id>` / `RESERVATION`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -71,6 +79,8 @@ pub struct ReservationRecord {
     pub lead_id: String,
     pub buyer_id: String,
     pub seller_id: String,
+    /// The buyer's user who reserved: the one its emails go to.
+    pub reserved_by: ReservedBy,
     pub status: ReservationStatus,
     /// The listing price when reserved: what the buyer pays.
     pub price_cents: i64,
@@ -93,6 +103,7 @@ impl ReservationRecord {
         id: String,
         listing: &ListingRecord,
         buyer_id: &str,
+        reserved_by: ReservedBy,
         days: i64,
         now: DateTime<Utc>,
     ) -> Self {
@@ -101,6 +112,7 @@ impl ReservationRecord {
             lead_id: listing.lead_id.clone(),
             buyer_id: buyer_id.to_owned(),
             seller_id: listing.seller_id.clone(),
+            reserved_by,
             status: ReservationStatus::Active,
             price_cents: listing.listing_price_cents,
             days,
@@ -295,25 +307,6 @@ pub fn extend_item(reservation: &ReservationRecord, total_days: i64, now: DateTi
             .set("updatedAt", timestamp(now))
             .when(Condition::equals("status", "active").and(Condition::equals("extended", false))),
     )
-}
-
-/// Open reservations whose expiry is at or before `now`, oldest first, at
-/// most `limit`: one query of the expiry index.
-pub async fn due_for_expiry(
-    store: &dyn Store,
-    now: DateTime<Utc>,
-    limit: usize,
-) -> Result<Vec<ReservationRecord>, StoreError> {
-    // `~` sorts after every id character, so the bound takes all of `now`.
-    let bound = format!("{}#~", timestamp(now));
-    let page = store
-        .query(
-            &Query::partition(Index::Gsi2, OPEN_PARTITION)
-                .sk(SortKey::Lte(bound))
-                .limit(limit),
-        )
-        .await?;
-    page.items.into_iter().map(from_item).collect()
 }
 
 /// A buyer's reservations, newest first.

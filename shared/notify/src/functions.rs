@@ -7,8 +7,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{
-    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, HUBSPOT_TOKEN_REFRESH, RESERVATION_EXPIRY, emails_worker,
-    lead_reminders, magic_links, unbuilt_schedules,
+    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, HUBSPOT_TOKEN_REFRESH, emails_worker, lead_reminders,
+    magic_links, unbuilt_schedules,
 };
 
 /// Every function of this capability, in table order.
@@ -18,7 +18,6 @@ pub fn all() -> Vec<Function> {
         leads_magic_link_validate(),
         daily_lead_reminders(),
         hubspot_sync(),
-        reservation_expiry(),
         hubspot_token_refresh(),
     ]
 }
@@ -58,15 +57,6 @@ pub fn hubspot_sync() -> Function {
         HUBSPOT_SYNC,
         Permissions::WRITE,
         unbuilt_schedules::hubspot_sync
-    )
-}
-
-pub fn reservation_expiry() -> Function {
-    schedule!(
-        "reservation-expiry",
-        RESERVATION_EXPIRY,
-        Permissions::WRITE,
-        unbuilt_schedules::reservation_expiry
     )
 }
 

@@ -25,11 +25,6 @@ pub const HUBSPOT_SYNC: Schedule = Schedule {
     timezone: "UTC",
 };
 
-pub const RESERVATION_EXPIRY: Schedule = Schedule {
-    cadence: Cadence::EveryMinutes(5),
-    timezone: "UTC",
-};
-
 pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(30),
     timezone: "UTC",
@@ -41,7 +36,6 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
 pub const SCHEDULES: &[(&str, Schedule)] = &[
     ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
     ("hubspot-sync", HUBSPOT_SYNC),
-    ("reservation-expiry", RESERVATION_EXPIRY),
     ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
 ];
 

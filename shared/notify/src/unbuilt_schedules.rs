@@ -23,15 +23,6 @@ pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobRepo
     Ok(not_built_yet("hubspot-sync", "the HubSpot capability"))
 }
 
-/// `reservation-expiry` (every 5 minutes): releases expired marketplace
-/// reservations. The marketplace is not built yet.
-pub async fn reservation_expiry(
-    _ctx: &AppState,
-    _at: DateTime<Utc>,
-) -> Result<JobReport, JobError> {
-    Ok(not_built_yet("reservation-expiry", "the marketplace"))
-}
-
 /// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth
 /// tokens before they expire. The HubSpot capability is not
 /// built yet.
@@ -56,7 +47,6 @@ mod tests {
         let now = ctx.clock.now();
         for report in [
             hubspot_sync(&ctx, now).await.unwrap(),
-            reservation_expiry(&ctx, now).await.unwrap(),
             hubspot_token_refresh(&ctx, now).await.unwrap(),
         ] {
             assert!(report.note.as_deref().unwrap().contains("not built yet"));

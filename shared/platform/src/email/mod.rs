@@ -51,10 +51,12 @@ pub enum EmailKind {
     ReservationExpired,
     LeadSold,
     PurchaseConfirmed,
+    /// A lead matching the partner's ICP was listed on the marketplace.
+    MarketplaceMatch,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 11] = [
+    pub const ALL: [EmailKind; 12] = [
         EmailKind::Invitation,
         EmailKind::RegistrationVerification,
         EmailKind::PasswordReset,
@@ -66,6 +68,7 @@ impl EmailKind {
         EmailKind::ReservationExpired,
         EmailKind::LeadSold,
         EmailKind::PurchaseConfirmed,
+        EmailKind::MarketplaceMatch,
     ];
 
     /// The template file stem (`password_reset`).
@@ -82,6 +85,7 @@ impl EmailKind {
             EmailKind::ReservationExpired => "reservation_expired",
             EmailKind::LeadSold => "lead_sold",
             EmailKind::PurchaseConfirmed => "purchase_confirmed",
+            EmailKind::MarketplaceMatch => "marketplace_match",
         }
     }
 }

@@ -36,7 +36,12 @@ use crate::time::{serde_millis, timestamp};
 pub use relaying::RelayingStore;
 
 /// The queues outbox messages go to (the relays may send to these only).
-pub const QUEUES: &[QueueName] = &[QueueName::Events, QueueName::Emails, QueueName::Billing];
+pub const QUEUES: &[QueueName] = &[
+    QueueName::Events,
+    QueueName::Emails,
+    QueueName::Billing,
+    QueueName::Marketplace,
+];
 
 /// The `entity` attribute of outbox items (the stream filter matches it).
 pub const ENTITY: &str = "outbox";

@@ -24,10 +24,12 @@ pub enum QueueName {
     WebhookDeliveries,
     /// One message per partner and month to invoice.
     Billing,
+    /// One message per page of partners told about a new listing.
+    Marketplace,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 9] = [
+    pub const ALL: [QueueName; 10] = [
         QueueName::HubspotWebhook,
         QueueName::ChilipiperWebhook,
         QueueName::StripeWebhook,
@@ -37,6 +39,7 @@ impl QueueName {
         QueueName::Emails,
         QueueName::WebhookDeliveries,
         QueueName::Billing,
+        QueueName::Marketplace,
     ];
 
     /// The queue's name (`chilipiper-webhook`).
@@ -51,6 +54,7 @@ impl QueueName {
             QueueName::Emails => "emails",
             QueueName::WebhookDeliveries => "webhook-deliveries",
             QueueName::Billing => "billing",
+            QueueName::Marketplace => "marketplace",
         }
     }
 

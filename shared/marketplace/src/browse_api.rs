@@ -1,0 +1,294 @@
+//! A buyer's side of browsing: the listed leads of other partners, masked
+//! and scored against the caller's ICP, and one lead's detail, unmasked,
+//! which counts one view per partner.
+//!
+//! The list is a query of the listed partition (`MARKETPLACE#LISTED` on
+//! gsi1, or one industry's `MARKETPLACE#LISTED#<industry>` on gsi3 when
+//! the industry is asked), never a scan of leads: the listing items carry
+//! everything a row shows, so a page costs the partition's query pages
+//! only (about 1 MB, some 2,000 listings, each). The match depends on the
+//! caller, so rows are scored, filtered and sorted in memory, up to the
+//! list read limit (`meta.truncated` beyond it).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::Value;
+
+use pc_accounts::partners_store::get_partner;
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
+use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_platform::store::{Index, Query, Store, StoreError, from_item};
+
+use crate::MarketError;
+use crate::icp_match::icp_match;
+use crate::listing_store::{
+    LISTED_PARTITION, ListingRecord, MarketplaceStatus, count_view_writes, get_listing,
+    industry_partition,
+};
+use crate::market_views::{MarketLeadView, profile};
+
+pub const BROWSE: ListSpec = ListSpec {
+    columns: &[
+        Column::new("industry", ColumnKind::Text),
+        Column::new("companySize", ColumnKind::Text),
+        Column::new("country", ColumnKind::Text),
+        Column::new("listingPrice", ColumnKind::Number),
+        Column::new("icpMatch", ColumnKind::Number),
+        Column::new("qualityScore", ColumnKind::Number),
+        Column::new("viewCount", ColumnKind::Number),
+        Column::new("listedAt", ColumnKind::Date),
+    ],
+    search_fields: &["company", "industry", "title"],
+    default_sort: ("icpMatch", Direction::Desc),
+    extra_params: &[
+        "industry",
+        "companySize",
+        "country",
+        "minPrice",
+        "maxPrice",
+        "minMatch",
+    ],
+};
+
+/// The simple filters the marketplace page sends as plain parameters.
+struct Simple {
+    industry: Option<String>,
+    company_size: Option<String>,
+    country: Option<String>,
+    min_price_cents: Option<i64>,
+    max_price_cents: Option<i64>,
+    min_match: Option<i64>,
+}
+
+fn simple_filters(query: &ListQuery) -> Result<Simple, ApiError> {
+    let text = |name: &str| {
+        query
+            .extra
+            .get(name)
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+    };
+    let mut errors = Vec::new();
+    let mut number = |name: &str, max: i64| {
+        query
+            .extra
+            .get(name)
+            .and_then(|v| match v.trim().parse::<f64>() {
+                Ok(n) if (0.0..=max as f64).contains(&n) => Some(n),
+                _ => {
+                    errors.push(pc_api::FieldError::new(
+                        name,
+                        format!("must be a number from 0 to {max}"),
+                    ));
+                    None
+                }
+            })
+    };
+    // Dollars to cents, rounded to the cent: only a bound, never money kept.
+    let min_price = number("minPrice", 10_000).map(|d| (d * 100.0).round() as i64);
+    let max_price = number("maxPrice", 10_000).map(|d| (d * 100.0).round() as i64);
+    let min_match = number("minMatch", 100).map(|m| m.ceil() as i64);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(Simple {
+        industry: text("industry"),
+        company_size: text("companySize"),
+        country: text("country"),
+        min_price_cents: min_price,
+        max_price_cents: max_price,
+        min_match,
+    })
+}
+
+impl Simple {
+    fn keeps(&self, row: &MarketLeadView) -> bool {
+        let same = |want: &Option<String>, have: &Option<String>| {
+            want.as_ref().is_none_or(|w| {
+                have.as_deref()
+                    .is_some_and(|h| h.trim().to_lowercase() == *w)
+            })
+        };
+        same(&self.industry, &row.industry)
+            && same(&self.company_size, &row.company_size)
+            && same(&self.country, &row.country)
+            && self
+                .min_price_cents
+                .is_none_or(|m| row.listing_price_cents >= m)
+            && self
+                .max_price_cents
+                .is_none_or(|m| row.listing_price_cents <= m)
+            && self.min_match.is_none_or(|m| row.icp_match >= m)
+    }
+}
+
+/// Every listed lead in `partition` of `index`, at most `limit`; answers
+/// the listings and whether the limit stopped the read.
+pub async fn read_listed(
+    store: &dyn Store,
+    index: Index,
+    partition: &str,
+    limit: usize,
+) -> Result<(Vec<ListingRecord>, bool), StoreError> {
+    let mut listings = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                &Query::partition(index, partition)
+                    .descending()
+                    .limit(2_000)
+                    .after(cursor),
+            )
+            .await?;
+        for item in page.items {
+            listings.push(from_item(item)?);
+        }
+        match page.cursor {
+            Some(_) if listings.len() >= limit => return Ok((listings, true)),
+            Some(c) => cursor = Some(c),
+            None => return Ok((listings, false)),
+        }
+    }
+}
+
+/// The caller's ICP (empty for staff or a partner without one).
+async fn caller_icp(ctx: &AppState, principal: &Principal) -> ApiResult<BTreeMap<String, String>> {
+    Ok(match &principal.partner_id {
+        Some(pid) => get_partner(&*ctx.store, pid)
+            .await?
+            .map(|p| p.icp)
+            .unwrap_or_default(),
+        None => BTreeMap::new(),
+    })
+}
+
+/// Listed leads of other partners, masked, each with its ICP match and
+/// reasons; best match first unless sorted otherwise. Filters: the list
+/// conventions' `filter` on the columns, and the plain parameters
+/// `industry`, `companySize`, `country`, `minPrice`, `maxPrice` (dollars)
+/// and `minMatch`.
+#[utoipa::path(get, path = "/v1/marketplace/leads", tag = "marketplace",
+    params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query), ("search" = Option<String>, Query),
+        ("industry" = Option<String>, Query), ("companySize" = Option<String>, Query),
+        ("country" = Option<String>, Query), ("minPrice" = Option<f64>, Query),
+        ("maxPrice" = Option<f64>, Query), ("minMatch" = Option<i64>, Query)),
+    responses((status = 200, body = ListResponse<MarketLeadView>), (status = 400), (status = 401)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn browse_leads(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &BROWSE)?;
+    let simple = simple_filters(&query)?;
+    let icp = caller_icp(&ctx, &principal).await?;
+    let industry = simple.industry.clone().or_else(|| {
+        query
+            .filter("industry", Operator::Eq)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let (index, partition) = match &industry {
+        Some(i) => (Index::Gsi3, industry_partition(i)),
+        None => (Index::Gsi1, LISTED_PARTITION.to_owned()),
+    };
+    let limit = ctx.config.list_read_limit;
+    let (listings, truncated) = read_listed(&*ctx.store, index, &partition, limit).await?;
+    let mut rows = Vec::new();
+    for listing in listings {
+        if Some(listing.seller_id.as_str()) == principal.partner_id.as_deref() {
+            continue;
+        }
+        let view = MarketLeadView::of(&listing, icp_match(&icp, &profile(&listing)), true);
+        if simple.keeps(&view) {
+            rows.push(serde_json::to_value(view).map_err(ApiError::internal)?);
+        }
+    }
+    let mut answer = query.apply(rows, &BROWSE);
+    answer.meta.truncated = truncated;
+    Ok(Json(answer))
+}
+
+/// How many times a view is retried when another partner's view of the
+/// same lead changed it between the read and the write.
+const VIEW_TRIES: usize = 8;
+
+/// Counts `viewer`'s view of the lead once, however often it opens it;
+/// answers the listing as it is afterwards.
+async fn count_view(
+    store: &dyn Store,
+    mut listing: ListingRecord,
+    viewer: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ListingRecord, MarketError> {
+    for _ in 0..VIEW_TRIES {
+        if listing.viewed_by.iter().any(|v| v == viewer) {
+            return Ok(listing);
+        }
+        match store
+            .transact(count_view_writes(&listing, viewer, now))
+            .await
+        {
+            Ok(()) => {
+                listing.viewed_by.push(viewer.to_owned());
+                listing.view_count += 1;
+                listing.version += 1;
+                return Ok(listing);
+            }
+            // This partner's view was counted already (its guard exists).
+            Err(e) if e.failed_at(0) => return Ok(listing),
+            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+                listing = get_listing(store, &listing.lead_id)
+                    .await?
+                    .ok_or(MarketError::LeadNotFound)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(MarketError::Refused(
+        "view_contended",
+        "the lead is being viewed by many partners at once; try again".into(),
+    ))
+}
+
+/// One listed lead of another partner, with its email and phone (notes
+/// and people's names are never shown). Opening it counts one view for
+/// the caller's partner, however often it is opened. The seller sees its
+/// own listing (uncounted); the buyer of a reserved or sold lead still
+/// sees it; any other lead that is not listed is a 404.
+#[utoipa::path(get, path = "/v1/marketplace/leads/{id}", tag = "marketplace",
+    params(("id" = String, Path, description = "lead id")),
+    responses((status = 200, body = MarketLeadView), (status = 401), (status = 404)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn get_market_lead(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(lead_id): Path<String>,
+) -> ApiResult<Json<MarketLeadView>> {
+    let listing = get_listing(&*ctx.store, &lead_id)
+        .await?
+        .ok_or(MarketError::LeadNotFound)?;
+    let caller = principal.partner_id.as_deref();
+    let is_seller = caller == Some(listing.seller_id.as_str());
+    let is_buyer = caller.is_some() && caller == listing.buyer_id.as_deref();
+    let visible = principal.is_staff()
+        || is_seller
+        || is_buyer
+        || listing.marketplace_status == MarketplaceStatus::Listed;
+    if !visible {
+        return Err(MarketError::LeadNotFound.into());
+    }
+    let listing = match caller {
+        Some(viewer) if !is_seller => {
+            count_view(&*ctx.store, listing, viewer, ctx.clock.now()).await?
+        }
+        _ => listing,
+    };
+    let icp = caller_icp(&ctx, &principal).await?;
+    let matched = icp_match(&icp, &profile(&listing));
+    Ok(Json(MarketLeadView::of(&listing, matched, false)))
+}

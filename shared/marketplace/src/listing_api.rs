@@ -1,0 +1,263 @@
+//! A seller's side of the marketplace: list one of its leads at a price,
+//! take it off the market, and see its listings.
+//!
+//! Only a partner's admins list, only their own partner's leads (another
+//! partner's lead is a 404), at 10 to 10,000 dollars, and only while the
+//! partner's Stripe Connect account accepts charges (a 409 naming that
+//! reason otherwise): a lead that cannot be paid for is never offered. A
+//! reserved or sold lead cannot be listed again or taken back.
+//!
+//! Listing commits, in the same transaction, one message on the
+//! `marketplace` queue: the worker of [`crate::listing_notices`] then tells
+//! the partners whose ICP matches page by page, so the request never loops
+//! over every partner. After the commit `lead-listed` goes on the bus.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Number, Value, json};
+use utoipa::ToSchema;
+
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
+use pc_leads::lead::parse_dollars;
+use pc_platform::bus::BusEvent;
+use pc_platform::outbox::Outbox;
+use pc_platform::queue::QueueName;
+use pc_platform::store::{Index, Query, from_item};
+use pc_platform::time::timestamp;
+
+use crate::MarketError;
+use crate::listing_notices::ListingNotice;
+use crate::listing_store::{
+    ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
+    quality_score, seller_partition,
+};
+use crate::market_views::ListingView;
+use crate::seller_connect::charges_enabled;
+
+/// Lowest and highest listing price, in cents.
+pub const MIN_PRICE_CENTS: i64 = 1_000;
+pub const MAX_PRICE_CENTS: i64 = 1_000_000;
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListBody {
+    /// Dollars, 10 to 10,000, at most two decimals.
+    #[schema(value_type = f64)]
+    pub price: Number,
+}
+
+/// The partner a marketplace caller acts for; platform staff belong to no
+/// partner, so they cannot buy or sell.
+pub fn acting_partner(principal: &Principal) -> Result<&str, ApiError> {
+    principal
+        .partner_id
+        .as_deref()
+        .ok_or_else(|| ApiError::forbidden("only a partner's users act on the marketplace"))
+}
+
+fn price_cents(price: &Number) -> Result<i64, ApiError> {
+    let cents = parse_dollars(price).map_err(|m| ApiError::invalid_field("price", m))?;
+    if !(MIN_PRICE_CENTS..=MAX_PRICE_CENTS).contains(&cents) {
+        return Err(ApiError::invalid_field(
+            "price",
+            "must be from 10 to 10,000 dollars",
+        ));
+    }
+    Ok(cents)
+}
+
+/// Lists one of the caller's leads (or changes a listed lead's price).
+#[utoipa::path(post, path = "/v1/marketplace/leads/{id}/list", tag = "marketplace",
+    params(("id" = String, Path, description = "lead id")), request_body = ListBody,
+    responses((status = 200, body = ListingView), (status = 400), (status = 403), (status = 404),
+        (status = 409, description = "`stripe_connect_not_enabled` or `lead_not_available` (reserved or sold)")),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn list_lead(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(lead_id): Path<String>,
+    ValidJson(body): ValidJson<ListBody>,
+) -> ApiResult<(StatusCode, Json<ListingView>)> {
+    let cents = price_cents(&body.price)?;
+    let seller = acting_partner(&principal)?;
+    let lead = pc_leads::leads_store::get(&*ctx.store, &lead_id)
+        .await?
+        .filter(|l| l.partner_id == seller)
+        .ok_or(MarketError::LeadNotFound)?;
+    if !charges_enabled(&*ctx.store, seller).await? {
+        return Err(MarketError::ConnectNotEnabled.into());
+    }
+    let before = get_listing(&*ctx.store, &lead_id).await?;
+    if let Some(b) = &before
+        && matches!(
+            b.marketplace_status,
+            MarketplaceStatus::Reserved | MarketplaceStatus::Sold
+        )
+    {
+        return Err(MarketError::WrongLeadState(b.marketplace_status.as_str().into()).into());
+    }
+    let now = ctx.clock.now();
+    let contact = ListedContact::of(&lead);
+    let listing = ListingRecord {
+        lead_id: lead.id.clone(),
+        seller_id: seller.to_owned(),
+        buyer_id: None,
+        marketplace_status: MarketplaceStatus::Listed,
+        listing_price_cents: cents,
+        view_count: before.as_ref().map_or(0, |b| b.view_count),
+        viewed_by: before
+            .as_ref()
+            .map(|b| b.viewed_by.clone())
+            .unwrap_or_default(),
+        quality_score: quality_score(&contact),
+        reservation_id: None,
+        contact,
+        // A new price keeps the listing's place; a relisting is new.
+        listed_at: match &before {
+            Some(b) if b.marketplace_status == MarketplaceStatus::Listed => b.listed_at,
+            _ => now,
+        },
+        sold_at: None,
+        version: before.as_ref().map_or(0, |b| b.version + 1),
+        updated_at: now,
+    };
+    let newly_listed = before
+        .as_ref()
+        .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
+    let mut writes = vec![list_write(&listing)?];
+    if newly_listed {
+        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+        let notice = ListingNotice::first(&listing);
+        outbox.push(QueueName::Marketplace, &notice.id(), &notice)?;
+        outbox.add_to(&mut writes)?;
+    }
+    ctx.store.transact(writes).await.map_err(|e| {
+        if e.is_condition_failure() {
+            // Reserved between our read and the write.
+            MarketError::WrongLeadState("no longer available to list".into()).into()
+        } else {
+            ApiError::from(e)
+        }
+    })?;
+    if newly_listed {
+        publish_listed(&ctx, &listing).await;
+    }
+    Ok((StatusCode::OK, Json(ListingView::of(&listing))))
+}
+
+/// `lead-listed` on the bus, for every connected partner but the seller.
+/// The listing is committed already, so a bus outage is logged, not failed:
+/// browsing and the emailed notices still show the lead.
+async fn publish_listed(ctx: &AppState, listing: &ListingRecord) {
+    let event = BusEvent {
+        detail_type: "lead-listed".into(),
+        detail: json!({
+            "leadId": listing.lead_id,
+            "sellerId": listing.seller_id,
+            "listingPriceCents": listing.listing_price_cents,
+            "industry": listing.contact.industry,
+            "companySize": listing.contact.company_size,
+            "country": listing.contact.country,
+            "listedAt": timestamp(listing.listed_at),
+        }),
+    };
+    if let Err(e) = ctx.bus.publish(&[event]).await {
+        tracing::warn!(error = %e, lead_id = %listing.lead_id, "lead-listed not published");
+    }
+}
+
+/// Takes a listed lead off the market (reserved or sold leads stay).
+#[utoipa::path(delete, path = "/v1/marketplace/leads/{id}/list", tag = "marketplace",
+    params(("id" = String, Path, description = "lead id")),
+    responses((status = 200, body = ListingView), (status = 403), (status = 404),
+        (status = 409, description = "`lead_not_available`: not listed (reserved, sold or never listed)")),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn unlist_lead(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(lead_id): Path<String>,
+) -> ApiResult<Json<ListingView>> {
+    let seller = acting_partner(&principal)?;
+    let lead = pc_leads::leads_store::get(&*ctx.store, &lead_id)
+        .await?
+        .filter(|l| l.partner_id == seller)
+        .ok_or(MarketError::LeadNotFound)?;
+    let listing = get_listing(&*ctx.store, &lead.id).await?;
+    let Some(mut listing) = listing.filter(|l| l.marketplace_status == MarketplaceStatus::Listed)
+    else {
+        let state = get_listing(&*ctx.store, &lead.id)
+            .await?
+            .map_or("unlisted", |l| l.marketplace_status.as_str());
+        return Err(MarketError::WrongLeadState(state.into()).into());
+    };
+    let now = ctx.clock.now();
+    ctx.store
+        .transact(vec![delist_item(&lead.id, now)])
+        .await
+        .map_err(|e| {
+            if e.is_condition_failure() {
+                MarketError::WrongLeadState("no longer listed".into()).into()
+            } else {
+                ApiError::from(e)
+            }
+        })?;
+    listing.marketplace_status = MarketplaceStatus::Delisted;
+    listing.updated_at = now;
+    Ok(Json(ListingView::of(&listing)))
+}
+
+const STATUSES: &[&str] = &["listed", "reserved", "sold", "delisted"];
+
+pub const MY_LISTINGS: ListSpec = ListSpec {
+    columns: &[
+        Column::new("marketplaceStatus", ColumnKind::Enum(STATUSES)),
+        Column::new("listingPrice", ColumnKind::Number),
+        Column::new("viewCount", ColumnKind::Number),
+        Column::new("qualityScore", ColumnKind::Number),
+        Column::new("industry", ColumnKind::Text),
+        Column::new("country", ColumnKind::Text),
+        Column::new("listedAt", ColumnKind::Date),
+    ],
+    search_fields: &["company", "email", "industry"],
+    default_sort: ("listedAt", Direction::Desc),
+    extra_params: &[],
+};
+
+/// The caller's partner's listings in every state, unmasked, with views.
+#[utoipa::path(get, path = "/v1/marketplace/my-listings", tag = "marketplace",
+    params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query), ("search" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<ListingView>), (status = 400), (status = 403)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn my_listings(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &MY_LISTINGS)?;
+    let seller = acting_partner(&principal)?;
+    let mut rows = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = ctx
+            .store
+            .query(
+                &Query::partition(Index::Gsi2, seller_partition(seller))
+                    .limit(1_000)
+                    .after(cursor),
+            )
+            .await?;
+        for item in page.items {
+            let listing: ListingRecord = from_item(item)?;
+            rows.push(serde_json::to_value(ListingView::of(&listing)).map_err(ApiError::internal)?);
+        }
+        match page.cursor {
+            Some(c) if rows.len() < ctx.config.list_read_limit => cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok(Json(query.apply(rows, &MY_LISTINGS)))
+}

@@ -1,0 +1,177 @@
+//! Telling partners about a new listing that fits them. Listing commits one
+//! [`ListingNotice`] on the `marketplace` queue; its worker reads one page
+//! of partners, scores the lead against each one's ICP and, for every
+//! active partner other than the seller scoring at least
+//! [`NOTIFY_MIN_MATCH`], emails its admins (unless the partner turned
+//! marketplace emails off) and puts `lead-matched` on the bus; then it
+//! queues the notice of the next page. However many partners there are,
+//! each message does a bounded amount of work.
+//!
+//! A notice is for one listing (`listedAt`): when the lead was reserved,
+//! sold or relisted since, the rest of the notice is dropped. Email job
+//! ids name the listing and the user, so a redelivered page sends nothing
+//! twice.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use pc_accounts::partners_store::{PartnerRecord, PartnerStatus};
+use pc_accounts::users_store::list_users;
+use pc_api::functions::WorkerError;
+use pc_api::{AppState, QueueMessage};
+use pc_platform::bus::BusEvent;
+use pc_platform::email::{EmailJob, EmailKind, enqueue};
+use pc_platform::queue::{QueueName, send_json};
+use pc_platform::store::{Cursor, Index, Query, from_item};
+use pc_platform::time::timestamp;
+
+use crate::MarketError;
+use crate::icp_match::icp_match;
+use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
+use crate::market_views::profile;
+
+/// Lowest ICP match a partner is told about.
+pub const NOTIFY_MIN_MATCH: i64 = 70;
+/// Partners read per message.
+pub const PARTNERS_PER_PAGE: usize = 100;
+
+/// One page of the notices of one listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingNotice {
+    pub lead_id: String,
+    /// The listing's time, which names it.
+    pub listed_at: String,
+    /// Where the page of partners starts (`None`: the first page).
+    pub cursor: Option<String>,
+}
+
+impl ListingNotice {
+    pub fn first(listing: &ListingRecord) -> Self {
+        Self {
+            lead_id: listing.lead_id.clone(),
+            listed_at: timestamp(listing.listed_at),
+            cursor: None,
+        }
+    }
+
+    /// The id its consumer applies once.
+    pub fn id(&self) -> String {
+        format!(
+            "listing-notice:{}:{}:{}",
+            self.lead_id,
+            self.listed_at,
+            self.cursor.as_deref().unwrap_or("start")
+        )
+    }
+}
+
+/// The `marketplace` queue worker: one page of partners per message.
+pub async fn listing_notices_worker(
+    ctx: &AppState,
+    message: &QueueMessage,
+) -> Result<(), WorkerError> {
+    let notice: ListingNotice = serde_json::from_str(&message.body)
+        .map_err(|e| WorkerError::new(format!("not a listing notice: {e}")))?;
+    notify_page(ctx, &notice).await.map_err(WorkerError::from)
+}
+
+async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), MarketError> {
+    let Some(listing) = get_listing(&*ctx.store, &notice.lead_id).await? else {
+        return Ok(());
+    };
+    if listing.marketplace_status != MarketplaceStatus::Listed
+        || timestamp(listing.listed_at) != notice.listed_at
+    {
+        tracing::info!(lead_id = %notice.lead_id, "listing changed; notices dropped");
+        return Ok(());
+    }
+    let page = ctx
+        .store
+        .query(
+            &Query::partition(Index::Gsi1, "PARTNERS")
+                .limit(PARTNERS_PER_PAGE)
+                .after(notice.cursor.clone().map(Cursor)),
+        )
+        .await?;
+    let mut events = Vec::new();
+    for item in page.items {
+        let partner: PartnerRecord = from_item(item)?;
+        if partner.id == listing.seller_id
+            || partner.status != PartnerStatus::Active
+            || partner.icp.is_empty()
+        {
+            continue;
+        }
+        let matched = icp_match(&partner.icp, &profile(&listing));
+        if matched.score < NOTIFY_MIN_MATCH {
+            continue;
+        }
+        if partner.notification_preferences.email.marketplace {
+            email_admins(ctx, &partner, &listing, notice, matched.score).await?;
+        }
+        events.push(BusEvent {
+            detail_type: "lead-matched".into(),
+            detail: json!({
+                "leadId": listing.lead_id,
+                "partnerId": partner.id,
+                "icpMatch": matched.score,
+                "matchReasons": matched.reasons,
+                "listingPriceCents": listing.listing_price_cents,
+            }),
+        });
+    }
+    if !events.is_empty()
+        && let Err(e) = ctx.bus.publish(&events).await
+    {
+        tracing::warn!(error = %e, lead_id = %listing.lead_id, "lead-matched not published");
+    }
+    if let Some(next) = page.cursor {
+        let next = ListingNotice {
+            cursor: Some(next.0),
+            ..notice.clone()
+        };
+        send_json(&*ctx.queue, QueueName::Marketplace, &next).await?;
+    }
+    Ok(())
+}
+
+async fn email_admins(
+    ctx: &AppState,
+    partner: &PartnerRecord,
+    listing: &ListingRecord,
+    notice: &ListingNotice,
+    score: i64,
+) -> Result<(), MarketError> {
+    let admins = list_users(&*ctx.store, Some(&partner.id)).await?;
+    for user in admins
+        .iter()
+        .filter(|u| u.can_sign_in() && u.role >= pc_api::identity::Role::Admin)
+    {
+        let job = EmailJob {
+            id: format!(
+                "lead-listed:{}:{}:{}",
+                listing.lead_id, notice.listed_at, user.id
+            ),
+            kind: EmailKind::MarketplaceMatch,
+            to: user.email.clone(),
+            data: json!({
+                "name": user.name,
+                "partnerName": partner.name,
+                "lead": {
+                    "company": listing.contact.company.clone().unwrap_or_default(),
+                    "industry": listing.contact.industry.clone().unwrap_or_default(),
+                },
+                "icpMatch": score,
+                "price": format!(
+                    "${}.{:02}",
+                    listing.listing_price_cents / 100,
+                    listing.listing_price_cents % 100
+                ),
+                "link": format!("/marketplace/leads/{}", listing.lead_id),
+            }),
+        };
+        enqueue(&*ctx.queue, &job).await?;
+    }
+    Ok(())
+}

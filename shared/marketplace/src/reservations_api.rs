@@ -1,0 +1,252 @@
+//! Reserving a listed lead before buying it: reserve for 7 to 14 days,
+//! see one's reservations, extend once (14 days in all at most), cancel
+//! (the lead goes back on the market).
+//!
+//! Of any number of concurrent reservations of a lead exactly one
+//! succeeds: each is one transaction that creates the reservation and
+//! moves the listing from `listed` to `reserved` on condition that it is
+//! `listed`; the others' conditions fail and they answer 409. A partner's
+//! admins reserve for it; another partner's reservation is a 404.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Number, Value};
+use utoipa::ToSchema;
+
+use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
+use pc_platform::store::StoreError;
+
+use crate::MarketError;
+use crate::listing_api::acting_partner;
+use crate::listing_store::{MarketplaceStatus, get_listing};
+use crate::market_views::ReservationView;
+use crate::reservations_store::{
+    MAX_DAYS, MIN_DAYS, ReservationRecord, ReservationStatus, ReservedBy, buyer_reservations,
+    cancel_writes, extend_item, load_buyer_reservation, reserve_writes,
+};
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct DaysBody {
+    /// Reserve: 7 to 14. Extend: the days to add (the total stays ≤ 14).
+    #[schema(value_type = i64)]
+    pub days: Number,
+}
+
+fn whole_days(days: &Number, low: i64, high: i64) -> Result<i64, ApiError> {
+    days.as_i64()
+        .filter(|d| (low..=high).contains(d))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "days",
+                format!("must be a whole number from {low} to {high}"),
+            )
+        })
+}
+
+/// Tries of a reservation whose transaction met another one in flight
+/// (DynamoDB cancels both): the retry then meets the winner's condition.
+const RESERVE_TRIES: u32 = 5;
+
+/// Reserves a listed lead of another partner.
+#[utoipa::path(post, path = "/v1/marketplace/leads/{id}/reserve", tag = "marketplace",
+    params(("id" = String, Path, description = "lead id")), request_body = DaysBody,
+    responses((status = 201, body = ReservationView), (status = 400), (status = 403), (status = 404),
+        (status = 409, description = "`already_reserved`, `lead_not_available` or `own_lead`")),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn reserve_lead(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(lead_id): Path<String>,
+    ValidJson(body): ValidJson<DaysBody>,
+) -> ApiResult<(StatusCode, Json<ReservationView>)> {
+    let days = whole_days(&body.days, MIN_DAYS, MAX_DAYS)?;
+    let buyer = acting_partner(&principal)?;
+    let listing = get_listing(&*ctx.store, &lead_id)
+        .await?
+        // A lead taken off the market is gone; a reserved or sold one was
+        // public and answers 409 below.
+        .filter(|l| l.marketplace_status != MarketplaceStatus::Delisted)
+        .ok_or(MarketError::LeadNotFound)?;
+    if listing.seller_id == buyer {
+        return Err(ApiError::conflict(
+            "own_lead",
+            "a partner cannot reserve its own lead",
+        ));
+    }
+    if listing.marketplace_status != MarketplaceStatus::Listed {
+        return Err(already_reserved());
+    }
+    let reservation = ReservationRecord::new(
+        ctx.ids.new_id(),
+        &listing,
+        buyer,
+        ReservedBy {
+            user_id: principal.user_id.clone(),
+            email: principal.email.clone(),
+            name: principal.name.clone(),
+        },
+        days,
+        ctx.clock.now(),
+    );
+    let writes = reserve_writes(&listing, &reservation)?;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match ctx.store.transact(writes.clone()).await {
+            Ok(()) => break,
+            Err(e) if e.failed_at(1) => return Err(already_reserved()),
+            Err(StoreError::TransactionConflict) if tries < RESERVE_TRIES => {
+                let jitter = u64::from(tries) * 5 + u64::from(rand_millis());
+                tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+            }
+            Err(StoreError::TransactionConflict) => return Err(already_reserved()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((StatusCode::CREATED, Json(ReservationView::of(&reservation))))
+}
+
+/// A few milliseconds of spread, so retries of a conflict do not meet again.
+fn rand_millis() -> u8 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (nanos % 20) as u8
+}
+
+fn already_reserved() -> ApiError {
+    ApiError::conflict(
+        "already_reserved",
+        "the lead is reserved by another partner or no longer listed",
+    )
+}
+
+const STATUSES: &[&str] = &["active", "purchasing", "completed", "expired", "cancelled"];
+
+pub const RESERVATIONS_LIST: ListSpec = ListSpec {
+    columns: &[
+        Column::new("status", ColumnKind::Enum(STATUSES)),
+        Column::new("leadId", ColumnKind::Text),
+        Column::new("price", ColumnKind::Number),
+        Column::new("createdAt", ColumnKind::Date),
+        Column::new("expiresAt", ColumnKind::Date),
+    ],
+    search_fields: &[],
+    default_sort: ("createdAt", Direction::Desc),
+    extra_params: &[],
+};
+
+/// The caller's partner's reservations, in every state.
+#[utoipa::path(get, path = "/v1/marketplace/reservations", tag = "marketplace",
+    params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<ReservationView>), (status = 400), (status = 403)),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn list_reservations(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<ListResponse<Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &RESERVATIONS_LIST)?;
+    let buyer = acting_partner(&principal)?;
+    let rows = buyer_reservations(&*ctx.store, buyer)
+        .await?
+        .iter()
+        .map(|r| serde_json::to_value(ReservationView::of(r)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ApiError::internal)?;
+    Ok(Json(query.apply(rows, &RESERVATIONS_LIST)))
+}
+
+fn not_active(r: &ReservationRecord) -> ApiError {
+    MarketError::WrongReservationState(r.status.as_str().into()).into()
+}
+
+/// Extends an active reservation once, to at most 14 days in all.
+#[utoipa::path(patch, path = "/v1/marketplace/reservations/{id}/extend", tag = "marketplace",
+    params(("id" = String, Path, description = "reservation id")), request_body = DaysBody,
+    responses((status = 200, body = ReservationView), (status = 400), (status = 403), (status = 404),
+        (status = 409, description = "`already_extended` or `reservation_not_active`")),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn extend_reservation(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    ValidJson(body): ValidJson<DaysBody>,
+) -> ApiResult<Json<ReservationView>> {
+    let added = whole_days(&body.days, 1, MAX_DAYS - MIN_DAYS)?;
+    let buyer = acting_partner(&principal)?;
+    let mut r = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
+    if r.status != ReservationStatus::Active {
+        return Err(not_active(&r));
+    }
+    if r.extended {
+        return Err(already_extended());
+    }
+    let total = r.days + added;
+    if total > MAX_DAYS {
+        return Err(ApiError::invalid_field(
+            "days",
+            format!("the reservation would last {total} days; at most {MAX_DAYS} in all"),
+        ));
+    }
+    let now = ctx.clock.now();
+    match ctx.store.transact(vec![extend_item(&r, total, now)]).await {
+        Ok(()) => {}
+        Err(e) if e.is_condition_failure() => {
+            let fresh = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
+            return Err(if fresh.extended {
+                already_extended()
+            } else {
+                not_active(&fresh)
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    r.days = total;
+    r.extended = true;
+    r.expires_at = r.created_at + chrono::Duration::days(total);
+    r.updated_at = now;
+    Ok(Json(ReservationView::of(&r)))
+}
+
+fn already_extended() -> ApiError {
+    ApiError::conflict("already_extended", "a reservation can be extended once")
+}
+
+/// Cancels an active reservation; the lead goes back on the market.
+#[utoipa::path(delete, path = "/v1/marketplace/reservations/{id}", tag = "marketplace",
+    params(("id" = String, Path, description = "reservation id")),
+    responses((status = 200, body = ReservationView), (status = 403), (status = 404),
+        (status = 409, description = "`reservation_not_active`")),
+    security(("cookie" = []), ("bearer" = [])))]
+pub async fn cancel_reservation(
+    State(ctx): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ReservationView>> {
+    let buyer = acting_partner(&principal)?;
+    let mut r = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
+    if r.status != ReservationStatus::Active {
+        return Err(not_active(&r));
+    }
+    let listing = get_listing(&*ctx.store, &r.lead_id)
+        .await?
+        .ok_or(MarketError::LeadNotFound)?;
+    let now = ctx.clock.now();
+    match ctx.store.transact(cancel_writes(&r, &listing, now)).await {
+        Ok(()) => {}
+        Err(e) if e.is_condition_failure() => {
+            let fresh = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
+            return Err(not_active(&fresh));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    r.status = ReservationStatus::Cancelled;
+    r.closed_at = Some(now);
+    r.updated_at = now;
+    Ok(Json(ReservationView::of(&r)))
+}
