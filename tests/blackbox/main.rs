@@ -10,6 +10,7 @@ mod hardening_input;
 mod hardening_lists;
 mod hardening_writes;
 mod leads;
+mod marketplace_purchases;
 mod notify;
 mod stripe_connect;
 mod system;

@@ -17,6 +17,7 @@ pub mod hostile_input;
 pub mod imports_support;
 pub mod invoices_support;
 pub mod leads_support;
+pub mod market_support;
 pub mod notify_support;
 
 pub use pc_app;
