@@ -12,5 +12,6 @@ mod hardening_writes;
 mod leads;
 mod marketplace_purchases;
 mod notify;
+mod realtime;
 mod stripe_connect;
 mod system;

@@ -19,6 +19,7 @@ pub mod invoices_support;
 pub mod leads_support;
 pub mod market_support;
 pub mod notify_support;
+pub mod realtime_support;
 
 pub use pc_app;
 pub use reqwest;
