@@ -46,7 +46,13 @@ async fn a_connection_answering_gone_is_reported_gone() {
     assert_eq!(push.push("conn-closed", "{}").await, Err(PushError::Gone));
     push.push("conn-open", "{}").await.unwrap();
     let sent = server.received_requests().await.unwrap();
-    let open = sent.iter().find(|r| r.url.path() == "/@connections/conn-open").unwrap();
+    let open = sent
+        .iter()
+        .find(|r| r.url.path() == "/@connections/conn-open")
+        .unwrap();
     assert_eq!(open.body, b"{}");
-    assert!(open.headers.get("authorization").is_some(), "signed with SigV4");
+    assert!(
+        open.headers.get("authorization").is_some(),
+        "signed with SigV4"
+    );
 }
