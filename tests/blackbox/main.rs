@@ -11,5 +11,8 @@ mod hardening_lists;
 mod hardening_writes;
 mod leads;
 mod marketplace;
+mod marketplace_purchases;
 mod notify;
+mod realtime;
+mod stripe_connect;
 mod system;

@@ -17,8 +17,10 @@ pub mod hostile_input;
 pub mod imports_support;
 pub mod invoices_support;
 pub mod leads_support;
+pub mod market_support;
 pub mod marketplace_support;
 pub mod notify_support;
+pub mod realtime_support;
 
 pub use pc_app;
 pub use reqwest;

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
+use pc_accounts::stripe_connect::first_state_write;
 use pc_api::identity::Role;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
 use pc_leads::leads_store;
-use pc_marketplace::seller_connect::{ConnectState, record_connect_write};
+use pc_platform::payments::ConnectedAccount;
 use pc_platform::store::Update;
 
 use crate::leads_support::{PASSWORD, seed_partner, signed_in_user};
@@ -61,15 +62,16 @@ pub async fn sign_in_again(app: &TestApp, agency: &Agency) {
 /// Records that `partner_id`'s Stripe Connect account can (or cannot) take charges.
 pub async fn connect(app: &TestApp, partner_id: &str, charges_enabled: bool) {
     let ctx = &app.server.context;
-    let state = ConnectState {
-        partner_id: partner_id.to_owned(),
-        account_id: format!("acct_{}", partner_id.to_lowercase()),
+    let account = ConnectedAccount {
+        id: format!("acct_{}", partner_id.to_lowercase()),
+        details_submitted: charges_enabled,
         charges_enabled,
         payouts_enabled: charges_enabled,
-        updated_at: ctx.clock.now(),
+        metadata: Default::default(),
     };
+    let state = first_state_write(partner_id, &account, ctx.clock.now()).unwrap();
     ctx.store
-        .transact(vec![record_connect_write(&state).unwrap()])
+        .transact(vec![state])
         .await
         .expect("connect state stored");
 }

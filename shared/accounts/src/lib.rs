@@ -18,6 +18,7 @@ pub mod registration_api;
 pub mod seed;
 pub mod sessions_store;
 pub mod slug;
+pub mod stripe_connect;
 pub mod tenancy;
 pub mod user_views;
 pub mod users_api;

@@ -15,6 +15,7 @@ pub mod moto;
 pub mod objects;
 pub mod ports;
 pub mod queue;
+pub mod realtime;
 pub mod store;
 
 mod sdk_error;
@@ -26,4 +27,5 @@ pub use email::ses::SesEmail;
 pub use objects::S3Objects;
 pub use ports::AwsPorts;
 pub use queue::sqs::SqsQueue;
+pub use realtime::ApiGatewayPush;
 pub use store::dynamodb::DynamoStore;

@@ -8,7 +8,7 @@ use pc_platform::queue::QueueName;
 
 use crate::{
     MONTHLY_INVOICES, credits_api, generate_api, invoice_void, invoices_api, manual_charge_api,
-    monthly_invoices, stripe_events, stripe_webhook,
+    monthly_invoices, stripe_connect_api, stripe_events, stripe_webhook,
 };
 
 /// Finance changes that call Stripe.
@@ -29,6 +29,8 @@ pub fn all() -> Vec<Function> {
         billing_invoices_void(),
         billing_add_credit(),
         billing_manual_charge(),
+        partners_stripe_connect_start(),
+        partners_stripe_connect_status(),
     ]
 }
 
@@ -87,7 +89,8 @@ pub fn stripe_webhook_worker() -> Function {
     worker!(
         "stripe-webhook-worker",
         QueueName::StripeWebhook,
-        Permissions::WRITE.sends(&[QueueName::Emails]),
+        // A completed purchase puts `lead-sold` on the bus.
+        Permissions::WRITE.sends(&[QueueName::Emails]).events(),
         stripe_events::stripe_events_worker
     )
 }
@@ -144,5 +147,23 @@ pub fn billing_manual_charge() -> Function {
         // The invoice's message goes through the outbox: no Stripe call here.
         Permissions::WRITE,
         manual_charge_api::manual_charge
+    )
+}
+
+pub fn partners_stripe_connect_start() -> Function {
+    http!(
+        "partners-stripe-connect-start",
+        Access::Admin,
+        PAYMENTS,
+        stripe_connect_api::start_onboarding
+    )
+}
+
+pub fn partners_stripe_connect_status() -> Function {
+    http!(
+        "partners-stripe-connect-status",
+        Access::Admin,
+        Permissions::READ,
+        stripe_connect_api::connect_status
     )
 }

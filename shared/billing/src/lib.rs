@@ -1,6 +1,7 @@
 //! Billing: each partner is charged once a month for the leads of the
 //! month past, by Stripe invoice; Stripe's webhooks move invoices to paid,
-//! failed or void; platform staff see and adjust invoices.
+//! failed or void; platform staff see and adjust invoices. Sellers of the
+//! marketplace connect their Stripe account here (Stripe Connect).
 
 pub mod billing_math;
 pub mod credits_api;
@@ -20,6 +21,8 @@ pub mod manual_charge_api;
 pub mod manual_charges;
 pub mod money;
 pub mod monthly_invoices;
+pub mod stripe_connect_api;
+pub mod stripe_connect_events;
 pub mod stripe_events;
 pub mod stripe_webhook;
 

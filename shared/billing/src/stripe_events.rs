@@ -18,6 +18,11 @@
 //! conditional on the statuses the target may be reached from, so a late
 //! `invoice.finalized` after `invoice.paid` changes nothing; an event whose
 //! intermediate step was missed (`invoice.paid` on a draft) still takes.
+//! Payment intent events of a marketplace purchase (`purchaseId` in the
+//! intent's metadata) complete or fail it
+//! ([`pc_marketplace::purchase_payments`], the guard in its transaction).
+//! `account.updated` moves a seller's Stripe Connect state
+//! ([`crate::stripe_connect_events`]).
 //! Events that change nothing, about unknown invoices, or of types not
 //! handled are recorded as processed too, never retried.
 
@@ -36,6 +41,8 @@ use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::invoices_store::{self, InvoiceRecord, InvoiceStatus, invoice_key};
+use crate::stripe_connect_events::apply_account_updated;
+use pc_marketplace::purchase_payments::{PaymentApplied, apply_payment_event, purchase_id_of};
 
 /// How long a processed event is remembered.
 pub const GUARD_DAYS: i64 = 30;
@@ -53,6 +60,9 @@ pub struct StripeEvent {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// When Stripe made the event (Unix seconds).
+    #[serde(default)]
+    pub created: i64,
     pub data: EventData,
 }
 
@@ -71,8 +81,10 @@ pub enum Outcome {
     Unchanged,
     /// Recorded without effect (unknown invoice, unhandled type).
     Ignored,
-    /// A marketplace payment, recorded for the marketplace.
+    /// A marketplace purchase's payment, applied to the purchase.
     Marketplace,
+    /// A seller's connected account moved.
+    AccountUpdated,
 }
 
 impl Outcome {
@@ -83,6 +95,7 @@ impl Outcome {
             Outcome::Unchanged => "unchanged",
             Outcome::Ignored => "ignored",
             Outcome::Marketplace => "marketplace",
+            Outcome::AccountUpdated => "applied",
         }
     }
 }
@@ -126,7 +139,7 @@ fn reachable_from(to: InvoiceStatus) -> Vec<InvoiceStatus> {
     found
 }
 
-fn guard_write(
+pub(crate) fn guard_write(
     ctx: &AppContext,
     event: &StripeEvent,
     outcome: &Outcome,
@@ -155,7 +168,7 @@ fn guard_write(
 }
 
 /// Records an event without effect; a duplicate stays one.
-async fn record(
+pub(crate) async fn record(
     ctx: &AppContext,
     event: &StripeEvent,
     outcome: Outcome,
@@ -203,9 +216,11 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
     if ctx.store.get(&guard_key(&event.id)).await?.is_some() {
         return Ok(Outcome::Duplicate);
     }
-    if event.kind == "payment_intent.succeeded" {
-        let note = "routed to the marketplace, which is not built yet: nothing to apply";
-        return record(ctx, event, Outcome::Marketplace, note, None).await;
+    if event.kind == "account.updated" {
+        return apply_account_updated(ctx, event).await;
+    }
+    if event.kind.starts_with("payment_intent.") {
+        return apply_purchase_payment(ctx, event).await;
     }
     let Some(target) = target_of(&event.kind) else {
         return record(ctx, event, Outcome::Ignored, "event type not handled", None).await;
@@ -267,6 +282,28 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
         }
     }
     Err(StoreError::TransactionConflict)
+}
+
+/// A marketplace purchase's payment (the intent names its purchase in
+/// its metadata): the marketplace applies it in one transaction with the
+/// guard.
+async fn apply_purchase_payment(
+    ctx: &AppContext,
+    event: &StripeEvent,
+) -> Result<Outcome, StoreError> {
+    let object = &event.data.object;
+    if purchase_id_of(object).is_none() {
+        let note = "a payment intent of no marketplace purchase";
+        return record(ctx, event, Outcome::Ignored, note, None).await;
+    }
+    let guard = guard_write(ctx, event, &Outcome::Marketplace, "applied", None);
+    match apply_payment_event(ctx, &event.kind, object, guard).await? {
+        PaymentApplied::Completed | PaymentApplied::Failed => Ok(Outcome::Marketplace),
+        PaymentApplied::Duplicate => Ok(Outcome::Duplicate),
+        PaymentApplied::Unchanged(note) => {
+            record(ctx, event, Outcome::Unchanged, &note, None).await
+        }
+    }
 }
 
 /// `$1,250.00`.

@@ -35,7 +35,7 @@ impl From<MarketError> for ApiError {
             MarketError::ReservationNotFound => ApiError::not_found("reservation"),
             MarketError::ConnectNotEnabled => ApiError::conflict(
                 "stripe_connect_not_enabled",
-                "connect a Stripe account that can accept charges before listing leads",
+                "connect a Stripe account that can accept charges and payouts before listing leads",
             ),
             MarketError::WrongLeadState(state) => {
                 ApiError::conflict("lead_not_available", format!("the lead is {state}"))

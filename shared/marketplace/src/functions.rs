@@ -6,8 +6,8 @@ use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{
-    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, reservation_expiry,
-    reservations_api,
+    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, purchases_api,
+    reservation_expiry, reservations_api,
 };
 
 /// Every function of this capability, in table order.
@@ -24,6 +24,8 @@ pub fn all() -> Vec<Function> {
         marketplace_reservations_extend(),
         marketplace_reservations_cancel(),
         reservation_expiry(),
+        marketplace_purchases_create(),
+        marketplace_purchases_list(),
     ]
 }
 
@@ -128,5 +130,24 @@ pub fn reservation_expiry() -> Function {
         // The buyers' emails go through the outbox.
         Permissions::WRITE,
         reservation_expiry::expire_reservations
+    )
+}
+
+pub fn marketplace_purchases_create() -> Function {
+    http!(
+        "marketplace-purchases-create",
+        Access::Admin,
+        // The payment intent is made at Stripe.
+        Permissions::WRITE.payments(),
+        purchases_api::create_purchase
+    )
+}
+
+pub fn marketplace_purchases_list() -> Function {
+    http!(
+        "marketplace-purchases-list",
+        Access::Admin,
+        Permissions::READ,
+        purchases_api::list_purchases
     )
 }

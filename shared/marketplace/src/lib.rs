@@ -5,7 +5,8 @@
 //! back on the market.
 //!
 //! The store modules ([`listing_store`], [`reservations_store`],
-//! [`seller_connect`]) own the marketplace keys; the purchase flow uses
+//! [`purchases_store`]) own the marketplace keys (a seller's Stripe Connect
+//! state is the accounts capability's, `pc_accounts::stripe_connect`); the purchase flow uses
 //! their named transitions so every change of a lead's marketplace state
 //! is conditional on the state it expects.
 
@@ -17,10 +18,12 @@ pub mod listing_api;
 pub mod listing_notices;
 pub mod listing_store;
 pub mod market_views;
+pub mod purchase_payments;
+pub mod purchases_api;
+pub mod purchases_store;
 pub mod reservation_expiry;
 pub mod reservations_api;
 pub mod reservations_store;
-pub mod seller_connect;
 
 pub use error::MarketError;
 

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Number, Value, json};
 use utoipa::ToSchema;
 
+use pc_accounts::stripe_connect::connect_state;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_leads::lead::{LeadRecord, parse_dollars};
@@ -35,7 +36,6 @@ use crate::listing_store::{
     quality_score, seller_partition,
 };
 use crate::market_views::ListingView;
-use crate::seller_connect::charges_enabled;
 
 /// Lowest and highest listing price, in cents.
 pub const MIN_PRICE_CENTS: i64 = 1_000;
@@ -97,7 +97,10 @@ pub async fn list_lead(
     let cents = price_cents(&body.price)?;
     let lead = sellers_lead(&ctx, &principal, &lead_id).await?;
     let seller = lead.partner_id.as_str();
-    if !charges_enabled(&*ctx.store, seller).await? {
+    let can_be_paid = connect_state(&*ctx.store, seller)
+        .await?
+        .is_some_and(|s| s.can_receive_payments());
+    if !can_be_paid {
         return Err(MarketError::ConnectNotEnabled.into());
     }
     let before = get_listing(&*ctx.store, &lead_id).await?;

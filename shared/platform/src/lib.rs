@@ -13,6 +13,7 @@ pub mod objects;
 pub mod outbox;
 pub mod payments;
 pub mod queue;
+pub mod realtime;
 pub mod secrets;
 pub mod store;
 pub mod time;

@@ -10,8 +10,8 @@ use crate::bus::{BusError, BusEvent, EventBus};
 use crate::email::{EmailError, EmailSender, OutgoingEmail};
 use crate::objects::{ObjectError, ObjectStore};
 use crate::payments::{
-    NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError,
-    PaymentGateway, PaymentIntent, StripeInvoice,
+    ConnectedAccount, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer, NewInvoice,
+    NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent, StripeInvoice,
 };
 use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
 use crate::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
@@ -151,6 +151,19 @@ impl PaymentGateway for NotGranted {
         _: &NewPaymentIntent,
         _: &str,
     ) -> Result<PaymentIntent, PaymentError> {
+        Self::payments_error()
+    }
+    async fn create_connected_account(
+        &self,
+        _: &NewConnectedAccount,
+        _: &str,
+    ) -> Result<ConnectedAccount, PaymentError> {
+        Self::payments_error()
+    }
+    async fn create_account_link(&self, _: &NewAccountLink) -> Result<String, PaymentError> {
+        Self::payments_error()
+    }
+    async fn get_connected_account(&self, _: &str) -> Result<ConnectedAccount, PaymentError> {
         Self::payments_error()
     }
 }

@@ -1,6 +1,7 @@
 //! The payments port on Stripe's API, through async-stripe: customers,
 //! draft invoices and their invoice items, finalize and void, customer
-//! balance credit, marketplace payment intents.
+//! balance credit, sellers' connected accounts (Express) and their
+//! onboarding links, marketplace payment intents.
 //!
 //! Every call that creates or changes something sends the caller's
 //! idempotency key as Stripe's `Idempotency-Key` and is tried once: the
@@ -14,6 +15,7 @@
 //! `STRIPE_API_BASE` to point the client at another server (a local fake
 //! of Stripe); Stripe's own API when unset.
 
+mod accounts;
 mod customers;
 mod failures;
 mod invoices;
@@ -27,8 +29,9 @@ use async_trait::async_trait;
 use pc_platform::AppContext;
 use pc_platform::config::{Config, MissingSecret};
 use pc_platform::payments::{
-    Metadata, NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError,
-    PaymentGateway, PaymentIntent, StripeInvoice,
+    ConnectedAccount, Metadata, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer,
+    NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent,
+    StripeInvoice,
 };
 use stripe::{IdempotencyKey, RequestStrategy};
 use stripe_types::Currency;
@@ -202,6 +205,25 @@ impl PaymentGateway for StripePayments {
     ) -> Result<PaymentIntent, PaymentError> {
         payment_intents::create(self.client(), intent, idempotency_key).await
     }
+
+    async fn create_connected_account(
+        &self,
+        account: &NewConnectedAccount,
+        idempotency_key: &str,
+    ) -> Result<ConnectedAccount, PaymentError> {
+        accounts::create(self.client(), account, idempotency_key).await
+    }
+
+    async fn create_account_link(&self, link: &NewAccountLink) -> Result<String, PaymentError> {
+        accounts::link(self.client(), link).await
+    }
+
+    async fn get_connected_account(
+        &self,
+        account_id: &str,
+    ) -> Result<ConnectedAccount, PaymentError> {
+        accounts::get(self.client(), account_id).await
+    }
 }
 
 /// The port of a function whose Stripe client could not be built: every
@@ -247,6 +269,19 @@ impl PaymentGateway for Misconfigured {
         _: &NewPaymentIntent,
         _: &str,
     ) -> Result<PaymentIntent, PaymentError> {
+        self.fail()
+    }
+    async fn create_connected_account(
+        &self,
+        _: &NewConnectedAccount,
+        _: &str,
+    ) -> Result<ConnectedAccount, PaymentError> {
+        self.fail()
+    }
+    async fn create_account_link(&self, _: &NewAccountLink) -> Result<String, PaymentError> {
+        self.fail()
+    }
+    async fn get_connected_account(&self, _: &str) -> Result<ConnectedAccount, PaymentError> {
         self.fail()
     }
 }

@@ -4,10 +4,12 @@
 //! embedded store on disk under `DATA_DIR` (or, with `AWS_ENDPOINT_URL`, the
 //! AWS adapters against that endpoint), the fake Stripe kept in the same
 //! store (its signed webhook events delivered to the Stripe webhook function
-//! in process), and the dev-only routes.
+//! in process), the dev-only routes, and the real-time events on `GET /ws`
+//! ([`websocket`]).
 
 pub mod aws;
 pub mod stripe_webhooks;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ use pc_platform::EmbeddedParts;
 use pc_platform::config::{Config, Mode};
 use pc_platform::objects::embedded::EmbeddedObjects;
 use pc_platform::queue::faults::QueueFaults;
+use pc_platform::realtime::LocalConnections;
 use pc_platform::store::Store;
 use pc_platform::store::embedded::EmbeddedStore;
 
@@ -239,6 +242,28 @@ impl DevServer {
             });
         });
 
+        // The real-time events of the bus go out to the sockets of `/ws`.
+        let sockets = Arc::new(LocalConnections::default());
+        let weak = Arc::downgrade(&context);
+        let local = sockets.clone();
+        let broadcasts = in_flight.clone();
+        local_bus.subscribe(move |event| {
+            if pc_realtime::audience::audience_of(event).is_none() {
+                return;
+            }
+            let Some(ctx) = weak.upgrade() else { return };
+            let (event, local, working) = (event.clone(), local.clone(), broadcasts.enter());
+            tokio::spawn(async move {
+                if let Err(e) =
+                    pc_realtime::broadcaster::broadcast(&*ctx.store, &*local, &event).await
+                {
+                    tracing::warn!(kind = %event.detail_type, error = %e, "broadcast failed");
+                }
+                drop(ctx);
+                drop(working);
+            });
+        });
+
         let schedules = Schedules::new(functions, context.clock.now());
         tasks.push(crate::runner::scheduler::spawn(
             context.clone(),
@@ -260,7 +285,11 @@ impl DevServer {
         if let Some(objects) = &embedded_objects {
             objects.set_base_url(&format!("http://{addr}"));
         }
-        let app = http_app(&context, true);
+        let app = http_app(&context, true).merge(websocket::router(
+            &context,
+            sockets,
+            watch_shutdown.clone(),
+        ));
         let mut stop = watch_shutdown;
         tasks.push(tokio::spawn(async move {
             // The socket peer is the only client address the dev server can vouch for.

@@ -1,6 +1,7 @@
 //! Development-only routes of the fake Stripe, never deployed: act as the
-//! customer (pay an invoice, fail its payment, confirm a payment intent —
-//! each sends its signed webhook event to the Stripe webhook function),
+//! customer (pay an invoice, fail its payment, confirm a payment intent or
+//! have it declined) or as a seller on Stripe's onboarding form — each
+//! sends its signed webhook event to the Stripe webhook function —
 //! read every event sent with its body and `Stripe-Signature` header (to
 //! replay it verbatim), and inject faults or latency for crash tests and
 //! benchmarks.
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use pc_accounts::stripe_connect::connect_state;
 use pc_api::{ApiError, ApiResult, AppState, ListResponse, ValidJson};
 use pc_platform::payments::PaymentError;
 use pc_platform::payments::fake::{FakeStripe, FaultTiming, Operation, SentEvent};
@@ -88,6 +90,40 @@ pub async fn succeed_payment_intent(
     object(fake, &id).await
 }
 
+/// The buyer's confirmation of a payment intent is declined: it goes back
+/// to `requires_payment_method` and `payment_intent.payment_failed` is sent.
+#[utoipa::path(post, path = "/dev/stripe/payment-intents/{id}/fail", tag = "dev",
+    params(("id" = String, Path, description = "Stripe's payment intent id (pi_...)")),
+    responses((status = 200), (status = 404), (status = 409)))]
+pub async fn fail_payment_intent(
+    State(ctx): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let fake = fake(&ctx)?;
+    fake.fail_payment_intent(&id).await.map_err(refused)?;
+    object(fake, &id).await
+}
+
+/// The partner's seller finishes Stripe's onboarding form of its connected
+/// account: charges and payouts are enabled and `account.updated` is sent.
+/// Answers the account as Stripe shows it.
+#[utoipa::path(post, path = "/dev/stripe/connect/{partnerId}/complete", tag = "dev",
+    params(("partnerId" = String, Path, description = "the partner that began connecting")),
+    responses((status = 200), (status = 404), (status = 409)))]
+pub async fn complete_connect_onboarding(
+    State(ctx): State<AppState>,
+    Path(partner_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let fake = fake(&ctx)?;
+    let state = connect_state(&*ctx.store, &partner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Stripe Connect account of the partner"))?;
+    fake.complete_onboarding(&state.account_id)
+        .await
+        .map_err(refused)?;
+    object(fake, &state.account_id).await
+}
+
 /// Every event sent, oldest first, with its exact body and last signature.
 #[utoipa::path(get, path = "/dev/stripe/events", tag = "dev", responses((status = 200)))]
 pub async fn events(State(ctx): State<AppState>) -> ApiResult<Json<ListResponse<SentEvent>>> {
@@ -99,7 +135,8 @@ pub async fn events(State(ctx): State<AppState>) -> ApiResult<Json<ListResponse<
 pub struct FaultBody {
     /// `create_customer`, `create_invoice`, `add_invoice_line`,
     /// `finalize_invoice`, `void_invoice`, `get_invoice`,
-    /// `credit_balance` or `create_payment_intent`.
+    /// `credit_balance`, `create_payment_intent`, `create_connected_account`,
+    /// `create_account_link` or `get_connected_account`.
     #[schema(value_type = String)]
     operation: Operation,
     /// `before`: nothing applied; `after`: applied, then the caller fails.

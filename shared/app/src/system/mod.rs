@@ -29,6 +29,12 @@ pub fn dev_functions() -> Vec<Function> {
         Function::dev("dev-stripe-payment-intent-succeed", || {
             pc_api::routes!(dev_stripe::succeed_payment_intent)
         }),
+        Function::dev("dev-stripe-payment-intent-fail", || {
+            pc_api::routes!(dev_stripe::fail_payment_intent)
+        }),
+        Function::dev("dev-stripe-connect-complete", || {
+            pc_api::routes!(dev_stripe::complete_connect_onboarding)
+        }),
         Function::dev("dev-stripe-events", || pc_api::routes!(dev_stripe::events)),
         Function::dev("dev-stripe-faults", || {
             pc_api::routes!(dev_stripe::inject_fault)

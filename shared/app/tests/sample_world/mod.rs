@@ -82,6 +82,7 @@ impl SampleWorld {
             call(&app, "POST", "/v1/leads", token, Some(lead)).await?,
             "the lead",
         )?;
+        let partner_admin = partner_admin_token(ctx, &app, &partner_id).await?;
         let run = "/v1/admin/jobs/daily-lead-reminders/run";
         let run_id = id(
             call(&app, "POST", run, token, Some(json!({}))).await?,
@@ -135,6 +136,7 @@ impl SampleWorld {
                 ("RESERVATION_ID", market.reservation_id),
                 ("STRIPE_SIGNATURE", stripe_signature),
                 ("ACCESS_TOKEN", access),
+                ("PARTNER_ADMIN_TOKEN", partner_admin),
                 ("REFRESH_TOKEN", refresh),
                 ("PARTNER_ID", partner_id),
                 ("USER_ID", user_id),
@@ -176,16 +178,30 @@ impl MarketWorld {
         partner_id: &str,
         lead_id: &str,
     ) -> Result<Self, String> {
-        use pc_marketplace::seller_connect::{ConnectState, record_connect_write};
         let now = ctx.clock.now();
-        let connected = ConnectState {
-            partner_id: partner_id.to_owned(),
-            account_id: "acct_sample".into(),
-            charges_enabled: true,
-            payouts_enabled: true,
-            updated_at: now,
-        };
-        let write = record_connect_write(&connected).map_err(|e| e.to_string())?;
+        // A real account of the local fake Stripe, onboarded, so the
+        // Connect samples find it there too.
+        let opened = ctx
+            .payments
+            .create_connected_account(
+                &pc_platform::payments::NewConnectedAccount {
+                    email: None,
+                    metadata: Default::default(),
+                },
+                "sample-connect-account",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let stripe = ctx
+            .payments
+            .fake()
+            .ok_or("the samples run on the fake Stripe")?;
+        let connected = stripe
+            .complete_onboarding(&opened.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let write = pc_accounts::stripe_connect::first_state_write(partner_id, &connected, now)
+            .map_err(|e| e.to_string())?;
         ctx.store
             .transact(vec![write])
             .await
@@ -243,6 +259,42 @@ impl MarketWorld {
                 .to_owned(),
         })
     }
+}
+
+/// The access token of an admin of `partner_id` (samples of what only a
+/// partner's own admins do: connecting Stripe, buying leads).
+async fn partner_admin_token(
+    ctx: &AppState,
+    app: &Router,
+    partner_id: &str,
+) -> Result<String, String> {
+    let now = ctx.clock.now();
+    let email = "alex@sample-agency.example";
+    let admin = pc_api::identity::UserRecord {
+        id: ctx.ids.new_id(),
+        email: email.into(),
+        name: "Alex".into(),
+        role: pc_api::identity::Role::Admin,
+        partner_id: Some(partner_id.to_owned()),
+        is_active: true,
+        is_partner_owner: false,
+        password_hash: Some(pc_accounts::passwords::hash(OWNER_PASSWORD)),
+        tokens_valid_after: None,
+        deleted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    pc_accounts::users_store::create_user(&*ctx.store, &admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    let signed_in = json!({"email": email, "password": OWNER_PASSWORD});
+    let (_, cookies) = call(app, "POST", "/auth/sign-in", None, Some(signed_in)).await?;
+    cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("accessToken="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| "the partner admin's sign-in set no accessToken".into())
 }
 
 /// The `Stripe-Signature` of the Stripe webhook sample's body, signed now

@@ -85,13 +85,14 @@ fn gateway_path(path: &str) -> String {
 }
 
 /// Puts the items of `events/<name>.store.json` (a JSON array of store
-/// items), if any, so a sample can act on records that exist: a worker
-/// message about an import task needs the task.
-async fn seed_store(ctx: &AppState, name: &str) -> Result<(), String> {
+/// items, placeholders filled), if any, so a sample can act on records
+/// that exist: a worker message about an import task needs the task.
+async fn seed_store(ctx: &AppState, world: &SampleWorld, name: &str) -> Result<(), String> {
     let path = events_dir().join(format!("{name}.store.json"));
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
+    let text = world.fill(&text);
     let items: Vec<serde_json::Map<String, Value>> = serde_json::from_str(&text)
         .map_err(|e| format!("{name}: {name}.store.json is not an array of items: {e}"))?;
     for item in items {
@@ -118,7 +119,7 @@ pub async fn check_samples(function: &Function) -> Result<(), String> {
     let text = world.fill(&text);
     let raw: Value = serde_json::from_str(&text).map_err(|e| format!("{name}: not JSON: {e}"))?;
     let ctx = deployed_context(function, world_ctx.store.clone());
-    seed_store(&ctx, name).await?;
+    seed_store(&ctx, &world, name).await?;
     match function.trigger {
         Trigger::Http(_) => {
             let (method, route) = function

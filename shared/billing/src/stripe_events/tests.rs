@@ -253,12 +253,18 @@ async fn unknown_invoices_unhandled_types_and_marketplace_payments_are_recorded(
     let other = event("evt_o", "customer.created", json!({"id": "cus_1"}));
     assert_eq!(apply_event(ctx, &other).await.unwrap(), Outcome::Ignored);
     let intent = event("evt_p", "payment_intent.succeeded", json!({"id": "pi_1"}));
-    assert_eq!(
-        apply_event(ctx, &intent).await.unwrap(),
-        Outcome::Marketplace
-    );
+    assert_eq!(apply_event(ctx, &intent).await.unwrap(), Outcome::Ignored);
     let guard = ctx.store.get(&guard_key("evt_p")).await.unwrap().unwrap();
     assert!(guard["note"].as_str().unwrap().contains("marketplace"));
+    let unknown = event(
+        "evt_q",
+        "payment_intent.succeeded",
+        json!({"id": "pi_2", "metadata": {"purchaseId": "R-none"}}),
+    );
+    assert_eq!(
+        apply_event(ctx, &unknown).await.unwrap(),
+        Outcome::Unchanged
+    );
     assert_eq!(invoice(&parts).await.stripe_status, InvoiceStatus::Draft);
 }
 

@@ -1,6 +1,7 @@
 //! The payments port (Stripe): customers, draft invoices with one line per
-//! charge, finalize and void, customer credit, and marketplace payment
-//! intents. The deployed adapter is `pc-stripe` (async-stripe); the local
+//! charge, finalize and void, customer credit, sellers' connected
+//! accounts (Stripe Connect Express) and marketplace payment intents that
+//! keep the platform's fee and transfer the rest to the seller. The deployed adapter is `pc-stripe` (async-stripe); the local
 //! default is [`fake::FakeStripe`], a stateful Stripe kept in the store
 //! that signs and sends webhook events like Stripe does.
 //!
@@ -130,6 +131,63 @@ pub struct PaymentIntent {
     pub metadata: Metadata,
 }
 
+/// A seller's connected account (Stripe Connect, Express): Stripe hosts
+/// the onboarding and pays the seller out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewConnectedAccount {
+    pub email: Option<String>,
+    pub metadata: Metadata,
+}
+
+/// What the system keeps of a connected account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectedAccount {
+    /// `acct_...`.
+    pub id: String,
+    /// The seller finished Stripe's onboarding form.
+    pub details_submitted: bool,
+    /// Payments may be made to the account.
+    pub charges_enabled: bool,
+    /// Stripe may pay the account's balance out to the seller's bank.
+    pub payouts_enabled: bool,
+    pub metadata: Metadata,
+}
+
+impl ConnectedAccount {
+    /// An account object as Stripe's API and events show it; a flag
+    /// Stripe leaves out is not enabled.
+    pub fn from_object(object: &serde_json::Value) -> Self {
+        let flag = |field: &str| object[field].as_bool().unwrap_or(false);
+        Self {
+            id: object["id"].as_str().unwrap_or_default().to_owned(),
+            details_submitted: flag("details_submitted"),
+            charges_enabled: flag("charges_enabled"),
+            payouts_enabled: flag("payouts_enabled"),
+            metadata: object["metadata"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A single-use link to Stripe's hosted onboarding of an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccountLink {
+    pub account_id: String,
+    /// Where Stripe sends the seller when the link expired or was used.
+    pub refresh_url: String,
+    /// Where Stripe sends the seller after the form (finished or not).
+    pub return_url: String,
+}
+
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PaymentError {
     /// The card or bank declined; the same request will fail again.
@@ -205,6 +263,22 @@ pub trait PaymentGateway: Send + Sync {
         intent: &NewPaymentIntent,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, PaymentError>;
+
+    /// Creates an Express connected account for a seller.
+    async fn create_connected_account(
+        &self,
+        account: &NewConnectedAccount,
+        idempotency_key: &str,
+    ) -> Result<ConnectedAccount, PaymentError>;
+
+    /// An onboarding link of the account; answers its URL. Links are
+    /// short-lived and single-use, so each request makes a new one.
+    async fn create_account_link(&self, link: &NewAccountLink) -> Result<String, PaymentError>;
+
+    async fn get_connected_account(
+        &self,
+        account_id: &str,
+    ) -> Result<ConnectedAccount, PaymentError>;
 
     /// The fake Stripe behind this port, where there is one (local only):
     /// the dev routes act as the customer through it.

@@ -6,6 +6,7 @@
 //! The answers are Stripe's own example objects (`fixtures/`, see its
 //! README), adapted to the scenario of each test.
 
+mod connected_accounts;
 mod customers;
 mod failures;
 mod invoices;

@@ -24,6 +24,9 @@ pub enum Operation {
     GetInvoice,
     CreditBalance,
     CreatePaymentIntent,
+    CreateConnectedAccount,
+    CreateAccountLink,
+    GetConnectedAccount,
 }
 
 impl Operation {
@@ -37,6 +40,9 @@ impl Operation {
             Self::GetInvoice => "get_invoice",
             Self::CreditBalance => "credit_balance",
             Self::CreatePaymentIntent => "create_payment_intent",
+            Self::CreateConnectedAccount => "create_connected_account",
+            Self::CreateAccountLink => "create_account_link",
+            Self::GetConnectedAccount => "get_connected_account",
         }
     }
 }

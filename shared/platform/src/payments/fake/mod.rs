@@ -4,14 +4,15 @@
 //! test mode — customers with a credit balance, draft invoices with lines
 //! (invoice items), finalize (credit applied: `amount_due = max(0, total −
 //! credit)`, the credit used up; an invoice with nothing due is paid at
-//! once), void, payment intents (`pm_card_chargeDeclined` is declined) —
+//! once), void, payment intents (`pm_card_chargeDeclined` is declined),
+//! sellers' connected accounts and their onboarding links —
 //! honours idempotency keys, and sends signed webhook events to the Stripe
 //! webhook function as Stripe would ([`events`]). Deployed functions never
 //! use it.
 //!
 //! | item | pk | sk | gsi1 |
 //! |---|---|---|---|
-//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
+//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent, account) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
 //! | Stripe event (body, last `Stripe-Signature`, delivery outcome) | `STRIPE#<evt_id>` | `OBJECT` | `STRIPEEVENTS` / `<evt_id>` |
 //! | idempotency key (operation, request fingerprint, object id) | `STRIPEIDEMPOTENCY#<key>` | `KEY` | |
 //!
@@ -25,6 +26,7 @@
 //! Crash tests inject a fault into the next call of an operation, before or
 //! after it applies ([`FaultTiming`]); benchmarks add latency to every call.
 
+mod accounts;
 mod customers;
 mod events;
 mod faults;
@@ -42,8 +44,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{
-    NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError,
-    PaymentGateway, PaymentIntent, StripeInvoice,
+    ConnectedAccount, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer, NewInvoice,
+    NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent, StripeInvoice,
 };
 use crate::clock::Clock;
 use crate::config::Config;
@@ -418,6 +420,35 @@ impl PaymentGateway for FakeStripe {
             let plan = || Box::pin(self.plan_intent(intent)) as BoxFuture<_>;
             Ok(objects::payment_intent(
                 &self.keyed(op, key, intent, plan).await?,
+            ))
+        })
+        .await
+    }
+
+    async fn create_connected_account(
+        &self,
+        account: &NewConnectedAccount,
+        key: &str,
+    ) -> Result<ConnectedAccount, PaymentError> {
+        let op = Operation::CreateConnectedAccount;
+        let plan = || Box::pin(self.plan_account(account)) as BoxFuture<_>;
+        self.call(op, async {
+            Ok(ConnectedAccount::from_object(
+                &self.keyed(op, key, account, plan).await?,
+            ))
+        })
+        .await
+    }
+
+    async fn create_account_link(&self, link: &NewAccountLink) -> Result<String, PaymentError> {
+        self.call(Operation::CreateAccountLink, self.link(link))
+            .await
+    }
+
+    async fn get_connected_account(&self, id: &str) -> Result<ConnectedAccount, PaymentError> {
+        self.call(Operation::GetConnectedAccount, async {
+            Ok(ConnectedAccount::from_object(
+                &self.load_of("account", id).await?.object,
             ))
         })
         .await

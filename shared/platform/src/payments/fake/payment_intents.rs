@@ -1,6 +1,8 @@
 //! Payment intents of the marketplace: made when a buyer pays, confirmed
-//! (through the dev route) to `succeeded`, which Stripe announces with
-//! `payment_intent.succeeded`.
+//! (through the dev routes) to `succeeded`, which Stripe announces with
+//! `payment_intent.succeeded`, or failed (the card declined at
+//! confirmation): back to `requires_payment_method` with
+//! `payment_intent.payment_failed`.
 
 use serde_json::json;
 
@@ -13,6 +15,14 @@ impl FakeStripe {
     /// The buyer confirms a payment intent and it succeeds.
     pub async fn succeed_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
         let intent = self.unkeyed(|| Box::pin(self.plan_succeed(id))).await?;
+        Ok(objects::payment_intent(&intent))
+    }
+
+    /// The buyer's confirmation is declined.
+    pub async fn fail_payment_intent(&self, id: &str) -> Result<PaymentIntent, PaymentError> {
+        let intent = self
+            .unkeyed(|| Box::pin(self.plan_intent_failed(id)))
+            .await?;
         Ok(objects::payment_intent(&intent))
     }
 
@@ -63,6 +73,33 @@ impl FakeStripe {
             events: vec![NewEvent::new(
                 self.new_id("evt"),
                 "payment_intent.succeeded",
+                &updated,
+                now,
+            )],
+            answer: updated,
+        })
+    }
+
+    async fn plan_intent_failed(&self, id: &str) -> Result<Change, PaymentError> {
+        let intent = self.load_of("payment_intent", id).await?;
+        let status = intent.str("status");
+        if matches!(status, "succeeded" | "canceled") {
+            return Err(PaymentError::Refused(format!(
+                "This PaymentIntent's status is {status}; it cannot be confirmed"
+            )));
+        }
+        let mut updated = intent.object.clone();
+        updated["status"] = "requires_payment_method".into();
+        updated["last_payment_error"] = json!({
+            "type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+        });
+        let now = self.now();
+        Ok(Change {
+            writes: vec![intent.replace(updated.clone()).map_err(unavailable)?],
+            events: vec![NewEvent::new(
+                self.new_id("evt"),
+                "payment_intent.payment_failed",
                 &updated,
                 now,
             )],

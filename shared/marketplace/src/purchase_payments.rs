@@ -1,0 +1,262 @@
+//! The outcome of a purchase's payment, from Stripe's events (through the
+//! Stripe webhook worker, which finds the purchase by the intent's
+//! `purchaseId` metadata and hands over its once-per-event guard write).
+//!
+//! `payment_intent.succeeded` completes the purchase in ONE transaction:
+//! the guard, the purchase `COMPLETED` (from pending or failed, never
+//! twice), the buyer's copy of the lead (source `marketplace`, every
+//! contact field, with its email guard, search entries and counters), the
+//! seller's listing `sold` (only while reserved by this reservation), the
+//! reservation `completed`, `+1` on the seller's sales of the month, and
+//! the outbox with the emails to both sides. `lead-sold` goes on the bus
+//! once it committed.
+//!
+//! `payment_intent.payment_failed` moves the purchase to `FAILED` and the
+//! reservation back to `active`: the buyer keeps the rest of its window
+//! to pay again.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use pc_accounts::partners_store::get_partner;
+use pc_accounts::users_store::list_users;
+use pc_api::Role;
+use pc_leads::deal_status::LeadSource;
+use pc_leads::lead::{LeadEmail, LeadRecord};
+use pc_leads::leads_store::{self, create_lead_writes};
+use pc_platform::AppContext;
+use pc_platform::bus::BusEvent;
+use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::outbox::Outbox;
+use pc_platform::store::{StoreError, Write};
+
+use crate::listing_store::mark_sold_item;
+use crate::purchases_store::{
+    PurchaseRecord, PurchaseStatus, complete_item, count_sale, fail_item, get_purchase, sales_month,
+};
+use crate::reservations_store::{back_to_active_item, close_reservation_item};
+
+/// What a payment event did to its purchase.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaymentApplied {
+    /// The purchase completed; `lead-sold` was published.
+    Completed,
+    /// The payment failed; the reservation is the buyer's again.
+    Failed,
+    /// The guard was there: the event was applied before.
+    Duplicate,
+    /// Nothing to change, and why (recorded by the caller).
+    Unchanged(String),
+}
+
+/// The purchase a payment intent object is about, by its metadata.
+pub fn purchase_id_of(intent: &Value) -> Option<&str> {
+    intent["metadata"]["purchaseId"].as_str()
+}
+
+/// Applies `payment_intent.succeeded` or `.payment_failed` of the purchase
+/// named in `intent`'s metadata, with `guard` as the transaction's first
+/// write.
+pub async fn apply_payment_event(
+    ctx: &AppContext,
+    kind: &str,
+    intent: &Value,
+    guard: Write,
+) -> Result<PaymentApplied, StoreError> {
+    let Some(purchase) =
+        get_purchase(&*ctx.store, purchase_id_of(intent).unwrap_or_default()).await?
+    else {
+        return Ok(PaymentApplied::Unchanged("no such purchase".into()));
+    };
+    if intent["id"].as_str() != Some(purchase.payment_intent_id.as_str()) {
+        return Ok(PaymentApplied::Unchanged(
+            "not the purchase's payment intent".into(),
+        ));
+    }
+    match kind {
+        "payment_intent.succeeded" => complete(ctx, &purchase, guard).await,
+        "payment_intent.payment_failed" => fail(ctx, &purchase, guard).await,
+        _ => Ok(PaymentApplied::Unchanged("event type not handled".into())),
+    }
+}
+
+async fn fail(
+    ctx: &AppContext,
+    purchase: &PurchaseRecord,
+    guard: Write,
+) -> Result<PaymentApplied, StoreError> {
+    if purchase.status != PurchaseStatus::Pending {
+        return Ok(PaymentApplied::Unchanged(format!(
+            "the purchase is {}",
+            purchase.status.as_str()
+        )));
+    }
+    let now = ctx.clock.now();
+    let writes = vec![
+        guard,
+        fail_item(&purchase.id, now),
+        back_to_active_item(&purchase.reservation_id, now),
+    ];
+    match ctx.store.transact(writes).await {
+        Ok(()) => Ok(PaymentApplied::Failed),
+        Err(e) if e.failed_at(0) => Ok(PaymentApplied::Duplicate),
+        Err(e) if e.is_condition_failure() => Ok(PaymentApplied::Unchanged(
+            "the purchase or its reservation moved on meanwhile".into(),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// The buyer's copy of the seller's lead: every contact field, no notes,
+/// no history; a new lead of the buyer from the marketplace.
+fn buyer_copy(
+    id: String,
+    seller_lead: &LeadRecord,
+    buyer_id: &str,
+    now: DateTime<Utc>,
+) -> Result<LeadRecord, StoreError> {
+    let email = LeadEmail::parse(&seller_lead.email)
+        .map_err(|e| StoreError::Invalid(format!("the sold lead's email {e}")))?;
+    let mut copy = LeadRecord::new(id, buyer_id.to_owned(), email, LeadSource::Marketplace, now);
+    copy.contact = seller_lead.contact.clone();
+    Ok(copy)
+}
+
+async fn complete(
+    ctx: &AppContext,
+    purchase: &PurchaseRecord,
+    guard: Write,
+) -> Result<PaymentApplied, StoreError> {
+    if purchase.status == PurchaseStatus::Completed {
+        return Ok(PaymentApplied::Unchanged(
+            "the purchase is completed".into(),
+        ));
+    }
+    let Some(seller_lead) = leads_store::get(&*ctx.store, &purchase.lead_id).await? else {
+        return Ok(PaymentApplied::Unchanged("the sold lead is gone".into()));
+    };
+    let now = ctx.clock.now();
+    // A buyer that already has a lead with this email keeps that one: the
+    // email is unique among a partner's leads.
+    let existing =
+        leads_store::find_by_email(&*ctx.store, &purchase.buyer_id, &seller_lead.email).await?;
+    let copy = match &existing {
+        Some(_) => None,
+        None => Some(buyer_copy(
+            ctx.ids.new_id(),
+            &seller_lead,
+            &purchase.buyer_id,
+            now,
+        )?),
+    };
+    let bought_id = existing
+        .as_ref()
+        .or(copy.as_ref())
+        .map(|l| l.id.clone())
+        .unwrap_or_default();
+    let mut writes = vec![
+        guard,
+        complete_item(&purchase.id, &bought_id, now),
+        mark_sold_item(
+            &purchase.lead_id,
+            &purchase.reservation_id,
+            &purchase.buyer_id,
+            now,
+        ),
+        close_reservation_item(&purchase.reservation_id, now),
+        count_sale(&purchase.seller_id, &sales_month(now)),
+    ];
+    if let Some(copy) = &copy {
+        writes.extend(create_lead_writes(copy)?);
+    }
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    emails(ctx, &mut outbox, purchase, &seller_lead, &bought_id).await?;
+    outbox.add_to(&mut writes)?;
+    match ctx.store.transact(writes).await {
+        Ok(()) => {}
+        Err(e) if e.failed_at(0) => return Ok(PaymentApplied::Duplicate),
+        Err(e) if e.is_condition_failure() => {
+            return Ok(PaymentApplied::Unchanged(
+                "the purchase completed, or its lead is no longer reserved by it".into(),
+            ));
+        }
+        Err(e) => return Err(e),
+    }
+    let sold = lead_sold_event(purchase, now);
+    if let Err(e) = ctx.bus.publish(&[sold]).await {
+        // The sale stands; only the live notice is lost.
+        tracing::warn!(purchase = %purchase.id, error = %e, "lead-sold was not published");
+    }
+    Ok(PaymentApplied::Completed)
+}
+
+/// `lead-sold`, for the seller's and the buyer's open screens.
+pub fn lead_sold_event(purchase: &PurchaseRecord, at: DateTime<Utc>) -> BusEvent {
+    BusEvent {
+        detail_type: "lead-sold".into(),
+        detail: json!({
+            "leadId": purchase.lead_id, "purchaseId": purchase.id,
+            "sellerId": purchase.seller_id, "buyerId": purchase.buyer_id,
+            "priceCents": purchase.price_cents,
+            "partnerIds": [purchase.seller_id, purchase.buyer_id],
+            "at": pc_platform::time::timestamp(at),
+        }),
+    }
+}
+
+fn money(cents: i64) -> String {
+    format!("${}.{:02}", cents / 100, cents % 100)
+}
+
+/// The buyer's email to the user who paid; the seller's to each of its
+/// active admins. Ids derive from the purchase: one email each, ever.
+async fn emails(
+    ctx: &AppContext,
+    outbox: &mut Outbox,
+    purchase: &PurchaseRecord,
+    lead: &LeadRecord,
+    bought_id: &str,
+) -> Result<(), StoreError> {
+    let client = &ctx.config.client_url;
+    let lead_data = json!({
+        "company": lead.contact.company.clone().unwrap_or_default(),
+        "email": lead.email,
+    });
+    let price = money(purchase.price_cents);
+    add_to_outbox(
+        outbox,
+        &EmailJob {
+            id: format!("purchase-confirmed:{}", purchase.id),
+            kind: EmailKind::PurchaseConfirmed,
+            to: purchase.purchaser.email.clone(),
+            data: json!({
+                "name": purchase.purchaser.name, "lead": lead_data, "price": price,
+                "link": format!("{client}/leads/{bought_id}"),
+            }),
+        },
+    )?;
+    let seller_name = get_partner(&*ctx.store, &purchase.seller_id)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let admins = list_users(&*ctx.store, Some(&purchase.seller_id)).await?;
+    for admin in admins
+        .iter()
+        .filter(|u| u.can_sign_in() && u.role >= Role::Admin)
+    {
+        add_to_outbox(
+            outbox,
+            &EmailJob {
+                id: format!("lead-sold:{}:{}", purchase.id, admin.id),
+                kind: EmailKind::LeadSold,
+                to: admin.email.clone(),
+                data: json!({
+                    "name": admin.name, "partnerName": seller_name,
+                    "lead": {"company": lead_data["company"]}, "price": price,
+                    "link": format!("{client}/marketplace/sales"),
+                }),
+            },
+        )?;
+    }
+    Ok(())
+}
