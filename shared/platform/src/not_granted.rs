@@ -64,6 +64,14 @@ impl Queue for NotGranted {
     async fn send(&self, _: QueueName, _: &str) -> Result<(), QueueError> {
         Err(Self::queue_error())
     }
+    async fn send_delayed(
+        &self,
+        _: QueueName,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        Err(Self::queue_error())
+    }
     async fn dead_letters(&self, _: QueueName, _: usize) -> Result<Vec<DeadLetter>, QueueError> {
         Err(Self::queue_error())
     }
