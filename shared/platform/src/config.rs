@@ -168,6 +168,14 @@ impl Config {
         self
     }
 
+    /// Where HubSpot sends the partner back after consent: the configured
+    /// `HUBSPOT_REDIRECT_URI`, else the dev server's callback route.
+    pub fn hubspot_callback_uri(&self) -> String {
+        self.hubspot_redirect_uri
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:3000/v1/integrations/hubspot/callback".into())
+    }
+
     /// The AES-256-GCM key of stored OAuth tokens.
     pub fn encryption_key_bytes(&self) -> Result<[u8; 32], MissingSecret> {
         let hex_text = self.encryption_key.expose()?;
