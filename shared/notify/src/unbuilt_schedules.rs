@@ -17,12 +17,6 @@ fn not_built_yet(job: &str, owner: &str) -> JobReport {
     JobReport::default().count("processed", 0).note(note)
 }
 
-/// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
-/// HubSpot capability is not built yet.
-pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    Ok(not_built_yet("hubspot-sync", "the HubSpot capability"))
-}
-
 /// `reservation-expiry` (every 5 minutes): releases expired marketplace
 /// reservations. The marketplace is not built yet.
 pub async fn reservation_expiry(
@@ -55,7 +49,6 @@ mod tests {
         let ctx = EmbeddedParts::in_memory().context;
         let now = ctx.clock.now();
         for report in [
-            hubspot_sync(&ctx, now).await.unwrap(),
             reservation_expiry(&ctx, now).await.unwrap(),
             hubspot_token_refresh(&ctx, now).await.unwrap(),
         ] {
