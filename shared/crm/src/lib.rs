@@ -1,4 +1,14 @@
-//! HubSpot (temporary scaffold until the connection crate is merged).
+//! HubSpot: a partner connects its portal by OAuth (tokens stored
+//! encrypted), the system keeps the tokens fresh and creates the partner's
+//! deal pipeline; the fake HubSpot of local runs is driven by dev routes.
+//! Leads sync both ways: pages on `sync-leads` send our changes, signed
+//! webhooks bring HubSpot's, through the same lead rules as the API; a
+//! field changed on both sides is a conflict someone resolves.
+
+pub mod connection;
+pub mod error;
+pub mod token_cipher;
+
 pub mod conflicts_api;
 pub mod conflicts_resolve;
 pub mod conflicts_store;
@@ -17,6 +27,8 @@ pub mod sync_tasks;
 pub mod sync_worker;
 pub mod webhook;
 pub mod webhook_events;
+
+pub use error::ConnectionError;
 
 use pc_api::functions::Schedule;
 

@@ -5,12 +5,13 @@
 //! both sides becomes a conflict, and webhook events apply once, in
 //! order.
 
-
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
+use pc_crm::connection::ConnectionRecord;
 use pc_crm::hubspot_fields::ObjectKind;
 use pc_crm::links_store::get_record;
 use pc_crm::stage_mapping::StageMapping;
 use pc_crm::sync_pages::{PageError, PageScope, sync_leads};
+use pc_crm::token_cipher::TokenCipher;
 use pc_crm::webhook_events::{HubspotEvent, apply_event};
 use pc_leads::DealStatus;
 use pc_leads::deal_status::LeadSource;
@@ -46,11 +47,18 @@ impl World {
     }
 
     async fn deals(&self) -> Vec<pc_platform::crm::CrmObject> {
-        self.parts.hubspot.objects(&self.portal, ObjectType::Deals).await.unwrap()
+        self.parts
+            .hubspot
+            .objects(&self.portal, ObjectType::Deals)
+            .await
+            .unwrap()
     }
 
     async fn lead(&self, i: usize) -> LeadRecord {
-        leads_store::get(&*self.parts.context.store, &self.leads[i]).await.unwrap().unwrap()
+        leads_store::get(&*self.parts.context.store, &self.leads[i])
+            .await
+            .unwrap()
+            .unwrap()
     }
 }
 
@@ -59,11 +67,20 @@ async fn world(leads: usize) -> World {
     let ctx = parts.context.clone();
     let now = ctx.clock.now();
     let partner = PartnerRecord::new_active("P1", "Acme", "acme", now);
-    ctx.store.put(partner_item(&partner).unwrap(), None).await.unwrap();
+    ctx.store
+        .put(partner_item(&partner).unwrap(), None)
+        .await
+        .unwrap();
     let mut ids = Vec::new();
     for i in 0..leads {
         let email = LeadEmail::parse(&format!("lead{i}@example.com")).unwrap();
-        let mut lead = LeadRecord::new(ctx.ids.new_id(), "P1".into(), email, LeadSource::Manual, now);
+        let mut lead = LeadRecord::new(
+            ctx.ids.new_id(),
+            "P1".into(),
+            email,
+            LeadSource::Manual,
+            now,
+        );
         lead.contact.first_name = Some(format!("First{i}"));
         lead.contact.company = Some(format!("Company {i}"));
         leads_store::create(&*ctx.store, &lead).await.unwrap();
@@ -72,7 +89,21 @@ async fn world(leads: usize) -> World {
     let hubspot = parts.hubspot.clone();
     let (portal, code) = hubspot.consent(REDIRECT, None).await.unwrap();
     let tokens = hubspot.exchange_code(&code, REDIRECT).await.unwrap();
-    let pipeline = hubspot.list_pipelines(&tokens.access_token).await.unwrap().remove(0);
+    let pipeline = hubspot
+        .list_pipelines(&tokens.access_token)
+        .await
+        .unwrap()
+        .remove(0);
+    // The partner's stored connection, as the OAuth callback and pipeline
+    // creation leave it.
+    let cipher = TokenCipher::from_config(&ctx.config).unwrap();
+    let mut connection =
+        ConnectionRecord::new(&cipher, "P1", portal.clone(), vec![], &tokens, "U1", now);
+    connection.pipeline_id = Some(pipeline.id.clone());
+    ctx.store
+        .put(connection.item().unwrap(), None)
+        .await
+        .unwrap();
     World {
         mapping: StageMapping::derived(&pipeline.stages),
         pipeline: pipeline.id,
@@ -84,7 +115,10 @@ async fn world(leads: usize) -> World {
 }
 
 fn props(pairs: &[(&str, &str)]) -> Properties {
-    pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect()
 }
 
 #[tokio::test]
@@ -94,11 +128,22 @@ async fn a_page_creates_each_deal_once_even_when_delivered_again() {
     assert_eq!((counts.synced, counts.failed, counts.conflicts), (5, 0, 0));
     let deals = w.deals().await;
     assert_eq!(deals.len(), 5);
-    let contacts = w.parts.hubspot.objects(&w.portal, ObjectType::Contacts).await.unwrap();
+    let contacts = w
+        .parts
+        .hubspot
+        .objects(&w.portal, ObjectType::Contacts)
+        .await
+        .unwrap();
     assert_eq!(contacts.len(), 5);
-    assert_eq!(w.parts.hubspot.associations(&w.portal).await.unwrap().len(), 5);
+    assert_eq!(
+        w.parts.hubspot.associations(&w.portal).await.unwrap().len(),
+        5
+    );
     let lead = w.lead(0).await;
-    let record = get_record(&*w.parts.context.store, &lead.id).await.unwrap().unwrap();
+    let record = get_record(&*w.parts.context.store, &lead.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(lead.hubspot_deal_id, record.deal_id);
     assert_eq!(lead.hubspot_contact_id, record.contact_id);
     // Redelivered: nothing new in HubSpot.
@@ -120,12 +165,18 @@ async fn a_page_stopped_after_asking_for_deals_finds_them_instead_of_creating_mo
         record.deal_id = None;
         record.last_synced_at = None;
         ctx.store
-            .transact(vec![pc_crm::links_store::record_write(Some(&before), &record).unwrap()])
+            .transact(vec![
+                pc_crm::links_store::record_write(Some(&before), &record).unwrap(),
+            ])
             .await
             .unwrap();
     }
     w.sync().await.unwrap();
-    assert_eq!(w.deals().await.len(), 3, "the deals were found, not created again");
+    assert_eq!(
+        w.deals().await.len(),
+        3,
+        "the deals were found, not created again"
+    );
     let record = get_record(&*ctx.store, &w.leads[0]).await.unwrap().unwrap();
     assert!(record.deal_id.is_some());
 }
@@ -133,12 +184,20 @@ async fn a_page_stopped_after_asking_for_deals_finds_them_instead_of_creating_mo
 #[tokio::test]
 async fn a_rate_limit_stops_the_page_and_a_later_try_completes_it_once() {
     let w = world(4).await;
-    w.parts.hubspot.set_rate_limit(&w.portal, Some(1)).await.unwrap();
+    w.parts
+        .hubspot
+        .set_rate_limit(&w.portal, Some(1))
+        .await
+        .unwrap();
     match w.sync().await {
         Err(PageError::Crm(CrmError::RateLimited { .. })) => {}
         other => panic!("expected a rate limit, got {other:?}"),
     }
-    w.parts.hubspot.set_rate_limit(&w.portal, None).await.unwrap();
+    w.parts
+        .hubspot
+        .set_rate_limit(&w.portal, None)
+        .await
+        .unwrap();
     let counts = w.sync().await.unwrap();
     assert_eq!(counts.synced, 4);
     assert_eq!(w.deals().await.len(), 4);
@@ -154,11 +213,18 @@ async fn changes_travel_both_ways_and_both_sides_changed_is_a_conflict() {
     let mut renamed = a.clone();
     renamed.contact.first_name = Some("Renamed".into());
     renamed.version += 1;
-    leads_store::update(&*ctx.store, &a, &renamed).await.unwrap();
+    leads_store::update(&*ctx.store, &a, &renamed)
+        .await
+        .unwrap();
     let contact_a = a.hubspot_contact_id.clone().unwrap();
     w.parts
         .hubspot
-        .user_update(&w.portal, ObjectType::Contacts, &contact_a, &props(&[("company", "Theirs Inc")]))
+        .user_update(
+            &w.portal,
+            ObjectType::Contacts,
+            &contact_a,
+            &props(&[("company", "Theirs Inc")]),
+        )
         .await
         .unwrap();
     let mut ours_b = b.clone();
@@ -168,7 +234,12 @@ async fn changes_travel_both_ways_and_both_sides_changed_is_a_conflict() {
     let contact_b = b.hubspot_contact_id.clone().unwrap();
     w.parts
         .hubspot
-        .user_update(&w.portal, ObjectType::Contacts, &contact_b, &props(&[("firstname", "Theirs")]))
+        .user_update(
+            &w.portal,
+            ObjectType::Contacts,
+            &contact_b,
+            &props(&[("firstname", "Theirs")]),
+        )
         .await
         .unwrap();
 
@@ -176,14 +247,31 @@ async fn changes_travel_both_ways_and_both_sides_changed_is_a_conflict() {
     assert_eq!(counts.conflicts, 1);
     let a = w.lead(0).await;
     assert_eq!(a.contact.company.as_deref(), Some("Theirs Inc"));
-    let contact = w.parts.hubspot.object(&w.portal, ObjectType::Contacts, &contact_a).await.unwrap().unwrap();
-    assert_eq!(contact.properties.get("firstname").map(String::as_str), Some("Renamed"));
+    let contact = w
+        .parts
+        .hubspot
+        .object(&w.portal, ObjectType::Contacts, &contact_a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        contact.properties.get("firstname").map(String::as_str),
+        Some("Renamed")
+    );
     let record_b = get_record(&*ctx.store, &b.id).await.unwrap().unwrap();
     assert!(record_b.open_conflicts.contains_key("firstName"));
     assert_eq!(w.lead(1).await.contact.first_name.as_deref(), Some("Ours"));
 }
 
-fn event(id: i64, portal: &str, kind: ObjectKind, object: &str, at: i64, property: &str, value: &str) -> HubspotEvent {
+fn event(
+    id: i64,
+    portal: &str,
+    kind: ObjectKind,
+    object: &str,
+    at: i64,
+    property: &str,
+    value: &str,
+) -> HubspotEvent {
     serde_json::from_value(serde_json::json!({
         "eventId": id, "portalId": portal.parse::<i64>().unwrap(), "objectId": object.parse::<i64>().unwrap_or(0),
         "occurredAt": at, "subscriptionType": format!("{}.propertyChange", kind.as_str()),
@@ -202,16 +290,51 @@ async fn webhook_events_apply_once_and_an_older_one_never_overwrites() {
     let won = w.mapping.stage_of_name("won");
     let in_touch = w.mapping.stage_of_name("in_touch").unwrap();
     let now = ctx.clock.now().timestamp_millis();
-    let newer = event(10, &w.portal, ObjectKind::Deal, &deal, now + 2_000, "dealstage", &in_touch);
-    let older = event(11, &w.portal, ObjectKind::Deal, &deal, now + 1_000, "dealstage", won.as_deref().unwrap_or("x"));
+    let newer = event(
+        10,
+        &w.portal,
+        ObjectKind::Deal,
+        &deal,
+        now + 2_000,
+        "dealstage",
+        &in_touch,
+    );
+    let older = event(
+        11,
+        &w.portal,
+        ObjectKind::Deal,
+        &deal,
+        now + 1_000,
+        "dealstage",
+        won.as_deref().unwrap_or("x"),
+    );
     assert_eq!(apply_event(ctx, &newer).await.unwrap(), "applied");
     assert_eq!(apply_event(ctx, &newer).await.unwrap(), "already applied");
-    assert_eq!(apply_event(ctx, &older).await.unwrap(), "older than the applied change");
+    assert_eq!(
+        apply_event(ctx, &older).await.unwrap(),
+        "older than the applied change"
+    );
     let lead = w.lead(0).await;
     assert_eq!(lead.deal_status, DealStatus::InTouch);
-    let amount = event(12, &w.portal, ObjectKind::Deal, &deal, now + 3_000, "amount", "1250.5");
+    let amount = event(
+        12,
+        &w.portal,
+        ObjectKind::Deal,
+        &deal,
+        now + 3_000,
+        "amount",
+        "1250.5",
+    );
     apply_event(ctx, &amount).await.unwrap();
     assert_eq!(w.lead(0).await.deal_amount_cents, Some(125_050));
-    let unknown = event(13, &w.portal, ObjectKind::Deal, "424242", now, "amount", "1");
+    let unknown = event(
+        13,
+        &w.portal,
+        ObjectKind::Deal,
+        "424242",
+        now,
+        "amount",
+        "1",
+    );
     assert_eq!(apply_event(ctx, &unknown).await.unwrap(), "not linked");
 }
