@@ -82,7 +82,7 @@ scenario!(
             .unwrap();
         expect_json(patched, StatusCode::OK).await;
         let run = app.run_job("hubspot-sync").await;
-        assert_eq!(run["report"]["counts"]["started"], 1, "{run}");
+        assert_eq!(run["counts"]["started"], 1, "{run}");
         app.drain().await;
         let deal = fake(app)
             .object(&portal.portal_id, ObjectType::Deals, &deal_id)
@@ -110,7 +110,7 @@ scenario!(
         assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 120);
         // Nothing changed since: the schedule starts no task.
         let idle = app.run_job("hubspot-sync").await;
-        assert_eq!(idle["report"]["counts"]["started"], 0, "{idle}");
+        assert_eq!(idle["counts"]["started"], 0, "{idle}");
     }
 );
 
@@ -285,9 +285,9 @@ scenario!(both_sides_changed_is_a_conflict_resolved_each_way, |app| {
         ],
     )
     .await;
-    let status = full_sync(app, &admin, &partner).await;
-    assert_eq!(status["conflicts"].as_u64(), Some(3), "{status}");
-
+    // Whether HubSpot's webhook or the sync sees it first, three fields
+    // changed on both sides make three conflicts.
+    full_sync(app, &admin, &partner).await;
     let list = get(app, &admin, "/v1/sync/conflicts", StatusCode::OK).await;
     assert_eq!(list["meta"]["total"], 3);
     let id_of = |field: &str| {

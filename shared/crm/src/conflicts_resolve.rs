@@ -69,7 +69,7 @@ pub async fn resolve(
     };
     let access = partner_access(ctx, &conflict.partner_id)
         .await
-        .map_err(|e| ApiError::unavailable(e))?
+        .map_err(ApiError::unavailable)?
         .ok_or_else(not_connected)?;
     let patch = LeadPatch::parse(
         &[(
@@ -97,7 +97,7 @@ pub async fn resolve(
         } else {
             let mapping = access_mapping(ctx, &conflict.partner_id, &access)
                 .await
-                .map_err(|e| ApiError::unavailable(e))?;
+                .map_err(ApiError::unavailable)?;
             (
                 ObjectType::Deals,
                 record.deal_id.clone(),

@@ -119,8 +119,9 @@ pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<SyncTask>, S
     store.get(&task_key(id)).await?.map(from_item).transpose()
 }
 
-/// Records the leads listed and the pages sent; the task is running (or
-/// completed at once when there is nothing to sync).
+/// Records the leads listed and the pages sent; the task is running, or
+/// completed when its pages were all counted already (pages may be
+/// worked before this is written) or there were none.
 pub async fn set_planned(
     store: &dyn Store,
     id: &str,
@@ -128,18 +129,36 @@ pub async fn set_planned(
     pages: u64,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let status = if pages == 0 { "completed" } else { "running" };
     store
         .update(
             Update::new(task_key(id))
                 .set("total", total)
                 .set("pages", pages)
-                .set("status", status)
-                .set("updatedAt", now.timestamp_millis())
+                .set("status", "running")
+                .set("updatedAt", pc_platform::time::timestamp(now))
                 .when(Condition::present("pk")),
         )
-        .await
-        .map(|_| ())
+        .await?;
+    complete_when_counted(store, id).await
+}
+
+/// Completes a running task whose pages are all counted.
+async fn complete_when_counted(store: &dyn Store, task_id: &str) -> Result<(), StoreError> {
+    if let Some(task) = get_task(store, task_id).await?
+        && task.pages.is_some_and(|p| task.pages_done >= p)
+        && task.status == SyncStatus::Running
+    {
+        let done = Update::new(task_key(task_id))
+            .set("status", "completed")
+            .when(Condition::equals("status", "running"));
+        match store.update(done).await {
+            Err(StoreError::ConditionFailed) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What one page did.
@@ -173,7 +192,7 @@ pub async fn count_page(
                 .add("failed", counts.failed as i64)
                 .add("conflicts", counts.conflicts as i64)
                 .add("pagesDone", 1)
-                .set("updatedAt", now.timestamp_millis())
+                .set("updatedAt", pc_platform::time::timestamp(now))
                 .when(Condition::present("pk")),
         ),
     ];
@@ -181,21 +200,7 @@ pub async fn count_page(
         Err(e) if e.failed_at(0) => {}
         other => other?,
     }
-    if let Some(task) = get_task(store, task_id).await?
-        && task.pages.is_some_and(|p| task.pages_done >= p)
-        && task.status == SyncStatus::Running
-    {
-        let done = Update::new(task_key(task_id))
-            .set("status", "completed")
-            .when(Condition::equals("status", "running"));
-        match store.update(done).await {
-            Err(StoreError::ConditionFailed) => {}
-            other => {
-                other?;
-            }
-        }
-    }
-    Ok(())
+    complete_when_counted(store, task_id).await
 }
 
 /// Marks the task failed with `reason`.
@@ -210,9 +215,52 @@ pub async fn mark_failed(
             Update::new(task_key(id))
                 .set("status", "failed")
                 .set("failureReason", reason)
-                .set("updatedAt", now.timestamp_millis())
+                .set("updatedAt", pc_platform::time::timestamp(now))
                 .when(Condition::present("pk")),
         )
         .await
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_platform::store::embedded::EmbeddedStore;
+
+    #[tokio::test]
+    async fn a_task_completes_once_planned_and_counted_whatever_the_order() {
+        let store = EmbeddedStore::in_memory();
+        let now = Utc::now();
+        let task = SyncTask {
+            id: "T1".into(),
+            partner_id: "P1".into(),
+            mode: SyncMode::Full,
+            status: SyncStatus::Pending,
+            total: 0,
+            synced: 0,
+            failed: 0,
+            conflicts: 0,
+            pages: None,
+            pages_done: 0,
+            failure_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        create_task(&store, &task).await.unwrap();
+        let counts = PageCounts {
+            synced: 100,
+            failed: 1,
+            conflicts: 2,
+        };
+        count_page(&store, "T1", 0, counts, now).await.unwrap();
+        set_planned(&store, "T1", 150, 2, now).await.unwrap();
+        count_page(&store, "T1", 1, counts, now).await.unwrap();
+        count_page(&store, "T1", 1, counts, now).await.unwrap();
+        let done = get_task(&store, "T1").await.unwrap().unwrap();
+        assert_eq!(done.status, SyncStatus::Completed);
+        assert_eq!(
+            (done.synced, done.failed, done.conflicts, done.pages_done),
+            (200, 2, 4, 2)
+        );
+    }
 }

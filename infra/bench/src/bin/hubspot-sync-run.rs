@@ -76,7 +76,9 @@ async fn work_queue(parts: &EmbeddedParts, workers: usize) -> anyhow::Result<()>
                     Ok(()) => queue.ack(QueueName::SyncLeads, &message).await?,
                     Err(e) => {
                         eprintln!("page failed, retried: {e}");
-                        queue.nack(QueueName::SyncLeads, &message, &e.to_string()).await?;
+                        queue
+                            .nack(QueueName::SyncLeads, &message, &e.to_string())
+                            .await?;
                     }
                 }
             }
@@ -97,7 +99,11 @@ async fn requests(parts: &EmbeddedParts, portal: &str) -> anyhow::Result<(i64, i
     Ok((state.requests, state.rate_limited))
 }
 
-async fn run_sync(parts: &EmbeddedParts, mode: SyncMode, workers: usize) -> anyhow::Result<Duration> {
+async fn run_sync(
+    parts: &EmbeddedParts,
+    mode: SyncMode,
+    workers: usize,
+) -> anyhow::Result<Duration> {
     let ctx: &AppState = &parts.context;
     let started = Instant::now();
     let task_id = begin_sync(ctx, PARTNER, mode)
@@ -107,7 +113,11 @@ async fn run_sync(parts: &EmbeddedParts, mode: SyncMode, workers: usize) -> anyh
     let task = get_task(&*ctx.store, &task_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no task"))?;
-    anyhow::ensure!(task.status == SyncStatus::Completed, "task {:?}", task.status);
+    anyhow::ensure!(
+        task.status == SyncStatus::Completed,
+        "task {:?}",
+        task.status
+    );
     println!(
         "{mode:?} sync: total {}, synced {}, failed {}, conflicts {}",
         task.total, task.synced, task.failed, task.conflicts
@@ -123,25 +133,50 @@ async fn main() -> anyhow::Result<()> {
     let ctx = parts.context.clone();
     let now = ctx.clock.now();
     ctx.store
-        .put(partner_item(&PartnerRecord::new_active(PARTNER, "Bench", PARTNER, now))?, None)
+        .put(
+            partner_item(&PartnerRecord::new_active(PARTNER, "Bench", PARTNER, now))?,
+            None,
+        )
         .await?;
     let seeding = Instant::now();
     let mut leads = Vec::with_capacity(o.leads);
     for i in 0..o.leads {
-        let email = LeadEmail::parse(&format!("lead{i}@buyer.example")).map_err(anyhow::Error::msg)?;
-        let mut lead = LeadRecord::new(format!("bench-lead-{i:06}"), PARTNER.into(), email, LeadSource::Manual, now);
+        let email =
+            LeadEmail::parse(&format!("lead{i}@buyer.example")).map_err(anyhow::Error::msg)?;
+        let mut lead = LeadRecord::new(
+            format!("bench-lead-{i:06}"),
+            PARTNER.into(),
+            email,
+            LeadSource::Manual,
+            now,
+        );
         lead.contact.company = Some(format!("Buyer {i}"));
         leads_store::create(&*ctx.store, &lead).await?;
         leads.push(lead.id);
     }
-    println!("seeded {} leads in {:.1} s", o.leads, seeding.elapsed().as_secs_f64());
+    println!(
+        "seeded {} leads in {:.1} s",
+        o.leads,
+        seeding.elapsed().as_secs_f64()
+    );
 
     let hubspot = parts.hubspot.clone();
     let (portal, code) = hubspot.consent(REDIRECT, None).await?;
     let tokens = hubspot.exchange_code(&code, REDIRECT).await?;
-    let pipeline = hubspot.list_pipelines(&tokens.access_token).await?.remove(0);
+    let pipeline = hubspot
+        .list_pipelines(&tokens.access_token)
+        .await?
+        .remove(0);
     let cipher = TokenCipher::from_config(&ctx.config)?;
-    let mut connection = ConnectionRecord::new(&cipher, PARTNER, portal.clone(), vec![], &tokens, "bench", now);
+    let mut connection = ConnectionRecord::new(
+        &cipher,
+        PARTNER,
+        portal.clone(),
+        vec![],
+        &tokens,
+        "bench",
+        now,
+    );
     connection.pipeline_id = Some(pipeline.id);
     ctx.store.put(connection.item()?, None).await?;
     hubspot.set_rate_limit(&portal, Some(o.limit)).await?;
@@ -150,7 +185,10 @@ async fn main() -> anyhow::Result<()> {
     let wall = run_sync(&parts, SyncMode::Full, o.workers).await?;
     let (after, limited_after) = requests(&parts, &portal).await?;
     let deals = hubspot.objects(&portal, ObjectType::Deals).await?;
-    let distinct: BTreeSet<&String> = deals.iter().filter_map(|d| d.properties.get("pc_lead_id")).collect();
+    let distinct: BTreeSet<&String> = deals
+        .iter()
+        .filter_map(|d| d.properties.get("pc_lead_id"))
+        .collect();
     let contacts = hubspot.objects(&portal, ObjectType::Contacts).await?.len();
     println!(
         "full sync of {} leads, limit {} requests / 10 s: wall {:.1} s, {} requests, {} answered 429",
@@ -168,12 +206,20 @@ async fn main() -> anyhow::Result<()> {
         o.leads.saturating_sub(distinct.len()),
         deals.len() - distinct.len()
     );
-    anyhow::ensure!(deals.len() == o.leads && distinct.len() == o.leads, "a lead is lost or duplicated");
+    anyhow::ensure!(
+        deals.len() == o.leads && distinct.len() == o.leads,
+        "a lead is lost or duplicated"
+    );
 
     for id in leads.iter().take(o.changes) {
-        let lead = leads_store::get(&*ctx.store, id).await?.ok_or_else(|| anyhow::anyhow!("lead"))?;
+        let lead = leads_store::get(&*ctx.store, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("lead"))?;
         let mut changed = lead.clone();
-        changed.contact.company = Some(format!("{} (renamed)", lead.contact.company.clone().unwrap_or_default()));
+        changed.contact.company = Some(format!(
+            "{} (renamed)",
+            lead.contact.company.clone().unwrap_or_default()
+        ));
         changed.version += 1;
         leads_store::update(&*ctx.store, &lead, &changed).await?;
     }
