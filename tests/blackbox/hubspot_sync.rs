@@ -40,21 +40,21 @@ scenario!(
     |app| {
         let partner = seed_partner(app, "Syncco", &[]).await;
         let portal = connect(app, &partner).await;
-        let leads = seed_leads(app, &partner, 120).await;
+        let leads = seed_leads(app, &partner, 30).await;
         let (admin, _) = signed_in_user(app, Some(&partner), Role::Admin).await;
 
         let status = full_sync(app, &admin, &partner).await;
         assert_eq!(status["status"], "completed", "{status}");
         assert_eq!(
             (status["total"].as_u64(), status["synced"].as_u64()),
-            (Some(120), Some(120))
+            (Some(30), Some(30))
         );
         assert_eq!(
             (status["failed"].as_u64(), status["conflicts"].as_u64()),
             (Some(0), Some(0))
         );
-        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 120);
-        assert_eq!(objects(app, &portal, ObjectType::Contacts).await.len(), 120);
+        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 30);
+        assert_eq!(objects(app, &portal, ObjectType::Contacts).await.len(), 30);
         let lead = get(
             app,
             &admin,
@@ -70,8 +70,8 @@ scenario!(
 
         // Run again: everything is level, no second deal.
         let again = full_sync(app, &admin, &partner).await;
-        assert_eq!(again["synced"].as_u64(), Some(120));
-        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 120);
+        assert_eq!(again["synced"].as_u64(), Some(30));
+        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 30);
 
         // A change through the API goes out with the next scheduled run.
         let patched = admin
@@ -107,7 +107,7 @@ scenario!(
             .find(|s| s["dealStatus"] == "in_touch")
             .map(|s| s["stageId"].as_str().unwrap().to_owned());
         assert_eq!(deal.properties.get("dealstage").cloned(), in_touch);
-        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 120);
+        assert_eq!(objects(app, &portal, ObjectType::Deals).await.len(), 30);
         // Nothing changed since: the schedule starts no task.
         let idle = app.run_job("hubspot-sync").await;
         assert_eq!(idle["counts"]["started"], 0, "{idle}");
@@ -397,27 +397,27 @@ scenario!(both_sides_changed_is_a_conflict_resolved_each_way, |app| {
 scenario!(a_rate_limit_storm_still_syncs_every_lead_once, |app| {
     let partner = seed_partner(app, "Throttled", &[]).await;
     let portal = connect(app, &partner).await;
-    seed_leads(app, &partner, 150).await;
+    seed_leads(app, &partner, 30).await;
     let (admin, _) = signed_in_user(app, Some(&partner), Role::Admin).await;
     fake(app)
-        .set_rate_limit(&portal.portal_id, Some(3))
+        .set_rate_limit(&portal.portal_id, Some(2))
         .await
         .unwrap();
     let status = full_sync(app, &admin, &partner).await;
     assert_eq!(status["status"], "completed", "{status}");
     assert_eq!(
         (status["synced"].as_u64(), status["failed"].as_u64()),
-        (Some(150), Some(0))
+        (Some(30), Some(0))
     );
     let deals = objects(app, &portal, ObjectType::Deals).await;
-    assert_eq!(deals.len(), 150, "one deal per lead");
+    assert_eq!(deals.len(), 30, "one deal per lead");
     let mut leads: Vec<_> = deals
         .iter()
         .filter_map(|d| d.properties.get("pc_lead_id"))
         .collect();
     leads.sort();
     leads.dedup();
-    assert_eq!(leads.len(), 150);
+    assert_eq!(leads.len(), 30);
     let met = fake(app)
         .portal(&portal.portal_id)
         .await
