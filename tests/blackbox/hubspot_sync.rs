@@ -400,7 +400,7 @@ scenario!(a_rate_limit_storm_still_syncs_every_lead_once, |app| {
     seed_leads(app, &partner, 30).await;
     let (admin, _) = signed_in_user(app, Some(&partner), Role::Admin).await;
     fake(app)
-        .set_rate_limit(&portal.portal_id, Some(2))
+        .set_rate_limit(&portal.portal_id, Some(3))
         .await
         .unwrap();
     let status = full_sync(app, &admin, &partner).await;

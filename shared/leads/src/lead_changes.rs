@@ -40,7 +40,7 @@ pub enum Changed {
     /// The patch changed nothing: nothing was written (not even `extra`).
     Unchanged,
     /// The lead as stored now.
-    Stored(LeadRecord),
+    Stored(Box<LeadRecord>),
 }
 
 /// Applies `patch` to `before` (the lead as read) once: one transaction
@@ -94,5 +94,5 @@ pub async fn store_change(
     let mut writes: Vec<Write> = outbox.write()?.into_iter().collect();
     writes.extend(extra);
     leads_store::update_with(&*ctx.store, before, &after, writes).await?;
-    Ok(Changed::Stored(after))
+    Ok(Changed::Stored(Box::new(after)))
 }
