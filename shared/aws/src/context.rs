@@ -3,15 +3,16 @@
 //! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
 //! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
 //! This full context serves local runs against AWS-compatible servers
-//! (moto), where no Stripe is reachable: payments stay the fake Stripe
-//! (deployed functions build `pc-stripe` instead), CRM the recording fake.
+//! (moto), where neither Stripe nor HubSpot is reachable: payments and CRM
+//! stay the fakes kept in the store (deployed functions build `pc-stripe`
+//! and `pc-hubspot` instead).
 
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use pc_platform::clock::SystemClock;
 use pc_platform::config::Config;
-use pc_platform::crm::RecordingCrm;
+use pc_platform::crm::fake::FakeHubspot;
 use pc_platform::ids::UlidIds;
 use pc_platform::payments::fake::FakeStripe;
 use pc_platform::{AppContext, AppState};
@@ -73,6 +74,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
     ));
     let clock = Arc::new(SystemClock);
     let stripe = FakeStripe::for_config(store.clone(), clock.clone(), &config);
+    let hubspot = FakeHubspot::for_config(store.clone(), clock.clone(), &config);
     let context = AppContext {
         store: store.clone(),
         queue: queue.clone(),
@@ -83,7 +85,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
         )),
         objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
         payments: Arc::new(stripe),
-        crm: Arc::new(RecordingCrm::default()),
+        crm: Arc::new(hubspot),
         clock,
         ids: Arc::new(UlidIds),
         config: Arc::new(config),

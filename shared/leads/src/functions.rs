@@ -6,9 +6,7 @@ use pc_api::{Access, Function, Permissions, http, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
-use crate::{
-    chilipiper, events_api, import_api, import_upload_api, import_worker, leads_api, meetings_api,
-};
+use crate::{chilipiper, events_api, import_api, import_upload_api, leads_api, meetings_api};
 
 const EVENTS_AND_EMAILS: &[QueueName] = &[QueueName::Events, QueueName::Emails];
 
@@ -29,7 +27,6 @@ pub fn all() -> Vec<Function> {
         leads_import(),
         leads_import_upload_url(),
         leads_import_status(),
-        leads_import_worker(),
         events_list(),
         events_worker(),
     ]
@@ -161,15 +158,6 @@ pub fn leads_import_status() -> Function {
         Access::Admin,
         Permissions::READ,
         import_api::import_status
-    )
-}
-
-pub fn leads_import_worker() -> Function {
-    worker!(
-        "leads-import-worker",
-        QueueName::SyncLeads,
-        Permissions::WRITE.sends(&[QueueName::SyncLeads, QueueName::Events]),
-        import_worker::import_worker
     )
 }
 

@@ -13,6 +13,7 @@ pub mod import_upload_api;
 pub mod import_worker;
 pub mod import_xlsx;
 pub mod lead;
+pub mod lead_changes;
 pub mod lead_notices;
 pub mod lead_search;
 pub mod leads_api;

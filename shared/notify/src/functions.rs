@@ -7,8 +7,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{
-    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, HUBSPOT_TOKEN_REFRESH, emails_worker, lead_reminders,
-    magic_links, unbuilt_schedules,
+    DAILY_LEAD_REMINDERS, HUBSPOT_TOKEN_REFRESH, emails_worker, lead_reminders, magic_links,
+    unbuilt_schedules,
 };
 
 /// Every function of this capability, in table order.
@@ -17,7 +17,6 @@ pub fn all() -> Vec<Function> {
         emails_worker(),
         leads_magic_link_validate(),
         daily_lead_reminders(),
-        hubspot_sync(),
         hubspot_token_refresh(),
     ]
 }
@@ -48,15 +47,6 @@ pub fn daily_lead_reminders() -> Function {
             .sends(&[QueueName::Emails])
             .secrets(&[Secret::MagicLink]),
         lead_reminders::send_daily_reminders
-    )
-}
-
-pub fn hubspot_sync() -> Function {
-    schedule!(
-        "hubspot-sync",
-        HUBSPOT_SYNC,
-        Permissions::WRITE,
-        unbuilt_schedules::hubspot_sync
     )
 }
 

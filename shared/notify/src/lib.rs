@@ -20,11 +20,6 @@ pub const DAILY_LEAD_REMINDERS: Schedule = Schedule {
     timezone: "America/Los_Angeles",
 };
 
-pub const HUBSPOT_SYNC: Schedule = Schedule {
-    cadence: Cadence::EveryMinutes(15),
-    timezone: "UTC",
-};
-
 pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(30),
     timezone: "UTC",
@@ -35,7 +30,6 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
 /// no job (a test keeps it equal to the schedule functions).
 pub const SCHEDULES: &[(&str, Schedule)] = &[
     ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
-    ("hubspot-sync", HUBSPOT_SYNC),
     ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
 ];
 

@@ -17,12 +17,6 @@ fn not_built_yet(job: &str, owner: &str) -> JobReport {
     JobReport::default().count("processed", 0).note(note)
 }
 
-/// `hubspot-sync` (every 15 minutes): syncs leads with HubSpot. The
-/// HubSpot capability is not built yet.
-pub async fn hubspot_sync(_ctx: &AppState, _at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    Ok(not_built_yet("hubspot-sync", "the HubSpot capability"))
-}
-
 /// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth
 /// tokens before they expire. The HubSpot capability is not
 /// built yet.
@@ -45,10 +39,7 @@ mod tests {
     async fn unbuilt_jobs_say_so_and_count_nothing() {
         let ctx = EmbeddedParts::in_memory().context;
         let now = ctx.clock.now();
-        for report in [
-            hubspot_sync(&ctx, now).await.unwrap(),
-            hubspot_token_refresh(&ctx, now).await.unwrap(),
-        ] {
+        for report in [hubspot_token_refresh(&ctx, now).await.unwrap()] {
             assert!(report.note.as_deref().unwrap().contains("not built yet"));
             assert_eq!(report.counts["processed"], 0);
         }

@@ -121,11 +121,11 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
             }
             Mode::Lambda => None,
         };
-        if secret == Secret::Encryption && value.as_deref().is_some_and(|v| parse_key(v).is_none())
+        if secret == Secret::Encryption && value.as_deref().is_some_and(|v| parse_keys(v).is_none())
         {
             return Err(ConfigError::Invalid {
                 name,
-                reason: "must be 64 hexadecimal characters".into(),
+                reason: "must be 64 hexadecimal characters, optionally followed by a comma and the previous key's 64".into(),
             });
         }
         Ok(SecretValue::new(secret, value))
@@ -168,11 +168,28 @@ impl Config {
         self
     }
 
+    /// Where HubSpot sends the partner back after consent: the configured
+    /// `HUBSPOT_REDIRECT_URI`, else the dev server's callback route.
+    pub fn hubspot_callback_uri(&self) -> String {
+        self.hubspot_redirect_uri
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:3000/v1/integrations/hubspot/callback".into())
+    }
+
     /// The AES-256-GCM key of stored OAuth tokens.
     pub fn encryption_key_bytes(&self) -> Result<[u8; 32], MissingSecret> {
         let hex_text = self.encryption_key.expose()?;
         // Checked when the configuration was read.
-        parse_key(hex_text).ok_or(MissingSecret(Secret::Encryption))
+        parse_keys(hex_text)
+            .map(|(current, _)| current)
+            .ok_or(MissingSecret(Secret::Encryption))
+    }
+
+    /// The key stored tokens were encrypted with before the last rotation
+    /// (`ENCRYPTION_KEY=<new>,<previous>`), still accepted to decrypt
+    /// until every token was encrypted again with the new one.
+    pub fn previous_encryption_key_bytes(&self) -> Option<[u8; 32]> {
+        parse_keys(self.encryption_key.expose().ok()?).and_then(|(_, previous)| previous)
     }
 
     pub fn from_lookup(
@@ -295,6 +312,17 @@ fn check_origin(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The current key and, after a comma, the previous one.
+fn parse_keys(text: &str) -> Option<([u8; 32], Option<[u8; 32]>)> {
+    match text.split_once(',') {
+        None => Some((parse_key(text.trim())?, None)),
+        Some((current, previous)) => Some((
+            parse_key(current.trim())?,
+            Some(parse_key(previous.trim())?),
+        )),
+    }
+}
+
 fn parse_key(hex_text: &str) -> Option<[u8; 32]> {
     if hex_text.len() != 64 {
         return None;
@@ -362,6 +390,22 @@ mod tests {
         let signed_in = lambda(&[Secret::Jwt, Secret::Encryption], &[]).unwrap();
         assert_eq!(signed_in.jwt_secret.expose(), Ok("x".repeat(40).as_str()));
         assert_eq!(signed_in.encryption_key_bytes().unwrap()[1], 1);
+        assert_eq!(signed_in.previous_encryption_key_bytes(), None);
+        let previous = "ff".repeat(32);
+        let rotating = lambda(
+            &[Secret::Encryption],
+            &[("ENCRYPTION_KEY", Some(&format!("{KEY},{previous}")))],
+        )
+        .unwrap();
+        assert_eq!(rotating.encryption_key_bytes().unwrap()[1], 1);
+        assert_eq!(rotating.previous_encryption_key_bytes(), Some([0xff; 32]));
+        assert!(
+            lambda(
+                &[Secret::Encryption],
+                &[("ENCRYPTION_KEY", Some(&format!("{KEY},abc")))]
+            )
+            .is_err()
+        );
         assert!(!signed_in.magic_link_secret.is_present());
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::bus::{EventBus, InProcessBus};
 use crate::clock::{Clock, SettableClock, SystemClock};
 use crate::config::Config;
-use crate::crm::{CrmClient, RecordingCrm};
+use crate::crm::{CrmClient, fake::FakeHubspot};
 use crate::email::{EmailSender, mailbox::Mailbox};
 use crate::ids::{Ids, UlidIds};
 use crate::not_granted::NotGranted;
@@ -32,10 +32,9 @@ pub struct AppContext {
 
 impl AppContext {
     /// The context of a deployed function before any port is granted:
-    /// store, queue, email, bus, uploads and payments refuse every call
-    /// ([`NotGranted`]); the function's start-up replaces the ones its
-    /// permissions grant (AWS clients, the Stripe client). CRM is the
-    /// recording fake until its real adapter comes.
+    /// store, queue, email, bus, uploads, payments and CRM refuse every
+    /// call ([`NotGranted`]); the function's start-up replaces the ones its
+    /// permissions grant (AWS clients, the Stripe and HubSpot clients).
     pub fn granting_nothing(config: Config) -> Self {
         Self {
             store: Arc::new(NotGranted),
@@ -44,7 +43,7 @@ impl AppContext {
             bus: Arc::new(NotGranted),
             objects: Arc::new(NotGranted),
             payments: Arc::new(NotGranted),
-            crm: Arc::new(RecordingCrm::default()),
+            crm: Arc::new(NotGranted),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),
             config: Arc::new(config),
@@ -56,7 +55,8 @@ impl AppContext {
 pub type AppState = Arc<AppContext>;
 
 /// The embedded defaults around one store, with the handles a local runner
-/// or a test needs to drive them (queue runner, clock, fake Stripe). The
+/// or a test needs to drive them (queue runner, clock, fake Stripe, fake
+/// HubSpot). The
 /// context's store relays outbox items to the queue right after each commit.
 pub struct EmbeddedParts {
     pub context: AppState,
@@ -66,6 +66,8 @@ pub struct EmbeddedParts {
     pub objects: Arc<EmbeddedObjects>,
     /// The payments port: Stripe faked in the same store.
     pub stripe: Arc<FakeStripe>,
+    /// The CRM port: HubSpot faked in the same store.
+    pub hubspot: Arc<FakeHubspot>,
 }
 
 impl EmbeddedParts {
@@ -91,6 +93,11 @@ impl EmbeddedParts {
             clock.clone(),
             &config,
         ));
+        let hubspot = Arc::new(FakeHubspot::for_config(
+            store.clone(),
+            clock.clone(),
+            &config,
+        ));
         let sending: Arc<dyn Queue> = match faults {
             Some(faults) => Arc::new(FaultyQueue::new(queue.clone(), faults)),
             None => queue.clone(),
@@ -102,7 +109,7 @@ impl EmbeddedParts {
             bus: bus.clone(),
             objects: objects.clone(),
             payments: stripe.clone(),
-            crm: Arc::new(RecordingCrm::default()),
+            crm: hubspot.clone(),
             clock: clock.clone(),
             ids: Arc::new(UlidIds),
             config: Arc::new(config),
@@ -114,6 +121,7 @@ impl EmbeddedParts {
             bus,
             objects,
             stripe,
+            hubspot,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The adapter of a port a function was not given: a Lambda builds only
-//! the clients its permissions grant, AWS and Stripe (so the others are not
+//! the clients its permissions grant, AWS, Stripe and HubSpot (so the others are not
 //! even linked into its binary), and every other port is this adapter, which
 //! refuses each call with an error naming the missing grant. Reaching it is
 //! a wrong `Permissions` entry in the function table, never a user error.
@@ -7,6 +7,11 @@
 use async_trait::async_trait;
 
 use crate::bus::{BusError, BusEvent, EventBus};
+use crate::crm::{
+    AccessToken, AuthorizeRequest, BatchOutcome, ContactUpsert, CrmClient, CrmError, DealContact,
+    NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate, Pipeline, RefreshToken,
+    SearchPage, TokenInfo,
+};
 use crate::email::{EmailError, EmailSender, OutgoingEmail};
 use crate::objects::{ObjectError, ObjectStore};
 use crate::payments::{
@@ -62,6 +67,14 @@ impl Store for NotGranted {
 #[async_trait]
 impl Queue for NotGranted {
     async fn send(&self, _: QueueName, _: &str) -> Result<(), QueueError> {
+        Err(Self::queue_error())
+    }
+    async fn send_delayed(
+        &self,
+        _: QueueName,
+        _: &str,
+        _: std::time::Duration,
+    ) -> Result<(), QueueError> {
         Err(Self::queue_error())
     }
     async fn dead_letters(&self, _: QueueName, _: usize) -> Result<Vec<DeadLetter>, QueueError> {
@@ -168,6 +181,99 @@ impl PaymentGateway for NotGranted {
     }
 }
 
+impl NotGranted {
+    fn crm_error<T>() -> Result<T, CrmError> {
+        // Refused, not retryable: no retry can grant the port.
+        Err(CrmError::Refused(Self::refusal(
+            "HubSpot access",
+            "`crm()`",
+        )))
+    }
+}
+
+#[async_trait]
+impl CrmClient for NotGranted {
+    fn authorize_url(&self, _: &AuthorizeRequest<'_>) -> String {
+        String::new()
+    }
+    async fn exchange_code(&self, _: &str, _: &str) -> Result<OAuthTokens, CrmError> {
+        Self::crm_error()
+    }
+    async fn refresh(&self, _: &RefreshToken) -> Result<OAuthTokens, CrmError> {
+        Self::crm_error()
+    }
+    async fn token_info(&self, _: &AccessToken) -> Result<TokenInfo, CrmError> {
+        Self::crm_error()
+    }
+    async fn list_pipelines(&self, _: &AccessToken) -> Result<Vec<Pipeline>, CrmError> {
+        Self::crm_error()
+    }
+    async fn create_pipeline(
+        &self,
+        _: &AccessToken,
+        _: &NewPipeline,
+    ) -> Result<Pipeline, CrmError> {
+        Self::crm_error()
+    }
+    async fn batch_read(
+        &self,
+        _: &AccessToken,
+        _: ObjectType,
+        _: &[String],
+        _: &[String],
+    ) -> Result<BatchOutcome, CrmError> {
+        Self::crm_error()
+    }
+    async fn batch_create(
+        &self,
+        _: &AccessToken,
+        _: ObjectType,
+        _: &[NewObject],
+    ) -> Result<BatchOutcome, CrmError> {
+        Self::crm_error()
+    }
+    async fn batch_update(
+        &self,
+        _: &AccessToken,
+        _: ObjectType,
+        _: &[ObjectUpdate],
+    ) -> Result<BatchOutcome, CrmError> {
+        Self::crm_error()
+    }
+    async fn batch_upsert_contacts(
+        &self,
+        _: &AccessToken,
+        _: &[ContactUpsert],
+    ) -> Result<BatchOutcome, CrmError> {
+        Self::crm_error()
+    }
+    async fn search_modified_since(
+        &self,
+        _: &AccessToken,
+        _: ObjectType,
+        _: i64,
+        _: &[String],
+        _: Option<&str>,
+        _: usize,
+    ) -> Result<SearchPage, CrmError> {
+        Self::crm_error()
+    }
+    async fn associate_deals_with_contacts(
+        &self,
+        _: &AccessToken,
+        _: &[DealContact],
+    ) -> Result<(), CrmError> {
+        Self::crm_error()
+    }
+    async fn deal_contacts(
+        &self,
+        _: &AccessToken,
+        _: &[String],
+    ) -> Result<Vec<DealContact>, CrmError> {
+        Self::crm_error()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +293,10 @@ mod tests {
         let payments = NotGranted.get_invoice("in_1").await.unwrap_err();
         assert!(payments.to_string().contains("payments()"), "{payments}");
         assert!(!payments.is_retryable());
+        let crm = NotGranted
+            .list_pipelines(&AccessToken::new("t"))
+            .await
+            .unwrap_err();
+        assert!(crm.to_string().contains("crm()"), "{crm}");
     }
 }

@@ -70,6 +70,8 @@ impl Secret {
             Secret::ChilipiperWebhook => Some("dev-chilipiper-secret-0123456789abcdef"),
             // The local fake Stripe signs its webhook events with it.
             Secret::StripeWebhook => Some("whsec_dev-stripe-webhook-secret-0123456789"),
+            // The local fake HubSpot signs its webhook batches with it.
+            Secret::HubspotClientSecret => Some("dev-hubspot-client-secret-0123456789"),
             _ => None,
         }
     }

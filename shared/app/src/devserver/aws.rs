@@ -18,6 +18,7 @@ use pc_platform::AppContext;
 use pc_platform::bus::{BusError, BusEvent, EventBus, InProcessBus};
 use pc_platform::clock::SettableClock;
 use pc_platform::config::Config;
+use pc_platform::crm::fake::FakeHubspot;
 use pc_platform::email::mailbox::Mailbox;
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
 use pc_platform::outbox::RelayingStore;
@@ -91,6 +92,11 @@ pub async fn start(
             .ok()
             .map(str::to_owned),
     ));
+    let hubspot = Arc::new(FakeHubspot::for_config(
+        parts.store.clone(),
+        clock.clone(),
+        &aws.config,
+    ));
     let context = Arc::new(AppContext {
         store: Arc::new(RelayingStore::new(aws.store.clone(), sending.clone())),
         queue: sending,
@@ -104,7 +110,7 @@ pub async fn start(
         }),
         objects: aws.objects.clone(),
         payments: stripe,
-        crm: aws.crm.clone(),
+        crm: hubspot,
         clock,
         ids: aws.ids.clone(),
         config: aws.config.clone(),

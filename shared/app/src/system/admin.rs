@@ -62,6 +62,7 @@ fn schedules() -> impl Iterator<Item = &'static (&'static str, Schedule)> {
         .chain(pc_notify::SCHEDULES.iter())
         .chain(pc_billing::SCHEDULES.iter())
         .chain(pc_marketplace::SCHEDULES.iter())
+        .chain(pc_crm::SCHEDULES.iter())
 }
 
 /// Every scheduled job with its ten latest runs.

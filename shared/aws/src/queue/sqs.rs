@@ -21,7 +21,7 @@ use aws_sdk_sqs::types::{
 };
 use pc_platform::config::Config;
 use pc_platform::queue::{
-    DeadLetter, MAX_MESSAGE_BYTES, Queue, QueueError, QueueMessage, QueueName,
+    DeadLetter, MAX_DELAY, MAX_MESSAGE_BYTES, Queue, QueueError, QueueMessage, QueueName,
 };
 
 use crate::sdk_error::failure;
@@ -327,13 +327,25 @@ impl SqsQueue {
 #[async_trait]
 impl Queue for SqsQueue {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        self.send_delayed(queue, body, Duration::ZERO).await
+    }
+
+    async fn send_delayed(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay: Duration,
+    ) -> Result<(), QueueError> {
         if body.len() > MAX_MESSAGE_BYTES {
             return Err(QueueError::TooLarge(body.len()));
         }
+        // SQS counts the delay in whole seconds; round up so the wait is never shorter.
+        let seconds = delay.min(MAX_DELAY).as_millis().div_ceil(1000) as i32;
         self.client
             .send_message()
             .queue_url(self.url(queue)?)
             .message_body(body)
+            .delay_seconds(seconds)
             .send()
             .await
             .map_err(backend)?;

@@ -4,15 +4,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value};
 
-use pc_accounts::partners_store::get_partner;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 
 use crate::deal_status::{DealStatus, TransitionRefused};
 use crate::lead::{LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
-use pc_platform::outbox::Outbox;
-
-use crate::lead_notices::{change_messages, lead_event};
-use crate::leads_store::{self, LeadWriteError};
+use crate::lead_changes::{ChangeError, Changed, change_lead};
+use crate::leads_store::LeadWriteError;
 
 use super::{view_with_partner, visible_lead, write_error};
 
@@ -138,35 +135,16 @@ pub async fn update_lead(
     // re-apply the patch a few times before answering 409.
     for _ in 0..5 {
         let before = visible_lead(&ctx, &principal, &id).await?;
-        let after = patch.apply(&before, ctx.clock.now())?;
-        if after.same_content(&before) {
-            return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
-        }
-        let action = if before.deal_status != after.deal_status {
-            "status_changed"
-        } else {
-            "updated"
-        };
-        let partner_name = get_partner(&*ctx.store, &after.partner_id)
-            .await?
-            .map(|p| p.name)
-            .unwrap_or_default();
-        // The audit event and any lost-lead alert commit with the change.
-        let event = lead_event(&ctx, Some(&principal), action, Some(&before), &after);
-        let mut outbox = Outbox::new(ctx.ids.new_id(), after.updated_at);
-        change_messages(
-            &ctx,
-            &mut outbox,
-            &event,
-            Some(&before),
-            &after,
-            &partner_name,
-        )?;
-        let extra = outbox.write()?.into_iter().collect();
-        match leads_store::update_with(&*ctx.store, &before, &after, extra).await {
-            Ok(()) => return Ok(Json(view_with_partner(&ctx, &principal, &after).await?)),
-            Err(LeadWriteError::Stale) => continue,
-            Err(e) => return Err(write_error(e)),
+        match change_lead(&ctx, Some(&principal), &before, &patch, Vec::new()).await {
+            Ok(Changed::Unchanged) => {
+                return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
+            }
+            Ok(Changed::Stored(after)) => {
+                return Ok(Json(view_with_partner(&ctx, &principal, &after).await?));
+            }
+            Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
+            Err(ChangeError::Write(e)) => return Err(write_error(e)),
+            Err(ChangeError::Refused(e)) => return Err(e.into()),
         }
     }
     Err(write_error(LeadWriteError::Stale))

@@ -261,3 +261,23 @@ pub fn note_item(note: &NoteRecord) -> Result<Item, StoreError> {
     item.insert("entity".into(), "note".into());
     Ok(item)
 }
+
+/// The partition of a partner's change markers.
+pub fn change_markers_pk(partner_id: &str) -> String {
+    format!("LEADCHANGED#{partner_id}")
+}
+
+/// The marker saying the lead changed since a CRM sync last took it: one
+/// per lead, overwritten by each change, so a sync reads the leads changed
+/// since its last run from one partition instead of scanning every lead,
+/// and removes a marker only while it still holds the version it sent.
+pub fn change_marker_item(lead: &LeadRecord) -> Item {
+    let mut item = Item::new();
+    item.insert("pk".into(), change_markers_pk(&lead.partner_id).into());
+    item.insert("sk".into(), lead.id.clone().into());
+    item.insert("entity".into(), "lead_change".into());
+    item.insert("leadId".into(), lead.id.clone().into());
+    item.insert("version".into(), lead.version.into());
+    item.insert("changedAt".into(), timestamp(lead.updated_at).into());
+    item
+}

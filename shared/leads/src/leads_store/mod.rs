@@ -10,6 +10,7 @@
 //! | email guard | `LEADEMAIL#<pid>#<email>` | `LEADEMAIL` | `LEADEMAIL#<email>` / `<pid>` | | | | |
 //! | search entry (one per word) | `LEADWORD#<pid>#<first letter>` | `<word>#<id>` | `LEADWORD#<first letter>` / `<word>#<id>` | | | | |
 //! | a partner's lead counters | `LEADCOUNT#<pid>` | `COUNT` | `LEADCOUNTS` / `<pid>` | | | | |
+//! | change marker (changed since a CRM sync took it) | `LEADCHANGED#<pid>` | `<leadId>` | | | | | |
 //!
 //! Access patterns:
 //!
@@ -24,6 +25,7 @@
 //! | the leads with an email, across partners (staff search) | gsi1 = `LEADEMAIL#<email>`, then the leads |
 //! | the leads with a word starting like `w` | table pk = `LEADWORD#<pid>#<w[0]>` (or gsi1 `LEADWORD#<w[0]>` for staff), sk begins_with `w` |
 //! | list totals by status or source | batch get `LEADCOUNT#<pid>` (or gsi1 = `LEADCOUNTS` for staff) |
+//! | a partner's leads changed since the CRM sync took them | table pk = `LEADCHANGED#<pid>` |
 //!
 //! Every lead write is one transaction with its staff copy, its email
 //! guard, its search entries (see `lead_search`) and its counters
@@ -42,7 +44,8 @@ pub mod plan;
 pub mod writes;
 
 pub use items::{
-    Partition, STAFF_PARTITION, email_guard_key, lead_item, lead_key, note_item, staff_copy_item,
+    Partition, STAFF_PARTITION, change_marker_item, change_markers_pk, email_guard_key, lead_item,
+    lead_key, note_item, staff_copy_item,
 };
 pub use listing::{Listing, Window, list};
 pub use plan::{ListPlan, plan_for};

@@ -14,8 +14,8 @@ use crate::lead::LeadRecord;
 use crate::lead_search::lead_words;
 
 use super::items::{
-    counters_change, email_guard_key, guard_item, lead_item, source_counter, staff_copy_item,
-    status_counter, word_entries, word_entry_key,
+    change_marker_item, counters_change, email_guard_key, guard_item, lead_item, source_counter,
+    staff_copy_item, status_counter, word_entries, word_entry_key,
 };
 
 /// Positions of the writes in [`create_lead_writes`], to read a cancelled
@@ -27,7 +27,7 @@ pub const CREATE_PARTNER_AT: usize = 3;
 /// The writes that create `lead`: its email guard (fails when the partner
 /// has a lead with that email), the lead, its staff copy, `+1` on the
 /// partner's `totalLeads` (the partner must exist), its status and source
-/// counters and its search entries. Callers may append writes of their own.
+/// counters, its search entries and its change marker. Callers may append writes of their own.
 pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
     let mut writes = vec![
         Write::put_new(guard_item(lead)),
@@ -43,6 +43,7 @@ pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
         )),
     ];
     writes.extend(word_entries(lead).into_iter().map(Write::put));
+    writes.push(Write::put(change_marker_item(lead)));
     Ok(writes)
 }
 
@@ -54,8 +55,9 @@ pub const UPDATE_GUARD_AT: usize = 3;
 /// The writes that replace `before` with `after` (whose version must be
 /// `before.version + 1`): the lead, conditional on the version read, its
 /// staff copy, the email guards when the email changes, the status
-/// counters when the status changes, and the search entries when the
-/// words change.
+/// counters when the status changes, the search entries when the
+/// words change, and the lead's change marker unless only its HubSpot ids
+/// changed.
 pub fn update_lead_writes(
     before: &LeadRecord,
     after: &LeadRecord,
@@ -101,7 +103,19 @@ pub fn update_lead_writes(
         }
         writes.extend(word_entries(after).into_iter().map(Write::put));
     }
+    if !only_crm_link_changed(before, after) {
+        writes.push(Write::put(change_marker_item(after)));
+    }
     Ok(writes)
+}
+
+/// True when `after` differs from `before` in its HubSpot ids alone: the
+/// sync recording where it put the lead is not a change to send back.
+fn only_crm_link_changed(before: &LeadRecord, after: &LeadRecord) -> bool {
+    let mut relinked = after.clone();
+    relinked.hubspot_contact_id = before.hubspot_contact_id.clone();
+    relinked.hubspot_deal_id = before.hubspot_deal_id.clone();
+    relinked.same_content(before)
 }
 
 /// Why a lead write did not happen.

@@ -204,10 +204,24 @@ impl EmbeddedQueue {
 #[async_trait]
 impl Queue for EmbeddedQueue {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        self.send_delayed(queue, body, Duration::ZERO).await
+    }
+
+    async fn send_delayed(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay: Duration,
+    ) -> Result<(), QueueError> {
         let id = ulid::Ulid::new().to_string();
+        let visible_at = if delay.is_zero() {
+            0
+        } else {
+            now_ms() + delay.min(super::MAX_DELAY).as_millis() as i64
+        };
         let item = json!({
             "pk": pending_pk(queue), "sk": id, "entity": "queue_message",
-            "body": body, "receiveCount": 0, "visibleAt": 0,
+            "body": body, "receiveCount": 0, "visibleAt": visible_at,
         });
         self.store
             .put(

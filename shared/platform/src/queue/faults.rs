@@ -54,6 +54,20 @@ impl Queue for FaultyQueue {
         self.inner.send(queue, body).await
     }
 
+    async fn send_delayed(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        if self.faults.is_failing() {
+            return Err(QueueError::Backend(format!(
+                "queue {queue} is unavailable (failing on demand)"
+            )));
+        }
+        self.inner.send_delayed(queue, body, delay).await
+    }
+
     async fn dead_letters(
         &self,
         queue: QueueName,

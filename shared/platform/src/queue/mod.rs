@@ -106,6 +106,9 @@ pub enum QueueError {
     TooLarge(usize),
 }
 
+/// Longest delay SQS allows on a message (15 minutes).
+pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(900);
+
 /// Largest message body SQS accepts.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
@@ -113,6 +116,15 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 #[async_trait]
 pub trait Queue: Send + Sync {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+    /// Sends a message that no receiver sees before `delay` has passed (at
+    /// most [`MAX_DELAY`], as SQS): work told to wait by a rate limit goes
+    /// back on its queue instead of being dropped.
+    async fn send_delayed(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError>;
     /// Up to `limit` dead letters of `queue`, oldest first.
     async fn dead_letters(
         &self,

@@ -1,0 +1,72 @@
+//! What can stop a HubSpot step, and how each failure answers an API
+//! call, a queue message or a schedule run. No message carries a token.
+
+use pc_api::ApiError;
+use pc_api::functions::{JobError, WorkerError};
+use pc_platform::crm::CrmError;
+use pc_platform::store::StoreError;
+
+use crate::token_cipher::CipherError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error("the partner has not connected HubSpot")]
+    NotConnected,
+    /// HubSpot refused the connection's refresh token: the partner must
+    /// connect again.
+    #[error("the HubSpot connection is unhealthy; the partner must connect again")]
+    Unhealthy,
+    #[error(transparent)]
+    Crm(#[from] CrmError),
+    #[error(transparent)]
+    Cipher(#[from] CipherError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ConnectionError {
+    /// Whether the same step may succeed later (a worker retries it).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Crm(e) => e.is_retryable(),
+            Self::Store(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<ConnectionError> for ApiError {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::NotConnected => ApiError::conflict(
+                "hubspot_not_connected",
+                "the partner has not connected HubSpot",
+            ),
+            ConnectionError::Unhealthy | ConnectionError::Crm(CrmError::Unauthorized) => {
+                ApiError::conflict(
+                    "hubspot_unhealthy",
+                    "HubSpot refused the connection; connect HubSpot again",
+                )
+            }
+            ConnectionError::Crm(CrmError::RateLimited { retry_after }) => {
+                ApiError::rate_limited(retry_after.as_secs().max(1))
+            }
+            ConnectionError::Crm(CrmError::Unavailable(m)) => ApiError::unavailable(m),
+            ConnectionError::Crm(CrmError::Refused(m)) => ApiError::conflict("hubspot_refused", m),
+            ConnectionError::Cipher(c) => ApiError::internal(c),
+            ConnectionError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ConnectionError> for WorkerError {
+    fn from(e: ConnectionError) -> Self {
+        WorkerError::new(e)
+    }
+}
+
+impl From<ConnectionError> for JobError {
+    fn from(e: ConnectionError) -> Self {
+        JobError::new(e)
+    }
+}

@@ -1,0 +1,37 @@
+//! HubSpot: a partner connects its portal by OAuth (tokens stored
+//! encrypted), the system keeps the tokens fresh and creates the partner's
+//! deal pipeline; the fake HubSpot of local runs is driven by dev routes.
+//! Leads sync both ways: pages on `sync-leads` send our changes, signed
+//! webhooks bring HubSpot's, through the same lead rules as the API; a
+//! field changed on both sides is a conflict someone resolves.
+
+pub mod connection;
+pub mod error;
+pub mod token_cipher;
+
+pub mod conflicts_api;
+pub mod conflicts_resolve;
+pub mod conflicts_store;
+pub mod hubspot_access;
+pub mod hubspot_fields;
+pub mod links_store;
+pub mod stage_mapping;
+pub mod stage_mapping_api;
+pub mod sync_api;
+pub mod sync_functions;
+pub mod sync_links;
+pub mod sync_pages;
+pub mod sync_plan;
+pub mod sync_schedule;
+pub mod sync_tasks;
+pub mod sync_worker;
+pub mod webhook;
+pub mod webhook_events;
+
+pub use error::ConnectionError;
+
+use pc_api::functions::Schedule;
+
+/// The schedules of this capability (the operations list reads them with
+/// the other capabilities').
+pub const SCHEDULES: &[(&str, Schedule)] = &[("hubspot-sync", sync_functions::HUBSPOT_SYNC)];

@@ -1,0 +1,174 @@
+//! Which lead status each stage of the partner's HubSpot pipeline means.
+//! A partner may set it (`PUT /v1/partners/{id}/stage-mapping`); until
+//! then it is derived from the pipeline: a stage labelled like a status
+//! (`In touch` → `in_touch`) is that status, a closed stage at
+//! probability 1 is `won`, another closed stage `lost_no_potential`, any
+//! other stage `in_touch`. A status goes to HubSpot as the first stage of
+//! the pipeline mapped to it.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | a partner's stage mapping | `HUBSPOTSYNC#<partnerId>` | `STAGEMAPPING` |
+
+use serde::{Deserialize, Serialize};
+
+use pc_leads::DealStatus;
+use pc_platform::crm::PipelineStage;
+use pc_platform::store::{Key, Store, StoreError, from_item, to_item};
+
+/// Stage ids and the status each means, in pipeline order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageMapping {
+    pub stages: Vec<MappedStage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MappedStage {
+    pub stage_id: String,
+    pub deal_status: DealStatus,
+}
+
+impl StageMapping {
+    /// The status a stage means, if it is mapped.
+    pub fn status_of(&self, stage_id: &str) -> Option<DealStatus> {
+        self.stages
+            .iter()
+            .find(|s| s.stage_id == stage_id)
+            .map(|s| s.deal_status)
+    }
+
+    /// The first stage mapped to the status named `status`.
+    pub fn stage_of_name(&self, status: &str) -> Option<String> {
+        self.stages
+            .iter()
+            .find(|s| s.deal_status.as_str() == status)
+            .map(|s| s.stage_id.clone())
+    }
+
+    /// The mapping a pipeline implies when the partner set none.
+    pub fn derived(stages: &[PipelineStage]) -> Self {
+        let mut ordered: Vec<&PipelineStage> = stages.iter().collect();
+        ordered.sort_by_key(|s| s.display_order);
+        let stages = ordered
+            .into_iter()
+            .map(|stage| MappedStage {
+                stage_id: stage.id.clone(),
+                deal_status: derived_status(stage),
+            })
+            .collect();
+        Self { stages }
+    }
+}
+
+fn derived_status(stage: &PipelineStage) -> DealStatus {
+    let name = stage.label.trim().to_lowercase().replace([' ', '-'], "_");
+    if let Some(status) = DealStatus::parse(&name) {
+        return status;
+    }
+    let won = stage
+        .probability
+        .as_deref()
+        .and_then(|p| p.parse::<f64>().ok())
+        .is_some_and(|p| p >= 1.0);
+    match (stage.is_closed, won) {
+        (true, true) => DealStatus::Won,
+        (true, false) => DealStatus::LostNoPotential,
+        (false, _) => DealStatus::InTouch,
+    }
+}
+
+fn mapping_key(partner_id: &str) -> Key {
+    Key::new(format!("HUBSPOTSYNC#{partner_id}"), "STAGEMAPPING")
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredMapping {
+    pk: String,
+    sk: String,
+    entity: String,
+    pipeline_id: String,
+    #[serde(flatten)]
+    mapping: StageMapping,
+}
+
+/// The partner's own mapping for `pipeline_id`, if it set one for that
+/// pipeline (a mapping of another pipeline no longer applies).
+pub async fn stored_mapping(
+    store: &dyn Store,
+    partner_id: &str,
+    pipeline_id: &str,
+) -> Result<Option<StageMapping>, StoreError> {
+    let Some(item) = store.get(&mapping_key(partner_id)).await? else {
+        return Ok(None);
+    };
+    let stored: StoredMapping = from_item(item)?;
+    Ok((stored.pipeline_id == pipeline_id).then_some(stored.mapping))
+}
+
+/// Stores the partner's mapping of `pipeline_id`.
+pub async fn save_mapping(
+    store: &dyn Store,
+    partner_id: &str,
+    pipeline_id: &str,
+    mapping: &StageMapping,
+) -> Result<(), StoreError> {
+    let key = mapping_key(partner_id);
+    let item = to_item(&StoredMapping {
+        pk: key.pk,
+        sk: key.sk,
+        entity: "hubspot_stage_mapping".into(),
+        pipeline_id: pipeline_id.to_owned(),
+        mapping: mapping.clone(),
+    })?;
+    store.put(item, None).await
+}
+
+/// The mapping in force: the partner's, else the one `stages` imply.
+pub async fn mapping_in_force(
+    store: &dyn Store,
+    partner_id: &str,
+    pipeline_id: &str,
+    stages: &[PipelineStage],
+) -> Result<StageMapping, StoreError> {
+    Ok(stored_mapping(store, partner_id, pipeline_id)
+        .await?
+        .unwrap_or_else(|| StageMapping::derived(stages)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(id: &str, label: &str, order: i64, closed: bool, p: &str) -> PipelineStage {
+        PipelineStage {
+            id: id.into(),
+            label: label.into(),
+            display_order: order,
+            probability: Some(p.into()),
+            is_closed: closed,
+        }
+    }
+
+    #[test]
+    fn a_pipeline_implies_a_mapping_by_label_then_by_closing() {
+        let mapping = StageMapping::derived(&[
+            stage("s2", "Scheduled", 1, false, "0.3"),
+            stage("s1", "New", 0, false, "0.1"),
+            stage("s3", "Closed won", 2, true, "1.0"),
+            stage("s4", "Closed lost", 3, true, "0.0"),
+            stage("s5", "Demo", 4, false, "0.5"),
+        ]);
+        assert_eq!(mapping.stages[0].stage_id, "s1");
+        assert_eq!(mapping.status_of("s1"), Some(DealStatus::New));
+        assert_eq!(mapping.status_of("s2"), Some(DealStatus::Scheduled));
+        assert_eq!(mapping.status_of("s3"), Some(DealStatus::Won));
+        assert_eq!(mapping.status_of("s4"), Some(DealStatus::LostNoPotential));
+        assert_eq!(mapping.status_of("s5"), Some(DealStatus::InTouch));
+        assert_eq!(mapping.status_of("nope"), None);
+        assert_eq!(mapping.stage_of_name("won").as_deref(), Some("s3"));
+        assert_eq!(mapping.stage_of_name("lost_no_show"), None);
+    }
+}

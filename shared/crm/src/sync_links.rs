@@ -1,0 +1,223 @@
+//! What a sync page stores per lead once HubSpot holds it: the sync record
+//! (objects, agreed values, time), the object → lead links, the HubSpot ids
+//! on the lead, HubSpot's changes applied through the lead rules, and new
+//! conflicts: one transaction per lead. Also the two safeguards against a
+//! second deal: the request time noted before creating deals, and the look
+//! for deals an earlier try created.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Map;
+
+use pc_leads::lead_changes::{ChangeError, Changed, change_lead, store_change};
+use pc_leads::leads_api::LeadPatch;
+use pc_platform::AppContext;
+use pc_platform::crm::{DealContact, ObjectType};
+use pc_platform::store::{MAX_TRANSACTION_WRITES, StoreError, Update, Write};
+
+use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
+use crate::hubspot_fields::{LEAD_ID_PROPERTY, ObjectKind};
+use crate::links_store::{as_written, object_write, record_key, record_write};
+use crate::sync_pages::{PageError, PageScope, Work, pair_of};
+use crate::webhook_events::field_patch_value;
+
+/// What saving one lead did.
+pub enum LeadOutcome {
+    Saved {
+        conflicts: u64,
+        /// The deal↔contact pair to associate, when not yet associated.
+        associate: Option<DealContact>,
+    },
+    /// The lead changed while the page ran: it stays marked as changed
+    /// and the next sync takes it.
+    Failed,
+}
+
+/// The patch applying HubSpot's values of `pull` to a lead.
+pub fn pull_patch(pull: &BTreeMap<String, String>) -> Result<LeadPatch, String> {
+    let mut body = Map::new();
+    for (field, value) in pull {
+        body.insert(field.clone(), field_patch_value(field, value)?);
+    }
+    LeadPatch::parse(&body).map_err(|e| e.message.clone())
+}
+
+/// Stores what the page did for one lead.
+pub(crate) async fn save_lead(
+    ctx: &AppContext,
+    w: &Work,
+    now: DateTime<Utc>,
+) -> Result<LeadOutcome, StoreError> {
+    let mut record = w.record.clone();
+    record.synced = w.plan.synced.clone();
+    record.last_synced_at = Some(now.timestamp_millis());
+    let mut conflict_writes = Vec::new();
+    for (field, ours, theirs, base) in &w.plan.conflicts {
+        let conflict = ConflictRecord {
+            id: ctx.ids.new_id(),
+            partner_id: record.partner_id.clone(),
+            lead_id: record.lead_id.clone(),
+            field: field.clone(),
+            pc_value: ours.clone(),
+            hubspot_value: theirs.clone(),
+            base_value: base.clone(),
+            status: ConflictStatus::Open,
+            resolution: None,
+            resolved_value: None,
+            created_at: now,
+            resolved_at: None,
+        };
+        record
+            .open_conflicts
+            .insert(field.clone(), conflict.id.clone());
+        conflict_writes.push(conflict_write(&conflict, true)?);
+    }
+    let mut extra = vec![record_write(w.before.as_ref(), &record)?];
+    extra.extend(conflict_writes);
+    for kind in [ObjectKind::Contact, ObjectKind::Deal] {
+        let before = w.before.as_ref().and_then(|b| b.object_id(kind));
+        if let Some(id) = record.object_id(kind)
+            && before != Some(id)
+        {
+            extra.push(object_write(&record, kind, id));
+        }
+    }
+    let relinked =
+        w.lead.hubspot_contact_id != record.contact_id || w.lead.hubspot_deal_id != record.deal_id;
+    let outcome = if !w.plan.pull.is_empty() {
+        match pull_patch(&w.plan.pull) {
+            Ok(patch) => match change_lead(ctx, None, &w.lead, &patch, extra.clone()).await {
+                Ok(Changed::Stored(_)) => Ok(()),
+                Ok(Changed::Unchanged) => ctx.store.transact(extra).await,
+                Err(ChangeError::Refused(refusal)) => {
+                    // The lead rules refuse HubSpot's value: the lead keeps
+                    // its own, which the next sync sends back to HubSpot.
+                    tracing::warn!(lead_id = %w.lead.id, %refusal, "hubspot value refused by the lead rules");
+                    ctx.store.transact(extra).await
+                }
+                Err(ChangeError::Write(e)) => Err(write_failure(e)),
+            },
+            Err(reason) => {
+                tracing::warn!(lead_id = %w.lead.id, %reason, "hubspot value not applicable");
+                ctx.store.transact(extra).await
+            }
+        }
+    } else if relinked {
+        let mut after = w.lead.clone();
+        after.hubspot_contact_id = record.contact_id.clone();
+        after.hubspot_deal_id = record.deal_id.clone();
+        after.version += 1;
+        after.updated_at = now;
+        match store_change(ctx, None, "hubspot_linked", &w.lead, after, extra).await {
+            Ok(_) => Ok(()),
+            Err(ChangeError::Write(e)) => Err(write_failure(e)),
+            Err(ChangeError::Refused(_)) => Err(StoreError::ConditionFailed),
+        }
+    } else {
+        ctx.store.transact(extra).await
+    };
+    match outcome {
+        Ok(()) => Ok(LeadOutcome::Saved {
+            conflicts: w.plan.conflicts.len() as u64,
+            associate: pair_of(&record).filter(|_| !record.associated),
+        }),
+        Err(e) if e.is_condition_failure() || matches!(e, StoreError::TransactionConflict) => {
+            Ok(LeadOutcome::Failed)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn write_failure(e: pc_leads::leads_store::LeadWriteError) -> StoreError {
+    match e {
+        pc_leads::leads_store::LeadWriteError::Store(s) => s,
+        _ => StoreError::ConditionFailed,
+    }
+}
+
+/// Marks the records of `pairs` associated.
+pub(crate) async fn mark_associated(
+    ctx: &AppContext,
+    pairs: &[DealContact],
+    work: &[Work],
+) -> Result<(), StoreError> {
+    for pair in pairs {
+        let Some(w) = work
+            .iter()
+            .find(|w| w.record.deal_id.as_deref() == Some(&pair.deal_id))
+        else {
+            continue;
+        };
+        ctx.store
+            .update(Update::new(record_key(&w.lead.id)).set("associated", true))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Notes on each record of `indexes` when its deal was first requested.
+pub(crate) async fn note_deal_requests(
+    ctx: &AppContext,
+    work: &mut [Work],
+    indexes: &[usize],
+) -> Result<(), StoreError> {
+    let now = ctx.clock.now().timestamp_millis();
+    let mut noted = Vec::new();
+    for i in indexes {
+        let w = &work[*i];
+        if w.record.deal_requested_at.is_some() {
+            continue;
+        }
+        let mut record = w.record.clone();
+        record.deal_requested_at = Some(now);
+        noted.push((*i, record));
+    }
+    for chunk in noted.chunks(MAX_TRANSACTION_WRITES) {
+        let writes: Vec<Write> = chunk
+            .iter()
+            .map(|(i, r)| record_write(work[*i].before.as_ref(), r))
+            .collect::<Result<_, _>>()?;
+        ctx.store.transact(writes).await?;
+        for (i, record) in chunk {
+            let written = as_written(work[*i].before.as_ref(), record);
+            work[*i].before = Some(written.clone());
+            work[*i].record = written;
+        }
+    }
+    Ok(())
+}
+
+/// Deals carrying a lead id changed since `since_millis`, by lead id: the
+/// deals an earlier try of a page created but did not record.
+pub async fn deals_created_since(
+    ctx: &AppContext,
+    scope: &PageScope<'_>,
+    since_millis: i64,
+) -> Result<BTreeMap<String, String>, PageError> {
+    let mut found = BTreeMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = ctx
+            .crm
+            .search_modified_since(
+                scope.token,
+                ObjectType::Deals,
+                // HubSpot's clock and ours may differ a little.
+                since_millis - 60_000,
+                &[LEAD_ID_PROPERTY.to_owned()],
+                after.as_deref(),
+                100,
+            )
+            .await?;
+        for deal in page.results {
+            if let Some(lead) = deal.properties.get(LEAD_ID_PROPERTY) {
+                found.entry(lead.clone()).or_insert(deal.id);
+            }
+        }
+        match page.after {
+            Some(next) => after = Some(next),
+            None => return Ok(found),
+        }
+    }
+}

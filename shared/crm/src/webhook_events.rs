@@ -1,0 +1,341 @@
+//! The `hubspot-webhook` worker: applies each event of a batch once per
+//! `eventId`, oldest first. A property change of a linked contact or deal
+//! goes through the same lead change path as the API (transition rules,
+//! audit event, lost-lead alert), in one transaction with the event's
+//! claim and the lead's sync record; so a redelivered batch finds its
+//! applied events claimed and applies the rest. An event older than the
+//! last one applied to that object and property changes nothing; a change
+//! of a field that also changed on our side since the last sync is stored
+//! as a conflict instead. Events of objects no lead is linked to, and
+//! creations (our own creations are already linked), are claimed and
+//! change nothing.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use pc_api::functions::WorkerError;
+use pc_api::{AppState, QueueMessage};
+use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
+use pc_leads::leads_api::LeadPatch;
+use pc_leads::leads_store::{self, LeadWriteError};
+use pc_platform::AppContext;
+use pc_platform::store::{Condition, Item, Key, StoreError, Write};
+
+use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
+use crate::hubspot_access::partner_stage_mapping;
+use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
+use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
+
+/// One HubSpot webhook event, as the worker reads it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubspotEvent {
+    #[serde(deserialize_with = "id_text")]
+    pub event_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub portal_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub object_id: String,
+    pub occurred_at: i64,
+    pub subscription_type: String,
+    pub property_name: Option<String>,
+    pub property_value: Option<String>,
+}
+
+/// HubSpot sends ids as numbers; they are kept as text.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!("not an id: {other}"))),
+    }
+}
+
+/// What an event is about.
+enum Happening {
+    Created,
+    Changed {
+        property: String,
+        value: String,
+    },
+    /// A subscription this system does not handle.
+    Other,
+}
+
+impl HubspotEvent {
+    fn object_kind(&self) -> Option<ObjectKind> {
+        match self.subscription_type.split('.').next() {
+            Some("contact") => Some(ObjectKind::Contact),
+            Some("deal") => Some(ObjectKind::Deal),
+            _ => None,
+        }
+    }
+
+    fn happening(&self) -> Happening {
+        match self.subscription_type.split_once('.').map(|(_, k)| k) {
+            Some("creation") => Happening::Created,
+            Some("propertyChange") => match &self.property_name {
+                Some(p) => Happening::Changed {
+                    property: p.clone(),
+                    value: self.property_value.clone().unwrap_or_default(),
+                },
+                None => Happening::Other,
+            },
+            _ => Happening::Other,
+        }
+    }
+}
+
+fn claim_key(event: &HubspotEvent) -> Key {
+    Key::new(
+        format!("HUBSPOTEVENT#{}#{}", event.portal_id, event.event_id),
+        "EVENT",
+    )
+}
+
+/// The claim of an event: written once, with the event's effect.
+fn claim_write(ctx: &AppContext, event: &HubspotEvent, outcome: &str) -> Write {
+    let key = claim_key(event);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "hubspot_event".into());
+    item.insert(
+        "subscriptionType".into(),
+        event.subscription_type.clone().into(),
+    );
+    item.insert("objectId".into(), event.object_id.clone().into());
+    item.insert("outcome".into(), outcome.into());
+    item.insert(
+        "appliedAt".into(),
+        pc_platform::time::timestamp(ctx.clock.now()).into(),
+    );
+    Write::Put {
+        item,
+        condition: Some(Condition::NotExists),
+    }
+}
+
+/// Claims an event whose effect is nothing; a claim already there means
+/// it was done before.
+async fn claim_only(
+    ctx: &AppContext,
+    event: &HubspotEvent,
+    outcome: &str,
+    mut more: Vec<Write>,
+) -> Result<(), StoreError> {
+    more.insert(0, claim_write(ctx, event, outcome));
+    match ctx.store.transact(more).await {
+        Err(e) if e.failed_at(0) => Ok(()),
+        other => other,
+    }
+}
+
+/// A field's value (in the lead's terms) as the lead API takes it.
+pub fn field_patch_value(field: &str, value: &str) -> Result<Value, String> {
+    Ok(match (field, value) {
+        (_, "") => Value::Null,
+        ("dealAmount", cents) => {
+            let cents: i64 = cents.parse().map_err(|_| format!("bad amount {cents}"))?;
+            let text = crate::hubspot_fields::amount_text(cents);
+            Value::Number(text.parse().map_err(|_| format!("bad amount {text}"))?)
+        }
+        (_, text) => Value::String(text.to_owned()),
+    })
+}
+
+/// The lead patch setting `field` to `value` (in the lead's terms).
+fn patch_of(field: &str, value: &str) -> Result<LeadPatch, String> {
+    let mut body = Map::new();
+    body.insert(field.to_owned(), field_patch_value(field, value)?);
+    LeadPatch::parse(&body).map_err(|e| format!("{field}: {}", e.message))
+}
+
+/// Applies one event once. Answers what it did, for the log.
+pub async fn apply_event(
+    ctx: &AppContext,
+    event: &HubspotEvent,
+) -> Result<&'static str, WorkerError> {
+    let store = &*ctx.store;
+    if store
+        .get(&claim_key(event))
+        .await
+        .map_err(WorkerError::new)?
+        .is_some()
+    {
+        return Ok("already applied");
+    }
+    let (Some(kind), happening) = (event.object_kind(), event.happening()) else {
+        claim_only(ctx, event, "ignored", vec![])
+            .await
+            .map_err(WorkerError::new)?;
+        return Ok("ignored");
+    };
+    let (property, value) = match happening {
+        Happening::Changed { property, value } => (property, value),
+        Happening::Created | Happening::Other => {
+            claim_only(ctx, event, "nothing to apply", vec![])
+                .await
+                .map_err(WorkerError::new)?;
+            return Ok("nothing to apply");
+        }
+    };
+    let Some((lead_id, partner_id)) =
+        lead_of_object(store, &event.portal_id, kind, &event.object_id)
+            .await
+            .map_err(WorkerError::new)?
+    else {
+        claim_only(ctx, event, "not linked", vec![])
+            .await
+            .map_err(WorkerError::new)?;
+        return Ok("not linked");
+    };
+    let mapping = if kind == ObjectKind::Deal && property == "dealstage" {
+        partner_stage_mapping(ctx, &partner_id).await?
+    } else {
+        Default::default()
+    };
+    let Some((field, new_value)) = field_of_property(kind, &property, &value, &mapping) else {
+        claim_only(ctx, event, "not a synced property", vec![])
+            .await
+            .map_err(WorkerError::new)?;
+        return Ok("not a synced property");
+    };
+    let watermark = format!("{}.{property}", kind.as_str());
+    for _ in 0..5 {
+        let lead = leads_store::get(store, &lead_id)
+            .await
+            .map_err(WorkerError::new)?
+            .ok_or_else(|| WorkerError::new(format!("linked lead {lead_id} is gone")))?;
+        let existing = get_record(store, &lead_id)
+            .await
+            .map_err(WorkerError::new)?;
+        let record = existing
+            .clone()
+            .unwrap_or_else(|| SyncRecord::new(&lead_id, &partner_id, &event.portal_id));
+        if record
+            .applied_at
+            .get(&watermark)
+            .is_some_and(|at| *at >= event.occurred_at)
+        {
+            claim_only(ctx, event, "older than the applied change", vec![])
+                .await
+                .map_err(WorkerError::new)?;
+            return Ok("older than the applied change");
+        }
+        let mut after = record.clone();
+        after
+            .applied_at
+            .insert(watermark.clone(), event.occurred_at);
+        if record.open_conflicts.contains_key(field) {
+            let write = record_write(existing.as_ref(), &after).map_err(WorkerError::new)?;
+            claim_only(ctx, event, "field in conflict", vec![write])
+                .await
+                .map_err(WorkerError::new)?;
+            return Ok("field in conflict");
+        }
+        let ours = lead_values(&lead).remove(field).unwrap_or_default();
+        let base = record.synced.get(field).cloned().unwrap_or_default();
+        if ours != base && ours != new_value && record.last_synced_at.is_some() {
+            let conflict = ConflictRecord {
+                id: ctx.ids.new_id(),
+                partner_id: partner_id.clone(),
+                lead_id: lead_id.clone(),
+                field: field.to_owned(),
+                pc_value: ours,
+                hubspot_value: new_value.clone(),
+                base_value: base,
+                status: ConflictStatus::Open,
+                resolution: None,
+                resolved_value: None,
+                created_at: ctx.clock.now(),
+                resolved_at: None,
+            };
+            after
+                .open_conflicts
+                .insert(field.to_owned(), conflict.id.clone());
+            let writes = vec![
+                record_write(existing.as_ref(), &after).map_err(WorkerError::new)?,
+                conflict_write(&conflict, true).map_err(WorkerError::new)?,
+            ];
+            match claim_only(ctx, event, "conflict", writes).await {
+                Ok(()) => return Ok("conflict"),
+                Err(e) if e.is_condition_failure() => continue,
+                Err(e) => return Err(WorkerError::new(e)),
+            }
+        }
+        after.synced.insert(field.to_owned(), new_value.clone());
+        let patch = patch_of(field, &new_value).map_err(WorkerError::new)?;
+        let extra = vec![
+            claim_write(ctx, event, "applied"),
+            record_write(existing.as_ref(), &after).map_err(WorkerError::new)?,
+        ];
+        match change_lead(ctx, None, &lead, &patch, extra).await {
+            Ok(Changed::Stored(_)) => return Ok("applied"),
+            Ok(Changed::Unchanged) => {
+                let write = record_write(existing.as_ref(), &after).map_err(WorkerError::new)?;
+                match claim_only(ctx, event, "already so", vec![write]).await {
+                    Ok(()) => return Ok("already so"),
+                    Err(e) if e.is_condition_failure() => continue,
+                    Err(e) => return Err(WorkerError::new(e)),
+                }
+            }
+            Err(ChangeError::Refused(refusal)) => {
+                tracing::warn!(lead_id = %lead_id, %refusal, "hubspot change refused by the lead rules");
+                let write = record_write(existing.as_ref(), &after).map_err(WorkerError::new)?;
+                match claim_only(ctx, event, "refused by the lead rules", vec![write]).await {
+                    Ok(()) => return Ok("refused by the lead rules"),
+                    Err(e) if e.is_condition_failure() => continue,
+                    Err(e) => return Err(WorkerError::new(e)),
+                }
+            }
+            // The lead, the record or the claim moved meanwhile: read again.
+            Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
+            Err(ChangeError::Write(e)) => return Err(WorkerError::new(e)),
+        }
+    }
+    Err(WorkerError::new(format!(
+        "event {} kept meeting concurrent changes",
+        event.event_id
+    )))
+}
+
+/// Applies a batch, oldest event first (by `occurredAt`, then `eventId`).
+/// Every event is tried; if any failed the message fails, so the queue
+/// delivers it again and only the failed events have anything left to do.
+pub async fn hubspot_webhook_worker(
+    ctx: &AppState,
+    message: &QueueMessage,
+) -> Result<(), WorkerError> {
+    let mut events: Vec<HubspotEvent> = serde_json::from_str(&message.body)
+        .map_err(|e| WorkerError::new(format!("not a HubSpot batch: {e}")))?;
+    events.sort_by(|a, b| {
+        (a.occurred_at, a.event_id.len(), &a.event_id).cmp(&(
+            b.occurred_at,
+            b.event_id.len(),
+            &b.event_id,
+        ))
+    });
+    let mut failures = Vec::new();
+    for event in &events {
+        match apply_event(ctx, event).await {
+            Ok(outcome) => {
+                tracing::info!(event_id = %event.event_id, kind = %event.subscription_type, outcome, "hubspot event")
+            }
+            Err(e) => {
+                tracing::warn!(event_id = %event.event_id, error = %e, "hubspot event failed");
+                failures.push(format!("{}: {e}", event.event_id));
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(WorkerError::new(format!(
+            "{} of {} events failed: {}",
+            failures.len(),
+            events.len(),
+            failures.join("; ")
+        )))
+    }
+}

@@ -1,0 +1,144 @@
+//! The fake's portals (HubSpot accounts) and their limits: each portal
+//! counts the requests it served and the 429s it answered, hands out
+//! numeric object ids from a counter, and may be given a rate limit of N
+//! requests per ten-second window (by the injected clock), past which it
+//! answers 429 with the seconds left in the window, as HubSpot does.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::store::{Item, Key, Store, StoreError, Update, Write, from_item};
+
+use super::super::CrmError;
+
+/// HubSpot's burst window.
+pub const WINDOW_MILLIS: i64 = 10_000;
+
+pub(super) fn portal_pk(portal_id: &str) -> String {
+    format!("HUBSPOT#{portal_id}")
+}
+
+pub(super) fn portal_key(portal_id: &str) -> Key {
+    Key::new(portal_pk(portal_id), "PORTAL")
+}
+
+/// What the fake keeps of a portal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Portal {
+    pub portal_id: String,
+    /// Requests per ten-second window; none means unlimited.
+    pub rate_limit: Option<i64>,
+    /// API requests served (429s included).
+    #[serde(default)]
+    pub requests: i64,
+    /// Requests answered 429.
+    #[serde(default)]
+    pub rate_limited: i64,
+    /// Set when the partner uninstalled the app: every token of the
+    /// portal, refresh tokens included, is refused.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+pub(super) fn unavailable(e: StoreError) -> CrmError {
+    CrmError::Unavailable(format!("fake HubSpot store: {e}"))
+}
+
+pub(super) fn new_portal_write(portal_id: &str) -> Write {
+    let key = portal_key(portal_id);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "hubspot_portal".into());
+    item.insert("portalId".into(), portal_id.into());
+    item.insert("nextId".into(), 1000.into());
+    item.insert("requests".into(), 0.into());
+    item.insert("rateLimited".into(), 0.into());
+    Write::put_new(item)
+}
+
+pub(super) async fn load(store: &dyn Store, portal_id: &str) -> Result<Option<Portal>, CrmError> {
+    match store
+        .get(&portal_key(portal_id))
+        .await
+        .map_err(unavailable)?
+    {
+        Some(item) => Ok(Some(from_item(item).map_err(unavailable)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reserves `count` consecutive object ids of the portal.
+pub(super) async fn reserve_ids(
+    store: &dyn Store,
+    portal_id: &str,
+    count: usize,
+) -> Result<Vec<String>, CrmError> {
+    let item = store
+        .update(Update::new(portal_key(portal_id)).add("nextId", count as i64))
+        .await
+        .map_err(unavailable)?;
+    let end = item.get("nextId").and_then(Value::as_i64).unwrap_or(0);
+    Ok((end - count as i64..end).map(|id| id.to_string()).collect())
+}
+
+/// Counts one request of the portal against its limit at `now_millis`.
+pub(super) async fn admit(
+    store: &dyn Store,
+    portal_id: &str,
+    now_millis: i64,
+) -> Result<(), CrmError> {
+    let portal = store
+        .update(Update::new(portal_key(portal_id)).add("requests", 1))
+        .await
+        .map_err(unavailable)?;
+    let Some(limit) = portal.get("rateLimit").and_then(Value::as_i64) else {
+        return Ok(());
+    };
+    let window = now_millis.div_euclid(WINDOW_MILLIS);
+    let counted = store
+        .update(
+            Update::new(Key::new(portal_pk(portal_id), format!("RATE#{window}"))).add("count", 1),
+        )
+        .await
+        .map_err(unavailable)?;
+    if counted.get("count").and_then(Value::as_i64).unwrap_or(0) <= limit {
+        return Ok(());
+    }
+    store
+        .update(Update::new(portal_key(portal_id)).add("rateLimited", 1))
+        .await
+        .map_err(unavailable)?;
+    let left = (window + 1) * WINDOW_MILLIS - now_millis;
+    Err(CrmError::RateLimited {
+        retry_after: Duration::from_secs(((left + 999) / 1000).max(1) as u64),
+    })
+}
+
+pub(super) async fn set_rate_limit(
+    store: &dyn Store,
+    portal_id: &str,
+    limit: Option<i64>,
+) -> Result<(), CrmError> {
+    let update = Update::new(portal_key(portal_id));
+    let update = match limit {
+        Some(limit) => update.set("rateLimit", limit),
+        None => update.remove("rateLimit"),
+    };
+    store.update(update).await.map(|_| ()).map_err(unavailable)
+}
+
+pub(super) async fn set_revoked(
+    store: &dyn Store,
+    portal_id: &str,
+    revoked: bool,
+) -> Result<(), CrmError> {
+    store
+        .update(Update::new(portal_key(portal_id)).set("revoked", revoked))
+        .await
+        .map(|_| ())
+        .map_err(unavailable)
+}
