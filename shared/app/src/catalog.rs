@@ -29,6 +29,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_leads::functions", pc_leads::functions::all()),
         ("pc_notify::functions", pc_notify::functions::all()),
         ("pc_billing::functions", pc_billing::functions::all()),
+        ("pc_crm::functions", pc_crm::functions::all()),
     ]
 }
 

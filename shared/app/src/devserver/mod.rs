@@ -7,6 +7,7 @@
 //! in process), and the dev-only routes.
 
 pub mod aws;
+pub mod hubspot_webhooks;
 pub mod stripe_webhooks;
 
 use std::net::SocketAddr;
@@ -205,6 +206,15 @@ impl DevServer {
         if let Some(stripe) = context.payments.fake() {
             stripe.deliver_to(Arc::new(stripe_webhooks::InProcessStripeWebhook {
                 context: Arc::downgrade(&context),
+            }));
+        }
+        // The fake HubSpot sends its batches to the HubSpot webhook function.
+        if let Some(hubspot) = context.crm.fake()
+            && let Ok(origin) = url::Url::parse(&context.config.hubspot_callback_uri())
+        {
+            hubspot.deliver_to(Arc::new(hubspot_webhooks::InProcessHubspotWebhook {
+                context: Arc::downgrade(&context),
+                origin,
             }));
         }
         if pc_accounts::seed::seed_owner(&context, &options.owner_email, &options.owner_password)
