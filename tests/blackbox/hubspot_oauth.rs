@@ -12,9 +12,24 @@ use pc_tests::hubspot_support::pc_crm::token_cipher::TokenCipher;
 use pc_tests::hubspot_support::{
     authorize, connect, consent, finish, param, portal_view, status, with_param,
 };
-use pc_tests::leads_support::{get_ok, seed_partner, signed_in_user};
+use pc_tests::leads_support::{PASSWORD, get_ok, seed_partner, signed_in_user};
 use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{TestApp, expect_json, scenario};
+
+/// Moves the clock to `minutes` after `start` and signs `client` in again
+/// (its session token lives thirty minutes).
+async fn move_clock(
+    app: &TestApp,
+    client: &pc_tests::reqwest::Client,
+    email: &str,
+    start: chrono::DateTime<Utc>,
+    minutes: i64,
+) {
+    app.set_clock(&(start + Duration::minutes(minutes)).to_rfc3339())
+        .await;
+    let signed_in = app.sign_in_as(client, email, PASSWORD).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+}
 
 async fn stored(app: &TestApp, partner_id: &str) -> Option<serde_json::Value> {
     app.server
@@ -203,3 +218,67 @@ scenario!(a_tampered_reused_or_expired_state_connects_nothing, |app| {
     assert_eq!(finish(app, &callback).await, "error");
     assert!(stored(app, &other).await.is_none());
 });
+
+scenario!(
+    the_refresh_schedule_keeps_tokens_fresh_and_reports_a_refused_one_once,
+    |app| {
+        let pid = seed_partner(app, "Fresh Co", &[]).await;
+        let (admin, admin_email) = signed_in_user(app, Some(&pid), Role::Admin).await;
+        assert_eq!(connect(app, &admin, &pid).await, "success");
+        let first_expiry = status(app, &admin, &pid).await["expiresAt"].clone();
+
+        // Twenty minutes on, the token expires within the hour: refreshed.
+        let start = Utc::now();
+        move_clock(app, &admin, &admin_email, start, 20).await;
+        let run = app.run_job("hubspot-token-refresh").await;
+        assert_eq!(run["status"], "completed", "{run}");
+        assert_eq!(run["counts"]["refreshed"], 1, "{run}");
+        let refreshed = status(app, &admin, &pid).await;
+        assert_ne!(refreshed["expiresAt"], first_expiry);
+        assert_eq!(refreshed["healthy"], true);
+        // Past the first token's expiry, the refreshed one works.
+        move_clock(app, &admin, &admin_email, start, 45).await;
+        let create = format!("/v1/integrations/hubspot/{pid}/create-pipeline");
+        let created = app
+            .send(&admin, Method::POST, &create, Some(&pc_tests::json!({})))
+            .await;
+        expect_json(created, StatusCode::OK).await;
+
+        // The partner uninstalls the app in HubSpot: the refresh is refused.
+        let revoke = app
+            .put(
+                &format!("/dev/hubspot/{pid}/revoked"),
+                &pc_tests::json!({"revoked": true}),
+            )
+            .await;
+        assert_eq!(revoke.status(), StatusCode::OK);
+        for (minutes, notified) in [(60, 1), (90, 0)] {
+            move_clock(app, &admin, &admin_email, start, minutes).await;
+            let run = app.run_job("hubspot-token-refresh").await;
+            assert_eq!(run["counts"]["refreshed"], 0, "{run}");
+            assert_eq!(run["counts"]["notified"], notified, "{run}");
+            app.drain().await;
+        }
+        let unhealthy = status(app, &admin, &pid).await;
+        assert_eq!(unhealthy["healthy"], false);
+        assert_eq!(unhealthy["connected"], true);
+        let mails =
+            pc_tests::notify_support::mails_to(app, &admin_email, "HubSpot connection lost").await;
+        assert_eq!(mails.len(), 1, "one email to the admin");
+        assert!(
+            mails[0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("/settings/integrations/hubspot")
+        );
+        let refused = app
+            .send(&admin, Method::POST, &create, Some(&pc_tests::json!({})))
+            .await;
+        let refused = expect_json(refused, StatusCode::CONFLICT).await;
+        assert_eq!(refused["error"]["code"], "hubspot_unhealthy");
+
+        // Connecting again makes it healthy.
+        assert_eq!(connect(app, &admin, &pid).await, "success");
+        assert_eq!(status(app, &admin, &pid).await["healthy"], true);
+    }
+);

@@ -2,10 +2,11 @@
 //! A binary in `functions/` calls one of them, so it links that handler
 //! and no other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http};
+use pc_api::{Access, Function, Permissions, http, schedule};
 use pc_platform::config::Secret;
+use pc_platform::queue::QueueName;
 
-use crate::{dev_hubspot, integration_api, oauth_api};
+use crate::{HUBSPOT_TOKEN_REFRESH, dev_hubspot, integration_api, oauth_api, token_refresh};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -15,7 +16,18 @@ pub fn all() -> Vec<Function> {
         integrations_hubspot_status(),
         integrations_hubspot_create_pipeline(),
         integrations_hubspot_disconnect(),
+        hubspot_token_refresh(),
     ]
+}
+
+pub fn hubspot_token_refresh() -> Function {
+    schedule!(
+        "hubspot-token-refresh",
+        HUBSPOT_TOKEN_REFRESH,
+        // The admins' emails go through the outbox to the emails queue.
+        Permissions::WRITE.crm().sends(&[QueueName::Emails]),
+        token_refresh::run_token_refresh
+    )
 }
 
 // Connecting HubSpot is part of setting a partner up, so the partner's

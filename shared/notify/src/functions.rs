@@ -7,8 +7,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{
-    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, HUBSPOT_TOKEN_REFRESH, RESERVATION_EXPIRY, emails_worker,
-    lead_reminders, magic_links, unbuilt_schedules,
+    DAILY_LEAD_REMINDERS, HUBSPOT_SYNC, RESERVATION_EXPIRY, emails_worker, lead_reminders,
+    magic_links, unbuilt_schedules,
 };
 
 /// Every function of this capability, in table order.
@@ -19,7 +19,6 @@ pub fn all() -> Vec<Function> {
         daily_lead_reminders(),
         hubspot_sync(),
         reservation_expiry(),
-        hubspot_token_refresh(),
     ]
 }
 
@@ -67,14 +66,5 @@ pub fn reservation_expiry() -> Function {
         RESERVATION_EXPIRY,
         Permissions::WRITE,
         unbuilt_schedules::reservation_expiry
-    )
-}
-
-pub fn hubspot_token_refresh() -> Function {
-    schedule!(
-        "hubspot-token-refresh",
-        HUBSPOT_TOKEN_REFRESH,
-        Permissions::WRITE,
-        unbuilt_schedules::hubspot_token_refresh
     )
 }

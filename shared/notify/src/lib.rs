@@ -30,11 +30,6 @@ pub const RESERVATION_EXPIRY: Schedule = Schedule {
     timezone: "UTC",
 };
 
-pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
-    cadence: Cadence::EveryMinutes(30),
-    timezone: "UTC",
-};
-
 /// Every schedule of the system by function name, without its job: the
 /// owner operations list and start runs from this, so their binaries link
 /// no job (a test keeps it equal to the schedule functions).
@@ -42,7 +37,6 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[
     ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
     ("hubspot-sync", HUBSPOT_SYNC),
     ("reservation-expiry", RESERVATION_EXPIRY),
-    ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
 ];
 
 #[cfg(test)]

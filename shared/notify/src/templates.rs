@@ -46,7 +46,7 @@ macro_rules! kind_templates {
 
 const LAYOUT_HTML: &str = include_str!("../templates/layout.html.hbs");
 
-const TEMPLATES: [KindTemplates; 11] = [
+const TEMPLATES: [KindTemplates; 12] = [
     kind_templates!(EmailKind::Invitation, "invitation"),
     kind_templates!(
         EmailKind::RegistrationVerification,
@@ -61,6 +61,7 @@ const TEMPLATES: [KindTemplates; 11] = [
     kind_templates!(EmailKind::ReservationExpired, "reservation_expired"),
     kind_templates!(EmailKind::LeadSold, "lead_sold"),
     kind_templates!(EmailKind::PurchaseConfirmed, "purchase_confirmed"),
+    kind_templates!(EmailKind::HubspotDisconnected, "hubspot_disconnected"),
 ];
 
 /// The compiled templates: one registry that escapes (HTML) and one that
@@ -232,6 +233,9 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
             "name": text, "lead": {"company": text, "email": format!("lead{text}@example.com")},
             "price": "$300.00", "link": "/marketplace/purchases",
         }),
+        EmailKind::HubspotDisconnected => json!({
+            "name": text, "partnerName": text, "link": "/settings/integrations/hubspot",
+        }),
     }
 }
 
@@ -257,6 +261,7 @@ mod tests {
             EmailKind::ReservationExpired => "expired",
             EmailKind::LeadSold => "Lead sold",
             EmailKind::PurchaseConfirmed => "Purchase confirmed",
+            EmailKind::HubspotDisconnected => "HubSpot",
         }
     }
 

@@ -32,19 +32,6 @@ pub async fn reservation_expiry(
     Ok(not_built_yet("reservation-expiry", "the marketplace"))
 }
 
-/// `hubspot-token-refresh` (every 30 minutes): refreshes HubSpot OAuth
-/// tokens before they expire. The HubSpot capability is not
-/// built yet.
-pub async fn hubspot_token_refresh(
-    _ctx: &AppState,
-    _at: DateTime<Utc>,
-) -> Result<JobReport, JobError> {
-    Ok(not_built_yet(
-        "hubspot-token-refresh",
-        "the HubSpot capability",
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,7 +44,6 @@ mod tests {
         for report in [
             hubspot_sync(&ctx, now).await.unwrap(),
             reservation_expiry(&ctx, now).await.unwrap(),
-            hubspot_token_refresh(&ctx, now).await.unwrap(),
         ] {
             assert!(report.note.as_deref().unwrap().contains("not built yet"));
             assert_eq!(report.counts["processed"], 0);

@@ -61,6 +61,7 @@ fn schedules() -> impl Iterator<Item = &'static (&'static str, Schedule)> {
         .iter()
         .chain(pc_notify::SCHEDULES.iter())
         .chain(pc_billing::SCHEDULES.iter())
+        .chain(pc_crm::SCHEDULES.iter())
 }
 
 /// Every scheduled job with its ten latest runs.

@@ -51,10 +51,11 @@ pub enum EmailKind {
     ReservationExpired,
     LeadSold,
     PurchaseConfirmed,
+    HubspotDisconnected,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 11] = [
+    pub const ALL: [EmailKind; 12] = [
         EmailKind::Invitation,
         EmailKind::RegistrationVerification,
         EmailKind::PasswordReset,
@@ -66,6 +67,7 @@ impl EmailKind {
         EmailKind::ReservationExpired,
         EmailKind::LeadSold,
         EmailKind::PurchaseConfirmed,
+        EmailKind::HubspotDisconnected,
     ];
 
     /// The template file stem (`password_reset`).
@@ -82,6 +84,7 @@ impl EmailKind {
             EmailKind::ReservationExpired => "reservation_expired",
             EmailKind::LeadSold => "lead_sold",
             EmailKind::PurchaseConfirmed => "purchase_confirmed",
+            EmailKind::HubspotDisconnected => "hubspot_disconnected",
         }
     }
 }
