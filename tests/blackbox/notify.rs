@@ -372,11 +372,7 @@ scenario!(every_schedule_is_listed_and_unbuilt_ones_say_so, |app| {
         assert_eq!(job["schedule"], expression, "{name}");
         assert_eq!(job["timezone"], zone, "{name}");
     }
-    for name in [
-        "hubspot-sync",
-        "reservation-expiry",
-        "hubspot-token-refresh",
-    ] {
+    for name in ["hubspot-sync", "reservation-expiry"] {
         let run = app.run_job(name).await;
         assert_eq!(run["status"], "completed", "{run}");
         assert!(
