@@ -9,6 +9,7 @@ mod hardening_imports;
 mod hardening_input;
 mod hardening_lists;
 mod hardening_writes;
+mod hubspot_oauth;
 mod hubspot_sync;
 mod leads;
 mod marketplace;

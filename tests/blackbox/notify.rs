@@ -372,15 +372,6 @@ scenario!(every_schedule_is_listed_and_unbuilt_ones_say_so, |app| {
         assert_eq!(job["schedule"], expression, "{name}");
         assert_eq!(job["timezone"], zone, "{name}");
     }
-    for name in ["hubspot-sync", "hubspot-token-refresh"] {
-        let run = app.run_job(name).await;
-        assert_eq!(run["status"], "completed", "{run}");
-        assert!(
-            run["note"].as_str().unwrap().contains("not built yet"),
-            "{run}"
-        );
-        assert_eq!(run["counts"]["processed"], 0, "{run}");
-    }
     // An owner can run the reminders on demand.
     let started = expect_json(
         app.post("/v1/admin/jobs/daily-lead-reminders/run", &json!({}))

@@ -14,6 +14,7 @@ pub mod accounts_support;
 pub mod billing_support;
 pub mod finance_support;
 pub mod hostile_input;
+pub mod hubspot_oauth_support;
 pub mod hubspot_support;
 pub mod imports_support;
 pub mod invoices_support;

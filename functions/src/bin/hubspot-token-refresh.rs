@@ -4,12 +4,12 @@ use pc_platform::AppContext;
 use pc_platform::config::Config;
 
 fn main() -> Result<(), pc_app::lambda::Error> {
-    let function = pc_notify::functions::hubspot_token_refresh();
+    let function = pc_crm::functions::hubspot_token_refresh();
     pc_app::lambda::serve_schedule(function, ports)
 }
 
-/// Only the AWS clients this function's permissions use: no other SDK is linked.
+/// Only the AWS clients this function's permissions use, and HubSpot's: no other SDK is linked.
 async fn ports(config: Config) -> AppContext {
     let aws = pc_aws::AwsPorts::load(config).await;
-    aws.store().context()
+    pc_hubspot::with_crm(aws.store().queue().context())
 }

@@ -24,6 +24,10 @@ const RUNTIME_CRATES: &[&str] = &["pc-app", "pc-aws", "pc-platform"];
 /// payments (so the others' builds never compile async-stripe).
 const STRIPE_CRATE: &str = "pc-stripe";
 
+/// The HubSpot adapter's crate, a dependency only while some function
+/// calls HubSpot (`crm()`).
+const HUBSPOT_CRATE: &str = "pc-hubspot";
+
 /// The path of a function's binary source, relative to the workspace root.
 pub fn bin_path(name: &str) -> String {
     format!("{BIN_DIR}/{name}.rs")
@@ -72,16 +76,24 @@ fn ports_body(ports: Ports) -> String {
             format!("aws{}.context()", calls.concat()),
         )
     };
-    if ports.payments {
-        format!("{setup}    pc_stripe::with_payments({context})\n")
+    let context = if ports.payments {
+        format!("pc_stripe::with_payments({context})")
     } else {
-        format!("{setup}    {context}\n")
-    }
+        context
+    };
+    let context = if ports.crm {
+        format!("pc_hubspot::with_crm({context})")
+    } else {
+        context
+    };
+    format!("{setup}    {context}\n")
 }
 
 /// The doc comment of the binary's `ports`.
 fn ports_doc(ports: Ports) -> &'static str {
-    if ports.payments {
+    if ports.crm {
+        "/// Only the AWS clients this function's permissions use, and HubSpot's: no other SDK is linked."
+    } else if ports.payments {
         "/// Only the AWS clients this function's permissions use, and Stripe's: no other SDK is linked."
     } else {
         "/// Only the AWS clients this function's permissions use: no other SDK is linked."
@@ -128,11 +140,19 @@ pub fn crate_of(module: &str) -> String {
 /// time), so building the other functions never does.
 pub const PAYMENTS_FEATURE: &str = "payments";
 
+/// The feature of `pc-functions` that builds the functions calling HubSpot.
+pub const CRM_FEATURE: &str = "crm";
+
 /// functions/Cargo.toml with one `[[bin]]` per name, in the given order,
 /// depending on the runtime crates and the crates of `modules`; the
 /// functions in `with_payments` need the `payments` feature, which brings
 /// the Stripe adapter.
-pub fn cargo_toml(names: &[&str], modules: &[&str], with_payments: &[&str]) -> String {
+pub fn cargo_toml(
+    names: &[&str],
+    modules: &[&str],
+    with_payments: &[&str],
+    with_crm: &[&str],
+) -> String {
     let mut crates: Vec<String> = RUNTIME_CRATES.iter().map(|c| (*c).to_owned()).collect();
     crates.extend(modules.iter().map(|m| crate_of(m)));
     crates.sort();
@@ -163,19 +183,43 @@ pub fn cargo_toml(names: &[&str], modules: &[&str], with_payments: &[&str]) -> S
     }
     if !with_payments.is_empty() {
         text.push_str(&format!(
-            "{STRIPE_CRATE} = {{ workspace = true, optional = true }}\n\
-             \n\
-             [features]\n\
-             # The functions that call Stripe (`payments()`); see infra/build-functions.sh.\n\
+            "{STRIPE_CRATE} = {{ workspace = true, optional = true }}\n"
+        ));
+    }
+    if !with_crm.is_empty() {
+        text.push_str(&format!(
+            "{HUBSPOT_CRATE} = {{ workspace = true, optional = true }}\n"
+        ));
+    }
+    if !with_payments.is_empty() || !with_crm.is_empty() {
+        text.push_str("\n[features]\n");
+    }
+    if !with_payments.is_empty() {
+        text.push_str(&format!(
+            "# The functions that call Stripe (`payments()`); see infra/build-functions.sh.\n\
              {PAYMENTS_FEATURE} = [\"dep:{STRIPE_CRATE}\"]\n"
+        ));
+    }
+    if !with_crm.is_empty() {
+        text.push_str(&format!(
+            "# The functions that call HubSpot (`crm()`); see infra/build-functions.sh.\n\
+             {CRM_FEATURE} = [\"dep:{HUBSPOT_CRATE}\"]\n"
         ));
     }
     for name in names {
         text.push_str(&format!(
             "\n[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\ntest = false\nbench = false\ndoc = false\n"
         ));
-        if with_payments.contains(name) {
-            text.push_str(&format!("required-features = [\"{PAYMENTS_FEATURE}\"]\n"));
+        let features: Vec<String> = [
+            (with_payments.contains(name), PAYMENTS_FEATURE),
+            (with_crm.contains(name), CRM_FEATURE),
+        ]
+        .into_iter()
+        .filter(|(needed, _)| *needed)
+        .map(|(_, feature)| format!("\"{feature}\""))
+        .collect();
+        if !features.is_empty() {
+            text.push_str(&format!("required-features = [{}]\n", features.join(", ")));
         }
     }
     text
@@ -276,7 +320,12 @@ mod tests {
 
     #[test]
     fn the_stripe_crate_is_optional_and_only_functions_with_payments_need_it() {
-        let with = cargo_toml(&["charge", "list"], &["pc_billing::functions"], &["charge"]);
+        let with = cargo_toml(
+            &["charge", "list"],
+            &["pc_billing::functions"],
+            &["charge"],
+            &[],
+        );
         assert!(
             with.contains("\npc-stripe = { workspace = true, optional = true }\n"),
             "{with}"
@@ -290,9 +339,37 @@ mod tests {
             "{with}"
         );
         assert!(with.ends_with("name = \"list\"\npath = \"src/bin/list.rs\"\ntest = false\nbench = false\ndoc = false\n"), "{with}");
-        let without = cargo_toml(&["list"], &["pc_billing::functions"], &[]);
+        let without = cargo_toml(&["list"], &["pc_billing::functions"], &[], &[]);
         assert!(!without.contains("pc-stripe"), "{without}");
         assert!(!without.contains("[features]"), "{without}");
+    }
+
+    #[test]
+    fn functions_calling_hubspot_need_the_crm_feature_and_build_its_client() {
+        let toml = cargo_toml(
+            &["sync", "both"],
+            &["pc_crm::functions"],
+            &["both"],
+            &["sync", "both"],
+        );
+        assert!(
+            toml.contains("\npc-hubspot = { workspace = true, optional = true }\n"),
+            "{toml}"
+        );
+        assert!(toml.contains("\ncrm = [\"dep:pc-hubspot\"]\n"), "{toml}");
+        assert!(toml.contains("name = \"sync\"\npath = \"src/bin/sync.rs\"\ntest = false\nbench = false\ndoc = false\nrequired-features = [\"crm\"]\n"), "{toml}");
+        assert!(
+            toml.contains("required-features = [\"payments\", \"crm\"]\n"),
+            "{toml}"
+        );
+        let sync = Function::http("sync", Access::Public, Permissions::WRITE.crm(), || {
+            unreachable!("the route is not built")
+        });
+        let source = bin_source(&sync, "pc_crm::functions").unwrap();
+        assert!(
+            source.contains("    pc_hubspot::with_crm(aws.store().context())\n}"),
+            "{source}"
+        );
     }
 
     #[test]

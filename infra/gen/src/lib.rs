@@ -72,6 +72,11 @@ impl Plan {
                     .filter(|f| f.ports().payments)
                     .map(|f| f.name)
                     .collect::<Vec<_>>(),
+                &functions
+                    .iter()
+                    .filter(|f| f.ports().crm)
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>(),
             ),
         );
         exact.insert(

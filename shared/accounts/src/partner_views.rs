@@ -103,8 +103,7 @@ pub struct Onboarding {
 pub struct OnboardingSteps {
     pub email_verified: bool,
     pub icp_configured: bool,
-    /// Always false until the HubSpot capability exists and
-    /// records a connection.
+    /// The partner has connected its HubSpot portal.
     pub hubspot_connected: bool,
     pub billing_configured: bool,
 }

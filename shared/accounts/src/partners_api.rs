@@ -16,7 +16,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
-use pc_platform::store::{Condition, StoreError, Update, Write, from_item};
+use pc_platform::store::{Condition, Key, StoreError, Update, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};
@@ -528,21 +528,35 @@ async fn partner_and_billing(
     ctx: &AppState,
     id: &str,
 ) -> ApiResult<(PartnerRecord, Option<BillingConfig>)> {
+    let (partner, billing, _) = partner_billing_hubspot(ctx, id).await?;
+    Ok((partner, billing))
+}
+
+/// The partner, its billing configuration, and whether it has connected
+/// HubSpot (the HubSpot capability keeps the connection at
+/// `PARTNER#<id>` / `HUBSPOT`), in one read.
+async fn partner_billing_hubspot(
+    ctx: &AppState,
+    id: &str,
+) -> ApiResult<(PartnerRecord, Option<BillingConfig>, bool)> {
+    let hubspot_key = Key::new(format!("PARTNER#{id}"), "HUBSPOT");
     let items = ctx
         .store
-        .batch_get(&[partner_key(id), billing_key(id)])
+        .batch_get(&[partner_key(id), billing_key(id), hubspot_key])
         .await?;
     let mut partner = None;
     let mut billing = None;
+    let mut hubspot = false;
     for item in items {
         match item.get("entity").and_then(|e| e.as_str()) {
             Some("partner") => partner = Some(from_item::<PartnerRecord>(item)?),
             Some("billing_config") => billing = Some(from_item::<BillingConfig>(item)?),
+            Some("hubspot_connection") => hubspot = true,
             _ => {}
         }
     }
     let partner = partner.ok_or_else(|| ApiError::not_found("partner"))?;
-    Ok((partner, billing))
+    Ok((partner, billing, hubspot))
 }
 
 /// The billing configuration (`billingType: null` when none is set).
@@ -599,12 +613,12 @@ pub async fn onboarding(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Onboarding>> {
-    let (partner, billing) = partner_and_billing(&ctx, &id).await?;
+    let (partner, billing, hubspot_connected) = partner_billing_hubspot(&ctx, &id).await?;
     principal.ensure_sees_partner(Some(&partner.id), "partner")?;
     let steps = OnboardingSteps {
         email_verified: partner.status != PartnerStatus::PendingVerification,
         icp_configured: !partner.icp.is_empty(),
-        hubspot_connected: false,
+        hubspot_connected,
         billing_configured: billing.is_some(),
     };
     Ok(Json(Onboarding {

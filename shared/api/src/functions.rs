@@ -57,6 +57,9 @@ pub struct Permissions {
     pub uploads: bool,
     /// Calls Stripe (with the secret key, added to [`Function::secrets`]).
     pub payments: bool,
+    /// Calls HubSpot (with the app's client id and secret and the token
+    /// encryption key, added to [`Function::secrets`]).
+    pub crm: bool,
 }
 
 impl Permissions {
@@ -71,6 +74,7 @@ impl Permissions {
         secrets: &[],
         uploads: false,
         payments: false,
+        crm: false,
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -101,6 +105,11 @@ impl Permissions {
         self
     }
 
+    pub const fn crm(mut self) -> Self {
+        self.crm = true;
+        self
+    }
+
     pub const fn events(mut self) -> Self {
         self.publishes_events = true;
         self
@@ -128,6 +137,7 @@ pub struct Ports {
     pub bus: bool,
     pub objects: bool,
     pub payments: bool,
+    pub crm: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -450,6 +460,7 @@ impl Function {
             bus: p.publishes_events,
             objects: p.uploads,
             payments: p.payments,
+            crm: p.crm,
         }
     }
 
@@ -463,6 +474,13 @@ impl Function {
         }
         if self.permissions.payments {
             secrets.push(Secret::StripeSecretKey);
+        }
+        if self.permissions.crm {
+            secrets.extend([
+                Secret::HubspotClientId,
+                Secret::HubspotClientSecret,
+                Secret::Encryption,
+            ]);
         }
         secrets.sort();
         secrets.dedup();

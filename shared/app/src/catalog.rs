@@ -34,6 +34,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
             pc_marketplace::functions::all(),
         ),
         ("pc_crm::sync_functions", pc_crm::sync_functions::all()),
+        ("pc_crm::functions", pc_crm::functions::all()),
     ]
 }
 

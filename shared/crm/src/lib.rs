@@ -6,8 +6,15 @@
 //! field changed on both sides is a conflict someone resolves.
 
 pub mod connection;
+pub mod dev_hubspot;
 pub mod error;
+pub mod functions;
+pub mod integration_api;
+pub mod oauth_api;
+pub mod oauth_state;
+pub mod pipeline;
 pub mod token_cipher;
+pub mod token_refresh;
 
 pub mod conflicts_api;
 pub mod conflicts_resolve;
@@ -30,8 +37,29 @@ pub mod webhook_events;
 
 pub use error::ConnectionError;
 
-use pc_api::functions::Schedule;
+use pc_api::functions::{Cadence, Schedule};
 
-/// The schedules of this capability (the operations list reads them with
-/// the other capabilities').
-pub const SCHEDULES: &[(&str, Schedule)] = &[("hubspot-sync", sync_functions::HUBSPOT_SYNC)];
+pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
+    cadence: Cadence::EveryMinutes(30),
+    timezone: "UTC",
+};
+
+/// The schedules of the HubSpot capability by function name, without
+/// their jobs (the operations list reads them with the other
+/// capabilities').
+pub const SCHEDULES: &[(&str, Schedule)] = &[
+    ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
+    ("hubspot-sync", sync_functions::HUBSPOT_SYNC),
+];
+
+#[cfg(test)]
+mod tests {
+    use pc_api::functions::schedules_of;
+
+    #[test]
+    fn schedules_are_the_schedule_functions() {
+        let mut all = super::functions::all();
+        all.extend(super::sync_functions::all());
+        assert_eq!(schedules_of(&all), super::SCHEDULES);
+    }
+}

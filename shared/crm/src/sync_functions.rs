@@ -27,7 +27,7 @@ pub fn all() -> Vec<Function> {
         hubspot_webhook(),
         hubspot_webhook_worker(),
         sync_leads_worker(),
-        sync_start(),
+        sync_hubspot_start(),
         sync_task_status(),
         sync_conflicts_list(),
         sync_conflicts_resolve(),
@@ -66,7 +66,7 @@ pub fn sync_leads_worker() -> Function {
     )
 }
 
-pub fn sync_start() -> Function {
+pub fn sync_hubspot_start() -> Function {
     http!(
         "sync-hubspot-start",
         Access::Admin,

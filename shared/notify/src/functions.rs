@@ -6,10 +6,7 @@ use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
-use crate::{
-    DAILY_LEAD_REMINDERS, HUBSPOT_TOKEN_REFRESH, emails_worker, lead_reminders, magic_links,
-    unbuilt_schedules,
-};
+use crate::{DAILY_LEAD_REMINDERS, emails_worker, lead_reminders, magic_links};
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -17,7 +14,6 @@ pub fn all() -> Vec<Function> {
         emails_worker(),
         leads_magic_link_validate(),
         daily_lead_reminders(),
-        hubspot_token_refresh(),
     ]
 }
 
@@ -47,14 +43,5 @@ pub fn daily_lead_reminders() -> Function {
             .sends(&[QueueName::Emails])
             .secrets(&[Secret::MagicLink]),
         lead_reminders::send_daily_reminders
-    )
-}
-
-pub fn hubspot_token_refresh() -> Function {
-    schedule!(
-        "hubspot-token-refresh",
-        HUBSPOT_TOKEN_REFRESH,
-        Permissions::WRITE,
-        unbuilt_schedules::hubspot_token_refresh
     )
 }

@@ -1,7 +1,6 @@
 //! Email and schedules: the email templates and the
 //! `emails` queue worker that sends each job once, the daily lead
-//! reminders with their magic links, and the declarations of every
-//! schedule of the system.
+//! reminders with their magic links.
 
 pub mod email_sends_store;
 pub mod emails_worker;
@@ -9,7 +8,6 @@ pub mod functions;
 pub mod lead_reminders;
 pub mod magic_links;
 pub mod templates;
-pub mod unbuilt_schedules;
 
 use pc_api::functions::{Cadence, Schedule};
 
@@ -20,18 +18,11 @@ pub const DAILY_LEAD_REMINDERS: Schedule = Schedule {
     timezone: "America/Los_Angeles",
 };
 
-pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
-    cadence: Cadence::EveryMinutes(30),
-    timezone: "UTC",
-};
-
-/// Every schedule of the system by function name, without its job: the
-/// owner operations list and start runs from this, so their binaries link
-/// no job (a test keeps it equal to the schedule functions).
-pub const SCHEDULES: &[(&str, Schedule)] = &[
-    ("daily-lead-reminders", DAILY_LEAD_REMINDERS),
-    ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
-];
+/// The schedules of this capability by function name, without their jobs:
+/// the owner operations list and start runs from these (with the other
+/// capabilities'), so their binaries link no job (a test keeps it equal to
+/// the schedule functions).
+pub const SCHEDULES: &[(&str, Schedule)] = &[("daily-lead-reminders", DAILY_LEAD_REMINDERS)];
 
 #[cfg(test)]
 mod tests {

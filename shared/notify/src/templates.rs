@@ -46,7 +46,7 @@ macro_rules! kind_templates {
 
 const LAYOUT_HTML: &str = include_str!("../templates/layout.html.hbs");
 
-const TEMPLATES: [KindTemplates; 12] = [
+const TEMPLATES: [KindTemplates; 13] = [
     kind_templates!(EmailKind::Invitation, "invitation"),
     kind_templates!(
         EmailKind::RegistrationVerification,
@@ -62,6 +62,7 @@ const TEMPLATES: [KindTemplates; 12] = [
     kind_templates!(EmailKind::LeadSold, "lead_sold"),
     kind_templates!(EmailKind::PurchaseConfirmed, "purchase_confirmed"),
     kind_templates!(EmailKind::MarketplaceMatch, "marketplace_match"),
+    kind_templates!(EmailKind::HubspotDisconnected, "hubspot_disconnected"),
 ];
 
 /// The compiled templates: one registry that escapes (HTML) and one that
@@ -237,6 +238,9 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
             "name": text, "partnerName": text, "lead": {"company": text, "industry": text},
             "icpMatch": 85, "price": "$300.00", "link": "/marketplace/leads/01HLEAD",
         }),
+        EmailKind::HubspotDisconnected => json!({
+            "name": text, "partnerName": text, "link": "/settings/integrations/hubspot",
+        }),
     }
 }
 
@@ -263,6 +267,7 @@ mod tests {
             EmailKind::LeadSold => "Lead sold",
             EmailKind::PurchaseConfirmed => "Purchase confirmed",
             EmailKind::MarketplaceMatch => "matches your profile",
+            EmailKind::HubspotDisconnected => "HubSpot",
         }
     }
 

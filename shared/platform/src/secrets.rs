@@ -70,7 +70,9 @@ impl Secret {
             Secret::ChilipiperWebhook => Some("dev-chilipiper-secret-0123456789abcdef"),
             // The local fake Stripe signs its webhook events with it.
             Secret::StripeWebhook => Some("whsec_dev-stripe-webhook-secret-0123456789"),
-            // The local fake HubSpot signs its webhook batches with it.
+            // The local fake HubSpot knows this app and signs its webhook
+            // batches with the client secret.
+            Secret::HubspotClientId => Some("dev-hubspot-client-id"),
             Secret::HubspotClientSecret => Some("dev-hubspot-client-secret-0123456789"),
             _ => None,
         }

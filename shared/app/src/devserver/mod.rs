@@ -8,6 +8,7 @@
 //! ([`websocket`]).
 
 pub mod aws;
+pub mod hubspot_webhooks;
 pub mod stripe_webhooks;
 pub mod websocket;
 
@@ -208,6 +209,15 @@ impl DevServer {
         if let Some(stripe) = context.payments.fake() {
             stripe.deliver_to(Arc::new(stripe_webhooks::InProcessStripeWebhook {
                 context: Arc::downgrade(&context),
+            }));
+        }
+        // The fake HubSpot sends its batches to the HubSpot webhook function.
+        if let Some(hubspot) = context.crm.fake()
+            && let Ok(origin) = url::Url::parse(&context.config.hubspot_callback_uri())
+        {
+            hubspot.deliver_to(Arc::new(hubspot_webhooks::InProcessHubspotWebhook {
+                context: Arc::downgrade(&context),
+                origin,
             }));
         }
         if pc_accounts::seed::seed_owner(&context, &options.owner_email, &options.owner_password)

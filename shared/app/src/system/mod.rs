@@ -13,7 +13,7 @@ use pc_api::functions::Function;
 
 /// Routes of the local server only; never in template.yaml.
 pub fn dev_functions() -> Vec<Function> {
-    vec![
+    let mut functions = vec![
         Function::dev("dev-mailbox", || pc_api::routes!(dev::mailbox)),
         Function::dev("dev-clock-set", || pc_api::routes!(dev::set_clock)),
         Function::dev("dev-clock-reset", || pc_api::routes!(dev::reset_clock)),
@@ -42,5 +42,7 @@ pub fn dev_functions() -> Vec<Function> {
         Function::dev("dev-stripe-latency", || {
             pc_api::routes!(dev_stripe::set_latency)
         }),
-    ]
+    ];
+    functions.extend(pc_crm::functions::dev());
+    functions
 }

@@ -51,6 +51,15 @@ fn mac(secret: &str, request: &SignedRequest<'_>) -> Hmac<Sha256> {
     mac
 }
 
+/// The full URI a request was sent to, as HubSpot signs it, from what
+/// the receiving function sees: the `Host` header, the path with its
+/// query, and the scheme of `X-Forwarded-Proto` (HTTPS when absent, as
+/// HubSpot only calls HTTPS URLs).
+pub fn request_uri(host: &str, path_and_query: &str, forwarded_proto: Option<&str>) -> String {
+    let scheme = forwarded_proto.unwrap_or("https");
+    format!("{scheme}://{host}{path_and_query}")
+}
+
 /// The `X-HubSpot-Signature-v3` value HubSpot would send for `request`.
 pub fn sign(secret: &str, request: &SignedRequest<'_>) -> String {
     STANDARD.encode(mac(secret, request).finalize().into_bytes())
@@ -152,6 +161,10 @@ mod tests {
             Err(SignatureError::Malformed)
         );
         assert_eq!(parse_timestamp("abc"), Err(SignatureError::Malformed));
+        assert_eq!(
+            request_uri("h.test", "/leads/hubspot?a=1", None),
+            "https://h.test/leads/hubspot?a=1"
+        );
         assert_eq!(parse_timestamp(&T.to_string()), Ok(T));
     }
 }

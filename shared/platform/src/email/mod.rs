@@ -53,10 +53,11 @@ pub enum EmailKind {
     PurchaseConfirmed,
     /// A lead matching the partner's ICP was listed on the marketplace.
     MarketplaceMatch,
+    HubspotDisconnected,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 12] = [
+    pub const ALL: [EmailKind; 13] = [
         EmailKind::Invitation,
         EmailKind::RegistrationVerification,
         EmailKind::PasswordReset,
@@ -69,6 +70,7 @@ impl EmailKind {
         EmailKind::LeadSold,
         EmailKind::PurchaseConfirmed,
         EmailKind::MarketplaceMatch,
+        EmailKind::HubspotDisconnected,
     ];
 
     /// The template file stem (`password_reset`).
@@ -86,6 +88,7 @@ impl EmailKind {
             EmailKind::LeadSold => "lead_sold",
             EmailKind::PurchaseConfirmed => "purchase_confirmed",
             EmailKind::MarketplaceMatch => "marketplace_match",
+            EmailKind::HubspotDisconnected => "hubspot_disconnected",
         }
     }
 }

@@ -1,0 +1,121 @@
+//! The OAuth `state` of a HubSpot connection: a JWT (the session signing
+//! key, purpose `hubspot_oauth_state`) carrying the partner, the user who
+//! asked and a random nonce, valid ten minutes by the injected clock. The
+//! nonce is also stored, and the callback consumes it with a conditional
+//! delete, so a state is good once: a tampered, expired or reused state
+//! connects nothing.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | OAuth state nonce | `OAUTHSTATE#<nonce>` | `STATE` |
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use pc_api::tokens::{self, TokenError};
+use pc_platform::AppContext;
+use pc_platform::store::{Condition, Item, Key, StoreError};
+
+const PURPOSE: &str = "hubspot_oauth_state";
+
+/// How long a state waits for the callback.
+pub const STATE_MINUTES: i64 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateClaims {
+    /// The partner being connected.
+    pub pid: String,
+    /// The user who asked.
+    pub uid: String,
+    pub nonce: String,
+}
+
+/// Why a state connects nothing.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StateError {
+    #[error("the OAuth state is malformed or its signature is wrong")]
+    Invalid,
+    #[error("the OAuth state has expired")]
+    Expired,
+    #[error("the OAuth state was already used")]
+    Used,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn nonce_key(nonce: &str) -> Key {
+    Key::new(format!("OAUTHSTATE#{nonce}"), "STATE")
+}
+
+fn secret(ctx: &AppContext) -> Result<&str, StateError> {
+    // A missing key is a deployment error; to the caller the state is
+    // simply not valid.
+    ctx.config
+        .jwt_secret
+        .expose()
+        .map_err(|_| StateError::Invalid)
+}
+
+/// Issues a state for `partner_id` asked by `user_id`, storing its nonce.
+pub async fn issue(
+    ctx: &AppContext,
+    partner_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, StateError> {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let nonce = hex::encode(bytes);
+    let key = nonce_key(&nonce);
+    let expires = now + Duration::minutes(STATE_MINUTES);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "hubspot_oauth_state".into());
+    item.insert("partnerId".into(), partner_id.into());
+    item.insert("userId".into(), user_id.into());
+    // Lets the table's TTL remove states never used.
+    item.insert("ttl".into(), (expires.timestamp() + 86_400).into());
+    ctx.store.put(item, Some(Condition::NotExists)).await?;
+    let claims = StateClaims {
+        pid: partner_id.into(),
+        uid: user_id.into(),
+        nonce,
+    };
+    Ok(tokens::sign(
+        secret(ctx)?,
+        PURPOSE,
+        claims,
+        now,
+        Duration::minutes(STATE_MINUTES),
+    ))
+}
+
+/// Verifies a state and consumes its nonce: answers its claims once.
+pub async fn consume(
+    ctx: &AppContext,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<StateClaims, StateError> {
+    let claims = match tokens::verify::<StateClaims>(secret(ctx)?, PURPOSE, state, now) {
+        Ok(envelope) => envelope.claims,
+        Err(TokenError::Expired) => return Err(StateError::Expired),
+        Err(_) => return Err(StateError::Invalid),
+    };
+    // Bound to the partner and user it was issued for.
+    let bound = Condition::And(vec![
+        Condition::Exists,
+        Condition::equals("partnerId", claims.pid.clone()),
+        Condition::equals("userId", claims.uid.clone()),
+    ]);
+    match ctx
+        .store
+        .delete(&nonce_key(&claims.nonce), Some(bound))
+        .await
+    {
+        Ok(()) => Ok(claims),
+        Err(e) if e.is_condition_failure() => Err(StateError::Used),
+        Err(e) => Err(e.into()),
+    }
+}
