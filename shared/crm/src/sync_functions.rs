@@ -52,7 +52,7 @@ pub fn hubspot_webhook_worker() -> Function {
     worker!(
         "hubspot-webhook-worker",
         QueueName::HubspotWebhook,
-        Permissions::WRITE.sends(EVENTS_AND_EMAILS),
+        Permissions::WRITE.crm().sends(EVENTS_AND_EMAILS),
         webhook_events::hubspot_webhook_worker
     )
 }
@@ -61,7 +61,11 @@ pub fn sync_leads_worker() -> Function {
     worker!(
         "sync-leads-worker",
         QueueName::SyncLeads,
-        Permissions::WRITE.sends(&[QueueName::SyncLeads, QueueName::Events, QueueName::Emails]),
+        Permissions::WRITE.crm().sends(&[
+            QueueName::SyncLeads,
+            QueueName::Events,
+            QueueName::Emails
+        ]),
         sync_worker::sync_leads_worker
     )
 }
@@ -70,7 +74,7 @@ pub fn sync_hubspot_start() -> Function {
     http!(
         "sync-hubspot-start",
         Access::Admin,
-        Permissions::WRITE.sends(&[QueueName::SyncLeads]),
+        Permissions::WRITE.crm().sends(&[QueueName::SyncLeads]),
         sync_api::start_sync
     )
 }
@@ -106,7 +110,7 @@ pub fn sync_conflicts_resolve() -> Function {
     http!(
         "sync-conflicts-resolve",
         Access::Admin,
-        Permissions::WRITE.sends(EVENTS_AND_EMAILS),
+        Permissions::WRITE.crm().sends(EVENTS_AND_EMAILS),
         conflicts_api::resolve_conflict
     )
 }
@@ -115,7 +119,7 @@ pub fn partners_stage_mapping_get() -> Function {
     http!(
         "partners-stage-mapping-get",
         Access::Admin,
-        Permissions::READ,
+        Permissions::READ.crm(),
         stage_mapping_api::get_stage_mapping
     )
 }
@@ -124,7 +128,7 @@ pub fn partners_stage_mapping_put() -> Function {
     http!(
         "partners-stage-mapping-put",
         Access::Admin,
-        Permissions::WRITE,
+        Permissions::WRITE.crm(),
         stage_mapping_api::put_stage_mapping
     )
 }
