@@ -4,6 +4,15 @@
 //! the system's own routes, as a user would, and [`SampleWorld::fill`]
 //! puts their values in. With `sam local invoke`, replace the placeholders
 //! with a session and records of the target environment (infra/README.md).
+//!
+//! The HubSpot samples act on a HubSpot world ([`hubspot`]) built on the
+//! fake HubSpot: `{{HUBSPOT_PORTAL_ID}}`, `{{HUBSPOT_CONTACT_ID}}`,
+//! `{{HUBSPOT_DEAL_ID}}` (a synced lead's records), `{{HUBSPOT_STAGE_<STATUS>}}`
+//! (the pipeline's stage of each lead status, `NEW` … `LOST_NO_POTENTIAL`),
+//! `{{SYNC_TASK_ID}}` (a sync waiting to start), `{{CONFLICT_ID}}` (an open
+//! conflict), `{{OAUTH_STATE}}` and `{{OAUTH_CODE}}` (a fresh callback),
+//! and `{{HUBSPOT_TIMESTAMP}}` with `{{HUBSPOT_SIGNATURE}}`, the webhook
+//! sample's signature computed over the sample as filled.
 
 mod hubspot;
 pub mod samples;
