@@ -4,7 +4,17 @@
 //! the system's own routes, as a user would, and [`SampleWorld::fill`]
 //! puts their values in. With `sam local invoke`, replace the placeholders
 //! with a session and records of the target environment (infra/README.md).
+//!
+//! The HubSpot samples act on a HubSpot world ([`hubspot`]) built on the
+//! fake HubSpot: `{{HUBSPOT_PORTAL_ID}}`, `{{HUBSPOT_CONTACT_ID}}`,
+//! `{{HUBSPOT_DEAL_ID}}` (a synced lead's records), `{{HUBSPOT_STAGE_<STATUS>}}`
+//! (the pipeline's stage of each lead status, `NEW` … `LOST_NO_POTENTIAL`),
+//! `{{SYNC_TASK_ID}}` (a sync waiting to start), `{{CONFLICT_ID}}` (an open
+//! conflict), `{{OAUTH_STATE}}` and `{{OAUTH_CODE}}` (a fresh callback),
+//! and `{{HUBSPOT_TIMESTAMP}}` with `{{HUBSPOT_SIGNATURE}}`, the webhook
+//! sample's signature computed over the sample as filled.
 
+mod hubspot;
 pub mod samples;
 
 use axum::Router;
@@ -129,7 +139,8 @@ impl SampleWorld {
         );
         let stripe_signature = stripe_sample_signature(ctx)?;
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
-        Ok(Self {
+        let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
+        let mut world = Self {
             values: vec![
                 ("BUYER_ACCESS_TOKEN", market.buyer_access),
                 ("MARKET_LEAD_ID", market.listed_lead_id),
@@ -148,7 +159,22 @@ impl SampleWorld {
                 ("VERIFICATION_TOKEN", verification.secret),
                 ("MAGIC_TOKEN", magic),
             ],
-        })
+        };
+        world.values.extend(hubspot);
+        let signature = world.webhook_signature(ctx)?;
+        world.values.push(("HUBSPOT_SIGNATURE", signature));
+        Ok(world)
+    }
+
+    /// The HubSpot webhook sample's signature, over the sample as filled.
+    fn webhook_signature(&self, ctx: &AppState) -> Result<String, String> {
+        let timestamp = self
+            .values
+            .iter()
+            .find(|(name, _)| *name == "HUBSPOT_TIMESTAMP")
+            .map(|(_, value)| value.clone())
+            .ok_or("the HubSpot world set no timestamp")?;
+        hubspot::webhook_signature(ctx, |text| self.fill(text), &timestamp)
     }
 
     /// `text` with every known placeholder replaced by its value.
