@@ -113,6 +113,25 @@ pub fn as_written(before: Option<&SyncRecord>, after: &SyncRecord) -> SyncRecord
     after
 }
 
+/// The writes that store `after` over `before`: the record and, in the
+/// same transaction, the object → lead link of every object id it names
+/// that `before` did not, so no save of the record can leave a link out.
+pub fn record_and_link_writes(
+    before: Option<&SyncRecord>,
+    after: &SyncRecord,
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![record_write(before, after)?];
+    for kind in [ObjectKind::Contact, ObjectKind::Deal] {
+        let known = before.and_then(|b| b.object_id(kind));
+        if let Some(id) = after.object_id(kind)
+            && known != Some(id)
+        {
+            writes.push(object_write(after, kind, id));
+        }
+    }
+    Ok(writes)
+}
+
 /// The write naming `lead_id` as the lead of a HubSpot object.
 pub fn object_write(record: &SyncRecord, kind: ObjectKind, object_id: &str) -> Write {
     let key = object_key(&record.portal_id, kind, object_id);

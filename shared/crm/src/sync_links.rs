@@ -17,8 +17,8 @@ use pc_platform::crm::{DealContact, ObjectType};
 use pc_platform::store::{MAX_TRANSACTION_WRITES, StoreError, Update, Write};
 
 use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
-use crate::hubspot_fields::{LEAD_ID_PROPERTY, ObjectKind};
-use crate::links_store::{as_written, object_write, record_key, record_write};
+use crate::hubspot_fields::LEAD_ID_PROPERTY;
+use crate::links_store::{as_written, record_and_link_writes, record_key};
 use crate::sync_pages::{PageError, PageScope, Work, pair_of};
 use crate::webhook_events::field_patch_value;
 
@@ -73,16 +73,8 @@ pub(crate) async fn save_lead(
             .insert(field.clone(), conflict.id.clone());
         conflict_writes.push(conflict_write(&conflict, true)?);
     }
-    let mut extra = vec![record_write(w.before.as_ref(), &record)?];
+    let mut extra = record_and_link_writes(w.before.as_ref(), &record)?;
     extra.extend(conflict_writes);
-    for kind in [ObjectKind::Contact, ObjectKind::Deal] {
-        let before = w.before.as_ref().and_then(|b| b.object_id(kind));
-        if let Some(id) = record.object_id(kind)
-            && before != Some(id)
-        {
-            extra.push(object_write(&record, kind, id));
-        }
-    }
     let relinked =
         w.lead.hubspot_contact_id != record.contact_id || w.lead.hubspot_deal_id != record.deal_id;
     let outcome = if !w.plan.pull.is_empty() {
@@ -173,11 +165,12 @@ pub(crate) async fn note_deal_requests(
         record.deal_requested_at = Some(now);
         noted.push((*i, record));
     }
-    for chunk in noted.chunks(MAX_TRANSACTION_WRITES) {
-        let writes: Vec<Write> = chunk
-            .iter()
-            .map(|(i, r)| record_write(work[*i].before.as_ref(), r))
-            .collect::<Result<_, _>>()?;
+    // A record and its two links: three writes per lead at most.
+    for chunk in noted.chunks(MAX_TRANSACTION_WRITES / 3) {
+        let mut writes: Vec<Write> = Vec::new();
+        for (i, record) in chunk {
+            writes.extend(record_and_link_writes(work[*i].before.as_ref(), record)?);
+        }
         ctx.store.transact(writes).await?;
         for (i, record) in chunk {
             let written = as_written(work[*i].before.as_ref(), record);

@@ -8,7 +8,7 @@
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_crm::connection::ConnectionRecord;
 use pc_crm::hubspot_fields::ObjectKind;
-use pc_crm::links_store::get_record;
+use pc_crm::links_store::{get_record, lead_of_object};
 use pc_crm::stage_mapping::StageMapping;
 use pc_crm::sync_pages::{PageError, PageScope, sync_leads};
 use pc_crm::token_cipher::TokenCipher;
@@ -146,6 +146,20 @@ async fn a_page_creates_each_deal_once_even_when_delivered_again() {
         .unwrap();
     assert_eq!(lead.hubspot_deal_id, record.deal_id);
     assert_eq!(lead.hubspot_contact_id, record.contact_id);
+    // Both objects lead back to the lead, so either one's webhook finds it.
+    for (kind, id) in [
+        (ObjectKind::Contact, record.contact_id.as_deref().unwrap()),
+        (ObjectKind::Deal, record.deal_id.as_deref().unwrap()),
+    ] {
+        let linked = lead_of_object(&*w.parts.context.store, &w.portal, kind, id)
+            .await
+            .unwrap();
+        assert_eq!(
+            linked.map(|(lead_id, _)| lead_id),
+            Some(lead.id.clone()),
+            "{kind:?}"
+        );
+    }
     // Redelivered: nothing new in HubSpot.
     w.sync().await.unwrap();
     assert_eq!(w.deals().await.len(), 5);
