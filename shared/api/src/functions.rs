@@ -15,6 +15,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::{QueueMessage, QueueName};
 use pc_platform::store::Key;
 
+use crate::socket_functions::{BusRuleFn, SocketFn, SocketRoute};
+
 /// Who may call an HTTP function; checked by the one auth layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,6 +59,8 @@ pub struct Permissions {
     pub uploads: bool,
     /// Calls Stripe (with the secret key, added to [`Function::secrets`]).
     pub payments: bool,
+    /// Posts to the WebSocket API's connections (its Management API).
+    pub pushes: bool,
 }
 
 impl Permissions {
@@ -71,6 +75,7 @@ impl Permissions {
         secrets: &[],
         uploads: false,
         payments: false,
+        pushes: false,
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -101,6 +106,11 @@ impl Permissions {
         self
     }
 
+    pub const fn pushes(mut self) -> Self {
+        self.pushes = true;
+        self
+    }
+
     pub const fn events(mut self) -> Self {
         self.publishes_events = true;
         self
@@ -128,6 +138,7 @@ pub struct Ports {
     pub bus: bool,
     pub objects: bool,
     pub payments: bool,
+    pub push: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -261,6 +272,10 @@ pub enum Trigger {
     /// New items of one `entity` in the table (DynamoDB Streams, filtered
     /// to inserts of that entity); the handler gets each item's key.
     TableStream(&'static str, StreamFn),
+    /// A route of the WebSocket API.
+    Socket(SocketRoute, SocketFn),
+    /// A rule on the system's event bus for events of these detail-types.
+    BusRule(&'static [&'static str], BusRuleFn),
     /// A development-only route of the local server, never deployed.
     Dev(HttpRouteFn),
 }
@@ -450,6 +465,7 @@ impl Function {
             bus: p.publishes_events,
             objects: p.uploads,
             payments: p.payments,
+            push: p.pushes,
         }
     }
 
@@ -477,6 +493,8 @@ impl Function {
             Trigger::Queue(..) => "worker",
             Trigger::Schedule(..) => "schedule",
             Trigger::TableStream(..) => "stream",
+            Trigger::Socket(..) => "socket",
+            Trigger::BusRule(..) => "bus-rule",
             Trigger::Dev(_) => "dev",
         }
     }

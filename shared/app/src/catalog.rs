@@ -33,6 +33,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
             "pc_marketplace::functions",
             pc_marketplace::functions::all(),
         ),
+        ("pc_realtime::functions", pc_realtime::functions::all()),
     ]
 }
 

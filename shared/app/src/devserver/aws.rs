@@ -105,6 +105,7 @@ pub async fn start(
         objects: aws.objects.clone(),
         payments: stripe,
         crm: aws.crm.clone(),
+        push: aws.push.clone(),
         clock,
         ids: aws.ids.clone(),
         config: aws.config.clone(),
