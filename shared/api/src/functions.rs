@@ -470,11 +470,17 @@ impl Function {
     }
 
     /// Every secret the deployed function holds: what its handler declares,
-    /// and the token key for a route behind the auth layer. Nothing else
-    /// reaches its environment.
+    /// and the token key for a route behind the auth layer and for the
+    /// WebSocket API's `$connect`. Nothing else reaches its environment.
     pub fn secrets(&self) -> Vec<Secret> {
         let mut secrets = self.permissions.secrets.to_vec();
-        if matches!(self.trigger, Trigger::Http(_)) && self.access.is_authenticated() {
+        let checks_tokens = match self.trigger {
+            Trigger::Http(_) => self.access.is_authenticated(),
+            // A socket is authenticated when it opens.
+            Trigger::Socket(route, _) => route == SocketRoute::Connect,
+            _ => false,
+        };
+        if checks_tokens {
             secrets.push(Secret::Jwt);
         }
         if self.permissions.payments {
