@@ -112,7 +112,7 @@ impl EmbeddedStore {
         let commit = self
             .commits
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        txn.set_durability(if commit % self.durable_every == 0 {
+        txn.set_durability(if commit.is_multiple_of(self.durable_every) {
             self.durability
         } else {
             Durability::None
