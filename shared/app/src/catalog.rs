@@ -66,4 +66,30 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn socket_routes_and_bus_rules_are_never_http_routes() {
+        use pc_api::functions::Trigger;
+        let lambda_only: Vec<_> = all()
+            .iter()
+            .filter(|f| matches!(f.trigger, Trigger::Socket(..) | Trigger::BusRule(..)))
+            .collect();
+        assert_eq!(
+            lambda_only.len(),
+            4,
+            "the WebSocket API's routes and the broadcaster"
+        );
+        for f in lambda_only {
+            assert!(
+                f.route().is_none() && f.method_and_path().is_none(),
+                "{}",
+                f.name
+            );
+            assert!(
+                !pc_api::router::is_deployed_http(f),
+                "{} is an HTTP function",
+                f.name
+            );
+        }
+    }
 }
