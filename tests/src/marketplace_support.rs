@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
-use pc_accounts::stripe_connect::first_state_write;
+use pc_accounts::stripe_connect::{connect_state, first_state_write, state_update};
 use pc_api::identity::Role;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
 use pc_leads::leads_store;
 use pc_platform::payments::ConnectedAccount;
-use pc_platform::store::Update;
+use pc_platform::store::{Update, Write};
 
 use crate::leads_support::{PASSWORD, seed_partner, signed_in_user};
 use crate::{TestApp, expect_json};
@@ -69,9 +69,15 @@ pub async fn connect(app: &TestApp, partner_id: &str, charges_enabled: bool) {
         payouts_enabled: charges_enabled,
         metadata: Default::default(),
     };
-    let state = first_state_write(partner_id, &account, ctx.clock.now()).unwrap();
+    let now = ctx.clock.now();
+    let known = connect_state(&*ctx.store, partner_id).await.unwrap();
+    let write = match known {
+        // As a later `account.updated` would move it.
+        Some(_) => Write::Update(state_update(partner_id, &account, now.timestamp(), now)),
+        None => first_state_write(partner_id, &account, now).unwrap(),
+    };
     ctx.store
-        .transact(vec![state])
+        .transact(vec![write])
         .await
         .expect("connect state stored");
 }

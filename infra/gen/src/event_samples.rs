@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use pc_api::Access;
 use pc_api::functions::{Function, Trigger};
+use pc_api::socket_functions::SocketRoute;
 
 use crate::names::path_parameters;
 use crate::template::NAME_PREFIX;
@@ -202,6 +203,61 @@ fn stream_sample(entity: &str) -> Value {
     })
 }
 
+/// A WebSocket API event of `route`; `$connect` carries a partner
+/// admin's access token in `?token=` (what a client without cookies sends).
+fn socket_sample(route: SocketRoute) -> Value {
+    let (event_type, direction) = match route {
+        SocketRoute::Connect => ("CONNECT", "IN"),
+        SocketRoute::Disconnect => ("DISCONNECT", "IN"),
+        SocketRoute::Default => ("MESSAGE", "IN"),
+    };
+    let mut event = json!({
+        "headers": {"Host": format!("{API_ID}.execute-api.{REGION}.amazonaws.com")},
+        "requestContext": {
+            "routeKey": route.key(),
+            "eventType": event_type,
+            "messageDirection": direction,
+            "connectionId": "ZsampleConnId=",
+            "connectedAt": 1795251600000_i64,
+            "requestTimeEpoch": 1795251600001_i64,
+            "requestId": "ZsampleReqId=",
+            "extendedRequestId": "ZsampleReqId=",
+            "domainName": format!("{API_ID}.execute-api.{REGION}.amazonaws.com"),
+            "stage": "prod",
+            "apiId": API_ID,
+            "identity": {"sourceIp": "203.0.113.9"},
+        },
+        "isBase64Encoded": false,
+    });
+    match route {
+        SocketRoute::Connect => {
+            event["queryStringParameters"] = json!({"token": "{{PARTNER_ADMIN_TOKEN}}"});
+            event["multiValueQueryStringParameters"] =
+                json!({"token": ["{{PARTNER_ADMIN_TOKEN}}"]});
+        }
+        SocketRoute::Default => {
+            event["body"] = json!(r#"{"action":"view-lead","leadId":"{{MARKET_LEAD_ID}}"}"#);
+        }
+        SocketRoute::Disconnect => {}
+    }
+    event
+}
+
+/// An event of the system's bus of the rule's first detail-type.
+fn bus_rule_sample(detail_types: &[&str]) -> Value {
+    json!({
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": detail_types.first().copied().unwrap_or_default(),
+        "source": pc_aws::bus::eventbridge::SOURCE,
+        "account": ACCOUNT,
+        "time": "2026-11-21T09:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {},
+    })
+}
+
 /// The starting sample of `function`, pretty JSON with a final newline.
 pub fn sample(function: &Function) -> Option<String> {
     let event = match function.trigger {
@@ -210,6 +266,8 @@ pub fn sample(function: &Function) -> Option<String> {
         Trigger::Queue(queue, _) => sqs_sample(queue.as_str()),
         Trigger::Schedule(..) => schedule_sample(function),
         Trigger::TableStream(entity, _) => stream_sample(entity),
+        Trigger::Socket(route, _) => socket_sample(route),
+        Trigger::BusRule(types, _) => bus_rule_sample(types),
         Trigger::Dev(_) => return None,
     };
     serde_json::to_string_pretty(&event)

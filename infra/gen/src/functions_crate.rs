@@ -47,6 +47,8 @@ fn runner(function: &Function) -> anyhow::Result<&'static str> {
         Trigger::Queue(..) => "serve_worker",
         Trigger::Schedule(..) => "serve_schedule",
         Trigger::TableStream(..) => "serve_stream",
+        Trigger::Socket(..) => "serve_socket",
+        Trigger::BusRule(..) => "serve_bus_rule",
         Trigger::Dev(_) => bail!("{} is development-only", function.name),
     })
 }
@@ -61,6 +63,7 @@ fn ports_body(ports: Ports) -> String {
         (ports.email, ".email()"),
         (ports.bus, ".bus()"),
         (ports.objects, ".objects()"),
+        (ports.push, ".push()"),
     ]
     .into_iter()
     .filter_map(|(needed, call)| needed.then_some(call))

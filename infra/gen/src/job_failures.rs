@@ -1,4 +1,5 @@
-//! Where a schedule's failed runs go. EventBridge Scheduler and the
+//! Where a schedule's failed runs go (and the bus rules' undeliverable
+//! events: the broadcaster's). EventBridge Scheduler and the
 //! `job-run-requested` rule invoke a schedule function asynchronously: an
 //! invocation that cannot be delivered, or whose run fails after Lambda's
 //! retries, would otherwise vanish. Both land in one dead-letter queue,
@@ -91,15 +92,21 @@ pub fn resources(resources: &mut Mapping) {
 }
 
 /// The `DeadLetterConfig` of a schedule's events (the scheduler's and the
-/// rule's target): undeliverable invocations go to the queue.
+/// rule's target) and of a bus rule's target: undeliverable invocations go
+/// to the queue.
 pub fn event_dead_letter_config() -> Value {
     map([("Arn", get_att(JOB_RUNS_DEAD_LETTER_QUEUE, "Arn"))])
 }
 
-/// The `EventInvokeConfig` of a schedule function: a run that still fails
-/// after the retries goes to the queue (SAM grants the send).
+/// The `EventInvokeConfig` of a schedule function or a bus rule's target
+/// (both invoked asynchronously): an invocation that still fails after the
+/// retries goes to the queue (SAM grants the send).
 pub fn event_invoke_config(function: &Function) -> Option<Value> {
-    matches!(function.trigger, Trigger::Schedule(..)).then(|| {
+    matches!(
+        function.trigger,
+        Trigger::Schedule(..) | Trigger::BusRule(..)
+    )
+    .then(|| {
         map([
             ("MaximumRetryAttempts", int(ASYNC_RETRIES)),
             (

@@ -13,6 +13,7 @@ pub mod names;
 pub mod observability;
 pub mod secrets;
 pub mod template;
+pub mod websocket_api;
 pub mod yaml_writer;
 
 use std::collections::BTreeMap;

@@ -517,9 +517,45 @@ fn events(function: &Function) -> anyhow::Result<Option<Value>> {
                 ),
             ]),
         )])),
+        Trigger::Socket(..) => None,
+        Trigger::BusRule(detail_types, _) => Some(map([(
+            "BusRule",
+            map([
+                ("Type", s("EventBridgeRule")),
+                (
+                    "Properties",
+                    map([
+                        ("EventBusName", r("EventBus")),
+                        (
+                            "Pattern",
+                            map([
+                                ("source", seq([s(pc_aws::bus::eventbridge::SOURCE)])),
+                                ("detail-type", seq(detail_types.iter().map(|t| s(*t)))),
+                            ]),
+                        ),
+                        (
+                            "RetryPolicy",
+                            map([
+                                ("MaximumRetryAttempts", int(BUS_RULE_RETRIES)),
+                                ("MaximumEventAgeInSeconds", int(BUS_RULE_EVENT_AGE)),
+                            ]),
+                        ),
+                        (
+                            "DeadLetterConfig",
+                            crate::job_failures::event_dead_letter_config(),
+                        ),
+                    ]),
+                ),
+            ]),
+        )])),
         Trigger::Dev(_) => bail!("{} is development-only", function.name),
     })
 }
+
+/// EventBridge's retries of a bus rule's target that it could not invoke,
+/// and for how long: a real-time event older than this is stale.
+const BUS_RULE_RETRIES: u64 = 3;
+const BUS_RULE_EVENT_AGE: u64 = 300;
 
 /// Retries of a failing stream batch before Lambda moves past it.
 const STREAM_RETRIES: u64 = 10;
@@ -578,6 +614,9 @@ fn policies(function: &Function) -> Value {
             "EventBridgePutEventsPolicy",
             map([("EventBusName", r("EventBus"))]),
         )]));
+    }
+    if permissions.pushes {
+        policies.push(crate::websocket_api::manage_connections_policy());
     }
     if DEAD_LETTER_READERS.contains(&function.name) {
         for queue in QueueName::ALL {
@@ -641,6 +680,10 @@ fn describe(function: &Function) -> String {
         Trigger::TableStream(entity, _) => {
             format!("{} (stream of new {entity} items)", function.name)
         }
+        Trigger::Socket(route, _) => format!("{} (WebSocket route {})", function.name, route.key()),
+        Trigger::BusRule(types, _) => {
+            format!("{} (bus rule for {})", function.name, types.join(", "))
+        }
         _ => match function.method_and_path() {
             Some((method, path)) => {
                 format!("{} ({method} {path}, {:?})", function.name, function.access)
@@ -652,7 +695,7 @@ fn describe(function: &Function) -> String {
 
 fn function_resource(function: &Function) -> anyhow::Result<Value> {
     let timeout = match function.trigger {
-        Trigger::Queue(..) | Trigger::TableStream(..) => WORKER_TIMEOUT,
+        Trigger::Queue(..) | Trigger::TableStream(..) | Trigger::BusRule(..) => WORKER_TIMEOUT,
         Trigger::Schedule(..) => SCHEDULE_TIMEOUT,
         _ => API_TIMEOUT,
     };
@@ -664,6 +707,13 @@ fn function_resource(function: &Function) -> anyhow::Result<Value> {
     insert(&mut properties, "Timeout", int(timeout));
     let mut variables = queue_variables(function);
     variables.extend(crate::secrets::variables(function));
+    if function.permissions.pushes {
+        insert(
+            &mut variables,
+            pc_aws::realtime::ENDPOINT_VARIABLE,
+            sub(crate::websocket_api::ENDPOINT),
+        );
+    }
     if !variables.is_empty() {
         insert(
             &mut properties,
@@ -746,6 +796,7 @@ fn outputs(functions: &[Function]) -> Value {
             );
         }
     }
+    crate::websocket_api::outputs(&mut outputs, functions);
     crate::observability::outputs(&mut outputs);
     Value::Mapping(outputs)
 }
@@ -827,6 +878,7 @@ pub fn render(functions: &[Function]) -> anyhow::Result<String> {
         }
         insert(&mut resources, id, function_resource(function)?);
     }
+    crate::websocket_api::resources(&mut resources, functions);
     crate::observability::resources(&mut resources, functions);
     let template = map([
         ("AWSTemplateFormatVersion", s("2010-09-09")),

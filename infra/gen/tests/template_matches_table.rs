@@ -55,6 +55,8 @@ struct Declared {
     workers: BTreeSet<(String, String)>,
     schedules: BTreeSet<(String, String, String)>,
     streams: BTreeSet<(String, String)>,
+    /// Bus rules by function, with their detail-types.
+    bus_rules: BTreeSet<(String, Vec<String>)>,
     queues: BTreeSet<String>,
 }
 
@@ -86,6 +88,12 @@ fn expected() -> Declared {
             Trigger::TableStream(entity, _) => {
                 d.streams.insert((f.name.to_owned(), entity.to_owned()));
             }
+            Trigger::BusRule(types, _) => {
+                let types = types.iter().map(|t| (*t).to_owned()).collect();
+                d.bus_rules.insert((f.name.to_owned(), types));
+            }
+            // The WebSocket API's wiring: tests/template_websocket.rs.
+            Trigger::Socket(..) => {}
             Trigger::Dev(_) => panic!("{} is development-only", f.name),
         }
     }
@@ -184,6 +192,23 @@ fn declared(template: &Value) -> Declared {
                                 text(&p["ScheduleExpressionTimezone"]),
                             ));
                         }
+                        "EventBridgeRule"
+                            if p["Pattern"]["detail-type"][0].as_str()
+                                != Some("job-run-requested") =>
+                        {
+                            assert_eq!(referenced(&p["EventBusName"]), "EventBus");
+                            assert!(
+                                p.get("DeadLetterConfig").is_some(),
+                                "{name}'s rule dead-letters what it cannot deliver"
+                            );
+                            let types = p["Pattern"]["detail-type"]
+                                .as_sequence()
+                                .expect("detail-types")
+                                .iter()
+                                .map(text)
+                                .collect();
+                            d.bus_rules.insert((name.clone(), types));
+                        }
                         "EventBridgeRule" => {
                             assert_eq!(referenced(&p["EventBusName"]), "EventBus");
                             assert_eq!(
@@ -241,6 +266,7 @@ fn template_declares_exactly_the_table() {
     assert_eq!(declared.urls, expected.urls, "function URLs");
     assert_eq!(declared.workers, expected.workers, "queue workers");
     assert_eq!(declared.schedules, expected.schedules, "schedules");
+    assert_eq!(declared.bus_rules, expected.bus_rules, "bus rules");
     assert_eq!(
         declared.queues, expected.queues,
         "queues and dead-letter queues"

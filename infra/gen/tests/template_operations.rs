@@ -122,12 +122,13 @@ fn every_dead_letter_queue_is_alarmed_and_only_they_skip_a_redrive_policy() {
 }
 
 #[test]
-fn failed_schedule_runs_are_dead_lettered() {
+fn failed_asynchronous_invocations_are_dead_lettered() {
     let template = template();
     for f in deployed_functions() {
         let properties = &template["Resources"][function_id(f.name).as_str()]["Properties"];
         let destination = &properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
-        if !matches!(f.trigger, Trigger::Schedule(..)) {
+        // Schedules and bus rules are invoked asynchronously.
+        if !matches!(f.trigger, Trigger::Schedule(..) | Trigger::BusRule(..)) {
             assert!(destination.is_null(), "{}", f.name);
             continue;
         }

@@ -15,6 +15,8 @@ use pc_platform::config::Secret;
 use pc_platform::queue::{QueueMessage, QueueName};
 use pc_platform::store::Key;
 
+use crate::socket_functions::{BusRuleFn, SocketFn, SocketRoute};
+
 /// Who may call an HTTP function; checked by the one auth layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,6 +62,8 @@ pub struct Permissions {
     /// Calls HubSpot (with the app's client id and secret and the token
     /// encryption key, added to [`Function::secrets`]).
     pub crm: bool,
+    /// Posts to the WebSocket API's connections (its Management API).
+    pub pushes: bool,
 }
 
 impl Permissions {
@@ -75,6 +79,7 @@ impl Permissions {
         uploads: false,
         payments: false,
         crm: false,
+        pushes: false,
     };
     pub const READ: Self = Self {
         table_read: true,
@@ -110,6 +115,11 @@ impl Permissions {
         self
     }
 
+    pub const fn pushes(mut self) -> Self {
+        self.pushes = true;
+        self
+    }
+
     pub const fn events(mut self) -> Self {
         self.publishes_events = true;
         self
@@ -138,6 +148,7 @@ pub struct Ports {
     pub objects: bool,
     pub payments: bool,
     pub crm: bool,
+    pub push: bool,
 }
 
 /// A worker's failure: the message is retried, then dead-lettered.
@@ -271,6 +282,10 @@ pub enum Trigger {
     /// New items of one `entity` in the table (DynamoDB Streams, filtered
     /// to inserts of that entity); the handler gets each item's key.
     TableStream(&'static str, StreamFn),
+    /// A route of the WebSocket API.
+    Socket(SocketRoute, SocketFn),
+    /// A rule on the system's event bus for events of these detail-types.
+    BusRule(&'static [&'static str], BusRuleFn),
     /// A development-only route of the local server, never deployed.
     Dev(HttpRouteFn),
 }
@@ -461,15 +476,22 @@ impl Function {
             objects: p.uploads,
             payments: p.payments,
             crm: p.crm,
+            push: p.pushes,
         }
     }
 
     /// Every secret the deployed function holds: what its handler declares,
-    /// and the token key for a route behind the auth layer. Nothing else
-    /// reaches its environment.
+    /// and the token key for a route behind the auth layer and for the
+    /// WebSocket API's `$connect`. Nothing else reaches its environment.
     pub fn secrets(&self) -> Vec<Secret> {
         let mut secrets = self.permissions.secrets.to_vec();
-        if matches!(self.trigger, Trigger::Http(_)) && self.access.is_authenticated() {
+        let checks_tokens = match self.trigger {
+            Trigger::Http(_) => self.access.is_authenticated(),
+            // A socket is authenticated when it opens.
+            Trigger::Socket(route, _) => route == SocketRoute::Connect,
+            _ => false,
+        };
+        if checks_tokens {
             secrets.push(Secret::Jwt);
         }
         if self.permissions.payments {
@@ -495,6 +517,8 @@ impl Function {
             Trigger::Queue(..) => "worker",
             Trigger::Schedule(..) => "schedule",
             Trigger::TableStream(..) => "stream",
+            Trigger::Socket(..) => "socket",
+            Trigger::BusRule(..) => "bus-rule",
             Trigger::Dev(_) => "dev",
         }
     }

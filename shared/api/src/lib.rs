@@ -15,6 +15,7 @@ pub mod list;
 pub mod openapi;
 pub mod path_params;
 pub mod router;
+pub mod socket_functions;
 pub mod telemetry;
 pub mod tokens;
 

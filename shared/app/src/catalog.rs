@@ -35,6 +35,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ),
         ("pc_crm::sync_functions", pc_crm::sync_functions::all()),
         ("pc_crm::functions", pc_crm::functions::all()),
+        ("pc_realtime::functions", pc_realtime::functions::all()),
     ]
 }
 
@@ -65,6 +66,32 @@ mod tests {
             if let Some(route) = f.method_and_path() {
                 assert!(routes.insert(route.clone()), "duplicate route {route:?}");
             }
+        }
+    }
+
+    #[test]
+    fn socket_routes_and_bus_rules_are_never_http_routes() {
+        use pc_api::functions::Trigger;
+        let lambda_only: Vec<_> = all()
+            .iter()
+            .filter(|f| matches!(f.trigger, Trigger::Socket(..) | Trigger::BusRule(..)))
+            .collect();
+        assert_eq!(
+            lambda_only.len(),
+            4,
+            "the WebSocket API's routes and the broadcaster"
+        );
+        for f in lambda_only {
+            assert!(
+                f.route().is_none() && f.method_and_path().is_none(),
+                "{}",
+                f.name
+            );
+            assert!(
+                !pc_api::router::is_deployed_http(f),
+                "{} is an HTTP function",
+                f.name
+            );
         }
     }
 }

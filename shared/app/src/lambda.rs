@@ -11,6 +11,8 @@
 //! | [`serve_worker`] | SQS batch | `batchItemFailures` of the failed messages |
 //! | [`serve_schedule`] | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
 //! | [`serve_stream`] | DynamoDB Streams batch | `batchItemFailures` from the first failed record |
+//! | [`serve_socket`] | API Gateway WebSocket API route (`$connect`, `$disconnect`, `$default`) | status code (401 refuses a `$connect`) |
+//! | [`serve_bus_rule`] | EventBridge event of a bus rule | nothing; an error makes EventBridge retry |
 //!
 //! The ports are a closure from the settings to the context, written out in
 //! each binary (`AwsPorts::load(config).await.store().context()`): which
@@ -40,7 +42,11 @@ use pc_platform::AppContext;
 use pc_platform::config::{Config, Mode};
 use pc_platform::queue::QueueMessage;
 
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use pc_api::socket_functions::{BusRuleFn, SocketFn, SocketRoute};
+
 use crate::jobs::{self, JOB_RUN_REQUESTED, JobRun};
+use crate::socket_lambda::{handle_bus_rule, handle_socket};
 use crate::stream::{StreamEvent, handle_stream};
 
 /// The error a runner stops with (shown by Lambda as the init or invoke error).
@@ -126,6 +132,34 @@ pub fn serve_stream(
     })
 }
 
+/// Serves a route of the WebSocket API.
+pub fn serve_socket(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    let Trigger::Socket(route, handler) = function.trigger else {
+        return expect_trigger(&function, false, "a WebSocket route");
+    };
+    let name = function.name;
+    start(&function, ports, async |ctx| {
+        run_socket(ctx, name, route, handler).await
+    })
+}
+
+/// Serves a rule of the event bus.
+pub fn serve_bus_rule(
+    function: Function,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<(), Error> {
+    let Trigger::BusRule(_, handler) = function.trigger else {
+        return expect_trigger(&function, false, "a bus rule");
+    };
+    let name = function.name;
+    start(&function, ports, async |ctx| {
+        run_bus_rule(ctx, name, handler).await
+    })
+}
+
 /// A binary handing a function to the wrong runner stops before logging
 /// starts; Lambda shows the returned error as the init error.
 fn expect_trigger(function: &Function, matches: bool, what: &str) -> Result<(), Error> {
@@ -167,8 +201,41 @@ pub async fn serve(ctx: AppState, function: Function) -> Result<(), Error> {
         Trigger::Queue(_, worker) => run_worker(ctx, function.name, worker).await,
         Trigger::Schedule(_, job) => run_schedule(ctx, function.name, job).await,
         Trigger::TableStream(_, handler) => run_stream(ctx, function.name, handler).await,
+        Trigger::Socket(route, handler) => run_socket(ctx, function.name, route, handler).await,
+        Trigger::BusRule(_, handler) => run_bus_rule(ctx, function.name, handler).await,
         Trigger::Dev(_) => Err(format!("{} is development-only", function.name).into()),
     }
+}
+
+async fn run_socket(
+    ctx: AppState,
+    name: &'static str,
+    route: SocketRoute,
+    handler: SocketFn,
+) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
+            let ctx = ctx.clone();
+            async move {
+                Ok::<_, Error>(handle_socket(&ctx, name, route, handler, event.payload).await)
+            }
+        },
+    ))
+    .await
+}
+
+async fn run_bus_rule(ctx: AppState, name: &'static str, handler: BusRuleFn) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<EventBridgeEvent<Value>>| {
+            let ctx = ctx.clone();
+            async move {
+                handle_bus_rule(&ctx, name, handler, event.payload)
+                    .await
+                    .map_err(Error::from)
+            }
+        },
+    ))
+    .await
 }
 
 async fn run_worker(ctx: AppState, name: &'static str, worker: WorkerFn) -> Result<(), Error> {

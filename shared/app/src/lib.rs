@@ -6,5 +6,6 @@ pub mod devserver;
 pub mod jobs;
 pub mod lambda;
 pub mod runner;
+pub mod socket_lambda;
 pub mod stream;
 pub mod system;

@@ -86,6 +86,7 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
         objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
         payments: Arc::new(stripe),
         crm: Arc::new(hubspot),
+        push: Arc::new(pc_platform::not_granted::NotGranted),
         clock,
         ids: Arc::new(UlidIds),
         config: Arc::new(config),

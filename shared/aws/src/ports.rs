@@ -85,6 +85,22 @@ impl AwsPorts {
         self
     }
 
+    /// The WebSocket API's connections, through its Management API at
+    /// the stage URL in `WEBSOCKET_ENDPOINT`; without it every push fails
+    /// (and says so), the rest of the function still works.
+    pub fn push(mut self) -> Self {
+        match std::env::var(crate::realtime::ENDPOINT_VARIABLE) {
+            Ok(endpoint) if !endpoint.is_empty() => {
+                self.context.push = Arc::new(crate::ApiGatewayPush::new(&self.sdk, &endpoint));
+            }
+            _ => tracing::error!(
+                variable = crate::realtime::ENDPOINT_VARIABLE,
+                "unset: pushes to WebSocket connections will fail"
+            ),
+        }
+        self
+    }
+
     /// The finished context.
     pub fn context(self) -> AppContext {
         self.context

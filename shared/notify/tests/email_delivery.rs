@@ -73,6 +73,7 @@ fn harness() -> Harness {
         objects: base.objects.clone(),
         payments: base.payments.clone(),
         crm: base.crm.clone(),
+        push: base.push.clone(),
         clock: base.clock.clone(),
         ids: base.ids.clone(),
         config: base.config.clone(),

@@ -15,6 +15,7 @@ use crate::outbox::RelayingStore;
 use crate::payments::{PaymentGateway, fake::FakeStripe};
 use crate::queue::faults::{FaultyQueue, QueueFaults};
 use crate::queue::{Queue, embedded::EmbeddedQueue};
+use crate::realtime::ConnectionPush;
 use crate::store::{Store, embedded::EmbeddedStore};
 
 pub struct AppContext {
@@ -25,6 +26,8 @@ pub struct AppContext {
     pub objects: Arc<dyn ObjectStore>,
     pub payments: Arc<dyn PaymentGateway>,
     pub crm: Arc<dyn CrmClient>,
+    /// Posts to open WebSocket connections (the broadcaster, presence).
+    pub push: Arc<dyn ConnectionPush>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn Ids>,
     pub config: Arc<Config>,
@@ -44,6 +47,7 @@ impl AppContext {
             objects: Arc::new(NotGranted),
             payments: Arc::new(NotGranted),
             crm: Arc::new(NotGranted),
+            push: Arc::new(NotGranted),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds),
             config: Arc::new(config),
@@ -110,6 +114,7 @@ impl EmbeddedParts {
             objects: objects.clone(),
             payments: stripe.clone(),
             crm: hubspot.clone(),
+            push: Arc::new(NotGranted),
             clock: clock.clone(),
             ids: Arc::new(UlidIds),
             config: Arc::new(config),

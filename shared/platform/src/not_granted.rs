@@ -19,6 +19,7 @@ use crate::payments::{
     NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent, StripeInvoice,
 };
 use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
+use crate::realtime::{ConnectionPush, PushError};
 use crate::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
 
 /// A port the function's permissions do not grant.
@@ -91,6 +92,16 @@ impl EmailSender for NotGranted {
         Err(EmailError::Backend(Self::refusal(
             "email sending",
             "`email()`",
+        )))
+    }
+}
+
+#[async_trait]
+impl ConnectionPush for NotGranted {
+    async fn push(&self, _: &str, _: &str) -> Result<(), PushError> {
+        Err(PushError::Failed(Self::refusal(
+            "WebSocket connections",
+            "`pushes()`",
         )))
     }
 }

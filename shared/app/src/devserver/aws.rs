@@ -111,6 +111,7 @@ pub async fn start(
         objects: aws.objects.clone(),
         payments: stripe,
         crm: hubspot,
+        push: aws.push.clone(),
         clock,
         ids: aws.ids.clone(),
         config: aws.config.clone(),

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::Value;
@@ -65,6 +66,10 @@ fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
     }
     if !ports.crm {
         parts.crm = Arc::new(NotGranted);
+    }
+    if ports.push {
+        // This process holds no socket: every connection answers gone.
+        parts.push = Arc::new(pc_platform::realtime::LocalConnections::default());
     }
     ctx
 }
@@ -213,6 +218,27 @@ pub async fn check_samples(function: &Function) -> Result<(), String> {
             if !answer.batch_item_failures.is_empty() {
                 return Err(format!("{name}: the sample's records failed"));
             }
+        }
+        Trigger::Socket(route, handler) => {
+            let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(&text)
+                .map_err(|e| format!("{name}: not a WebSocket API event: {e}"))?;
+            let answer =
+                pc_app::socket_lambda::handle_socket(&ctx, name, route, handler, event).await;
+            if !(200..300).contains(&answer.status_code) {
+                return Err(format!("{name}: answered {}", answer.status_code));
+            }
+        }
+        Trigger::BusRule(types, handler) => {
+            let event: EventBridgeEvent<Value> = serde_json::from_str(&text)
+                .map_err(|e| format!("{name}: not an EventBridge event: {e}"))?;
+            if !types.contains(&event.detail_type.as_str()) {
+                return Err(format!(
+                    "{name}: the sample's detail-type is not one of its rule's"
+                ));
+            }
+            pc_app::socket_lambda::handle_bus_rule(&ctx, name, handler, event)
+                .await
+                .map_err(|e| format!("{name}: {e}"))?;
         }
         Trigger::Dev(_) => {}
     }

@@ -1,0 +1,95 @@
+//! The broadcaster's Lambda entry at the function level against moto: an
+//! EventBridge `lead-sold` event handed to the runner of the deployed
+//! function, built as its binary builds it (the table on DynamoDB, posts
+//! through API Gateway's Management API), reaches both sides' connections
+//! and forgets a closed one.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use pc_api::functions::Trigger;
+use pc_aws::moto::fixture;
+use pc_aws::{ApiGatewayPush, AwsPorts};
+use pc_platform::realtime::{ConnectionPush, PushError};
+use pc_realtime::connections_store::{get_connection, save_connection};
+use pc_realtime::functions::realtime_broadcaster;
+
+/// API Gateway's Management API on moto, with one connection closed: moto
+/// accepts posts to any id, so the closed one answers 410 here.
+struct MotoWithClosed {
+    api: ApiGatewayPush,
+    closed: &'static str,
+    posted: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl ConnectionPush for MotoWithClosed {
+    async fn push(&self, connection_id: &str, message: &str) -> Result<(), PushError> {
+        if connection_id == self.closed {
+            return Err(PushError::Gone);
+        }
+        self.api.push(connection_id, message).await?;
+        self.posted.lock().unwrap().push(connection_id.to_owned());
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_from_eventbridge_is_posted_to_both_sides() {
+    let f = fixture("broadcaster-lambda").await;
+    let function = realtime_broadcaster();
+    let Trigger::BusRule(_, handler) = function.trigger else {
+        panic!("the broadcaster is a bus rule");
+    };
+    let push = Arc::new(MotoWithClosed {
+        api: ApiGatewayPush::new(&f.sdk, pc_aws::moto::endpoint()),
+        closed: "c-closed",
+        posted: Mutex::new(Vec::new()),
+    });
+    let mut context = AwsPorts::with_sdk(f.sdk.clone(), f.config.clone())
+        .store()
+        .context();
+    context.push = push.clone();
+    let ctx = Arc::new(context);
+    let now = Utc::now();
+    for (id, partner) in [
+        ("c-seller", "S"),
+        ("c-buyer", "B"),
+        ("c-closed", "B"),
+        ("c-other", "O"),
+    ] {
+        save_connection(&*ctx.store, id, partner, "u", now)
+            .await
+            .unwrap();
+    }
+    let event: EventBridgeEvent<Value> = serde_json::from_value(json!({
+        "version": "0", "id": "1", "detail-type": "lead-sold", "source": "partner-connector",
+        "account": "123456789012", "time": "2026-11-21T09:00:00Z", "region": "us-east-1",
+        "resources": [], "detail": {"leadId": "L", "sellerId": "S", "buyerId": "B"}
+    }))
+    .unwrap();
+
+    pc_app::socket_lambda::handle_bus_rule(&ctx, function.name, handler, event)
+        .await
+        .unwrap();
+
+    let mut posted = push.posted.lock().unwrap().clone();
+    posted.sort();
+    assert_eq!(posted, ["c-buyer", "c-seller"]);
+    assert!(
+        get_connection(&*ctx.store, "c-closed")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        get_connection(&*ctx.store, "c-other")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
