@@ -60,10 +60,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 impl EmbeddedStore {
     /// Opens (or creates) the store file at `path`; every commit is durable.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(backend)?;
-        }
-        let db = Database::create(path).map_err(backend)?;
+        let db = create_database(path)?;
         Self::with_database(db, Durability::Immediate)
     }
 
@@ -72,10 +69,7 @@ impl EmbeddedStore {
     /// fill with millions of items (benchmarks), at the price of the
     /// latest commits on a crash.
     pub fn open_unsynced(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(backend)?;
-        }
-        let db = Database::create(path).map_err(backend)?;
+        let db = create_database(path)?;
         let mut store = Self::with_database(db, Durability::Immediate)?;
         store.durable_every = UNSYNCED_COMMITS_PER_SYNC;
         Ok(store)
@@ -118,6 +112,30 @@ impl EmbeddedStore {
             Durability::None
         });
         Ok(txn)
+    }
+}
+
+/// How long opening waits for a store of this process that still holds
+/// the file (a restarted dev server whose last tasks are letting go).
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens or creates the redb file at `path`, its folder included. redb
+/// locks the file while a `Database` of it lives, so an open that finds
+/// it held polls until [`RELEASE_WAIT`] for the holder to be dropped.
+fn create_database(path: &Path) -> Result<Database, StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+    }
+    let deadline = std::time::Instant::now() + RELEASE_WAIT;
+    loop {
+        match Database::create(path) {
+            Err(redb::DatabaseError::DatabaseAlreadyOpen)
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            opened => return opened.map_err(backend),
+        }
     }
 }
 
