@@ -11,7 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-step() { printf '\n== %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
+step() {
+  printf '\n== %s (%ss, %s free on disk)\n' "$1" "$(( $(date +%s) - started ))" \
+    "$(df -h --output=avail . | tail -1 | tr -d ' ')"
+}
 
 step "tools"
 python3 -m pip --version >/dev/null

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod json;
 pub mod list;
 pub mod openapi;
+pub mod partner_events;
 pub mod path_params;
 pub mod router;
 pub mod socket_functions;
