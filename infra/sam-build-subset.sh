@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Proves the release build path (infra/build-functions.sh: cargo-lambda,
+# Proves the release build path (infra/build-functions.sh: rust-lld,
 # x86-64, release profile, into each function's CodeUri) on one function of
 # each kind: HTTP route, webhook on a function URL, queue worker, schedule.
 # CI builds these four; `infra/build-functions.sh` with no argument builds
-# every function for deploy. Needs cargo-lambda (pip install cargo-lambda;
-# zig comes with it).
+# every function for deploy.
 #
 #   infra/sam-build-subset.sh                    # the four representatives
 #   infra/sam-build-subset.sh auth-sign-in ...   # others, by function name

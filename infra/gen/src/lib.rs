@@ -9,6 +9,7 @@ pub mod event_samples;
 pub mod functions_crate;
 pub mod job_failures;
 pub mod limits;
+pub mod link_settings;
 pub mod names;
 pub mod observability;
 pub mod secrets;
@@ -83,6 +84,10 @@ impl Plan {
         exact.insert(
             "functions/src/lib.rs".to_owned(),
             functions_crate::lib_source(),
+        );
+        exact.insert(
+            link_settings::PATH.to_owned(),
+            link_settings::build_script(),
         );
         for function in functions {
             exact.insert(
