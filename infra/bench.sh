@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-representatives=(health auth-me leads-list meetings-chilipiper-webhook emails-worker daily-lead-reminders)
+representatives=(health auth-me leads-list leads-create meetings-chilipiper-webhook emails-worker daily-lead-reminders realtime-disconnect realtime-broadcaster)
 bins=()
 for name in "${representatives[@]}"; do
   if [ -f "functions/src/bin/$name.rs" ]; then bins+=(--bin "$name"); fi

@@ -27,4 +27,7 @@ echo "load after the rebuild: $(uptime)"
 size() { stat -c %s "target/lambda/$1/bootstrap"; }
 echo "every function from clean: $((cold / 60)) min $((cold % 60)) s"
 echo "after a one-line change in shared/leads: $((changed / 60)) min $((changed % 60)) s"
-echo "artifacts: $(find target/lambda -name bootstrap | wc -l) bootstraps, $(du -sh target/lambda | cut -f1) in all"
+echo "artifacts: $(find target/lambda -name bootstrap | wc -l) bootstraps, $(du -shL target/lambda | cut -f1) in all"
+echo "sizes (bytes), smallest and largest:"
+find target/lambda -name bootstrap -printf '%s %h\n' | sed 's|target/lambda/||' | sort -n | sed -n '1,3p;$p'
+echo "over 8 MB: $(find target/lambda -name bootstrap -size +7812k | wc -l)"

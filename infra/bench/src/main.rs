@@ -1,5 +1,6 @@
 //! The benchmark (`bash infra/bench.sh`): for one representative function
-//! of each kind (API, webhook, worker, schedule) it prints
+//! of each kind (API read and write, webhook, worker, schedule, WebSocket
+//! route, bus rule) it prints
 //!
 //! - the stripped release binary's size;
 //! - init: process start to the first poll of a local Lambda Runtime API
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use axum::Router;
@@ -38,7 +40,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use pc_api::functions::{Function, Ports, Trigger};
-use pc_app::{catalog, lambda};
+use pc_app::{catalog, lambda, socket_lambda};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::Config;
 use pc_platform::store::counting::CountingStore;
@@ -65,6 +67,16 @@ enum Local {
     Http(Request<Body>),
     Sqs(SqsEvent),
     Schedule(EventBridgeEvent<Value>),
+    Socket(ApiGatewayWebsocketProxyRequest),
+    Bus(EventBridgeEvent<Value>),
+}
+
+/// What the seeded store holds that requests name.
+struct Seeded {
+    /// The owner's access token.
+    token: String,
+    /// The bench partner, which new leads are created for.
+    partner_id: String,
 }
 
 /// Figures of one function.
@@ -163,8 +175,8 @@ fn request(method: &str, path: &str, token: Option<&str>, body: Option<&Value>) 
 }
 
 /// Seeds the store under `dir`: the owner, a partner routed the bench
-/// meeting type, and leads. Answers the owner's access token.
-async fn seed(dir: &Path) -> anyhow::Result<String> {
+/// meeting type, and leads.
+async fn seed(dir: &Path) -> anyhow::Result<Seeded> {
     let store = Arc::new(EmbeddedStore::open(&dir.join("store.redb"))?);
     let ctx = EmbeddedParts::new(store, config()).context;
     pc_accounts_seed(&ctx).await?;
@@ -188,6 +200,7 @@ async fn seed(dir: &Path) -> anyhow::Result<String> {
         .and_then(|c| c.split(';').next())
         .context("sign-in sets the accessToken cookie")?
         .to_owned();
+    let mut partner_id = String::new();
     if catalog::find("partners-create").is_some() {
         let partner = json!({"name": "Bench Agency", "chiliMeetingTypes": [MEETING_TYPE]});
         let (status, _, body) = send(
@@ -198,7 +211,7 @@ async fn seed(dir: &Path) -> anyhow::Result<String> {
         if status != 201 && status != 200 {
             bail!("creating the bench partner answered {status}: {body}");
         }
-        let partner_id = body["id"].as_str().unwrap_or_default().to_owned();
+        partner_id = body["id"].as_str().unwrap_or_default().to_owned();
         if catalog::find("leads-create").is_some() {
             for i in 0..SEEDED_LEADS {
                 let lead = json!({"partnerId": partner_id, "email": format!("lead{i}@bench.example"),
@@ -214,7 +227,7 @@ async fn seed(dir: &Path) -> anyhow::Result<String> {
             }
         }
     }
-    Ok(token)
+    Ok(Seeded { token, partner_id })
 }
 
 async fn pc_accounts_seed(ctx: &pc_platform::AppState) -> anyhow::Result<()> {
@@ -259,6 +272,23 @@ fn sqs_event(body: &Value) -> Value {
     }]})
 }
 
+fn socket_event(route_key: &str, connection_id: &str) -> Value {
+    json!({"headers": {"Host": "bench.example"}, "isBase64Encoded": false,
+           "requestContext": {"apiId": "bench", "connectedAt": 0, "connectionId": connection_id,
+               "domainName": "bench.example", "eventType": "DISCONNECT", "extendedRequestId": "bench",
+               "identity": {"sourceIp": "127.0.0.1"}, "messageDirection": "IN", "requestId": "bench",
+               "requestTimeEpoch": 0, "routeKey": route_key, "stage": "prod"}})
+}
+
+/// An event the broadcaster forwards to every connection but the seller's
+/// (none are open: the benchmark times finding the audience).
+fn bus_event(seller: &str, n: usize) -> Value {
+    json!({"version": "0", "id": format!("bench-{n}"), "detail-type": "lead-listed",
+           "source": "partner-connector", "account": "123456789012", "time": "2026-11-21T09:00:00Z",
+           "region": "us-east-1", "resources": [],
+           "detail": {"leadId": format!("bench-lead-{n}"), "sellerId": seller, "price": 250}})
+}
+
 fn scheduler_event() -> Value {
     json!({"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
            "account": "123456789012", "time": "2026-11-21T17:00:00Z", "region": "us-east-1",
@@ -269,11 +299,28 @@ fn scheduler_event() -> Value {
 /// exactly-once guards do not short-circuit the work).
 fn invocation(
     function: &Function,
-    token: &str,
+    seeded: &Seeded,
     secret: &str,
     n: usize,
 ) -> anyhow::Result<Invocation> {
+    let token = seeded.token.as_str();
     Ok(match (function.name, function.trigger) {
+        ("leads-create", _) => {
+            let body = json!({"partnerId": seeded.partner_id,
+                "email": format!("created{n}-{}@bench.example", std::process::id()),
+                "firstName": "Bench", "lastName": format!("Created {n}"), "company": "Bench Co"});
+            let path = "/v1/leads";
+            Invocation {
+                event: http_event(
+                    "POST",
+                    path,
+                    Some(token),
+                    json!({"content-type": "application/json"}),
+                    Some(&body),
+                ),
+                local: Local::Http(request("POST", path, Some(token), Some(&body))),
+            }
+        }
         ("meetings-chilipiper-webhook", _) => {
             let body = json!({"meetingIdChili": format!("bench-{n}"), "eventType": "created",
                 "meetingTypeName": MEETING_TYPE, "title": "Intro", "startTime": "2030-01-15T17:00:00Z",
@@ -318,6 +365,20 @@ fn invocation(
                 event,
             }
         }
+        (_, Trigger::Socket(route, _)) => {
+            let event = socket_event(route.key(), &format!("bench-connection-{n}"));
+            Invocation {
+                local: Local::Socket(serde_json::from_value(event.clone())?),
+                event,
+            }
+        }
+        (_, Trigger::BusRule(..)) => {
+            let event = bus_event(&seeded.partner_id, n);
+            Invocation {
+                local: Local::Bus(serde_json::from_value(event.clone())?),
+                event,
+            }
+        }
         _ => bail!("{} is not benchmarked", function.name),
     })
 }
@@ -334,7 +395,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn in_process(
     dir: &Path,
     function: &'static Function,
-    token: &str,
+    seeded: &Seeded,
     runs: usize,
 ) -> anyhow::Result<(Duration, Duration, usize)> {
     let counting = Arc::new(CountingStore::new(Arc::new(EmbeddedStore::open(
@@ -354,7 +415,7 @@ async fn in_process(
     let mut timings = Vec::with_capacity(runs);
     let mut round_trips = 0;
     for n in 0..runs + 5 {
-        let invocation = invocation(function, token, &secret, n)?;
+        let invocation = invocation(function, seeded, &secret, n)?;
         counting.take();
         let started = Instant::now();
         match (invocation.local, function.trigger) {
@@ -372,6 +433,18 @@ async fn in_process(
             }
             (Local::Schedule(event), Trigger::Schedule(_, job)) => {
                 lambda::handle_schedule(&ctx, function.name, job, event)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            (Local::Socket(event), Trigger::Socket(route, handler)) => {
+                let response =
+                    socket_lambda::handle_socket(&ctx, function.name, route, handler, event).await;
+                if response.status_code >= 500 {
+                    bail!("{} answered {}", function.name, response.status_code);
+                }
+            }
+            (Local::Bus(event), Trigger::BusRule(_, handler)) => {
+                socket_lambda::handle_bus_rule(&ctx, function.name, handler, event)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             }
@@ -495,7 +568,7 @@ async fn embedded_runtime(
     binaries: &Path,
     dir: &Path,
     function: &'static Function,
-    token: &str,
+    seeded: &Seeded,
     runs: usize,
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
     let api = RuntimeApi::start().await?;
@@ -508,7 +581,7 @@ async fn embedded_runtime(
     command.arg(function.name).env(EMBEDDED_STORE_DIR, dir);
     through_runtime(api, command, function.name, runs, |n| {
         Ok(serde_json::to_vec(
-            &invocation(function, token, &secret, n)?.event,
+            &invocation(function, seeded, &secret, n)?.event,
         )?)
     })
     .await
@@ -567,9 +640,12 @@ fn representatives() -> Vec<&'static Function> {
         "health",
         "auth-me",
         "leads-list",
+        "leads-create",
         "meetings-chilipiper-webhook",
         "emails-worker",
         "daily-lead-reminders",
+        "realtime-disconnect",
+        "realtime-broadcaster",
     ]
     .iter()
     .filter_map(|name| catalog::find(name))
@@ -587,7 +663,7 @@ async fn main() -> anyhow::Result<()> {
     let runs: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(300);
     let workdir = std::env::temp_dir().join(format!("pc-bench-{}", std::process::id()));
     std::fs::create_dir_all(&workdir)?;
-    let token = seed(&workdir).await?;
+    let seeded = seed(&workdir).await?;
 
     let hello = binary_path(&binaries, "hello-lambda");
     let baseline = Figures {
@@ -609,9 +685,9 @@ async fn main() -> anyhow::Result<()> {
         let binary = binary_path(&binaries, function.name);
         let size_bytes = size_of(&binary)?;
         let (handler_p50, handler_p99, round_trips) =
-            in_process(&workdir, function, &token, runs).await?;
+            in_process(&workdir, function, &seeded, runs).await?;
         let (cold, warm_p50, warm_p99, peak_rss_kb) =
-            embedded_runtime(&binaries, &workdir, function, &token, runs).await?;
+            embedded_runtime(&binaries, &workdir, function, &seeded, runs).await?;
         let cold_deployed = match (function.ports(), function.method_and_path()) {
             (ports, Some((_, path))) if ports == Ports::default() => {
                 Some(deployed_cold(&binary, function.name, &path).await?)

@@ -22,7 +22,9 @@ mod sdk_error;
 
 pub use bootstrap::{BootstrapError, bootstrap};
 pub use bus::eventbridge::EventBridgeBus;
-pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config, local_sdk_config};
+pub use context::{
+    AwsParts, aws_context, aws_context_with, https_client, load_sdk_config, local_sdk_config,
+};
 pub use email::ses::SesEmail;
 pub use objects::S3Objects;
 pub use ports::AwsPorts;

@@ -103,15 +103,14 @@ pub fn with_payments(mut context: AppContext) -> AppContext {
     context
 }
 
-/// The rustls of the Stripe client picks its crypto provider from crate
-/// features, and panics when both ring and aws-lc-rs are compiled in (a
-/// build of the whole workspace, where the test client brings ring). The
-/// AWS SDK's provider is installed explicitly; a provider already
-/// installed stays.
+/// The rustls of the Stripe client takes the process's default crypto
+/// provider, and panics when none is installed and crate features do not
+/// name exactly one. Ring, the AWS SDK client's provider, is installed
+/// explicitly; a provider already installed stays.
 fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race to another thread installing one is fine.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
