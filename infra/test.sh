@@ -23,7 +23,6 @@ python3 -c "import moto.server, flask_cors" 2>/dev/null || missing+=("moto[serve
 command -v cfn-lint >/dev/null || missing+=("cfn-lint")
 python3 -c "import cfn_lint_serverless" 2>/dev/null || missing+=("cfn-lint-serverless")
 command -v sam >/dev/null || missing+=("aws-sam-cli")
-command -v cargo-lambda >/dev/null || missing+=("cargo-lambda")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
@@ -73,7 +72,7 @@ sam validate --lint --region us-east-1 --template-file template.yaml
 cfn-lint --template template.yaml --append-rules cfn_lint_serverless.rules
 
 if [ "${SKIP_RELEASE_BUILD:-0}" != "1" ]; then
-  step "release build (cargo lambda) of one function per kind"
+  step "release build of one function per kind (rust-lld, as deployed)"
   bash infra/sam-build-subset.sh
 fi
 

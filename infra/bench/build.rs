@@ -1,5 +1,4 @@
-//! The benchmark's binaries link like the deployed functions (the
-//! hello-world baseline must be built the same way to be a baseline): the
-//! same build script, kept in one place by the generator.
+//! The benchmark's binaries link like the deployed functions (its
+//! hello-world baseline must, to be a baseline): the same settings.
 
-include!("../../functions/build.rs");
+include!("../lambda_link.rs");
