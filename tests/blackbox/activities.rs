@@ -2,12 +2,16 @@
 //! of its partner (newest first, an unread count), each event goes once to
 //! the `webhook-deliveries` queue, a redelivered source makes nothing new;
 //! a marketplace purchase is an activity of the buyer and of the seller;
-//! mark-read by ids and all; another partner's activities are never
-//! listed nor marked.
+//! an invoice created then paid is its partner's; mark-read by ids and
+//! all; another partner's activities are never listed nor marked.
 
 use pc_api::identity::Role;
+use pc_leads::DealStatus;
 use pc_platform::bus::BusEvent;
 use pc_platform::queue::QueueName;
+use pc_tests::invoices_support::{
+    billable_partner, fifty_per_lead, invoice_may, lead_created, the_invoice_of,
+};
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{
     Side, call, connected_seller, listed_lead, partner, purchase, reserve,
@@ -323,5 +327,35 @@ scenario!(
             activities(app, &buyer.admin, "").await["unreadCount"],
             buyer_unread
         );
+    }
+);
+
+scenario!(
+    an_invoice_created_then_paid_is_its_partners_activity,
+    |app| {
+        app.sign_in_owner().await;
+        let payer = billable_partner(app, "Payer", fifty_per_lead()).await;
+        let may = "2024-05-10T12:00:00Z";
+        lead_created(app, &payer, "q@buyer.test", may, DealStatus::New, None).await;
+        invoice_may(app).await;
+        let invoice = the_invoice_of(app, &payer).await;
+        let stripe_id = invoice["stripeInvoiceId"].as_str().unwrap();
+        let pay = format!("/dev/stripe/invoices/{stripe_id}/pay");
+        expect_json(app.post(&pay, &json!({})).await, StatusCode::OK).await;
+        app.drain().await;
+
+        let feed = expect_json(
+            app.get(&format!("/v1/activities?partnerId={payer}")).await,
+            StatusCode::OK,
+        )
+        .await;
+        let mut kinds = types(&feed);
+        kinds.sort();
+        assert_eq!(kinds, ["invoice.created", "invoice.paid"]);
+        assert_eq!(feed["unreadCount"], 2);
+        for activity in feed["list"].as_array().unwrap() {
+            assert_eq!(activity["data"]["invoiceId"], invoice["id"]);
+            assert_eq!(activity["data"]["amountCents"], 5_000);
+        }
     }
 );

@@ -59,7 +59,8 @@ fn partition(partner_id: &str) -> String {
     format!("ACTIVITIES#{partner_id}")
 }
 
-fn unread_partition(partner_id: &str) -> String {
+/// The gsi2 partition of a partner's unread activities.
+pub fn unread_partition(partner_id: &str) -> String {
     format!("ACTIVITIES#{partner_id}#UNREAD")
 }
 
@@ -98,7 +99,7 @@ pub fn activity_item(activity: &Activity) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-/// A stored activity, with its item (for its `ttl`).
+/// The activity a stored item holds.
 pub fn activity_of(item: Item) -> Result<Activity, StoreError> {
     from_item(item)
 }
@@ -138,19 +139,6 @@ pub async fn feed(
         .map(activity_of)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((activities, truncated))
-}
-
-/// The keys of a partner's unread activities, oldest first, up to `limit`
-/// (mark-all-read walks them page by page).
-pub async fn unread_items(
-    store: &dyn Store,
-    partner_id: &str,
-    limit: usize,
-) -> Result<Vec<Item>, StoreError> {
-    let page = store
-        .query(&Query::partition(Index::Gsi2, unread_partition(partner_id)).limit(limit))
-        .await?;
-    Ok(page.items)
 }
 
 /// The partner's unread count at `now`: one get.

@@ -14,7 +14,7 @@ use pc_platform::store::{
 use pc_platform::time::timestamp;
 
 use crate::activities_store::{
-    Activity, UNREAD_INDEX_ATTRIBUTES, activity_key, activity_of, counter_key,
+    Activity, UNREAD_INDEX_ATTRIBUTES, activity_key, activity_of, counter_key, unread_partition,
 };
 use crate::unread_counter::{KEEP_DAYS, day_attribute, expired_days, has_expired};
 
@@ -163,7 +163,7 @@ pub async fn mark_read(
         Marking::All => {
             // Oldest first, from the oldest day still kept.
             let oldest = timestamp(now - chrono::Duration::days(KEEP_DAYS + 1));
-            let query = Query::partition(Index::Gsi2, format!("ACTIVITIES#{partner_id}#UNREAD"))
+            let query = Query::partition(Index::Gsi2, unread_partition(partner_id))
                 .sk(SortKey::Gte(oldest))
                 .limit(PAGE);
             let mut cursor = None;
