@@ -36,6 +36,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_crm::sync_functions", pc_crm::sync_functions::all()),
         ("pc_crm::functions", pc_crm::functions::all()),
         ("pc_realtime::functions", pc_realtime::functions::all()),
+        ("pc_activities::functions", pc_activities::functions::all()),
     ]
 }
 
@@ -78,8 +79,8 @@ mod tests {
             .collect();
         assert_eq!(
             lambda_only.len(),
-            4,
-            "the WebSocket API's routes and the broadcaster"
+            5,
+            "the WebSocket API's routes, the broadcaster and the marketplace's activities"
         );
         for f in lambda_only {
             assert!(

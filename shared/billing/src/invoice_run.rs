@@ -12,14 +12,16 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::payments::{
     Metadata, NewInvoice, NewInvoiceLine, PaymentError, StripeInvoice, StripeInvoiceStatus,
 };
-use pc_platform::store::{Condition, Update};
+use pc_platform::store::{Condition, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::BillingError;
 use crate::customers::{billing_config, ensure_customer};
+use crate::invoice_events::announce_invoice;
 use crate::invoices_store::{
     InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, get_invoice, invoice_key,
     invoice_lines, stripe_partition,
@@ -311,11 +313,17 @@ async fn record_finalized(
                     InvoiceStatus::Draft.as_str(),
                 )),
             );
+        let mut writes = Vec::new();
         if status == InvoiceStatus::Paid {
             with_status = with_status.set("paymentDate", timestamp(now));
+            // Credit covered it all: paid without a Stripe event to say so.
+            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+            announce_invoice(ctx, &mut outbox, invoice, "paid", status, None)?;
+            outbox.add_to(&mut writes)?;
         }
-        match ctx.store.update(with_status).await {
-            Ok(_) => return Ok(()),
+        writes.insert(0, Write::Update(with_status));
+        match ctx.store.transact(writes).await {
+            Ok(()) => return Ok(()),
             Err(e) if e.is_condition_failure() => {}
             Err(e) => return Err(e.into()),
         }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod finance_request;
 pub mod functions;
 pub mod generate_api;
+pub mod invoice_events;
 pub mod invoice_listing;
 pub mod invoice_run;
 pub mod invoice_views;

@@ -12,6 +12,7 @@ use pc_platform::store::Write;
 
 use crate::BillingError;
 use crate::customers::billing_config;
+use crate::invoice_events::announce_invoice;
 use crate::invoices_store::{InvoiceLineRecord, InvoiceRecord, InvoiceType, get_invoice};
 use crate::monthly_invoices::{BillingMessage, month_of};
 
@@ -74,6 +75,14 @@ pub async fn plan_manual_invoice(
         &BillingMessage::Invoice {
             invoice_id: invoice.id.clone(),
         },
+    )?;
+    announce_invoice(
+        ctx,
+        &mut outbox,
+        &invoice,
+        "created",
+        invoice.stripe_status,
+        None,
     )?;
     let mut writes = vec![Write::put_new(invoice.item()?), Write::put(line.item()?)];
     outbox.add_to(&mut writes)?;

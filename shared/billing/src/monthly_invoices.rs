@@ -20,6 +20,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_leads::deal_status::DealStatus;
 use pc_leads::leads_store::created_between;
 use pc_platform::AppContext;
+use pc_platform::outbox::Outbox;
 use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{
     Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write, from_item,
@@ -28,6 +29,7 @@ use pc_platform::store::{
 use crate::BillingError;
 use crate::billing_math::{BillableLead, Charge, charges, term_for, total};
 use crate::customers::billing_config;
+use crate::invoice_events::announce_invoice;
 use crate::invoice_run::make_invoice;
 use crate::invoices_store::{
     InvoiceLineRecord, InvoiceRecord, InvoiceType, Stage, claim_item, claim_key,
@@ -256,7 +258,8 @@ pub async fn invoice_month(
     };
     // A month that fits one transaction is stored whole; a bigger one
     // is claimed first and its lines follow (see `store_plan`).
-    let fits = charges.len() + 2 <= MAX_TRANSACTION_WRITES;
+    // (With the claim, the invoice and the outbox announcing it.)
+    let fits = charges.len() + 3 <= MAX_TRANSACTION_WRITES;
     let stored = InvoiceRecord {
         stage: if fits {
             Stage::Planned
@@ -274,6 +277,16 @@ pub async fn invoice_month(
             writes.push(Write::put(line(&invoice, charge).item()?));
         }
     }
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    announce_invoice(
+        ctx,
+        &mut outbox,
+        &stored,
+        "created",
+        stored.stripe_status,
+        None,
+    )?;
+    outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {
         Ok(()) => {}
         Err(e) if e.is_condition_failure() => {

@@ -40,6 +40,7 @@ use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
+use crate::invoice_events::announce_invoice;
 use crate::invoices_store::{self, InvoiceRecord, InvoiceStatus, invoice_key};
 use crate::stripe_connect_events::apply_account_updated;
 use pc_marketplace::purchase_payments::{PaymentApplied, apply_payment_event, purchase_id_of};
@@ -269,11 +270,19 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
             guard_write(ctx, event, &outcome, "applied", Some(&invoice.id)),
             Write::Update(update),
         ];
+        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
         if target == InvoiceStatus::Failed {
-            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
             payment_failed_emails(ctx, &mut outbox, event, &invoice, object).await?;
-            outbox.add_to(&mut writes)?;
         }
+        let announced = match target {
+            InvoiceStatus::Paid => Some("paid"),
+            InvoiceStatus::Failed => Some("payment_failed"),
+            _ => None,
+        };
+        if let Some(action) = announced {
+            announce_invoice(ctx, &mut outbox, &invoice, action, target, Some(&event.id))?;
+        }
+        outbox.add_to(&mut writes)?;
         match ctx.store.transact(writes).await {
             Ok(()) => return Ok(outcome),
             Err(e) if e.failed_at(0) => return Ok(Outcome::Duplicate),

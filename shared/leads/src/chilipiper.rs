@@ -427,6 +427,7 @@ pub async fn apply_event(
             writes.extend(update_lead_writes(before, after)?);
             announce(ctx, &mut outbox, event, Some(before), after)?;
         }
+        announce_meeting(ctx, &mut outbox, event, meeting.as_ref(), &merged)?;
         writes.push(Write::Put {
             item: meeting_item(&merged)?,
             condition: Some(match &meeting {
@@ -507,6 +508,49 @@ fn announce(
         after.version
     );
     audit_event.after = json!({"lead": after.summary(), "meetingIdChili": event.meeting_id_chili});
+    audit::add_to_outbox(outbox, &audit_event)
+}
+
+/// The audit event of a meeting booked, moved or cancelled (a partner
+/// event for its partner); other updates of a meeting are not announced.
+/// Its id derives from the event and the meeting version, so a retried
+/// delivery stores it once.
+fn announce_meeting(
+    ctx: &AppContext,
+    outbox: &mut Outbox,
+    event: &ChiliPiperEvent,
+    before: Option<&MeetingRecord>,
+    after: &MeetingRecord,
+) -> Result<(), StoreError> {
+    let summary = |m: &MeetingRecord| {
+        json!({"leadId": m.lead_id, "status": m.status, "title": m.title,
+            "meetingTypeName": m.meeting_type_name, "scheduledTime": timestamp(m.scheduled_time)})
+    };
+    let news = match (event.event_type, before) {
+        (ChiliEventType::Created, None) => true,
+        (ChiliEventType::Rescheduled, Some(b)) => b.scheduled_time != after.scheduled_time,
+        (ChiliEventType::Canceled, b) => b.is_none_or(|b| b.status != after.status),
+        _ => false,
+    };
+    if !news {
+        return Ok(());
+    }
+    let mut audit_event = AuditEvent::new(
+        ctx,
+        None,
+        event.event_type.as_str(),
+        "meeting",
+        &after.id,
+        Some(&after.partner_id),
+        before.map(summary).unwrap_or(Value::Null),
+        summary(after),
+    );
+    audit_event.id = format!(
+        "chili:{}:{}:meeting:v{}",
+        event.meeting_id_chili,
+        event.event_type.as_str(),
+        after.version
+    );
     audit::add_to_outbox(outbox, &audit_event)
 }
 

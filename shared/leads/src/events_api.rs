@@ -6,12 +6,13 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
+use pc_activities::audit_sources::activity_writes;
 use pc_api::audit::AuditEvent;
 use pc_api::functions::WorkerError;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal, QueueMessage};
 
-use crate::events_store::{EventPartition, events_of, store_event};
+use crate::events_store::{EventPartition, events_of, store_event_with};
 
 pub const EVENTS_LIST: ListSpec = ListSpec {
     columns: &[
@@ -27,11 +28,14 @@ pub const EVENTS_LIST: ListSpec = ListSpec {
     extra_params: &["entity", "entityId"],
 };
 
-/// Stores one audit event (redeliveries find it stored and change nothing).
+/// Stores one audit event, with the activities and partner event of a
+/// change that concerns a partner in the same transaction (redeliveries
+/// find it stored and change nothing).
 pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
     let event: AuditEvent = serde_json::from_str(&message.body)
         .map_err(|e| WorkerError::new(format!("not an audit event: {e}")))?;
-    store_event(&*ctx.store, &event)
+    let activities = activity_writes(ctx, &event).map_err(WorkerError::new)?;
+    store_event_with(&*ctx.store, &event, activities)
         .await
         .map_err(WorkerError::new)?;
     Ok(())
@@ -121,5 +125,15 @@ mod tests {
         .unwrap();
         let ids: Vec<_> = stored.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(ids, [event.id.as_str()]);
+        // Its partner's activity was written with it, once.
+        let now = ctx.clock.now();
+        let (feed, _) = pc_activities::activities_store::feed(&*ctx.store, "P1", false, now)
+            .await
+            .unwrap();
+        let activities: Vec<_> = feed
+            .iter()
+            .map(|a| (a.id.as_str(), a.event_type.as_str()))
+            .collect();
+        assert_eq!(activities, [(event.id.as_str(), "lead.status_changed")]);
     }
 }

@@ -10,7 +10,7 @@
 
 use pc_api::audit::AuditEvent;
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, from_item, to_item,
+    Condition, Index, Item, Key, Query, Store, StoreError, Write, from_item, to_item,
 };
 use pc_platform::time::timestamp;
 
@@ -51,12 +51,23 @@ fn event_of(mut item: Item) -> Result<AuditEvent, StoreError> {
     from_item(item)
 }
 
-/// Stores the event unless its id is stored already; answers whether it was new.
-pub async fn store_event(store: &dyn Store, event: &AuditEvent) -> Result<bool, StoreError> {
-    match store
-        .put(event_item(event)?, Some(Condition::NotExists))
-        .await
-    {
+/// Stores the event, and `also` in the same transaction, unless its id is
+/// stored already (then nothing is written); answers whether it was new.
+pub async fn store_event_with(
+    store: &dyn Store,
+    event: &AuditEvent,
+    also: Vec<Write>,
+) -> Result<bool, StoreError> {
+    let stored = if also.is_empty() {
+        store
+            .put(event_item(event)?, Some(Condition::NotExists))
+            .await
+    } else {
+        let mut writes = vec![Write::put_new(event_item(event)?)];
+        writes.extend(also);
+        store.transact(writes).await
+    };
+    match stored {
         Ok(()) => Ok(true),
         Err(e) if e.is_condition_failure() => Ok(false),
         Err(e) => Err(e),

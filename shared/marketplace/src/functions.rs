@@ -91,7 +91,8 @@ pub fn marketplace_reserve() -> Function {
     http!(
         "marketplace-reserve",
         Access::Admin,
-        Permissions::WRITE,
+        // `lead-reserved` goes on the bus.
+        Permissions::WRITE.events(),
         reservations_api::reserve_lead
     )
 }

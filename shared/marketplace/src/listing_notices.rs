@@ -118,6 +118,7 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
                 "icpMatch": matched.score,
                 "matchReasons": matched.reasons,
                 "listingPriceCents": listing.listing_price_cents,
+                "listedAt": notice.listed_at,
             }),
         });
     }

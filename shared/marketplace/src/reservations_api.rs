@@ -17,7 +17,9 @@ use utoipa::ToSchema;
 
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
+use pc_platform::bus::BusEvent;
 use pc_platform::store::StoreError;
+use pc_platform::time::timestamp;
 
 use crate::MarketError;
 use crate::listing_api::acting_partner;
@@ -106,7 +108,28 @@ pub async fn reserve_lead(
             Err(e) => return Err(e.into()),
         }
     }
+    publish_reserved(&ctx, &reservation).await;
     Ok((StatusCode::CREATED, Json(ReservationView::of(&reservation))))
+}
+
+/// `lead-reserved` on the bus (the seller's and the buyer's activity).
+/// The hold is committed already, so a bus outage is logged, not failed.
+async fn publish_reserved(ctx: &AppState, reservation: &ReservationRecord) {
+    let event = BusEvent {
+        detail_type: "lead-reserved".into(),
+        detail: serde_json::json!({
+            "leadId": reservation.lead_id,
+            "reservationId": reservation.id,
+            "sellerId": reservation.seller_id,
+            "buyerId": reservation.buyer_id,
+            "priceCents": reservation.price_cents,
+            "expiresAt": timestamp(reservation.expires_at),
+            "at": timestamp(reservation.created_at),
+        }),
+    };
+    if let Err(e) = ctx.bus.publish(&[event]).await {
+        tracing::warn!(error = %e, reservation = %reservation.id, "lead-reserved not published");
+    }
 }
 
 /// A few milliseconds of spread, so retries of a conflict do not meet again.

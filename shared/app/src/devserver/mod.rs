@@ -274,6 +274,8 @@ impl DevServer {
             });
         });
 
+        subscribe_bus_rules(&local_bus, &context, functions, &in_flight);
+
         let schedules = Schedules::new(functions, context.clock.now());
         tasks.push(crate::runner::scheduler::spawn(
             context.clone(),
@@ -338,5 +340,36 @@ impl DevServer {
             let _ = task.await;
         }
         self.drain.in_flight.idle().await;
+    }
+}
+
+/// Runs the bus rules of the table on the local bus, as EventBridge runs
+/// them in AWS (the broadcaster aside: it pushes to the sockets of `/ws`,
+/// subscribed above). A failed rule is logged; EventBridge would retry it.
+fn subscribe_bus_rules(
+    bus: &pc_platform::bus::InProcessBus,
+    context: &AppState,
+    functions: &'static [pc_api::functions::Function],
+    in_flight: &InFlight,
+) {
+    for function in functions.iter().filter(|f| !f.permissions.pushes) {
+        let pc_api::functions::Trigger::BusRule(types, handler) = function.trigger else {
+            continue;
+        };
+        let (name, weak, rules) = (function.name, Arc::downgrade(context), in_flight.clone());
+        bus.subscribe(move |event| {
+            if !types.contains(&event.detail_type.as_str()) {
+                return;
+            }
+            let Some(ctx) = weak.upgrade() else { return };
+            let (event, working) = (event.clone(), rules.enter());
+            tokio::spawn(async move {
+                if let Err(e) = handler(&ctx, &event).await {
+                    tracing::warn!(rule = name, kind = %event.detail_type, error = %e, "bus rule failed");
+                }
+                drop(ctx);
+                drop(working);
+            });
+        });
     }
 }

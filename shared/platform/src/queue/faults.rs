@@ -1,10 +1,11 @@
 //! A queue that fails on demand: wraps another queue and refuses every send
 //! while switched to failing, so tests (and the dev server, when asked) can
 //! show that a change survives an unavailable queue and its messages arrive
-//! once the queue is back.
+//! once the queue is back. It also remembers each message it sent, so a
+//! test sees what went to a queue whether or not a worker took it since.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -14,6 +15,7 @@ use super::{DeadLetter, Queue, QueueError, QueueName};
 #[derive(Debug, Default)]
 pub struct QueueFaults {
     failing: AtomicBool,
+    sent: Mutex<Vec<(QueueName, String)>>,
 }
 
 impl QueueFaults {
@@ -29,6 +31,25 @@ impl QueueFaults {
 
     pub fn is_failing(&self) -> bool {
         self.failing.load(Ordering::SeqCst)
+    }
+
+    /// The bodies of the messages sent to `queue` so far, oldest first.
+    pub fn sent_to(&self, queue: QueueName) -> Vec<String> {
+        self.sent
+            .lock()
+            .map(|sent| {
+                sent.iter()
+                    .filter(|(q, _)| *q == queue)
+                    .map(|(_, body)| body.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, queue: QueueName, body: &str) {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push((queue, body.to_owned()));
+        }
     }
 }
 
@@ -51,7 +72,9 @@ impl Queue for FaultyQueue {
                 "queue {queue} is unavailable (failing on demand)"
             )));
         }
-        self.inner.send(queue, body).await
+        self.inner.send(queue, body).await?;
+        self.faults.remember(queue, body);
+        Ok(())
     }
 
     async fn send_delayed(
@@ -65,7 +88,9 @@ impl Queue for FaultyQueue {
                 "queue {queue} is unavailable (failing on demand)"
             )));
         }
-        self.inner.send_delayed(queue, body, delay).await
+        self.inner.send_delayed(queue, body, delay).await?;
+        self.faults.remember(queue, body);
+        Ok(())
     }
 
     async fn dead_letters(
