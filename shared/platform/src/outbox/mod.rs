@@ -42,6 +42,7 @@ pub const QUEUES: &[QueueName] = &[
     QueueName::Billing,
     QueueName::SyncLeads,
     QueueName::Marketplace,
+    QueueName::WebhookDeliveries,
 ];
 
 /// The `entity` attribute of outbox items (the stream filter matches it).
