@@ -18,3 +18,4 @@ mod notify;
 mod realtime;
 mod stripe_connect;
 mod system;
+mod webhooks;
