@@ -89,7 +89,11 @@ impl Receiver {
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.shared.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.shared
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// The requests it answered 2xx.
@@ -143,7 +147,12 @@ macro_rules! webhook_scenario {
 
 /// Puts a partner event on the `webhook-deliveries` queue, as the
 /// activities capability does; answers it.
-pub async fn push_event(app: &TestApp, id: &str, event_type: &str, partners: &[&str]) -> PartnerEvent {
+pub async fn push_event(
+    app: &TestApp,
+    id: &str,
+    event_type: &str,
+    partners: &[&str],
+) -> PartnerEvent {
     let event = PartnerEvent {
         id: id.to_owned(),
         event_type: event_type.to_owned(),
