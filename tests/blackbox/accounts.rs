@@ -906,26 +906,29 @@ scenario!(
         .await;
 
         let prefs_path = format!("/v1/partners/{a_id}/notification-preferences");
-        let no_secret =
-            json!({"webhook": {"url": "https://hooks.acme.test/pc", "events": ["lead-sold"]}});
+        // The server makes the webhook's secret: one sent by the client is refused.
+        let own_secret = json!({"webhook": {"url": "https://hooks.acme.test/pc",
+            "secret": "a-very-secret-value", "events": ["marketplace.lead_sold"]}});
         let bad = expect_json(
-            app.patch(&prefs_path, &no_secret).await,
+            app.patch(&prefs_path, &own_secret).await,
             StatusCode::BAD_REQUEST,
         )
         .await;
         assert_eq!(bad["error"]["details"][0]["field"], "webhook.secret");
         let prefs = json!({"email": {"leadReminder": false},
-        "webhook": {"url": "https://hooks.acme.test/pc", "secret": "a-very-secret-value", "events": ["lead-sold"]}});
+        "webhook": {"url": "https://hooks.acme.test/pc", "events": ["marketplace.lead_sold"]}});
         let saved = expect_json(app.patch(&prefs_path, &prefs).await, StatusCode::OK).await;
         assert_eq!(saved["email"]["leadReminder"], false);
         assert_eq!(saved["email"]["newLead"], true);
         assert_eq!(saved["webhook"]["hasSecret"], true);
+        let shown = saved["webhook"]["secret"].as_str().unwrap().to_owned();
+        assert!(shown.starts_with("whsec_"), "{shown}");
         let partner = expect_json(
             app.get(&format!("/v1/partners/{a_id}")).await,
             StatusCode::OK,
         )
         .await;
-        assert!(!partner.to_string().contains("a-very-secret-value"));
+        assert!(!partner.to_string().contains(&shown));
 
         let list = expect_json(app.get("/v1/partners?sort=name:desc").await, StatusCode::OK).await;
         for row in list["list"].as_array().unwrap() {

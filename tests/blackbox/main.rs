@@ -19,3 +19,4 @@ mod notify;
 mod realtime;
 mod stripe_connect;
 mod system;
+mod webhooks;

@@ -23,6 +23,7 @@ pub mod market_support;
 pub mod marketplace_support;
 pub mod notify_support;
 pub mod realtime_support;
+pub mod webhooks_support;
 
 pub use pc_app;
 pub use reqwest;

@@ -266,7 +266,8 @@ pub fn partners_notification_preferences() -> Function {
     http!(
         "partners-notification-preferences",
         Access::Admin,
-        Permissions::WRITE,
+        // The webhook's signing secret is stored encrypted.
+        Permissions::WRITE.secrets(&[Secret::Encryption]),
         partners_api::update_notification_preferences
     )
     .open_to_pending_partners()

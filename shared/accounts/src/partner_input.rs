@@ -101,14 +101,33 @@ pub struct EmailPreferencesPatch {
     pub marketplace: Option<bool>,
 }
 
-#[derive(Clone, Debug, Deserialize, ToSchema)]
+/// A webhook change: absent fields keep their current value (a new
+/// webhook needs `url` and `events`). The server generates the signing
+/// secret when a webhook is first set and on `rotateSecret: true`, and
+/// shows it in that answer only; a secret sent by the client is refused.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct WebhookPatch {
-    pub url: String,
-    /// Required the first time; keeps the stored one when absent.
+    /// `https://` (plain `http://` and loopback on the dev server only).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Refused with 400: the server generates secrets.
     #[serde(default)]
     pub secret: Option<String>,
+    /// Event type names (`lead.created`, ...) or `["*"]` for every type.
     #[serde(default)]
-    pub events: Vec<String>,
+    pub events: Option<Vec<String>>,
+    /// Replaces the signing secret with a new one, shown once.
+    #[serde(default)]
+    pub rotate_secret: bool,
+}
+
+/// Preferences after a patch, and whether the webhook needs a new secret
+/// (first set, or rotated): the caller issues it where it can show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppliedPreferences {
+    pub preferences: NotificationPreferences,
+    pub issue_secret: bool,
 }
 
 /// `{email: {...}, webhook: {url, secret, events[]} | null}`.
@@ -129,14 +148,17 @@ pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// Applies a patch to the current preferences.
+/// Applies a patch to the current preferences; `allow_local` admits the
+/// dev server's plain-HTTP and loopback receivers.
 pub fn apply_preferences(
     field: &str,
     current: &NotificationPreferences,
     patch: NotificationPreferencesPatch,
-) -> Result<NotificationPreferences, Vec<FieldError>> {
+    allow_local: bool,
+) -> Result<AppliedPreferences, Vec<FieldError>> {
     let mut next = current.clone();
     let mut errors = Vec::new();
+    let mut issue_secret = false;
     if let Some(email) = patch.email {
         let e = &mut next.email;
         e.new_lead = email.new_lead.unwrap_or(e.new_lead);
@@ -148,60 +170,108 @@ pub fn apply_preferences(
         None => {}
         Some(None) => next.webhook = None,
         Some(Some(hook)) => {
-            let url = parse_url(&format!("{field}webhook.url"), &hook.url);
-            if let Err(e) = &url {
-                errors.push(e.clone());
-            }
-            let secret = match hook.secret.map(|s| s.trim().to_owned()) {
-                Some(s) if (16..=256).contains(&s.len()) => Some(s),
-                Some(_) => {
-                    errors.push(FieldError::new(
-                        format!("{field}webhook.secret"),
-                        "must be 16 to 256 characters",
-                    ));
-                    None
+            let field = format!("{field}webhook.");
+            match apply_webhook(&field, current.webhook.as_ref(), hook, allow_local) {
+                Ok((webhook, issue)) => {
+                    next.webhook = Some(webhook);
+                    issue_secret = issue;
                 }
-                None => current
-                    .webhook
-                    .as_ref()
-                    .map(|w| w.secret.clone())
-                    .filter(|s| !s.is_empty()),
-            };
-            if secret.is_none() && errors.is_empty() {
-                errors.push(FieldError::new(
-                    format!("{field}webhook.secret"),
-                    "is required",
-                ));
-            }
-            let mut events = BTreeSet::new();
-            if hook.events.len() > 50 {
-                errors.push(FieldError::new(
-                    format!("{field}webhook.events"),
-                    "at most 50 events",
-                ));
-            }
-            for (i, ev) in hook.events.iter().enumerate() {
-                let ev = ev.trim();
-                if ev.is_empty() || ev.len() > 100 {
-                    errors.push(FieldError::new(
-                        format!("{field}webhook.events[{i}]"),
-                        "must be 1-100 characters",
-                    ));
-                } else {
-                    events.insert(ev.to_owned());
-                }
-            }
-            if let (Ok(url), Some(secret)) = (url, secret) {
-                next.webhook = Some(WebhookPreferences {
-                    url,
-                    secret,
-                    events: events.into_iter().collect(),
-                });
+                Err(e) => errors.extend(e),
             }
         }
     }
     if errors.is_empty() {
-        Ok(next)
+        Ok(AppliedPreferences {
+            preferences: next,
+            issue_secret,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The webhook after `patch`, and whether it needs a new secret.
+fn apply_webhook(
+    field: &str,
+    current: Option<&WebhookPreferences>,
+    patch: WebhookPatch,
+    allow_local: bool,
+) -> Result<(WebhookPreferences, bool), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if patch.secret.is_some() {
+        errors.push(FieldError::new(
+            format!("{field}secret"),
+            "is generated by the server: send rotateSecret: true for a new one, shown once",
+        ));
+    }
+    let url = match (patch.url, current) {
+        (Some(url), _) => match pc_platform::receivers::check_url(&url, allow_local) {
+            Ok(url) => Some(url.to_string()),
+            Err(m) => {
+                errors.push(FieldError::new(format!("{field}url"), m));
+                None
+            }
+        },
+        (None, Some(hook)) => Some(hook.url.clone()),
+        (None, None) => {
+            errors.push(FieldError::new(format!("{field}url"), "is required"));
+            None
+        }
+    };
+    let events = match (patch.events, current) {
+        (Some(events), _) => parse_events(&format!("{field}events"), &events)
+            .map_err(|e| errors.extend(e))
+            .ok(),
+        (None, Some(hook)) => Some(hook.events.clone()),
+        (None, None) => {
+            errors.push(FieldError::new(format!("{field}events"), "is required"));
+            None
+        }
+    };
+    match (url, events) {
+        (Some(url), Some(events)) if errors.is_empty() => {
+            let issue = patch.rotate_secret || !current.is_some_and(WebhookPreferences::has_secret);
+            let mut hook = current.cloned().unwrap_or(WebhookPreferences {
+                url: String::new(),
+                secret: String::new(),
+                sealed_secret: None,
+                events: Vec::new(),
+            });
+            hook.url = url;
+            hook.events = events;
+            Ok((hook, issue))
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Event type names: at least one, each a documented type or `*`, kept
+/// once each in a stable order.
+fn parse_events(field: &str, events: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    if events.is_empty() {
+        return Err(vec![FieldError::new(
+            field,
+            "must name at least one event type, or \"*\" for all",
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut kept = BTreeSet::new();
+    for (i, name) in events.iter().enumerate() {
+        let name = name.trim();
+        if pc_api::partner_events::is_subscribable(name) {
+            kept.insert(name.to_owned());
+        } else {
+            errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                format!(
+                    "is not an event type; one of {} or \"*\"",
+                    pc_api::partner_events::EVENT_TYPES.join(", ")
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(kept.into_iter().collect())
     } else {
         Err(errors)
     }

@@ -20,6 +20,10 @@ pub struct WebhookView {
     pub url: String,
     pub events: Vec<String>,
     pub has_secret: bool,
+    /// The new signing secret: present only in the answer that set the
+    /// webhook for the first time or rotated its secret, never again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -36,7 +40,8 @@ impl From<&NotificationPreferences> for NotificationPreferencesView {
             webhook: p.webhook.as_ref().map(|w| WebhookView {
                 url: w.url.clone(),
                 events: w.events.clone(),
-                has_secret: !w.secret.is_empty(),
+                has_secret: w.has_secret(),
+                secret: None,
             }),
         }
     }

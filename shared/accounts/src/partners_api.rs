@@ -21,9 +21,9 @@ use pc_platform::time::timestamp;
 
 use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};
 use crate::email_address::parse_name;
+use crate::notification_preferences;
 use crate::partner_input::{
-    NotificationPreferencesPatch, apply_preferences, parse_icp, parse_meeting_types, parse_website,
-    present,
+    NotificationPreferencesPatch, parse_icp, parse_meeting_types, parse_website, present,
 };
 use crate::partner_views::{
     NotificationPreferencesView, Onboarding, OnboardingSteps, PartnerStats, PartnerView,
@@ -282,7 +282,7 @@ pub async fn update_partner(
     }
     for attempt in 0..SAVE_ATTEMPTS {
         let (before, version) = visible_versioned(&ctx, &principal, &id).await?;
-        let mut after = apply_partner_body(&before, &body)?;
+        let mut after = apply_partner_body(&before, &body, ctx.config.webhook_local_receivers)?;
         if after == before {
             return Ok(Json(PartnerView::from(&before)));
         }
@@ -335,6 +335,7 @@ async fn visible_versioned(
 fn apply_partner_body(
     before: &PartnerRecord,
     body: &UpdatePartnerBody,
+    allow_local: bool,
 ) -> ApiResult<PartnerRecord> {
     let mut errors = Vec::new();
     let mut after = before.clone();
@@ -369,11 +370,8 @@ fn apply_partner_body(
         }
     }
     if let Some(patch) = &body.notification_preferences {
-        match apply_preferences(
-            "notificationPreferences.",
-            &before.notification_preferences,
-            patch.clone(),
-        ) {
+        match notification_preferences::apply_without_new_secret(before, patch.clone(), allow_local)
+        {
             Ok(p) => after.notification_preferences = p,
             Err(e) => errors.extend(e),
         }
@@ -654,8 +652,10 @@ pub async fn activate_partner(
     }
 }
 
-/// Changes which emails the partner's users get and its activity webhook
-/// (the secret is stored, never shown).
+/// Changes which emails the partner's users get and its activity webhook.
+/// The webhook's signing secret is generated here, stored encrypted and
+/// shown in this answer only when the webhook is first set or its secret
+/// rotated (`rotateSecret: true`).
 #[utoipa::path(patch, path = "/v1/partners/{id}/notification-preferences", tag = "partners",
     params(("id" = String, Path)), request_body = NotificationPreferencesPatch,
     responses((status = 200, body = NotificationPreferencesView), (status = 400), (status = 404)),
@@ -670,10 +670,10 @@ pub async fn update_notification_preferences(
     // meanwhile, so two edits of different flags both survive.
     for attempt in 0..SAVE_ATTEMPTS {
         let (before, version) = visible_versioned(&ctx, &principal, &id).await?;
-        let prefs = apply_preferences("", &before.notification_preferences, body.clone())
-            .map_err(ApiError::validation)?;
+        let (prefs, new_secret) = notification_preferences::apply(&ctx, &before, body.clone())?;
+        let view = notification_preferences::view(&prefs, new_secret);
         if prefs == before.notification_preferences {
-            return Ok(Json(NotificationPreferencesView::from(&prefs)));
+            return Ok(Json(view));
         }
         let update = partners_store::profile_update(&id)
             .set(
@@ -684,7 +684,7 @@ pub async fn update_notification_preferences(
             .add("version", 1)
             .when(partners_store::version_condition(version));
         match ctx.store.update(update).await {
-            Ok(_) => return Ok(Json(NotificationPreferencesView::from(&prefs))),
+            Ok(_) => return Ok(Json(view)),
             Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
                 backoff(attempt).await
             }

@@ -71,11 +71,22 @@ impl Default for EmailPreferences {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookPreferences {
     pub url: String,
-    /// Never returned by the API.
-    #[serde(default)]
+    /// A signing secret stored in clear by an earlier version; empty once
+    /// sealed (see `crate::webhook_secret`). Never returned by the API.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub secret: String,
+    /// The signing secret, AES-256-GCM encrypted. Never returned by the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub sealed_secret: Option<pc_platform::cipher::Sealed>,
     #[serde(default)]
     pub events: Vec<String>,
+}
+
+impl WebhookPreferences {
+    pub fn has_secret(&self) -> bool {
+        self.sealed_secret.is_some() || !self.secret.is_empty()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -37,6 +37,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_crm::functions", pc_crm::functions::all()),
         ("pc_realtime::functions", pc_realtime::functions::all()),
         ("pc_activities::functions", pc_activities::functions::all()),
+        ("pc_webhooks::functions", pc_webhooks::functions::all()),
     ]
 }
 

@@ -46,7 +46,7 @@ macro_rules! kind_templates {
 
 const LAYOUT_HTML: &str = include_str!("../templates/layout.html.hbs");
 
-const TEMPLATES: [KindTemplates; 13] = [
+const TEMPLATES: [KindTemplates; 14] = [
     kind_templates!(EmailKind::Invitation, "invitation"),
     kind_templates!(
         EmailKind::RegistrationVerification,
@@ -63,6 +63,7 @@ const TEMPLATES: [KindTemplates; 13] = [
     kind_templates!(EmailKind::PurchaseConfirmed, "purchase_confirmed"),
     kind_templates!(EmailKind::MarketplaceMatch, "marketplace_match"),
     kind_templates!(EmailKind::HubspotDisconnected, "hubspot_disconnected"),
+    kind_templates!(EmailKind::WebhookFailed, "webhook_failed"),
 ];
 
 /// The compiled templates: one registry that escapes (HTML) and one that
@@ -241,6 +242,11 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
         EmailKind::HubspotDisconnected => json!({
             "name": text, "partnerName": text, "link": "/settings/integrations/hubspot",
         }),
+        EmailKind::WebhookFailed => json!({
+            "name": text, "partnerName": text, "eventType": "lead.created",
+            "eventId": "evt_01HEVENT", "url": "https://hooks.example.com/pc",
+            "attempts": 17, "link": "/settings/notifications",
+        }),
     }
 }
 
@@ -268,6 +274,7 @@ mod tests {
             EmailKind::PurchaseConfirmed => "Purchase confirmed",
             EmailKind::MarketplaceMatch => "matches your profile",
             EmailKind::HubspotDisconnected => "HubSpot",
+            EmailKind::WebhookFailed => "Webhook delivery failed",
         }
     }
 

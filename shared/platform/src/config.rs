@@ -49,7 +49,8 @@ pub struct Config {
     pub jwt_secret: SecretValue,
     pub magic_link_secret: SecretValue,
     /// 64 hexadecimal characters (checked at start), for AES-256-GCM of
-    /// stored OAuth tokens; see [`Config::encryption_key_bytes`].
+    /// stored secrets (OAuth tokens, webhook signing secrets); see
+    /// [`Config::encryption_key_bytes`].
     pub encryption_key: SecretValue,
     pub stripe_secret_key: SecretValue,
     pub stripe_webhook_secret: SecretValue,
@@ -71,6 +72,17 @@ pub struct Config {
     /// read, marked `truncated` (`LIST_READ_LIMIT`, default 10,000). Lists
     /// whose filters are key conditions never get near it.
     pub list_read_limit: usize,
+    /// Whether partner webhooks may point at plain `http://` and loopback
+    /// receivers. Never read from the environment: only the dev server
+    /// turns it on, so a developer can receive webhooks locally; private,
+    /// link-local and metadata addresses stay refused even then.
+    pub webhook_local_receivers: bool,
+    /// Whether a webhook retry waits on the queue (a delayed message,
+    /// re-enqueued while the wait exceeds SQS's 15 minutes). Off, every
+    /// retry waits in the store for the `webhook-retries` sweep, which
+    /// follows the clock port: tests that move the settable clock turn it
+    /// off rather than wait real minutes.
+    pub webhook_retries_on_queue: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -176,7 +188,7 @@ impl Config {
             .unwrap_or_else(|| "http://127.0.0.1:3000/v1/integrations/hubspot/callback".into())
     }
 
-    /// The AES-256-GCM key of stored OAuth tokens.
+    /// The AES-256-GCM key of stored secrets.
     pub fn encryption_key_bytes(&self) -> Result<[u8; 32], MissingSecret> {
         let hex_text = self.encryption_key.expose()?;
         // Checked when the configuration was read.
@@ -291,6 +303,8 @@ impl Config {
             queue_urls,
             queue_retry_delay: std::time::Duration::from_millis(retry_ms),
             list_read_limit,
+            webhook_local_receivers: false,
+            webhook_retries_on_queue: true,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! outside its own logic. Production adapters for AWS live in `pc-aws`.
 
 pub mod bus;
+pub mod cipher;
 pub mod clock;
 pub mod config;
 pub mod context;
@@ -14,6 +15,7 @@ pub mod outbox;
 pub mod payments;
 pub mod queue;
 pub mod realtime;
+pub mod receivers;
 pub mod secrets;
 pub mod store;
 pub mod time;

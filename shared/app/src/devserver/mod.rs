@@ -80,6 +80,8 @@ impl Options {
         if std::env::var("COOKIE_SECURE").is_err() {
             config.cookie_secure = false;
         }
+        // A developer points a webhook at a receiver on this machine.
+        config.webhook_local_receivers = true;
         Ok(Self {
             listen: SocketAddr::from(([127, 0, 0, 1], port)),
             backend: match std::env::var("AWS_ENDPOINT_URL") {
@@ -111,6 +113,9 @@ impl Options {
         config.cookie_secure = false;
         // Failed messages come back quickly, so dead-letter tests stay short.
         config.queue_retry_delay = std::time::Duration::from_millis(50);
+        // Webhook retries follow the settable clock (the sweep), not real
+        // minutes on the queue; local receivers are a test's own choice.
+        config.webhook_retries_on_queue = false;
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             backend: Backend::Embedded { data_dir: None },

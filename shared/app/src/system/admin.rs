@@ -63,6 +63,7 @@ fn schedules() -> impl Iterator<Item = &'static (&'static str, Schedule)> {
         .chain(pc_billing::SCHEDULES.iter())
         .chain(pc_marketplace::SCHEDULES.iter())
         .chain(pc_crm::SCHEDULES.iter())
+        .chain(pc_webhooks::SCHEDULES.iter())
 }
 
 /// Every scheduled job with its ten latest runs.

@@ -54,10 +54,12 @@ pub enum EmailKind {
     /// A lead matching the partner's ICP was listed on the marketplace.
     MarketplaceMatch,
     HubspotDisconnected,
+    /// A webhook delivery failed for 24 hours and was given up.
+    WebhookFailed,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 13] = [
+    pub const ALL: [EmailKind; 14] = [
         EmailKind::Invitation,
         EmailKind::RegistrationVerification,
         EmailKind::PasswordReset,
@@ -71,6 +73,7 @@ impl EmailKind {
         EmailKind::PurchaseConfirmed,
         EmailKind::MarketplaceMatch,
         EmailKind::HubspotDisconnected,
+        EmailKind::WebhookFailed,
     ];
 
     /// The template file stem (`password_reset`).
@@ -89,6 +92,7 @@ impl EmailKind {
             EmailKind::PurchaseConfirmed => "purchase_confirmed",
             EmailKind::MarketplaceMatch => "marketplace_match",
             EmailKind::HubspotDisconnected => "hubspot_disconnected",
+            EmailKind::WebhookFailed => "webhook_failed",
         }
     }
 }
