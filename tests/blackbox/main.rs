@@ -1,6 +1,7 @@
 //! Black-box scenarios, one module per capability.
 
 mod accounts;
+mod analytics;
 mod billing_finance;
 mod billing_invoices;
 mod billing_webhooks;

@@ -24,7 +24,8 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::Value;
 
-use pc_platform::store::{Item, Key, Update, Write};
+use pc_platform::store::{Item, Key, Store, StoreError, Update, Write};
+use pc_platform::time::timestamp;
 
 /// Items the active partners of a month are spread over.
 pub const ACTIVE_SHARDS: u32 = 32;
@@ -192,6 +193,26 @@ pub fn listing_matched(
         Write::put_new(marker),
         Write::Update(marketplace_month(&month_of(listed_at)).add("listingsMatched", 1)),
     ]
+}
+
+/// Counts the listing of `lead_id` at `listed_at` as matched, once
+/// however many pages of its notices matched or were redelivered.
+pub async fn record_listing_matched(
+    store: &dyn Store,
+    lead_id: &str,
+    listed_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let writes = listing_matched(lead_id, listed_at, &timestamp(listed_at));
+    match store.transact(writes.into()).await {
+        Err(e) if e.failed_at(0) => Ok(()),
+        other => other,
+    }
+}
+
+/// `writes` and the aggregate writes of `sale`, merged (see [`merged`]).
+pub fn with_sale(mut writes: Vec<Write>, sale: &Sale<'_>) -> Vec<Write> {
+    writes.extend(sale_completed(sale));
+    merged(writes)
 }
 
 /// `writes` with the unconditional updates of one aggregate item merged
