@@ -67,7 +67,8 @@ fn lead(partner: &str, n: usize, total: usize) -> LeadRecord {
 }
 
 async fn seed_partner(ctx: &AppState, id: &str) {
-    let partner = PartnerRecord::new_active(id, &format!("Partner {id}"), &id.to_lowercase(), base());
+    let partner =
+        PartnerRecord::new_active(id, &format!("Partner {id}"), &id.to_lowercase(), base());
     ctx.store
         .put(partner_item(&partner).unwrap(), None)
         .await

@@ -4,7 +4,7 @@
 //! however many leads, sales and partners they count. Months without an
 //! aggregate item had nothing to count and show zeros.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -226,46 +226,41 @@ pub async fn partner_analytics(
     })
 }
 
-#[derive(Default)]
-struct MarketplaceTally {
-    counts: MarketplaceCounts,
-    active: BTreeSet<String>,
+fn is_active_shard(item: &Item) -> bool {
+    item.get("entity").and_then(Value::as_str) == Some("analytics_active_partners")
 }
 
-impl MarketplaceTally {
+/// The partners marked in an active-partners shard.
+fn active_in(item: &Item) -> impl Iterator<Item = &str> {
+    item.keys().filter_map(|k| k.strip_prefix(ACTIVE_PREFIX))
+}
+
+impl MarketplaceCounts {
     fn add_item(&mut self, item: &Item) {
-        let is_shard =
-            item.get("entity").and_then(Value::as_str) == Some("analytics_active_partners");
-        if is_shard {
-            self.active.extend(
-                item.keys()
-                    .filter_map(|k| k.strip_prefix(ACTIVE_PREFIX))
-                    .map(str::to_owned),
-            );
+        if is_active_shard(item) {
+            // A partner is marked in one shard of a month: no set needed.
+            self.active_partners += active_in(item).count() as i64;
             return;
         }
-        let c = &mut self.counts;
-        c.sales += number(item, "sales");
-        c.volume_cents += number(item, "volumeCents");
-        c.platform_fee_cents += number(item, "feeCents");
-        c.listings += number(item, "listings");
-        c.listings_matched += number(item, "listingsMatched");
+        self.sales += number(item, "sales");
+        self.volume_cents += number(item, "volumeCents");
+        self.platform_fee_cents += number(item, "feeCents");
+        self.listings += number(item, "listings");
+        self.listings_matched += number(item, "listingsMatched");
+        self.finish();
     }
 
-    fn add(&mut self, other: &MarketplaceTally) {
-        let c = &mut self.counts;
-        c.sales += other.counts.sales;
-        c.volume_cents += other.counts.volume_cents;
-        c.platform_fee_cents += other.counts.platform_fee_cents;
-        c.listings += other.counts.listings;
-        c.listings_matched += other.counts.listings_matched;
-        self.active.extend(other.active.iter().cloned());
+    fn add(&mut self, other: &MarketplaceCounts) {
+        self.sales += other.sales;
+        self.volume_cents += other.volume_cents;
+        self.platform_fee_cents += other.platform_fee_cents;
+        self.listings += other.listings;
+        self.listings_matched += other.listings_matched;
+        self.finish();
     }
 
-    fn finish(mut self) -> MarketplaceCounts {
-        self.counts.active_partners = self.active.len() as i64;
-        self.counts.match_rate = rate(self.counts.listings_matched, self.counts.listings);
-        self.counts
+    fn finish(&mut self) {
+        self.match_rate = rate(self.listings_matched, self.listings);
     }
 }
 
@@ -283,36 +278,107 @@ pub async fn marketplace_analytics(
         format!("{}#~", month_sk(last)),
     ));
     let items = read_all(store, query).await?;
-    let mut by_month: BTreeMap<String, MarketplaceTally> = months
+    let mut by_month: BTreeMap<String, MarketplaceCounts> = months
         .iter()
-        .map(|m| (m.clone(), MarketplaceTally::default()))
+        .map(|m| (m.clone(), MarketplaceCounts::default()))
         .collect();
     for item in &items {
-        if let Some(tally) = month_of_item(item).and_then(|m| by_month.get_mut(&m)) {
-            tally.add_item(item);
+        if let Some(counts) = month_of_item(item).and_then(|m| by_month.get_mut(&m)) {
+            counts.add_item(item);
         }
     }
-    let mut totals = MarketplaceTally::default();
-    for tally in by_month.values() {
-        totals.add(tally);
+    let mut totals = MarketplaceCounts::default();
+    for counts in by_month.values() {
+        totals.add(counts);
     }
+    // Over the range, a partner active in several months counts once.
+    let distinct: HashSet<&str> = items
+        .iter()
+        .filter(|item| is_active_shard(item))
+        .flat_map(active_in)
+        .collect();
+    totals.active_partners = distinct.len() as i64;
     Ok(MarketplaceAnalytics {
         from: months[0].clone(),
         to: last.clone(),
         months: by_month
             .into_iter()
-            .map(|(month, tally)| MarketplaceMonth {
-                month,
-                counts: tally.finish(),
-            })
+            .map(|(month, counts)| MarketplaceMonth { month, counts })
             .collect(),
-        totals: totals.finish(),
+        totals,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{TimeZone, Utc};
+    use pc_platform::store::embedded::EmbeddedStore;
+
+    use crate::month_range::Month;
+    use crate::tally::{Sale, lead_created, lead_status_moved, merged, sale_completed};
+
+    fn range(from: &str, to: &str) -> MonthRange {
+        MonthRange {
+            from: Month::parse(from).unwrap(),
+            to: Month::parse(to).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn reports_add_up_the_months_and_count_partners_once() {
+        let store = EmbeddedStore::in_memory();
+        let jan = Utc.with_ymd_and_hms(2026, 1, 31, 23, 59, 59).unwrap();
+        let feb = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+        for (partner, at, status) in [("A", jan, "new"), ("A", jan, "won"), ("A", feb, "new")] {
+            store
+                .transact(lead_created(partner, at, status))
+                .await
+                .unwrap();
+        }
+        store
+            .transact(vec![lead_status_moved("A", jan, "new", "won")])
+            .await
+            .unwrap();
+        let sale = Sale {
+            seller_id: "A",
+            buyer_id: "B",
+            price_cents: 10_000,
+            fee_cents: 1_500,
+            completed_at: feb,
+        };
+        store.transact(merged(sale_completed(&sale))).await.unwrap();
+
+        let a = partner_analytics(&store, "A", &range("2025-12", "2026-02"))
+            .await
+            .unwrap();
+        assert_eq!(a.months.len(), 3);
+        assert_eq!(a.months[0].counts, PartnerCounts::empty());
+        assert_eq!(a.months[1].counts.leads_created, 2);
+        assert_eq!(a.months[1].counts.leads_by_status["won"], 2);
+        assert_eq!(a.months[1].counts.leads_by_status["new"], 0);
+        assert_eq!(a.months[2].counts.revenue_cents, 8_500);
+        assert_eq!(a.totals.leads_created, 3);
+        assert_eq!(a.totals.conversion_rate, 0.6667);
+        assert_eq!(a.totals.sales_cents, 10_000);
+
+        let m = marketplace_analytics(&store, &range("2026-01", "2026-02"))
+            .await
+            .unwrap();
+        assert_eq!(m.months[0].counts.active_partners, 1);
+        assert_eq!(m.months[1].counts.active_partners, 2);
+        assert_eq!(
+            m.totals.active_partners, 2,
+            "A active both months counts once"
+        );
+        assert_eq!(m.totals.volume_cents, 10_000);
+        assert_eq!(m.totals.platform_fee_cents, 1_500);
+        // A range that misses the months reads zeros.
+        let before = marketplace_analytics(&store, &range("2025-01", "2025-12"))
+            .await
+            .unwrap();
+        assert_eq!(before.totals, MarketplaceCounts::default());
+    }
 
     #[test]
     fn rates_round_to_four_decimals() {
