@@ -10,5 +10,6 @@
 pub mod analytics_api;
 pub mod functions;
 pub mod month_range;
+pub mod rebuild;
 pub mod reports;
 pub mod tally;
