@@ -2,6 +2,7 @@
 
 mod accounts;
 mod activities;
+mod analytics;
 mod billing_finance;
 mod billing_invoices;
 mod billing_webhooks;

@@ -38,6 +38,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_realtime::functions", pc_realtime::functions::all()),
         ("pc_activities::functions", pc_activities::functions::all()),
         ("pc_webhooks::functions", pc_webhooks::functions::all()),
+        ("pc_analytics::functions", pc_analytics::functions::all()),
     ]
 }
 

@@ -185,7 +185,8 @@ fn bench_lead(n: usize, partners: usize, base: DateTime<Utc>) -> LeadRecord {
 /// Seeds `total` leads over `partners` partners through the leads' own
 /// creation writes, several leads per transaction: consecutive leads
 /// belong to different partners, so no transaction touches a partner's
-/// counters twice.
+/// counters twice (their marks in the month's active-partner shards are
+/// merged into one write per shard).
 async fn seed_leads(ctx: &AppState, partners: usize, total: usize, base: DateTime<Utc>) {
     for p in 0..partners {
         seed_partner(ctx, &format!("P{p:03}")).await;
@@ -197,7 +198,7 @@ async fn seed_leads(ctx: &AppState, partners: usize, total: usize, base: DateTim
         let lead_writes = leads_store::create_lead_writes(&lead).unwrap();
         if writes.len() + lead_writes.len() > MAX_TRANSACTION_WRITES || in_batch == partners {
             ctx.store
-                .transact(std::mem::take(&mut writes))
+                .transact(pc_analytics::tally::merged(std::mem::take(&mut writes)))
                 .await
                 .unwrap();
             in_batch = 0;
@@ -206,7 +207,10 @@ async fn seed_leads(ctx: &AppState, partners: usize, total: usize, base: DateTim
         in_batch += 1;
     }
     if !writes.is_empty() {
-        ctx.store.transact(writes).await.unwrap();
+        ctx.store
+            .transact(pc_analytics::tally::merged(writes))
+            .await
+            .unwrap();
     }
 }
 

@@ -7,8 +7,8 @@
 //! reason otherwise): a lead that cannot be paid for is never offered. A
 //! reserved or sold lead cannot be listed again or taken back.
 //!
-//! Listing commits, in the same transaction, one message on the
-//! `marketplace` queue: the worker of [`crate::listing_notices`] then tells
+//! Listing commits, in the same transaction, one more listing in the
+//! month's analytics and one message on the `marketplace` queue: the worker of [`crate::listing_notices`] then tells
 //! the partners whose ICP matches page by page, so the request never loops
 //! over every partner. After the commit `lead-listed` goes on the bus.
 
@@ -146,6 +146,7 @@ pub async fn list_lead(
         let notice = ListingNotice::first(&listing);
         outbox.push(QueueName::Marketplace, &notice.id(), &notice)?;
         outbox.add_to(&mut writes)?;
+        writes.push(pc_analytics::tally::listing_created(listing.listed_at));
     }
     ctx.store.transact(writes).await.map_err(|e| {
         if e.is_condition_failure() {

@@ -3,7 +3,8 @@
 //! of partners, scores the lead against each one's ICP and, for every
 //! active partner other than the seller scoring at least
 //! [`NOTIFY_MIN_MATCH`], emails its admins (unless the partner turned
-//! marketplace emails off) and puts `lead-matched` on the bus; then it
+//! marketplace emails off) and puts `lead-matched` on the bus (the first
+//! page with a match counts the listing as matched, for analytics); then it
 //! queues the notice of the next page. However many partners there are,
 //! each message does a bounded amount of work.
 //!
@@ -17,6 +18,7 @@ use serde_json::json;
 
 use pc_accounts::partners_store::{PartnerRecord, PartnerStatus};
 use pc_accounts::users_store::list_users;
+use pc_analytics::tally::record_listing_matched;
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
@@ -121,6 +123,10 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
                 "listedAt": notice.listed_at,
             }),
         });
+    }
+    if !events.is_empty() {
+        // The listing's match rate: it matched someone.
+        record_listing_matched(&*ctx.store, &listing.lead_id, listing.listed_at).await?;
     }
     if !events.is_empty()
         && let Err(e) = ctx.bus.publish(&events).await

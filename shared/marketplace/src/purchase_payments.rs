@@ -7,7 +7,8 @@
 //! twice), the buyer's copy of the lead (source `marketplace`, every
 //! contact field, with its email guard, search entries and counters), the
 //! seller's listing `sold` (only while reserved by this reservation), the
-//! reservation `completed`, `+1` on the seller's sales of the month, and
+//! reservation `completed`, `+1` on the seller's sales of the month, the
+//! analytics of the sale (seller, buyer and marketplace month), and
 //! the outbox with the emails to both sides. `lead-sold` goes on the bus
 //! once it committed.
 //!
@@ -20,6 +21,7 @@ use serde_json::{Value, json};
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
+use pc_analytics::tally::{Sale, with_sale};
 use pc_api::Role;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
@@ -169,6 +171,14 @@ async fn complete(
     if let Some(copy) = &copy {
         writes.extend(create_lead_writes(copy)?);
     }
+    let sale = Sale {
+        seller_id: &purchase.seller_id,
+        buyer_id: &purchase.buyer_id,
+        price_cents: purchase.price_cents,
+        fee_cents: purchase.fee_cents,
+        completed_at: now,
+    };
+    let mut writes = with_sale(writes, &sale);
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     emails(ctx, &mut outbox, purchase, &seller_lead, &bought_id).await?;
     outbox.add_to(&mut writes)?;

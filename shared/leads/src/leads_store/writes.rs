@@ -27,7 +27,9 @@ pub const CREATE_PARTNER_AT: usize = 3;
 /// The writes that create `lead`: its email guard (fails when the partner
 /// has a lead with that email), the lead, its staff copy, `+1` on the
 /// partner's `totalLeads` (the partner must exist), its status and source
-/// counters, its search entries and its change marker. Callers may append writes of their own.
+/// counters, its search entries, its change marker and its analytics
+/// (its creation month's counts, its partner active that month). Callers
+/// may append writes of their own.
 pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
     let mut writes = vec![
         Write::put_new(guard_item(lead)),
@@ -44,6 +46,11 @@ pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
     ];
     writes.extend(word_entries(lead).into_iter().map(Write::put));
     writes.push(Write::put(change_marker_item(lead)));
+    writes.extend(pc_analytics::tally::lead_created(
+        &lead.partner_id,
+        lead.created_at,
+        lead.deal_status.as_str(),
+    ));
     Ok(writes)
 }
 
@@ -55,7 +62,8 @@ pub const UPDATE_GUARD_AT: usize = 3;
 /// The writes that replace `before` with `after` (whose version must be
 /// `before.version + 1`): the lead, conditional on the version read, its
 /// staff copy, the email guards when the email changes, the status
-/// counters when the status changes, the search entries when the
+/// counters and the analytics of the lead's creation month when the
+/// status changes, the search entries when the
 /// words change, and the lead's change marker unless only its HubSpot ids
 /// changed.
 pub fn update_lead_writes(
@@ -80,6 +88,12 @@ pub fn update_lead_writes(
     if before.deal_status != after.deal_status {
         counted.push((status_counter(before.deal_status), -1));
         counted.push((status_counter(after.deal_status), 1));
+        writes.push(pc_analytics::tally::lead_status_moved(
+            &after.partner_id,
+            before.created_at,
+            before.deal_status.as_str(),
+            after.deal_status.as_str(),
+        ));
     }
     if before.source != after.source {
         counted.push((source_counter(before.source), -1));
