@@ -36,6 +36,10 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_crm::sync_functions", pc_crm::sync_functions::all()),
         ("pc_crm::functions", pc_crm::functions::all()),
         ("pc_realtime::functions", pc_realtime::functions::all()),
+        (
+            "pc_partner_api::functions",
+            pc_partner_api::functions::all(),
+        ),
     ]
 }
 
