@@ -189,3 +189,114 @@ async fn apply(ctx: &AppContext, command: &StatusCommand) -> Result<(), WorkerEr
     }
     Err(WorkerError::new("the lead kept changing; retry"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_accounts::partners_store::{PartnerRecord, partner_item};
+    use pc_leads::DealStatus;
+    use pc_leads::deal_status::LeadSource;
+    use pc_leads::lead::LeadEmail;
+    use pc_platform::EmbeddedParts;
+
+    async fn world() -> (AppState, LeadRecord) {
+        let ctx = EmbeddedParts::in_memory().context;
+        let now = ctx.clock.now();
+        let partner = PartnerRecord::new_active("p1", "Acme", "acme", now);
+        ctx.store
+            .put(partner_item(&partner).unwrap(), None)
+            .await
+            .unwrap();
+        let email = LeadEmail::parse("lee@prospect.example").unwrap();
+        let lead = LeadRecord::new("l1".into(), "p1".into(), email, LeadSource::Manual, now);
+        leads_store::create(&*ctx.store, &lead).await.unwrap();
+        (ctx, lead)
+    }
+
+    async fn queued(ctx: &AppState, command: &StatusCommand) -> QueueMessage {
+        let now = ctx.clock.now();
+        let write = status_request::pending_write(command, now).unwrap();
+        ctx.store.transact(vec![write]).await.unwrap();
+        QueueMessage {
+            id: "m1".into(),
+            body: serde_json::to_string(command).unwrap(),
+            receive_count: 1,
+        }
+    }
+
+    fn command(request_id: &str, partner_id: &str, lead: LeadTarget) -> StatusCommand {
+        StatusCommand {
+            request_id: request_id.into(),
+            partner_id: partner_id.into(),
+            token_id: "t1".into(),
+            token_name: "CRM".into(),
+            lead,
+            status: DealStatus::InTouch,
+            deal_amount_cents: Some(150_000),
+            note: Some("Called".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_message_applies_once() {
+        let (ctx, lead) = world().await;
+        let command = command("r1", "p1", LeadTarget::Email(lead.email.clone()));
+        let message = queued(&ctx, &command).await;
+        status_worker(&ctx, &message).await.unwrap();
+        status_worker(&ctx, &message).await.unwrap();
+        let after = leads_store::get_with_notes(&*ctx.store, "l1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.0.deal_status, DealStatus::InTouch);
+        assert_eq!(after.0.deal_amount_cents, Some(150_000));
+        assert_eq!(after.0.version, lead.version + 1, "changed once");
+        assert_eq!(after.1.len(), 1, "one note");
+        assert_eq!(after.1[0].user_name, "API token CRM");
+        let record = status_request::get(&*ctx.store, "r1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.state, RequestState::Applied);
+    }
+
+    #[tokio::test]
+    async fn another_partners_lead_is_not_found_and_bad_messages_fail() {
+        let (ctx, lead) = world().await;
+        let command = command("r2", "p2", LeadTarget::LeadId(lead.id.clone()));
+        let message = queued(&ctx, &command).await;
+        status_worker(&ctx, &message).await.unwrap();
+        let record = status_request::get(&*ctx.store, "r2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.state, RequestState::Rejected);
+        assert_eq!(record.error.unwrap().code, "lead_not_found");
+        let untouched = leads_store::get(&*ctx.store, "l1").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                untouched.deal_status,
+                untouched.deal_amount_cents,
+                untouched.version
+            ),
+            (DealStatus::New, None, lead.version),
+            "untouched"
+        );
+
+        let garbage = QueueMessage {
+            id: "m2".into(),
+            body: "{\"requestId\": 42}".into(),
+            receive_count: 1,
+        };
+        assert!(status_worker(&ctx, &garbage).await.is_err());
+        let never_stored = StatusCommand {
+            request_id: "r3".into(),
+            ..command
+        };
+        let unstored = QueueMessage {
+            body: serde_json::to_string(&never_stored).unwrap(),
+            ..garbage
+        };
+        assert!(status_worker(&ctx, &unstored).await.is_err());
+    }
+}
