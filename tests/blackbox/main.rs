@@ -17,6 +17,7 @@ mod leads;
 mod marketplace;
 mod marketplace_purchases;
 mod notify;
+mod partner_api;
 mod realtime;
 mod stripe_connect;
 mod system;

@@ -22,6 +22,7 @@ pub mod leads_support;
 pub mod market_support;
 pub mod marketplace_support;
 pub mod notify_support;
+pub mod partner_api_support;
 pub mod realtime_support;
 pub mod webhooks_support;
 

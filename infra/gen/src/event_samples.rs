@@ -6,7 +6,9 @@
 //! EventBridge Scheduler event for schedules. A route that needs a
 //! signed-in caller gets the cookie `accessToken={{ACCESS_TOKEN}}`, a
 //! placeholder the sample test fills with a token of its seeded owner (and
-//! a user of `sam local invoke -e` with a real one, see infra/README.md).
+//! a user of `sam local invoke -e` with a real one, see infra/README.md);
+//! a route of the public partner API gets `Authorization: Bearer
+//! {{PARTNER_API_TOKEN}}` instead, filled with a partner API token.
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -119,7 +121,9 @@ fn http_sample(function: &Function) -> Option<Value> {
     if with_body {
         event["body"] = json!("{}");
     }
-    if !matches!(function.access, Access::Public | Access::Webhook) {
+    if function.access == Access::PartnerToken {
+        event["headers"]["authorization"] = json!("Bearer {{PARTNER_API_TOKEN}}");
+    } else if function.access.uses_session() {
         event["cookies"] = json!(["accessToken={{ACCESS_TOKEN}}"]);
     }
     Some(event)

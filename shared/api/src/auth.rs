@@ -5,6 +5,8 @@
 //! (one batch get), so a deactivated user, a revoked session or an inactive
 //! partner is refused on the very next request. The same layer refuses
 //! cross-site cookie requests and non-JSON bodies (see [`crate::csrf`]).
+//! Routes of [`Access::PartnerToken`] take a partner API token instead
+//! (see [`crate::partner_tokens`]) and nothing else.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderMap;
@@ -22,6 +24,7 @@ use crate::functions::Access;
 use crate::identity::{
     PartnerStanding, Principal, Role, SessionRecord, UserRecord, partner_key, session_key, user_key,
 };
+use crate::partner_tokens;
 use crate::tokens::{self, AccessClaims};
 
 /// The session token of a request: the bearer header wins over the cookie.
@@ -128,6 +131,8 @@ pub fn authorize(principal: &Principal, access: Access) -> Result<(), ApiError> 
         Access::Admin => principal.role >= Role::Admin,
         Access::Staff => principal.is_staff(),
         Access::Owner => principal.is_owner(),
+        // A session never passes a partner API token route.
+        Access::PartnerToken => false,
     };
     if allowed {
         Ok(())
@@ -155,6 +160,23 @@ pub async fn auth_layer(
     next: Next,
 ) -> Response {
     if guard.access == Access::Webhook {
+        return next.run(request).await;
+    }
+    if guard.access == Access::PartnerToken {
+        // Only the bearer header counts here, never a cookie: no request
+        // a browser sends on its own can authenticate, so there is no
+        // cross-site request to refuse.
+        let caller = match partner_tokens::authenticate(&guard.state, request.headers()).await {
+            Ok(c) => c,
+            Err(e) => return e.into_response(),
+        };
+        tracing::Span::current().record("user_id", caller.token.id.as_str());
+        request.extensions_mut().insert(caller);
+        if guard.json_body
+            && let Err(e) = csrf::check_json_body(&request)
+        {
+            return e.into_response();
+        }
         return next.run(request).await;
     }
     if let Err(e) = csrf::check_origin(&guard.state.config.cors_origin, &request) {

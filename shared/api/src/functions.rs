@@ -32,12 +32,23 @@ pub enum Access {
     /// Platform staff: owners and admins without a partner.
     Staff,
     Owner,
+    /// A partner's API token (`Authorization: Bearer pcp_…`) and nothing
+    /// else: sessions and cookies never reach these routes (see
+    /// [`crate::partner_tokens`]).
+    PartnerToken,
 }
 
 impl Access {
-    /// True when the auth layer verifies an access token before the handler.
+    /// True when the auth layer verifies a credential before the handler
+    /// (a session's access token, or a partner API token).
     pub fn is_authenticated(self) -> bool {
         !matches!(self, Access::Public | Access::Webhook)
+    }
+
+    /// True when the caller is a signed-in user with a session (a JWT
+    /// access token in the cookie or a bearer header).
+    pub fn uses_session(self) -> bool {
+        self.is_authenticated() && self != Access::PartnerToken
     }
 }
 
@@ -486,7 +497,7 @@ impl Function {
     pub fn secrets(&self) -> Vec<Secret> {
         let mut secrets = self.permissions.secrets.to_vec();
         let checks_tokens = match self.trigger {
-            Trigger::Http(_) => self.access.is_authenticated(),
+            Trigger::Http(_) => self.access.uses_session(),
             // A socket is authenticated when it opens.
             Trigger::Socket(route, _) => route == SocketRoute::Connect,
             _ => false,

@@ -14,6 +14,7 @@ pub mod json;
 pub mod list;
 pub mod openapi;
 pub mod partner_events;
+pub mod partner_tokens;
 pub mod path_params;
 pub mod router;
 pub mod socket_functions;

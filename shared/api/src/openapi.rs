@@ -20,12 +20,15 @@ use utoipa::openapi::{
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ErrorBody;
-use crate::functions::{Function, Trigger};
+use crate::functions::{Access, Function, Trigger};
 
 /// The security scheme of the `accessToken` session cookie.
 pub const COOKIE_SCHEME: &str = "cookie";
 /// The security scheme of an `Authorization: Bearer <JWT>` header.
 pub const BEARER_SCHEME: &str = "bearer";
+/// The security scheme of the public partner API: `Authorization: Bearer
+/// pcp_…`, a partner API token.
+pub const PARTNER_TOKEN_SCHEME: &str = "partnerToken";
 
 /// The statuses an operation of `function` at `path` can answer besides its
 /// successes, each with why: derived from the table entry and the
@@ -44,7 +47,14 @@ pub fn derived_error_statuses(
     if operation.request_body.is_some() || has_query {
         statuses.push((400, "the input is invalid; details name every bad field"));
     }
-    if function.access.is_authenticated() {
+    if function.access == Access::PartnerToken {
+        statuses.push((401, "no valid API token: missing, unknown or revoked"));
+        statuses.push((403, "the token's partner is not active"));
+        statuses.push((
+            429,
+            "too many calls with this token; retry after Retry-After seconds",
+        ));
+    } else if function.access.is_authenticated() {
         statuses.push((401, "no valid session: sign in (again)"));
         statuses.push((
             403,
@@ -80,6 +90,18 @@ pub fn document(functions: &[Function]) -> OpenApi {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        )
+        .security_scheme(
+            PARTNER_TOKEN_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pcp_ partner API token")
+                    .description(Some(
+                        "A partner API token, created by the partner's admins at POST /v1/partners/{id}/api-tokens",
+                    ))
                     .build(),
             ),
         );
@@ -124,8 +146,9 @@ pub fn document(functions: &[Function]) -> OpenApi {
 /// Adds the derived error answers (those the annotation already lists get
 /// the error body), gives every 4xx/5xx the error body, and sets the
 /// security from the function's access: the cookie or a bearer token for
-/// authenticated routes, none for public ones and webhooks (which prove
-/// themselves with a shared secret).
+/// session routes, the partner API token for the public partner API, none
+/// for public ones and webhooks (which prove themselves with a shared
+/// secret).
 pub fn complete_operation(function: &Function, path: &str, operation: &mut Operation) {
     for (status, description) in derived_error_statuses(function, path, operation) {
         operation
@@ -157,7 +180,12 @@ pub fn complete_operation(function: &Function, path: &str, operation: &mut Opera
             );
         }
     }
-    operation.security = Some(if function.access.is_authenticated() {
+    operation.security = Some(if function.access == Access::PartnerToken {
+        vec![SecurityRequirement::new(
+            PARTNER_TOKEN_SCHEME,
+            Vec::<String>::new(),
+        )]
+    } else if function.access.is_authenticated() {
         vec![
             SecurityRequirement::new(COOKIE_SCHEME, Vec::<String>::new()),
             SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),

@@ -39,6 +39,10 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_activities::functions", pc_activities::functions::all()),
         ("pc_webhooks::functions", pc_webhooks::functions::all()),
         ("pc_analytics::functions", pc_analytics::functions::all()),
+        (
+            "pc_partner_api::functions",
+            pc_partner_api::functions::all(),
+        ),
     ]
 }
 

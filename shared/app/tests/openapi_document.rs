@@ -2,10 +2,12 @@
 //! operation of the function table, every error status it can answer (by
 //! its access, body, path ids and query) with the error body, and the
 //! security its access calls for; the security schemes are the session
-//! cookie and a bearer JWT.
+//! cookie, a bearer JWT and, for the public partner API, a partner API
+//! token.
 
 use serde_json::Value;
 
+use pc_api::Access;
 use pc_api::functions::{Function, Trigger};
 use pc_app::catalog;
 
@@ -37,6 +39,8 @@ fn security_schemes_are_the_session_cookie_and_a_bearer_jwt() {
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["bearer"]["bearerFormat"], "JWT");
+    assert_eq!(schemes["partnerToken"]["type"], "http");
+    assert_eq!(schemes["partnerToken"]["scheme"], "bearer");
 }
 
 #[test]
@@ -58,7 +62,14 @@ fn every_operation_lists_its_error_statuses_and_security() {
         let has = |status: &str| responses.contains_key(status);
 
         let mut expected = vec!["500", "503"];
-        if function.access.is_authenticated() {
+        if function.access == Access::PartnerToken {
+            expected.extend(["401", "403", "429"]);
+            assert_eq!(
+                operation["security"],
+                serde_json::json!([{"partnerToken": []}]),
+                "{name}: the partner API token only"
+            );
+        } else if function.access.is_authenticated() {
             expected.extend(["401", "403"]);
             assert_eq!(
                 operation["security"],

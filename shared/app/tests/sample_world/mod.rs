@@ -13,8 +13,14 @@
 //! conflict), `{{OAUTH_STATE}}` and `{{OAUTH_CODE}}` (a fresh callback),
 //! and `{{HUBSPOT_TIMESTAMP}}` with `{{HUBSPOT_SIGNATURE}}`, the webhook
 //! sample's signature computed over the sample as filled.
+//!
+//! The public partner API's samples ([`partner_api`]) send
+//! `Authorization: Bearer {{PARTNER_API_TOKEN}}`, a token of the sample
+//! partner; `{{PARTNER_API_TOKEN_ID}}` is its id and
+//! `{{PARTNER_API_REQUEST_ID}}` a status request made with it.
 
 mod hubspot;
+mod partner_api;
 pub mod samples;
 
 use axum::Router;
@@ -140,6 +146,7 @@ impl SampleWorld {
         let stripe_signature = stripe_sample_signature(ctx)?;
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
+        let partner_api = partner_api::build(&app, &partner_admin, &partner_id, &lead_id).await?;
         let mut world = Self {
             values: vec![
                 ("BUYER_ACCESS_TOKEN", market.buyer_access),
@@ -161,6 +168,7 @@ impl SampleWorld {
             ],
         };
         world.values.extend(hubspot);
+        world.values.extend(partner_api);
         let signature = world.webhook_signature(ctx)?;
         world.values.push(("HUBSPOT_SIGNATURE", signature));
         Ok(world)

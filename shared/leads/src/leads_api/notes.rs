@@ -9,9 +9,11 @@ use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
 
+use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
+use pc_platform::store::{StoreError, Write};
 
-use crate::lead::{NoteRecord, NoteView};
+use crate::lead::{LeadRecord, NoteRecord, NoteView};
 use crate::leads_store;
 
 use super::visible_lead;
@@ -45,17 +47,31 @@ pub async fn create_note(
         ));
     }
     let lead = visible_lead(&ctx, &principal, &id).await?;
+    let (note, writes) = note_writes(&ctx, &principal, &lead, text)?;
+    ctx.store.transact(writes).await?;
+    Ok((StatusCode::CREATED, Json(NoteView::from(&note))))
+}
+
+/// The writes that add a note by `actor` to `lead`, with its `note_added`
+/// audit event in an outbox of its own, for one transaction (alone, or
+/// beside another change of the lead).
+pub fn note_writes(
+    ctx: &AppContext,
+    actor: &Principal,
+    lead: &LeadRecord,
+    text: &str,
+) -> Result<(NoteRecord, Vec<Write>), StoreError> {
     let note = NoteRecord {
         id: ctx.ids.new_id(),
         lead_id: lead.id.clone(),
         text: text.to_owned(),
-        user_id: principal.user_id.clone(),
-        user_name: principal.name.clone(),
+        user_id: actor.user_id.clone(),
+        user_name: actor.name.clone(),
         created_at: ctx.clock.now(),
     };
     let event = pc_api::audit::AuditEvent::new(
-        &ctx,
-        Some(&principal),
+        ctx,
+        Some(actor),
         "note_added",
         "lead",
         &lead.id,
@@ -68,6 +84,5 @@ pub async fn create_note(
     pc_api::audit::add_to_outbox(&mut outbox, &event)?;
     let mut writes = vec![leads_store::note_write(&note)?];
     outbox.add_to(&mut writes)?;
-    ctx.store.transact(writes).await?;
-    Ok((StatusCode::CREATED, Json(NoteView::from(&note))))
+    Ok((note, writes))
 }

@@ -39,6 +39,7 @@ pub use relaying::RelayingStore;
 pub const QUEUES: &[QueueName] = &[
     QueueName::Events,
     QueueName::Emails,
+    QueueName::PartnerApiLead,
     QueueName::Billing,
     QueueName::SyncLeads,
     QueueName::Marketplace,
