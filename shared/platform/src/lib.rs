@@ -2,6 +2,7 @@
 //! outside its own logic. Production adapters for AWS live in `pc-aws`.
 
 pub mod bus;
+pub mod cipher;
 pub mod clock;
 pub mod config;
 pub mod context;
