@@ -36,6 +36,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
         ("pc_crm::sync_functions", pc_crm::sync_functions::all()),
         ("pc_crm::functions", pc_crm::functions::all()),
         ("pc_realtime::functions", pc_realtime::functions::all()),
+        ("pc_referrals::functions", pc_referrals::functions::all()),
     ]
 }
 
