@@ -16,5 +16,6 @@ mod marketplace;
 mod marketplace_purchases;
 mod notify;
 mod realtime;
+mod referrals;
 mod stripe_connect;
 mod system;
