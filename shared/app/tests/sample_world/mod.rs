@@ -15,6 +15,7 @@
 //! sample's signature computed over the sample as filled.
 
 mod hubspot;
+mod referral;
 pub mod samples;
 
 use axum::Router;
@@ -140,6 +141,7 @@ impl SampleWorld {
         let stripe_signature = stripe_sample_signature(ctx)?;
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
+        let referral = referral::build(ctx, &app, token).await?;
         let mut world = Self {
             values: vec![
                 ("BUYER_ACCESS_TOKEN", market.buyer_access),
@@ -161,6 +163,7 @@ impl SampleWorld {
             ],
         };
         world.values.extend(hubspot);
+        world.values.extend(referral);
         let signature = world.webhook_signature(ctx)?;
         world.values.push(("HUBSPOT_SIGNATURE", signature));
         Ok(world)
