@@ -298,8 +298,9 @@ pub struct ReferralPatch {
     #[serde(default)]
     pub status: Option<String>,
     /// `null` or `""` clears it.
-    #[serde(default)]
-    pub client_phone: Option<Value>,
+    #[serde(default, deserialize_with = "pc_accounts::partner_input::present")]
+    #[schema(value_type = Option<String>)]
+    pub client_phone: Option<Option<String>>,
 }
 
 /// The lead patch of a referrer's change, naming every bad field.
@@ -317,12 +318,11 @@ fn lead_patch(body: &ReferralPatch) -> ApiResult<LeadPatch> {
             )),
         }
     }
-    match &body.client_phone {
-        None => {}
-        Some(v @ (Value::Null | Value::String(_))) => {
-            map.insert("phone".into(), v.clone());
-        }
-        Some(_) => errors.push(FieldError::new("clientPhone", "must be text or null")),
+    if let Some(phone) = &body.client_phone {
+        map.insert(
+            "phone".into(),
+            phone.clone().map_or(Value::Null, Value::String),
+        );
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
