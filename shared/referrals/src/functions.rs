@@ -3,6 +3,7 @@
 //! no other; [`all`] lists them for the function table.
 
 use pc_api::{Access, Function, Permissions, http};
+use pc_platform::config::Secret;
 
 use crate::{commissions_api, dashboard_api, payouts_api, profile_api, referral_leads_api};
 
@@ -82,7 +83,8 @@ pub fn partner_portal_profile_get() -> Function {
     http!(
         "partner-portal-profile-get",
         Access::SignedIn,
-        Permissions::READ,
+        // Opens the sealed bank account and tax id to mask them.
+        Permissions::READ.secrets(&[Secret::Encryption]),
         profile_api::get_my_profile
     )
 }
@@ -91,7 +93,8 @@ pub fn partner_portal_profile_update() -> Function {
     http!(
         "partner-portal-profile-update",
         Access::SignedIn,
-        Permissions::WRITE,
+        // Seals the bank account and tax id.
+        Permissions::WRITE.secrets(&[Secret::Encryption]),
         profile_api::update_my_profile
     )
 }
