@@ -19,6 +19,7 @@ mod marketplace_purchases;
 mod notify;
 mod partner_api;
 mod realtime;
+mod referrals;
 mod stripe_connect;
 mod system;
 mod webhooks;

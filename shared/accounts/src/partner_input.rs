@@ -1,5 +1,6 @@
 //! Parsing of partner input shared by create, update and registration:
-//! websites, ICP maps, meeting-type lists and notification preferences.
+//! websites, ICP maps, meeting-type lists, notification preferences and a
+//! referral partner's kind and commission rate.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +9,7 @@ use utoipa::ToSchema;
 
 use pc_api::FieldError;
 
-use crate::partners_store::{NotificationPreferences, WebhookPreferences};
+use crate::partners_store::{NotificationPreferences, PartnerKind, WebhookPreferences};
 
 /// `https://...` or `http://...`, no spaces, at most 2048 characters.
 pub fn parse_url(field: &str, text: &str) -> Result<String, FieldError> {
@@ -89,6 +90,62 @@ pub fn parse_meeting_types(field: &str, types: Vec<String>) -> Result<Vec<String
         clean.push(name.to_owned());
     }
     Ok(clean)
+}
+
+/// A commission rate in percent (`12.5`) into basis points (`1250`),
+/// without floating point: more than 0 and at most 100, at most two
+/// decimals.
+pub fn parse_commission_rate(field: &str, rate: &serde_json::Number) -> Result<i64, FieldError> {
+    let bad = || {
+        FieldError::new(
+            field,
+            "must be a percent above 0 and at most 100, two decimals",
+        )
+    };
+    let text = rate.to_string();
+    if text.starts_with('-') || text.contains(['e', 'E']) {
+        return Err(bad());
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > 2 || whole.is_empty() || whole.len() > 3 {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let hundredths: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    let bps = whole * 100 + hundredths;
+    if bps == 0 || bps > 10_000 {
+        return Err(bad());
+    }
+    Ok(bps)
+}
+
+/// A partner's kind and commission rate at creation: `kind` is `agency`
+/// (the default) or `referral`; a referral partner needs a
+/// `commissionRate`, an agency takes none.
+pub fn parse_kind_and_rate(
+    kind: Option<&str>,
+    rate: Option<&serde_json::Number>,
+) -> Result<(PartnerKind, Option<i64>), FieldError> {
+    let kind = match kind {
+        None => PartnerKind::Agency,
+        Some(text) => PartnerKind::parse(text)
+            .ok_or_else(|| FieldError::new("kind", "must be \"agency\" or \"referral\""))?,
+    };
+    match (kind, rate) {
+        (PartnerKind::Referral, Some(rate)) => {
+            Ok((kind, Some(parse_commission_rate("commissionRate", rate)?)))
+        }
+        (PartnerKind::Referral, None) => Err(FieldError::new(
+            "commissionRate",
+            "is required for a referral partner",
+        )),
+        (PartnerKind::Agency, Some(_)) => Err(FieldError::new(
+            "commissionRate",
+            "applies to referral partners only",
+        )),
+        (PartnerKind::Agency, None) => Ok((kind, None)),
+    }
 }
 
 /// A partial change of email preferences: absent flags stay as they are.
@@ -274,5 +331,46 @@ fn parse_events(field: &str, events: &[String]) -> Result<Vec<String>, Vec<Field
         Ok(kept.into_iter().collect())
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> serde_json::Number {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn commission_rates_are_percent_in_basis_points() {
+        assert_eq!(parse_commission_rate("r", &n("12.5")), Ok(1250));
+        assert_eq!(parse_commission_rate("r", &n("100")), Ok(10_000));
+        assert_eq!(parse_commission_rate("r", &n("0.01")), Ok(1));
+        for bad in ["0", "0.00", "100.01", "-5", "1.005", "1e3", "1000"] {
+            assert!(parse_commission_rate("r", &n(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_referral_partners_take_a_commission_rate() {
+        assert_eq!(
+            parse_kind_and_rate(None, None),
+            Ok((PartnerKind::Agency, None))
+        );
+        assert_eq!(
+            parse_kind_and_rate(Some("referral"), Some(&n("10"))),
+            Ok((PartnerKind::Referral, Some(1000)))
+        );
+        let field = |r: Result<_, FieldError>| r.unwrap_err().field;
+        assert_eq!(
+            field(parse_kind_and_rate(Some("referral"), None)),
+            "commissionRate"
+        );
+        assert_eq!(
+            field(parse_kind_and_rate(None, Some(&n("10")))),
+            "commissionRate"
+        );
+        assert_eq!(field(parse_kind_and_rate(Some("broker"), None)), "kind");
     }
 }

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use pc_platform::time::timestamp;
 
 use crate::partners_store::{
-    EmailPreferences, NotificationPreferences, PartnerRecord, PartnerStatus,
+    EmailPreferences, NotificationPreferences, PartnerKind, PartnerRecord, PartnerStatus,
 };
 
 /// A webhook as shown: the secret never leaves the store.
@@ -59,6 +59,10 @@ pub struct PartnerView {
     pub icp: BTreeMap<String, String>,
     pub chili_meeting_types: Vec<String>,
     pub notification_preferences: NotificationPreferencesView,
+    pub kind: PartnerKind,
+    /// Percent of a won deal a referral partner earns; null for an agency.
+    #[schema(value_type = Option<f64>)]
+    pub commission_rate: serde_json::Value,
     pub total_leads: i64,
     pub total_appointments: i64,
     pub last_appointment_date: Option<String>,
@@ -77,6 +81,11 @@ impl From<&PartnerRecord> for PartnerView {
             icp: p.icp.clone(),
             chili_meeting_types: p.chili_meeting_types.clone(),
             notification_preferences: (&p.notification_preferences).into(),
+            kind: p.kind,
+            commission_rate: p
+                .commission_rate_bps
+                .map(commission_percent)
+                .unwrap_or(serde_json::Value::Null),
             total_leads: p.total_leads,
             total_appointments: p.total_appointments,
             last_appointment_date: p.last_appointment_date.map(timestamp),
@@ -84,6 +93,13 @@ impl From<&PartnerRecord> for PartnerView {
             updated_at: timestamp(p.updated_at),
         }
     }
+}
+
+/// Basis points shown as a percent (`1250` → `12.5`).
+pub fn commission_percent(bps: i64) -> serde_json::Value {
+    serde_json::Number::from_f64(bps as f64 / 100.0)
+        .map(serde_json::Value::Number)
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// `GET /v1/partners/{id}/stats`.

@@ -23,13 +23,14 @@ use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key}
 use crate::email_address::parse_name;
 use crate::notification_preferences;
 use crate::partner_input::{
-    NotificationPreferencesPatch, parse_icp, parse_meeting_types, parse_website, present,
+    NotificationPreferencesPatch, parse_commission_rate, parse_icp, parse_kind_and_rate,
+    parse_meeting_types, parse_website, present,
 };
 use crate::partner_views::{
     NotificationPreferencesView, Onboarding, OnboardingSteps, PartnerStats, PartnerView,
 };
 use crate::partners_store::{
-    self, CreatePartnerError, NotificationPreferences, PartnerRecord, PartnerStatus,
+    self, CreatePartnerError, NotificationPreferences, PartnerKind, PartnerRecord, PartnerStatus,
     claim_meeting_type, claim_slug, release_meeting_type, release_slug,
 };
 use crate::slug::Slug;
@@ -63,6 +64,7 @@ const PARTNERS_LIST: ListSpec = ListSpec {
         Column::new("slug", ColumnKind::Text),
         Column::new("website", ColumnKind::Text),
         Column::new("status", ColumnKind::Enum(STATUSES)),
+        Column::new("kind", ColumnKind::Enum(&PartnerKind::NAMES)),
         Column::new("totalLeads", ColumnKind::Number),
         Column::new("totalAppointments", ColumnKind::Number),
         Column::new("lastAppointmentDate", ColumnKind::Date),
@@ -128,6 +130,13 @@ pub struct CreatePartnerBody {
     pub chili_meeting_types: Option<Vec<String>>,
     #[serde(default)]
     pub billing: Option<BillingConfigView>,
+    /// `agency` (the default) or `referral`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// A referral partner's commission in percent (above 0, at most 100).
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub commission_rate: Option<serde_json::Number>,
 }
 
 /// Creates an active partner; the slug comes from the name unless given.
@@ -156,6 +165,10 @@ pub async fn create_partner(
         "chiliMeetingTypes",
         body.chili_meeting_types.unwrap_or_default(),
     );
+    let kind = parse_kind_and_rate(body.kind.as_deref(), body.commission_rate.as_ref());
+    if let Err(e) = &kind {
+        errors.push(e.clone());
+    }
     for e in [
         name.as_ref().err(),
         slug.as_ref().err(),
@@ -179,7 +192,8 @@ pub async fn create_partner(
         },
         None => None,
     };
-    let (Ok(name), Ok(slug), Ok(website), Ok(icp), Ok(types)) = (name, slug, website, icp, types)
+    let (Ok(name), Ok(slug), Ok(website), Ok(icp), Ok(types), Ok((kind, commission_rate_bps))) =
+        (name, slug, website, icp, types, kind)
     else {
         return Err(ApiError::validation(errors));
     };
@@ -200,6 +214,8 @@ pub async fn create_partner(
         icp,
         chili_meeting_types: types,
         notification_preferences: NotificationPreferences::default(),
+        kind,
+        commission_rate_bps,
         total_leads: 0,
         total_appointments: 0,
         last_appointment_date: None,
@@ -253,6 +269,12 @@ pub struct UpdatePartnerBody {
     /// request (`POST /v1/partners/{id}/activate` brings it back).
     #[serde(default)]
     pub status: Option<String>,
+    /// Platform staff only, referral partners only: the commission in
+    /// percent on deals won from now on (a commission already earned keeps
+    /// the rate it was earned at).
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub commission_rate: Option<serde_json::Number>,
 }
 
 /// Changes a partner. Slug and meeting types (with their guards, in the
@@ -275,6 +297,12 @@ pub async fn update_partner(
         visible_partner(&ctx, &principal, &id).await?;
         return Err(ApiError::forbidden(
             "only platform staff change the slug and meeting types",
+        ));
+    }
+    if body.commission_rate.is_some() && !principal.is_staff() {
+        visible_partner(&ctx, &principal, &id).await?;
+        return Err(ApiError::forbidden(
+            "only platform staff change a commission rate",
         ));
     }
     if body.status.is_some() && !principal.is_owner() {
@@ -388,6 +416,16 @@ fn apply_partner_body(
             Err(e) => errors.push(e),
         }
     }
+    if let Some(rate) = &body.commission_rate {
+        match parse_commission_rate("commissionRate", rate) {
+            Ok(_) if before.kind != PartnerKind::Referral => errors.push(FieldError::new(
+                "commissionRate",
+                "applies to referral partners only",
+            )),
+            Ok(bps) => after.commission_rate_bps = Some(bps),
+            Err(e) => errors.push(e),
+        }
+    }
     if errors.is_empty() {
         Ok(after)
     } else {
@@ -444,6 +482,12 @@ async fn save_partner_profile(
         &after.chili_meeting_types,
     )?;
     update = set_changed(update, "status", &before.status, &after.status)?;
+    update = set_changed(
+        update,
+        "commissionRateBps",
+        &before.commission_rate_bps,
+        &after.commission_rate_bps,
+    )?;
     update = set_changed(
         update,
         "notificationPreferences",

@@ -45,6 +45,29 @@ pub enum PartnerStatus {
     Inactive,
 }
 
+/// What a partner is: an agency buys and works leads; a referral partner
+/// refers clients and earns a commission on the deals they bring
+/// (`pc_referrals`). Partners stored before kinds existed are agencies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerKind {
+    #[default]
+    Agency,
+    Referral,
+}
+
+impl PartnerKind {
+    pub const NAMES: [&'static str; 2] = ["agency", "referral"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "agency" => Some(PartnerKind::Agency),
+            "referral" => Some(PartnerKind::Referral),
+            _ => None,
+        }
+    }
+}
+
 /// Which emails a partner's users get (all on by default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
@@ -114,6 +137,12 @@ pub struct PartnerRecord {
     #[serde(default)]
     pub notification_preferences: NotificationPreferences,
     #[serde(default)]
+    pub kind: PartnerKind,
+    /// A referral partner's commission on a won deal, in basis points
+    /// (hundredths of a percent: 12.5 % is 1250); none for an agency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_rate_bps: Option<i64>,
+    #[serde(default)]
     pub total_leads: i64,
     #[serde(default)]
     pub total_appointments: i64,
@@ -138,6 +167,8 @@ impl PartnerRecord {
             icp: BTreeMap::new(),
             chili_meeting_types: Vec::new(),
             notification_preferences: NotificationPreferences::default(),
+            kind: PartnerKind::Agency,
+            commission_rate_bps: None,
             total_leads: 0,
             total_appointments: 0,
             last_appointment_date: None,

@@ -102,6 +102,8 @@ pub async fn register_partner(
         icp: Default::default(),
         chili_meeting_types: Vec::new(),
         notification_preferences: NotificationPreferences::default(),
+        kind: Default::default(),
+        commission_rate_bps: None,
         total_leads: 0,
         total_appointments: 0,
         last_appointment_date: None,

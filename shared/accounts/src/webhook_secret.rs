@@ -7,7 +7,7 @@
 
 use rand::RngCore;
 
-use pc_platform::cipher::{CipherError, Sealed, TokenCipher};
+use pc_platform::cipher::{CipherError, Sealed, FieldCipher};
 use pc_platform::config::Config;
 
 use crate::partners_store::{NotificationPreferences, WebhookPreferences};
@@ -29,13 +29,13 @@ fn context(partner_id: &str) -> String {
 }
 
 /// Encrypts `secret` for `partner_id`.
-pub fn seal(cipher: &TokenCipher, partner_id: &str, secret: &str) -> Sealed {
+pub fn seal(cipher: &FieldCipher, partner_id: &str, secret: &str) -> Sealed {
     cipher.seal(secret, &context(partner_id))
 }
 
 /// The plaintext secret of a webhook (`None`: it has none).
 pub fn open(
-    cipher: &TokenCipher,
+    cipher: &FieldCipher,
     partner_id: &str,
     hook: &WebhookPreferences,
 ) -> Result<Option<String>, CipherError> {
@@ -58,7 +58,7 @@ pub fn settle(
     let Some(hook) = prefs.webhook.as_mut() else {
         return Ok(None);
     };
-    let cipher = TokenCipher::from_config(config)?;
+    let cipher = FieldCipher::from_config(config)?;
     if issue {
         let secret = generate();
         hook.sealed_secret = Some(seal(&cipher, partner_id, &secret));
@@ -99,7 +99,7 @@ mod tests {
         assert!(stored.secret.is_empty());
         let wire = serde_json::to_string(stored).unwrap();
         assert!(!wire.contains(&shown[SECRET_PREFIX.len()..]));
-        let cipher = TokenCipher::from_config(&config).unwrap();
+        let cipher = FieldCipher::from_config(&config).unwrap();
         assert_eq!(open(&cipher, "p1", stored).unwrap(), Some(shown));
         assert!(open(&cipher, "p2", stored).is_err());
         assert_ne!(generate(), generate());
@@ -113,7 +113,7 @@ mod tests {
         assert_eq!(settle(&config, "p1", &mut prefs, false).unwrap(), None);
         let stored = prefs.webhook.as_ref().unwrap();
         assert!(stored.secret.is_empty() && stored.sealed_secret.is_some());
-        let cipher = TokenCipher::from_config(&config).unwrap();
+        let cipher = FieldCipher::from_config(&config).unwrap();
         assert_eq!(
             open(&cipher, "p1", stored).unwrap().as_deref(),
             Some("legacy-secret-1234")

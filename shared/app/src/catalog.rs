@@ -43,6 +43,7 @@ pub fn modules() -> Vec<(&'static str, Vec<Function>)> {
             "pc_partner_api::functions",
             pc_partner_api::functions::all(),
         ),
+        ("pc_referrals::functions", pc_referrals::functions::all()),
     ]
 }
 

@@ -1,4 +1,5 @@
-//! The stored tokens' cipher is the platform's secret cipher
-//! ([`pc_platform::cipher`]), shared with the webhook signing secrets.
+//! The OAuth tokens of a HubSpot connection are sealed with the platform's
+//! field cipher (`pc_platform::cipher`), under the name this capability
+//! has always used for it.
 
-pub use pc_platform::cipher::{CipherError, Sealed, TokenCipher};
+pub use pc_platform::cipher::{CipherError, FieldCipher as TokenCipher, Sealed};

@@ -129,25 +129,29 @@ pub enum LeadSource {
     Manual,
     PartnerApi,
     Marketplace,
+    /// Referred by a referral partner through its portal.
+    PartnerReferral,
 }
 
 impl LeadSource {
-    pub const ALL: [LeadSource; 6] = [
+    pub const ALL: [LeadSource; 7] = [
         LeadSource::Chilipiper,
         LeadSource::Hubspot,
         LeadSource::Import,
         LeadSource::Manual,
         LeadSource::PartnerApi,
         LeadSource::Marketplace,
+        LeadSource::PartnerReferral,
     ];
 
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "chilipiper",
         "hubspot",
         "import",
         "manual",
         "partner_api",
         "marketplace",
+        "partner_referral",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -158,6 +162,7 @@ impl LeadSource {
             LeadSource::Manual => "manual",
             LeadSource::PartnerApi => "partner_api",
             LeadSource::Marketplace => "marketplace",
+            LeadSource::PartnerReferral => "partner_referral",
         }
     }
 

@@ -158,6 +158,10 @@ pub struct LeadRecord {
     /// (its new-lead notices were committed with the lead, in its outbox).
     #[serde(default)]
     pub created_by_meeting: Option<String>,
+    /// Who referred the lead and on what terms, for a lead a referral
+    /// partner submitted (see `referral_commission`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<crate::referral_commission::LeadReferral>,
     /// Bumped on every write; writes are conditional on the version read.
     pub version: i64,
     #[serde(with = "serde_millis")]
@@ -189,6 +193,7 @@ impl LeadRecord {
             hubspot_deal_id: None,
             meeting_starts: BTreeMap::new(),
             created_by_meeting: None,
+            referral: None,
             version: 0,
             created_at: now,
             updated_at: now,

@@ -21,6 +21,7 @@ pub mod leads_store;
 pub mod meetings_api;
 pub mod meetings_store;
 pub mod overdue;
+pub mod referral_commission;
 
 pub use deal_status::{DealStatus, LeadSource};
 pub use overdue::{OverdueLead, overdue_filters, overdue_leads_for_partner};

@@ -1,8 +1,8 @@
-//! Encryption of stored secrets (OAuth tokens, webhook signing secrets):
-//! AES-256-GCM (the `aes-gcm` crate) with a fresh random 96-bit nonce per
-//! encryption, and the owner and the secret's kind as associated data, so
-//! a ciphertext copied onto another partner or into another field does not
-//! decrypt. Beside each
+//! Encryption of stored secrets (OAuth tokens, webhook signing secrets,
+//! payout bank accounts and tax ids): AES-256-GCM (the `aes-gcm` crate)
+//! with a fresh random 96-bit nonce per encryption, and the owner and the field as associated data,
+//! so a ciphertext copied onto another partner or into another field does
+//! not decrypt. Beside each
 //! ciphertext is the id of its key (the first 16 hex digits of the key's
 //! SHA-256), so `ENCRYPTION_KEY` can rotate: the configuration holds the
 //! new key and, during the rotation, the previous one, and a secret is
@@ -56,12 +56,12 @@ impl KeyEntry {
 }
 
 /// The configured keys: encrypts with the current, decrypts with either.
-pub struct TokenCipher {
+pub struct FieldCipher {
     current: KeyEntry,
     previous: Option<KeyEntry>,
 }
 
-impl TokenCipher {
+impl FieldCipher {
     pub fn new(current: &[u8; 32], previous: Option<&[u8; 32]>) -> Self {
         Self {
             current: KeyEntry::new(current),
@@ -91,7 +91,7 @@ impl TokenCipher {
             .current
             .cipher
             .encrypt(&nonce, payload)
-            .expect("AES-GCM encryption cannot fail");
+            .expect("AES-GCM encryption of a short secret cannot fail");
         Sealed {
             key_id: self.current.id.clone(),
             nonce: STANDARD.encode(nonce),
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_sealed_token_opens_only_with_its_key_and_context() {
-        let cipher = TokenCipher::new(&KEY, None);
+        let cipher = FieldCipher::new(&KEY, None);
         let sealed = cipher.seal("pat-secret-token", "p1:access");
         assert!(!sealed.ciphertext.contains("pat-secret"));
         assert_eq!(
@@ -149,7 +149,7 @@ mod tests {
             cipher.open(&tampered, "p1:access"),
             Err(CipherError::Corrupt)
         );
-        let stranger = TokenCipher::new(&OTHER, None);
+        let stranger = FieldCipher::new(&OTHER, None);
         assert_eq!(
             stranger.open(&sealed, "p1:access"),
             Err(CipherError::UnknownKey(sealed.key_id.clone()))
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn each_encryption_has_its_own_nonce() {
-        let cipher = TokenCipher::new(&KEY, None);
+        let cipher = FieldCipher::new(&KEY, None);
         let a = cipher.seal("same", "c");
         let b = cipher.seal("same", "c");
         assert_ne!(a.nonce, b.nonce);
@@ -168,9 +168,9 @@ mod tests {
 
     #[test]
     fn after_a_rotation_old_tokens_open_and_new_ones_use_the_new_key() {
-        let old = TokenCipher::new(&OTHER, None);
+        let old = FieldCipher::new(&OTHER, None);
         let sealed_before = old.seal("old-token", "c");
-        let rotated = TokenCipher::new(&KEY, Some(&OTHER));
+        let rotated = FieldCipher::new(&KEY, Some(&OTHER));
         assert_eq!(rotated.open(&sealed_before, "c").unwrap(), "old-token");
         let sealed_after = rotated.seal("new-token", "c");
         assert_eq!(sealed_after.key_id, rotated.current_key_id());

@@ -31,7 +31,7 @@ use pc_accounts::partners_store::{PartnerRecord, WebhookPreferences, partner_ite
 use pc_accounts::webhook_secret;
 use pc_api::AppState;
 use pc_api::partner_events::PartnerEvent;
-use pc_platform::cipher::TokenCipher;
+use pc_platform::cipher::FieldCipher;
 use pc_platform::config::Config;
 use pc_platform::context::EmbeddedParts;
 use pc_platform::queue::embedded::EmbeddedQueue;
@@ -110,7 +110,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn seed(ctx: &AppState, partners: usize, url: &str) -> Vec<String> {
-    let cipher = TokenCipher::from_config(&ctx.config).unwrap();
+    let cipher = FieldCipher::from_config(&ctx.config).unwrap();
     let now = ctx.clock.now();
     let mut ids = Vec::new();
     for i in 0..partners {

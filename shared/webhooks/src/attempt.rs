@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::webhook_secret;
 use pc_api::AppState;
-use pc_platform::cipher::TokenCipher;
+use pc_platform::cipher::FieldCipher;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{MAX_DELAY, QueueName};
 use pc_platform::time::serde_millis;
@@ -100,7 +100,7 @@ pub async fn run_attempt(
     let (url, outcome) = match &hook {
         None => (String::new(), None),
         Some(hook) => {
-            let cipher = TokenCipher::from_config(&ctx.config)?;
+            let cipher = FieldCipher::from_config(&ctx.config)?;
             let secret = webhook_secret::open(&cipher, &claimed.partner_id, hook)?;
             let outcome = match secret {
                 None => Outcome {

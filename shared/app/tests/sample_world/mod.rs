@@ -21,6 +21,7 @@
 
 mod hubspot;
 mod partner_api;
+mod referral;
 pub mod samples;
 
 use axum::Router;
@@ -147,6 +148,7 @@ impl SampleWorld {
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
         let partner_api = partner_api::build(&app, &partner_admin, &partner_id, &lead_id).await?;
+        let referral = referral::build(ctx, &app, token).await?;
         let mut world = Self {
             values: vec![
                 ("BUYER_ACCESS_TOKEN", market.buyer_access),
@@ -169,6 +171,7 @@ impl SampleWorld {
         };
         world.values.extend(hubspot);
         world.values.extend(partner_api);
+        world.values.extend(referral);
         let signature = world.webhook_signature(ctx)?;
         world.values.push(("HUBSPOT_SIGNATURE", signature));
         Ok(world)

@@ -12,6 +12,7 @@ use pc_platform::store::{Condition, Store, StoreError, Write};
 
 use crate::lead::LeadRecord;
 use crate::lead_search::lead_words;
+use crate::referral_commission;
 
 use super::items::{
     change_marker_item, counters_change, email_guard_key, guard_item, lead_item, source_counter,
@@ -70,6 +71,9 @@ pub fn update_lead_writes(
     before: &LeadRecord,
     after: &LeadRecord,
 ) -> Result<Vec<Write>, StoreError> {
+    // A referred lead won with an amount earns its commission here, once.
+    let (after, commission) = referral_commission::on_lead_change(before, after)?;
+    let after = after.as_ref();
     let mut writes = vec![
         Write::Put {
             item: lead_item(after)?,
@@ -120,6 +124,7 @@ pub fn update_lead_writes(
     if !only_crm_link_changed(before, after) {
         writes.push(Write::put(change_marker_item(after)));
     }
+    writes.extend(commission);
     Ok(writes)
 }
 
