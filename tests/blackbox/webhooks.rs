@@ -8,7 +8,7 @@
 use chrono::Duration;
 use pc_accounts::webhook_secret;
 use pc_api::identity::partner_key;
-use pc_platform::cipher::TokenCipher;
+use pc_platform::cipher::FieldCipher;
 use pc_platform::store::Update;
 use pc_tests::marketplace_support::{Agency, agency, sign_in_again};
 use pc_tests::reqwest::{Method, Response, StatusCode};
@@ -287,7 +287,7 @@ webhook_scenario!(
         // Checked again at delivery: a webhook stored pointing at loopback
         // (saved before the rules, say) is refused without a connection.
         let ctx = &app.server.context;
-        let cipher = TokenCipher::from_config(&ctx.config).unwrap();
+        let cipher = FieldCipher::from_config(&ctx.config).unwrap();
         for (i, url) in [
             format!("https://127.0.0.1:{}/hook", receiver.addr.port()),
             format!("https://localhost:{}/hook", receiver.addr.port()),

@@ -67,7 +67,7 @@ enum Local {
     Http(Request<Body>),
     Sqs(SqsEvent),
     Schedule(EventBridgeEvent<Value>),
-    Socket(ApiGatewayWebsocketProxyRequest),
+    Socket(Box<ApiGatewayWebsocketProxyRequest>),
     Bus(EventBridgeEvent<Value>),
 }
 
@@ -368,7 +368,7 @@ fn invocation(
         (_, Trigger::Socket(route, _)) => {
             let event = socket_event(route.key(), &format!("bench-connection-{n}"));
             Invocation {
-                local: Local::Socket(serde_json::from_value(event.clone())?),
+                local: Local::Socket(Box::new(serde_json::from_value(event.clone())?)),
                 event,
             }
         }
@@ -438,7 +438,7 @@ async fn in_process(
             }
             (Local::Socket(event), Trigger::Socket(route, handler)) => {
                 let response =
-                    socket_lambda::handle_socket(&ctx, function.name, route, handler, event).await;
+                    socket_lambda::handle_socket(&ctx, function.name, route, handler, *event).await;
                 if response.status_code >= 500 {
                     bail!("{} answered {}", function.name, response.status_code);
                 }

@@ -7,7 +7,7 @@
 
 use rand::RngCore;
 
-use pc_platform::cipher::{CipherError, Sealed, FieldCipher};
+use pc_platform::cipher::{CipherError, FieldCipher, Sealed};
 use pc_platform::config::Config;
 
 use crate::partners_store::{NotificationPreferences, WebhookPreferences};
