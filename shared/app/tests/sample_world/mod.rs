@@ -305,12 +305,23 @@ async fn partner_admin_token(
     app: &Router,
     partner_id: &str,
 ) -> Result<String, String> {
+    signed_in_admin(ctx, app, partner_id, "alex@sample-agency.example", "Alex").await
+}
+
+/// Makes `email` an admin of `partner_id` and answers the access token of
+/// its sign-in.
+async fn signed_in_admin(
+    ctx: &AppState,
+    app: &Router,
+    partner_id: &str,
+    email: &str,
+    name: &str,
+) -> Result<String, String> {
     let now = ctx.clock.now();
-    let email = "alex@sample-agency.example";
     let admin = pc_api::identity::UserRecord {
         id: ctx.ids.new_id(),
         email: email.into(),
-        name: "Alex".into(),
+        name: name.into(),
         role: pc_api::identity::Role::Admin,
         partner_id: Some(partner_id.to_owned()),
         is_active: true,
@@ -331,7 +342,7 @@ async fn partner_admin_token(
         .find_map(|c| c.strip_prefix("accessToken="))
         .and_then(|c| c.split(';').next())
         .map(str::to_owned)
-        .ok_or_else(|| "the partner admin's sign-in set no accessToken".into())
+        .ok_or_else(|| format!("the sign-in of {email} set no accessToken"))
 }
 
 /// The `Stripe-Signature` of the Stripe webhook sample's body, signed now
@@ -405,6 +416,19 @@ async fn call_raw(
         None => request.body(Body::empty()),
     }
     .map_err(|e| e.to_string())?;
+    let (status, body, cookies) = send(app, request).await?;
+    if !status.is_success() {
+        return Err(format!("{method} {path} answered {status}: {body}"));
+    }
+    Ok((body, cookies))
+}
+
+/// One request through the whole router: its status, JSON body (`null`
+/// when there is none) and cookies set.
+async fn send(
+    app: &Router,
+    request: Request<Body>,
+) -> Result<(axum::http::StatusCode, Value, Vec<String>), String> {
     let response = app
         .clone()
         .oneshot(request)
@@ -424,8 +448,5 @@ async fn call_raw(
         .map_err(|e| e.to_string())?
         .to_bytes();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if !status.is_success() {
-        return Err(format!("{method} {path} answered {status}: {body}"));
-    }
-    Ok((body, cookies))
+    Ok((status, body, cookies))
 }

@@ -6,9 +6,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use super::call;
 
@@ -44,19 +42,7 @@ pub async fn build(
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(change.to_string()))
         .map_err(|e| e.to_string())?;
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    let accepted: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (status, accepted, _) = super::send(app, request).await?;
     if status.as_u16() != 202 {
         return Err(format!("POST /api/v1/status answered {status}: {accepted}"));
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use pc_api::AppState;
 
-use super::{OWNER_PASSWORD, call};
+use super::call;
 
 const REFERRER_EMAIL: &str = "rae@sample-referrals.example";
 
@@ -24,32 +24,7 @@ pub async fn build(
         .as_str()
         .ok_or("no referral partner id")?
         .to_owned();
-    let now = ctx.clock.now();
-    let admin = pc_api::identity::UserRecord {
-        id: ctx.ids.new_id(),
-        email: REFERRER_EMAIL.into(),
-        name: "Rae".into(),
-        role: pc_api::identity::Role::Admin,
-        partner_id: Some(partner_id.clone()),
-        is_active: true,
-        is_partner_owner: false,
-        password_hash: Some(pc_accounts::passwords::hash(OWNER_PASSWORD)),
-        tokens_valid_after: None,
-        deleted_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    pc_accounts::users_store::create_user(&*ctx.store, &admin)
-        .await
-        .map_err(|e| e.to_string())?;
-    let signed_in = json!({"email": REFERRER_EMAIL, "password": OWNER_PASSWORD});
-    let (_, cookies) = call(app, "POST", "/auth/sign-in", None, Some(signed_in)).await?;
-    let token = cookies
-        .iter()
-        .find_map(|c| c.strip_prefix("accessToken="))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_owned)
-        .ok_or("the referrer's sign-in set no accessToken")?;
+    let token = super::signed_in_admin(ctx, app, &partner_id, REFERRER_EMAIL, "Rae").await?;
     let referral = json!({"clientName": "Cleo Client", "clientEmail": "cleo@client.example",
         "service": "SEO audit"});
     let (lead, _) = call(
