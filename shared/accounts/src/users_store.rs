@@ -256,6 +256,16 @@ pub async fn list_users(
     }
 }
 
+/// The partner's users who may sign in (active, not deleted): those who
+/// get its emails and alerts.
+pub async fn active_users_of_partner(
+    store: &dyn Store,
+    partner_id: &str,
+) -> Result<Vec<UserRecord>, StoreError> {
+    let users = list_users(store, Some(partner_id)).await?;
+    Ok(users.into_iter().filter(UserRecord::can_sign_in).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

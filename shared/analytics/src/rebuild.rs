@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use pc_accounts::partners_store::list_partners;
 #[cfg(test)]
 use pc_platform::store::Write;
 use pc_platform::store::{Cursor, Index, Item, Key, Query, Store, StoreError};
@@ -121,11 +122,11 @@ pub async fn rebuild(store: &dyn Store) -> Result<Rebuilt, StoreError> {
         done.leads += 1;
     })
     .await?;
-    let mut partners = Vec::new();
-    each_page(store, Query::partition(Index::Gsi1, "PARTNERS"), |p| {
-        partners.extend(text(p, "id").map(str::to_owned));
-    })
-    .await?;
+    let partners: Vec<String> = list_partners(store)
+        .await?
+        .into_iter()
+        .map(|partner| partner.id)
+        .collect();
     for partner in &partners {
         let sales = Query::partition(Index::Gsi2, format!("SELLER#{partner}#PURCHASES"));
         each_page(store, sales, |sale| {

@@ -7,16 +7,16 @@
 use serde_json::{Value, json};
 
 use pc_accounts::partners_store::PartnerRecord;
+use pc_accounts::users_store::active_users_of_partner;
 use pc_api::audit::{self, AuditEvent};
-use pc_api::identity::{Principal, UserRecord};
+use pc_api::identity::Principal;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, EmailKind};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Index, Query, StoreError, from_item};
+use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
 
 use crate::lead::LeadRecord;
-use crate::leads_store::query_all;
 
 /// The link to a lead in the SPA.
 pub fn lead_link(ctx: &AppContext, lead_id: &str) -> String {
@@ -81,24 +81,6 @@ pub fn change_messages(
     Ok(())
 }
 
-/// The partner's users who may act (active, not deleted).
-pub async fn active_users_of_partner(
-    ctx: &AppContext,
-    partner_id: &str,
-) -> Result<Vec<UserRecord>, StoreError> {
-    let items = query_all(
-        &*ctx.store,
-        Query::partition(Index::Gsi2, format!("PARTNER#{partner_id}#USERS")),
-        10_000,
-    )
-    .await?;
-    Ok(items
-        .into_iter()
-        .filter_map(|i| from_item::<UserRecord>(i).ok())
-        .filter(UserRecord::can_sign_in)
-        .collect())
-}
-
 /// Adds an email to every active user of the lead's partner about a new
 /// lead, when the partner wants those emails, to the creation's outbox.
 pub async fn new_lead_notices(
@@ -111,7 +93,7 @@ pub async fn new_lead_notices(
     if !partner.notification_preferences.email.new_lead {
         return Ok(0);
     }
-    let users = active_users_of_partner(ctx, &partner.id).await?;
+    let users = active_users_of_partner(&*ctx.store, &partner.id).await?;
     for user in &users {
         let job = EmailJob {
             id: format!("new-lead:{}:{}", lead.id, user.id),

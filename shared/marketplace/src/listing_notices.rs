@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use pc_accounts::partners_store::{PartnerRecord, PartnerStatus};
+use pc_accounts::partners_store::{PartnerRecord, PartnerStatus, partners_page};
 use pc_accounts::users_store::list_users;
 use pc_analytics::tally::record_listing_matched;
 use pc_api::functions::WorkerError;
@@ -24,7 +24,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, EmailKind, enqueue};
 use pc_platform::queue::{QueueName, send_json};
-use pc_platform::store::{Cursor, Index, Query, from_item};
+use pc_platform::store::Cursor;
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -88,17 +88,14 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
         tracing::info!(lead_id = %notice.lead_id, "listing changed; notices dropped");
         return Ok(());
     }
-    let page = ctx
-        .store
-        .query(
-            &Query::partition(Index::Gsi1, "PARTNERS")
-                .limit(PARTNERS_PER_PAGE)
-                .after(notice.cursor.clone().map(Cursor)),
-        )
-        .await?;
+    let (partners, next_page) = partners_page(
+        &*ctx.store,
+        Some(PARTNERS_PER_PAGE),
+        notice.cursor.clone().map(Cursor),
+    )
+    .await?;
     let mut events = Vec::new();
-    for item in page.items {
-        let partner: PartnerRecord = from_item(item)?;
+    for partner in partners {
         if partner.id == listing.seller_id
             || partner.status != PartnerStatus::Active
             || partner.icp.is_empty()
@@ -133,7 +130,7 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
     {
         tracing::warn!(error = %e, lead_id = %listing.lead_id, "lead-matched not published");
     }
-    if let Some(next) = page.cursor {
+    if let Some(next) = next_page {
         let next = ListingNotice {
             cursor: Some(next.0),
             ..notice.clone()

@@ -25,12 +25,12 @@ use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
 use pc_accounts::partners_store::{self, PartnerRecord, PartnerStatus};
+use pc_accounts::users_store::active_users_of_partner;
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
-use pc_api::identity::UserRecord;
 use pc_leads::{OverdueLead, overdue_leads_for_partner};
 use pc_platform::email::{self, EmailJob, EmailKind};
-use pc_platform::store::{Cursor, Index, Query, Store, StoreError, from_item};
+use pc_platform::store::{Cursor, StoreError};
 
 use crate::magic_links;
 
@@ -165,7 +165,7 @@ async fn remind_partner(
         return Ok(outcome);
     }
     outcome.had_overdue = true;
-    let users = active_users_of(store, &partner.id).await?;
+    let users = active_users_of_partner(store, &partner.id).await?;
     let token = magic_links::overdue_token(ctx.config.magic_link_secret.expose()?, &partner.id, at);
     let magic_link = magic_links::overdue_link(&ctx.config.client_url, &token);
     let leads = listed_leads(&overdue, at);
@@ -211,36 +211,6 @@ fn listed_leads(overdue: &[OverdueLead], at: DateTime<Utc>) -> Vec<Value> {
             })
         })
         .collect()
-}
-
-/// The partner's users who may sign in (a partner has few: one query, paged
-/// for safety).
-async fn active_users_of(
-    store: &dyn Store,
-    partner_id: &str,
-) -> Result<Vec<UserRecord>, StoreError> {
-    let mut users = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .query(
-                &Query::partition(Index::Gsi2, format!("PARTNER#{partner_id}#USERS")).after(cursor),
-            )
-            .await?;
-        for item in page.items {
-            if item.get("entity").and_then(Value::as_str) != Some("user") {
-                continue;
-            }
-            let user: UserRecord = from_item(item)?;
-            if user.can_sign_in() && user.partner_id.as_deref() == Some(partner_id) {
-                users.push(user);
-            }
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(users),
-        }
-    }
 }
 
 #[cfg(test)]
