@@ -101,7 +101,7 @@ pub fn meetings_get() -> Function {
         "meetings-get",
         Access::SignedIn,
         Permissions::READ,
-        meetings_api::get_meeting_handler
+        meetings_api::get_meeting
     )
 }
 
