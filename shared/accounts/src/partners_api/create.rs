@@ -1,5 +1,5 @@
-//! Creating a partner: the body, its validation (every bad field at
-//! once), and the answers for a slug or meeting type already taken.
+//! Creating a partner: the body and its validation (every bad field at
+//! once).
 
 use std::collections::BTreeMap;
 
@@ -16,26 +16,8 @@ use crate::billing_config::{self, BillingConfigView};
 use crate::email_address::parse_name;
 use crate::partner_input::{parse_icp, parse_kind_and_rate, parse_meeting_types, parse_website};
 use crate::partner_views::PartnerView;
-use crate::partners_store::{
-    self, CreatePartnerError, NotificationPreferences, PartnerRecord, PartnerStatus,
-};
+use crate::partners_store::{self, NotificationPreferences, PartnerRecord, PartnerStatus};
 use crate::slug::Slug;
-
-impl From<CreatePartnerError> for ApiError {
-    fn from(e: CreatePartnerError) -> Self {
-        match e {
-            CreatePartnerError::SlugTaken => ApiError::conflict("slug_taken", "this slug is taken"),
-            CreatePartnerError::MeetingTypeTaken => ApiError::conflict(
-                "meeting_type_taken",
-                "a meeting type is already routed to another partner",
-            ),
-            CreatePartnerError::ExtraFailed(_) => {
-                ApiError::conflict("conflict", "a record this needs already exists")
-            }
-            CreatePartnerError::Store(s) => s.into(),
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -4,11 +4,12 @@
 //! preferences. Partner admins see and change only their own partner.
 //!
 //! This module holds what the endpoints share: the partner the caller may
-//! see, and the retry of a change that lost a race with another writer.
+//! see, the answers for a slug or meeting type already taken, and the
+//! retry of a change that lost a race with another writer.
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 
-use crate::partners_store::{self, PartnerRecord};
+use crate::partners_store::{self, CreatePartnerError, PartnerRecord};
 
 pub mod billing;
 pub mod create;
@@ -16,6 +17,24 @@ pub mod listing;
 pub mod notifications;
 pub mod onboarding;
 pub mod update;
+
+/// The answers for a guard another partner holds, when a partner is
+/// created and when its slug or meeting types change.
+impl From<CreatePartnerError> for ApiError {
+    fn from(e: CreatePartnerError) -> Self {
+        match e {
+            CreatePartnerError::SlugTaken => ApiError::conflict("slug_taken", "this slug is taken"),
+            CreatePartnerError::MeetingTypeTaken => ApiError::conflict(
+                "meeting_type_taken",
+                "a meeting type is already routed to another partner",
+            ),
+            CreatePartnerError::ExtraFailed(_) => {
+                ApiError::conflict("conflict", "a record this needs already exists")
+            }
+            CreatePartnerError::Store(s) => s.into(),
+        }
+    }
+}
 
 /// A partner the caller may see, else 404.
 async fn visible_partner(

@@ -22,8 +22,8 @@ use crate::partner_input::{
 };
 use crate::partner_views::PartnerView;
 use crate::partners_store::{
-    self, PartnerKind, PartnerRecord, PartnerStatus, claim_meeting_type, claim_slug,
-    release_meeting_type, release_slug,
+    self, CreatePartnerError, PartnerKind, PartnerRecord, PartnerStatus, claim_meeting_type,
+    claim_slug, release_meeting_type, release_slug,
 };
 use crate::slug::Slug;
 
@@ -278,15 +278,12 @@ async fn save_partner_profile(
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(()),
         Err(e) if e.failed_at(0) => Err(SaveError::Stale),
-        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => Err(SaveError::Refused(
-            ApiError::conflict("slug_taken", "this slug is taken"),
-        )),
-        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => {
-            Err(SaveError::Refused(ApiError::conflict(
-                "meeting_type_taken",
-                "a meeting type is already routed to another partner",
-            )))
+        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => {
+            Err(SaveError::Refused(CreatePartnerError::SlugTaken.into()))
         }
+        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => Err(SaveError::Refused(
+            CreatePartnerError::MeetingTypeTaken.into(),
+        )),
         // A guard this partner held moved meanwhile: a fresh read decides.
         Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
             Err(SaveError::Stale)

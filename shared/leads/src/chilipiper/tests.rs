@@ -24,24 +24,28 @@ const T0: &str = "2030-03-01T15:00:00.000Z";
 
 async fn system() -> (EmbeddedParts, String) {
     let parts = EmbeddedParts::in_memory();
-    let ctx = &parts.context;
+    add_routed_partner(&parts.context, "P1", "Acme", "Demo").await;
+    (parts, "P1".into())
+}
+
+/// An active partner to which `meeting_type` is routed.
+async fn add_routed_partner(ctx: &AppContext, id: &str, name: &str, meeting_type: &str) {
     let now = ctx.clock.now();
     let partner = PartnerRecord {
-        chili_meeting_types: vec!["Demo".into()],
-        ..PartnerRecord::new_active("P1", "Acme", "acme", now)
+        chili_meeting_types: vec![meeting_type.into()],
+        ..PartnerRecord::new_active(id, name, &name.to_lowercase(), now)
     };
     ctx.store
         .put(partner_item(&partner).unwrap(), None)
         .await
         .unwrap();
-    let key = meeting_type_key("Demo");
+    let key = meeting_type_key(meeting_type);
     let mut guard = Item::new();
     guard.insert("pk".into(), key.pk.into());
     guard.insert("sk".into(), key.sk.into());
     guard.insert("entity".into(), "meeting_type_guard".into());
-    guard.insert("partnerId".into(), "P1".into());
+    guard.insert("partnerId".into(), id.into());
     ctx.store.put(guard, None).await.unwrap();
-    (parts, "P1".into())
 }
 
 /// A webhook receipt time, `seconds` after a fixed instant.
@@ -201,22 +205,7 @@ async fn a_meeting_whose_guest_changed_moves_to_the_new_lead_with_its_counters()
     let (parts, pid) = system().await;
     let ctx = &parts.context;
     // A second partner routes "Sales"; the meeting moves there too.
-    let now = ctx.clock.now();
-    let other = PartnerRecord {
-        chili_meeting_types: vec!["Sales".into()],
-        ..PartnerRecord::new_active("P2", "Other", "other", now)
-    };
-    ctx.store
-        .put(partner_item(&other).unwrap(), None)
-        .await
-        .unwrap();
-    let key = meeting_type_key("Sales");
-    let mut guard = Item::new();
-    guard.insert("pk".into(), key.pk.into());
-    guard.insert("sk".into(), key.sk.into());
-    guard.insert("entity".into(), "meeting_type_guard".into());
-    guard.insert("partnerId".into(), "P2".into());
-    ctx.store.put(guard, None).await.unwrap();
+    add_routed_partner(ctx, "P2", "Other", "Sales").await;
 
     apply_event(ctx, &event("m1", "created", 0), received(0))
         .await
