@@ -2,7 +2,8 @@
 //! moto[server] under `python3`, or `$MOTO_PYTHON`) on a free
 //! 127.0.0.1 port, unless `MOTO_ENDPOINT` names one already running, and
 //! waits until it answers. If it cannot be started the tests fail, saying
-//! why; they never skip.
+//! why; they never skip. Also: a fixture of resources named for one test,
+//! and moto's Management API with one connection closed.
 //!
 //! The AWS settings for moto (region us-east-1, credentials `test`/`test`,
 //! the endpoint) are given to the SDK explicitly rather than through
