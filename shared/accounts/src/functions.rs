@@ -181,7 +181,7 @@ pub fn partners_list() -> Function {
         "partners-list",
         Access::Admin,
         Permissions::READ,
-        partners_api::list_partners
+        partners_api::listing::list_partners
     )
 }
 
@@ -190,7 +190,7 @@ pub fn partners_create() -> Function {
         "partners-create",
         Access::Owner,
         Permissions::WRITE,
-        partners_api::create_partner
+        partners_api::create::create_partner
     )
 }
 
@@ -199,7 +199,7 @@ pub fn partners_get() -> Function {
         "partners-get",
         Access::SignedIn,
         Permissions::READ,
-        partners_api::get_partner
+        partners_api::listing::get_partner
     )
     .open_to_pending_partners()
 }
@@ -209,7 +209,7 @@ pub fn partners_update() -> Function {
         "partners-update",
         Access::Admin,
         Permissions::WRITE,
-        partners_api::update_partner
+        partners_api::update::update_partner
     )
     .open_to_pending_partners()
 }
@@ -219,7 +219,7 @@ pub fn partners_stats() -> Function {
         "partners-stats",
         Access::Admin,
         Permissions::READ,
-        partners_api::partner_stats
+        partners_api::listing::partner_stats
     )
 }
 
@@ -228,7 +228,7 @@ pub fn partners_billing_get() -> Function {
         "partners-billing-get",
         Access::Staff,
         Permissions::READ,
-        partners_api::get_billing
+        partners_api::billing::get_billing
     )
     .open_to_pending_partners()
 }
@@ -238,7 +238,7 @@ pub fn partners_billing_put() -> Function {
         "partners-billing-put",
         Access::Staff,
         Permissions::WRITE,
-        partners_api::put_billing
+        partners_api::billing::put_billing
     )
     .open_to_pending_partners()
 }
@@ -248,7 +248,7 @@ pub fn partners_onboarding() -> Function {
         "partners-onboarding",
         Access::Admin,
         Permissions::READ,
-        partners_api::onboarding
+        partners_api::onboarding::onboarding
     )
     .open_to_pending_partners()
 }
@@ -258,7 +258,7 @@ pub fn partners_activate() -> Function {
         "partners-activate",
         Access::Owner,
         Permissions::WRITE,
-        partners_api::activate_partner
+        partners_api::onboarding::activate_partner
     )
 }
 
@@ -268,7 +268,7 @@ pub fn partners_notification_preferences() -> Function {
         Access::Admin,
         // The webhook's signing secret is stored encrypted.
         Permissions::WRITE.secrets(&[Secret::Encryption]),
-        partners_api::update_notification_preferences
+        partners_api::notifications::update_notification_preferences
     )
     .open_to_pending_partners()
 }

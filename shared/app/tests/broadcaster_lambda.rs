@@ -4,39 +4,17 @@
 //! through API Gateway's Management API), reaches both sides' connections
 //! and forgets a closed one.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
 use serde_json::{Value, json};
 
 use pc_api::functions::Trigger;
-use pc_aws::moto::fixture;
-use pc_aws::{ApiGatewayPush, AwsPorts};
-use pc_platform::realtime::{ConnectionPush, PushError};
+use pc_aws::AwsPorts;
+use pc_aws::moto::{PushWithClosed, fixture};
 use pc_realtime::connections_store::{get_connection, save_connection};
 use pc_realtime::functions::realtime_broadcaster;
-
-/// API Gateway's Management API on moto, with one connection closed: moto
-/// accepts posts to any id, so the closed one answers 410 here.
-struct MotoWithClosed {
-    api: ApiGatewayPush,
-    closed: &'static str,
-    posted: Mutex<Vec<String>>,
-}
-
-#[async_trait]
-impl ConnectionPush for MotoWithClosed {
-    async fn push(&self, connection_id: &str, message: &str) -> Result<(), PushError> {
-        if connection_id == self.closed {
-            return Err(PushError::Gone);
-        }
-        self.api.push(connection_id, message).await?;
-        self.posted.lock().unwrap().push(connection_id.to_owned());
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sale_from_eventbridge_is_posted_to_both_sides() {
@@ -45,11 +23,7 @@ async fn a_sale_from_eventbridge_is_posted_to_both_sides() {
     let Trigger::BusRule(_, handler) = function.trigger else {
         panic!("the broadcaster is a bus rule");
     };
-    let push = Arc::new(MotoWithClosed {
-        api: ApiGatewayPush::new(&f.sdk, pc_aws::moto::endpoint()),
-        closed: "c-closed",
-        posted: Mutex::new(Vec::new()),
-    });
+    let push = Arc::new(PushWithClosed::new(&f.sdk, "c-closed"));
     let mut context = AwsPorts::with_sdk(f.sdk.clone(), f.config.clone())
         .store()
         .context();
@@ -77,9 +51,7 @@ async fn a_sale_from_eventbridge_is_posted_to_both_sides() {
         .await
         .unwrap();
 
-    let mut posted = push.posted.lock().unwrap().clone();
-    posted.sort();
-    assert_eq!(posted, ["c-buyer", "c-seller"]);
+    assert_eq!(push.posted(), ["c-buyer", "c-seller"]);
     assert!(
         get_connection(&*ctx.store, "c-closed")
             .await

@@ -2,7 +2,8 @@
 //! moto[server] under `python3`, or `$MOTO_PYTHON`) on a free
 //! 127.0.0.1 port, unless `MOTO_ENDPOINT` names one already running, and
 //! waits until it answers. If it cannot be started the tests fail, saying
-//! why; they never skip.
+//! why; they never skip. Also: a fixture of resources named for one test,
+//! and moto's Management API with one connection closed.
 //!
 //! The AWS settings for moto (region us-east-1, credentials `test`/`test`,
 //! the endpoint) are given to the SDK explicitly rather than through
@@ -13,15 +14,18 @@
 use std::fs::File;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use pc_platform::config::Config;
+use pc_platform::realtime::{ConnectionPush, PushError};
 
 use crate::bootstrap;
+use crate::realtime::ApiGatewayPush;
 
 /// How long moto may take to start (importing moto is slow on a busy machine).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
@@ -150,4 +154,42 @@ pub async fn fixture(label: &str) -> Fixture {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     Fixture { sdk, config, name }
+}
+
+/// API Gateway's Management API on moto, with one connection closed: moto
+/// accepts posts to any id, so the closed one answers 410 (`Gone`) here.
+/// Keeps the ids it posted to.
+pub struct PushWithClosed {
+    api: ApiGatewayPush,
+    closed: &'static str,
+    posted: Mutex<Vec<String>>,
+}
+
+impl PushWithClosed {
+    pub fn new(sdk: &SdkConfig, closed: &'static str) -> Self {
+        Self {
+            api: ApiGatewayPush::new(sdk, endpoint()),
+            closed,
+            posted: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The connections posted to, sorted.
+    pub fn posted(&self) -> Vec<String> {
+        let mut posted = self.posted.lock().unwrap().clone();
+        posted.sort();
+        posted
+    }
+}
+
+#[async_trait]
+impl ConnectionPush for PushWithClosed {
+    async fn push(&self, connection_id: &str, message: &str) -> Result<(), PushError> {
+        if connection_id == self.closed {
+            return Err(PushError::Gone);
+        }
+        self.api.push(connection_id, message).await?;
+        self.posted.lock().unwrap().push(connection_id.to_owned());
+        Ok(())
+    }
 }

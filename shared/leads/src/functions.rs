@@ -101,7 +101,7 @@ pub fn meetings_get() -> Function {
         "meetings-get",
         Access::SignedIn,
         Permissions::READ,
-        meetings_api::get_meeting_handler
+        meetings_api::get_meeting
     )
 }
 
@@ -120,7 +120,7 @@ pub fn meetings_chilipiper_webhook() -> Function {
         Permissions::READ
             .sends(&[QueueName::ChilipiperWebhook])
             .secrets(&[Secret::ChilipiperWebhook]),
-        chilipiper::chilipiper_webhook
+        chilipiper::webhook::chilipiper_webhook
     )
 }
 
@@ -129,7 +129,7 @@ pub fn chilipiper_webhook_worker() -> Function {
         "chilipiper-webhook-worker",
         QueueName::ChilipiperWebhook,
         Permissions::WRITE.sends(EVENTS_AND_EMAILS),
-        chilipiper::chilipiper_worker
+        chilipiper::worker::chilipiper_worker
     )
 }
 

@@ -16,7 +16,7 @@ use pc_platform::store::{MAX_BATCH_GET, from_item};
 use crate::lead::LeadRecord;
 use crate::leads_store::{self, lead_key};
 use crate::meetings_store::{
-    MeetingRecord, MeetingStatus, UnroutedEvent, appointments, get_meeting, meetings_of_lead,
+    self, MeetingRecord, MeetingStatus, UnroutedEvent, appointments, meetings_of_lead,
     unrouted_events,
 };
 
@@ -137,12 +137,12 @@ pub async fn list_meetings(
 #[utoipa::path(get, path = "/v1/meetings/{id}", tag = "meetings", params(("id" = String, Path)),
     responses((status = 200, body = MeetingView), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
-pub async fn get_meeting_handler(
+pub async fn get_meeting(
     State(ctx): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let meeting = get_meeting(&*ctx.store, &id)
+    let meeting = meetings_store::get_meeting(&*ctx.store, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("meeting"))?;
     principal.ensure_sees_partner(Some(&meeting.partner_id), "meeting")?;

@@ -1,0 +1,146 @@
+//! What a deployment is told and what every function shares: the
+//! template's parameters, its conditions, and the globals (runtime,
+//! memory, timeout, environment) of every function.
+
+use serde_yaml::{Mapping, Value};
+
+use pc_api::functions::Function;
+
+use super::{API_TIMEOUT, MEMORY_MB, insert, int, map, r, s, seq};
+
+pub(super) fn parameters(functions: &[Function]) -> Value {
+    let text = |description: &str| {
+        map([
+            ("Type", s("String")),
+            ("Description", s(description)),
+            ("MinLength", int(1)),
+        ])
+    };
+    let secret_keys: Vec<&str> = crate::secrets::deployed(functions)
+        .into_iter()
+        .map(|secret| secret.env_name())
+        .collect();
+    let mut parameters = map([
+        (
+            "Stage",
+            map([
+                ("Type", s("String")),
+                (
+                    "Description",
+                    s("Deployment stage; part of every resource name."),
+                ),
+                ("Default", s("prod")),
+                ("AllowedPattern", s("^[a-z0-9-]{1,16}$")),
+            ]),
+        ),
+        (
+            "ClientUrl",
+            text("Base URL of the single-page app, for links in emails (https://app.example.com)."),
+        ),
+        (
+            "CorsOrigin",
+            text(
+                "The one origin allowed to call the API with credentials (https://app.example.com).",
+            ),
+        ),
+        (
+            "EmailFrom",
+            text(
+                "Sender of every email, a verified SES identity (Partner Connector <no-reply@example.com>).",
+            ),
+        ),
+        ("LostLeadAlertTo", text("Recipient of lost-lead alerts.")),
+        (
+            "BillingAlertTo",
+            text("Recipient of failed-payment alerts."),
+        ),
+        (
+            "CookieSameSite",
+            map([
+                ("Type", s("String")),
+                (
+                    "Description",
+                    s(
+                        "SameSite of the session cookies; None when the app and the API are on different sites.",
+                    ),
+                ),
+                ("Default", s("Lax")),
+                ("AllowedValues", seq([s("Lax"), s("Strict"), s("None")])),
+            ]),
+        ),
+        (
+            "HubspotRedirectUri",
+            map([
+                ("Type", s("String")),
+                (
+                    "Description",
+                    s(
+                        "OAuth redirect URI registered with the HubSpot app (the API's /v1/integrations/hubspot/callback); empty until HubSpot is set up.",
+                    ),
+                ),
+                ("Default", s("")),
+            ]),
+        ),
+        (
+            "AppSecretName",
+            map([
+                ("Type", s("String")),
+                (
+                    "Description",
+                    s(format!(
+                        "Name of the Secrets Manager secret whose JSON holds the keys {}.",
+                        secret_keys.join(", ")
+                    )),
+                ),
+                ("Default", s("partner-connector/prod")),
+                ("MinLength", int(1)),
+            ]),
+        ),
+    ]);
+    if let Value::Mapping(parameters) = &mut parameters {
+        crate::limits::parameters(parameters);
+    }
+    parameters
+}
+
+pub(super) fn conditions() -> Value {
+    let mut conditions = Mapping::new();
+    crate::limits::conditions(&mut conditions);
+    Value::Mapping(conditions)
+}
+
+pub(super) fn globals() -> Value {
+    let mut variables = Mapping::new();
+    for (name, value) in [
+        ("TABLE_NAME", r("Table")),
+        ("EVENT_BUS_NAME", r("EventBus")),
+        ("UPLOADS_BUCKET", r("UploadsBucket")),
+        ("CLIENT_URL", r("ClientUrl")),
+        ("CORS_ORIGIN", r("CorsOrigin")),
+        ("EMAIL_FROM", r("EmailFrom")),
+        ("LOST_LEAD_ALERT_TO", r("LostLeadAlertTo")),
+        ("BILLING_ALERT_TO", r("BillingAlertTo")),
+        ("COOKIE_SAME_SITE", r("CookieSameSite")),
+        ("HUBSPOT_REDIRECT_URI", r("HubspotRedirectUri")),
+    ] {
+        insert(&mut variables, name, value);
+    }
+    map([(
+        "Function",
+        map([
+            ("Runtime", s("provided.al2023")),
+            // x86_64: the build machines' own target, so building needs no
+            // extra Rust target (arm64 would be cheaper to run; it needs
+            // `rustup target add aarch64-unknown-linux-gnu` where it builds).
+            ("Architectures", seq([s("x86_64")])),
+            ("Handler", s("bootstrap")),
+            ("MemorySize", int(MEMORY_MB)),
+            ("Timeout", int(API_TIMEOUT)),
+            ("Tracing", s("Active")),
+            (
+                "Environment",
+                map([("Variables", Value::Mapping(variables))]),
+            ),
+        ]),
+    )])
+}
