@@ -111,9 +111,14 @@ fn lambda_env() -> Vec<(&'static str, String)> {
     vec![
         ("TABLE_NAME", c.table_name),
         ("EVENT_BUS_NAME", c.event_bus_name),
+        ("UPLOADS_BUCKET", c.uploads_bucket),
         ("EMAIL_FROM", c.email_from),
         ("CLIENT_URL", c.client_url),
-        ("CORS_ORIGIN", c.cors_origin),
+        // Deployed functions accept only an https origin and secure cookies.
+        (
+            "CORS_ORIGIN",
+            "https://app.partner-connector.example".into(),
+        ),
         (
             "JWT_SECRET",
             c.jwt_secret
@@ -135,7 +140,7 @@ fn lambda_env() -> Vec<(&'static str, String)> {
                 .expect("local defaults hold it")
                 .to_owned(),
         ),
-        ("COOKIE_SECURE", "false".into()),
+        ("COOKIE_SECURE", "true".into()),
         ("ENCRYPTION_KEY", "00".repeat(32)),
         ("LOST_LEAD_ALERT_TO", c.lost_lead_alert_to),
         ("BILLING_ALERT_TO", c.billing_alert_to),
