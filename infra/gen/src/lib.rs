@@ -1,7 +1,7 @@
 //! The infrastructure generator: from the one function table
 //! (`pc_app::catalog::all()`) it derives the `functions/` binaries and their
-//! Cargo.toml, template.yaml, and a starting `events/` sample for each
-//! function that has none. [`Plan::write`] makes the tree match;
+//! Cargo.toml, template.yaml, the OpenAPI document (`docs/openapi.json`),
+//! and a starting `events/` sample for each function that has none. [`Plan::write`] makes the tree match;
 //! [`Plan::differences`] says what does not (the `check` command and the
 //! drift test), so nobody edits generated files by hand.
 
@@ -23,6 +23,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pc_api::functions::{Function, Trigger};
+
+/// The OpenAPI document of the deployed API, as the `api-docs-openapi`
+/// function serves it (it includes the file, so its binary links no other
+/// handler) and as a reader of the repository finds it.
+pub const OPENAPI_PATH: &str = "docs/openapi.json";
 
 /// The workspace root this generator was built in.
 pub fn workspace_root() -> PathBuf {
@@ -63,6 +68,11 @@ impl Plan {
         };
         let mut exact = BTreeMap::new();
         exact.insert("template.yaml".to_owned(), template::render(functions)?);
+        let document = pc_api::openapi::document(pc_app::catalog::all());
+        exact.insert(
+            OPENAPI_PATH.to_owned(),
+            serde_json::to_string_pretty(&document)? + "\n",
+        );
         let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
         exact.insert(
             "functions/Cargo.toml".to_owned(),
