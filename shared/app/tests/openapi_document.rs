@@ -31,8 +31,8 @@ fn resolves(doc: &Value, reference: &str) -> bool {
 
 #[test]
 fn the_served_document_is_the_one_the_table_builds() {
-    let served: Value = serde_json::from_str(pc_app::system::docs::DOCUMENT)
-        .expect("docs/openapi.json is JSON");
+    let served: Value =
+        serde_json::from_str(pc_app::system::docs::DOCUMENT).expect("docs/openapi.json is JSON");
     assert!(
         served == document(),
         "docs/openapi.json is stale: run `cargo run -p pc-infra -- generate`"
