@@ -401,6 +401,29 @@ impl Queue for SqsQueue {
             .collect())
     }
 
+    /// Sends `body` to the dead-letter queue the source queue's
+    /// `RedrivePolicy` names. SQS keeps no error text with a message, so
+    /// `reason` is left to the caller's log.
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        _reason: &str,
+    ) -> Result<(), QueueError> {
+        if body.len() > MAX_MESSAGE_BYTES {
+            return Err(QueueError::TooLarge(body.len()));
+        }
+        let url = self.dead_letter_url(queue).await?;
+        self.client
+            .send_message()
+            .queue_url(url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     /// Moves every dead letter back: receive from the dead-letter queue,
     /// send to the source queue, delete from the dead-letter queue.
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {

@@ -101,6 +101,22 @@ impl Queue for FaultyQueue {
         self.inner.dead_letters(queue, limit).await
     }
 
+    /// Fails with the sends: a poison message whose dead-lettering fails is
+    /// retried by its runner, which tests can show this way.
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        if self.faults.is_failing() {
+            return Err(QueueError::Backend(format!(
+                "queue {queue} is unavailable (failing on demand)"
+            )));
+        }
+        self.inner.dead_letter(queue, body, reason).await
+    }
+
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {
         self.inner.redrive(queue).await
     }
