@@ -121,3 +121,39 @@ impl Queue for FaultyQueue {
         self.inner.redrive(queue).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::embedded::EmbeddedQueue;
+    use crate::store::embedded::EmbeddedStore;
+
+    #[tokio::test]
+    async fn dead_lettering_reaches_the_inner_queue_unless_failing() {
+        let inner = Arc::new(EmbeddedQueue::new(Arc::new(EmbeddedStore::in_memory())));
+        let faults = Arc::new(QueueFaults::default());
+        let queue = FaultyQueue::new(inner.clone(), faults.clone());
+        faults.fail();
+        assert!(
+            queue
+                .dead_letter(QueueName::Emails, "bad", "unreadable")
+                .await
+                .is_err()
+        );
+        assert!(
+            inner
+                .dead_letters(QueueName::Emails, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        faults.restore();
+        queue
+            .dead_letter(QueueName::Emails, "bad", "unreadable")
+            .await
+            .unwrap();
+        let dead = queue.dead_letters(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].body, "bad");
+    }
+}
