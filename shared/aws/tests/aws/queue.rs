@@ -82,6 +82,15 @@ async fn a_body_sent_straight_to_the_dead_letter_queue_is_listed_and_redriven() 
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].0.body, "bad");
     assert_eq!(back[0].0.receive_count, 1);
+    queue.ack(q, &back[0].1).await.unwrap();
+
+    // A body moved by this redrive that shows up again (a poison message
+    // failing again at once) is left in the dead-letter queue, visible.
+    queue.dead_letter(q, "again", "unreadable").await.unwrap();
+    queue.dead_letter(q, "again", "unreadable").await.unwrap();
+    assert_eq!(queue.redrive(q).await.unwrap(), 1);
+    assert_eq!(queue.dead_letters(q, 10).await.unwrap().len(), 1);
+    assert_eq!(queue.receive(q, 10, 0).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

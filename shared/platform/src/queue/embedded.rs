@@ -298,39 +298,42 @@ impl Queue for EmbeddedQueue {
             .map_err(backend)
     }
 
+    /// Moves the dead letters there are when it starts: a poison message
+    /// that fails again at once and comes back meanwhile stays (moving it
+    /// again would loop for as long as its cause is not fixed).
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {
-        let mut moved = 0;
+        let mut found = Vec::new();
+        let mut query = Query::partition(Index::Table, dead_pk(queue)).limit(100);
         loop {
-            let page = self
-                .store
-                .query(&Query::partition(Index::Table, dead_pk(queue)).limit(25))
-                .await
-                .map_err(backend)?;
-            if page.items.is_empty() {
+            let page = self.store.query(&query).await.map_err(backend)?;
+            found.extend(page.items);
+            if page.cursor.is_none() {
                 break;
             }
-            for dead in page.items {
-                let Some(key) = Key::of(&dead) else { continue };
-                let fresh = json!({
-                    "pk": pending_pk(queue), "sk": key.sk, "entity": "queue_message",
-                    "body": text(&dead, "body"), "receiveCount": 0, "visibleAt": 0,
-                });
-                let result = self
-                    .store
-                    .transact(vec![
-                        Write::Delete {
-                            key,
-                            condition: Some(Condition::Exists),
-                        },
-                        Write::put(fresh.as_object().cloned().unwrap_or_default()),
-                    ])
-                    .await;
-                match result {
-                    Ok(()) => moved += 1,
-                    // Another redrive moved it first.
-                    Err(e) if e.is_condition_failure() => {}
-                    Err(e) => return Err(backend(e)),
-                }
+            query = query.after(page.cursor);
+        }
+        let mut moved = 0;
+        for dead in found {
+            let Some(key) = Key::of(&dead) else { continue };
+            let fresh = json!({
+                "pk": pending_pk(queue), "sk": key.sk, "entity": "queue_message",
+                "body": text(&dead, "body"), "receiveCount": 0, "visibleAt": 0,
+            });
+            let result = self
+                .store
+                .transact(vec![
+                    Write::Delete {
+                        key,
+                        condition: Some(Condition::Exists),
+                    },
+                    Write::put(fresh.as_object().cloned().unwrap_or_default()),
+                ])
+                .await;
+            match result {
+                Ok(()) => moved += 1,
+                // Another redrive moved it first.
+                Err(e) if e.is_condition_failure() => {}
+                Err(e) => return Err(backend(e)),
             }
         }
         self.sent.notify_waiters();

@@ -164,7 +164,10 @@ pub trait Queue: Send + Sync {
         body: &str,
         reason: &str,
     ) -> Result<(), QueueError>;
-    /// Moves every dead letter of `queue` back onto it; answers how many moved.
+    /// Moves every dead letter of `queue` back onto it; answers how many
+    /// moved. A poison message whose cause is not fixed fails again at once
+    /// and may come back while this runs: it is not moved a second time, so
+    /// a redrive always ends.
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
 }
 
