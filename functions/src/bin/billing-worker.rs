@@ -11,5 +11,5 @@ fn main() -> Result<(), pc_app::lambda::Error> {
 /// Only the AWS clients this function's permissions use, and Stripe's: no other SDK is linked.
 async fn ports(config: Config) -> AppContext {
     let aws = pc_aws::AwsPorts::load(config).await;
-    pc_stripe::with_payments(aws.store().context())
+    pc_stripe::with_payments(aws.store().queue().context())
 }

@@ -430,8 +430,8 @@ async fn in_process(
                     bail!("{} answered {status}: {body}", function.name);
                 }
             }
-            (Local::Sqs(event), Trigger::Queue(_, worker)) => {
-                let answer = lambda::handle_sqs(&ctx, function.name, worker, event).await;
+            (Local::Sqs(event), Trigger::Queue(queue, worker)) => {
+                let answer = lambda::handle_sqs(&ctx, function.name, queue, worker, event).await;
                 if !answer.batch_item_failures.is_empty() {
                     bail!("{} failed its message", function.name);
                 }

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | [`serve_http`] | API Gateway HTTP API (payload 2.0) | v2 response, cookies in `cookies` |
 //! | [`serve_webhook`] | function URL (same 2.0 shape, body often base64) | v2 response |
-//! | [`serve_worker`] | SQS batch | `batchItemFailures` of the failed messages |
+//! | [`serve_worker`] | SQS batch | `batchItemFailures` of the failed messages (poison ones go to the dead-letter queue at once) |
 //! | [`serve_schedule`] | EventBridge Scheduler event, or `job-run-requested` from the bus | the finished job run |
 //! | [`serve_stream`] | DynamoDB Streams batch | `batchItemFailures` from the first failed record |
 //! | [`serve_socket`] | API Gateway WebSocket API route (`$connect`, `$disconnect`, `$default`) | status code (401 refuses a `$connect`) |
@@ -36,11 +36,11 @@ use serde_json::Value;
 use tower_http::trace::TraceLayer;
 
 use pc_accounts::client_ip::SourceIp;
-use pc_api::functions::{Function, JobFn, StreamFn, Trigger, WorkerFn};
+use pc_api::functions::{Function, JobFn, StreamFn, Trigger, WorkerError, WorkerFn};
 use pc_api::{AppState, router};
 use pc_platform::AppContext;
 use pc_platform::config::{Config, Mode};
-use pc_platform::queue::QueueMessage;
+use pc_platform::queue::{QueueMessage, QueueName};
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use pc_api::socket_functions::{BusRuleFn, SocketFn, SocketRoute};
@@ -95,12 +95,12 @@ pub fn serve_worker(
     function: Function,
     ports: impl AsyncFnOnce(Config) -> AppContext,
 ) -> Result<(), Error> {
-    let Trigger::Queue(_, worker) = function.trigger else {
+    let Trigger::Queue(queue, worker) = function.trigger else {
         return expect_trigger(&function, false, "a queue worker");
     };
     let name = function.name;
     start(&function, ports, async |ctx| {
-        run_worker(ctx, name, worker).await
+        run_worker(ctx, name, queue, worker).await
     })
 }
 
@@ -198,7 +198,7 @@ pub async fn serve(ctx: AppState, function: Function) -> Result<(), Error> {
     match function.trigger {
         Trigger::Http(_) => lambda_http::run(http_app(&ctx, &function)).await,
         Trigger::Webhook(_) => lambda_http::run(webhook_app(&ctx, &function)).await,
-        Trigger::Queue(_, worker) => run_worker(ctx, function.name, worker).await,
+        Trigger::Queue(queue, worker) => run_worker(ctx, function.name, queue, worker).await,
         Trigger::Schedule(_, job) => run_schedule(ctx, function.name, job).await,
         Trigger::TableStream(_, handler) => run_stream(ctx, function.name, handler).await,
         Trigger::Socket(route, handler) => run_socket(ctx, function.name, route, handler).await,
@@ -238,10 +238,15 @@ async fn run_bus_rule(ctx: AppState, name: &'static str, handler: BusRuleFn) -> 
     .await
 }
 
-async fn run_worker(ctx: AppState, name: &'static str, worker: WorkerFn) -> Result<(), Error> {
+async fn run_worker(
+    ctx: AppState,
+    name: &'static str,
+    queue: QueueName,
+    worker: WorkerFn,
+) -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let ctx = ctx.clone();
-        async move { Ok::<_, Error>(handle_sqs(&ctx, name, worker, event.payload).await) }
+        async move { Ok::<_, Error>(handle_sqs(&ctx, name, queue, worker, event.payload).await) }
     }))
     .await
 }
@@ -315,10 +320,13 @@ pub fn queue_message(record: &SqsMessage) -> Option<QueueMessage> {
 /// Runs `worker` on every message of the batch at once and answers the ids
 /// of those that failed, so SQS retries only them (the event source mapping
 /// has `ReportBatchItemFailures`). One message's failure never fails the
-/// others.
+/// others. A poison message (see [`WorkerError`]) is sent to the dead-letter
+/// queue of `queue` and acknowledged; if that send fails it is reported as
+/// failed instead, so it is retried rather than lost.
 pub async fn handle_sqs(
     ctx: &AppState,
     name: &str,
+    queue: QueueName,
     worker: WorkerFn,
     event: SqsEvent,
 ) -> SqsBatchResponse {
@@ -331,6 +339,7 @@ pub async fn handle_sqs(
         };
         match worker(ctx, &message).await {
             Ok(()) => None,
+            Err(e) if e.is_poison() => dead_letter_poison(ctx, name, queue, &message, &e).await,
             Err(e) => {
                 tracing::warn!(function = name, message_id = %message.id,
                     attempt = message.receive_count, error = %e, "worker failed");
@@ -350,6 +359,31 @@ pub async fn handle_sqs(
         })
         .collect();
     response
+}
+
+/// Sends a poison message to its dead-letter queue; answers its id when
+/// that fails, so SQS retries it. The body is never logged: it may hold
+/// personal data.
+async fn dead_letter_poison(
+    ctx: &AppState,
+    name: &str,
+    queue: QueueName,
+    message: &QueueMessage,
+    error: &WorkerError,
+) -> Option<String> {
+    let reason = error.to_string();
+    match ctx.queue.dead_letter(queue, &message.body, &reason).await {
+        Ok(()) => {
+            tracing::warn!(function = name, %queue, message_id = %message.id,
+                reason, "poison message dead-lettered without retries");
+            None
+        }
+        Err(e) => {
+            tracing::error!(function = name, %queue, message_id = %message.id, reason,
+                error = %e, "could not dead-letter a poison message; it will be retried");
+            Some(message.id.clone())
+        }
+    }
 }
 
 /// Why a schedule function was invoked.

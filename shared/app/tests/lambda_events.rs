@@ -31,7 +31,8 @@ use tower::ServiceExt;
 use pc_api::functions::{Function, Trigger};
 use pc_api::{Access, AppState, Permissions};
 use pc_app::{catalog, lambda};
-use pc_platform::EmbeddedParts;
+use pc_platform::queue::QueueName;
+use pc_platform::{AppContext, EmbeddedParts};
 
 mod sample_world;
 
@@ -258,7 +259,10 @@ async fn failing_on_bad(
     message: &pc_platform::queue::QueueMessage,
 ) -> Result<(), pc_api::functions::WorkerError> {
     if message.body.contains("bad") {
-        return Err(pc_api::functions::WorkerError::new("bad message"));
+        return Err(pc_api::functions::WorkerError::retry("bad message"));
+    }
+    if message.body.contains("poison") {
+        return Err(pc_api::functions::WorkerError::poison("unreadable message"));
     }
     assert!(message.receive_count >= 1);
     Ok(())
@@ -287,7 +291,7 @@ async fn a_failed_message_is_reported_alone() {
         record("m3", "{\"ok\":3}", "1"),
     ]}))
     .unwrap();
-    let answer = lambda::handle_sqs(&context(), "test-worker", run, event).await;
+    let answer = lambda::handle_sqs(&context(), "test-worker", QueueName::Events, run, event).await;
     let value = serde_json::to_value(&answer).unwrap();
     assert_eq!(
         value,
@@ -392,4 +396,55 @@ async fn stripe_webhook_samples_with_a_fresh_and_a_wrong_signature() {
         ],
     )
     .await;
+}
+
+/// A poison message goes to the dead-letter queue at once and is not
+/// reported failed; a retryable failure still is.
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_not_retried() {
+    let worker = pc_api::worker!(
+        "test-worker",
+        QueueName::Events,
+        Permissions::READ,
+        failing_on_bad
+    );
+    let Trigger::Queue(_, run) = worker.trigger else {
+        unreachable!()
+    };
+    let event = || -> SqsEvent {
+        let record = |id: &str, body: &str| {
+            json!({"messageId": id, "receiptHandle": "h", "body": body,
+                   "attributes": {"ApproximateReceiveCount": "1"},
+                   "messageAttributes": {}, "eventSource": "aws:sqs",
+                   "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1"})
+        };
+        serde_json::from_value(json!({"Records": [
+            record("m1", "poison"),
+            record("m2", "bad"),
+            record("m3", "{\"ok\":3}"),
+        ]}))
+        .unwrap()
+    };
+    let ctx = context();
+    let answer = lambda::handle_sqs(&ctx, "test-worker", QueueName::Events, run, event()).await;
+    assert_eq!(
+        serde_json::to_value(&answer).unwrap(),
+        json!({"batchItemFailures": [{"itemIdentifier": "m2"}]})
+    );
+    let dead = ctx.queue.dead_letters(QueueName::Events, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body, "poison");
+    assert_eq!(dead[0].last_error.as_deref(), Some("unreadable message"));
+
+    // When the dead-letter queue cannot be reached, the poison message is
+    // retried rather than lost.
+    let refusing = std::sync::Arc::new(AppContext::granting_nothing(
+        pc_platform::config::Config::local_defaults(),
+    ));
+    let answer =
+        lambda::handle_sqs(&refusing, "test-worker", QueueName::Events, run, event()).await;
+    assert_eq!(
+        serde_json::to_value(&answer).unwrap(),
+        json!({"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]})
+    );
 }

@@ -165,8 +165,7 @@ pub async fn run_monthly_invoices(
 
 /// The `billing` queue's worker.
 pub async fn billing_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let parsed: BillingMessage = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a billing message: {e}")))?;
+    let parsed: BillingMessage = message.parse()?;
     let made = match &parsed {
         BillingMessage::Monthly {
             partner_id,
@@ -174,7 +173,7 @@ pub async fn billing_worker(ctx: &AppState, message: &QueueMessage) -> Result<()
             task_id,
         } => {
             let period = Month::parse(period)
-                .ok_or_else(|| WorkerError::new(format!("not a month: {period}")))?;
+                .ok_or_else(|| WorkerError::poison(format!("not a month: {period}")))?;
             let made = invoice_month(ctx, partner_id, &period).await?;
             if let Some(task_id) = task_id {
                 crate::generate_api::mark_done(ctx, task_id, partner_id).await?;

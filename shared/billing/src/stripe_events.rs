@@ -106,8 +106,7 @@ pub async fn stripe_events_worker(
     ctx: &pc_api::AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
-    let event: StripeEvent = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a Stripe event: {e}")))?;
+    let event: StripeEvent = message.parse()?;
     let outcome = apply_event(ctx, &event).await.map_err(WorkerError::new)?;
     tracing::info!(event = %event.id, kind = %event.kind, outcome = outcome.as_str(), "stripe event");
     Ok(())

@@ -199,21 +199,18 @@ struct Kind {
 /// The `sync-leads` worker: lead import pages (the leads capability's)
 /// and HubSpot sync starts and pages, told apart by `kind`.
 pub async fn sync_leads_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let kind: Kind = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a sync-leads message: {e}")))?;
+    let kind: Kind = message.parse()?;
     match kind.kind.as_str() {
         "lead_import_page" => pc_leads::import_worker::import_worker(ctx, message).await,
         "hubspot_sync_start" => {
-            let start_message: SyncStartMessage = serde_json::from_str(&message.body)
-                .map_err(|e| WorkerError::new(format!("not a sync start: {e}")))?;
+            let start_message: SyncStartMessage = message.parse()?;
             start(ctx, &start_message).await
         }
         "hubspot_sync_page" => {
-            let page_message: SyncPageMessage = serde_json::from_str(&message.body)
-                .map_err(|e| WorkerError::new(format!("not a sync page: {e}")))?;
+            let page_message: SyncPageMessage = message.parse()?;
             page(ctx, &page_message, &message.body, message.receive_count).await
         }
-        other => Err(WorkerError::new(format!(
+        other => Err(WorkerError::poison(format!(
             "unknown sync-leads message kind {other}"
         ))),
     }

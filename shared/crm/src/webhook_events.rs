@@ -307,8 +307,7 @@ pub async fn hubspot_webhook_worker(
     ctx: &AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
-    let mut events: Vec<HubspotEvent> = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a HubSpot batch: {e}")))?;
+    let mut events: Vec<HubspotEvent> = message.parse()?;
     events.sort_by(|a, b| {
         (a.occurred_at, a.event_id.len(), &a.event_id).cmp(&(
             b.occurred_at,

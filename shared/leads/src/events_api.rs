@@ -32,8 +32,7 @@ pub const EVENTS_LIST: ListSpec = ListSpec {
 /// change that concerns a partner in the same transaction (redeliveries
 /// find it stored and change nothing).
 pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let event: AuditEvent = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not an audit event: {e}")))?;
+    let event: AuditEvent = message.parse()?;
     let activities = activity_writes(ctx, &event).map_err(WorkerError::new)?;
     store_event_with(&*ctx.store, &event, activities)
         .await

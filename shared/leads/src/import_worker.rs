@@ -300,8 +300,7 @@ async fn send_next(ctx: &AppContext, task: &ImportTask, page: usize) -> Result<(
 /// page failing on its last receive, before the queue dead-letters it,
 /// fails its task with the reason, so the task does not stay `running`.
 pub async fn import_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let page: ImportPageMessage = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a lead import page: {e}")))?;
+    let page: ImportPageMessage = message.parse()?;
     let outcome = process_page(ctx, &page).await;
     if let Err(error) = &outcome
         && message.receive_count >= MAX_RECEIVES

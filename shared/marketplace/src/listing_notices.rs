@@ -73,8 +73,7 @@ pub async fn listing_notices_worker(
     ctx: &AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
-    let notice: ListingNotice = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a listing notice: {e}")))?;
+    let notice: ListingNotice = message.parse()?;
     notify_page(ctx, &notice).await.map_err(WorkerError::from)
 }
 

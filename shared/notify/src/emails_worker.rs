@@ -23,15 +23,17 @@ use crate::templates;
 
 /// Handles one message of the `emails` queue.
 pub async fn deliver_email(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let job: EmailJob = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("malformed email job: {e}")))?;
+    // A job that is unreadable, has no id or address, or lacks what its
+    // template needs can never be sent: poison, dead-lettered at once.
+    let job: EmailJob = message.parse()?;
     if job.id.trim().is_empty() {
-        return Err(WorkerError::new("malformed email job: empty id"));
+        return Err(WorkerError::poison("malformed email job: empty id"));
     }
-    let to = recipient(&job.to)
-        .ok_or_else(|| WorkerError::new(format!("email job {}: `to` is not an address", job.id)))?;
+    let to = recipient(&job.to).ok_or_else(|| {
+        WorkerError::poison(format!("email job {}: `to` is not an address", job.id))
+    })?;
     let rendered = templates::render(job.kind, &job.data, &ctx.config.client_url)
-        .map_err(|e| WorkerError::new(format!("email job {}: {e}", job.id)))?;
+        .map_err(|e| WorkerError::poison(format!("email job {}: {e}", job.id)))?;
     let email = OutgoingEmail {
         from: ctx.config.email_from.clone(),
         to: to.to_owned(),

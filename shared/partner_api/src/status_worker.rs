@@ -113,8 +113,7 @@ async fn still_pending(ctx: &AppContext, request_id: &str) -> Result<bool, Worke
 /// Handles one `partner-api-lead` message.
 #[tracing::instrument(skip_all, fields(message_id = %message.id))]
 pub async fn status_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let command: StatusCommand = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a status request: {e}")))?;
+    let command: StatusCommand = message.parse()?;
     let record = status_request::get(&*ctx.store, &command.request_id)
         .await
         .map_err(store_error)?

@@ -81,6 +81,9 @@ impl Queue for NotGranted {
     async fn dead_letters(&self, _: QueueName, _: usize) -> Result<Vec<DeadLetter>, QueueError> {
         Err(Self::queue_error())
     }
+    async fn dead_letter(&self, _: QueueName, _: &str, _: &str) -> Result<(), QueueError> {
+        Err(Self::queue_error())
+    }
     async fn redrive(&self, _: QueueName) -> Result<usize, QueueError> {
         Err(Self::queue_error())
     }

@@ -9,7 +9,6 @@ use pc_api::functions::WorkerError;
 use pc_api::partner_events::PartnerEvent;
 use pc_api::{AppState, QueueMessage};
 
-use crate::WebhookError;
 use crate::attempt::{AttemptMessage, run_attempt};
 use crate::fan_out::fan_out;
 
@@ -24,8 +23,7 @@ pub async fn webhook_deliveries_worker(
     ctx: &AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
-    let parsed: DeliveriesMessage =
-        serde_json::from_str(&message.body).map_err(|e| WebhookError::BadMessage(e.to_string()))?;
+    let parsed: DeliveriesMessage = message.parse()?;
     match parsed {
         DeliveriesMessage::Attempt(attempt) => {
             let result = run_attempt(ctx, &attempt).await?;

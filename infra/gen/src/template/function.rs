@@ -63,6 +63,9 @@ pub(super) fn policies(function: &Function) -> Value {
     if permissions.pushes {
         policies.push(crate::websocket_api::manage_connections_policy());
     }
+    if let Trigger::Queue(queue, _) = function.trigger {
+        policies.push(poison_policy(queue));
+    }
     if DEAD_LETTER_READERS.contains(&function.name) {
         for queue in QueueName::ALL {
             policies.push(map([(
@@ -97,14 +100,39 @@ pub(super) fn policies(function: &Function) -> Value {
     seq(policies)
 }
 
-/// The queue URLs the function needs: the queues it sends to, and every
-/// queue for the dead-letter operations.
+/// What a worker needs to put a poison message straight on its queue's
+/// dead-letter queue: its own queue's `RedrivePolicy` names the
+/// dead-letter queue, whose URL it then looks up and sends to.
+fn poison_policy(queue: QueueName) -> Value {
+    map([(
+        "Statement",
+        seq([
+            map([
+                ("Effect", s("Allow")),
+                ("Action", seq([s("sqs:GetQueueAttributes")])),
+                ("Resource", get_att(&queue_id(queue), "Arn")),
+            ]),
+            map([
+                ("Effect", s("Allow")),
+                ("Action", seq([s("sqs:GetQueueUrl"), s("sqs:SendMessage")])),
+                ("Resource", get_att(&dead_letter_queue_id(queue), "Arn")),
+            ]),
+        ]),
+    )])
+}
+
+/// The queue URLs the function needs: the queues it sends to, a worker's
+/// own queue (to find its dead-letter queue), and every queue for the
+/// dead-letter operations.
 pub(super) fn queue_variables(function: &Function) -> Mapping {
-    let queues: Vec<QueueName> = if DEAD_LETTER_READERS.contains(&function.name) {
+    let mut queues: Vec<QueueName> = if DEAD_LETTER_READERS.contains(&function.name) {
         QueueName::ALL.to_vec()
     } else {
         function.permissions.sends_to.to_vec()
     };
+    if let Trigger::Queue(queue, _) = function.trigger {
+        queues.push(queue);
+    }
     let mut variables = Mapping::new();
     for queue in queues {
         insert(&mut variables, queue.url_env(), r(&queue_id(queue)));

@@ -9,17 +9,64 @@ use serde_json::{Map, Value};
 use utoipa_axum::router::UtoipaMethodRouter;
 
 use pc_platform::AppState;
-use pc_platform::queue::QueueMessage;
+use pc_platform::queue::{BadMessage, QueueMessage};
 use pc_platform::store::Key;
 
-/// A worker's failure: the message is retried, then dead-lettered.
+/// A worker's failure, and whether another try of the message can help.
+///
+/// - [`WorkerError::retry`] (alias [`WorkerError::new`]): something outside
+///   the message failed — the store, a queue, email, a third party, a lost
+///   race. The message is tried again with backoff, and after
+///   [`MAX_RECEIVES`](pc_platform::queue::MAX_RECEIVES) receives the queue's
+///   redrive policy moves it to the dead-letter queue.
+/// - [`WorkerError::poison`]: the message itself is bad — its body does not
+///   parse, names an unknown kind, or fails validation. No try can succeed,
+///   so the runner puts it on the queue's dead-letter queue at once (listed
+///   and redriven like any dead letter, once the cause is fixed) instead of
+///   burning its tries. [`QueueMessage::parse`] answers this kind.
+///
+/// Stream handlers and bus rules have no dead-letter queue of their own:
+/// there every error is retried.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct WorkerError(pub String);
+#[error("{message}")]
+pub struct WorkerError {
+    message: String,
+    poison: bool,
+}
 
 impl WorkerError {
+    /// A transient failure: the message is retried, then dead-lettered.
+    pub fn retry(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            poison: false,
+        }
+    }
+
+    /// Same as [`WorkerError::retry`]: a transient failure.
     pub fn new(message: impl std::fmt::Display) -> Self {
-        Self(message.to_string())
+        Self::retry(message)
+    }
+
+    /// The message can never succeed (unreadable or invalid): it goes to
+    /// the dead-letter queue at once, without retries.
+    pub fn poison(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: message.to_string(),
+            poison: true,
+        }
+    }
+
+    /// Whether the message itself is bad, so retrying it is pointless.
+    pub fn is_poison(&self) -> bool {
+        self.poison
+    }
+}
+
+/// An unreadable message body is poison.
+impl From<BadMessage> for WorkerError {
+    fn from(e: BadMessage) -> Self {
+        Self::poison(e)
     }
 }
 

@@ -213,15 +213,16 @@ impl Function {
 
     /// The ports this function needs: those its permissions grant, the
     /// table for the auth layer of any non-public route (it reads the user
-    /// and the session), and the table for a schedule (its runs are
-    /// recorded there).
+    /// and the session), the table for a schedule (its runs are recorded
+    /// there), and the queue for a worker (it dead-letters poison messages).
     pub fn ports(&self) -> Ports {
         let p = self.permissions;
         let authenticated = !matches!(self.access, Access::Public | Access::Webhook);
         let schedule = matches!(self.trigger, Trigger::Schedule(..));
+        let worker = matches!(self.trigger, Trigger::Queue(..));
         Ports {
             store: p.table_read || p.table_write || authenticated || schedule,
-            queue: !p.sends_to.is_empty() || p.dead_letters,
+            queue: !p.sends_to.is_empty() || p.dead_letters || worker,
             email: p.sends_email,
             bus: p.publishes_events,
             objects: p.uploads,

@@ -1,7 +1,8 @@
 //! Runs the queue workers of the function table against the embedded
 //! queue, as SQS + Lambda would: a message is deleted only after its worker
 //! succeeded, retried with backoff otherwise, and dead-lettered after its
-//! fifth failure without holding up other messages.
+//! fifth failure without holding up other messages. A poison message (the
+//! worker says it can never succeed) is dead-lettered after its first try.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,21 @@ pub async fn run_visible(
             let outcome = tokio::time::timeout(WORKER_TIMEOUT, worker(ctx, message)).await;
             let result = match outcome {
                 Ok(Ok(())) => queue.ack(name, message).await,
+                Ok(Err(e)) if e.is_poison() => {
+                    // The body is never logged: it may hold personal data.
+                    let reason = e.to_string();
+                    match queue.reject(name, message, &reason).await {
+                        Ok(()) => {
+                            tracing::warn!(queue = %name, message_id = %message.id, reason, "poison message dead-lettered without retries");
+                            Ok(())
+                        }
+                        // It is retried like any failure rather than lost.
+                        Err(dead) => {
+                            tracing::error!(queue = %name, message_id = %message.id, reason, error = %dead, "could not dead-letter a poison message");
+                            queue.nack(name, message, &reason).await
+                        }
+                    }
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(queue = %name, message_id = %message.id, attempt = message.receive_count, error = %e, "worker failed");
                     queue.nack(name, message, &e.to_string()).await

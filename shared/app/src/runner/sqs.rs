@@ -1,7 +1,8 @@
 //! Runs the queue workers of the function table against SQS when the dev
 //! server runs on the AWS adapters: long-poll each worker's queue, delete a
 //! message once its worker succeeded, otherwise hide it for a backoff and
-//! let the queue's redrive policy dead-letter it after five receives.
+//! let the queue's redrive policy dead-letter it after five receives. A
+//! poison message goes to the dead-letter queue after its first try.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use tokio::task::JoinHandle;
 use pc_api::AppState;
 use pc_api::functions::{Function, WorkerFn};
 use pc_aws::SqsQueue;
-use pc_platform::queue::{QueueMessage, QueueName};
+use pc_platform::queue::{Queue, QueueMessage, QueueName};
 
 use super::in_flight::InFlight;
 use super::queue::workers;
@@ -31,6 +32,21 @@ async fn handle(
     join_all(messages.iter().map(|(message, receipt)| async move {
         let settled = match tokio::time::timeout(WORKER_TIMEOUT, worker(ctx, message)).await {
             Ok(Ok(())) => queue.ack(name, receipt).await,
+            Ok(Err(e)) if e.is_poison() => {
+                // The body is never logged: it may hold personal data.
+                let reason = e.to_string();
+                match queue.dead_letter(name, &message.body, &reason).await {
+                    Ok(()) => {
+                        tracing::warn!(queue = %name, message_id = %message.id, reason, "poison message dead-lettered without retries");
+                        queue.ack(name, receipt).await
+                    }
+                    // It is retried like any failure rather than lost.
+                    Err(dead) => {
+                        tracing::error!(queue = %name, message_id = %message.id, reason, error = %dead, "could not dead-letter a poison message");
+                        queue.nack(name, message, receipt, &reason).await
+                    }
+                }
+            }
             Ok(Err(e)) => queue.nack(name, message, receipt, &e.to_string()).await,
             Err(_) => queue.nack(name, message, receipt, "worker timed out").await,
         };

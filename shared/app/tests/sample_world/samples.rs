@@ -173,13 +173,13 @@ pub async fn check_samples(function: &Function) -> Result<(), String> {
             let response = invoke(lambda::webhook_app(&ctx, function), event).await;
             check_http_status(name, &response)?;
         }
-        Trigger::Queue(_, worker) => {
+        Trigger::Queue(queue, worker) => {
             let event: SqsEvent = serde_json::from_str(&text)
                 .map_err(|e| format!("{name}: not an SQS event: {e}"))?;
             if event.records.is_empty() {
                 return Err(format!("{name}: the SQS sample has no record"));
             }
-            let answer = lambda::handle_sqs(&ctx, name, worker, event).await;
+            let answer = lambda::handle_sqs(&ctx, name, queue, worker, event).await;
             if !answer.batch_item_failures.is_empty() {
                 return Err(format!(
                     "{name}: the sample's messages failed (name a deliberately invalid sample {name}.invalid.json)"
@@ -189,8 +189,15 @@ pub async fn check_samples(function: &Function) -> Result<(), String> {
             if let Ok(text) = std::fs::read_to_string(&invalid) {
                 let event: SqsEvent = serde_json::from_str(&text)
                     .map_err(|e| format!("{name}: invalid sample is not an SQS event: {e}"))?;
-                let answer = lambda::handle_sqs(&context(), name, worker, event).await;
-                if answer.batch_item_failures.is_empty() {
+                // Refused: retried, or dead-lettered at once as poison.
+                let ctx = context();
+                let answer = lambda::handle_sqs(&ctx, name, queue, worker, event).await;
+                let dead = ctx
+                    .queue
+                    .dead_letters(queue, 10)
+                    .await
+                    .map_err(|e| format!("{name}: cannot list dead letters: {e}"))?;
+                if answer.batch_item_failures.is_empty() && dead.is_empty() {
                     return Err(format!("{name}: {name}.invalid.json was handled as valid"));
                 }
             }

@@ -43,8 +43,7 @@ const ATTEMPTS: usize = 12;
 
 /// The queue worker of `chilipiper-webhook`.
 pub async fn chilipiper_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
-    let received: ReceivedEvent = serde_json::from_str(&message.body)
-        .map_err(|e| WorkerError::new(format!("not a ChiliPiper event: {e}")))?;
+    let received: ReceivedEvent = message.parse()?;
     let event = &received.event;
     let received_at = received.received_at.unwrap_or_else(|| ctx.clock.now());
     let outcome = apply_event(ctx, event, received_at)

@@ -50,6 +50,15 @@ fn text(item: &Item, attr: &str) -> String {
         .to_owned()
 }
 
+/// A dead letter of `queue`, kept under the id it had on the queue.
+fn dead_item(queue: QueueName, id: &str, body: &str, receive_count: u32, error: &str) -> Item {
+    let dead = json!({
+        "pk": dead_pk(queue), "sk": id, "entity": "dead_letter",
+        "body": body, "receiveCount": receive_count, "lastError": error,
+    });
+    dead.as_object().cloned().unwrap_or_default()
+}
+
 fn count(item: &Item) -> u32 {
     item.get("receiveCount")
         .and_then(Value::as_u64)
@@ -134,25 +143,10 @@ impl EmbeddedQueue {
         message: &QueueMessage,
         error: &str,
     ) -> Result<(), QueueError> {
-        let key = Key::new(pending_pk(queue), &message.id);
         if message.receive_count >= MAX_RECEIVES {
-            let dead = json!({
-                "pk": dead_pk(queue), "sk": message.id, "entity": "dead_letter",
-                "body": message.body, "receiveCount": message.receive_count, "lastError": error,
-            });
-            let dead = dead.as_object().cloned().unwrap_or_default();
-            return self
-                .store
-                .transact(vec![
-                    Write::Delete {
-                        key,
-                        condition: None,
-                    },
-                    Write::put(dead),
-                ])
-                .await
-                .map_err(backend);
+            return self.reject(queue, message, error).await;
         }
+        let key = Key::new(pending_pk(queue), &message.id);
         let backoff = self.retry_delay * 2u32.pow(message.receive_count.saturating_sub(1));
         let result = self
             .store
@@ -167,6 +161,33 @@ impl EmbeddedQueue {
             Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
             Err(e) => Err(backend(e)),
         }
+    }
+
+    /// Moves a received message to the dead-letter partition now, in one
+    /// transaction: after its last try, or at once when it is poison.
+    pub async fn reject(
+        &self,
+        queue: QueueName,
+        message: &QueueMessage,
+        error: &str,
+    ) -> Result<(), QueueError> {
+        let dead = dead_item(
+            queue,
+            &message.id,
+            &message.body,
+            message.receive_count,
+            error,
+        );
+        self.store
+            .transact(vec![
+                Write::Delete {
+                    key: Key::new(pending_pk(queue), &message.id),
+                    condition: None,
+                },
+                Write::put(dead),
+            ])
+            .await
+            .map_err(backend)
     }
 
     /// Messages of `queue` not yet deleted: waiting, being handled, or
@@ -260,39 +281,59 @@ impl Queue for EmbeddedQueue {
             .collect())
     }
 
+    /// Never received from its queue: kept with a receive count of 0.
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        let id = ulid::Ulid::new().to_string();
+        self.store
+            .put(
+                dead_item(queue, &id, body, 0, reason),
+                Some(Condition::NotExists),
+            )
+            .await
+            .map_err(backend)
+    }
+
+    /// Moves the dead letters there are when it starts: a poison message
+    /// that fails again at once and comes back meanwhile stays (moving it
+    /// again would loop for as long as its cause is not fixed).
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {
-        let mut moved = 0;
+        let mut found = Vec::new();
+        let mut query = Query::partition(Index::Table, dead_pk(queue)).limit(100);
         loop {
-            let page = self
-                .store
-                .query(&Query::partition(Index::Table, dead_pk(queue)).limit(25))
-                .await
-                .map_err(backend)?;
-            if page.items.is_empty() {
+            let page = self.store.query(&query).await.map_err(backend)?;
+            found.extend(page.items);
+            if page.cursor.is_none() {
                 break;
             }
-            for dead in page.items {
-                let Some(key) = Key::of(&dead) else { continue };
-                let fresh = json!({
-                    "pk": pending_pk(queue), "sk": key.sk, "entity": "queue_message",
-                    "body": text(&dead, "body"), "receiveCount": 0, "visibleAt": 0,
-                });
-                let result = self
-                    .store
-                    .transact(vec![
-                        Write::Delete {
-                            key,
-                            condition: Some(Condition::Exists),
-                        },
-                        Write::put(fresh.as_object().cloned().unwrap_or_default()),
-                    ])
-                    .await;
-                match result {
-                    Ok(()) => moved += 1,
-                    // Another redrive moved it first.
-                    Err(e) if e.is_condition_failure() => {}
-                    Err(e) => return Err(backend(e)),
-                }
+            query = query.after(page.cursor);
+        }
+        let mut moved = 0;
+        for dead in found {
+            let Some(key) = Key::of(&dead) else { continue };
+            let fresh = json!({
+                "pk": pending_pk(queue), "sk": key.sk, "entity": "queue_message",
+                "body": text(&dead, "body"), "receiveCount": 0, "visibleAt": 0,
+            });
+            let result = self
+                .store
+                .transact(vec![
+                    Write::Delete {
+                        key,
+                        condition: Some(Condition::Exists),
+                    },
+                    Write::put(fresh.as_object().cloned().unwrap_or_default()),
+                ])
+                .await;
+            match result {
+                Ok(()) => moved += 1,
+                // Another redrive moved it first.
+                Err(e) if e.is_condition_failure() => {}
+                Err(e) => return Err(backend(e)),
             }
         }
         self.sent.notify_waiters();
@@ -354,6 +395,56 @@ mod tests {
         );
         let back = q.receive(QueueName::Events, 10).await.unwrap();
         assert_eq!(back[0].body, "poison");
+        assert_eq!(back[0].receive_count, 1);
+    }
+
+    #[tokio::test]
+    async fn a_poison_message_is_dead_lettered_after_one_try_and_can_be_redriven() {
+        let q = queue();
+        q.send(QueueName::Emails, "not a job").await.unwrap();
+        let got = q.receive(QueueName::Emails, 10).await.unwrap();
+        q.reject(QueueName::Emails, &got[0], "the body is not a job")
+            .await
+            .unwrap();
+        assert_eq!(q.pending(QueueName::Emails).await.unwrap(), 0);
+        let dead = q.dead_letters(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].id, got[0].id);
+        assert_eq!(dead[0].receive_count, 1);
+        assert_eq!(dead[0].last_error.as_deref(), Some("the body is not a job"));
+        assert_eq!(q.redrive(QueueName::Emails).await.unwrap(), 1);
+        let back = q.receive(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(back[0].body, "not a job");
+    }
+
+    #[tokio::test]
+    async fn a_body_sent_straight_to_the_dead_letter_queue_is_listed_and_redriven() {
+        let q = queue();
+        q.dead_letter(QueueName::Billing, "bad", "unreadable")
+            .await
+            .unwrap();
+        assert_eq!(q.pending(QueueName::Billing).await.unwrap(), 0);
+        let dead = q.dead_letters(QueueName::Billing, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].body, "bad");
+        assert_eq!(dead[0].queue, "billing");
+        assert_eq!(dead[0].last_error.as_deref(), Some("unreadable"));
+        assert!(
+            q.dead_letters(QueueName::Emails, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(q.redrive(QueueName::Billing).await.unwrap(), 1);
+        assert!(
+            q.dead_letters(QueueName::Billing, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let back = q.receive(QueueName::Billing, 10).await.unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].body, "bad");
         assert_eq!(back[0].receive_count, 1);
     }
 }

@@ -101,7 +101,59 @@ impl Queue for FaultyQueue {
         self.inner.dead_letters(queue, limit).await
     }
 
+    /// Fails with the sends: a poison message whose dead-lettering fails is
+    /// retried by its runner, which tests can show this way.
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        if self.faults.is_failing() {
+            return Err(QueueError::Backend(format!(
+                "queue {queue} is unavailable (failing on demand)"
+            )));
+        }
+        self.inner.dead_letter(queue, body, reason).await
+    }
+
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError> {
         self.inner.redrive(queue).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::embedded::EmbeddedQueue;
+    use crate::store::embedded::EmbeddedStore;
+
+    #[tokio::test]
+    async fn dead_lettering_reaches_the_inner_queue_unless_failing() {
+        let inner = Arc::new(EmbeddedQueue::new(Arc::new(EmbeddedStore::in_memory())));
+        let faults = Arc::new(QueueFaults::default());
+        let queue = FaultyQueue::new(inner.clone(), faults.clone());
+        faults.fail();
+        assert!(
+            queue
+                .dead_letter(QueueName::Emails, "bad", "unreadable")
+                .await
+                .is_err()
+        );
+        assert!(
+            inner
+                .dead_letters(QueueName::Emails, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        faults.restore();
+        queue
+            .dead_letter(QueueName::Emails, "bad", "unreadable")
+            .await
+            .unwrap();
+        let dead = queue.dead_letters(QueueName::Emails, 10).await.unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].body, "bad");
     }
 }

@@ -87,6 +87,29 @@ pub struct QueueMessage {
     pub receive_count: u32,
 }
 
+impl QueueMessage {
+    /// Reads the body as a `T`. A body that does not parse can never be
+    /// handled, whatever the number of tries: the error says so (a worker's
+    /// `?` turns it into a poison failure, dead-lettered at once). It names
+    /// the expected type and serde's reason, never the body, which may hold
+    /// personal data.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, BadMessage> {
+        serde_json::from_str(&self.body).map_err(|e| BadMessage {
+            expected: std::any::type_name::<T>(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// A message body that is not what its queue carries.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("the body is not a {expected}: {reason}")]
+pub struct BadMessage {
+    /// The Rust type the body should have been.
+    pub expected: &'static str,
+    pub reason: String,
+}
+
 /// A message that failed every try and waits in a dead-letter queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,7 +154,20 @@ pub trait Queue: Send + Sync {
         queue: QueueName,
         limit: usize,
     ) -> Result<Vec<DeadLetter>, QueueError>;
-    /// Moves every dead letter of `queue` back onto it; answers how many moved.
+    /// Puts `body` straight on the dead-letter queue of `queue`, where it is
+    /// listed and redriven like a message that used up its tries: what a
+    /// runner does with a poison message. `reason` is kept where the backend
+    /// can keep it (SQS cannot).
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError>;
+    /// Moves every dead letter of `queue` back onto it; answers how many
+    /// moved. A poison message whose cause is not fixed fails again at once
+    /// and may come back while this runs: it is not moved a second time, so
+    /// a redrive always ends.
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
 }
 
