@@ -45,13 +45,7 @@ async fn a_failing_message_is_dead_lettered_and_redriven() {
             .is_empty()
     );
 
-    assert_eq!(queue.redrive(q).await.unwrap(), 1);
-    assert!(queue.dead_letters(q, 10).await.unwrap().is_empty());
-    let back = queue.receive(q, 10, 0).await.unwrap();
-    assert_eq!(back.len(), 1);
-    assert_eq!(back[0].0.body, "poison");
-    assert_eq!(back[0].0.receive_count, 1);
-    queue.ack(q, &back[0].1).await.unwrap();
+    redrive_the_one_dead_letter(&queue, q, "poison").await;
     assert!(queue.receive(q, 10, 0).await.unwrap().is_empty());
 }
 
@@ -76,13 +70,7 @@ async fn a_body_sent_straight_to_the_dead_letter_queue_is_listed_and_redriven() 
             .is_empty()
     );
 
-    assert_eq!(queue.redrive(q).await.unwrap(), 1);
-    assert!(queue.dead_letters(q, 10).await.unwrap().is_empty());
-    let back = queue.receive(q, 10, 0).await.unwrap();
-    assert_eq!(back.len(), 1);
-    assert_eq!(back[0].0.body, "bad");
-    assert_eq!(back[0].0.receive_count, 1);
-    queue.ack(q, &back[0].1).await.unwrap();
+    redrive_the_one_dead_letter(&queue, q, "bad").await;
 
     // A body moved by this redrive that shows up again (a poison message
     // failing again at once) is left in the dead-letter queue, visible.
@@ -133,4 +121,16 @@ async fn more_dead_letters_than_one_receive_are_listed_and_redriven() {
         }
     }
     assert_eq!(moved, bodies);
+}
+
+/// Redrives `q`'s one dead letter, `body`, and takes it back from `q` as a
+/// first delivery.
+async fn redrive_the_one_dead_letter(queue: &SqsQueue, q: QueueName, body: &str) {
+    assert_eq!(queue.redrive(q).await.unwrap(), 1);
+    assert!(queue.dead_letters(q, 10).await.unwrap().is_empty());
+    let back = queue.receive(q, 10, 0).await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].0.body, body);
+    assert_eq!(back[0].0.receive_count, 1);
+    queue.ack(q, &back[0].1).await.unwrap();
 }
