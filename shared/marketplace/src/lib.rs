@@ -10,6 +10,7 @@
 //! their named transitions so every change of a lead's marketplace state
 //! is conditional on the state it expects.
 
+pub mod analytics_rebuild;
 pub mod browse_api;
 pub mod error;
 pub mod functions;

@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use pc_leads::lead::LeadRecord;
+use pc_platform::store::pages::each_item;
 use pc_platform::store::{
-    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -205,6 +206,22 @@ pub async fn get_listing(
         .await?
         .map(listing_of)
         .transpose()
+}
+
+/// Every listing of a seller's leads (any state), oldest listing first,
+/// one page in memory at a time.
+#[tracing::instrument(skip_all, fields(seller_id = %seller_id))]
+pub async fn each_listing_of_seller(
+    store: &dyn Store,
+    seller_id: &str,
+    mut on_listing: impl FnMut(ListingRecord),
+) -> Result<(), StoreError> {
+    let query = Query::partition(Index::Gsi2, seller_partition(seller_id));
+    each_item(store, query, |item| {
+        on_listing(listing_of(item)?);
+        Ok(())
+    })
+    .await
 }
 
 /// Lists (or relists) a lead: a put conditional on the lead having no

@@ -21,6 +21,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use pc_platform::store::pages::each_item;
 use pc_platform::store::{
     Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
 };
@@ -173,6 +174,22 @@ pub async fn get_purchase(
         .await?
         .map(from_item)
         .transpose()
+}
+
+/// Every purchase of a seller's leads (any status), oldest first, one page
+/// in memory at a time.
+#[tracing::instrument(skip_all, fields(seller_id = %seller_id))]
+pub async fn each_purchase_of_seller(
+    store: &dyn Store,
+    seller_id: &str,
+    mut on_purchase: impl FnMut(PurchaseRecord),
+) -> Result<(), StoreError> {
+    let query = Query::partition(Index::Gsi2, seller_purchases(seller_id));
+    each_item(store, query, |item| {
+        on_purchase(from_item(item)?);
+        Ok(())
+    })
+    .await
 }
 
 /// A status change from one of `from`, never from `COMPLETED`.

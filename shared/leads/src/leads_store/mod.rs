@@ -54,6 +54,7 @@ pub use writes::{
     create_with, update, update_lead_writes, update_with,
 };
 
+use pc_platform::store::pages::each_item;
 use pc_platform::store::{Index, Item, Query, SortKey, Store, StoreError, from_item};
 use pc_platform::time::timestamp;
 
@@ -159,6 +160,22 @@ pub async fn created_between(
         .into_iter()
         .map(from_item)
         .collect()
+}
+
+/// Every lead of every partner, oldest first, one page of the staff
+/// partition in memory at a time (for one-off jobs such as the analytics
+/// rebuild).
+#[tracing::instrument(skip_all)]
+pub async fn each_lead(
+    store: &dyn Store,
+    mut on_lead: impl FnMut(LeadRecord),
+) -> Result<(), StoreError> {
+    let query = Query::partition(Index::Table, STAFF_PARTITION).limit(QUERY_PAGE);
+    each_item(store, query, |item| {
+        on_lead(from_item(item)?);
+        Ok(())
+    })
+    .await
 }
 
 /// Reads a query's pages until it ends or `limit` items were read.

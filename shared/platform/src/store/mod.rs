@@ -13,6 +13,7 @@ pub mod condition;
 pub mod contract;
 pub mod counting;
 pub mod embedded;
+pub mod pages;
 
 use async_trait::async_trait;
 use base64::Engine;
