@@ -3,6 +3,8 @@
 //! links, OAuth state). Expiry is checked against the injected clock, not
 //! the system's, so tests can move time.
 
+mod hs256;
+
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -74,6 +76,7 @@ pub fn sign<T: Serialize>(
         typ: purpose.to_owned(),
         claims,
     };
+    hs256::install();
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &envelope,
@@ -89,6 +92,7 @@ pub fn verify<T: DeserializeOwned>(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Envelope<T>, TokenError> {
+    hs256::install();
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
@@ -186,6 +190,7 @@ mod tests {
             Err(TokenError::Invalid)
         );
 
+        hs256::install();
         let other_issuer = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &serde_json::json!({"iss": "evil", "aud": AUDIENCE, "iat": 0, "exp": i64::MAX / 2,
