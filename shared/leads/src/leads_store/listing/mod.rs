@@ -5,23 +5,25 @@
 //! candidate, up to the read limit; a list cut by that limit says so
 //! (`truncated`), and its total is then the count of the rows read.
 
-use std::cmp::Ordering;
-use std::collections::{HashSet, VecDeque};
+//!
+//! The partitions' merge, the search reads and the counter totals are
+//! modules of their own; this one decides which of them a plan needs.
 
-use pc_platform::store::{
-    Cursor, Index, Item, MAX_BATCH_GET, Query, SortKey, Store, StoreError, from_item,
-};
-use serde_json::Value;
+mod counters;
+mod merge;
+mod search_reads;
+
+use std::cmp::Ordering;
+
+use pc_platform::store::{Query, SortKey, Store, StoreError, from_item};
 
 use crate::lead::LeadRecord;
-use crate::lead_search::{LeadSearch, indexed_word};
 
-use super::items::{
-    COUNTERS_PARTITION, counters_key, email_guard_key, email_partition, lead_key, source_counter,
-    status_counter, word_partition,
-};
+use super::QUERY_PAGE;
 use super::plan::{ListPlan, Reads, Scope, Total};
-use super::{QUERY_PAGE, query_all};
+use counters::counter_total;
+use merge::{Merge, Stream};
+use search_reads::{email_lead_ids, get_leads, matching_entries};
 
 /// Search entries are a tenth of a lead's size: a search may read this
 /// many of them per lead row it may read.
@@ -223,180 +225,4 @@ pub async fn list<R>(
             })
         }
     }
-}
-
-/// One partition read page by page.
-struct Stream {
-    query: Query,
-    buffer: VecDeque<Item>,
-    cursor: Option<Cursor>,
-    done: bool,
-}
-
-impl Stream {
-    fn new(query: Query) -> Self {
-        Self {
-            query,
-            buffer: VecDeque::new(),
-            cursor: None,
-            done: false,
-        }
-    }
-
-    /// The sort key of the next item, reading a page when needed.
-    async fn head(&mut self, store: &dyn Store, page: usize) -> Result<Option<String>, StoreError> {
-        while self.buffer.is_empty() && !self.done {
-            let query = self.query.clone().limit(page).after(self.cursor.take());
-            let found = store.query(&query).await?;
-            self.buffer.extend(found.items);
-            self.cursor = found.cursor;
-            self.done = self.cursor.is_none();
-        }
-        let (_, sk) = self.query.index.key_attributes();
-        Ok(self.buffer.front().map(|item| {
-            item.get(sk)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        }))
-    }
-}
-
-/// Partitions of the same sort-key shape merged into one ordered read.
-struct Merge {
-    streams: Vec<Stream>,
-    descending: bool,
-    page: usize,
-}
-
-impl Merge {
-    async fn next(&mut self, store: &dyn Store) -> Result<Option<Item>, StoreError> {
-        let mut best: Option<(usize, String)> = None;
-        for (i, stream) in self.streams.iter_mut().enumerate() {
-            let Some(sk) = stream.head(store, self.page).await? else {
-                continue;
-            };
-            let better = best
-                .as_ref()
-                .is_none_or(|(_, b)| if self.descending { sk > *b } else { sk < *b });
-            if better {
-                best = Some((i, sk));
-            }
-        }
-        Ok(best.and_then(|(i, _)| self.streams[i].buffer.pop_front()))
-    }
-}
-
-/// The ids of the leads whose search entries match `search`, with their
-/// created dates (`(createdAt, id)`, each lead once), and whether every
-/// entry of `word` was read (at most `limit`).
-async fn matching_entries(
-    store: &dyn Store,
-    scope: &Scope,
-    word: &str,
-    search: &LeadSearch,
-    limit: usize,
-) -> Result<(Vec<(String, String)>, bool), StoreError> {
-    let word = indexed_word(word);
-    let queries: Vec<Query> = match scope {
-        Scope::All => vec![Query::partition(Index::Gsi1, word_partition(None, word))],
-        Scope::Partners(ids) => ids
-            .iter()
-            .map(|p| Query::partition(Index::Table, word_partition(Some(p), word)))
-            .collect(),
-    };
-    let mut seen = HashSet::new();
-    let mut found = Vec::new();
-    let mut read = 0;
-    for query in queries {
-        let query = query.sk(SortKey::BeginsWith(word.to_owned()));
-        let room = limit.saturating_sub(read);
-        let items = query_all(store, query, room.saturating_add(1)).await?;
-        if items.len() > room {
-            return Ok((found, false));
-        }
-        read += items.len();
-        for item in items {
-            let text = |attr: &str| item.get(attr).and_then(Value::as_str).map(str::to_owned);
-            let (Some(id), Some(created)) = (text("leadId"), text("createdAt")) else {
-                continue;
-            };
-            let words: Vec<String> = item
-                .get("words")
-                .and_then(Value::as_array)
-                .map(|ws| {
-                    ws.iter()
-                        .filter_map(|w| w.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if search.matches_words(&words) && seen.insert(id.clone()) {
-                found.push((created, id));
-            }
-        }
-    }
-    Ok((found, true))
-}
-
-/// The ids of the leads with `email` in the scope, through their guards.
-async fn email_lead_ids(
-    store: &dyn Store,
-    scope: &Scope,
-    email: &str,
-) -> Result<Vec<String>, StoreError> {
-    let guards = match scope {
-        Scope::Partners(ids) => {
-            let keys: Vec<_> = ids.iter().map(|p| email_guard_key(p, email)).collect();
-            store.batch_get(&keys).await?
-        }
-        Scope::All => {
-            let query = Query::partition(Index::Gsi1, email_partition(email));
-            query_all(store, query, usize::MAX).await?
-        }
-    };
-    Ok(guards
-        .iter()
-        .filter_map(|g| g.get("leadId").and_then(Value::as_str).map(str::to_owned))
-        .collect())
-}
-
-/// The leads of `ids` that exist, in the order of `ids`.
-async fn get_leads(store: &dyn Store, ids: &[String]) -> Result<Vec<LeadRecord>, StoreError> {
-    let mut leads = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(MAX_BATCH_GET) {
-        let keys: Vec<_> = chunk.iter().map(|id| lead_key(id)).collect();
-        for item in store.batch_get(&keys).await? {
-            leads.push(from_item(item)?);
-        }
-    }
-    Ok(leads)
-}
-
-/// The sum of the scope's counters that `total` names.
-async fn counter_total(
-    store: &dyn Store,
-    scope: &Scope,
-    total: &Total,
-) -> Result<usize, StoreError> {
-    let items = match scope {
-        Scope::Partners(ids) => {
-            let keys: Vec<_> = ids.iter().map(|p| counters_key(p)).collect();
-            store.batch_get(&keys).await?
-        }
-        Scope::All => {
-            let query = Query::partition(Index::Gsi1, COUNTERS_PARTITION);
-            query_all(store, query, usize::MAX).await?
-        }
-    };
-    let counters: Vec<String> = match total {
-        Total::Statuses(statuses) => statuses.iter().map(|s| status_counter(*s)).collect(),
-        Total::Sources(sources) => sources.iter().map(|s| source_counter(*s)).collect(),
-        Total::Counted => Vec::new(),
-    };
-    let sum: i64 = items
-        .iter()
-        .flat_map(|item| counters.iter().map(move |c| item.get(c)))
-        .map(|v| v.and_then(Value::as_i64).unwrap_or(0))
-        .sum();
-    Ok(usize::try_from(sum).unwrap_or(0))
 }

@@ -1,0 +1,188 @@
+//! Function processes started as Lambda starts them, against the local
+//! [`crate::runtime_api`]: init, cold start and warm latency of the
+//! deployed binaries and of the `embedded-function` stand-in, the peak RSS
+//! sampled from `/proc`, and where the binaries and their sizes are.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use pc_api::functions::Function;
+
+use crate::figures::percentile;
+use crate::invocations::{http_event, invocation};
+use crate::runtime_api::RuntimeApi;
+use crate::seed::Seeded;
+use crate::settings::{EMBEDDED_STORE_DIR, config, lambda_env};
+
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The function binary as Lambda starts it: the Runtime API's address, the
+/// function's identity and its settings, nothing else from this process.
+fn lambda_command(binary: &Path, api: &RuntimeApi, function: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+        .envs(lambda_env())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// Ends a function process the benchmark started (std's `Command`: the
+/// benchmark shares the functions' dependency tree, tokio features
+/// included, so its release build reuses theirs).
+fn stop(child: &mut std::process::Child) {
+    child.kill().ok();
+    child.wait().ok();
+}
+
+/// Init on the AWS adapters, as deployed: process start to the first poll
+/// of the Runtime API (no AWS call happens before the first event).
+async fn aws_init(binary: &Path, function: &str) -> anyhow::Result<Duration> {
+    let api = RuntimeApi::start().await?;
+    let mut command = lambda_command(binary, &api, function);
+    command
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench");
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    let polled = api
+        .first_poll()
+        .await
+        .with_context(|| format!("{function} never polled the Runtime API"))?;
+    stop(&mut child);
+    Ok(polled - started)
+}
+
+/// Cold start, warm latency and peak RSS of a function process started by
+/// `command`, answering the events of `event` (invocation number → event).
+async fn through_runtime(
+    api: RuntimeApi,
+    mut command: std::process::Command,
+    name: &str,
+    runs: usize,
+    event: impl Fn(usize) -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
+    let first = event(0)?;
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {name}"))?;
+    let answer = api.invoke(&first).await?;
+    let cold = started.elapsed();
+    if let Err(e) = answer {
+        bail!("{name} failed its first invocation: {e}");
+    }
+    let mut timings = Vec::with_capacity(runs);
+    for n in 1..=runs {
+        let event = event(n)?;
+        let started = Instant::now();
+        if let Err(e) = api.invoke(&event).await? {
+            bail!("{name} failed invocation {n}: {e}");
+        }
+        timings.push(started.elapsed());
+    }
+    let rss = peak_rss_kb(child.id());
+    stop(&mut child);
+    timings.sort();
+    Ok((
+        cold,
+        percentile(&timings, 0.5),
+        percentile(&timings, 0.99),
+        rss,
+    ))
+}
+
+/// The function's handler through the Runtime API on the seeded store, in
+/// the benchmark's `embedded-function` process.
+pub async fn embedded_runtime(
+    binaries: &Path,
+    dir: &Path,
+    function: &'static Function,
+    seeded: &Seeded,
+    runs: usize,
+) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
+    let api = RuntimeApi::start().await?;
+    let secret = config().chilipiper_webhook_secret.expose()?.to_owned();
+    let mut command = lambda_command(
+        &binary_path(binaries, "embedded-function"),
+        &api,
+        function.name,
+    );
+    command.arg(function.name).env(EMBEDDED_STORE_DIR, dir);
+    through_runtime(api, command, function.name, runs, |n| {
+        Ok(serde_json::to_vec(
+            &invocation(function, seeded, &secret, n)?.event,
+        )?)
+    })
+    .await
+}
+
+/// Median of five cold starts of a deployed binary that answers without
+/// any AWS service (`GET path`), to its first answer.
+pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Result<Duration> {
+    let event = serde_json::to_vec(&http_event("GET", path, None, json!({}), None))?;
+    let mut colds = Vec::new();
+    for _ in 0..5 {
+        let api = RuntimeApi::start().await?;
+        let command = lambda_command(binary, &api, name);
+        let (cold, ..) = through_runtime(api, command, name, 0, |_| Ok(event.clone())).await?;
+        colds.push(cold);
+    }
+    colds.sort();
+    Ok(colds[colds.len() / 2])
+}
+
+/// Median of five inits of a binary.
+pub async fn median_init(binary: &Path, name: &str) -> anyhow::Result<Duration> {
+    let mut inits = Vec::new();
+    for _ in 0..5 {
+        inits.push(aws_init(binary, name).await?);
+    }
+    inits.sort();
+    Ok(inits[inits.len() / 2])
+}
+
+/// Binary `name` under `dir`: cargo's layout (`dir/name`) or cargo-lambda's
+/// (`dir/name/bootstrap`, as `infra/build-functions.sh` builds them).
+pub fn binary_path(dir: &Path, name: &str) -> PathBuf {
+    let lambda = dir.join(name).join("bootstrap");
+    if lambda.is_file() {
+        lambda
+    } else {
+        dir.join(name)
+    }
+}
+
+pub fn size_of(binary: &Path) -> anyhow::Result<u64> {
+    Ok(std::fs::metadata(binary)
+        .with_context(|| {
+            format!(
+                "{} is not built (bash infra/bench.sh builds it)",
+                binary.display()
+            )
+        })?
+        .len())
+}

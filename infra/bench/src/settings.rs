@@ -1,0 +1,57 @@
+//! The settings of the benchmark: the ones its in-process handlers and
+//! seeded store use, and the environment a deployed function is started
+//! with.
+
+use pc_platform::config::Config;
+
+/// Where `embedded-function` finds the seeded store file.
+pub const EMBEDDED_STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
+
+pub fn config() -> Config {
+    let mut config = Config::local_defaults();
+    config.cookie_secure = false;
+    config
+}
+
+/// Settings a deployed function reads, with the benchmark's values.
+pub fn lambda_env() -> Vec<(&'static str, String)> {
+    let c = config();
+    vec![
+        ("TABLE_NAME", c.table_name),
+        ("EVENT_BUS_NAME", c.event_bus_name),
+        ("UPLOADS_BUCKET", c.uploads_bucket),
+        ("EMAIL_FROM", c.email_from),
+        ("CLIENT_URL", c.client_url),
+        // Deployed functions accept only an https origin and secure cookies.
+        (
+            "CORS_ORIGIN",
+            "https://app.partner-connector.example".into(),
+        ),
+        (
+            "JWT_SECRET",
+            c.jwt_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
+        (
+            "MAGIC_LINK_SECRET",
+            c.magic_link_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
+        (
+            "CHILIPIPER_WEBHOOK_SECRET",
+            c.chilipiper_webhook_secret
+                .expose()
+                .expect("local defaults hold it")
+                .to_owned(),
+        ),
+        ("COOKIE_SECURE", "true".into()),
+        ("ENCRYPTION_KEY", "00".repeat(32)),
+        ("LOST_LEAD_ALERT_TO", c.lost_lead_alert_to),
+        ("BILLING_ALERT_TO", c.billing_alert_to),
+        ("RUST_LOG", "warn".into()),
+    ]
+}

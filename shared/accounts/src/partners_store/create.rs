@@ -1,0 +1,126 @@
+//! Creating a partner with its guards in one transaction, trying slug
+//! candidates until one is free.
+
+use pc_platform::store::{Store, StoreError, Write};
+
+use super::guards::guard;
+use super::{
+    PartnerRecord, RegistrationExpiry, claim_meeting_type, claim_slug, partner_item, slug_guard_key,
+};
+
+/// Why a partner could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreatePartnerError {
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("a meeting type belongs to another partner")]
+    MeetingTypeTaken,
+    /// The caller's own write number `n` (e.g. a user's email guard) failed.
+    #[error("write {0} of the caller failed its condition")]
+    ExtraFailed(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates `partner` with its guards and the caller's `extra` writes in one
+/// transaction. With `fixed_slug` the partner's slug must be free; otherwise
+/// it is the base of candidates `slug`, `slug-2`, `slug-3`... and the first
+/// free one is taken (each try is one conditional transaction).
+pub async fn create_partner(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    fixed_slug: bool,
+    extra: Vec<Write>,
+) -> Result<(), CreatePartnerError> {
+    create_partner_with(store, partner, fixed_slug, extra, None).await
+}
+
+/// [`create_partner`] for a self-registration: the partner item and the
+/// slug guard expire with `expiry` unless verified, and a slug held by an
+/// expired registration is taken over.
+pub async fn create_registered_partner(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    extra: Vec<Write>,
+    expiry: RegistrationExpiry,
+) -> Result<(), CreatePartnerError> {
+    create_partner_with(store, partner, false, extra, Some(expiry)).await
+}
+
+async fn create_partner_with(
+    store: &dyn Store,
+    partner: &mut PartnerRecord,
+    fixed_slug: bool,
+    extra: Vec<Write>,
+    expiry: Option<RegistrationExpiry>,
+) -> Result<(), CreatePartnerError> {
+    let base = crate::slug::Slug::from_name(&partner.slug);
+    let base = crate::slug::Slug::parse(&partner.slug).unwrap_or(base);
+    // Numbered candidates first, then random ones: the loop ends with a
+    // free slug however many partners share a name.
+    let tries = if fixed_slug {
+        1
+    } else {
+        crate::slug::NUMBERED_CANDIDATES + 20
+    };
+    let mut conflicts_left = 5;
+    let mut n = 0;
+    while n < tries {
+        n += 1;
+        partner.slug = base.candidate(n).as_str().to_owned();
+        let (slug_claim, partner_put) = match expiry {
+            None => (
+                claim_slug(&partner.slug, &partner.id),
+                Write::put_new(partner_item(partner)?),
+            ),
+            Some(expiry) => {
+                let mut guard_item =
+                    guard(slug_guard_key(&partner.slug), "slug_guard", &partner.id);
+                expiry.mark(&mut guard_item);
+                let mut item = partner_item(partner)?;
+                item.insert("ttl".into(), expiry.expires_at.into());
+                (
+                    Write::Put {
+                        item: guard_item,
+                        condition: Some(expiry.claim_condition()),
+                    },
+                    Write::put_new(item),
+                )
+            }
+        };
+        let mut writes = vec![slug_claim, partner_put];
+        let types_from = writes.len();
+        writes.extend(
+            partner
+                .chili_meeting_types
+                .iter()
+                .map(|t| claim_meeting_type(t, &partner.id)),
+        );
+        let extra_from = writes.len();
+        let extra_count = extra.len();
+        writes.extend(extra.iter().cloned());
+        match store.transact(writes).await {
+            Ok(()) => return Ok(()),
+            // DynamoDB cancels transactions that race on the same items;
+            // trying the same candidate again decides who won.
+            Err(StoreError::TransactionConflict) if conflicts_left > 0 => {
+                conflicts_left -= 1;
+                n -= 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(e) if e.is_condition_failure() => {
+                if let Some(i) = (0..extra_count).find(|i| e.failed_at(extra_from + i)) {
+                    return Err(CreatePartnerError::ExtraFailed(i));
+                }
+                if (types_from..extra_from).any(|i| e.failed_at(i)) {
+                    return Err(CreatePartnerError::MeetingTypeTaken);
+                }
+                if !e.failed_at(0) || fixed_slug {
+                    return Err(CreatePartnerError::SlugTaken);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CreatePartnerError::SlugTaken)
+}
