@@ -6,7 +6,10 @@ use serde_json::Value;
 use super::*;
 use crate::clock::SettableClock;
 use crate::payments::signature;
-use crate::payments::{Metadata, StripeInvoiceStatus};
+use crate::payments::{
+    Metadata, NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentGateway,
+    StripeInvoice, StripeInvoiceStatus,
+};
 use crate::store::embedded::EmbeddedStore;
 
 const SECRET: &str = "whsec_test";

@@ -1,7 +1,9 @@
 //! The embedded queue: messages kept in the store, so they survive a
 //! restart of the dev server, with SQS's semantics: a received message is
 //! hidden for a visibility timeout, deleted once its worker succeeds, and
-//! moved to the dead-letter partition after [`MAX_RECEIVES`] failed tries.
+//! moved to the dead-letter partition after [`MAX_RECEIVES`](super::MAX_RECEIVES) failed tries.
+
+mod delivery;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,8 +12,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use super::{DeadLetter, MAX_RECEIVES, Queue, QueueError, QueueMessage, QueueName};
-use crate::store::{Condition, Index, Item, Key, Query, Store, StoreError, Update, Write};
+use super::{DeadLetter, Queue, QueueError, QueueName};
+use crate::store::{Condition, Index, Item, Key, Query, Store, StoreError, Write};
 
 /// How long a received message stays hidden from other receivers.
 const VISIBILITY: Duration = Duration::from_secs(30);
@@ -78,147 +80,6 @@ impl EmbeddedQueue {
     pub fn with_retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
         self
-    }
-
-    /// Receives up to `max` visible messages, hiding each for the visibility
-    /// timeout. A conditional write on the receive count makes two receivers
-    /// never take the same delivery.
-    pub async fn receive(
-        &self,
-        queue: QueueName,
-        max: usize,
-    ) -> Result<Vec<QueueMessage>, QueueError> {
-        let now = now_ms();
-        let page = self
-            .store
-            .query(&Query::partition(Index::Table, pending_pk(queue)).limit(max.max(1) * 4))
-            .await
-            .map_err(backend)?;
-        let mut taken = Vec::new();
-        for item in page.items {
-            if taken.len() == max {
-                break;
-            }
-            let visible_at = item.get("visibleAt").and_then(Value::as_i64).unwrap_or(0);
-            if visible_at > now {
-                continue;
-            }
-            let Some(key) = Key::of(&item) else { continue };
-            let seen = count(&item);
-            let leased = self
-                .store
-                .update(
-                    Update::new(key)
-                        .add("receiveCount", 1)
-                        .set("visibleAt", now + VISIBILITY.as_millis() as i64)
-                        .when(Condition::equals("receiveCount", seen)),
-                )
-                .await;
-            match leased {
-                Ok(after) => taken.push(QueueMessage {
-                    id: text(&after, "sk"),
-                    body: text(&after, "body"),
-                    receive_count: count(&after),
-                }),
-                Err(StoreError::ConditionFailed) => continue,
-                Err(e) => return Err(backend(e)),
-            }
-        }
-        Ok(taken)
-    }
-
-    /// The message's effect is stored: delete it.
-    pub async fn ack(&self, queue: QueueName, message: &QueueMessage) -> Result<(), QueueError> {
-        self.store
-            .delete(&Key::new(pending_pk(queue), &message.id), None)
-            .await
-            .map_err(backend)
-    }
-
-    /// The message failed: make it visible again later, or dead-letter it
-    /// after its last try.
-    pub async fn nack(
-        &self,
-        queue: QueueName,
-        message: &QueueMessage,
-        error: &str,
-    ) -> Result<(), QueueError> {
-        if message.receive_count >= MAX_RECEIVES {
-            return self.reject(queue, message, error).await;
-        }
-        let key = Key::new(pending_pk(queue), &message.id);
-        let backoff = self.retry_delay * 2u32.pow(message.receive_count.saturating_sub(1));
-        let result = self
-            .store
-            .update(
-                Update::new(key)
-                    .set("visibleAt", now_ms() + backoff.as_millis() as i64)
-                    .set("lastError", error)
-                    .when(Condition::Exists),
-            )
-            .await;
-        match result {
-            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-            Err(e) => Err(backend(e)),
-        }
-    }
-
-    /// Moves a received message to the dead-letter partition now, in one
-    /// transaction: after its last try, or at once when it is poison.
-    pub async fn reject(
-        &self,
-        queue: QueueName,
-        message: &QueueMessage,
-        error: &str,
-    ) -> Result<(), QueueError> {
-        let dead = dead_item(
-            queue,
-            &message.id,
-            &message.body,
-            message.receive_count,
-            error,
-        );
-        self.store
-            .transact(vec![
-                Write::Delete {
-                    key: Key::new(pending_pk(queue), &message.id),
-                    condition: None,
-                },
-                Write::put(dead),
-            ])
-            .await
-            .map_err(backend)
-    }
-
-    /// Messages of `queue` not yet deleted: waiting, being handled, or
-    /// hidden for a retry (dead letters are not counted).
-    pub async fn pending(&self, queue: QueueName) -> Result<u64, QueueError> {
-        let mut query = Query::partition(Index::Table, pending_pk(queue)).limit(1000);
-        let mut total = 0;
-        loop {
-            let page = self.store.query(&query).await.map_err(backend)?;
-            total += page.items.len() as u64;
-            if page.cursor.is_none() {
-                return Ok(total);
-            }
-            query = query.after(page.cursor);
-        }
-    }
-
-    /// Milliseconds until the next pending message becomes visible, if any.
-    pub async fn next_visible_in(&self, queue: QueueName) -> Result<Option<u64>, QueueError> {
-        let page = self
-            .store
-            .query(&Query::partition(Index::Table, pending_pk(queue)).limit(50))
-            .await
-            .map_err(backend)?;
-        let now = now_ms();
-        Ok(page
-            .items
-            .iter()
-            .map(|i| i.get("visibleAt").and_then(Value::as_i64).unwrap_or(0))
-            .min()
-            .map(|at| (at - now).max(0) as u64))
     }
 }
 
@@ -344,25 +205,11 @@ impl Queue for EmbeddedQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::MAX_RECEIVES;
     use crate::store::embedded::EmbeddedStore;
 
-    fn queue() -> EmbeddedQueue {
+    pub(super) fn queue() -> EmbeddedQueue {
         EmbeddedQueue::new(Arc::new(EmbeddedStore::in_memory())).with_retry_delay(Duration::ZERO)
-    }
-
-    #[tokio::test]
-    async fn a_received_message_is_hidden_until_acked_or_nacked() {
-        let q = queue();
-        q.send(QueueName::Emails, "one").await.unwrap();
-        let got = q.receive(QueueName::Emails, 10).await.unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].receive_count, 1);
-        assert!(q.receive(QueueName::Emails, 10).await.unwrap().is_empty());
-        q.nack(QueueName::Emails, &got[0], "boom").await.unwrap();
-        let again = q.receive(QueueName::Emails, 10).await.unwrap();
-        assert_eq!(again[0].receive_count, 2);
-        q.ack(QueueName::Emails, &again[0]).await.unwrap();
-        assert!(q.receive(QueueName::Emails, 10).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -1,29 +1,19 @@
-//! The fake's CRM records: contacts and deals (properties, numeric ids,
-//! `createdate` / last-modified stamps, a unique email per contact), deal
-//! pipelines with stages, and deal↔contact associations. A deal's stage
-//! must belong to its pipeline, as HubSpot validates.
-//!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | contact / deal | `HUBSPOT#<portalId>` | `OBJECT#<type>#<id>` | `HUBSPOTCHANGES#<portalId>#<type>` / `<modified ms>#<id>` |
-//! | contact email | `HUBSPOT#<portalId>` | `EMAIL#<email>` | |
-//! | pipeline | `HUBSPOT#<portalId>` | `PIPELINE#<id>` | |
-//! | association | `HUBSPOT#<portalId>` | `ASSOC#<dealId>#<contactId>` | |
+//! Contacts and deals: their keys, the versioned item each is stored in,
+//! HubSpot's default and last-modified properties, updates retried when
+//! they lose a race, the unique contact email claimed with its contact, and
+//! the change feed on GSI1 that incremental syncs read.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
+use crate::crm::fake::portal::{portal_pk, unavailable};
+use crate::crm::{CrmError, CrmObject, ObjectType, Properties};
 use crate::store::{Condition, Index, Item, Key, Query, SortKey, Store, StoreError, Write};
-
-use super::super::{
-    CrmError, CrmObject, DealContact, ObjectType, Pipeline, PipelineStage, Properties,
-};
-use super::portal::{portal_pk, unavailable};
 
 /// The number of attempts of a write that lost a race.
 const ATTEMPTS: usize = 10;
 
-pub(super) fn object_key(portal_id: &str, object_type: ObjectType, id: &str) -> Key {
+pub(in super::super) fn object_key(portal_id: &str, object_type: ObjectType, id: &str) -> Key {
     Key::new(
         portal_pk(portal_id),
         format!("OBJECT#{}#{id}", object_type.as_str()),
@@ -37,11 +27,11 @@ fn email_key(portal_id: &str, email: &str) -> Key {
     )
 }
 
-pub(super) fn changes_partition(portal_id: &str, object_type: ObjectType) -> String {
+pub(in super::super) fn changes_partition(portal_id: &str, object_type: ObjectType) -> String {
     format!("HUBSPOTCHANGES#{portal_id}#{}", object_type.as_str())
 }
 
-pub(super) fn change_sort(modified_millis: i64, id: &str) -> String {
+pub(in super::super) fn change_sort(modified_millis: i64, id: &str) -> String {
     format!("{modified_millis:015}#{id}")
 }
 
@@ -58,12 +48,12 @@ fn stamp(at: DateTime<Utc>) -> String {
 }
 
 /// A stored object with the version its next write is conditional on.
-pub(super) struct Stored {
+pub(in super::super) struct Stored {
     pub object: CrmObject,
     pub version: i64,
 }
 
-pub(super) async fn load(
+pub(in super::super) async fn load(
     store: &dyn Store,
     portal_id: &str,
     object_type: ObjectType,
@@ -84,7 +74,7 @@ pub(super) async fn load(
 
 /// The write that stores `object` at `version + 1`, conditional on the
 /// item being at `version` (absent when `None`).
-pub(super) fn save(
+pub(in super::super) fn save(
     portal_id: &str,
     object_type: ObjectType,
     object: &CrmObject,
@@ -121,7 +111,7 @@ pub(super) fn save(
 }
 
 /// A new object with HubSpot's default properties.
-pub(super) fn new_object(
+pub(in super::super) fn new_object(
     object_type: ObjectType,
     id: &str,
     mut properties: Properties,
@@ -142,7 +132,7 @@ pub(super) fn new_object(
 
 /// Applies `changes` to `object` (an empty value clears a property);
 /// answers the names whose value changed.
-pub(super) fn apply(
+pub(in super::super) fn apply(
     object_type: ObjectType,
     object: &mut CrmObject,
     changes: &Properties,
@@ -170,7 +160,7 @@ pub(super) fn apply(
 
 /// Updates one object, retrying when it changed under us; `None` when it
 /// does not exist.
-pub(super) async fn update(
+pub(in super::super) async fn update(
     store: &dyn Store,
     portal_id: &str,
     object_type: ObjectType,
@@ -206,7 +196,7 @@ fn retryable(e: &StoreError) -> bool {
 }
 
 /// The contact id of an email, if any.
-pub(super) async fn contact_by_email(
+pub(in super::super) async fn contact_by_email(
     store: &dyn Store,
     portal_id: &str,
     email: &str,
@@ -224,7 +214,7 @@ pub(super) async fn contact_by_email(
 
 /// Stores a new object; for a contact with an email, claims the email in
 /// the same transaction. `Ok(false)` when the email was claimed first.
-pub(super) async fn create(
+pub(in super::super) async fn create(
     store: &dyn Store,
     portal_id: &str,
     object_type: ObjectType,
@@ -250,7 +240,7 @@ pub(super) async fn create(
 
 /// Every object of a type whose last change is at or after `since_millis`,
 /// oldest change first, from `after` (a sort key) on.
-pub(super) async fn changed_since(
+pub(in super::super) async fn changed_since(
     store: &dyn Store,
     portal_id: &str,
     object_type: ObjectType,
@@ -282,142 +272,4 @@ pub(super) async fn changed_since(
     }
     let more = page.cursor.is_some() && objects.len() == limit;
     Ok((objects, if more { last } else { None }))
-}
-
-/// Every record item of the portal whose sort key starts with `prefix`.
-pub(super) async fn all_with_prefix(
-    store: &dyn Store,
-    portal_id: &str,
-    prefix: &str,
-) -> Result<Vec<Item>, CrmError> {
-    let mut items = Vec::new();
-    let mut query = Query::partition(Index::Table, portal_pk(portal_id))
-        .sk(SortKey::BeginsWith(prefix.to_owned()));
-    loop {
-        let page = store.query(&query).await.map_err(unavailable)?;
-        items.extend(page.items);
-        match page.cursor {
-            Some(cursor) => query = query.after(Some(cursor)),
-            None => return Ok(items),
-        }
-    }
-}
-
-pub(super) async fn pipelines(
-    store: &dyn Store,
-    portal_id: &str,
-) -> Result<Vec<Pipeline>, CrmError> {
-    let mut found: Vec<Pipeline> = all_with_prefix(store, portal_id, "PIPELINE#")
-        .await?
-        .iter()
-        .filter_map(|item| serde_json::from_value(item.get("pipeline")?.clone()).ok())
-        .collect();
-    found.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(found)
-}
-
-pub(super) fn pipeline_write(portal_id: &str, pipeline: &Pipeline) -> Write {
-    let mut item = Item::new();
-    item.insert("pk".into(), portal_pk(portal_id).into());
-    item.insert("sk".into(), format!("PIPELINE#{}", pipeline.id).into());
-    item.insert("entity".into(), "hubspot_fake_pipeline".into());
-    item.insert(
-        "pipeline".into(),
-        serde_json::to_value(pipeline).unwrap_or_default(),
-    );
-    Write::put_new(item)
-}
-
-/// HubSpot's default sales pipeline, which every portal starts with.
-pub(super) fn default_pipeline() -> Pipeline {
-    let stages = [
-        (
-            "appointmentscheduled",
-            "Appointment Scheduled",
-            "0.2",
-            false,
-        ),
-        ("qualifiedtobuy", "Qualified To Buy", "0.4", false),
-        (
-            "presentationscheduled",
-            "Presentation Scheduled",
-            "0.6",
-            false,
-        ),
-        (
-            "decisionmakerboughtin",
-            "Decision Maker Bought-In",
-            "0.8",
-            false,
-        ),
-        ("contractsent", "Contract Sent", "0.9", false),
-        ("closedwon", "Closed Won", "1.0", true),
-        ("closedlost", "Closed Lost", "0.0", true),
-    ];
-    Pipeline {
-        id: "default".into(),
-        label: "Sales Pipeline".into(),
-        stages: stages
-            .iter()
-            .enumerate()
-            .map(|(i, (id, label, probability, closed))| PipelineStage {
-                id: (*id).into(),
-                label: (*label).into(),
-                display_order: i as i64,
-                probability: Some((*probability).into()),
-                is_closed: *closed,
-            })
-            .collect(),
-    }
-}
-
-/// Why a deal's pipeline and stage cannot be, if they cannot.
-pub(super) fn invalid_stage(pipelines: &[Pipeline], properties: &Properties) -> Option<String> {
-    let stage = properties.get("dealstage")?;
-    let pipeline_id = properties
-        .get("pipeline")
-        .map(String::as_str)
-        .unwrap_or("default");
-    let Some(pipeline) = pipelines.iter().find(|p| p.id == pipeline_id) else {
-        return Some(format!("pipeline {pipeline_id} does not exist"));
-    };
-    if pipeline.stages.iter().any(|s| &s.id == stage) {
-        None
-    } else {
-        Some(format!("{stage} is not a stage of pipeline {pipeline_id}"))
-    }
-}
-
-pub(super) fn association_write(portal_id: &str, pair: &DealContact) -> Write {
-    let mut item = Item::new();
-    item.insert("pk".into(), portal_pk(portal_id).into());
-    item.insert(
-        "sk".into(),
-        format!("ASSOC#{}#{}", pair.deal_id, pair.contact_id).into(),
-    );
-    item.insert("entity".into(), "hubspot_fake_association".into());
-    item.insert("dealId".into(), pair.deal_id.clone().into());
-    item.insert("contactId".into(), pair.contact_id.clone().into());
-    Write::put(item)
-}
-
-pub(super) async fn associations(
-    store: &dyn Store,
-    portal_id: &str,
-    deal_id: Option<&str>,
-) -> Result<Vec<DealContact>, CrmError> {
-    let prefix = match deal_id {
-        Some(deal) => format!("ASSOC#{deal}#"),
-        None => "ASSOC#".into(),
-    };
-    Ok(all_with_prefix(store, portal_id, &prefix)
-        .await?
-        .iter()
-        .filter_map(|item| {
-            Some(DealContact {
-                deal_id: item.get("dealId")?.as_str()?.to_owned(),
-                contact_id: item.get("contactId")?.as_str()?.to_owned(),
-            })
-        })
-        .collect())
 }
