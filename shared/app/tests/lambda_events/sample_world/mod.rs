@@ -20,19 +20,20 @@
 //! `{{PARTNER_API_REQUEST_ID}}` a status request made with it.
 
 mod hubspot;
+mod market;
 mod partner_api;
 mod referral;
+mod router_calls;
 pub mod samples;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use pc_accounts::one_time_tokens::{self, Purpose};
 use pc_api::AppState;
+
+use market::MarketWorld;
+use router_calls::{call, call_raw, send};
 
 /// The owner the samples sign in as (`auth-sign-in.json` uses these).
 pub const OWNER_EMAIL: &str = "sample-owner@partner-connector.example";
@@ -198,106 +199,6 @@ impl SampleWorld {
     }
 }
 
-/// The marketplace records of the samples: the sample partner can take
-/// charges and lists the sample lead and a second one; a buying partner's
-/// admin (signed in) holds a reservation of the sample lead.
-struct MarketWorld {
-    buyer_access: String,
-    listed_lead_id: String,
-    reservation_id: String,
-}
-
-impl MarketWorld {
-    async fn build(
-        ctx: &AppState,
-        app: &Router,
-        token: Option<&str>,
-        partner_id: &str,
-        lead_id: &str,
-    ) -> Result<Self, String> {
-        let now = ctx.clock.now();
-        // A real account of the local fake Stripe, onboarded, so the
-        // Connect samples find it there too.
-        let opened = ctx
-            .payments
-            .create_connected_account(
-                &pc_platform::payments::NewConnectedAccount {
-                    email: None,
-                    metadata: Default::default(),
-                },
-                "sample-connect-account",
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let stripe = ctx
-            .payments
-            .fake()
-            .ok_or("the samples run on the fake Stripe")?;
-        let connected = stripe
-            .complete_onboarding(&opened.id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let write = pc_accounts::stripe_connect::first_state_write(partner_id, &connected, now)
-            .map_err(|e| e.to_string())?;
-        ctx.store
-            .transact(vec![write])
-            .await
-            .map_err(|e| e.to_string())?;
-        let lead = json!({"partnerId": partner_id, "email": "max@prospect.example",
-            "company": "Prospect Labs", "industry": "Software", "country": "US"});
-        let (listed, _) = call(app, "POST", "/v1/leads", token, Some(lead)).await?;
-        let listed_lead_id = listed["id"].as_str().ok_or("no lead id")?.to_owned();
-        for id in [lead_id, listed_lead_id.as_str()] {
-            let path = format!("/v1/marketplace/leads/{id}/list");
-            call(app, "POST", &path, token, Some(json!({"price": 250}))).await?;
-        }
-        let buyer = json!({"name": "Sample Buyer", "icp": {"industry": "Software"}});
-        let (buyer, _) = call(app, "POST", "/v1/partners", token, Some(buyer)).await?;
-        let buyer_id = buyer["id"].as_str().ok_or("no buyer partner id")?;
-        let admin = json!({"email": "bo@sample-buyer.example", "name": "Bo",
-            "role": "admin", "partnerId": buyer_id});
-        let (admin, _) = call(app, "POST", "/v1/users", token, Some(admin)).await?;
-        let admin_id = admin["id"].as_str().ok_or("no buyer admin id")?;
-        let invitation = one_time_tokens::issue(Purpose::Invitation, admin_id, Some(buyer_id), now);
-        ctx.store
-            .transact(vec![invitation.write])
-            .await
-            .map_err(|e| e.to_string())?;
-        let accept = json!({"token": invitation.secret, "name": "Bo", "password": OWNER_PASSWORD});
-        let (_, cookies) = call(
-            app,
-            "POST",
-            "/auth/complete-registration",
-            None,
-            Some(accept),
-        )
-        .await?;
-        let buyer_access = cookies
-            .iter()
-            .find_map(|c| c.strip_prefix("accessToken="))
-            .and_then(|c| c.split(';').next())
-            .ok_or("the buyer's sign-in set no accessToken cookie")?
-            .to_owned();
-        let reserve = format!("/v1/marketplace/leads/{lead_id}/reserve");
-        let (reservation, _) = call(
-            app,
-            "POST",
-            &reserve,
-            Some(&buyer_access),
-            Some(json!({"days": 7})),
-        )
-        .await?;
-        Ok(Self {
-            buyer_access,
-            listed_lead_id,
-            reservation_id: reservation["id"]
-                .as_str()
-                .ok_or("no reservation id")?
-                .to_owned(),
-        })
-    }
-}
-
 /// The access token of an admin of `partner_id` (samples of what only a
 /// partner's own admins do: connecting Stripe, buying leads).
 async fn partner_admin_token(
@@ -383,70 +284,4 @@ fn multipart_import(partner_id: &str) -> (String, String) {
         format!("multipart/form-data; boundary={IMPORT_BOUNDARY}"),
         body,
     )
-}
-
-/// One JSON request through the whole router; a non-2xx answer is an error.
-async fn call(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Result<(Value, Vec<String>), String> {
-    let body = body.map(|b| ("application/json".to_owned(), b.to_string()));
-    call_raw(app, method, path, token, body).await
-}
-
-/// One request with a body of the given content type.
-async fn call_raw(
-    app: &Router,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<(String, String)>,
-) -> Result<(Value, Vec<String>), String> {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(token) = token {
-        request = request.header(header::COOKIE, format!("accessToken={token}"));
-    }
-    let request = match body {
-        Some((content_type, body)) => request
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body)),
-        None => request.body(Body::empty()),
-    }
-    .map_err(|e| e.to_string())?;
-    let (status, body, cookies) = send(app, request).await?;
-    if !status.is_success() {
-        return Err(format!("{method} {path} answered {status}: {body}"));
-    }
-    Ok((body, cookies))
-}
-
-/// One request through the whole router: its status, JSON body (`null`
-/// when there is none) and cookies set.
-async fn send(
-    app: &Router,
-    request: Request<Body>,
-) -> Result<(axum::http::StatusCode, Value, Vec<String>), String> {
-    let response = app
-        .clone()
-        .oneshot(request)
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let cookies = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Ok((status, body, cookies))
 }

@@ -1,51 +1,17 @@
-//! No drift between the function table and what is deployed: the generated
-//! files are exactly what the generator writes now (nobody edited them by
-//! hand, nobody forgot to regenerate), and template.yaml, read back as YAML,
-//! declares exactly the table's functions, routes, function URLs, queues
-//! with their dead-letter queues and schedules — no more, no less.
+//! template.yaml declares exactly the table's functions, routes, function
+//! URLs, workers, schedules, bus rules and queues: the expectation from the
+//! table, and what the template declares, with its wiring checked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::Value;
 
 use pc_api::functions::Trigger;
+use pc_infra::deployed_functions;
 use pc_infra::names::api_path;
-use pc_infra::{Plan, deployed_functions, workspace_root};
-use pc_platform::config::Secret;
 use pc_platform::queue::{MAX_RECEIVES, QueueName};
 
-fn template() -> Value {
-    let text = std::fs::read_to_string(workspace_root().join("template.yaml"))
-        .expect("template.yaml exists");
-    serde_yaml::from_str(&text).expect("template.yaml is YAML")
-}
-
-fn text(value: &Value) -> String {
-    value.as_str().unwrap_or_default().to_owned()
-}
-
-/// `{"Ref": id}` or `{"Fn::GetAtt": [id, ...]}` → id.
-fn referenced(value: &Value) -> String {
-    if let Some(id) = value.get("Ref") {
-        return text(id);
-    }
-    value
-        .get("Fn::GetAtt")
-        .and_then(|a| a.get(0))
-        .map(text)
-        .unwrap_or_default()
-}
-
-#[test]
-fn generated_files_are_up_to_date() {
-    let plan = Plan::new(&deployed_functions()).expect("the table generates");
-    let differences = plan.differences(&workspace_root()).unwrap();
-    assert!(
-        differences.is_empty(),
-        "run `cargo run -p pc-infra -- generate`:\n{}",
-        differences.join("\n")
-    );
-}
+use crate::template_yaml::{referenced, template, text};
 
 #[derive(Debug, Default, PartialEq)]
 struct Declared {
@@ -271,152 +237,4 @@ fn template_declares_exactly_the_table() {
         declared.queues, expected.queues,
         "queues and dead-letter queues"
     );
-}
-
-#[test]
-fn secrets_are_references_never_text_and_only_where_used() {
-    let template = template();
-    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
-    for f in deployed_functions() {
-        let id = pc_infra::names::function_id(f.name);
-        let variables =
-            &template["Resources"][id.as_str()]["Properties"]["Environment"]["Variables"];
-        let held: BTreeSet<String> = Secret::ALL
-            .iter()
-            .map(|secret| secret.env_name())
-            .filter(|key| variables.get(*key).is_some())
-            .map(str::to_owned)
-            .collect();
-        let expected: BTreeSet<String> = f
-            .secrets()
-            .iter()
-            .map(|secret| secret.env_name().to_owned())
-            .collect();
-        assert_eq!(held, expected, "{}: secrets", f.name);
-        for key in &held {
-            let value = text(&variables[key.as_str()]["Fn::Sub"]);
-            assert!(
-                value.starts_with("{{resolve:secretsmanager:${AppSecretName}:SecretString:")
-                    && value.ends_with(&format!(":{key}}}}}")),
-                "{}: {key} must be a Secrets Manager reference, is {:?}",
-                f.name,
-                variables[key.as_str()]
-            );
-        }
-    }
-    for secret in Secret::ALL {
-        assert!(
-            globals.get(secret.env_name()).is_none(),
-            "{secret} must not be given to every function"
-        );
-    }
-    let health = pc_infra::names::function_id("health");
-    assert!(
-        template["Resources"][health.as_str()]["Properties"]
-            .get("Environment")
-            .is_none(),
-        "health holds no secret"
-    );
-}
-
-#[test]
-fn each_function_gets_only_the_queues_it_sends_to() {
-    let template = template();
-    for f in deployed_functions() {
-        let id = pc_infra::names::function_id(f.name);
-        let properties = &template["Resources"][id.as_str()]["Properties"];
-        let urls: BTreeSet<String> = properties["Environment"]["Variables"]
-            .as_mapping()
-            .map(|m| {
-                m.keys()
-                    .map(text)
-                    .filter(|k| k.ends_with("_QUEUE_URL"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let sends: BTreeSet<String> = properties["Policies"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .filter_map(|p| p.get("SQSSendMessagePolicy"))
-            .map(|p| referenced(&p["QueueName"]))
-            .collect();
-        let expected_sends: BTreeSet<String> = f
-            .permissions
-            .sends_to
-            .iter()
-            .map(|q| pc_infra::names::queue_id(*q))
-            .collect();
-        assert_eq!(sends, expected_sends, "{}: send policies", f.name);
-        if !pc_infra::template::DEAD_LETTER_READERS.contains(&f.name) {
-            // A worker also finds its dead-letter queue through its own queue.
-            let own = match f.trigger {
-                Trigger::Queue(queue, _) => Some(queue),
-                _ => None,
-            };
-            let expected_urls: BTreeSet<String> = f
-                .permissions
-                .sends_to
-                .iter()
-                .copied()
-                .chain(own)
-                .map(|q| q.url_env())
-                .collect();
-            assert_eq!(urls, expected_urls, "{}: queue URLs", f.name);
-        }
-        let table_policy = &properties["Policies"][0];
-        let writes = table_policy.get("DynamoDBCrudPolicy").is_some();
-        // A schedule's runner records its runs in the table.
-        let needs_write = f.permissions.table_write || matches!(f.trigger, Trigger::Schedule(..));
-        assert_eq!(writes, needs_write, "{}: table access", f.name);
-    }
-    for name in pc_infra::template::DEAD_LETTER_READERS {
-        assert!(
-            deployed_functions().iter().any(|f| f.name == *name),
-            "{name} is no longer in the table: update DEAD_LETTER_READERS"
-        );
-    }
-}
-
-/// The resources a statement of `policies` allows `action` on.
-fn allowed(policies: &Value, action: &str) -> BTreeSet<String> {
-    let mut resources = BTreeSet::new();
-    for policy in policies.as_sequence().into_iter().flatten() {
-        let statements = policy.get("Statement").and_then(Value::as_sequence);
-        for statement in statements.into_iter().flatten() {
-            let actions = statement["Action"]
-                .as_sequence()
-                .cloned()
-                .unwrap_or_default();
-            if actions.iter().any(|a| text(a) == action) {
-                resources.insert(referenced(&statement["Resource"]));
-            }
-        }
-    }
-    resources
-}
-
-#[test]
-fn each_worker_may_dead_letter_a_poison_message_of_its_queue() {
-    let template = template();
-    for f in deployed_functions() {
-        let Trigger::Queue(queue, _) = f.trigger else {
-            continue;
-        };
-        let id = pc_infra::names::function_id(f.name);
-        let policies = &template["Resources"][id.as_str()]["Properties"]["Policies"];
-        let dead_letter_queue = pc_infra::names::dead_letter_queue_id(queue);
-        assert!(
-            allowed(policies, "sqs:GetQueueAttributes").contains(&pc_infra::names::queue_id(queue)),
-            "{}: reads its queue's redrive policy",
-            f.name
-        );
-        for action in ["sqs:GetQueueUrl", "sqs:SendMessage"] {
-            assert!(
-                allowed(policies, action).contains(&dead_letter_queue),
-                "{}: {action} on {dead_letter_queue}",
-                f.name
-            );
-        }
-    }
 }
