@@ -2,19 +2,35 @@
 //! seller, onboarded on Stripe's hosted form through account links, read
 //! back for what Stripe has enabled.
 
-use pc_platform::payments::{ConnectedAccount, NewAccountLink, NewConnectedAccount, PaymentError};
-use stripe::StripeRequest;
-use stripe_connect::Account;
+use pc_platform::payments::{
+    ConnectedAccount, Metadata, NewAccountLink, NewConnectedAccount, PaymentError,
+};
+use stripe_client_core::StripeRequest;
 use stripe_connect::account::{CreateAccount, CreateAccountType, RetrieveAccount};
 use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
 
-use crate::failures::payment_error;
-use crate::{idempotent, port_metadata, stripe_metadata};
+use crate::client::StripeHttp;
+use crate::{idempotent, stripe_metadata};
+
+/// What the port keeps of Stripe's account.
+#[derive(miniserde::Deserialize)]
+struct Account {
+    id: String,
+    details_submitted: Option<bool>,
+    charges_enabled: Option<bool>,
+    payouts_enabled: Option<bool>,
+    metadata: Option<Metadata>,
+}
+
+#[derive(miniserde::Deserialize)]
+struct AccountLink {
+    url: String,
+}
 
 /// Creates an Express account; answers it as Stripe made it (nothing
 /// enabled before the seller's onboarding).
 pub(crate) async fn create(
-    client: &stripe::Client,
+    client: &StripeHttp,
     account: &NewConnectedAccount,
     key: &str,
 ) -> Result<ConnectedAccount, PaymentError> {
@@ -24,12 +40,12 @@ pub(crate) async fn create(
     if let Some(email) = &account.email {
         request = request.email(email.as_str());
     }
-    let created = request
+    let created: Account = request
+        .build()
         .customize()
         .request_strategy(idempotent(key)?)
         .send(client)
-        .await
-        .map_err(payment_error)?;
+        .await?;
     Ok(port_account(created))
 }
 
@@ -37,29 +53,31 @@ pub(crate) async fn create(
 /// single-use and expire within minutes, so no idempotency key: a retry
 /// makes another valid link.
 pub(crate) async fn link(
-    client: &stripe::Client,
+    client: &StripeHttp,
     link: &NewAccountLink,
 ) -> Result<String, PaymentError> {
-    let created = CreateAccountLink::new(
+    let created: AccountLink = CreateAccountLink::new(
         link.account_id.as_str(),
         CreateAccountLinkType::AccountOnboarding,
     )
     .refresh_url(link.refresh_url.as_str())
     .return_url(link.return_url.as_str())
+    .build()
+    .customize()
     .send(client)
-    .await
-    .map_err(payment_error)?;
+    .await?;
     Ok(created.url)
 }
 
 pub(crate) async fn get(
-    client: &stripe::Client,
+    client: &StripeHttp,
     account_id: &str,
 ) -> Result<ConnectedAccount, PaymentError> {
-    let account = RetrieveAccount::new(account_id)
+    let account: Account = RetrieveAccount::new(account_id)
+        .build()
+        .customize()
         .send(client)
-        .await
-        .map_err(payment_error)?;
+        .await?;
     Ok(port_account(account))
 }
 
@@ -67,10 +85,10 @@ pub(crate) async fn get(
 /// absent flag is not enabled.
 fn port_account(account: Account) -> ConnectedAccount {
     ConnectedAccount {
-        id: account.id.to_string(),
+        id: account.id,
         details_submitted: account.details_submitted.unwrap_or(false),
         charges_enabled: account.charges_enabled.unwrap_or(false),
         payouts_enabled: account.payouts_enabled.unwrap_or(false),
-        metadata: port_metadata(account.metadata.unwrap_or_default()),
+        metadata: account.metadata.unwrap_or_default(),
     }
 }

@@ -1,16 +1,16 @@
 //! Customers, and credit on their balance.
 
 use pc_platform::payments::{NewCredit, NewCustomer, PaymentError};
-use stripe::StripeRequest;
+use stripe_client_core::StripeRequest;
 use stripe_core::customer::CreateCustomer;
 use stripe_core::customer_balance_transaction::CreateCustomerCustomerBalanceTransaction;
 
-use crate::failures::payment_error;
-use crate::{USD, idempotent, stripe_metadata};
+use crate::client::StripeHttp;
+use crate::{Created, USD, idempotent, stripe_metadata};
 
 /// Creates the customer; answers its id (`cus_...`).
 pub(crate) async fn create(
-    client: &stripe::Client,
+    client: &StripeHttp,
     customer: &NewCustomer,
     key: &str,
 ) -> Result<String, PaymentError> {
@@ -20,20 +20,20 @@ pub(crate) async fn create(
     if let Some(email) = &customer.email {
         request = request.email(email.as_str());
     }
-    let created = request
+    let created: Created = request
+        .build()
         .customize()
         .request_strategy(idempotent(key)?)
         .send(client)
-        .await
-        .map_err(payment_error)?;
-    Ok(created.id.to_string())
+        .await?;
+    Ok(created.id)
 }
 
 /// Credits the customer's balance, which Stripe applies to the next
 /// invoices. Stripe counts a credit as a negative balance transaction
 /// (a positive one is a debit the customer owes).
 pub(crate) async fn credit_balance(
-    client: &stripe::Client,
+    client: &StripeHttp,
     credit: &NewCredit,
     key: &str,
 ) -> Result<String, PaymentError> {
@@ -43,17 +43,17 @@ pub(crate) async fn credit_balance(
             credit.amount_cents
         )));
     }
-    let transaction = CreateCustomerCustomerBalanceTransaction::new(
+    let transaction: Created = CreateCustomerCustomerBalanceTransaction::new(
         credit.customer_id.as_str(),
         -credit.amount_cents,
         USD,
     )
     .description(credit.description.as_str())
     .metadata(stripe_metadata(&credit.metadata))
+    .build()
     .customize()
     .request_strategy(idempotent(key)?)
     .send(client)
-    .await
-    .map_err(payment_error)?;
-    Ok(transaction.id.to_string())
+    .await?;
+    Ok(transaction.id)
 }

@@ -1,15 +1,25 @@
 //! Marketplace payment intents: the buyer charged, the platform's fee
 //! kept, the rest sent to the seller's connected account.
 
-use pc_platform::payments::{NewPaymentIntent, PaymentError, PaymentIntent};
-use stripe::StripeRequest;
+use pc_platform::payments::{Metadata, NewPaymentIntent, PaymentError, PaymentIntent};
+use stripe_client_core::StripeRequest;
 use stripe_core::payment_intent::{CreatePaymentIntent, CreatePaymentIntentTransferData};
 
-use crate::failures::payment_error;
-use crate::{USD, idempotent, port_metadata, stripe_metadata};
+use crate::client::StripeHttp;
+use crate::{USD, idempotent, stripe_metadata};
+
+/// What the port keeps of Stripe's payment intent.
+#[derive(miniserde::Deserialize)]
+struct Intent {
+    id: String,
+    status: String,
+    amount: i64,
+    client_secret: Option<String>,
+    metadata: Metadata,
+}
 
 pub(crate) async fn create(
-    client: &stripe::Client,
+    client: &StripeHttp,
     intent: &NewPaymentIntent,
     key: &str,
 ) -> Result<PaymentIntent, PaymentError> {
@@ -28,17 +38,17 @@ pub(crate) async fn create(
     if let Some(destination) = &intent.destination_account {
         request = request.transfer_data(CreatePaymentIntentTransferData::new(destination.as_str()));
     }
-    let created = request
+    let created: Intent = request
+        .build()
         .customize()
         .request_strategy(idempotent(key)?)
         .send(client)
-        .await
-        .map_err(payment_error)?;
+        .await?;
     Ok(PaymentIntent {
-        id: created.id.to_string(),
-        status: created.status.as_str().to_owned(),
+        id: created.id,
+        status: created.status,
         amount_cents: created.amount,
         client_secret: created.client_secret,
-        metadata: port_metadata(created.metadata),
+        metadata: created.metadata,
     })
 }

@@ -180,3 +180,27 @@ async fn an_unreachable_stripe_is_retryable() {
 
     assert!(matches!(error, PaymentError::Unavailable(ref m) if m.contains("cannot reach")));
 }
+
+#[tokio::test]
+async fn a_concurrent_call_with_the_same_key_is_retryable() {
+    let stripe = StripeServer::start().await;
+    let body = json!({"error": {
+        "code": "idempotency_key_in_use",
+        "message": "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): purchase:L03. Please try again later.",
+        "type": "invalid_request_error"
+    }});
+    stripe
+        .answers("POST", "/v1/payment_intents", 409, body)
+        .await;
+
+    let error = stripe
+        .payments()
+        .create_payment_intent(&purchase(), "purchase:L03")
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, PaymentError::Unavailable(ref m) if m.contains("idempotency_key_in_use")),
+        "{error:?}"
+    );
+}
