@@ -130,23 +130,30 @@ async fn a_server_error_is_retryable_and_tried_once() {
     assert_eq!(stripe.received().await.len(), 1);
 }
 
-#[tokio::test]
-async fn too_many_requests_is_retryable() {
+/// The error of a payment intent creation that Stripe answers with
+/// `status` and an `invalid_request_error` of `code`.
+async fn payment_intent_refused_with(status: u16, code: &str, message: &str) -> PaymentError {
     let stripe = StripeServer::start().await;
-    let body = json!({"error": {
-        "code": "rate_limit",
-        "message": "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
-        "type": "invalid_request_error"
-    }});
+    let body =
+        json!({"error": {"code": code, "message": message, "type": "invalid_request_error"}});
     stripe
-        .answers("POST", "/v1/payment_intents", 429, body)
+        .answers("POST", "/v1/payment_intents", status, body)
         .await;
-
-    let error = stripe
+    stripe
         .payments()
         .create_payment_intent(&purchase(), "purchase:L03")
         .await
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn too_many_requests_is_retryable() {
+    let error = payment_intent_refused_with(
+        429,
+        "rate_limit",
+        "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+    )
+    .await;
 
     assert!(matches!(error, PaymentError::Unavailable(ref m) if m.contains("rate_limit")));
 }
@@ -183,21 +190,12 @@ async fn an_unreachable_stripe_is_retryable() {
 
 #[tokio::test]
 async fn a_concurrent_call_with_the_same_key_is_retryable() {
-    let stripe = StripeServer::start().await;
-    let body = json!({"error": {
-        "code": "idempotency_key_in_use",
-        "message": "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): purchase:L03. Please try again later.",
-        "type": "invalid_request_error"
-    }});
-    stripe
-        .answers("POST", "/v1/payment_intents", 409, body)
-        .await;
-
-    let error = stripe
-        .payments()
-        .create_payment_intent(&purchase(), "purchase:L03")
-        .await
-        .unwrap_err();
+    let error = payment_intent_refused_with(
+        409,
+        "idempotency_key_in_use",
+        "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): purchase:L03. Please try again later.",
+    )
+    .await;
 
     assert!(
         matches!(error, PaymentError::Unavailable(ref m) if m.contains("idempotency_key_in_use")),
