@@ -93,6 +93,9 @@ pub fn stripe_webhook_worker() -> Function {
         Permissions::WRITE.sends(&[QueueName::Emails]).events(),
         stripe_events::stripe_events_worker
     )
+    // The table, the bus and the emails queue (no Stripe call): five
+    // invocations of ten.
+    .with_scaling(10, 5)
 }
 
 pub fn billing_invoices_list() -> Function {

@@ -55,6 +55,10 @@ pub fn hubspot_webhook_worker() -> Function {
         Permissions::WRITE.crm().sends(EVENTS_AND_EMAILS),
         webhook_events::hubspot_webhook_worker
     )
+    // HubSpot allows an app about 100 calls per 10 s per portal; a message
+    // takes a few. Twenty messages in flight (two invocations of ten) stay
+    // well under it, with room for the sync worker and the API's calls.
+    .with_scaling(10, 2)
 }
 
 pub fn sync_leads_worker() -> Function {
@@ -68,6 +72,10 @@ pub fn sync_leads_worker() -> Function {
         ]),
         sync_worker::sync_leads_worker
     )
+    // A sync makes several HubSpot calls per lead: two invocations of five
+    // leads keep the sync and the webhook worker together under HubSpot's
+    // ~100 calls per 10 s; a 429 is retried from the queue.
+    .with_scaling(5, 2)
 }
 
 pub fn sync_hubspot_start() -> Function {

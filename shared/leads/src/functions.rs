@@ -131,6 +131,9 @@ pub fn chilipiper_webhook_worker() -> Function {
         Permissions::WRITE.sends(EVENTS_AND_EMAILS),
         chilipiper::worker::chilipiper_worker
     )
+    // The table only (its effects reach third parties through other
+    // queues): five invocations of ten absorb a burst of bookings.
+    .with_scaling(10, 5)
 }
 
 pub fn leads_import() -> Function {
@@ -177,4 +180,6 @@ pub fn events_worker() -> Function {
         Permissions::WRITE,
         events_api::events_worker
     )
+    // The table only: five invocations of ten.
+    .with_scaling(10, 5)
 }

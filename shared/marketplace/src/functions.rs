@@ -85,6 +85,9 @@ pub fn marketplace_listing_notices_worker() -> Function {
             .events(),
         listing_notices::listing_notices_worker
     )
+    // Each page fans out to the emails queue: two pages at a time keep
+    // that queue, bounded by SES's rate, from filling faster than it drains.
+    .with_scaling(10, 2)
 }
 
 pub fn marketplace_reserve() -> Function {

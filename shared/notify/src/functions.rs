@@ -24,6 +24,10 @@ pub fn emails_worker() -> Function {
         Permissions::WRITE.email(),
         emails_worker::deliver_email
     )
+    // SES sends 14 emails a second on a new production account (1 in the
+    // sandbox); ten in flight (two invocations of five) stay under it, and
+    // a throttled send is retried from the queue.
+    .with_scaling(5, 2)
 }
 
 pub fn leads_magic_link_validate() -> Function {

@@ -75,4 +75,7 @@ pub fn partner_api_lead_worker() -> Function {
         Permissions::WRITE,
         status_worker::status_worker
     )
+    // The table only: five invocations of ten, so a partner's bulk status
+    // updates cannot take the API's concurrency.
+    .with_scaling(10, 5)
 }

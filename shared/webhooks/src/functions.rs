@@ -29,6 +29,9 @@ pub fn webhook_deliveries_worker() -> Function {
             .secrets(&[Secret::Encryption]),
         worker::webhook_deliveries_worker
     )
+    // Partners' endpoints may be slow: at most fifty deliveries in flight
+    // (five invocations of ten), each with its own timeout.
+    .with_scaling(10, 5)
 }
 
 pub fn webhook_retries() -> Function {
