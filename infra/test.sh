@@ -2,9 +2,11 @@
 # The one test command (README): installs what the tests need when it is
 # missing, starts moto's AWS-compatible server on a free loopback port, and
 # runs every check: formatting, lints, unit and contract tests against both
-# adapters, events/ handler tests, template drift and template lint (with
-# AWS's serverless rules), the black-box suites (embedded and against moto),
-# and a release build of a representative subset of Lambda functions.
+# adapters, events/ handler tests, template drift, the deploy preflight
+# (every stack expanded offline and held to the deploy quotas), template lint
+# of every stack (with AWS's serverless rules), the black-box suites
+# (embedded and against moto), and a release build of a representative
+# subset of Lambda functions.
 #
 # Environment: SKIP_RELEASE_BUILD=1 leaves out the release subset build
 # (a quicker local loop); nothing else can be skipped.
@@ -18,14 +20,33 @@ step() {
 
 step "tools"
 python3 -m pip --version >/dev/null
-missing=()
-python3 -c "import moto.server, flask_cors" 2>/dev/null || missing+=("moto[server]>=5,<6")
-command -v cfn-lint >/dev/null || missing+=("cfn-lint")
-python3 -c "import cfn_lint_serverless" 2>/dev/null || missing+=("cfn-lint-serverless")
-command -v sam >/dev/null || missing+=("aws-sam-cli")
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+# Pinned, so that an upgrade cannot drop a check silently: cfn-lint 1.51 is
+# the last that expands SAM before counting a stack's resources (a newer
+# one, pulled in by an unpinned cfn-lint-serverless, did not see a stack of
+# 713); aws-sam-cli 1.161.1 is the newest that accepts it, and brings
+# aws-sam-translator 1.110.0, the transform the preflight runs.
+tools=(
+  "moto[server]==5.2.1"
+  "cfn-lint==1.51.0"
+  "cfn-lint-serverless==0.3.5"
+  "aws-sam-cli==1.161.1"
+  "aws-sam-translator==1.110.0"
+)
+if ! python3 - "${tools[@]}" <<'EOF'
+import re, sys
+from importlib import metadata
+for spec in sys.argv[1:]:
+    name, version = re.fullmatch(r"([^=\[]+)(?:\[[^\]]*\])?==(.+)", spec).groups()
+    try:
+        if metadata.version(name) != version:
+            sys.exit(1)
+    except metadata.PackageNotFoundError:
+        sys.exit(1)
+import moto.server, flask_cors  # noqa: F401 (moto's server extra)
+EOF
+then
+  echo "installing: ${tools[*]}"
+  python3 -m pip install --quiet --disable-pip-version-check "${tools[@]}"
   hash -r
 fi
 
@@ -63,13 +84,22 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 step "tests (unit, contract on both adapters, events, template drift, black-box on both backends)"
 cargo test --workspace --locked --no-fail-fast
 
-step "template lint"
-cfn-lint template.yaml
-sam validate --lint --region us-east-1 --template-file template.yaml
+step "deploy preflight (every stack after the SAM transform, against CloudFormation's, IAM's, Lambda's and API Gateway's quotas)"
+python3 -m unittest discover -s infra -p 'preflight_test.py'
+python3 infra/preflight.py template.yaml
+
+step "template lint (the root stack and every nested stack)"
+stacks=(template.yaml infra/stacks/*.yaml)
+cfn-lint -- "${stacks[@]}"
+for stack in "${stacks[@]}"; do
+  sam validate --lint --region us-east-1 --template-file "$stack" >/dev/null
+done
+echo "sam validate --lint: ${#stacks[@]} templates valid"
 # AWS's serverless rules: zero findings. The only deliberate exceptions are
-# suppressed on their resources in the template (dead-letter queues need no
-# redrive policy of their own: ES6000); see docs/operations.md.
-cfn-lint --template template.yaml --append-rules cfn_lint_serverless.rules
+# suppressed on their resources (dead-letter queues need no redrive policy of
+# their own: ES6000; SQS sources no on-failure destination: ES1001; the alarm
+# subscription no dead-letter queue: ES7000); see docs/operations.md.
+cfn-lint --append-rules cfn_lint_serverless.rules -- "${stacks[@]}"
 
 if [ "${SKIP_RELEASE_BUILD:-0}" != "1" ]; then
   step "release build of one function per kind (rust-lld, as deployed)"
