@@ -3,8 +3,9 @@
 # dependencies compile once, the binaries link in parallel), as x86-64
 # Linux release binaries linked by the toolchain's rust-lld with the link
 # settings of functions/build.rs, and puts each at
-# target/lambda/<name>/bootstrap: the CodeUri of each function in
-# template.yaml. Then `sam deploy` (no `sam build`).
+# target/lambda/<name>/bootstrap: the CodeUri of each function in its
+# capability's stack (infra/stacks/<capability>.yaml, nested in
+# template.yaml). Then `sam deploy` (no `sam build`).
 #
 # The binaries link against this host's glibc. Lambda's provided.al2023
 # has glibc 2.34, so a binary needing a newer symbol version is refused

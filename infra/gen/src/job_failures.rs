@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 use pc_api::functions::{Function, Trigger};
 
 use crate::template::{
-    DEAD_LETTER_RETENTION, get_att, insert, int, map, r, s, seq, stage_name, sub,
+    DEAD_LETTER_RETENTION, get_att, insert, int, lint_exceptions, map, r, s, seq, stage_name, sub,
 };
 
 /// The logical id of the schedules' dead-letter queue.
@@ -25,10 +25,7 @@ pub const ASYNC_RETRIES: u64 = 2;
 /// needs no redrive policy of its own: it is the end of the line, kept 14
 /// days, alarmed, and read and redriven by the owner.
 pub fn dead_letter_queue_metadata() -> Value {
-    map([(
-        "cfn-lint",
-        map([("config", map([("ignore_checks", seq([s("ES6000")]))]))]),
-    )])
+    lint_exceptions(&["ES6000"])
 }
 
 /// The queue, and the policy that lets the event bus's rules send to it.

@@ -1,18 +1,20 @@
 //! The infrastructure generator: from the one function table
 //! (`pc_app::catalog::all()`) it derives the `functions/` binaries and their
-//! Cargo.toml, template.yaml, the OpenAPI document (`docs/openapi.json`),
+//! Cargo.toml, template.yaml and its nested stacks (infra/stacks/), the OpenAPI document (`docs/openapi.json`),
 //! and a starting `events/` sample for each function that has none. [`Plan::write`] makes the tree match;
 //! [`Plan::differences`] says what does not (the `check` command and the
 //! drift test), so nobody edits generated files by hand.
 
 pub mod event_samples;
 pub mod functions_crate;
+pub mod http_routes;
 pub mod job_failures;
 pub mod limits;
 pub mod link_settings;
 pub mod names;
 pub mod observability;
 pub mod secrets;
+pub mod stacks;
 pub mod template;
 pub mod websocket_api;
 pub mod yaml_writer;
@@ -67,7 +69,9 @@ impl Plan {
                 .with_context(|| format!("{name} is in no module of pc_app::catalog::modules()"))
         };
         let mut exact = BTreeMap::new();
-        exact.insert("template.yaml".to_owned(), template::render(functions)?);
+        for (path, text) in template::render(functions)? {
+            exact.insert(path, text);
+        }
         let document = pc_api::openapi::document(pc_app::catalog::all());
         exact.insert(
             OPENAPI_PATH.to_owned(),
@@ -133,6 +137,15 @@ impl Plan {
             .collect())
     }
 
+    /// Stack templates under infra/stacks that no capability has any more.
+    fn stale_stacks(&self, root: &Path) -> anyhow::Result<Vec<String>> {
+        Ok(list_dir(&root.join(stacks::STACKS_DIR))?
+            .into_iter()
+            .map(|file| format!("{}/{file}", stacks::STACKS_DIR))
+            .filter(|path| !self.exact.contains_key(path))
+            .collect())
+    }
+
     /// Samples under events/ whose function (the name before the first
     /// dot: `x.json`, `x.invalid.json`) is not deployed.
     fn orphan_samples(&self, root: &Path) -> anyhow::Result<Vec<String>> {
@@ -165,6 +178,9 @@ impl Plan {
         for path in self.stale_binaries(root)? {
             differences.push(format!("{path} belongs to no function of the table"));
         }
+        for path in self.stale_stacks(root)? {
+            differences.push(format!("{path} is the stack of no capability"));
+        }
         for path in self.orphan_samples(root)? {
             differences.push(format!("{path} belongs to no function of the table"));
         }
@@ -190,7 +206,11 @@ impl Plan {
                 changes.push(format!("wrote {path} (new sample; tune its body)"));
             }
         }
-        for path in self.stale_binaries(root)? {
+        for path in self
+            .stale_binaries(root)?
+            .into_iter()
+            .chain(self.stale_stacks(root)?)
+        {
             fs::remove_file(root.join(&path)).with_context(|| format!("removing {path}"))?;
             changes.push(format!("removed {path}"));
         }

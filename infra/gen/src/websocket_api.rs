@@ -1,7 +1,8 @@
-//! The WebSocket API of real-time delivery in template.yaml: the
-//! `AWS::ApiGatewayV2::Api` (messages routed by their `action`), one route
-//! and Lambda proxy integration per socket function with the permission
-//! for API Gateway to invoke it, an auto-deployed stage with access logs,
+//! The WebSocket API of real-time delivery: in the root stack the
+//! `AWS::ApiGatewayV2::Api` (messages routed by their `action`) and an
+//! auto-deployed stage with access logs; beside each socket function (its
+//! capability's stack) its route and Lambda proxy integration with the
+//! permission for API Gateway to invoke it;
 //! and what the pushing functions need: the Management API endpoint
 //! (`WEBSOCKET_ENDPOINT`) and `execute-api:ManageConnections` on the API's
 //! connections. The broadcaster's bus rule is its function's
@@ -32,9 +33,8 @@ pub fn needed(functions: &[Function]) -> bool {
         .any(|f| matches!(f.trigger, Trigger::Socket(..)))
 }
 
-/// The API, its stage and access logs, and each route's integration,
-/// route and invoke permission.
-pub fn resources(resources: &mut Mapping, functions: &[Function]) {
+/// The API, its stage and access logs (the root stack's part).
+pub fn root_resources(resources: &mut Mapping, functions: &[Function]) {
     if !needed(functions) {
         return;
     }
@@ -62,73 +62,76 @@ pub fn resources(resources: &mut Mapping, functions: &[Function]) {
         ]),
     );
     insert(resources, STAGE, stage());
-    for function in functions {
-        let Trigger::Socket(route, _) = function.trigger else {
-            continue;
-        };
-        let id = function_id(function.name);
-        insert(
-            resources,
-            format!("{id}Integration"),
-            map([
-                ("Type", s("AWS::ApiGatewayV2::Integration")),
-                (
-                    "Properties",
-                    map([
-                        ("ApiId", r(API)),
-                        ("IntegrationType", s("AWS_PROXY")),
-                        (
-                            "IntegrationUri",
-                            sub(format!(
-                                "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{id}.Arn}}/invocations"
-                            )),
-                        ),
-                    ]),
-                ),
-            ]),
-        );
-        insert(
-            resources,
-            format!("{id}Route"),
-            map([
-                ("Type", s("AWS::ApiGatewayV2::Route")),
-                (
-                    "Properties",
-                    map([
-                        ("ApiId", r(API)),
-                        ("RouteKey", s(route.key())),
-                        // `$connect` checks the access token itself (cookie
-                        // or `?token=`) and answers 401 to refuse; the
-                        // other routes only reach an accepted connection.
-                        ("AuthorizationType", s("NONE")),
-                        ("Target", sub(format!("integrations/${{{id}Integration}}"))),
-                    ]),
-                ),
-            ]),
-        );
-        insert(
-            resources,
-            format!("{id}WebSocketPermission"),
-            map([
-                ("Type", s("AWS::Lambda::Permission")),
-                (
-                    "Properties",
-                    map([
-                        ("Action", s("lambda:InvokeFunction")),
-                        ("FunctionName", r(&id)),
-                        ("Principal", s("apigateway.amazonaws.com")),
-                        (
-                            "SourceArn",
-                            sub(format!(
-                                "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*/{}",
-                                route.key()
-                            )),
-                        ),
-                    ]),
-                ),
-            ]),
-        );
-    }
+}
+
+/// A socket function's integration, route and invoke permission (in its
+/// capability's stack, beside the function).
+pub fn function_resources(resources: &mut Mapping, function: &Function) {
+    let Trigger::Socket(route, _) = function.trigger else {
+        return;
+    };
+    let id = function_id(function.name);
+    insert(
+        resources,
+        format!("{id}Integration"),
+        map([
+            ("Type", s("AWS::ApiGatewayV2::Integration")),
+            (
+                "Properties",
+                map([
+                    ("ApiId", r(API)),
+                    ("IntegrationType", s("AWS_PROXY")),
+                    (
+                        "IntegrationUri",
+                        sub(format!(
+                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{id}.Arn}}/invocations"
+                        )),
+                    ),
+                ]),
+            ),
+        ]),
+    );
+    insert(
+        resources,
+        format!("{id}Route"),
+        map([
+            ("Type", s("AWS::ApiGatewayV2::Route")),
+            (
+                "Properties",
+                map([
+                    ("ApiId", r(API)),
+                    ("RouteKey", s(route.key())),
+                    // `$connect` checks the access token itself (cookie
+                    // or `?token=`) and answers 401 to refuse; the
+                    // other routes only reach an accepted connection.
+                    ("AuthorizationType", s("NONE")),
+                    ("Target", sub(format!("integrations/${{{id}Integration}}"))),
+                ]),
+            ),
+        ]),
+    );
+    insert(
+        resources,
+        format!("{id}WebSocketPermission"),
+        map([
+            ("Type", s("AWS::Lambda::Permission")),
+            (
+                "Properties",
+                map([
+                    ("Action", s("lambda:InvokeFunction")),
+                    ("FunctionName", r(&id)),
+                    ("Principal", s("apigateway.amazonaws.com")),
+                    (
+                        "SourceArn",
+                        sub(format!(
+                            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*/{}",
+                            route.key()
+                        )),
+                    ),
+                ]),
+            ),
+        ]),
+    );
 }
 
 fn stage() -> Value {

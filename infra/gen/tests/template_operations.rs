@@ -1,10 +1,12 @@
-//! What an operator relies on in template.yaml, for every function the
-//! table has now or gets later: a log group with retention, an errors
-//! alarm, an alarm on every dead-letter queue, a destination for failed
+//! What an operator relies on in the deployment, for every function the
+//! table has now or gets later: a log group with retention, an error-rate
+//! alarm (and a throttles alarm where a caller waits), alarms on every
+//! dead-letter queue, every work queue's oldest message, the table and the
+//! HTTP API, a subscription from a parameter, a destination for failed
 //! schedule runs, throttling on the API, reserved concurrency where the
 //! public can call, and lint suppressions only where they are deliberate.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::Value;
 
@@ -12,10 +14,10 @@ use pc_api::functions::Trigger;
 use pc_infra::names::function_id;
 use pc_infra::{deployed_functions, workspace_root};
 
+/// template.yaml with its nested stacks inlined.
 fn template() -> Value {
-    let text = std::fs::read_to_string(workspace_root().join("template.yaml"))
-        .expect("template.yaml exists");
-    serde_yaml::from_str(&text).expect("template.yaml is YAML")
+    pc_infra::stacks::read_deployment(&workspace_root())
+        .expect("template.yaml and its stacks read back, wired")
 }
 
 fn text(value: &Value) -> String {
@@ -41,24 +43,48 @@ fn referenced(value: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// Alarms firing on any non-zero value, to the alarm topic, by the
-/// resource their one dimension names.
-fn alarms_by_target(template: &Value, metric: &str) -> BTreeSet<String> {
+/// The alarms to the alarm topic on `metric` (alone, or in a metric-math
+/// alarm), by the resource their first dimension names, with their
+/// threshold and how many of how many periods must breach.
+fn alarms_on(template: &Value, metric: &str) -> BTreeMap<String, (u64, u64, u64)> {
     resources_of_type(template, "AWS::CloudWatch::Alarm")
         .into_iter()
-        .filter(|(_, a)| a["Properties"]["MetricName"] == metric)
-        .map(|(id, a)| {
+        .filter_map(|(id, a)| {
             let p = &a["Properties"];
-            assert_eq!(p["Threshold"].as_u64(), Some(0), "{id}");
-            assert_eq!(text(&p["ComparisonOperator"]), "GreaterThanThreshold");
+            let metric_of_alarm = if p["MetricName"] == metric {
+                Some(&p["Dimensions"])
+            } else {
+                p["Metrics"].as_sequence().and_then(|queries| {
+                    queries
+                        .iter()
+                        .map(|q| &q["MetricStat"]["Metric"])
+                        .find(|m| m["MetricName"] == metric)
+                        .map(|m| &m["Dimensions"])
+                })
+            };
+            let dimensions = metric_of_alarm?;
+            assert_eq!(
+                text(&p["ComparisonOperator"]),
+                "GreaterThanThreshold",
+                "{id}"
+            );
             assert_eq!(referenced(&p["AlarmActions"][0]), "AlarmTopic", "{id}");
-            referenced(&p["Dimensions"][0]["Value"])
+            assert_eq!(referenced(&p["OKActions"][0]), "AlarmTopic", "{id}");
+            let figures = (
+                p["Threshold"].as_u64().expect("a threshold"),
+                p["DatapointsToAlarm"]
+                    .as_u64()
+                    .expect("datapoints to alarm"),
+                p["EvaluationPeriods"].as_u64().expect("evaluation periods"),
+            );
+            Some((referenced(&dimensions[0]["Value"]), figures))
         })
         .collect()
 }
 
 #[test]
 fn every_function_logs_with_retention_and_is_alarmed() {
+    use pc_infra::observability::{ERROR_RATE_PERCENT, SUSTAINED, WINDOW};
     let template = template();
     let logged: BTreeSet<String> = resources_of_type(&template, "AWS::Logs::LogGroup")
         .into_iter()
@@ -77,15 +103,97 @@ fn every_function_logs_with_retention_and_is_alarmed() {
         logged, functions,
         "one log group with retention per function"
     );
+    // An error rate over invocations, sustained: not one error once.
+    let errors = alarms_on(&template, "Errors");
+    let invocations = alarms_on(&template, "Invocations");
+    assert_eq!(errors.keys().cloned().collect::<BTreeSet<_>>(), functions);
+    assert_eq!(errors, invocations, "each errors alarm is a rate");
+    for (function, figures) in &errors {
+        assert_eq!(
+            *figures,
+            (ERROR_RATE_PERCENT, SUSTAINED, WINDOW),
+            "{function}"
+        );
+    }
+    // Throttles where a caller waits for the answer.
+    let synchronous: BTreeSet<String> = deployed_functions()
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.trigger,
+                Trigger::Http(_) | Trigger::Webhook(_) | Trigger::Socket(..)
+            )
+        })
+        .map(|f| function_id(f.name))
+        .collect();
+    let throttles = alarms_on(&template, "Throttles");
     assert_eq!(
-        alarms_by_target(&template, "Errors"),
-        functions,
-        "one errors alarm per function"
+        throttles.keys().cloned().collect::<BTreeSet<_>>(),
+        synchronous
     );
+    assert!(throttles.values().all(|(_, breaching, _)| *breaching > 1));
+}
+
+#[test]
+fn the_shared_resources_are_alarmed() {
+    let template = template();
+    let api: BTreeSet<String> = BTreeSet::from(["HttpApi".to_owned()]);
+    for metric in ["5xx", "Count", "Latency"] {
+        assert_eq!(
+            alarms_on(&template, metric)
+                .keys()
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+            api,
+            "{metric}"
+        );
+    }
+    let latency = &template["Resources"]["HttpApiLatencyAlarm"]["Properties"];
+    assert_eq!(text(&latency["ExtendedStatistic"]), "p99");
+    let table = BTreeSet::from(["Table".to_owned()]);
+    for metric in ["ReadThrottleEvents", "WriteThrottleEvents", "SystemErrors"] {
+        assert_eq!(
+            alarms_on(&template, metric)
+                .keys()
+                .cloned()
+                .collect::<BTreeSet<_>>(),
+            table,
+            "{metric}"
+        );
+    }
+    // The age of the oldest message of every work queue (the ones with a
+    // dead-letter queue of their own).
+    let work_queues: BTreeSet<String> = resources_of_type(&template, "AWS::SQS::Queue")
+        .into_iter()
+        .filter(|(_, q)| q["Properties"].get("RedrivePolicy").is_some())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(work_queues.len(), pc_platform::queue::QueueName::ALL.len());
     assert_eq!(
-        alarms_by_target(&template, "5xx"),
-        BTreeSet::from(["HttpApi".to_owned()])
+        alarms_on(&template, "ApproximateAgeOfOldestMessage")
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        work_queues
     );
+}
+
+#[test]
+fn a_parameter_subscribes_someone_to_the_alarms() {
+    let template = template();
+    let subscription = &template["Resources"]["AlarmSubscription"];
+    assert_eq!(text(&subscription["Type"]), "AWS::SNS::Subscription");
+    let p = &subscription["Properties"];
+    assert_eq!(referenced(&p["TopicArn"]), "AlarmTopic");
+    assert_eq!(referenced(&p["Endpoint"]), "AlarmSubscriptionEndpoint");
+    assert_eq!(referenced(&p["Protocol"]), "AlarmSubscriptionProtocol");
+    // Empty (the default) subscribes nobody.
+    let condition = text(&subscription["Condition"]);
+    let equals = &template["Conditions"][condition.as_str()]["Fn::Not"][0]["Fn::Equals"];
+    assert_eq!(referenced(&equals[0]), "AlarmSubscriptionEndpoint");
+    assert_eq!(text(&equals[1]), "");
+    let parameter = &template["Parameters"]["AlarmSubscriptionEndpoint"];
+    assert_eq!(parameter["Default"].as_str(), Some(""));
 }
 
 #[test]
@@ -106,18 +214,39 @@ fn every_dead_letter_queue_is_alarmed_and_only_they_skip_a_redrive_policy() {
             assert!(ignored.is_null(), "{id} must not silence lint rules");
         }
     }
+    let depth = alarms_on(&template, "ApproximateNumberOfMessagesVisible");
     assert_eq!(
-        alarms_by_target(&template, "ApproximateNumberOfMessagesVisible"),
+        depth.keys().cloned().collect::<BTreeSet<_>>(),
         dead_letter_queues
     );
-    // No other resource silences a rule.
+    // One dead letter is one failed message for a person to look at.
+    assert!(depth.values().all(|figures| *figures == (0, 1, 1)));
+    // Elsewhere only the deliberate exceptions (docs/operations.md): the
+    // SQS workers' event source mappings need no on-failure destination
+    // (ES1001: their queue's dead-letter queue is it), and the alarm
+    // subscription no dead-letter queue (ES7000).
+    let workers: BTreeSet<String> = deployed_functions()
+        .iter()
+        .filter(|f| matches!(f.trigger, Trigger::Queue(..)))
+        .map(|f| function_id(f.name))
+        .collect();
     for (id, resource) in template["Resources"].as_mapping().unwrap() {
-        if resource["Type"] != "AWS::SQS::Queue" {
-            assert!(
-                resource["Metadata"].get("cfn-lint").is_none(),
-                "{id:?} silences a lint rule"
-            );
+        let id = text(id);
+        if resource["Type"] == "AWS::SQS::Queue" {
+            continue;
         }
+        let ignored: Vec<String> = resource["Metadata"]["cfn-lint"]["config"]["ignore_checks"]
+            .as_sequence()
+            .map(|rules| rules.iter().map(text).collect())
+            .unwrap_or_default();
+        let expected: &[&str] = if workers.contains(&id) {
+            &["ES1001"]
+        } else if id == "AlarmSubscription" {
+            &["ES7000"]
+        } else {
+            &[]
+        };
+        assert_eq!(ignored, expected, "{id} silences lint rules");
     }
 }
 
@@ -150,7 +279,7 @@ fn failed_asynchronous_invocations_are_dead_lettered() {
 #[test]
 fn the_api_is_throttled_and_public_entry_points_have_reserved_concurrency() {
     let template = template();
-    let settings = &template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"];
+    let settings = &template["Resources"]["HttpApiStage"]["Properties"]["DefaultRouteSettings"];
     assert_eq!(
         referenced(&settings["ThrottlingRateLimit"]),
         "ApiThrottlingRateLimit"

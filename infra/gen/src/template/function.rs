@@ -11,12 +11,24 @@ use crate::names::{dead_letter_queue_id, queue_id};
 use super::triggers::events;
 use super::{
     API_TIMEOUT, DEAD_LETTER_MOVERS, DEAD_LETTER_READERS, SCHEDULE_TIMEOUT, WORKER_TIMEOUT,
-    get_att, insert, int, map, r, s, seq, sub,
+    get_att, insert, int, lint_exceptions, map, r, s, seq, sub,
 };
 
 pub(super) fn queue_arns(id: fn(QueueName) -> String) -> Value {
     seq(QueueName::ALL.iter().map(|q| get_att(&id(*q), "Arn")))
 }
+
+/// What reading and moving dead letters takes on a dead-letter queue
+/// (SAM's `SQSPollerPolicy`, and finding its URL).
+pub const DEAD_LETTER_POLLER_ACTIONS: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:ChangeMessageVisibilityBatch",
+    "sqs:DeleteMessage",
+    "sqs:DeleteMessageBatch",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+];
 
 /// The function's least-privilege policies, from its `Permissions`.
 pub(super) fn policies(function: &Function) -> Value {
@@ -67,15 +79,6 @@ pub(super) fn policies(function: &Function) -> Value {
         policies.push(poison_policy(queue));
     }
     if DEAD_LETTER_READERS.contains(&function.name) {
-        for queue in QueueName::ALL {
-            policies.push(map([(
-                "SQSPollerPolicy",
-                map([(
-                    "QueueName",
-                    get_att(&dead_letter_queue_id(queue), "QueueName"),
-                )]),
-            )]));
-        }
         let mut source_actions = vec![s("sqs:GetQueueAttributes"), s("sqs:GetQueueUrl")];
         if DEAD_LETTER_MOVERS.contains(&function.name) {
             source_actions.push(s("sqs:SendMessage"));
@@ -83,16 +86,21 @@ pub(super) fn policies(function: &Function) -> Value {
         policies.push(map([(
             "Statement",
             seq([
+                // What SAM's SQSPollerPolicy grants, on every dead-letter
+                // queue by ARN (one parameter per queue for the stack).
+                map([
+                    ("Effect", s("Allow")),
+                    (
+                        "Action",
+                        seq(DEAD_LETTER_POLLER_ACTIONS.iter().map(|a| s(*a))),
+                    ),
+                    ("Resource", queue_arns(dead_letter_queue_id)),
+                ]),
                 // A source queue's RedrivePolicy names its dead-letter queue.
                 map([
                     ("Effect", s("Allow")),
                     ("Action", seq(source_actions)),
                     ("Resource", queue_arns(queue_id)),
-                ]),
-                map([
-                    ("Effect", s("Allow")),
-                    ("Action", seq([s("sqs:GetQueueUrl")])),
-                    ("Resource", queue_arns(dead_letter_queue_id)),
                 ]),
             ]),
         )]));
@@ -174,7 +182,7 @@ pub(super) fn function_resource(function: &Function) -> anyhow::Result<Value> {
     };
     let mut properties = Mapping::new();
     // `infra/build-functions.sh` builds every binary in one cargo
-    // invocation (`cargo lambda build`); `sam deploy` zips these folders.
+    // invocation; `sam deploy` zips these folders.
     insert(&mut properties, "CodeUri", s(code_uri(function.name)));
     insert(&mut properties, "Description", s(describe(function)));
     insert(&mut properties, "Timeout", int(timeout));
@@ -212,14 +220,27 @@ pub(super) fn function_resource(function: &Function) -> anyhow::Result<Value> {
             map([("AuthType", s("NONE"))]),
         );
     }
-    Ok(map([
-        ("Type", s("AWS::Serverless::Function")),
-        ("Properties", Value::Mapping(properties)),
-    ]))
+    let mut resource = vec![("Type", s("AWS::Serverless::Function"))];
+    if matches!(function.trigger, Trigger::Queue(..)) {
+        // The serverless rules ask every event source mapping for an
+        // on-failure destination, which only stream sources have: an SQS
+        // source's failures go to its queue's dead-letter queue (redrive
+        // policy), which is alarmed.
+        resource.push(("Metadata", lint_exceptions(&["ES1001"])));
+    }
+    resource.push(("Properties", Value::Mapping(properties)));
+    Ok(map(resource))
 }
 
-/// Where `cargo lambda build --lambda-dir target/lambda` puts the
-/// function's `bootstrap`.
-pub fn code_uri(name: &str) -> String {
+/// Where `infra/build-functions.sh` puts the function's `bootstrap`,
+/// from the workspace root.
+pub fn build_dir(name: &str) -> String {
     format!("target/lambda/{name}/")
+}
+
+/// The function's `CodeUri`: its build directory, relative to its stack's
+/// template in `infra/stacks/` (SAM resolves it from there).
+pub fn code_uri(name: &str) -> String {
+    let up = "../".repeat(crate::stacks::STACKS_DIR.split('/').count());
+    format!("{up}{}", build_dir(name))
 }

@@ -1,6 +1,6 @@
 //! What a deployment is told and what every function shares: the
-//! template's parameters, its conditions, and the globals (runtime,
-//! memory, timeout, environment) of every function.
+//! root template's parameters, and the globals (runtime, memory, timeout,
+//! environment) of every function, repeated in each capability's stack.
 
 use serde_yaml::{Mapping, Value};
 
@@ -99,14 +99,9 @@ pub(super) fn parameters(functions: &[Function]) -> Value {
     ]);
     if let Value::Mapping(parameters) = &mut parameters {
         crate::limits::parameters(parameters);
+        crate::observability::parameters(parameters);
     }
     parameters
-}
-
-pub(super) fn conditions() -> Value {
-    let mut conditions = Mapping::new();
-    crate::limits::conditions(&mut conditions);
-    Value::Mapping(conditions)
 }
 
 pub(super) fn globals() -> Value {

@@ -1,5 +1,5 @@
 //! The resources every function shares: the single table, each queue with
-//! its dead-letter queue, the uploads bucket and the HTTP API.
+//! its dead-letter queue, the uploads bucket and the HTTP API with its stage.
 
 use serde_yaml::{Mapping, Value};
 
@@ -123,17 +123,19 @@ pub(super) fn queues(resources: &mut Mapping) {
     }
 }
 
+/// The HTTP API, without routes: each capability's stack declares its own
+/// (`crate::http_routes`). A plain `AWS::ApiGatewayV2::Api` rather than
+/// SAM's `HttpApi`, whose OpenAPI body would be re-imported on every
+/// update of this stack and drop the routes the other stacks declared.
 pub(super) fn http_api() -> Value {
     let upper = |items: &[&str]| seq(items.iter().map(|i| s(*i)));
     map([
-        ("Type", s("AWS::Serverless::HttpApi")),
+        ("Type", s("AWS::ApiGatewayV2::Api")),
         (
             "Properties",
             map([
-                (
-                    "DefaultRouteSettings",
-                    crate::limits::default_route_settings(),
-                ),
+                ("Name", stage_name("api")),
+                ("ProtocolType", s("HTTP")),
                 (
                     "CorsConfiguration",
                     map([
@@ -151,6 +153,26 @@ pub(super) fn http_api() -> Value {
                         ("ExposeHeaders", upper(&["x-request-id", "retry-after"])),
                         ("MaxAge", int(600)),
                     ]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+/// The API's `$default` stage: deploys every route change by itself,
+/// throttles every route by default, and writes JSON access logs.
+pub(super) fn http_api_stage() -> Value {
+    map([
+        ("Type", s("AWS::ApiGatewayV2::Stage")),
+        (
+            "Properties",
+            map([
+                ("ApiId", r(crate::http_routes::API)),
+                ("StageName", s("$default")),
+                ("AutoDeploy", Value::Bool(true)),
+                (
+                    "DefaultRouteSettings",
+                    crate::limits::default_route_settings(),
                 ),
                 (
                     "AccessLogSettings",

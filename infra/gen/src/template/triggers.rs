@@ -1,62 +1,63 @@
-//! What starts each function, as its `Events`: an HTTP API route, a queue,
-//! a schedule (and its on-demand runs), the table's stream, or a rule on
-//! the event bus.
+//! What starts each function, as its `Events`: a queue, a schedule (and
+//! its on-demand runs), the table's stream, or a rule on the event bus.
+//! (HTTP routes are resources of their own: `crate::http_routes`.)
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_yaml::Value;
 
 use pc_api::functions::{Function, Trigger};
 
-use crate::names::{api_path, queue_id};
+use crate::names::queue_id;
 
 use super::{WORKER_BATCH_SIZE, get_att, int, map, r, s, seq};
+
+/// The lowest `MaximumConcurrency` Lambda accepts for an SQS source.
+pub const MIN_MAXIMUM_CONCURRENCY: u32 = 2;
 
 /// The triggers of one function (its `Events`) and whether it has a URL.
 pub(super) fn events(function: &Function) -> anyhow::Result<Option<Value>> {
     Ok(match function.trigger {
-        Trigger::Http(_) => {
-            let (method, path) = function
-                .method_and_path()
-                .with_context(|| format!("{} has no method and path", function.name))?;
-            Some(map([(
-                "Api",
-                map([
-                    ("Type", s("HttpApi")),
-                    (
-                        "Properties",
-                        map([
-                            ("ApiId", r("HttpApi")),
-                            ("Method", s(method.as_str())),
-                            ("Path", s(api_path(&path))),
-                        ]),
-                    ),
-                ]),
-            )]))
-        }
+        // Routes of the HTTP API are resources of their own
+        // (`crate::http_routes`): the API is in another stack.
+        Trigger::Http(_) => None,
         Trigger::Webhook(_) => None,
         Trigger::Queue(queue, _) => {
-            let mut properties = vec![
-                ("Queue", get_att(&queue_id(queue), "Arn")),
-                (
-                    "BatchSize",
-                    int(function
-                        .scaling
-                        .map_or(WORKER_BATCH_SIZE, |s| u64::from(s.batch_size))),
-                ),
-                ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
-            ];
-            if let Some(scaling) = function.scaling {
-                properties.push((
-                    "ScalingConfig",
-                    map([(
-                        "MaximumConcurrency",
-                        int(u64::from(scaling.max_concurrency)),
-                    )]),
-                ));
+            // Every consumer is bounded: unbounded, a backlog would take
+            // the account's concurrency from the API and run into the
+            // third parties' rate limits.
+            let Some(scaling) = function.scaling else {
+                bail!(
+                    "{} consumes {queue} without `.with_scaling(batch, max_concurrency)`: choose its bound in the table",
+                    function.name
+                );
+            };
+            if scaling.max_concurrency < MIN_MAXIMUM_CONCURRENCY {
+                bail!(
+                    "{}: MaximumConcurrency {} is below SQS's minimum of {MIN_MAXIMUM_CONCURRENCY}",
+                    function.name,
+                    scaling.max_concurrency
+                );
             }
             Some(map([(
                 "Queue",
-                map([("Type", s("SQS")), ("Properties", map(properties))]),
+                map([
+                    ("Type", s("SQS")),
+                    (
+                        "Properties",
+                        map([
+                            ("Queue", get_att(&queue_id(queue), "Arn")),
+                            ("BatchSize", int(u64::from(scaling.batch_size))),
+                            ("FunctionResponseTypes", seq([s("ReportBatchItemFailures")])),
+                            (
+                                "ScalingConfig",
+                                map([(
+                                    "MaximumConcurrency",
+                                    int(u64::from(scaling.max_concurrency)),
+                                )]),
+                            ),
+                        ]),
+                    ),
+                ]),
             )]))
         }
         Trigger::Schedule(schedule, _) => Some(map([

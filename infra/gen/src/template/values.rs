@@ -45,6 +45,18 @@ pub(crate) fn stage_name(suffix: &str) -> Value {
     sub(format!("{NAME_PREFIX}-${{Stage}}-{suffix}"))
 }
 
+/// `Metadata` that tells cfn-lint to skip `rules` on this resource only:
+/// the deliberate exceptions, each explained where it is made.
+pub(crate) fn lint_exceptions(rules: &[&str]) -> Value {
+    map([(
+        "cfn-lint",
+        map([(
+            "config",
+            map([("ignore_checks", seq(rules.iter().map(|r| s(*r))))]),
+        )]),
+    )])
+}
+
 pub(crate) fn insert(mapping: &mut Mapping, key: impl Into<String>, value: Value) {
     mapping.insert(Value::String(key.into()), value);
 }

@@ -1,6 +1,7 @@
-//! template.yaml declares exactly the table's functions, routes, function
-//! URLs, workers, schedules, bus rules and queues: the expectation from the
-//! table, and what the template declares, with its wiring checked.
+//! The deployment (template.yaml and its nested stacks) declares exactly the
+//! table's functions, routes, function URLs, workers (with their bounds),
+//! schedules, bus rules and queues: the expectation from the table, and
+//! what the templates declare, with their wiring checked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,7 +19,8 @@ struct Declared {
     functions: BTreeSet<String>,
     routes: BTreeSet<(String, String, String)>,
     urls: BTreeSet<String>,
-    workers: BTreeSet<(String, String)>,
+    /// Workers by function: queue, batch size, maximum concurrency.
+    workers: BTreeSet<(String, String, u64, u64)>,
     schedules: BTreeSet<(String, String, String)>,
     streams: BTreeSet<(String, String)>,
     /// Bus rules by function, with their detail-types.
@@ -41,8 +43,18 @@ fn expected() -> Declared {
                 d.urls.insert(f.name.to_owned());
             }
             Trigger::Queue(queue, _) => {
-                d.workers
-                    .insert((f.name.to_owned(), queue.as_str().to_owned()));
+                let scaling = f.scaling.expect("every worker is bounded");
+                assert!(
+                    scaling.max_concurrency >= 2,
+                    "{}: SQS's minimum is 2",
+                    f.name
+                );
+                d.workers.insert((
+                    f.name.to_owned(),
+                    queue.as_str().to_owned(),
+                    scaling.batch_size.into(),
+                    scaling.max_concurrency.into(),
+                ));
             }
             Trigger::Schedule(schedule, _) => {
                 d.schedules.insert((
@@ -71,6 +83,12 @@ fn expected() -> Declared {
     d.queues
         .insert(pc_infra::job_failures::JOB_RUNS_DEAD_LETTER_QUEUE_NAME.to_owned());
     d
+}
+
+/// Every function's `CodeUri` up to its name (`../../target/lambda/`).
+fn code_uri_prefix() -> String {
+    let empty = pc_infra::template::code_uri("");
+    empty.strip_suffix('/').unwrap_or(&empty).to_owned()
 }
 
 /// The spec name of a queue resource (`partner-connector-${Stage}-emails` → `emails`).
@@ -115,7 +133,7 @@ fn declared(template: &Value) -> Declared {
             "AWS::Serverless::Function" => {
                 let code_uri = text(&resource["Properties"]["CodeUri"]);
                 let name = code_uri
-                    .strip_prefix("target/lambda/")
+                    .strip_prefix(code_uri_prefix().as_str())
                     .and_then(|rest| rest.strip_suffix('/'))
                     .unwrap_or_else(|| panic!("CodeUri {code_uri} is not a built function"))
                     .to_owned();
@@ -134,14 +152,6 @@ fn declared(template: &Value) -> Declared {
                 for (_, event) in events {
                     let p = &event["Properties"];
                     match text(&event["Type"]).as_str() {
-                        "HttpApi" => {
-                            assert_eq!(referenced(&p["ApiId"]), "HttpApi");
-                            d.routes.insert((
-                                name.clone(),
-                                text(&p["Method"]).to_uppercase(),
-                                text(&p["Path"]),
-                            ));
-                        }
                         "SQS" => {
                             assert_eq!(
                                 p["FunctionResponseTypes"][0].as_str(),
@@ -149,7 +159,14 @@ fn declared(template: &Value) -> Declared {
                                 "{name} reports partial batch failures"
                             );
                             let queue = by_id[&referenced(&p["Queue"])];
-                            d.workers.insert((name.clone(), queue_name(queue)));
+                            d.workers.insert((
+                                name.clone(),
+                                queue_name(queue),
+                                p["BatchSize"].as_u64().expect("a batch size"),
+                                p["ScalingConfig"]["MaximumConcurrency"]
+                                    .as_u64()
+                                    .unwrap_or_else(|| panic!("{name} is unbounded")),
+                            ));
                         }
                         "ScheduleV2" => {
                             d.schedules.insert((
@@ -220,7 +237,62 @@ fn declared(template: &Value) -> Declared {
             _ => {}
         }
     }
+    d.routes = http_routes(&by_id);
     d
+}
+
+/// The HTTP API's routes, each to the function its integration invokes,
+/// which API Gateway may invoke on that route.
+fn http_routes(by_id: &BTreeMap<String, &Value>) -> BTreeSet<(String, String, String)> {
+    let function_name = |id: &str| {
+        let code_uri = text(&by_id[id]["Properties"]["CodeUri"]);
+        code_uri
+            .strip_prefix(code_uri_prefix().as_str())
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("{id} is not a built function"))
+            .to_owned()
+    };
+    let mut routes = BTreeSet::new();
+    for (id, route) in by_id {
+        if route["Type"] != "AWS::ApiGatewayV2::Route"
+            || referenced(&route["Properties"]["ApiId"]) != "HttpApi"
+        {
+            continue;
+        }
+        let p = &route["Properties"];
+        let key = text(&p["RouteKey"]);
+        let (method, path) = key
+            .split_once(' ')
+            .expect("a route key is a method and a path");
+        assert_eq!(text(&p["AuthorizationType"]), "NONE", "{id}");
+        let target = text(&p["Target"]["Fn::Sub"]);
+        let integration = target
+            .strip_prefix("integrations/${")
+            .and_then(|rest| rest.strip_suffix('}'))
+            .unwrap_or_else(|| panic!("{id}'s target is not an integration"));
+        let integration = &by_id[integration]["Properties"];
+        assert_eq!(referenced(&integration["ApiId"]), "HttpApi");
+        assert_eq!(text(&integration["IntegrationType"]), "AWS_PROXY");
+        assert_eq!(text(&integration["PayloadFormatVersion"]), "2.0");
+        let function = referenced(&integration["IntegrationUri"]);
+        let source = format!(
+            "${{HttpApi}}/*/{method}{}",
+            path.split('/')
+                .map(|s| if s.starts_with('{') { "*" } else { s })
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let permitted = by_id.values().any(|permission| {
+            let q = &permission["Properties"];
+            permission["Type"] == "AWS::Lambda::Permission"
+                && referenced(&q["FunctionName"]) == function
+                && text(&q["Principal"]) == "apigateway.amazonaws.com"
+                && text(&q["SourceArn"]["Fn::Sub"]).ends_with(&source)
+        });
+        assert!(permitted, "API Gateway may not invoke {function} on {key}");
+        routes.insert((function_name(&function), method.to_owned(), path.to_owned()));
+    }
+    routes
 }
 
 #[test]
@@ -230,7 +302,10 @@ fn template_declares_exactly_the_table() {
     assert_eq!(declared.functions, expected.functions, "functions");
     assert_eq!(declared.routes, expected.routes, "HTTP routes");
     assert_eq!(declared.urls, expected.urls, "function URLs");
-    assert_eq!(declared.workers, expected.workers, "queue workers");
+    assert_eq!(
+        declared.workers, expected.workers,
+        "queue workers and their bounds"
+    );
     assert_eq!(declared.schedules, expected.schedules, "schedules");
     assert_eq!(declared.bus_rules, expected.bus_rules, "bus rules");
     assert_eq!(

@@ -12,3 +12,21 @@ fn generated_files_are_up_to_date() {
         differences.join("\n")
     );
 }
+
+/// The counts infra/README.md states are the code's.
+#[test]
+fn the_infra_readme_counts_what_the_code_has() {
+    let readme = std::fs::read_to_string(workspace_root().join("infra/README.md")).unwrap();
+    let queues = pc_platform::queue::QueueName::ALL.len();
+    assert!(
+        readme.contains(&format!("each of the {queues} queues")),
+        "infra/README.md must say \"each of the {queues} queues\""
+    );
+    let functions = deployed_functions();
+    let stacks = pc_infra::stacks::capabilities(&functions).unwrap().len();
+    let sentence = format!("{} functions in {stacks} nested stacks", functions.len());
+    assert!(
+        readme.contains(&sentence),
+        "infra/README.md must say \"{sentence}\""
+    );
+}

@@ -1,14 +1,15 @@
-//! template.yaml read back as YAML, and the readers of its scalar and
-//! `Ref`/`Fn::GetAtt` values that every check uses.
+//! The deployment read back as YAML (template.yaml with every nested
+//! stack inlined, each child's parameters replaced by what the root
+//! passes), and the readers of its scalar and `Ref`/`Fn::GetAtt` values
+//! that every check uses.
 
 use serde_yaml::Value;
 
 use pc_infra::workspace_root;
 
 pub(crate) fn template() -> Value {
-    let text = std::fs::read_to_string(workspace_root().join("template.yaml"))
-        .expect("template.yaml exists");
-    serde_yaml::from_str(&text).expect("template.yaml is YAML")
+    pc_infra::stacks::read_deployment(&workspace_root())
+        .expect("template.yaml and its stacks read back, wired")
 }
 
 pub(crate) fn text(value: &Value) -> String {
