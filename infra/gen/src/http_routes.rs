@@ -7,7 +7,7 @@
 //! stage deploys itself (`AutoDeploy`) when a route changes.
 
 use anyhow::Context;
-use serde_yaml::Mapping;
+use serde_yaml::{Mapping, Value};
 
 use pc_api::functions::{Function, Trigger};
 
@@ -52,20 +52,58 @@ pub fn resources(resources: &mut Mapping, function: &Function) -> anyhow::Result
         return Ok(());
     };
     let id = function_id(function.name);
+    proxy_route(
+        resources,
+        ProxyRoute {
+            api: API,
+            function_id: &id,
+            route_key: &key,
+            integration: vec![
+                ("IntegrationUri", get_att(&id, "Arn")),
+                ("PayloadFormatVersion", s("2.0")),
+            ],
+            permission_id: format!("{id}ApiPermission"),
+            source: &source_path(&key),
+        },
+    );
+    Ok(())
+}
+
+/// A route of an API Gateway v2 API proxied to a function of the same
+/// stack.
+pub struct ProxyRoute<'a> {
+    /// The API's logical id (a parameter of a child stack).
+    pub api: &'a str,
+    pub function_id: &'a str,
+    pub route_key: &'a str,
+    /// The integration's properties besides the API and its type.
+    pub integration: Vec<(&'a str, Value)>,
+    pub permission_id: String,
+    /// What the permission's `execute-api` ARN names after the API's id
+    /// and any stage.
+    pub source: &'a str,
+}
+
+/// `<function>Integration` (Lambda proxy), `<function>Route` (no
+/// authorizer: the handler checks the caller itself) and the permission
+/// for API Gateway to invoke the function on that route only.
+pub fn proxy_route(resources: &mut Mapping, route: ProxyRoute) {
+    let ProxyRoute {
+        api,
+        function_id: id,
+        route_key,
+        integration,
+        permission_id,
+        source,
+    } = route;
+    let mut integration_properties = vec![("ApiId", r(api)), ("IntegrationType", s("AWS_PROXY"))];
+    integration_properties.extend(integration);
     insert(
         resources,
         format!("{id}Integration"),
         map([
             ("Type", s("AWS::ApiGatewayV2::Integration")),
-            (
-                "Properties",
-                map([
-                    ("ApiId", r(API)),
-                    ("IntegrationType", s("AWS_PROXY")),
-                    ("IntegrationUri", get_att(&id, "Arn")),
-                    ("PayloadFormatVersion", s("2.0")),
-                ]),
-            ),
+            ("Properties", map(integration_properties)),
         ]),
     );
     insert(
@@ -76,10 +114,8 @@ pub fn resources(resources: &mut Mapping, function: &Function) -> anyhow::Result
             (
                 "Properties",
                 map([
-                    ("ApiId", r(API)),
-                    ("RouteKey", s(key.clone())),
-                    // The handler's auth layer reads the session cookie or
-                    // token itself.
+                    ("ApiId", r(api)),
+                    ("RouteKey", s(route_key)),
                     ("AuthorizationType", s("NONE")),
                     ("Target", sub(format!("integrations/${{{id}Integration}}"))),
                 ]),
@@ -88,27 +124,25 @@ pub fn resources(resources: &mut Mapping, function: &Function) -> anyhow::Result
     );
     insert(
         resources,
-        format!("{id}ApiPermission"),
+        permission_id,
         map([
             ("Type", s("AWS::Lambda::Permission")),
             (
                 "Properties",
                 map([
                     ("Action", s("lambda:InvokeFunction")),
-                    ("FunctionName", r(&id)),
+                    ("FunctionName", r(id)),
                     ("Principal", s("apigateway.amazonaws.com")),
                     (
                         "SourceArn",
                         sub(format!(
-                            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*/{}",
-                            source_path(&key)
+                            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*/{source}"
                         )),
                     ),
                 ]),
             ),
         ]),
     );
-    Ok(())
 }
 
 #[cfg(test)]

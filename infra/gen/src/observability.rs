@@ -218,18 +218,16 @@ pub fn root_resources(resources: &mut Mapping) {
         "TableThrottlesAlarm",
         math_alarm(
             "DynamoDB throttled reads or writes of the table.",
-            vec![
+            sums([
                 (
-                    "reads".to_owned(),
+                    "reads",
                     metric("AWS/DynamoDB", "ReadThrottleEvents", [table()]),
-                    "Sum",
                 ),
                 (
-                    "writes".to_owned(),
+                    "writes",
                     metric("AWS/DynamoDB", "WriteThrottleEvents", [table()]),
-                    "Sum",
                 ),
-            ],
+            ]),
             "reads + writes",
             "Throttle events",
             0,
@@ -263,18 +261,10 @@ pub fn root_resources(resources: &mut Mapping) {
         "HttpApiServerErrorsAlarm",
         math_alarm(
             &format!("More than {API_5XX_PERCENT}% of the HTTP API's requests answered 5xx."),
-            vec![
-                (
-                    "errors".to_owned(),
-                    metric("AWS/ApiGateway", "5xx", [api()]),
-                    "Sum",
-                ),
-                (
-                    "requests".to_owned(),
-                    metric("AWS/ApiGateway", "Count", [api()]),
-                    "Sum",
-                ),
-            ],
+            sums([
+                ("errors", metric("AWS/ApiGateway", "5xx", [api()])),
+                ("requests", metric("AWS/ApiGateway", "Count", [api()])),
+            ]),
             "IF(requests > 0, 100 * errors / requests, 0)",
             "5xx (% of requests)",
             API_5XX_PERCENT,
@@ -319,18 +309,13 @@ pub fn function_resources(resources: &mut Mapping, function: &Function) {
                 "More than {ERROR_RATE_PERCENT}% of {}'s invocations failed (crashes, timeouts, failed runs).",
                 function.name
             ),
-            vec![
+            sums([
+                ("errors", metric("AWS/Lambda", "Errors", [dimension()])),
                 (
-                    "errors".to_owned(),
-                    metric("AWS/Lambda", "Errors", [dimension()]),
-                    "Sum",
-                ),
-                (
-                    "invocations".to_owned(),
+                    "invocations",
                     metric("AWS/Lambda", "Invocations", [dimension()]),
-                    "Sum",
                 ),
-            ],
+            ]),
             "IF(invocations > 0, 100 * errors / invocations, 0)",
             "Errors (% of invocations)",
             ERROR_RATE_PERCENT,
@@ -352,6 +337,14 @@ pub fn function_resources(resources: &mut Mapping, function: &Function) {
             ),
         );
     }
+}
+
+/// The `Sum` of each metric, by query id, for a metric-math alarm.
+fn sums<const N: usize>(metrics: [(&str, Value); N]) -> Vec<(String, Value, &'static str)> {
+    metrics
+        .into_iter()
+        .map(|(id, metric)| (id.to_owned(), metric, "Sum"))
+        .collect()
 }
 
 /// A metric: namespace, name and dimensions.

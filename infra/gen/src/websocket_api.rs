@@ -71,66 +71,24 @@ pub fn function_resources(resources: &mut Mapping, function: &Function) {
         return;
     };
     let id = function_id(function.name);
-    insert(
+    // `$connect` checks the access token itself (cookie or `?token=`) and
+    // answers 401 to refuse; the other routes only reach an accepted
+    // connection.
+    crate::http_routes::proxy_route(
         resources,
-        format!("{id}Integration"),
-        map([
-            ("Type", s("AWS::ApiGatewayV2::Integration")),
-            (
-                "Properties",
-                map([
-                    ("ApiId", r(API)),
-                    ("IntegrationType", s("AWS_PROXY")),
-                    (
-                        "IntegrationUri",
-                        sub(format!(
-                            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{id}.Arn}}/invocations"
-                        )),
-                    ),
-                ]),
-            ),
-        ]),
-    );
-    insert(
-        resources,
-        format!("{id}Route"),
-        map([
-            ("Type", s("AWS::ApiGatewayV2::Route")),
-            (
-                "Properties",
-                map([
-                    ("ApiId", r(API)),
-                    ("RouteKey", s(route.key())),
-                    // `$connect` checks the access token itself (cookie
-                    // or `?token=`) and answers 401 to refuse; the
-                    // other routes only reach an accepted connection.
-                    ("AuthorizationType", s("NONE")),
-                    ("Target", sub(format!("integrations/${{{id}Integration}}"))),
-                ]),
-            ),
-        ]),
-    );
-    insert(
-        resources,
-        format!("{id}WebSocketPermission"),
-        map([
-            ("Type", s("AWS::Lambda::Permission")),
-            (
-                "Properties",
-                map([
-                    ("Action", s("lambda:InvokeFunction")),
-                    ("FunctionName", r(&id)),
-                    ("Principal", s("apigateway.amazonaws.com")),
-                    (
-                        "SourceArn",
-                        sub(format!(
-                            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*/{}",
-                            route.key()
-                        )),
-                    ),
-                ]),
-            ),
-        ]),
+        crate::http_routes::ProxyRoute {
+            api: API,
+            function_id: &id,
+            route_key: route.key(),
+            integration: vec![(
+                "IntegrationUri",
+                sub(format!(
+                    "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{id}.Arn}}/invocations"
+                )),
+            )],
+            permission_id: format!("{id}WebSocketPermission"),
+            source: route.key(),
+        },
     );
 }
 
