@@ -141,14 +141,13 @@ pub fn externalize(
                     wire_ref(&id, root, wiring)?;
                     return Ok(());
                 }
-                if let Some(Value::Sequence(args)) = mapping.get("Fn::GetAtt") {
-                    if let [Value::String(id), Value::String(attribute)] = args.as_slice() {
-                        if root.has_resource(id) {
-                            let parameter = wire_att(id, attribute, wiring);
-                            *value = r(&parameter);
-                            return Ok(());
-                        }
-                    }
+                if let Some(Value::Sequence(args)) = mapping.get("Fn::GetAtt")
+                    && let [Value::String(id), Value::String(attribute)] = args.as_slice()
+                    && root.has_resource(id)
+                {
+                    let parameter = wire_att(id, attribute, wiring);
+                    *value = r(&parameter);
+                    return Ok(());
                 }
                 if let Some(Value::String(text)) = mapping.get("Fn::Sub") {
                     let rewritten = rewrite_sub(text, root, wiring)?;
