@@ -22,7 +22,7 @@ for function in "${functions[@]}"; do
   artifact="target/lambda/$function/bootstrap"
   test -x "$artifact" || { echo "no $artifact after the build" >&2; exit 1; }
   # Each function is in its capability's stack, CodeUri relative to it.
-  grep -qx "      CodeUri: ../../$(dirname "$artifact")/" infra/stacks/*.yaml || { echo "no stack of template.yaml deploys $artifact" >&2; exit 1; }
+  grep -qxF "      CodeUri: '../../$(dirname "$artifact")/'" infra/stacks/*.yaml || { echo "no stack of template.yaml deploys $artifact" >&2; exit 1; }
   # ELF e_machine (bytes 18-19): 3e 00 is x86-64.
   [ "$(od -An -tx1 -j18 -N2 "$artifact" | tr -d ' \n')" = "3e00" ] || { echo "$artifact is not an x86-64 binary" >&2; exit 1; }
   echo "$function: $(du -h "$artifact" | cut -f1)"
