@@ -30,11 +30,13 @@ pub const LEGACY_ID: &str = "_id";
 /// Adds `_id` beside the string `id` of every object in `value`; answers
 /// whether it added any.
 pub fn add_legacy_ids(value: &mut Value) -> bool {
+    // Every member is visited (no short cut once one is added).
+    let mut added = false;
     match value {
         Value::Object(map) => {
-            let mut added = map
-                .values_mut()
-                .fold(false, |added, v| add_legacy_ids(v) || added);
+            for member in map.values_mut() {
+                added |= add_legacy_ids(member);
+            }
             if let Some(Value::String(id)) = map.get("id")
                 && !map.contains_key(LEGACY_ID)
             {
@@ -42,13 +44,15 @@ pub fn add_legacy_ids(value: &mut Value) -> bool {
                 map.insert(LEGACY_ID.to_owned(), Value::String(id));
                 added = true;
             }
-            added
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |added, v| add_legacy_ids(v) || added),
-        _ => false,
+        Value::Array(items) => {
+            for item in items {
+                added |= add_legacy_ids(item);
+            }
+        }
+        _ => {}
     }
+    added
 }
 
 /// Middleware: gives every record in a successful JSON answer its `_id`.

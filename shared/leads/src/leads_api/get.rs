@@ -31,7 +31,7 @@ pub async fn get_lead(
     notes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     view.notes = Some(notes.iter().map(NoteView::from).collect());
     let mut meetings = meetings_of_lead(&*ctx.store, &lead.id).await?;
-    meetings.sort_by(|a, b| b.scheduled_time.cmp(&a.scheduled_time));
+    meetings.sort_by_key(|m| std::cmp::Reverse(m.scheduled_time));
     view.meetings = Some(meetings_view(&lead, &meetings));
     Ok(Json(view))
 }

@@ -77,7 +77,7 @@ pub async fn sales_managers(
     let query = Query::partition(pc_platform::store::Index::Table, managers_pk(partner));
     let items = query_all(store, query, LIST_SCAN_LIMIT).await?;
     let mut managers: Vec<SalesManager> = items.iter().filter_map(manager_of).collect();
-    managers.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    managers.sort_by_key(|m| m.name.to_lowercase());
     Ok(managers)
 }
 
