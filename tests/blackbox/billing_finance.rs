@@ -38,7 +38,7 @@ scenario!(staff_list_and_open_invoices_with_partner_names, |app| {
     let row = &all["list"][1];
     assert_eq!(
         row["partner"],
-        json!({"id": acme, "name": "Acme Analytics"})
+        json!({"id": acme, "_id": acme, "name": "Acme Analytics"})
     );
     assert_eq!(row["amount"], json!(125.5));
     assert_eq!(row["amountCents"], 12_550);

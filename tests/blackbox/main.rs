@@ -20,6 +20,7 @@ mod notify;
 mod partner_api;
 mod realtime;
 mod referrals;
+mod spa_contract;
 mod stripe_connect;
 mod system;
 mod webhooks;

@@ -67,7 +67,8 @@ pub fn send_password_reset(
     add_to_outbox(outbox, &job)
 }
 
-/// `{name, companyName, link}` to `${CLIENT_URL}/verify-registration?token=`.
+/// `{name, companyName, link}` to `${CLIENT_URL}/verify?token=` (the app's
+/// page that then calls `POST /v1/auth/verify-registration`).
 pub fn send_registration_verification(
     ctx: &AppContext,
     outbox: &mut Outbox,
@@ -84,7 +85,7 @@ pub fn send_registration_verification(
         data: json!({
             "name": name,
             "companyName": company_name,
-            "link": link(ctx, "verify-registration", token),
+            "link": link(ctx, "verify", token),
         }),
     };
     add_to_outbox(outbox, &job)

@@ -27,6 +27,8 @@ pub const ACTIVITIES_LIST: ListSpec = ListSpec {
         Column::new("type", ColumnKind::Enum(EVENT_TYPES)),
         Column::new("read", ColumnKind::Bool),
         Column::new("occurredAt", ColumnKind::Date),
+        // The original app's activity feed reads `isRead`.
+        Column::alias("isRead", "read"),
     ],
     search_fields: &[],
     default_sort: ("occurredAt", Direction::Desc),
@@ -36,12 +38,31 @@ pub const ACTIVITIES_LIST: ListSpec = ListSpec {
 /// Most ids one mark-read names.
 pub const MAX_IDS: usize = 200;
 
+/// An activity as the feed shows it: `read` also as `isRead`, the name the
+/// original app's feed reads.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityView {
+    #[serde(flatten)]
+    pub activity: Activity,
+    pub is_read: bool,
+}
+
+impl From<Activity> for ActivityView {
+    fn from(activity: Activity) -> Self {
+        Self {
+            is_read: activity.read,
+            activity,
+        }
+    }
+}
+
 /// A page of the feed: the list conventions' `{list, meta}` and the
 /// partner's unread count (all its unread activities, not only this page's).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityPage {
-    #[schema(value_type = Vec<Activity>)]
+    #[schema(value_type = Vec<ActivityView>)]
     pub list: Vec<Value>,
     pub meta: ListMeta,
     pub unread_count: u64,
@@ -96,7 +117,7 @@ fn parse_flag(value: Option<&String>) -> Result<bool, ApiError> {
     params(("unreadOnly" = Option<bool>, Query, description = "only unread activities"),
         ("partnerId" = Option<String>, Query, description = "staff: the partner whose feed to read"),
         ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
-        ("sort" = Option<String>, Query, description = "`occurredAt:desc` by default; also `type`, `read`, `id`"),
+        ("sort" = Option<String>, Query, description = "`occurredAt:desc` by default; also `type`, `read` (or `isRead`), `id`"),
         ("filter" = Option<String>, Query)),
     responses((status = 200, body = ActivityPage), (status = 400), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
@@ -121,7 +142,7 @@ pub async fn list_activities(
     let unread_count = unread_count_of(&*ctx.store, &partner_id, now).await?;
     let rows = activities
         .into_iter()
-        .map(|a| serde_json::to_value(a).unwrap_or(Value::Null))
+        .map(|a| serde_json::to_value(ActivityView::from(a)).unwrap_or(Value::Null))
         .collect();
     let mut page = query.apply(rows, &ACTIVITIES_LIST);
     page.meta.truncated = truncated;

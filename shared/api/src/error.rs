@@ -1,5 +1,8 @@
 //! The one mapping from failures to HTTP answers:
-//! `{"error": {"code", "message", "details"}}` with the right status.
+//! `{"error": {"code", "message", "details"}}` with the right status, and
+//! beside it, at the top level, the `statusCode` and `message` the
+//! original app's error handling read from NestJS's answers
+//! (`{statusCode, message, error}`).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +41,12 @@ pub struct ApiError {
 
 /// The error body, for the OpenAPI document.
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
+    /// The HTTP status again, as NestJS answered it.
+    pub status_code: u16,
+    /// The same text as `error.message`, where NestJS put it.
+    pub message: String,
     pub error: ErrorContent,
 }
 
@@ -160,7 +168,12 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // NestJS's `error` was the status's reason phrase; here `error` is
+        // the object every client of this API reads, so only `statusCode`
+        // and `message` are repeated at the top level.
         let body = serde_json::json!({
+            "statusCode": self.status.as_u16(),
+            "message": self.message,
             "error": {"code": self.code, "message": self.message, "details": self.details}
         });
         let mut response = (self.status, axum::Json(body)).into_response();

@@ -36,7 +36,7 @@ pub fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-fn is_json(response: &Response) -> bool {
+pub(crate) fn is_json(response: &Response) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)

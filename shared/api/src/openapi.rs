@@ -5,7 +5,8 @@
 //! The error answers and the security of each operation are not left to
 //! each annotation: [`complete_operation`] derives them from the function's
 //! table entry, so a client generated from the document handles every
-//! status an operation can answer.
+//! status an operation can answer. Every answer's `id` is shown with its
+//! `_id` twin (see `legacy_ids`).
 
 use axum::Router;
 use utoipa::ToSchema;
@@ -130,7 +131,7 @@ pub fn document(functions: &[Function]) -> OpenApi {
         }
         paths.merge(function_paths);
     }
-    OpenApiBuilder::new()
+    let mut document = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
                 .title("Partner Connector API")
@@ -140,7 +141,9 @@ pub fn document(functions: &[Function]) -> OpenApi {
         )
         .paths(paths)
         .components(Some(components.build()))
-        .build()
+        .build();
+    crate::legacy_ids::document_legacy_ids(&mut document);
+    document
 }
 
 /// Adds the derived error answers (those the annotation already lists get

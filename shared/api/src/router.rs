@@ -2,7 +2,8 @@
 //! or all of them (the dev server), with the same layers in front: auth per
 //! route, path parameters checked as identifiers, body limits, CORS with
 //! credentials, request ids, access logs, and JSON answers for every error
-//! (unknown routes and methods, framework rejections, panics).
+//! (unknown routes and methods, framework rejections, panics), and `_id`
+//! beside every record's `id` in the answers (`legacy_ids`).
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use crate::auth::{RouteGuard, auth_layer};
 use crate::error::ApiError;
 use crate::error_bodies::{json_error_bodies, panic_response};
 use crate::functions::{Function, Trigger};
+use crate::legacy_ids::legacy_ids;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -131,6 +133,7 @@ pub fn with_common_layers(router: Router, config: &Config) -> Router {
                 "this path does not take that method",
             )
         })
+        .layer(from_fn(legacy_ids))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(from_fn(json_error_bodies))
         .layer(

@@ -360,7 +360,11 @@ async fn payment_failed_emails(
             "period": invoice.billing_period, "link": link,
         })
     };
-    let staff_link = format!("{}/billing/invoices/{}", ctx.config.client_url, invoice.id);
+    // The app's finance pages list the invoices (there is no page per invoice).
+    let staff_link = format!(
+        "{}/finance/invoices?invoiceId={}",
+        ctx.config.client_url, invoice.id
+    );
     let mut recipients = vec![("alert", ctx.config.billing_alert_to.clone(), staff_link)];
     if let Some(to) = billing_email {
         // The partner pays on Stripe's page of the invoice.
@@ -368,7 +372,7 @@ async fn payment_failed_emails(
             .as_str()
             .map(str::to_owned)
             .or_else(|| invoice.hosted_invoice_url.clone())
-            .unwrap_or_else(|| format!("{}/billing", ctx.config.client_url));
+            .unwrap_or_else(|| format!("{}/settings", ctx.config.client_url));
         recipients.push(("partner", to, link));
     }
     for (who, to, link) in recipients {

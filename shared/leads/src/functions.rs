@@ -14,6 +14,7 @@ const EVENTS_AND_EMAILS: &[QueueName] = &[QueueName::Events, QueueName::Emails];
 pub fn all() -> Vec<Function> {
     vec![
         leads_list(),
+        leads_sales_managers(),
         leads_get(),
         leads_create(),
         leads_update(),
@@ -38,6 +39,15 @@ pub fn leads_list() -> Function {
         Access::SignedIn,
         Permissions::READ,
         leads_api::list_leads
+    )
+}
+
+pub fn leads_sales_managers() -> Function {
+    http!(
+        "leads-sales-managers",
+        Access::SignedIn,
+        Permissions::READ,
+        leads_api::list_sales_managers
     )
 }
 

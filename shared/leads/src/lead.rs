@@ -282,7 +282,7 @@ impl From<&NoteRecord> for NoteView {
 }
 
 /// A lead as the API shows it (`partner` only on staff answers, `notes`
-/// only on the single-lead answer).
+/// and `meetings` only on the single-lead answer).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadView {
@@ -306,6 +306,10 @@ pub struct LeadView {
     pub partner: Option<PartnerRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<NoteView>>,
+    /// The lead's meetings, newest first (its page's Appointments tab).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::meetings_api::MeetingView>>)]
+    pub meetings: Option<Vec<Value>>,
 }
 
 impl LeadView {
@@ -326,6 +330,7 @@ impl LeadView {
             updated_at: timestamp(lead.updated_at),
             partner: None,
             notes: None,
+            meetings: None,
         }
     }
 

@@ -16,7 +16,7 @@ use pc_platform::store::{MAX_BATCH_GET, from_item};
 use crate::lead::LeadRecord;
 use crate::leads_store::{self, lead_key};
 use crate::meetings_store::{
-    self, MeetingRecord, MeetingStatus, UnroutedEvent, appointments, meetings_of_lead,
+    self, MeetingRecord, MeetingStatus, Person, UnroutedEvent, appointments, meetings_of_lead,
     unrouted_events,
 };
 
@@ -48,13 +48,18 @@ pub struct LeadSummary {
     pub company: Option<String>,
 }
 
-/// A meeting as the API shows it.
+/// A meeting as the API shows it: the record, its lead, and flat the
+/// emails the appointments table shows (`apt.leadEmail`,
+/// `apt.assigneeEmail`, `apt.hostEmail`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingView {
     #[serde(flatten)]
     pub meeting: MeetingRecord,
     pub lead: Option<LeadSummary>,
+    pub lead_email: Option<String>,
+    pub assignee_email: Option<String>,
+    pub host_email: Option<String>,
 }
 
 fn summary(lead: &LeadRecord) -> LeadSummary {
@@ -65,12 +70,35 @@ fn summary(lead: &LeadRecord) -> LeadSummary {
     }
 }
 
+/// A meeting's row without its lead (filters and sorts run on these).
 fn meeting_row(meeting: &MeetingRecord) -> Value {
     let mut row = serde_json::to_value(meeting).unwrap_or(Value::Null);
     if let Some(map) = row.as_object_mut() {
         map.remove("version");
     }
+    let email = |person: &Option<Person>| person.as_ref().and_then(|p| p.email.clone());
+    row["assigneeEmail"] = email(&meeting.assignee).into();
+    row["hostEmail"] = email(&meeting.host).into();
     row
+}
+
+/// Completes a meeting's row with its lead (see [`MeetingView`]).
+fn with_lead(row: &mut Value, lead: Option<&LeadSummary>) {
+    row["leadEmail"] = lead.map(|l| l.email.clone()).into();
+    row["lead"] = serde_json::to_value(lead).unwrap_or(Value::Null);
+}
+
+/// A lead's meetings as the API shows them, newest first.
+pub fn meetings_view(lead: &LeadRecord, meetings: &[MeetingRecord]) -> Vec<Value> {
+    let summary = summary(lead);
+    meetings
+        .iter()
+        .map(|m| {
+            let mut row = meeting_row(m);
+            with_lead(&mut row, Some(&summary));
+            row
+        })
+        .collect()
 }
 
 /// Appointments the caller sees: filters on status, `scheduledTime`
@@ -127,8 +155,8 @@ pub async fn list_meetings(
         }
     }
     for row in &mut page.list {
-        let lead = row["leadId"].as_str().and_then(|id| leads.get(id));
-        row["lead"] = serde_json::to_value(lead).unwrap_or(Value::Null);
+        let lead = row["leadId"].as_str().and_then(|id| leads.get(id)).cloned();
+        with_lead(row, lead.as_ref());
     }
     Ok(Json(page))
 }
@@ -148,33 +176,32 @@ pub async fn get_meeting(
     principal.ensure_sees_partner(Some(&meeting.partner_id), "meeting")?;
     let lead = leads_store::get(&*ctx.store, &meeting.lead_id).await?;
     let mut row = meeting_row(&meeting);
-    row["lead"] = serde_json::to_value(lead.as_ref().map(summary)).unwrap_or(Value::Null);
+    with_lead(&mut row, lead.as_ref().map(summary).as_ref());
     Ok(Json(row))
 }
 
-/// A lead's meetings, newest first.
-#[utoipa::path(get, path = "/v1/leads/{id}/meetings", tag = "leads", params(("id" = String, Path)),
-    responses((status = 200, body = ListResponse<MeetingView>), (status = 404)),
+/// A lead's meetings, newest first, with the list conventions (`sort`
+/// and `filter` on the appointments list's columns).
+#[utoipa::path(get, path = "/v1/leads/{id}/meetings", tag = "leads",
+    params(("id" = String, Path), ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
+    responses((status = 200, body = ListResponse<MeetingView>), (status = 400), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn lead_meetings(
     State(ctx): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<Value>>> {
+    let query = ListQuery::parse(raw.as_deref(), &MEETINGS_LIST)?;
     let lead = leads_store::get(&*ctx.store, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("lead"))?;
     principal.ensure_sees_partner(Some(&lead.partner_id), "lead")?;
-    let rows = meetings_of_lead(&*ctx.store, &id)
-        .await?
-        .iter()
-        .map(|m| {
-            let mut row = meeting_row(m);
-            row["lead"] = serde_json::to_value(summary(&lead)).unwrap_or(Value::Null);
-            row
-        })
-        .collect();
-    Ok(Json(ListResponse::all(rows)))
+    let meetings = meetings_of_lead(&*ctx.store, &id).await?;
+    Ok(Json(
+        query.apply(meetings_view(&lead, &meetings), &MEETINGS_LIST),
+    ))
 }
 
 const UNROUTED_LIST: ListSpec = ListSpec {

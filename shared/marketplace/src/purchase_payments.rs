@@ -263,7 +263,7 @@ async fn emails(
                 data: json!({
                     "name": admin.name, "partnerName": seller_name,
                     "lead": {"company": lead_data["company"]}, "price": price,
-                    "link": format!("{client}/marketplace/sales"),
+                    "link": format!("{client}/marketplace/my-listings"),
                 }),
             },
         )?;

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_accounts::stripe_connect::connect_state;
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ListResponse, Principal, ValidJson};
+use pc_api::{
+    ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, ListSpec, Principal,
+    ValidJson,
+};
 use pc_platform::payments::{NewPaymentIntent, PaymentError};
 
 use crate::purchases_store::{
@@ -278,28 +281,22 @@ async fn answer_earlier(
     }
 }
 
+/// The purchases list takes `role` besides the paging parameters.
+const PURCHASES_LIST: ListSpec = ListSpec::paging_only(&["role"]);
+
 /// `role=buyer` (the default) or `role=seller`.
-fn side_of(raw: Option<&str>) -> ApiResult<Side> {
-    let mut side = Side::Buyer;
-    for (name, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        match (name.as_ref(), value.as_ref()) {
-            ("role", "buyer") => side = Side::Buyer,
-            ("role", "seller") => side = Side::Seller,
-            ("role", _) => return Err(ApiError::invalid_field("role", "must be buyer or seller")),
-            (other, _) => {
-                return Err(ApiError::invalid_field(
-                    other,
-                    "is not a parameter of this list",
-                ));
-            }
-        }
+fn side_of(query: &ListQuery) -> ApiResult<Side> {
+    match query.extra.get("role").map(String::as_str) {
+        None | Some("buyer") => Ok(Side::Buyer),
+        Some("seller") => Ok(Side::Seller),
+        Some(_) => Err(ApiError::invalid_field("role", "must be buyer or seller")),
     }
-    Ok(side)
 }
 
 /// The caller's partner's purchases or sales, newest first.
 #[utoipa::path(get, path = "/v1/marketplace/purchases", tag = "marketplace",
-    params(("role" = Option<String>, Query, description = "`buyer` (default): what the partner bought; `seller`: what it sold")),
+    params(("role" = Option<String>, Query, description = "`buyer` (default): what the partner bought; `seller`: what it sold"),
+        ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query)),
     responses((status = 200, body = ListResponse<PurchaseView>), (status = 400), (status = 403)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn list_purchases(
@@ -308,8 +305,9 @@ pub async fn list_purchases(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<PurchaseView>>> {
     let partner = buyer_of(&principal)?;
-    let side = side_of(raw.as_deref())?;
+    let query = ListQuery::parse(raw.as_deref(), &PURCHASES_LIST)?;
+    let side = side_of(&query)?;
     let found = purchases_of(&*ctx.store, side, partner).await?;
     let views = found.iter().map(|p| PurchaseView::of(p, side)).collect();
-    Ok(Json(ListResponse::all(views)))
+    Ok(Json(query.page_of(views)))
 }

@@ -198,11 +198,11 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
     });
     match kind {
         EmailKind::Invitation => json!({
-            "name": text, "inviterName": text, "partnerName": text, "link": "/accept-invite?token=abc",
+            "name": text, "inviterName": text, "partnerName": text, "link": "/register?token=abc",
         }),
         EmailKind::PasswordReset => json!({"name": text, "link": "/reset-password?token=abc"}),
         EmailKind::RegistrationVerification => {
-            json!({"name": text, "companyName": text, "link": "/verify-email?token=abc"})
+            json!({"name": text, "companyName": text, "link": "/verify?token=abc"})
         }
         EmailKind::NewLeadNotice => json!({
             "name": text, "partnerName": text, "lead": lead,
@@ -219,7 +219,7 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
         }),
         EmailKind::PaymentFailed => json!({
             "partnerName": text, "invoiceId": text, "amount": "$1,250.00",
-            "period": "2024-01", "link": "/billing",
+            "period": "2024-01", "link": "/finance/invoices",
         }),
         EmailKind::ReservationExpiring => json!({
             "name": text, "lead": {"company": text}, "expiresAt": "2024-01-15T17:00:00.000Z",
@@ -229,7 +229,7 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
             json!({"name": text, "lead": {"company": text}, "link": "/marketplace"})
         }
         EmailKind::LeadSold => json!({
-            "name": text, "lead": {"company": text}, "price": "$300.00", "link": "/marketplace/sales",
+            "name": text, "lead": {"company": text}, "price": "$300.00", "link": "/marketplace/my-listings",
         }),
         EmailKind::PurchaseConfirmed => json!({
             "name": text, "lead": {"company": text, "email": format!("lead{text}@example.com")},

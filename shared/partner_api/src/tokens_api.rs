@@ -8,14 +8,16 @@
 //! tokens are a 404.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
 use pc_api::partner_tokens::ApiTokenRecord;
-use pc_api::{ApiError, ApiResult, AppState, ListResponse, Principal, ValidJson};
+use pc_api::{
+    ApiError, ApiResult, AppState, ListQuery, ListResponse, ListSpec, Principal, ValidJson,
+};
 use pc_platform::time::serde_millis;
 
 use crate::tokens_store::{self, IssueError, MAX_TOKENS_PER_PARTNER};
@@ -142,9 +144,12 @@ pub async fn create_token(
     ))
 }
 
+const TOKENS_LIST: ListSpec = ListSpec::paging_only(&[]);
+
 /// The partner's API tokens, newest first.
 #[utoipa::path(get, path = "/v1/partners/{id}/api-tokens", tag = "partner-api",
-    params(("id" = String, Path, description = "partner id")),
+    params(("id" = String, Path, description = "partner id"),
+        ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query)),
     responses((status = 200, body = ListResponse<TokenView>), (status = 403), (status = 404)),
     security(("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
@@ -152,15 +157,19 @@ pub async fn list_tokens(
     State(ctx): State<AppState>,
     principal: Principal,
     Path(partner_id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<TokenView>>> {
+    let query = ListQuery::parse(raw.as_deref(), &TOKENS_LIST)?;
     visible_partner(&ctx, &principal, &partner_id).await?;
     let tokens = tokens_store::list(&*ctx.store, &partner_id).await?;
-    Ok(Json(ListResponse::all(
-        tokens
-            .into_iter()
-            .map(|t| TokenView::from(t.record))
-            .collect(),
-    )))
+    Ok(Json(
+        query.page_of(
+            tokens
+                .into_iter()
+                .map(|t| TokenView::from(t.record))
+                .collect(),
+        ),
+    ))
 }
 
 /// Revokes one of the partner's API tokens: its next call is refused.

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_api::list::{Column, ColumnKind, Direction, Filter, ListSpec, MAX_PER_PAGE, Operator};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
@@ -55,8 +55,63 @@ pub const REFERRALS_LIST: ListSpec = ListSpec {
     ],
     search_fields: &["clientName", "clientEmail", "service"],
     default_sort: ("createdAt", Direction::Desc),
-    extra_params: &[],
+    extra_params: &["status", "limit"],
 };
+
+/// The portal's own parameters (`?status=pending&limit=20`), read into the
+/// list query: `status` is `pending` (not won or lost yet), `won`, `lost`
+/// (any lost reason) or one pipeline status; `limit` is `perPage`.
+fn portal_parameters(query: &mut ListQuery, raw: Option<&str>) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if let Some(limit) = query.extra.get("limit") {
+        let per_page_given = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .any(|(name, _)| name == "perPage");
+        match limit.parse::<usize>() {
+            _ if per_page_given => {
+                errors.push(FieldError::new("limit", "give limit or perPage, not both"))
+            }
+            Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => query.per_page = n,
+            _ => errors.push(FieldError::new(
+                "limit",
+                format!("must be from 1 to {MAX_PER_PAGE}"),
+            )),
+        }
+    }
+    if let Some(status) = query.extra.get("status") {
+        let names = |keep: fn(DealStatus) -> bool| -> Value {
+            DealStatus::ALL
+                .into_iter()
+                .filter(|s| keep(*s))
+                .map(|s| Value::from(s.as_str()))
+                .collect()
+        };
+        let (operator, value) = match status.as_str() {
+            "pending" => (Operator::In, names(|s| !s.is_closed())),
+            "lost" => (Operator::In, names(DealStatus::is_lost)),
+            name if DealStatus::NAMES.contains(&name) => (Operator::Eq, Value::from(name)),
+            _ => {
+                errors.push(FieldError::new(
+                    "status",
+                    format!(
+                        "must be pending, lost or one of {}",
+                        DealStatus::NAMES.join(", ")
+                    ),
+                ));
+                return Err(ApiError::validation(errors));
+            }
+        };
+        query.filters.push(Filter {
+            column: "status".to_owned(),
+            operator,
+            value,
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
 
 /// Every lead the partner referred, newest first.
 pub async fn referred_leads(ctx: &AppState, partner_id: &str) -> ApiResult<Vec<LeadRecord>> {
@@ -87,7 +142,9 @@ fn is_referred_by(lead: &LeadRecord, partner_id: &str) -> bool {
 
 /// The caller's referrals.
 #[utoipa::path(get, path = "/api/partner/leads", tag = "referral portal",
-    params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
+    params(("status" = Option<String>, Query, description = "`pending` (not won or lost yet), `won`, `lost` (any lost reason) or one pipeline status"),
+        ("limit" = Option<usize>, Query, description = "the page size: the same as `perPage`"),
+        ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query),
         ("search" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<ReferralLeadView>), (status = 400), (status = 403)),
@@ -97,7 +154,8 @@ pub async fn list_referrals(
     principal: Principal,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<ListResponse<Value>>> {
-    let query = ListQuery::parse(raw.as_deref(), &REFERRALS_LIST)?;
+    let mut query = ListQuery::parse(raw.as_deref(), &REFERRALS_LIST)?;
+    portal_parameters(&mut query, raw.as_deref())?;
     let partner = referral_partner(&ctx, &principal).await?;
     let rows = referred_leads(&ctx, &partner.id)
         .await?

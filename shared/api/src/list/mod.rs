@@ -32,6 +32,10 @@ pub struct Column {
     pub name: &'static str,
     pub kind: ColumnKind,
     pub sortable: bool,
+    /// For another name of a column (one a client already sends): the
+    /// column it stands for. Filters and sorts on it are read as on that
+    /// column, so nothing past parsing sees the alias.
+    pub alias_of: Option<&'static str>,
 }
 
 impl Column {
@@ -40,6 +44,18 @@ impl Column {
             name,
             kind,
             sortable: true,
+            alias_of: None,
+        }
+    }
+
+    /// `name`, accepted in filters and sorts as `column`, which the same
+    /// list declares with its kind.
+    pub const fn alias(name: &'static str, column: &'static str) -> Self {
+        Self {
+            name,
+            kind: ColumnKind::Text,
+            sortable: true,
+            alias_of: Some(column),
         }
     }
 }
@@ -56,8 +72,34 @@ pub struct ListSpec {
 }
 
 impl ListSpec {
+    /// The column called `name`, an alias read as the column it stands for.
     fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        let column = self.columns.iter().find(|c| c.name == name)?;
+        match column.alias_of {
+            Some(target) => self
+                .columns
+                .iter()
+                .find(|c| c.name == target && c.alias_of.is_none()),
+            None => Some(column),
+        }
+    }
+
+    /// The aliases this list accepts, as `(alias, column)` pairs.
+    pub fn aliases(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.columns
+            .iter()
+            .filter_map(|c| c.alias_of.map(|target| (c.name, target)))
+    }
+
+    /// A list that takes only `page`, `perPage` and `extra_params`: a
+    /// small collection answered in its own order, without filters.
+    pub const fn paging_only(extra_params: &'static [&'static str]) -> Self {
+        Self {
+            columns: &[],
+            search_fields: &[],
+            default_sort: ("", Direction::Asc),
+            extra_params,
+        }
     }
 }
 
@@ -159,6 +201,7 @@ mod fixtures {
             Column::new("active", ColumnKind::Bool),
             Column::new("createdAt", ColumnKind::Date),
             Column::new("status", ColumnKind::Enum(&["new", "won"])),
+            Column::alias("label", "name"),
         ],
         search_fields: &["name"],
         default_sort: ("createdAt", Direction::Desc),

@@ -74,7 +74,8 @@ impl ListQuery {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        if query.sort.is_empty() {
+        // A paging-only list has no default sort: its rows keep their order.
+        if query.sort.is_empty() && !spec.default_sort.0.is_empty() {
             let (column, direction) = spec.default_sort;
             query.sort.push(Sort {
                 column: column.to_owned(),
@@ -94,7 +95,7 @@ fn parse_sort(value: &str, spec: &ListSpec) -> Result<Sort, FieldError> {
     };
     match spec.column(column) {
         Some(c) if c.sortable => Ok(Sort {
-            column: column.to_owned(),
+            column: c.name.to_owned(),
             direction,
         }),
         _ => Err(bad("sort", format!("cannot sort by {column}"))),
@@ -125,7 +126,7 @@ fn parse_filters(value: &str, spec: &ListSpec) -> Result<Vec<Filter>, Vec<FieldE
         };
         match check_value(column, operator, f.value) {
             Ok(value) => filters.push(Filter {
-                column: f.column,
+                column: column.name.to_owned(),
                 operator,
                 value,
             }),
@@ -233,5 +234,25 @@ mod tests {
             assert_eq!(e.details[0].field, "filter[0]", "{f}");
         }
         assert!(ListQuery::parse(Some("unreadOnly=true"), &SPEC).is_ok());
+    }
+
+    #[test]
+    fn an_alias_is_read_as_its_column() {
+        let filter = encode(json!([{"column": "label", "operator": "eq", "value": "Acme"}]));
+        let q = ListQuery::parse(Some(&format!("{filter}&sort=label:desc")), &SPEC).unwrap();
+        assert_eq!(q.filters[0].column, "name");
+        assert_eq!(q.sort[0].column, "name");
+        let wrong = encode(json!([{"column": "label", "operator": "eq", "value": 5}]));
+        let e = ListQuery::parse(Some(&wrong), &SPEC).unwrap_err();
+        assert_eq!(e.details[0].field, "filter[0]");
+    }
+
+    #[test]
+    fn a_paging_only_list_takes_page_and_per_page() {
+        const PAGING: ListSpec = ListSpec::paging_only(&["role"]);
+        let q = ListQuery::parse(Some("page=1&perPage=20&role=buyer"), &PAGING).unwrap();
+        assert_eq!((q.page, q.per_page), (1, 20));
+        assert_eq!(q.extra["role"], "buyer");
+        assert!(ListQuery::parse(Some("sort=name:asc"), &PAGING).is_err());
     }
 }

@@ -19,7 +19,8 @@ use crate::lead::LeadView;
 use crate::leads_store::{self, Window};
 
 /// The columns of `GET /v1/leads`: every lead field (the SPA's filter
-/// array, the magic link's "overdue" filters included, use these names).
+/// array, the magic link's "overdue" filters included, use these names),
+/// and the names the original app's filters use for two of them.
 pub const LEAD_COLUMNS: &[Column] = &[
     Column::new("id", ColumnKind::Text),
     Column::new("partnerId", ColumnKind::Text),
@@ -42,6 +43,9 @@ pub const LEAD_COLUMNS: &[Column] = &[
     Column::new("hubspotDealId", ColumnKind::Text),
     Column::new("createdAt", ColumnKind::Date),
     Column::new("updatedAt", ColumnKind::Date),
+    // The original app's leads page sends these names.
+    Column::alias("partner", "partnerId"),
+    Column::alias("sales_manager", "salesManager"),
 ];
 
 /// `search` matches the words of the name, company and email (see
@@ -58,7 +62,9 @@ pub const LEADS_LIST: ListSpec = ListSpec {
 /// and the rows to read passed `LIST_READ_LIMIT`.
 #[utoipa::path(get, path = "/v1/leads", tag = "leads",
     params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
-        ("sort" = Option<String>, Query), ("filter" = Option<String>, Query), ("search" = Option<String>, Query)),
+        ("sort" = Option<String>, Query),
+        ("filter" = Option<String>, Query, description = "JSON array of `{column, operator, value}` on any lead field; the original app's column names `partner` (= `partnerId`) and `sales_manager` (= `salesManager`) are accepted too"),
+        ("search" = Option<String>, Query)),
     responses((status = 200, body = ListResponse<LeadView>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id))]

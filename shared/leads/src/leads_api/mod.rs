@@ -1,16 +1,18 @@
-//! The lead endpoints, one module per use case: list, get (with notes),
-//! create, update, add a note.
+//! The lead endpoints, one module per use case: list, get (with notes and
+//! meetings), create, update, add a note, the sales managers' names.
 
 mod create;
 mod get;
 mod list;
 mod notes;
+mod sales_managers;
 mod update;
 
 pub use create::*;
 pub use get::*;
 pub use list::*;
 pub use notes::*;
+pub use sales_managers::*;
 pub use update::*;
 
 use pc_accounts::partners_store::partner_names;

@@ -11,6 +11,7 @@
 //! | search entry (one per word) | `LEADWORD#<pid>#<first letter>` | `<word>#<id>` | `LEADWORD#<first letter>` / `<word>#<id>` | | | | |
 //! | a partner's lead counters | `LEADCOUNT#<pid>` | `COUNT` | `LEADCOUNTS` / `<pid>` | | | | |
 //! | change marker (changed since a CRM sync took it) | `LEADCHANGED#<pid>` | `<leadId>` | | | | | |
+//! | a sales manager's lead tally, per partner / across partners | `LEADMANAGERS#<pid>` / `LEADMANAGERS` | `<sha256 of the name>` | | | | | |
 //!
 //! Access patterns:
 //!
@@ -26,6 +27,7 @@
 //! | the leads with a word starting like `w` | table pk = `LEADWORD#<pid>#<w[0]>` (or gsi1 `LEADWORD#<w[0]>` for staff), sk begins_with `w` |
 //! | list totals by status or source | batch get `LEADCOUNT#<pid>` (or gsi1 = `LEADCOUNTS` for staff) |
 //! | a partner's leads changed since the CRM sync took them | table pk = `LEADCHANGED#<pid>` |
+//! | the distinct sales managers of a partner's leads (of every lead) | table pk = `LEADMANAGERS#<pid>` (`LEADMANAGERS`) |
 //!
 //! Every lead write is one transaction with its staff copy, its email
 //! guard, its search entries (see `lead_search`) and its counters
@@ -41,6 +43,7 @@
 pub mod items;
 pub mod listing;
 pub mod plan;
+pub mod sales_managers;
 pub mod writes;
 
 pub use items::{

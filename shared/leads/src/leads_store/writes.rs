@@ -18,6 +18,7 @@ use super::items::{
     change_marker_item, counters_change, email_guard_key, guard_item, lead_item, source_counter,
     staff_copy_item, status_counter, word_entries, word_entry_key,
 };
+use super::sales_managers;
 
 /// Positions of the writes in [`create_lead_writes`], to read a cancelled
 /// transaction.
@@ -28,7 +29,8 @@ pub const CREATE_PARTNER_AT: usize = 3;
 /// The writes that create `lead`: its email guard (fails when the partner
 /// has a lead with that email), the lead, its staff copy, `+1` on the
 /// partner's `totalLeads` (the partner must exist), its status and source
-/// counters, its search entries, its change marker and its analytics
+/// counters, its search entries, its sales manager's tallies, its change
+/// marker and its analytics
 /// (its creation month's counts, its partner active that month). Callers
 /// may append writes of their own.
 pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
@@ -46,6 +48,7 @@ pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
         )),
     ];
     writes.extend(word_entries(lead).into_iter().map(Write::put));
+    writes.extend(sales_managers::tally_changes(None, lead));
     writes.push(Write::put(change_marker_item(lead)));
     writes.extend(pc_analytics::tally::lead_created(
         &lead.partner_id,
@@ -65,8 +68,8 @@ pub const UPDATE_GUARD_AT: usize = 3;
 /// staff copy, the email guards when the email changes, the status
 /// counters and the analytics of the lead's creation month when the
 /// status changes, the search entries when the
-/// words change, and the lead's change marker unless only its HubSpot ids
-/// changed.
+/// words change, the sales manager's tallies when the manager changes, and
+/// the lead's change marker unless only its HubSpot ids changed.
 pub fn update_lead_writes(
     before: &LeadRecord,
     after: &LeadRecord,
@@ -121,6 +124,7 @@ pub fn update_lead_writes(
         }
         writes.extend(word_entries(after).into_iter().map(Write::put));
     }
+    writes.extend(sales_managers::tally_changes(Some(before), after));
     if !only_crm_link_changed(before, after) {
         writes.push(Write::put(change_marker_item(after)));
     }
