@@ -488,7 +488,8 @@ async fn a_refund_in_full_reverses_the_transfer_and_the_fee_only_where_there_wer
         .refund_payment(&full_refund(&direct.id, false, false), "refund:R2")
         .await
         .unwrap();
-    let kinds = types(&stripe.sent_events().await.unwrap());
+    let sent = stripe.sent_events().await.unwrap();
+    let kinds = types(&sent);
     assert_eq!(
         kinds.iter().filter(|k| **k == "charge.refunded").count(),
         2,
