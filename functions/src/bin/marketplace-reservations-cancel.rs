@@ -8,8 +8,8 @@ fn main() -> Result<(), pc_app::lambda::Error> {
     pc_app::lambda::serve_http(function, ports)
 }
 
-/// Only the AWS clients this function's permissions use: no other SDK is linked.
+/// Only the AWS clients this function's permissions use, and Stripe's: no other SDK is linked.
 async fn ports(config: Config) -> AppContext {
     let aws = pc_aws::AwsPorts::load(config).await;
-    aws.store().context()
+    pc_stripe::with_payments(aws.store().context())
 }

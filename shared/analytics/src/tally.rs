@@ -168,6 +168,38 @@ pub fn sale_completed(sale: &Sale<'_>) -> Vec<Write> {
     ]
 }
 
+/// A completed sale refunded in full (staff settled a complaint): the
+/// seller's sale, the buyer's purchase and the marketplace's volume and fee
+/// taken back out of the month the sale counted in.
+pub fn sale_refunded(sale: &Sale<'_>) -> Vec<Write> {
+    let month = month_of(sale.completed_at);
+    vec![
+        Write::Update(
+            partner_month(sale.seller_id, &month)
+                .add("sales", -1)
+                .add("salesCents", -sale.price_cents)
+                .add("salesFeeCents", -sale.fee_cents),
+        ),
+        Write::Update(
+            partner_month(sale.buyer_id, &month)
+                .add("purchases", -1)
+                .add("purchasesCents", -sale.price_cents),
+        ),
+        Write::Update(
+            marketplace_month(&month)
+                .add("sales", -1)
+                .add("volumeCents", -sale.price_cents)
+                .add("feeCents", -sale.fee_cents),
+        ),
+    ]
+}
+
+/// `writes` and the aggregate writes that take `sale` back, merged.
+pub fn with_sale_refunded(mut writes: Vec<Write>, sale: &Sale<'_>) -> Vec<Write> {
+    writes.extend(sale_refunded(sale));
+    merged(writes)
+}
+
 /// A lead newly listed at `listed_at`: one more listing that month.
 pub fn listing_created(listed_at: DateTime<Utc>) -> Write {
     Write::Update(marketplace_month(&month_of(listed_at)).add("listings", 1))

@@ -89,8 +89,12 @@ pub fn stripe_webhook_worker() -> Function {
     worker!(
         "stripe-webhook-worker",
         QueueName::StripeWebhook,
-        // A completed purchase puts `lead-sold` on the bus.
-        Permissions::WRITE.sends(&[QueueName::Emails]).events(),
+        // A completed purchase puts `lead-sold` on the bus; a late
+        // payment is refunded at Stripe.
+        Permissions::WRITE
+            .sends(&[QueueName::Emails])
+            .events()
+            .payments(),
         stripe_events::stripe_events_worker
     )
     // The table, the bus and the emails queue (no Stripe call): five

@@ -19,7 +19,8 @@
 //! `invoice.finalized` after `invoice.paid` changes nothing; an event whose
 //! intermediate step was missed (`invoice.paid` on a draft) still takes.
 //! Payment intent events of a marketplace purchase (`purchaseId` in the
-//! intent's metadata) complete or fail it
+//! intent's metadata) complete or fail it, or refund a payment that came
+//! when it could no longer complete
 //! ([`pc_marketplace::purchase_payments`], the guard in its transaction).
 //! `account.updated` moves a seller's Stripe Connect state
 //! ([`crate::stripe_connect_events`]).
@@ -306,7 +307,9 @@ async fn apply_purchase_payment(
     }
     let guard = guard_write(ctx, event, &Outcome::Marketplace, "applied", None);
     match apply_payment_event(ctx, &event.kind, object, guard).await? {
-        PaymentApplied::Completed | PaymentApplied::Failed => Ok(Outcome::Marketplace),
+        PaymentApplied::Completed | PaymentApplied::Failed | PaymentApplied::Refunded => {
+            Ok(Outcome::Marketplace)
+        }
         PaymentApplied::Duplicate => Ok(Outcome::Duplicate),
         PaymentApplied::Unchanged(note) => {
             record(ctx, event, Outcome::Unchanged, &note, None).await

@@ -1,6 +1,7 @@
 //! A buyer's side of browsing: the listed leads of other partners, masked
-//! and scored against the caller's ICP, and one lead's detail, unmasked,
-//! which counts one view per partner.
+//! and scored against the caller's ICP, and one lead's detail, masked the
+//! same way (the contact channels are what is sold: only the buyer's copy
+//! shows them), which counts one view per partner.
 //!
 //! The list is a query of the listed partition (`MARKETPLACE#LISTED` on
 //! gsi1, or one industry's `MARKETPLACE#LISTED#<industry>` on gsi3 when
@@ -209,7 +210,7 @@ pub async fn browse_leads(
     let views = listings
         .iter()
         .filter(|l| Some(l.seller_id.as_str()) != principal.partner_id.as_deref())
-        .map(|l| MarketLeadView::of(l, icp_match(&icp, &profile(l)), true))
+        .map(|l| MarketLeadView::of(l, icp_match(&icp, &profile(l)), false))
         .filter(|view| simple.keeps(view));
     let mut answer = if by_match_only(&query) {
         // The usual page: typed rows sorted by match (newest first among
@@ -279,8 +280,10 @@ async fn count_view(
     ))
 }
 
-/// One listed lead of another partner, with its email and phone (notes
-/// and people's names are never shown). Opening it counts one view for
+/// One listed lead of another partner: everything a buyer decides on
+/// (company, title, firmographics, website, quality, match), its email and
+/// phone masked as in browse rows (notes and people's names are never
+/// shown; the buyer's copy has them all). Opening it counts one view for
 /// the caller's partner, however often it is opened. The seller sees its
 /// own listing (uncounted); the buyer of a reserved or sold lead still
 /// sees it; any other lead that is not listed is a 404.
@@ -314,5 +317,5 @@ pub async fn get_market_lead(
     };
     let icp = caller_icp(&ctx, &principal).await?;
     let matched = icp_match(&icp, &profile(&listing));
-    Ok(Json(MarketLeadView::of(&listing, matched, false)))
+    Ok(Json(MarketLeadView::of(&listing, matched, true)))
 }

@@ -122,7 +122,8 @@ pub fn marketplace_reservations_cancel() -> Function {
     http!(
         "marketplace-reservations-cancel",
         Access::Admin,
-        Permissions::WRITE,
+        // A payment begun is canceled at Stripe.
+        Permissions::WRITE.payments(),
         reservations_api::cancel_reservation
     )
 }
@@ -131,8 +132,9 @@ pub fn reservation_expiry() -> Function {
     schedule!(
         "reservation-expiry",
         RESERVATION_EXPIRY,
-        // The buyers' emails go through the outbox.
-        Permissions::WRITE,
+        // The buyers' emails go through the outbox; a payment begun is
+        // canceled at Stripe.
+        Permissions::WRITE.payments(),
         reservation_expiry::expire_reservations
     )
 }

@@ -1,6 +1,6 @@
 //! The lead marketplace: sellers list the leads that do not fit them,
 //! other partners browse them masked and scored against their ideal
-//! customer profile, open one (unmasked contact, one view per partner) and
+//! customer profile, open one (still masked, one view per partner) and
 //! reserve it for 7 to 14 days before buying it; expired reservations go
 //! back on the market.
 //!
@@ -22,9 +22,11 @@ pub mod market_views;
 pub mod purchase_payments;
 pub mod purchases_api;
 pub mod purchases_store;
+pub mod reservation_end;
 pub mod reservation_expiry;
 pub mod reservations_api;
 pub mod reservations_store;
+pub mod sale_snapshot;
 
 pub use error::MarketError;
 

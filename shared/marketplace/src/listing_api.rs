@@ -8,7 +8,8 @@
 //! reserved or sold lead cannot be listed again or taken back.
 //!
 //! Listing commits, in the same transaction, one more listing in the
-//! month's analytics and one message on the `marketplace` queue: the worker of [`crate::listing_notices`] then tells
+//! month's analytics and, unless the lead's partners were told less than a
+//! day ago, one message on the `marketplace` queue: the worker of [`crate::listing_notices`] then tells
 //! the partners whose ICP matches page by page, so the request never loops
 //! over every partner. After the commit `lead-listed` goes on the bus.
 
@@ -30,7 +31,7 @@ use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
-use crate::listing_notices::ListingNotice;
+use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
     ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
     quality_score, seller_partition,
@@ -142,10 +143,16 @@ pub async fn list_lead(
         .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
     let mut writes = vec![list_write(&listing, before.as_ref())?];
     if newly_listed {
-        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-        let notice = ListingNotice::first(&listing);
-        outbox.push(QueueName::Marketplace, &notice.id(), &notice)?;
-        outbox.add_to(&mut writes)?;
+        // Partners hear of a lead at most once a day, however often it is
+        // delisted and relisted.
+        let last = last_notices(&*ctx.store, &lead_id).await?;
+        if notices_due(last.as_deref(), now) {
+            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+            let notice = ListingNotice::first(&listing);
+            outbox.push(QueueName::Marketplace, &notice.id(), &notice)?;
+            outbox.add_to(&mut writes)?;
+            writes.push(notices_sent_write(&lead_id, last.as_deref(), now));
+        }
         writes.push(pc_analytics::tally::listing_created(listing.listed_at));
     }
     ctx.store.transact(writes).await.map_err(|e| {

@@ -8,11 +8,19 @@
 //! queues the notice of the next page. However many partners there are,
 //! each message does a bounded amount of work.
 //!
+//! Notices go out at most once per lead per [`NOTICE_INTERVAL_HOURS`]: a
+//! listing writes the lead's notices item (`MARKET#<leadId>` / `NOTICES`,
+//! the time of the last round) in its own transaction, conditional on the
+//! time it read, and queues a round only when the last one is older, so
+//! delisting and relisting a lead cannot email every matching partner each
+//! time.
+//!
 //! A notice is for one listing (`listedAt`): when the lead was reserved,
 //! sold or relisted since, the rest of the notice is dropped. Email job
 //! ids name the listing and the user, so a redelivered page sends nothing
 //! twice.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -24,7 +32,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, EmailKind, enqueue};
 use pc_platform::queue::{QueueName, send_json};
-use pc_platform::store::Cursor;
+use pc_platform::store::{Condition, Cursor, Item, Key, Store, StoreError, Write};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -36,6 +44,46 @@ use crate::market_views::profile;
 pub const NOTIFY_MIN_MATCH: i64 = 70;
 /// Partners read per message.
 pub const PARTNERS_PER_PAGE: usize = 100;
+
+/// Shortest time between two rounds of notices of one lead.
+pub const NOTICE_INTERVAL_HOURS: i64 = 24;
+
+fn notices_key(lead_id: &str) -> Key {
+    Key::new(format!("MARKET#{lead_id}"), "NOTICES")
+}
+
+/// When the lead's last round of notices was queued, as stored.
+pub async fn last_notices(store: &dyn Store, lead_id: &str) -> Result<Option<String>, StoreError> {
+    Ok(store
+        .get(&notices_key(lead_id))
+        .await?
+        .and_then(|item| item.get("sentAt")?.as_str().map(str::to_owned)))
+}
+
+/// Whether a round may go out at `now` after the last one (`last`).
+pub fn notices_due(last: Option<&str>, now: DateTime<Utc>) -> bool {
+    last.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_none_or(|t| now - t.with_timezone(&Utc) >= Duration::hours(NOTICE_INTERVAL_HOURS))
+}
+
+/// Records a round queued at `now`, on condition that the last one is
+/// still `last` (two listings racing queue one round).
+pub fn notices_sent_write(lead_id: &str, last: Option<&str>, now: DateTime<Utc>) -> Write {
+    let key = notices_key(lead_id);
+    let mut item = Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "marketplace_listing_notices".into());
+    item.insert("leadId".into(), lead_id.into());
+    item.insert("sentAt".into(), timestamp(now).into());
+    Write::Put {
+        item,
+        condition: Some(match last {
+            None => Condition::NotExists,
+            Some(t) => Condition::equals("sentAt", t),
+        }),
+    }
+}
 
 /// One page of the notices of one listing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,4 +225,18 @@ async fn email_admins(
         enqueue(&*ctx.queue, &job).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_is_due_a_day_after_the_last() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        assert!(notices_due(None, at("2030-01-01T00:00:00Z")));
+        let last = Some("2030-01-01T00:00:00.000Z");
+        assert!(!notices_due(last, at("2030-01-01T23:59:59Z")));
+        assert!(notices_due(last, at("2030-01-02T00:00:00Z")));
+    }
 }

@@ -5,6 +5,7 @@
 //! |---|---|---|---|---|---|
 //! | listing (marketplace state of a lead) | `MARKET#<leadId>` | `LISTING` | `MARKETPLACE#LISTED` / `<listedAt>#<leadId>` (while listed) | `SELLER#<pid>#LISTINGS` / `<listedAt>#<leadId>` | `MARKETPLACE#LISTED#<industry>` / `<listedAt>#<leadId>` (while listed, with an industry) |
 //! | view guard (one per viewing partner) | `MARKET#<leadId>` | `VIEW#<partnerId>` | | | |
+//! | listing notices sent (at most one round a day) | `MARKET#<leadId>` | `NOTICES` | | | |
 //!
 //! States: `listed` → `reserved` (one reservation) → `sold` (its purchase
 //! completed) or back to `listed` (cancelled, expired); `listed` →
@@ -109,7 +110,8 @@ pub struct ListingRecord {
     pub listed_at: DateTime<Utc>,
     #[serde(default, with = "serde_millis::option")]
     pub sold_at: Option<DateTime<Utc>>,
-    /// Bumped by writes that rewrite `viewedBy`, which are conditional on it.
+    /// Bumped by every listing (a new price) and by writes that rewrite
+    /// `viewedBy`; those and a reservation are conditional on it.
     pub version: i64,
     #[serde(with = "serde_millis")]
     pub updated_at: DateTime<Utc>,
@@ -259,9 +261,12 @@ pub fn delist_item(lead_id: &str, now: DateTime<Utc>) -> Write {
 
 /// `listed` → `reserved` by `buyer_id` under `reservation_id`; taken out of
 /// the browse partitions. Its condition is what lets exactly one of any
-/// number of concurrent reservations through.
+/// number of concurrent reservations through, and, being on the `version`
+/// read, what keeps a reservation from locking a price the seller changed
+/// meanwhile.
 pub fn reserve_listing_item(
     lead_id: &str,
+    version: i64,
     buyer_id: &str,
     reservation_id: &str,
     now: DateTime<Utc>,
@@ -271,7 +276,10 @@ pub fn reserve_listing_item(
         .set("buyerId", buyer_id)
         .set("reservationId", reservation_id)
         .set("updatedAt", timestamp(now))
-        .when(Condition::equals("marketplaceStatus", "listed"));
+        .when(
+            Condition::equals("marketplaceStatus", "listed")
+                .and(Condition::equals("version", version)),
+        );
     for attr in BROWSE_INDEX {
         update = update.remove(attr);
     }

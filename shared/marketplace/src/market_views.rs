@@ -1,7 +1,8 @@
 //! How listings and reservations appear in the API: the seller's own view,
-//! the masked row a browsing partner sees (with its ICP match), the
-//! unmasked detail, and a buyer's reservation. No view carries notes or a
-//! person's name.
+//! the masked row and detail a browsing partner sees (with its ICP match),
+//! and a buyer's reservation. No view carries notes or a person's name:
+//! the contact channels (email, phone, the person's name) are what a buyer
+//! pays for, and only the buyer's copy of the lead shows them.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -63,8 +64,8 @@ pub fn profile(listing: &ListingRecord) -> LeadProfile<'_> {
     }
 }
 
-/// A listed lead as another partner sees it. In browse rows `email` and
-/// `phone` are masked; in the detail they are not.
+/// A listed lead as another partner sees it, in browse rows and in the
+/// detail alike: `email` and `phone` masked; the detail adds the website.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MarketLeadView {
@@ -94,13 +95,9 @@ pub struct MarketLeadView {
 }
 
 impl MarketLeadView {
-    pub fn of(listing: &ListingRecord, matched: IcpMatch, masked: bool) -> Self {
+    /// `detail`: the lead's own page (with the website), not a browse row.
+    pub fn of(listing: &ListingRecord, matched: IcpMatch, detail: bool) -> Self {
         let c = &listing.contact;
-        let (email, phone) = if masked {
-            (mask_email(&c.email), c.phone.as_deref().map(mask_phone))
-        } else {
-            (c.email.clone(), c.phone.clone())
-        };
         Self {
             id: listing.lead_id.clone(),
             seller_id: listing.seller_id.clone(),
@@ -109,11 +106,11 @@ impl MarketLeadView {
             listing_price_cents: listing.listing_price_cents,
             quality_score: listing.quality_score,
             view_count: listing.view_count,
-            email,
-            phone,
+            email: mask_email(&c.email),
+            phone: c.phone.as_deref().map(mask_phone),
             company: c.company.clone(),
             title: c.title.clone(),
-            website: if masked { None } else { c.website.clone() },
+            website: if detail { c.website.clone() } else { None },
             industry: c.industry.clone(),
             company_size: c.company_size.clone(),
             country: c.country.clone(),

@@ -12,6 +12,18 @@
 //! the outbox with the emails to both sides. `lead-sold` goes on the bus
 //! once it committed.
 //!
+//! The buyer's copy is made from the snapshot taken when the lead was
+//! reserved ([`crate::sale_snapshot`]), not from the lead as it is now.
+//!
+//! A `payment_intent.succeeded` that can no longer complete — its
+//! reservation ended (the purchase `CANCELLED`), or the listing is no
+//! longer reserved by it — is refunded in full at Stripe (the seller's
+//! transfer reversed and the platform's fee refunded where there were
+//! some; idempotency key `refund:<purchaseId>`), the purchase marked
+//! `REFUNDED` and the buyer emailed, in one transaction with the guard.
+//! Stripe unreachable fails the message, which is retried with the same
+//! key; the money is never kept.
+//!
 //! `payment_intent.payment_failed` moves the purchase to `FAILED` and the
 //! reservation back to `active`: the buyer keeps the rest of its window
 //! to pay again.
@@ -30,13 +42,16 @@ use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
 use pc_platform::outbox::Outbox;
+use pc_platform::payments::{NewRefund, PaymentError};
 use pc_platform::store::{StoreError, Write};
 
 use crate::listing_store::mark_sold_item;
 use crate::purchases_store::{
-    PurchaseRecord, PurchaseStatus, complete_item, count_sale, fail_item, get_purchase, sales_month,
+    PurchaseRecord, PurchaseStatus, complete_item, count_sale, fail_item, get_purchase,
+    refund_item, sales_month,
 };
-use crate::reservations_store::{back_to_active_item, close_reservation_item};
+use crate::reservations_store::{back_to_active_item, close_reservation_writes, get_reservation};
+use crate::sale_snapshot::get_snapshot;
 
 /// What a payment event did to its purchase.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +60,9 @@ pub enum PaymentApplied {
     Completed,
     /// The payment failed; the reservation is the buyer's again.
     Failed,
+    /// The payment came when the purchase could no longer complete: it
+    /// was refunded in full and the buyer told.
+    Refunded,
     /// The guard was there: the event was applied before.
     Duplicate,
     /// Nothing to change, and why (recorded by the caller).
@@ -109,47 +127,110 @@ async fn fail(
     }
 }
 
-/// The buyer's copy of the seller's lead: every contact field, no notes,
+/// The buyer's copy of the lead as sold: every contact field, no notes,
 /// no history; a new lead of the buyer from the marketplace.
 fn buyer_copy(
     id: String,
-    seller_lead: &LeadRecord,
+    sold: &SoldLead,
     buyer_id: &str,
     now: DateTime<Utc>,
 ) -> Result<LeadRecord, StoreError> {
-    let email = LeadEmail::parse(&seller_lead.email)
+    let email = LeadEmail::parse(&sold.email)
         .map_err(|e| StoreError::Invalid(format!("the sold lead's email {e}")))?;
     let mut copy = LeadRecord::new(id, buyer_id.to_owned(), email, LeadSource::Marketplace, now);
-    copy.contact = seller_lead.contact.clone();
+    copy.contact = sold.contact.clone();
     Ok(copy)
 }
+
+/// What the buyer receives: the fields as they were when reserved.
+struct SoldLead {
+    email: String,
+    contact: pc_leads::lead::Contact,
+}
+
+/// The snapshot of the purchase's reservation; a reservation made before
+/// snapshots existed falls back to the lead as it is.
+async fn sold_lead(
+    ctx: &AppContext,
+    purchase: &PurchaseRecord,
+) -> Result<Option<SoldLead>, StoreError> {
+    if let Some(s) = get_snapshot(&*ctx.store, &purchase.lead_id, &purchase.reservation_id).await? {
+        return Ok(Some(SoldLead {
+            email: s.email,
+            contact: s.contact,
+        }));
+    }
+    Ok(leads_store::get(&*ctx.store, &purchase.lead_id)
+        .await?
+        .map(|lead| SoldLead {
+            email: lead.email,
+            contact: lead.contact,
+        }))
+}
+
+/// How many times a completion that lost a race (the buyer's email taken
+/// by a lead made meanwhile) is tried again.
+const COMPLETE_TRIES: usize = 3;
 
 async fn complete(
     ctx: &AppContext,
     purchase: &PurchaseRecord,
     guard: Write,
 ) -> Result<PaymentApplied, StoreError> {
-    if purchase.status == PurchaseStatus::Completed {
-        return Ok(PaymentApplied::Unchanged(
-            "the purchase is completed".into(),
-        ));
+    let mut purchase = purchase.clone();
+    for _ in 0..COMPLETE_TRIES {
+        match purchase.status {
+            PurchaseStatus::Completed | PurchaseStatus::Refunded => {
+                return Ok(PaymentApplied::Unchanged(format!(
+                    "the purchase is {}",
+                    purchase.status.as_str()
+                )));
+            }
+            PurchaseStatus::Cancelled => {
+                let why = "the reservation had ended before the payment arrived";
+                return refund_late(ctx, &purchase, guard, why).await;
+            }
+            PurchaseStatus::Pending | PurchaseStatus::Failed => {}
+        }
+        let Some(sold) = sold_lead(ctx, &purchase).await? else {
+            let why = "the lead can no longer be delivered";
+            return refund_late(ctx, &purchase, guard, why).await;
+        };
+        match try_complete(ctx, &purchase, &sold, guard.clone()).await? {
+            Some(applied) => return Ok(applied),
+            None => {
+                // A condition failed: see what moved.
+                let Some(now) = get_purchase(&*ctx.store, &purchase.id).await? else {
+                    return Ok(PaymentApplied::Unchanged("the purchase is gone".into()));
+                };
+                let reservation_open = get_reservation(&*ctx.store, &purchase.reservation_id)
+                    .await?
+                    .is_some_and(|r| r.status.is_open());
+                if now.status.is_open() && !reservation_open {
+                    let why = "the lead can no longer be delivered";
+                    return refund_late(ctx, &now, guard, why).await;
+                }
+                purchase = now;
+            }
+        }
     }
-    let Some(seller_lead) = leads_store::get(&*ctx.store, &purchase.lead_id).await? else {
-        return Ok(PaymentApplied::Unchanged("the sold lead is gone".into()));
-    };
+    Err(StoreError::TransactionConflict)
+}
+
+/// One attempt at completing; `None` when a condition failed.
+async fn try_complete(
+    ctx: &AppContext,
+    purchase: &PurchaseRecord,
+    sold: &SoldLead,
+    guard: Write,
+) -> Result<Option<PaymentApplied>, StoreError> {
     let now = ctx.clock.now();
     // A buyer that already has a lead with this email keeps that one: the
     // email is unique among a partner's leads.
-    let existing =
-        leads_store::find_by_email(&*ctx.store, &purchase.buyer_id, &seller_lead.email).await?;
+    let existing = leads_store::find_by_email(&*ctx.store, &purchase.buyer_id, &sold.email).await?;
     let copy = match &existing {
         Some(_) => None,
-        None => Some(buyer_copy(
-            ctx.ids.new_id(),
-            &seller_lead,
-            &purchase.buyer_id,
-            now,
-        )?),
+        None => Some(buyer_copy(ctx.ids.new_id(), sold, &purchase.buyer_id, now)?),
     };
     let bought_id = existing
         .as_ref()
@@ -158,16 +239,20 @@ async fn complete(
         .unwrap_or_default();
     let mut writes = vec![
         guard,
-        complete_item(&purchase.id, &bought_id, now),
+        complete_item(&purchase.id, &bought_id, copy.is_some(), now),
         mark_sold_item(
             &purchase.lead_id,
             &purchase.reservation_id,
             &purchase.buyer_id,
             now,
         ),
-        close_reservation_item(&purchase.reservation_id, now),
         count_sale(&purchase.seller_id, &sales_month(now)),
     ];
+    writes.extend(close_reservation_writes(
+        &purchase.reservation_id,
+        &purchase.buyer_id,
+        now,
+    ));
     if let Some(copy) = &copy {
         writes.extend(create_lead_writes(copy)?);
     }
@@ -180,24 +265,115 @@ async fn complete(
     };
     let mut writes = with_sale(writes, &sale);
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-    emails(ctx, &mut outbox, purchase, &seller_lead, &bought_id).await?;
+    emails(ctx, &mut outbox, purchase, sold, &bought_id).await?;
     outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {
         Ok(()) => {}
-        Err(e) if e.failed_at(0) => return Ok(PaymentApplied::Duplicate),
-        Err(e) if e.is_condition_failure() => {
-            return Ok(PaymentApplied::Unchanged(
-                "the purchase completed, or its lead is no longer reserved by it".into(),
-            ));
+        Err(e) if e.failed_at(0) => return Ok(Some(PaymentApplied::Duplicate)),
+        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            return Ok(None);
         }
         Err(e) => return Err(e),
     }
-    let sold = lead_sold_event(purchase, now);
-    if let Err(e) = ctx.bus.publish(&[sold]).await {
+    let sold_event = lead_sold_event(purchase, now);
+    if let Err(e) = ctx.bus.publish(&[sold_event]).await {
         // The sale stands; only the live notice is lost.
         tracing::warn!(purchase = %purchase.id, error = %e, "lead-sold was not published");
     }
-    Ok(PaymentApplied::Completed)
+    Ok(Some(PaymentApplied::Completed))
+}
+
+/// The refund in full of `purchase`'s payment: the seller's transfer and
+/// the platform's fee are taken back where the payment had them (a
+/// destination charge to a connected account).
+pub fn full_refund(purchase: &PurchaseRecord, reason: Option<&str>) -> NewRefund {
+    let transferred = !purchase.seller_account_id.is_empty();
+    NewRefund {
+        payment_intent_id: purchase.payment_intent_id.clone(),
+        reverse_transfer: transferred,
+        refund_application_fee: transferred && purchase.fee_cents > 0,
+        reason: reason.map(str::to_owned),
+        metadata: [
+            ("purchaseId".to_owned(), purchase.id.clone()),
+            ("leadId".to_owned(), purchase.lead_id.clone()),
+        ]
+        .into(),
+    }
+}
+
+/// Refunds a payment that came when `purchase` could no longer complete,
+/// marks it `REFUNDED` and emails the buyer, with the event's guard.
+async fn refund_late(
+    ctx: &AppContext,
+    purchase: &PurchaseRecord,
+    guard: Write,
+    why: &str,
+) -> Result<PaymentApplied, StoreError> {
+    let key = format!("refund:{}", purchase.id);
+    let refund = match ctx
+        .payments
+        .refund_payment(&full_refund(purchase, None), &key)
+        .await
+    {
+        Ok(refund) => refund,
+        Err(PaymentError::Unavailable(m)) => {
+            // The message is retried, with the same key.
+            return Err(StoreError::Backend(format!("Stripe refund: {m}")));
+        }
+        Err(e) => {
+            tracing::error!(purchase = %purchase.id, error = %e, "a late payment could not be refunded; refund it from Stripe's dashboard");
+            return Ok(PaymentApplied::Unchanged(format!(
+                "a late payment Stripe refused to refund: {e}"
+            )));
+        }
+    };
+    let now = ctx.clock.now();
+    let mut writes = vec![
+        guard,
+        refund_item(&purchase.id, purchase.status, &refund.id, why, now),
+    ];
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    refund_email(ctx, &mut outbox, purchase, why).await?;
+    outbox.add_to(&mut writes)?;
+    match ctx.store.transact(writes).await {
+        Ok(()) => Ok(PaymentApplied::Refunded),
+        Err(e) if e.failed_at(0) => Ok(PaymentApplied::Duplicate),
+        Err(e) if e.is_condition_failure() => Ok(PaymentApplied::Unchanged(format!(
+            "refunded ({}); the purchase moved on meanwhile",
+            refund.id
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// The buyer's email about a refund, to the user who paid; once per purchase.
+pub async fn refund_email(
+    ctx: &AppContext,
+    outbox: &mut Outbox,
+    purchase: &PurchaseRecord,
+    why: &str,
+) -> Result<(), StoreError> {
+    let company = get_listing_company(ctx, &purchase.lead_id).await?;
+    add_to_outbox(
+        outbox,
+        &EmailJob {
+            id: format!("purchase-refunded:{}", purchase.id),
+            kind: EmailKind::PurchaseRefunded,
+            to: purchase.purchaser.email.clone(),
+            data: json!({
+                "name": purchase.purchaser.name, "lead": {"company": company},
+                "price": money(purchase.price_cents), "reason": why,
+                "link": "/marketplace/purchases",
+            }),
+        },
+    )
+}
+
+async fn get_listing_company(ctx: &AppContext, lead_id: &str) -> Result<String, StoreError> {
+    Ok(crate::listing_store::get_listing(&*ctx.store, lead_id)
+        .await?
+        .and_then(|l| l.contact.company)
+        .unwrap_or_default())
 }
 
 /// `lead-sold`, for the seller's and the buyer's open screens.
@@ -224,7 +400,7 @@ async fn emails(
     ctx: &AppContext,
     outbox: &mut Outbox,
     purchase: &PurchaseRecord,
-    lead: &LeadRecord,
+    lead: &SoldLead,
     bought_id: &str,
 ) -> Result<(), StoreError> {
     let client = &ctx.config.client_url;

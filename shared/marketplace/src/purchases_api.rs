@@ -78,6 +78,9 @@ pub struct PurchaseView {
     bought_lead_id: Option<String>,
     created_at: String,
     completed_at: Option<String>,
+    /// Why the payment was refunded, once it was.
+    refund_reason: Option<String>,
+    refunded_at: Option<String>,
 }
 
 impl PurchaseView {
@@ -96,6 +99,8 @@ impl PurchaseView {
             bought_lead_id: p.bought_lead_id.clone().filter(|_| side == Side::Buyer),
             created_at: pc_platform::time::timestamp(p.created_at),
             completed_at: p.completed_at.map(pc_platform::time::timestamp),
+            refund_reason: p.refund_reason.clone(),
+            refunded_at: p.refunded_at.map(pc_platform::time::timestamp),
         }
     }
 }
@@ -217,6 +222,10 @@ pub async fn create_purchase(
         client_secret: made.client_secret,
         seller_account_id: seller_account.account_id,
         bought_lead_id: None,
+        copy_made: false,
+        refund_id: None,
+        refund_reason: None,
+        refunded_at: None,
         created_at: now,
         completed_at: None,
         updated_at: now,
@@ -234,10 +243,14 @@ pub async fn create_purchase(
                 .ok_or_else(|| ApiError::unavailable("the purchase vanished; retry"))?;
             answer_earlier(&ctx, earlier).await
         }
-        Err(e) if e.failed_at(1) => Err(ApiError::conflict(
-            "reservation_not_active",
-            "the reservation expired or was cancelled meanwhile",
-        )),
+        Err(e) if e.failed_at(1) => {
+            // Nobody will confirm the intent just made: cancel it.
+            crate::reservation_end::cancel_intent(&ctx, &purchase).await;
+            Err(ApiError::conflict(
+                "reservation_not_active",
+                "the reservation expired or was cancelled meanwhile",
+            ))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -255,6 +268,13 @@ async fn answer_earlier(
         PurchaseStatus::Completed => Err(ApiError::conflict(
             "already_purchased",
             "this reservation's lead is already paid for",
+        )),
+        PurchaseStatus::Cancelled | PurchaseStatus::Refunded => Err(ApiError::conflict(
+            "reservation_not_active",
+            format!(
+                "this reservation's purchase is {}; reserve the lead again",
+                earlier.status.as_str()
+            ),
         )),
         PurchaseStatus::Failed => {
             let now = ctx.clock.now();

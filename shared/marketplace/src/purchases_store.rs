@@ -11,9 +11,13 @@
 //! payment intent is made, the buyer confirms it with Stripe) →
 //! `COMPLETED` (Stripe's `payment_intent.succeeded`) or `FAILED`
 //! (`payment_intent.payment_failed`; the buyer may confirm again, which
-//! brings it back to `PENDING`). `COMPLETED` is final: every write that
-//! completes is conditional on the purchase not being completed, so a
-//! lead is never paid for twice.
+//! brings it back to `PENDING`); `PENDING` or `FAILED` → `CANCELLED` when
+//! its reservation ends unpaid (in the same transaction; its intent is
+//! then canceled at Stripe). `REFUNDED`: the payment was given back in
+//! full — a success that came when the purchase could no longer complete,
+//! or a completed purchase staff refunded. Every write that completes is
+//! conditional on the purchase being `PENDING` or `FAILED`, so a lead is
+//! never paid for twice.
 //!
 //! The sales counter is moved by the completing transaction, so the fee
 //! tier of a seller is one read, never a query of its sales.
@@ -40,6 +44,8 @@ pub enum PurchaseStatus {
     Pending,
     Completed,
     Failed,
+    Cancelled,
+    Refunded,
 }
 
 impl PurchaseStatus {
@@ -48,7 +54,14 @@ impl PurchaseStatus {
             PurchaseStatus::Pending => "PENDING",
             PurchaseStatus::Completed => "COMPLETED",
             PurchaseStatus::Failed => "FAILED",
+            PurchaseStatus::Cancelled => "CANCELLED",
+            PurchaseStatus::Refunded => "REFUNDED",
         }
+    }
+
+    /// Whether the payment may still complete the purchase.
+    pub fn is_open(self) -> bool {
+        matches!(self, PurchaseStatus::Pending | PurchaseStatus::Failed)
     }
 }
 
@@ -84,6 +97,17 @@ pub struct PurchaseRecord {
     /// The buyer's copy of the lead, once completed.
     #[serde(default)]
     pub bought_lead_id: Option<String>,
+    /// Whether the purchase made that copy (a buyer that had the email
+    /// already keeps its own lead, which a refund does not withdraw).
+    #[serde(default)]
+    pub copy_made: bool,
+    /// Stripe's refund (`re_...`) once refunded, and why.
+    #[serde(default)]
+    pub refund_id: Option<String>,
+    #[serde(default)]
+    pub refund_reason: Option<String>,
+    #[serde(default, with = "serde_millis::option")]
+    pub refunded_at: Option<DateTime<Utc>>,
     #[serde(with = "serde_millis")]
     pub created_at: DateTime<Utc>,
     #[serde(default, with = "serde_millis::option")]
@@ -150,6 +174,11 @@ pub fn count_sale(seller_id: &str, month: &str) -> Write {
     )
 }
 
+/// `-1` on the seller's sales of the month a refunded sale counted in.
+pub fn uncount_sale(seller_id: &str, month: &str) -> Write {
+    Write::Update(Update::new(sales_key(seller_id, month)).add("sales", -1))
+}
+
 /// The stored item of a purchase, with its key and index attributes.
 pub fn purchase_item(p: &PurchaseRecord) -> Result<Item, StoreError> {
     let mut item = to_item(p)?;
@@ -211,8 +240,9 @@ fn purchase_transition(
         )
 }
 
-/// `PENDING` or `FAILED` → `COMPLETED`, naming the buyer's copy.
-pub fn complete_item(id: &str, bought_lead_id: &str, now: DateTime<Utc>) -> Write {
+/// `PENDING` or `FAILED` → `COMPLETED`, naming the buyer's copy and
+/// whether this purchase made it.
+pub fn complete_item(id: &str, bought_lead_id: &str, copy_made: bool, now: DateTime<Utc>) -> Write {
     let update = purchase_transition(
         id,
         &[PurchaseStatus::Pending, PurchaseStatus::Failed],
@@ -220,7 +250,33 @@ pub fn complete_item(id: &str, bought_lead_id: &str, now: DateTime<Utc>) -> Writ
         now,
     )
     .set("boughtLeadId", bought_lead_id)
+    .set("copyMade", copy_made)
     .set("completedAt", timestamp(now));
+    Write::Update(update)
+}
+
+/// `PENDING` or `FAILED` → `CANCELLED`: its reservation ended unpaid.
+pub fn cancel_item(id: &str, now: DateTime<Utc>) -> Write {
+    Write::Update(purchase_transition(
+        id,
+        &[PurchaseStatus::Pending, PurchaseStatus::Failed],
+        PurchaseStatus::Cancelled,
+        now,
+    ))
+}
+
+/// `from` → `REFUNDED` with Stripe's refund and the reason.
+pub fn refund_item(
+    id: &str,
+    from: PurchaseStatus,
+    refund_id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Write {
+    let update = purchase_transition(id, &[from], PurchaseStatus::Refunded, now)
+        .set("refundId", refund_id)
+        .set("refundReason", reason)
+        .set("refundedAt", timestamp(now));
     Write::Update(update)
 }
 

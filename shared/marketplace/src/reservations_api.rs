@@ -5,8 +5,14 @@
 //! Of any number of concurrent reservations of a lead exactly one
 //! succeeds: each is one transaction that creates the reservation and
 //! moves the listing from `listed` to `reserved` on condition that it is
-//! `listed`; the others' conditions fail and they answer 409. A partner's
-//! admins reserve for it; another partner's reservation is a 404.
+//! `listed` at the version read; the others' conditions fail and they
+//! answer 409 (`stale_listing` when the seller changed the price in
+//! between: the buyer reserves again at the new price). The same
+//! transaction counts the buyer's open reservations, within the configured
+//! limit (409 `too_many_reservations`), and snapshots the sold fields. A
+//! partner's admins reserve for it; another partner's reservation is a
+//! 404. Cancelling works while a payment is under way too: the purchase
+//! is cancelled with the reservation and its intent at Stripe after.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -23,12 +29,15 @@ use pc_platform::time::timestamp;
 
 use crate::MarketError;
 use crate::listing_api::acting_partner;
-use crate::listing_store::{MarketplaceStatus, get_listing};
+use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
 use crate::market_views::ReservationView;
+use crate::reservation_end::end_reservation;
 use crate::reservations_store::{
-    MAX_DAYS, MIN_DAYS, ReservationRecord, ReservationStatus, ReservedBy, buyer_reservations,
-    cancel_writes, extend_item, load_buyer_reservation, reserve_writes,
+    Ending, MAX_DAYS, MIN_DAYS, RESERVE_HOLD_AT, RESERVE_LISTING_AT, ReservationRecord,
+    ReservationStatus, ReservedBy, buyer_reservations, extend_item, load_buyer_reservation,
+    reserve_writes,
 };
+use crate::sale_snapshot::SaleSnapshot;
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct DaysBody {
@@ -56,7 +65,7 @@ const RESERVE_TRIES: u32 = 5;
 #[utoipa::path(post, path = "/v1/marketplace/leads/{id}/reserve", tag = "marketplace",
     params(("id" = String, Path, description = "lead id")), request_body = DaysBody,
     responses((status = 201, body = ReservationView), (status = 400), (status = 403), (status = 404),
-        (status = 409, description = "`already_reserved`, `lead_not_available` or `own_lead`")),
+        (status = 409, description = "`already_reserved`, `stale_listing` (the price changed since it was read), `too_many_reservations` or `own_lead`")),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn reserve_lead(
     State(ctx): State<AppState>,
@@ -81,25 +90,42 @@ pub async fn reserve_lead(
     if listing.marketplace_status != MarketplaceStatus::Listed {
         return Err(already_reserved());
     }
-    let reservation = ReservationRecord::new(
-        ctx.ids.new_id(),
-        &listing,
-        buyer,
-        ReservedBy {
-            user_id: principal.user_id.clone(),
-            email: principal.email.clone(),
-            name: principal.name.clone(),
-        },
-        days,
-        ctx.clock.now(),
-    );
-    let writes = reserve_writes(&listing, &reservation)?;
+    // The lead as it is sold: fixed now, whatever the seller changes later.
+    let lead = pc_leads::leads_store::get(&*ctx.store, &lead_id)
+        .await?
+        .ok_or(MarketError::LeadNotFound)?;
+    let now = ctx.clock.now();
+    let reserved_by = ReservedBy {
+        user_id: principal.user_id.clone(),
+        email: principal.email.clone(),
+        name: principal.name.clone(),
+    };
+    let reservation =
+        ReservationRecord::new(ctx.ids.new_id(), &listing, buyer, reserved_by, days, now);
+    let snapshot = SaleSnapshot::of(&lead, &reservation.id, now);
+    let limit = ctx.config.max_open_reservations;
+    let mut listing = listing;
     let mut tries = 0;
     loop {
         tries += 1;
-        match ctx.store.transact(writes.clone()).await {
+        let writes = reserve_writes(&listing, &reservation, limit, snapshot.write()?)?;
+        match ctx.store.transact(writes).await {
             Ok(()) => break,
-            Err(e) if e.failed_at(1) => return Err(already_reserved()),
+            Err(e) if e.failed_at(RESERVE_HOLD_AT) => return Err(too_many(limit)),
+            Err(e) if e.failed_at(RESERVE_LISTING_AT) => {
+                // Reserved by another, or changed since it was read: a new
+                // price is the buyer's to accept; a counted view is not.
+                let now_listed = get_listing(&*ctx.store, &lead_id)
+                    .await?
+                    .filter(|l| l.marketplace_status == MarketplaceStatus::Listed);
+                match now_listed {
+                    Some(l) if l.listing_price_cents != reservation.price_cents => {
+                        return Err(stale_listing(&l));
+                    }
+                    Some(l) if tries < RESERVE_TRIES => listing = l,
+                    _ => return Err(already_reserved()),
+                }
+            }
             Err(StoreError::TransactionConflict) if tries < RESERVE_TRIES => {
                 let jitter = u64::from(tries) * 5 + u64::from(rand_millis());
                 tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
@@ -138,6 +164,24 @@ fn rand_millis() -> u8 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     (nanos % 20) as u8
+}
+
+fn stale_listing(now: &ListingRecord) -> ApiError {
+    ApiError::conflict(
+        "stale_listing",
+        format!(
+            "the seller changed the listing meanwhile: it is now ${}.{:02}; reserve again to accept the new price",
+            now.listing_price_cents / 100,
+            now.listing_price_cents % 100
+        ),
+    )
+}
+
+fn too_many(limit: i64) -> ApiError {
+    ApiError::conflict(
+        "too_many_reservations",
+        format!("a partner holds at most {limit} open reservations; buy or cancel one first"),
+    )
 }
 
 fn already_reserved() -> ApiError {
@@ -240,11 +284,13 @@ fn already_extended() -> ApiError {
     ApiError::conflict("already_extended", "a reservation can be extended once")
 }
 
-/// Cancels an active reservation; the lead goes back on the market.
+/// Cancels an open reservation, a payment under way included (the
+/// purchase is cancelled and its payment intent canceled at Stripe); the
+/// lead goes back on the market.
 #[utoipa::path(delete, path = "/v1/marketplace/reservations/{id}", tag = "marketplace",
     params(("id" = String, Path, description = "reservation id")),
     responses((status = 200, body = ReservationView), (status = 403), (status = 404),
-        (status = 409, description = "`reservation_not_active`")),
+        (status = 409, description = "`reservation_not_active`: completed, expired or cancelled")),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn cancel_reservation(
     State(ctx): State<AppState>,
@@ -252,24 +298,22 @@ pub async fn cancel_reservation(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReservationView>> {
     let buyer = acting_partner(&principal)?;
-    let mut r = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
-    if r.status != ReservationStatus::Active {
-        return Err(not_active(&r));
-    }
-    let listing = get_listing(&*ctx.store, &r.lead_id)
-        .await?
-        .ok_or(MarketError::LeadNotFound)?;
-    let now = ctx.clock.now();
-    match ctx.store.transact(cancel_writes(&r, &listing, now)).await {
-        Ok(()) => {}
-        Err(e) if e.is_condition_failure() => {
-            let fresh = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
-            return Err(not_active(&fresh));
+    for _ in 0..RESERVE_TRIES {
+        let mut r = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
+        if !r.status.is_open() {
+            return Err(not_active(&r));
         }
-        Err(e) => return Err(e.into()),
+        let now = ctx.clock.now();
+        // `false`: a payment began or ended meanwhile; read it again.
+        if end_reservation(&ctx, &r, Ending::Cancelled, now).await? {
+            r.status = ReservationStatus::Cancelled;
+            r.closed_at = Some(now);
+            r.updated_at = now;
+            return Ok(Json(ReservationView::of(&r)));
+        }
     }
-    r.status = ReservationStatus::Cancelled;
-    r.closed_at = Some(now);
-    r.updated_at = now;
-    Ok(Json(ReservationView::of(&r)))
+    Err(ApiError::conflict(
+        "reservation_busy",
+        "the reservation's payment is changing right now; try again",
+    ))
 }

@@ -4,16 +4,26 @@
 //! |---|---|---|---|---|
 //! | reservation | `RESERVATION#<id>` | `RESERVATION` | `BUYER#<pid>#RESERVATIONS` / `<createdAt>#<id>` | `RESERVATIONS#OPEN` / `<expiresAt>#<id>` (while `active` or `purchasing`) |
 //!
+//! | a buyer's open reservations | `BUYER#<pid>` | `OPENRESERVATIONS` | | |
+//! | the sold fields as reserved ([`crate::sale_snapshot`]) | `MARKET#<leadId>` | `SALE#<reservationId>` | | |
+//!
 //! States: `active` → `purchasing` (a payment is under way) → `completed`
-//! (paid) or back to `active` (the payment failed); `active` → `expired`
-//! (the expiry job, once `expiresAt` passed) or `cancelled` (the buyer).
+//! (paid) or back to `active` (the payment failed); `active` or
+//! `purchasing` → `expired` (the expiry job, once `expiresAt` passed) or
+//! `cancelled` (the buyer). A checkout never outlives its reservation: an
+//! expiry or a cancellation of a `purchasing` reservation cancels its
+//! unpaid purchase in the same transaction, and its payment intent at
+//! Stripe after it ([`crate::reservation_end`]).
+//!
 //! A reservation is created in one transaction with the listing's
-//! `listed` → `reserved` write, whose condition lets exactly one of any
-//! number of concurrent reservations of a lead through. Every later
-//! transition is conditional on the state it leaves, so an expiry racing a
-//! purchase leaves one outcome: the expiry only takes an `active`
-//! reservation past its time, the purchase only an `active` or
-//! `purchasing` one, and each moves it out of those states.
+//! `listed` → `reserved` write, conditional on the listing's version read
+//! (so a price changed meanwhile is never locked at the old price) and on
+//! its state, which lets exactly one of any number of concurrent
+//! reservations of a lead through; with `+1` on the buyer's open
+//! reservations, conditional on the count staying within the limit; and
+//! with the snapshot of the sold fields. Every later transition is
+//! conditional on the state it leaves, and each that closes a reservation
+//! gives the buyer's count back (`-1`) in its own transaction.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +35,7 @@ use pc_platform::time::{serde_millis, timestamp};
 
 use crate::MarketError;
 use crate::listing_store::{ListingRecord, release_listing_item, reserve_listing_item};
+use crate::purchases_store::{PurchaseRecord, cancel_item, purchase_key};
 
 /// The gsi2 partition of open reservations by expiry time.
 pub const OPEN_PARTITION: &str = "RESERVATIONS#OPEN";
@@ -179,21 +190,57 @@ pub async fn load_buyer_reservation(
         .ok_or(MarketError::ReservationNotFound)
 }
 
-/// The transaction that reserves `listing` for `reservation`: the new
-/// reservation (position 0) and the listing's `listed` → `reserved` write
-/// (position 1, the one that fails when someone else got there first).
+/// The item counting a buyer's open reservations.
+pub fn open_holds_key(buyer_id: &str) -> Key {
+    Key::new(format!("BUYER#{buyer_id}"), "OPENRESERVATIONS")
+}
+
+/// `+1` on the buyer's open reservations, on condition that it holds
+/// fewer than `limit`: the limit holds however many reservations race.
+fn take_hold(buyer_id: &str, limit: i64) -> Write {
+    Write::Update(
+        Update::new(open_holds_key(buyer_id))
+            .set("entity", "marketplace_open_reservations")
+            .set("buyerId", buyer_id)
+            .add("open", 1)
+            .when(Condition::Or(vec![
+                Condition::missing("open"),
+                Condition::LessThan("open".into(), limit.into()),
+            ])),
+    )
+}
+
+/// `-1` on the buyer's open reservations: one closed.
+pub fn release_hold(buyer_id: &str) -> Write {
+    Write::Update(Update::new(open_holds_key(buyer_id)).add("open", -1))
+}
+
+/// Positions in [`reserve_writes`], to read a cancelled transaction.
+pub const RESERVE_LISTING_AT: usize = 1;
+pub const RESERVE_HOLD_AT: usize = 2;
+
+/// The transaction that reserves `listing` (as read) for `reservation`:
+/// the new reservation, the listing's `listed` → `reserved` write on
+/// condition of the version read (fails when someone else got there
+/// first or the seller changed the listing), the buyer's hold within
+/// `limit`, and `snapshot`, the sold fields as they are now.
 pub fn reserve_writes(
     listing: &ListingRecord,
     reservation: &ReservationRecord,
+    limit: i64,
+    snapshot: Write,
 ) -> Result<Vec<Write>, StoreError> {
     Ok(vec![
         Write::put_new(reservation_item(reservation)?),
         reserve_listing_item(
             &listing.lead_id,
+            listing.version,
             &reservation.buyer_id,
             &reservation.id,
             reservation.created_at,
         ),
+        take_hold(&reservation.buyer_id, limit),
+        snapshot,
     ])
 }
 
@@ -223,8 +270,7 @@ fn transition(
 }
 
 /// `active` → `purchasing`: a payment for the reservation began. It stays
-/// in the expiry index, but the expiry job leaves it alone until the
-/// payment's outcome moves it on.
+/// in the expiry index: a payment not confirmed by then ends with it.
 pub fn mark_purchasing_item(id: &str, now: DateTime<Utc>) -> Write {
     Write::Update(transition(
         id,
@@ -245,52 +291,62 @@ pub fn back_to_active_item(id: &str, now: DateTime<Utc>) -> Write {
     ))
 }
 
-/// `active` or `purchasing` → `completed`: the purchase transaction's write
-/// on the reservation (with `mark_sold_item` on the listing).
-pub fn close_reservation_item(id: &str, now: DateTime<Utc>) -> Write {
-    Write::Update(transition(
-        id,
-        &[ReservationStatus::Active, ReservationStatus::Purchasing],
-        ReservationStatus::Completed,
-        now,
-    ))
-}
-
-/// The buyer lets go of an active reservation: cancelled, lead relisted.
-pub fn cancel_writes(
-    reservation: &ReservationRecord,
-    listing: &ListingRecord,
-    now: DateTime<Utc>,
-) -> Vec<Write> {
-    vec![
+/// `active` or `purchasing` → `completed`: the purchase transaction's
+/// writes on the reservation and the buyer's hold (with `mark_sold_item`
+/// on the listing).
+pub fn close_reservation_writes(id: &str, buyer_id: &str, now: DateTime<Utc>) -> [Write; 2] {
+    [
         Write::Update(transition(
-            &reservation.id,
-            &[ReservationStatus::Active],
-            ReservationStatus::Cancelled,
+            id,
+            &[ReservationStatus::Active, ReservationStatus::Purchasing],
+            ReservationStatus::Completed,
             now,
         )),
-        release_listing_item(listing, &reservation.id, now),
+        release_hold(buyer_id),
     ]
 }
 
-/// The expiry of an active reservation whose time has passed (checked
-/// again by the write, against `now`), lead relisted.
-pub fn expire_writes(
+/// How an open reservation ends unpaid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The buyer let go of it.
+    Cancelled,
+    /// Its time passed (checked again by the write, against `now`).
+    Expired,
+}
+
+/// The transaction that ends `reservation` (as read: its state is the
+/// write's condition) unpaid: the lead relisted, the buyer's hold given
+/// back, and its purchase, when one was begun (`purchase`), cancelled;
+/// with none, a check that none was begun meanwhile. A payment that
+/// succeeds after this is refunded ([`crate::purchase_payments`]).
+pub fn end_writes(
     reservation: &ReservationRecord,
     listing: &ListingRecord,
+    purchase: Option<&PurchaseRecord>,
+    ending: Ending,
     now: DateTime<Utc>,
 ) -> Vec<Write> {
-    let mut update = transition(
-        &reservation.id,
-        &[ReservationStatus::Active],
-        ReservationStatus::Expired,
-        now,
-    );
-    let not_after_now = Condition::LessOrEqual("expiresAt".into(), timestamp(now).into());
-    update.condition = update.condition.map(|c| c.and(not_after_now));
+    let to = match ending {
+        Ending::Cancelled => ReservationStatus::Cancelled,
+        Ending::Expired => ReservationStatus::Expired,
+    };
+    let mut update = transition(&reservation.id, &[reservation.status], to, now);
+    if ending == Ending::Expired {
+        let due = Condition::LessOrEqual("expiresAt".into(), timestamp(now).into());
+        update.condition = update.condition.map(|c| c.and(due));
+    }
     vec![
         Write::Update(update),
         release_listing_item(listing, &reservation.id, now),
+        release_hold(&reservation.buyer_id),
+        match purchase {
+            Some(p) => cancel_item(&p.id, now),
+            None => Write::Check {
+                key: purchase_key(&reservation.id),
+                condition: Condition::NotExists,
+            },
+        },
     ]
 }
 

@@ -1,6 +1,8 @@
 //! The marketplace's conditional transitions on a real (embedded) store:
 //! an expiry racing a purchase leaves one outcome whichever commits first,
-//! a lead is reserved once, and a listing is never put over a reserved lead.
+//! a lead is reserved once, a buyer's holds stay within the limit, a stale
+//! listing version refuses the reservation, and a listing is never put
+//! over a reserved lead.
 
 use chrono::{Duration, TimeZone, Utc};
 
@@ -9,9 +11,11 @@ use pc_marketplace::listing_store::{
     mark_sold_item,
 };
 use pc_marketplace::reservations_store::{
-    ReservationRecord, ReservationStatus, ReservedBy, back_to_active_item, close_reservation_item,
-    expire_writes, get_reservation, mark_purchasing_item, reserve_writes,
+    Ending, RESERVE_HOLD_AT, RESERVE_LISTING_AT, ReservationRecord, ReservationStatus, ReservedBy,
+    back_to_active_item, close_reservation_writes, end_writes, get_reservation,
+    mark_purchasing_item, reserve_writes,
 };
+use pc_marketplace::sale_snapshot::SaleSnapshot;
 use pc_platform::store::embedded::EmbeddedStore;
 use pc_platform::store::{Store, Write};
 
@@ -47,6 +51,24 @@ fn reservation(id: &str, buyer: &str, listing: &ListingRecord) -> ReservationRec
     ReservationRecord::new(id.into(), listing, buyer, by, 7, listing.listed_at)
 }
 
+/// The limit of open reservations per buyer in these tests.
+const LIMIT: i64 = 2;
+
+fn reserve(listing: &ListingRecord, r: &ReservationRecord) -> Vec<Write> {
+    let snapshot = SaleSnapshot {
+        lead_id: listing.lead_id.clone(),
+        reservation_id: r.id.clone(),
+        email: listing.contact.email.clone(),
+        contact: Default::default(),
+        taken_at: r.created_at,
+    };
+    reserve_writes(listing, r, LIMIT, snapshot.write().unwrap()).unwrap()
+}
+
+fn expire(r: &ReservationRecord, listing: &ListingRecord, at: chrono::DateTime<Utc>) -> Vec<Write> {
+    end_writes(r, listing, None, Ending::Expired, at)
+}
+
 async fn reserved() -> (EmbeddedStore, ListingRecord, ReservationRecord) {
     let store = EmbeddedStore::in_memory();
     let listed = listing();
@@ -55,18 +77,14 @@ async fn reserved() -> (EmbeddedStore, ListingRecord, ReservationRecord) {
         .await
         .unwrap();
     let r = reservation("res-1", "buyer", &listed);
-    store
-        .transact(reserve_writes(&listed, &r).unwrap())
-        .await
-        .unwrap();
+    store.transact(reserve(&listed, &r)).await.unwrap();
     (store, listed, r)
 }
 
 fn purchase(r: &ReservationRecord, at: chrono::DateTime<Utc>) -> Vec<Write> {
-    vec![
-        close_reservation_item(&r.id, at),
-        mark_sold_item(&r.lead_id, &r.id, &r.buyer_id, at),
-    ]
+    let mut writes = vec![mark_sold_item(&r.lead_id, &r.id, &r.buyer_id, at)];
+    writes.extend(close_reservation_writes(&r.id, &r.buyer_id, at));
+    writes
 }
 
 #[tokio::test]
@@ -74,7 +92,7 @@ async fn a_purchase_first_stops_the_expiry() {
     let (store, listed, r) = reserved().await;
     let late = r.expires_at + Duration::minutes(1);
     store.transact(purchase(&r, late)).await.unwrap();
-    let expiry = store.transact(expire_writes(&r, &listed, late)).await;
+    let expiry = store.transact(expire(&r, &listed, late)).await;
     assert!(expiry.unwrap_err().is_condition_failure());
     let l = get_listing(&store, "lead-1").await.unwrap().unwrap();
     assert_eq!(l.marketplace_status, MarketplaceStatus::Sold);
@@ -86,10 +104,7 @@ async fn a_purchase_first_stops_the_expiry() {
 async fn an_expiry_first_stops_the_purchase() {
     let (store, listed, r) = reserved().await;
     let late = r.expires_at + Duration::minutes(1);
-    store
-        .transact(expire_writes(&r, &listed, late))
-        .await
-        .unwrap();
+    store.transact(expire(&r, &listed, late)).await.unwrap();
     let paid = store.transact(purchase(&r, late)).await;
     assert!(paid.unwrap_err().is_condition_failure());
     let l = get_listing(&store, "lead-1").await.unwrap().unwrap();
@@ -100,44 +115,76 @@ async fn an_expiry_first_stops_the_purchase() {
 }
 
 #[tokio::test]
-async fn a_payment_under_way_is_not_expired_and_an_early_expiry_does_nothing() {
+async fn an_early_expiry_does_nothing_and_a_stale_read_loses_to_a_payment_begun() {
     let (store, listed, r) = reserved().await;
     let early = r.expires_at - Duration::minutes(1);
-    assert!(
-        store
-            .transact(expire_writes(&r, &listed, early))
-            .await
-            .is_err()
-    );
+    assert!(store.transact(expire(&r, &listed, early)).await.is_err());
     let late = r.expires_at + Duration::minutes(1);
+    // A payment began after the expiry read the reservation as active.
     store
         .transact(vec![mark_purchasing_item(&r.id, late)])
         .await
         .unwrap();
+    assert!(store.transact(expire(&r, &listed, late)).await.is_err());
+    // Read again, the checkout ends with its reservation.
+    let fresh = get_reservation(&store, "res-1").await.unwrap().unwrap();
+    assert_eq!(fresh.status, ReservationStatus::Purchasing);
+    store.transact(expire(&fresh, &listed, late)).await.unwrap();
+    let l = get_listing(&store, "lead-1").await.unwrap().unwrap();
+    assert_eq!(l.marketplace_status, MarketplaceStatus::Listed);
+    // The payment's failure after that changes nothing.
     assert!(
         store
-            .transact(expire_writes(&r, &listed, late))
+            .transact(vec![back_to_active_item(&r.id, late)])
             .await
             .is_err()
     );
-    // The payment failed: the buyer's window is back, and then it expires.
+}
+
+#[tokio::test]
+async fn a_buyer_holds_at_most_the_limit_and_a_closed_hold_frees_one() {
+    let store = EmbeddedStore::in_memory();
+    let mut held = Vec::new();
+    for n in 0..3 {
+        let mut l = listing();
+        l.lead_id = format!("lead-{n}");
+        store.put(listing_item(&l).unwrap(), None).await.unwrap();
+        let r = reservation(&format!("res-{n}"), "buyer", &l);
+        held.push((l, r));
+    }
+    for (l, r) in &held[..2] {
+        store.transact(reserve(l, r)).await.unwrap();
+    }
+    let (third_listing, third) = &held[2];
+    let refused = store.transact(reserve(third_listing, third)).await;
+    assert!(refused.unwrap_err().failed_at(RESERVE_HOLD_AT));
+    let (l0, r0) = &held[0];
+    let late = r0.expires_at + Duration::minutes(1);
+    store.transact(expire(r0, l0, late)).await.unwrap();
+    store.transact(reserve(third_listing, third)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_listing_changed_since_it_was_read_is_not_reserved() {
+    let store = EmbeddedStore::in_memory();
+    let read = listing();
+    let mut repriced = read.clone();
+    repriced.listing_price_cents = 90_000;
+    repriced.version = 1;
     store
-        .transact(vec![back_to_active_item(&r.id, late)])
+        .put(listing_item(&repriced).unwrap(), None)
         .await
         .unwrap();
-    store
-        .transact(expire_writes(&r, &listed, late))
-        .await
-        .unwrap();
+    let r = reservation("res-1", "buyer", &read);
+    let refused = store.transact(reserve(&read, &r)).await;
+    assert!(refused.unwrap_err().failed_at(RESERVE_LISTING_AT));
 }
 
 #[tokio::test]
 async fn a_lead_is_reserved_once_and_not_relisted_while_reserved() {
     let (store, listed, _) = reserved().await;
     let second = reservation("res-2", "other", &listed);
-    let refused = store
-        .transact(reserve_writes(&listed, &second).unwrap())
-        .await;
+    let refused = store.transact(reserve(&listed, &second)).await;
     assert!(refused.unwrap_err().failed_at(1));
     let current = get_listing(&store, "lead-1").await.unwrap().unwrap();
     let relist = list_write(&listing(), Some(&current)).unwrap();

@@ -46,7 +46,7 @@ macro_rules! kind_templates {
 
 const LAYOUT_HTML: &str = include_str!("../templates/layout.html.hbs");
 
-const TEMPLATES: [KindTemplates; 14] = [
+const TEMPLATES: [KindTemplates; 15] = [
     kind_templates!(EmailKind::Invitation, "invitation"),
     kind_templates!(
         EmailKind::RegistrationVerification,
@@ -61,6 +61,7 @@ const TEMPLATES: [KindTemplates; 14] = [
     kind_templates!(EmailKind::ReservationExpired, "reservation_expired"),
     kind_templates!(EmailKind::LeadSold, "lead_sold"),
     kind_templates!(EmailKind::PurchaseConfirmed, "purchase_confirmed"),
+    kind_templates!(EmailKind::PurchaseRefunded, "purchase_refunded"),
     kind_templates!(EmailKind::MarketplaceMatch, "marketplace_match"),
     kind_templates!(EmailKind::HubspotDisconnected, "hubspot_disconnected"),
     kind_templates!(EmailKind::WebhookFailed, "webhook_failed"),
@@ -235,6 +236,11 @@ pub fn sample_data(kind: EmailKind, text: &str) -> Value {
             "name": text, "lead": {"company": text, "email": format!("lead{text}@example.com")},
             "price": "$300.00", "link": "/marketplace/purchases",
         }),
+        EmailKind::PurchaseRefunded => json!({
+            "name": text, "lead": {"company": text}, "price": "$300.00",
+            "reason": "the reservation had ended before the payment arrived",
+            "link": "/marketplace/purchases",
+        }),
         EmailKind::MarketplaceMatch => json!({
             "name": text, "partnerName": text, "lead": {"company": text, "industry": text},
             "icpMatch": 85, "price": "$300.00", "link": "/marketplace/leads/01HLEAD",
@@ -272,6 +278,7 @@ mod tests {
             EmailKind::ReservationExpired => "expired",
             EmailKind::LeadSold => "Lead sold",
             EmailKind::PurchaseConfirmed => "Purchase confirmed",
+            EmailKind::PurchaseRefunded => "refunded",
             EmailKind::MarketplaceMatch => "matches your profile",
             EmailKind::HubspotDisconnected => "HubSpot",
             EmailKind::WebhookFailed => "Webhook delivery failed",

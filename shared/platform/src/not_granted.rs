@@ -16,7 +16,8 @@ use crate::email::{EmailError, EmailSender, OutgoingEmail};
 use crate::objects::{ObjectError, ObjectStore};
 use crate::payments::{
     ConnectedAccount, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer, NewInvoice,
-    NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent, StripeInvoice,
+    NewInvoiceLine, NewPaymentIntent, NewRefund, PaymentError, PaymentGateway, PaymentIntent,
+    Refund, StripeInvoice,
 };
 use crate::queue::{DeadLetter, Queue, QueueError, QueueName};
 use crate::realtime::{ConnectionPush, PushError};
@@ -178,6 +179,12 @@ impl PaymentGateway for NotGranted {
         _: &NewPaymentIntent,
         _: &str,
     ) -> Result<PaymentIntent, PaymentError> {
+        Self::payments_error()
+    }
+    async fn cancel_payment_intent(&self, _: &str, _: &str) -> Result<PaymentIntent, PaymentError> {
+        Self::payments_error()
+    }
+    async fn refund_payment(&self, _: &NewRefund, _: &str) -> Result<Refund, PaymentError> {
         Self::payments_error()
     }
     async fn create_connected_account(

@@ -1,7 +1,7 @@
 //! The payments port on Stripe's API: customers, draft invoices and their
 //! invoice items, finalize and void, customer balance credit, sellers'
 //! connected accounts (Express) and their onboarding links, marketplace
-//! payment intents.
+//! payment intents, their cancellation and their refunds.
 //!
 //! Every call that creates or changes something sends the caller's
 //! idempotency key as Stripe's `Idempotency-Key` and is tried once: the
@@ -27,6 +27,7 @@ mod customers;
 mod failures;
 mod invoices;
 mod payment_intents;
+mod refunds;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,8 +37,8 @@ use pc_platform::AppContext;
 use pc_platform::config::{Config, MissingSecret};
 use pc_platform::payments::{
     ConnectedAccount, Metadata, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer,
-    NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent,
-    StripeInvoice,
+    NewInvoice, NewInvoiceLine, NewPaymentIntent, NewRefund, PaymentError, PaymentGateway,
+    PaymentIntent, Refund, StripeInvoice,
 };
 use stripe_client_core::{IdempotencyKey, RequestStrategy};
 use stripe_types::Currency;
@@ -183,6 +184,22 @@ impl PaymentGateway for StripePayments {
         payment_intents::create(self.client(), intent, idempotency_key).await
     }
 
+    async fn cancel_payment_intent(
+        &self,
+        intent_id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, PaymentError> {
+        payment_intents::cancel(self.client(), intent_id, idempotency_key).await
+    }
+
+    async fn refund_payment(
+        &self,
+        refund: &NewRefund,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError> {
+        refunds::create(self.client(), refund, idempotency_key).await
+    }
+
     async fn create_connected_account(
         &self,
         account: &NewConnectedAccount,
@@ -246,6 +263,12 @@ impl PaymentGateway for Misconfigured {
         _: &NewPaymentIntent,
         _: &str,
     ) -> Result<PaymentIntent, PaymentError> {
+        self.fail()
+    }
+    async fn cancel_payment_intent(&self, _: &str, _: &str) -> Result<PaymentIntent, PaymentError> {
+        self.fail()
+    }
+    async fn refund_payment(&self, _: &NewRefund, _: &str) -> Result<Refund, PaymentError> {
         self.fail()
     }
     async fn create_connected_account(

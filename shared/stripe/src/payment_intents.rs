@@ -1,9 +1,13 @@
 //! Marketplace payment intents: the buyer charged, the platform's fee
-//! kept, the rest sent to the seller's connected account.
+//! kept, the rest sent to the seller's connected account; canceled when
+//! the reservation they pay for ended unpaid.
 
 use pc_platform::payments::{Metadata, NewPaymentIntent, PaymentError, PaymentIntent};
 use stripe_client_core::StripeRequest;
-use stripe_core::payment_intent::{CreatePaymentIntent, CreatePaymentIntentTransferData};
+use stripe_core::payment_intent::{
+    CancelPaymentIntent, CancelPaymentIntentCancellationReason, CreatePaymentIntent,
+    CreatePaymentIntentTransferData,
+};
 
 use crate::client::StripeHttp;
 use crate::{USD, idempotent, stripe_metadata};
@@ -44,11 +48,33 @@ pub(crate) async fn create(
         .request_strategy(idempotent(key)?)
         .send(client)
         .await?;
-    Ok(PaymentIntent {
-        id: created.id,
-        status: created.status,
-        amount_cents: created.amount,
-        client_secret: created.client_secret,
-        metadata: created.metadata,
-    })
+    Ok(created.into())
+}
+
+/// Cancels an intent nobody will pay any more (`abandoned`).
+pub(crate) async fn cancel(
+    client: &StripeHttp,
+    intent_id: &str,
+    key: &str,
+) -> Result<PaymentIntent, PaymentError> {
+    let canceled: Intent = CancelPaymentIntent::new(intent_id)
+        .cancellation_reason(CancelPaymentIntentCancellationReason::Abandoned)
+        .build()
+        .customize()
+        .request_strategy(idempotent(key)?)
+        .send(client)
+        .await?;
+    Ok(canceled.into())
+}
+
+impl From<Intent> for PaymentIntent {
+    fn from(intent: Intent) -> Self {
+        Self {
+            id: intent.id,
+            status: intent.status,
+            amount_cents: intent.amount,
+            client_secret: intent.client_secret,
+            metadata: intent.metadata,
+        }
+    }
 }

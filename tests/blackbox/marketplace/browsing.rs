@@ -1,5 +1,5 @@
-//! A listed lead is browsed masked and scored, and opened unmasked once
-//! per partner.
+//! A listed lead is browsed masked and scored, and opened (still masked)
+//! once per partner.
 
 use pc_tests::marketplace_support::{
     SOFTWARE_ICP, agency, browse, call, connect, ids, list, software_lead,
@@ -8,7 +8,7 @@ use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{expect_json, scenario};
 
 scenario!(
-    a_listed_lead_is_browsed_masked_and_opened_unmasked_once_per_partner,
+    a_listed_lead_is_browsed_masked_and_opened_masked_once_per_partner,
     |app| {
         let seller = agency(app, "Seller Agency", &[]).await;
         let buyer = agency(app, "Buyer Agency", SOFTWARE_ICP).await;
@@ -71,7 +71,8 @@ scenario!(
         .await;
         expect_json(bad, StatusCode::BAD_REQUEST).await;
 
-        // The detail is unmasked; the view counts once per partner.
+        // The detail is masked too (the contact is what is sold); the view
+        // counts once per partner.
         let detail_path = format!("/v1/marketplace/leads/{lead}");
         for _ in 0..3 {
             let detail = expect_json(
@@ -79,8 +80,9 @@ scenario!(
                 StatusCode::OK,
             )
             .await;
-            assert_eq!(detail["email"], "jane@example.com");
-            assert_eq!(detail["phone"], "+1 (555) 123-1234");
+            assert_eq!(detail["email"], "j***@example.com");
+            assert_eq!(detail["phone"], "+1 (555) ***-1234");
+            assert_eq!(detail["website"], "acme.example");
             assert_eq!(detail["viewCount"], 1);
             assert!(detail.get("notes").is_none() && detail.get("firstName").is_none());
         }

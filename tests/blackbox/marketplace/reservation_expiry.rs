@@ -29,7 +29,7 @@ scenario!(
             StatusCode::CREATED,
         )
         .await;
-        // A payment under way: the expiry leaves it to the payment's outcome.
+        // A payment begun and never confirmed ends with its reservation too.
         let ctx = &app.server.context;
         let paid_id = paid["id"].as_str().unwrap();
         ctx.store
@@ -45,8 +45,8 @@ scenario!(
         app.set_clock("2030-01-23T17:00:00Z").await;
         let run = app.run_job("reservation-expiry").await;
         assert_eq!(run["status"], "completed", "{run}");
-        assert_eq!(run["counts"]["expired"], 1, "{run}");
-        assert_eq!(run["counts"]["skipped"], 1, "{run}");
+        assert_eq!(run["counts"]["expired"], 2, "{run}");
+        assert_eq!(run["counts"]["skipped"], 0, "{run}");
         let again = app.run_job("reservation-expiry").await;
         assert_eq!(again["counts"]["expired"], 0, "{again}");
         app.drain().await;
@@ -67,18 +67,19 @@ scenario!(
         .await;
         assert_eq!(mine["list"][0]["id"], held["id"]);
         assert_eq!(mine["list"][0]["status"], "expired");
-        // The lapsed lead is listed again; the one being paid for is not.
-        assert_eq!(
-            ids(&browse(app, &buyer.admin, "").await),
-            [lapsing.as_str()]
-        );
+        // Both leads are listed again.
+        let mut listed = ids(&browse(app, &buyer.admin, "").await);
+        listed.sort();
+        let mut both = vec![lapsing.clone(), paying.clone()];
+        both.sort();
+        assert_eq!(listed, both);
         let stored = ctx
             .store
             .get(&reservation_key(paid_id))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(stored["status"], "purchasing");
+        assert_eq!(stored["status"], "expired");
         // An expired reservation can no longer be extended or cancelled.
         let id = held["id"].as_str().unwrap();
         let extend = format!("/v1/marketplace/reservations/{id}/extend");

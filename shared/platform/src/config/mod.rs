@@ -63,6 +63,9 @@ pub struct Config {
     /// read, marked `truncated` (`LIST_READ_LIMIT`, default 10,000). Lists
     /// whose filters are key conditions never get near it.
     pub list_read_limit: usize,
+    /// Most open (active or being paid for) marketplace reservations one
+    /// buyer holds at once (`MARKETPLACE_MAX_OPEN_RESERVATIONS`, default 5).
+    pub max_open_reservations: i64,
     /// Whether partner webhooks may point at plain `http://` and loopback
     /// receivers. Never read from the environment: only the dev server
     /// turns it on, so a developer can receive webhooks locally; private,
@@ -128,6 +131,17 @@ impl Config {
                 })?,
             None => 10_000,
         };
+        let max_open_reservations = match s.get("MARKETPLACE_MAX_OPEN_RESERVATIONS") {
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=1_000).contains(n))
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "MARKETPLACE_MAX_OPEN_RESERVATIONS",
+                    reason: format!("{text} is not a number of reservations from 1 to 1000"),
+                })?,
+            None => 5,
+        };
         Ok(Self {
             mode,
             table_name: s.required("TABLE_NAME", "partner-connector")?,
@@ -159,6 +173,7 @@ impl Config {
             queue_urls,
             queue_retry_delay: std::time::Duration::from_millis(retry_ms),
             list_read_limit,
+            max_open_reservations,
             webhook_local_receivers: false,
             webhook_retries_on_queue: true,
         })
@@ -191,7 +206,8 @@ mod tests {
                 "COOKIE_SAME_SITE"
                 | "COOKIE_SECURE"
                 | "QUEUE_RETRY_DELAY_MS"
-                | "LIST_READ_LIMIT" => None,
+                | "LIST_READ_LIMIT"
+                | "MARKETPLACE_MAX_OPEN_RESERVATIONS" => None,
                 _ => Some("x".repeat(40)),
             }
         })

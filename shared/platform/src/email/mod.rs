@@ -51,6 +51,9 @@ pub enum EmailKind {
     ReservationExpired,
     LeadSold,
     PurchaseConfirmed,
+    /// A marketplace payment was refunded in full: it came after the
+    /// purchase could no longer complete, or staff settled a complaint.
+    PurchaseRefunded,
     /// A lead matching the partner's ICP was listed on the marketplace.
     MarketplaceMatch,
     HubspotDisconnected,
@@ -59,7 +62,7 @@ pub enum EmailKind {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 14] = [
+    pub const ALL: [EmailKind; 15] = [
         EmailKind::Invitation,
         EmailKind::RegistrationVerification,
         EmailKind::PasswordReset,
@@ -71,6 +74,7 @@ impl EmailKind {
         EmailKind::ReservationExpired,
         EmailKind::LeadSold,
         EmailKind::PurchaseConfirmed,
+        EmailKind::PurchaseRefunded,
         EmailKind::MarketplaceMatch,
         EmailKind::HubspotDisconnected,
         EmailKind::WebhookFailed,
@@ -90,6 +94,7 @@ impl EmailKind {
             EmailKind::ReservationExpired => "reservation_expired",
             EmailKind::LeadSold => "lead_sold",
             EmailKind::PurchaseConfirmed => "purchase_confirmed",
+            EmailKind::PurchaseRefunded => "purchase_refunded",
             EmailKind::MarketplaceMatch => "marketplace_match",
             EmailKind::HubspotDisconnected => "hubspot_disconnected",
             EmailKind::WebhookFailed => "webhook_failed",

@@ -131,6 +131,33 @@ pub struct PaymentIntent {
     pub metadata: Metadata,
 }
 
+/// A refund in full of a succeeded payment intent's charge. With a
+/// transfer to a seller, `reverse_transfer` takes the seller's part back;
+/// with an application fee, `refund_application_fee` gives the platform's
+/// back. Stripe refuses either flag where the charge had no transfer or no
+/// fee, so each is set only where there was one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewRefund {
+    pub payment_intent_id: String,
+    pub reverse_transfer: bool,
+    pub refund_application_fee: bool,
+    /// Stripe's reason: `duplicate`, `fraudulent` or `requested_by_customer`.
+    pub reason: Option<String>,
+    pub metadata: Metadata,
+}
+
+/// What the system keeps of a refund.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    /// `re_...`.
+    pub id: String,
+    /// Stripe's status (`pending`, `succeeded`, `failed`...).
+    pub status: String,
+    pub amount_cents: i64,
+}
+
 /// A seller's connected account (Stripe Connect, Express): Stripe hosts
 /// the onboarding and pays the seller out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,6 +290,22 @@ pub trait PaymentGateway: Send + Sync {
         intent: &NewPaymentIntent,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, PaymentError>;
+
+    /// Cancels a payment intent that has not succeeded (it can no longer
+    /// be confirmed; Stripe sends `payment_intent.canceled`); a succeeded
+    /// or already canceled one is refused.
+    async fn cancel_payment_intent(
+        &self,
+        intent_id: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, PaymentError>;
+
+    /// Refunds a succeeded payment intent in full (see [`NewRefund`]).
+    async fn refund_payment(
+        &self,
+        refund: &NewRefund,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError>;
 
     /// Creates an Express connected account for a seller.
     async fn create_connected_account(

@@ -11,4 +11,5 @@ mod customers;
 mod failures;
 mod invoices;
 mod payment_intents;
+mod refunds;
 mod stripe_server;

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::super::{
     ConnectedAccount, NewAccountLink, NewConnectedAccount, NewCredit, NewCustomer, NewInvoice,
-    NewInvoiceLine, NewPaymentIntent, PaymentError, PaymentGateway, PaymentIntent, StripeInvoice,
+    NewInvoiceLine, NewPaymentIntent, NewRefund, PaymentError, PaymentGateway, PaymentIntent,
+    Refund, StripeInvoice,
 };
 use super::{FakeStripe, Operation, objects};
 
@@ -106,6 +107,30 @@ impl PaymentGateway for FakeStripe {
             Ok(objects::payment_intent(
                 &self.keyed(op, key, intent, plan).await?,
             ))
+        })
+        .await
+    }
+
+    async fn cancel_payment_intent(
+        &self,
+        id: &str,
+        key: &str,
+    ) -> Result<PaymentIntent, PaymentError> {
+        let op = Operation::CancelPaymentIntent;
+        let plan = || Box::pin(self.plan_cancel(id)) as BoxFuture<_>;
+        self.call(op, async {
+            Ok(objects::payment_intent(
+                &self.keyed(op, key, &id, plan).await?,
+            ))
+        })
+        .await
+    }
+
+    async fn refund_payment(&self, refund: &NewRefund, key: &str) -> Result<Refund, PaymentError> {
+        let op = Operation::RefundPayment;
+        let plan = || Box::pin(self.plan_refund(refund)) as BoxFuture<_>;
+        self.call(op, async {
+            Ok(objects::refund(&self.keyed(op, key, refund, plan).await?))
         })
         .await
     }

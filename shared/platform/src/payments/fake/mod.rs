@@ -4,15 +4,16 @@
 //! test mode — customers with a credit balance, draft invoices with lines
 //! (invoice items), finalize (credit applied: `amount_due = max(0, total −
 //! credit)`, the credit used up; an invoice with nothing due is paid at
-//! once), void, payment intents (`pm_card_chargeDeclined` is declined),
-//! sellers' connected accounts and their onboarding links —
+//! once), void, payment intents (`pm_card_chargeDeclined` is declined;
+//! cancel; a succeeded one's charge, with its transfer and fee, and its
+//! refund in full), sellers' connected accounts and their onboarding links —
 //! honours idempotency keys, and sends signed webhook events to the Stripe
 //! webhook function as Stripe would ([`events`]). Deployed functions never
 //! use it.
 //!
 //! | item | pk | sk | gsi1 |
 //! |---|---|---|---|
-//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent, account) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
+//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent, charge, refund, account) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
 //! | Stripe event (body, last `Stripe-Signature`, delivery outcome) | `STRIPE#<evt_id>` | `OBJECT` | `STRIPEEVENTS` / `<evt_id>` |
 //! | idempotency key (operation, request fingerprint, object id) | `STRIPEIDEMPOTENCY#<key>` | `KEY` | |
 //!
@@ -35,6 +36,7 @@ mod gateway;
 mod invoices;
 mod objects;
 mod payment_intents;
+mod refunds;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;

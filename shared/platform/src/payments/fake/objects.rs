@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::super::{
-    CURRENCY, Metadata, PaymentError, PaymentIntent, StripeInvoice, StripeInvoiceStatus,
+    CURRENCY, Metadata, PaymentError, PaymentIntent, Refund, StripeInvoice, StripeInvoiceStatus,
 };
 use crate::store::{Condition, Item, Key, StoreError, Write};
 
@@ -204,6 +204,15 @@ pub fn payment_intent(object: &Value) -> PaymentIntent {
         amount_cents: object["amount"].as_i64().unwrap_or_default(),
         client_secret: object["client_secret"].as_str().map(str::to_owned),
         metadata: metadata_of(object),
+    }
+}
+
+/// The port's view of a refund object.
+pub fn refund(object: &Value) -> Refund {
+    Refund {
+        id: object["id"].as_str().unwrap_or_default().to_owned(),
+        status: object["status"].as_str().unwrap_or_default().to_owned(),
+        amount_cents: object["amount"].as_i64().unwrap_or_default(),
     }
 }
 

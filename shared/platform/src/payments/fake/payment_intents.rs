@@ -1,8 +1,11 @@
 //! Payment intents of the marketplace: made when a buyer pays, confirmed
 //! (through the dev routes) to `succeeded`, which Stripe announces with
-//! `payment_intent.succeeded`, or failed (the card declined at
-//! confirmation): back to `requires_payment_method` with
-//! `payment_intent.payment_failed`.
+//! `payment_intent.succeeded` (its charge made, with the transfer to the
+//! seller and the application fee where the intent asked for them), or
+//! failed (the card declined at confirmation): back to
+//! `requires_payment_method` with `payment_intent.payment_failed`. One
+//! that has not succeeded can be canceled (`payment_intent.canceled`) and
+//! can no longer be confirmed.
 
 use serde_json::json;
 
@@ -64,15 +67,64 @@ impl FakeStripe {
                 "This PaymentIntent's status is {status}; it cannot be confirmed"
             )));
         }
+        let now = self.now();
+        let charge = self.charge_of(&intent.object, now);
         let mut updated = intent.object.clone();
         updated["status"] = "succeeded".into();
         updated["amount_received"] = intent.object["amount"].clone();
+        updated["latest_charge"] = charge["id"].clone();
+        Ok(Change {
+            writes: vec![
+                intent.replace(updated.clone()).map_err(unavailable)?,
+                objects::create(charge).map_err(unavailable)?,
+            ],
+            events: vec![NewEvent::new(
+                self.new_id("evt"),
+                "payment_intent.succeeded",
+                &updated,
+                now,
+            )],
+            answer: updated,
+        })
+    }
+
+    /// The captured charge of a succeeding intent, as Stripe shows it:
+    /// with a destination, the transfer to it and the application fee.
+    fn charge_of(&self, intent: &serde_json::Value, now: i64) -> serde_json::Value {
+        let destination = intent["transfer_data"]["destination"].as_str();
+        let fee = intent["application_fee_amount"].as_i64();
+        json!({
+            "id": self.new_id("ch"), "object": "charge", "amount": intent["amount"],
+            "amount_captured": intent["amount"], "amount_refunded": 0,
+            "application_fee": fee.map(|_| self.new_id("fee")),
+            "application_fee_amount": fee, "captured": true, "currency": CURRENCY,
+            "customer": intent["customer"], "description": intent["description"],
+            "metadata": intent["metadata"], "paid": true, "payment_intent": intent["id"],
+            "payment_method": intent["payment_method"], "refunded": false,
+            "status": "succeeded", "transfer": destination.map(|_| self.new_id("tr")),
+            "transfer_data": intent["transfer_data"], "created": now, "livemode": false,
+        })
+    }
+
+    /// Stripe cancels an intent in any state but `succeeded` and `canceled`.
+    pub(super) async fn plan_cancel(&self, id: &str) -> Result<Change, PaymentError> {
+        let intent = self.load_of("payment_intent", id).await?;
+        let status = intent.str("status");
+        if matches!(status, "succeeded" | "canceled") {
+            return Err(PaymentError::Refused(format!(
+                "You cannot cancel this PaymentIntent because it has a status of {status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing."
+            )));
+        }
         let now = self.now();
+        let mut updated = intent.object.clone();
+        updated["status"] = "canceled".into();
+        updated["canceled_at"] = now.into();
+        updated["cancellation_reason"] = "abandoned".into();
         Ok(Change {
             writes: vec![intent.replace(updated.clone()).map_err(unavailable)?],
             events: vec![NewEvent::new(
                 self.new_id("evt"),
-                "payment_intent.succeeded",
+                "payment_intent.canceled",
                 &updated,
                 now,
             )],

@@ -7,8 +7,8 @@ use super::*;
 use crate::clock::SettableClock;
 use crate::payments::signature;
 use crate::payments::{
-    Metadata, NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, PaymentGateway,
-    StripeInvoice, StripeInvoiceStatus,
+    Metadata, NewCredit, NewCustomer, NewInvoice, NewInvoiceLine, NewPaymentIntent, NewRefund,
+    PaymentGateway, StripeInvoice, StripeInvoiceStatus,
 };
 use crate::store::embedded::EmbeddedStore;
 
@@ -350,6 +350,152 @@ async fn payment_intents_succeed_or_are_declined() {
     new.payment_method_id = Some("pm_card_chargeDeclined".into());
     let declined = stripe.create_payment_intent(&new, "buy:L2").await;
     assert!(matches!(declined, Err(PaymentError::Declined(_))));
+}
+
+fn marketplace_payment(destination: Option<&str>, fee: Option<i64>) -> NewPaymentIntent {
+    NewPaymentIntent {
+        amount_cents: 10_000,
+        customer_id: None,
+        payment_method_id: Some("pm_card_visa".into()),
+        application_fee_cents: fee,
+        destination_account: destination.map(str::to_owned),
+        description: "lead".into(),
+        metadata: Metadata::new(),
+    }
+}
+
+fn full_refund(intent: &str, reverse_transfer: bool, refund_application_fee: bool) -> NewRefund {
+    NewRefund {
+        payment_intent_id: intent.into(),
+        reverse_transfer,
+        refund_application_fee,
+        reason: Some("requested_by_customer".into()),
+        metadata: Metadata::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_canceled_intent_cannot_be_confirmed_and_a_succeeded_one_cannot_be_canceled() {
+    let (stripe, _, _) = fake();
+    let open = stripe
+        .create_payment_intent(&marketplace_payment(Some("acct_s"), Some(2_000)), "buy:C1")
+        .await
+        .unwrap();
+    let canceled = stripe
+        .cancel_payment_intent(&open.id, "cancel:C1")
+        .await
+        .unwrap();
+    assert_eq!(canceled.status, "canceled");
+    // A retry with the key answers the same; confirming is refused.
+    let again = stripe
+        .cancel_payment_intent(&open.id, "cancel:C1")
+        .await
+        .unwrap();
+    assert_eq!(again, canceled);
+    assert!(matches!(
+        stripe.succeed_payment_intent(&open.id).await,
+        Err(PaymentError::Refused(_))
+    ));
+    assert!(matches!(
+        stripe.cancel_payment_intent(&open.id, "cancel:C1b").await,
+        Err(PaymentError::Refused(_))
+    ));
+    let paid = stripe
+        .create_payment_intent(&marketplace_payment(None, None), "buy:C2")
+        .await
+        .unwrap();
+    stripe.succeed_payment_intent(&paid.id).await.unwrap();
+    assert!(matches!(
+        stripe.cancel_payment_intent(&paid.id, "cancel:C2").await,
+        Err(PaymentError::Refused(_))
+    ));
+    assert_eq!(
+        types(&stripe.sent_events().await.unwrap()),
+        ["payment_intent.canceled", "payment_intent.succeeded"]
+    );
+}
+
+#[tokio::test]
+async fn a_refund_in_full_reverses_the_transfer_and_the_fee_only_where_there_were_some() {
+    let (stripe, _, _) = fake();
+    let connect = stripe
+        .create_payment_intent(&marketplace_payment(Some("acct_s"), Some(2_000)), "buy:R1")
+        .await
+        .unwrap();
+    // Not paid yet: nothing to refund.
+    assert!(matches!(
+        stripe
+            .refund_payment(&full_refund(&connect.id, true, true), "refund:R1")
+            .await,
+        Err(PaymentError::Refused(_))
+    ));
+    stripe.succeed_payment_intent(&connect.id).await.unwrap();
+    let refund = stripe
+        .refund_payment(&full_refund(&connect.id, true, true), "refund:R1")
+        .await
+        .unwrap();
+    assert!(refund.id.starts_with("re_"));
+    assert_eq!(
+        (refund.status.as_str(), refund.amount_cents),
+        ("succeeded", 10_000)
+    );
+    let object = stripe.object(&refund.id).await.unwrap().unwrap();
+    assert!(
+        object["transfer_reversal"]
+            .as_str()
+            .unwrap()
+            .starts_with("trr_")
+    );
+    let intent = stripe.object(&connect.id).await.unwrap().unwrap();
+    let charge = stripe
+        .object(intent["latest_charge"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(charge["refunded"], true);
+    assert_eq!(charge["amount_refunded"], 10_000);
+    // The key answers the same refund; a second refund is refused.
+    let again = stripe
+        .refund_payment(&full_refund(&connect.id, true, true), "refund:R1")
+        .await
+        .unwrap();
+    assert_eq!(again, refund);
+    assert!(matches!(
+        stripe
+            .refund_payment(&full_refund(&connect.id, true, true), "refund:R1b")
+            .await,
+        Err(PaymentError::Refused(_))
+    ));
+
+    // A platform sale: no transfer, no fee; the flags are refused.
+    let direct = stripe
+        .create_payment_intent(&marketplace_payment(None, None), "buy:R2")
+        .await
+        .unwrap();
+    stripe.succeed_payment_intent(&direct.id).await.unwrap();
+    for (reverse, fee) in [(true, false), (false, true)] {
+        assert!(matches!(
+            stripe
+                .refund_payment(
+                    &full_refund(&direct.id, reverse, fee),
+                    &format!("r:{reverse}{fee}")
+                )
+                .await,
+            Err(PaymentError::Refused(_))
+        ));
+    }
+    stripe
+        .refund_payment(&full_refund(&direct.id, false, false), "refund:R2")
+        .await
+        .unwrap();
+    let sent = stripe.sent_events().await.unwrap();
+    let kinds = types(&sent);
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "charge.refunded").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| **k == "refund.created").count(), 2);
 }
 
 #[tokio::test]
