@@ -97,9 +97,10 @@ pub fn resources(resources: &mut Mapping, functions: &[Function]) {
                     map([
                         ("ApiId", r(API)),
                         ("RouteKey", s(route.key())),
-                        // `$connect` checks the access token itself (cookie
-                        // or `?token=`) and answers 401 to refuse; the
-                        // other routes only reach an accepted connection.
+                        // `$connect` checks the origin and the connection
+                        // ticket (`?ticket=`) itself and answers 401/403 to
+                        // refuse; the other routes only reach an accepted
+                        // connection.
                         ("AuthorizationType", s("NONE")),
                         ("Target", sub(format!("integrations/${{{id}Integration}}"))),
                     ]),
@@ -194,7 +195,7 @@ pub fn outputs(outputs: &mut Mapping, functions: &[Function]) {
             (
                 "Description",
                 s(
-                    "URL of the WebSocket API of real-time events (wss://…; the access token from the accessToken cookie or ?token=)",
+                    "URL of the WebSocket API of real-time events (wss://…?ticket=<a ticket from POST /v1/realtime/ticket>)",
                 ),
             ),
             (
