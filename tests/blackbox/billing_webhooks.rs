@@ -76,6 +76,16 @@ scenario!(bad_missing_and_stale_signatures_are_refused, |app| {
     )
     .await;
     assert_eq!(bad["error"]["code"], "invalid_signature");
+    // A timestamp at either end of i64 is stale, not an overflow (500).
+    for extreme in [i64::MIN, i64::MAX] {
+        let header = format!("t={extreme},v1={}", "ab".repeat(32));
+        let answer = expect_json(
+            post_webhook(app, body, Some(&header)).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(answer["error"]["code"], "stale_signature", "{extreme}");
+    }
     // The right signature over a body changed by one byte.
     let tampered = body.replacen("\"paid\"", "\"void\"", 1);
     let tampered = post_webhook(app, &tampered, paid["signature"].as_str()).await;

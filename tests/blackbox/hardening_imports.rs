@@ -200,6 +200,7 @@ scenario!(
             pages_done: 0,
             created_by: "U1".into(),
             created_by_name: "Una".into(),
+            created_by_staff: false,
             created_at: now,
             updated_at: now,
         };

@@ -2,7 +2,9 @@
 //! authorize → the (fake) consent page → callback and lands on the SPA with
 //! `status=success`; the tokens are stored encrypted; status, pipeline
 //! creation (once) and disconnection; a tampered, reused or expired state
-//! connects nothing; another partner's connection is a 404.
+//! connects nothing, nor does a consent link completed in a browser other
+//! than the one that asked; a portal connects to one partner at a time;
+//! another partner's connection is a 404.
 
 use chrono::{Duration, Utc};
 use pc_api::identity::Role;
@@ -10,7 +12,8 @@ use pc_crm::connection::{ConnectionRecord, connection_key};
 use pc_crm::token_cipher::TokenCipher;
 use pc_platform::store::from_item;
 use pc_tests::hubspot_oauth_support::{
-    authorize, connect, consent, finish, param, portal_view, status, with_param,
+    Flow, authorize, connect, consent, finish, finish_with_reason, param, portal_view, status,
+    with_param,
 };
 use pc_tests::leads_support::{PASSWORD, get_ok, seed_partner, signed_in_user};
 use pc_tests::reqwest::{Method, StatusCode};
@@ -280,5 +283,109 @@ scenario!(
         // Connecting again makes it healthy.
         assert_eq!(connect(app, &admin, &pid).await, "success");
         assert_eq!(status(app, &admin, &pid).await["healthy"], true);
+    }
+);
+
+scenario!(
+    a_consent_link_completed_in_another_browser_connects_nothing,
+    |app| {
+        let pid = seed_partner(app, "Lure Co", &[]).await;
+        let (admin, _) = signed_in_user(app, Some(&pid), Role::Admin).await;
+
+        // The admin sends its consent link to someone else, who consents
+        // with their own portal: their browser holds no binding cookie.
+        let authorization = authorize(app, &admin, &pid).await;
+        let victim = authorization.in_browser_with(None);
+        let callback = consent(app, &victim).await;
+        assert_eq!(
+            finish_with_reason(app, &callback).await,
+            ("error".to_owned(), "other_browser".to_owned())
+        );
+        assert!(stored(app, &pid).await.is_none());
+        // The state is spent: the asking browser cannot use it now either.
+        let spent = callback.in_browser_with(authorization.cookie.clone());
+        assert_eq!(finish(app, &spent).await, "error");
+        assert!(stored(app, &pid).await.is_none());
+
+        // Another flow's cookie is not this flow's.
+        let first = authorize(app, &admin, &pid).await;
+        let second = authorize(app, &admin, &pid).await;
+        let callback = consent(app, &first).await;
+        let mixed = callback.in_browser_with(second.cookie.clone());
+        assert_eq!(
+            finish_with_reason(app, &mixed).await,
+            ("error".to_owned(), "other_browser".to_owned())
+        );
+        assert_eq!(status(app, &admin, &pid).await["connected"], false);
+
+        // The honest flow, in the asking browser, connects.
+        let authorization = authorize(app, &admin, &pid).await;
+        let callback = consent(app, &authorization).await;
+        assert_eq!(finish(app, &callback).await, "success");
+        assert_eq!(status(app, &admin, &pid).await["connected"], true);
+    }
+);
+
+/// The flow of `client` for `partner_id`, consenting with `portal_id`.
+async fn consent_with_portal(
+    app: &TestApp,
+    client: &pc_tests::reqwest::Client,
+    partner_id: &str,
+    portal_id: &str,
+) -> Flow {
+    let mut authorization = authorize(app, client, partner_id).await;
+    authorization
+        .query_pairs_mut()
+        .append_pair("portalId", portal_id);
+    consent(app, &authorization).await
+}
+
+scenario!(
+    one_hubspot_portal_connects_to_one_partner_at_a_time,
+    |app| {
+        let first = seed_partner(app, "First Co", &[]).await;
+        let second = seed_partner(app, "Second Co", &[]).await;
+        let (first_admin, _) = signed_in_user(app, Some(&first), Role::Admin).await;
+        let (second_admin, _) = signed_in_user(app, Some(&second), Role::Admin).await;
+        assert_eq!(connect(app, &first_admin, &first).await, "success");
+        let portal = status(app, &first_admin, &first).await["portalId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // The second partner consents with the first one's portal: refused.
+        let callback = consent_with_portal(app, &second_admin, &second, &portal).await;
+        assert_eq!(
+            finish_with_reason(app, &callback).await,
+            ("error".to_owned(), "portal_in_use".to_owned())
+        );
+        assert_eq!(
+            status(app, &second_admin, &second).await["connected"],
+            false
+        );
+        assert_eq!(
+            status(app, &first_admin, &first).await["portalId"],
+            portal.as_str()
+        );
+        // The first partner reconnecting its own portal is fine.
+        let callback = consent_with_portal(app, &first_admin, &first, &portal).await;
+        assert_eq!(finish(app, &callback).await, "success");
+
+        // Disconnecting frees the portal for the second partner.
+        let path = format!("/v1/integrations/hubspot/{first}");
+        let gone = app.send(&first_admin, Method::DELETE, &path, None).await;
+        assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+        let callback = consent_with_portal(app, &second_admin, &second, &portal).await;
+        assert_eq!(finish(app, &callback).await, "success");
+        assert_eq!(
+            status(app, &second_admin, &second).await["portalId"],
+            portal.as_str()
+        );
+        // Now the first partner is the one refused.
+        let callback = consent_with_portal(app, &first_admin, &first, &portal).await;
+        assert_eq!(
+            finish_with_reason(app, &callback).await,
+            ("error".to_owned(), "portal_in_use".to_owned())
+        );
     }
 );

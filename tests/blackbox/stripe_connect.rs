@@ -1,9 +1,13 @@
 //! Black-box scenarios of sellers connecting Stripe: the onboarding link
 //! (one account however often it is asked for), Stripe's hosted form
 //! finished through the fake's dev route, `account.updated` through the
-//! webhook moving the state to enabled; only the partner's own admins.
+//! Connect webhook moving the state to enabled; only the partner's own
+//! admins; a connected account's event is taken only from Stripe's Connect
+//! endpoint, signed with its own secret.
 
 use pc_api::identity::Role;
+use pc_platform::payments::signature;
+use pc_tests::billing_support::{last_event, post_webhook};
 use pc_tests::leads_support::{seed_partner, signed_in_user};
 use pc_tests::reqwest::{Client, Method, StatusCode};
 use pc_tests::{TestApp, expect_json, json, scenario};
@@ -99,3 +103,117 @@ scenario!(only_the_partners_own_admins_connect_it, |app| {
     let answer = app.post(&missing, &json!({})).await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
 });
+
+/// Posts `body` signed with `secret` now to the webhook at `path`.
+async fn post_signed(app: &TestApp, path: &str, body: &str, secret: &str) -> (StatusCode, Value) {
+    let now = app.server.context.clock.now().timestamp();
+    let header = signature::sign(secret, now, body.as_bytes());
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .header("Stripe-Signature", header)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+scenario!(
+    a_connected_accounts_event_counts_only_from_the_connect_endpoint,
+    |app| {
+        let seller = seed_partner(app, "Guarded Seller", &[]).await;
+        let (admin, _) = signed_in_user(app, Some(&seller), Role::Admin).await;
+        let path = format!("/v1/partners/{seller}/stripe-connect");
+        call(app, &admin, Method::POST, &path).await;
+        let config = &app.server.context.config;
+        let platform_secret = config.stripe_webhook_secret.expose().unwrap().to_owned();
+        let connect_secret = config
+            .stripe_connect_webhook_secret
+            .expose()
+            .unwrap()
+            .to_owned();
+
+        // The onboarding finishes: Stripe's Connect endpoint delivers the
+        // account's event, which names the account.
+        let complete = format!("/dev/stripe/connect/{seller}/complete");
+        let account = expect_json(app.post(&complete, &json!({})).await, StatusCode::OK).await;
+        let sent = last_event(app, "account.updated").await;
+        assert_eq!(sent["deliveryStatus"], 200, "{sent}");
+        let body = sent["body"].as_str().unwrap().to_owned();
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["account"], account["id"]);
+        app.drain().await;
+        let (_, enabled) = call(app, &admin, Method::GET, &path).await;
+        assert_eq!(enabled["chargesEnabled"], true);
+
+        // The same event to the platform endpoint, even signed with its
+        // secret, is refused: Connect events have their own endpoint.
+        let (status, refused) =
+            post_signed(app, "/v1/billing/webhooks/stripe", &body, &platform_secret).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused["error"]["code"], "connect_event");
+        // An account.updated without `account`, to either endpoint.
+        let mut bare = parsed.clone();
+        bare.as_object_mut().unwrap().remove("account");
+        bare["id"] = json!("evt_forged_bare");
+        let bare = bare.to_string();
+        let (status, refused) =
+            post_signed(app, "/v1/billing/webhooks/stripe", &bare, &platform_secret).await;
+        assert_eq!(
+            (status, refused["error"]["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("connect_event"))
+        );
+        let (status, refused) = post_signed(
+            app,
+            "/v1/billing/webhooks/stripe-connect",
+            &bare,
+            &connect_secret,
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"]["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("not_a_connect_event"))
+        );
+        // The Connect endpoint checks its own secret, not the platform's.
+        let (status, refused) = post_signed(
+            app,
+            "/v1/billing/webhooks/stripe-connect",
+            &body,
+            &platform_secret,
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"]["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("invalid_signature"))
+        );
+        // A platform event is not taken at the Connect endpoint either.
+        let invoice = json!({"id": "evt_platform", "object": "event", "type": "invoice.paid",
+            "data": {"object": {"id": "in_1"}}})
+        .to_string();
+        let (status, refused) = post_signed(
+            app,
+            "/v1/billing/webhooks/stripe-connect",
+            &invoice,
+            &connect_secret,
+        )
+        .await;
+        assert_eq!(
+            (status, refused["error"]["code"].clone()),
+            (StatusCode::BAD_REQUEST, json!("not_a_connect_event"))
+        );
+        let accepted = post_webhook(
+            app,
+            &invoice,
+            Some(&signature::sign(
+                &platform_secret,
+                app.server.context.clock.now().timestamp(),
+                invoice.as_bytes(),
+            )),
+        )
+        .await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+    }
+);

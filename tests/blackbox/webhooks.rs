@@ -289,6 +289,14 @@ webhook_scenario!(
             "https://[fd00:ec2::254]/hook",
             "https://localhost/hook",
             "http://hooks.example.com/hook",
+            // IPv6 addresses that reach a private IPv4 host, or a host
+            // the address alone cannot tell.
+            "https://[64:ff9b::a00:8]/hook",
+            "https://[64:ff9b:1::a00:8]/hook",
+            "https://[::ffff:0:a00:8]/hook",
+            "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",
+            "https://[2002:c0a8:101::1]/hook",
+            "https://192.88.99.1/hook",
             local.as_str(),
         ] {
             let refused = set_webhook(app, &acme, json!({"url": url, "events": ["*"]})).await;

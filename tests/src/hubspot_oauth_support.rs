@@ -22,34 +22,89 @@ fn no_redirects() -> Client {
         .expect("a reqwest client builds")
 }
 
-/// The authorization URL the SPA would open for `partner_id`.
-pub async fn authorize(app: &TestApp, client: &Client, partner_id: &str) -> Url {
+/// The binding cookie's name.
+pub const BINDING_COOKIE: &str = "hubspotOauthBinding";
+
+/// A step of the flow in one browser: the URL it goes to, and the binding
+/// cookie that browser holds (`None`: a browser that never asked).
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub url: Url,
+    pub cookie: Option<String>,
+}
+
+impl Flow {
+    /// The same URL opened in another browser, holding `cookie`.
+    pub fn in_browser_with(&self, cookie: Option<String>) -> Flow {
+        Flow {
+            url: self.url.clone(),
+            cookie,
+        }
+    }
+}
+
+impl std::ops::Deref for Flow {
+    type Target = Url;
+    fn deref(&self) -> &Url {
+        &self.url
+    }
+}
+
+impl std::ops::DerefMut for Flow {
+    fn deref_mut(&mut self) -> &mut Url {
+        &mut self.url
+    }
+}
+
+/// The authorization URL the SPA would open for `partner_id`, with the
+/// binding cookie `authorize` set in the asking browser.
+pub async fn authorize(app: &TestApp, client: &Client, partner_id: &str) -> Flow {
     let path = format!("/v1/integrations/hubspot/authorize?partnerId={partner_id}");
-    let answer = expect_json(
-        app.send(client, reqwest::Method::GET, &path, None).await,
-        StatusCode::OK,
-    )
-    .await;
-    Url::parse(
+    let response = app.send(client, reqwest::Method::GET, &path, None).await;
+    let set_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{BINDING_COOKIE}=")))
+        .expect("authorize sets the binding cookie")
+        .to_owned();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/v1/integrations/hubspot/callback",
+    ] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    let cookie = set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_owned());
+    let answer = expect_json(response, StatusCode::OK).await;
+    let url = Url::parse(
         answer["authorizationUrl"]
             .as_str()
             .expect("authorizationUrl"),
     )
-    .expect("the authorization URL parses")
+    .expect("the authorization URL parses");
+    Flow { url, cookie }
 }
 
-/// GETs `url`'s path and query on the server under test; answers the
-/// redirect's target.
-pub async fn hop(app: &TestApp, url: &Url) -> Url {
+/// GETs the flow's path and query on the server under test, with its
+/// browser's binding cookie; answers the redirect's target in the same
+/// browser.
+pub async fn hop(app: &TestApp, flow: &Flow) -> Flow {
+    let url = &flow.url;
     let path = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    let response = no_redirects()
-        .get(app.url(&path))
-        .send()
-        .await
-        .expect("the server answers");
+    let mut request = no_redirects().get(app.url(&path));
+    if let Some(cookie) = &flow.cookie {
+        request = request.header("cookie", format!("{BINDING_COOKIE}={cookie}"));
+    }
+    let response = request.send().await.expect("the server answers");
     assert!(
         response.status().is_redirection(),
         "{path} answers {}",
@@ -60,25 +115,34 @@ pub async fn hop(app: &TestApp, url: &Url) -> Url {
         .get("location")
         .and_then(|l| l.to_str().ok())
         .expect("a Location header");
-    Url::parse(location).expect("the Location parses")
+    Flow {
+        url: Url::parse(location).expect("the Location parses"),
+        cookie: flow.cookie.clone(),
+    }
 }
 
 /// The consent page's redirect: the callback URL with a code and the state.
-pub async fn consent(app: &TestApp, authorization: &Url) -> Url {
+pub async fn consent(app: &TestApp, authorization: &Flow) -> Flow {
     hop(app, authorization).await
 }
 
 /// The `status` the callback sends the browser to the SPA with.
-pub async fn finish(app: &TestApp, callback: &Url) -> String {
+pub async fn finish(app: &TestApp, callback: &Flow) -> String {
+    finish_with_reason(app, callback).await.0
+}
+
+/// The `status` and the `reason` (empty when none) the callback sends the
+/// browser to the SPA with.
+pub async fn finish_with_reason(app: &TestApp, callback: &Flow) -> (String, String) {
     let spa = hop(app, callback).await;
     assert!(
         spa.path().ends_with("/settings/integrations/hubspot"),
-        "redirected to {spa}"
+        "redirected to {}",
+        spa.url
     );
-    spa.query_pairs()
-        .find(|(k, _)| k == "status")
-        .map(|(_, v)| v.into_owned())
-        .expect("a status parameter")
+    let status = param(&spa, "status");
+    assert!(!status.is_empty(), "a status parameter: {}", spa.url);
+    (status, param(&spa, "reason"))
 }
 
 /// Connects the partner end to end; answers the SPA's `status`.
@@ -108,8 +172,9 @@ pub async fn portal_view(app: &TestApp, partner_id: &str, view: &str) -> Value {
     .await
 }
 
-/// Replaces a query parameter of `url`.
-pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
+/// Replaces a query parameter of the flow's URL.
+pub fn with_param(flow: &Flow, name: &str, value: &str) -> Flow {
+    let url = &flow.url;
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
@@ -121,8 +186,8 @@ pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
             (k.into_owned(), v)
         })
         .collect();
-    let mut changed = url.clone();
-    changed.query_pairs_mut().clear().extend_pairs(pairs);
+    let mut changed = flow.clone();
+    changed.url.query_pairs_mut().clear().extend_pairs(pairs);
     changed
 }
 

@@ -207,8 +207,8 @@ fn stream_sample(entity: &str) -> Value {
     })
 }
 
-/// A WebSocket API event of `route`; `$connect` carries a partner
-/// admin's access token in `?token=` (what a client without cookies sends).
+/// A WebSocket API event of `route`; `$connect` comes from the SPA's
+/// origin with a partner admin's connection ticket in `?ticket=`.
 fn socket_sample(route: SocketRoute) -> Value {
     let (event_type, direction) = match route {
         SocketRoute::Connect => ("CONNECT", "IN"),
@@ -235,9 +235,9 @@ fn socket_sample(route: SocketRoute) -> Value {
     });
     match route {
         SocketRoute::Connect => {
-            event["queryStringParameters"] = json!({"token": "{{PARTNER_ADMIN_TOKEN}}"});
-            event["multiValueQueryStringParameters"] =
-                json!({"token": ["{{PARTNER_ADMIN_TOKEN}}"]});
+            event["headers"]["Origin"] = json!("{{CORS_ORIGIN}}");
+            event["queryStringParameters"] = json!({"ticket": "{{REALTIME_TICKET}}"});
+            event["multiValueQueryStringParameters"] = json!({"ticket": ["{{REALTIME_TICKET}}"]});
         }
         SocketRoute::Default => {
             event["body"] = json!(r#"{"action":"view-lead","leadId":"{{MARKET_LEAD_ID}}"}"#);

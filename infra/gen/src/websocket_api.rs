@@ -71,9 +71,9 @@ pub fn function_resources(resources: &mut Mapping, function: &Function) {
         return;
     };
     let id = function_id(function.name);
-    // `$connect` checks the access token itself (cookie or `?token=`) and
-    // answers 401 to refuse; the other routes only reach an accepted
-    // connection.
+    // `$connect` checks the origin and the connection ticket (`?ticket=`)
+    // itself and answers 401/403 to refuse; the other routes only reach an
+    // accepted connection.
     crate::http_routes::proxy_route(
         resources,
         crate::http_routes::ProxyRoute {
@@ -155,7 +155,7 @@ pub fn outputs(outputs: &mut Mapping, functions: &[Function]) {
             (
                 "Description",
                 s(
-                    "URL of the WebSocket API of real-time events (wss://…; the access token from the accessToken cookie or ?token=)",
+                    "URL of the WebSocket API of real-time events (wss://…?ticket=<a ticket from POST /v1/realtime/ticket>)",
                 ),
             ),
             (

@@ -25,6 +25,7 @@ use pc_api::{AppState, Principal};
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::{create_lead_writes, update_lead_writes};
+use pc_leads::referral_commission::ChangedBy;
 use pc_platform::context::EmbeddedParts;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
@@ -89,7 +90,7 @@ async fn seed(ctx: &AppState, leads: usize, partners: usize) {
         after.deal_status = DealStatus::ALL[(n + 3) % 7];
         after.version = before.version + 1;
         if after.deal_status != before.deal_status {
-            let writes = update_lead_writes(&before, &after).unwrap();
+            let writes = update_lead_writes(&before, &after, ChangedBy::Staff).unwrap();
             ctx.store.transact(writes).await.unwrap();
         }
     }

@@ -91,7 +91,23 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         tokens::verify::<AccessClaims>(state.config.jwt_secret.expose()?, "access", &token, now)
             .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
     let AccessClaims { sub, sid, pid } = envelope.claims;
-    let records = load_user_and_session(&*state.store, &sub, &sid, pid.as_deref()).await?;
+    authenticate_session(state, &sub, &sid, pid.as_deref(), envelope.iat).await
+}
+
+/// Checks a session named by a credential issued at `issued_at` (unix
+/// seconds) against the store: the user may sign in, the session is live,
+/// the user's tokens were not revoked since, its partner is not inactive.
+/// [`authenticate`] checks an access token's claims with it; a WebSocket
+/// connection ticket's, the same way.
+pub async fn authenticate_session(
+    state: &AppState,
+    user_id: &str,
+    session_id: &str,
+    partner_hint: Option<&str>,
+    issued_at: i64,
+) -> Result<Caller, ApiError> {
+    let now = state.clock.now();
+    let records = load_user_and_session(&*state.store, user_id, session_id, partner_hint).await?;
     let invalid = || ApiError::unauthorized("invalid session");
     let user = records
         .user
@@ -103,7 +119,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         .ok_or_else(invalid)?;
     if user
         .tokens_valid_after
-        .is_some_and(|after| envelope.iat < after.timestamp())
+        .is_some_and(|after| issued_at < after.timestamp())
     {
         return Err(invalid());
     }

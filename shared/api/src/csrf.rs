@@ -15,7 +15,7 @@
 //! form encodings) never reach a JSON handler.
 
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 
 use crate::cookies::bearer_token;
 use crate::error::ApiError;
@@ -27,29 +27,48 @@ fn is_unsafe(method: &Method) -> bool {
     )
 }
 
-/// Refuses an unsafe, non-bearer request from another site with 403.
-pub fn check_origin(cors_origin: &str, request: &Request) -> Result<(), ApiError> {
-    if !is_unsafe(request.method()) || bearer_token(request.headers()).is_some() {
-        return Ok(());
-    }
-    let headers = request.headers();
+/// Whether the request comes from the SPA's origin (or from no browser).
+fn same_site(cors_origin: &str, headers: &HeaderMap) -> bool {
     let allowed = cors_origin.trim_end_matches('/');
-    let same_site = match headers.get(header::ORIGIN) {
+    match headers.get(header::ORIGIN) {
         Some(origin) => origin
             .to_str()
             .is_ok_and(|o| o.trim_end_matches('/').eq_ignore_ascii_case(allowed)),
         None => headers
             .get("sec-fetch-site")
             .is_none_or(|site| !site.as_bytes().eq_ignore_ascii_case(b"cross-site")),
-    };
-    if same_site {
+    }
+}
+
+fn cross_site() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "cross_site_request",
+        "requests from another site cannot use this session; call from the app or with a bearer token",
+    )
+}
+
+/// Refuses an unsafe, non-bearer request from another site with 403.
+pub fn check_origin(cors_origin: &str, request: &Request) -> Result<(), ApiError> {
+    if !is_unsafe(request.method()) || bearer_token(request.headers()).is_some() {
+        return Ok(());
+    }
+    if same_site(cors_origin, request.headers()) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_site_request",
-            "requests from another site cannot use this session; call from the app or with a bearer token",
-        ))
+        Err(cross_site())
+    }
+}
+
+/// Refuses a WebSocket upgrade from another site with 403, whatever
+/// credential it carries: a browser sends `Origin` with every upgrade, and
+/// a page elsewhere must not open a socket on the user's session
+/// (cross-site WebSocket hijacking).
+pub fn check_socket_origin(cors_origin: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    if same_site(cors_origin, headers) {
+        Ok(())
+    } else {
+        Err(cross_site())
     }
 }
 

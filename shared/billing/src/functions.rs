@@ -22,6 +22,7 @@ pub fn all() -> Vec<Function> {
         billing_invoices_generate(),
         billing_invoices_generate_status(),
         billing_stripe_webhook(),
+        billing_stripe_connect_webhook(),
         stripe_webhook_worker(),
         billing_invoices_list(),
         billing_invoices_get(),
@@ -82,6 +83,17 @@ pub fn billing_stripe_webhook() -> Function {
             .sends(&[QueueName::StripeWebhook])
             .secrets(&[Secret::StripeWebhook]),
         stripe_webhook::stripe_webhook
+    )
+}
+
+pub fn billing_stripe_connect_webhook() -> Function {
+    webhook!(
+        "billing-stripe-connect-webhook",
+        // The signature is the whole check: no table is read.
+        Permissions::NONE
+            .sends(&[QueueName::StripeWebhook])
+            .secrets(&[Secret::StripeConnectWebhook]),
+        stripe_webhook::stripe_connect_webhook
     )
 }
 

@@ -57,10 +57,12 @@ mod tests {
     use super::*;
     use crate::stripe_events::apply_event;
 
+    /// `account.updated` as the Connect endpoint delivers it: naming the
+    /// account it is about.
     fn event(id: &str, created: i64, account: &Value) -> StripeEvent {
         serde_json::from_value(json!({
             "id": id, "type": "account.updated", "created": created,
-            "data": {"object": account},
+            "account": account["id"], "data": {"object": account},
         }))
         .unwrap()
     }
@@ -111,5 +113,33 @@ mod tests {
             assert_eq!(outcome, Outcome::Ignored);
         }
         assert!(connect_state(&*ctx.store, "P9").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn an_update_not_sent_by_its_connected_account_changes_nothing() {
+        let parts = EmbeddedParts::in_memory();
+        let ctx = &parts.context;
+        let new = NewConnectedAccount {
+            email: None,
+            metadata: [("partnerId".to_owned(), "P1".to_owned())].into(),
+        };
+        let account = parts
+            .stripe
+            .create_connected_account(&new, "connect-account:P1")
+            .await
+            .unwrap();
+        let write = first_state_write("P1", &account, ctx.clock.now()).unwrap();
+        ctx.store.transact(vec![write]).await.unwrap();
+        let enabled = json!({"id": account.id, "metadata": {"partnerId": "P1"},
+            "charges_enabled": true, "payouts_enabled": true, "details_submitted": true});
+        let mut platform = event("evt_p", 100, &enabled);
+        platform.account = None;
+        let mut other = event("evt_o", 100, &enabled);
+        other.account = Some("acct_someone_else".into());
+        for forged in [platform, other] {
+            assert_eq!(apply_event(ctx, &forged).await.unwrap(), Outcome::Ignored);
+        }
+        let state = connect_state(&*ctx.store, "P1").await.unwrap().unwrap();
+        assert!(!state.can_receive_payments());
     }
 }

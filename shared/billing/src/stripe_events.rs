@@ -65,6 +65,10 @@ pub struct StripeEvent {
     /// When Stripe made the event (Unix seconds).
     #[serde(default)]
     pub created: i64,
+    /// The connected account of an event from the Connect endpoint (the
+    /// platform endpoint takes none with it).
+    #[serde(default)]
+    pub account: Option<String>,
     pub data: EventData,
 }
 
@@ -217,8 +221,18 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
     if ctx.store.get(&guard_key(&event.id)).await?.is_some() {
         return Ok(Outcome::Duplicate);
     }
+    // A connected account's state comes only from the Connect endpoint,
+    // and about the account that sent it.
     if event.kind == "account.updated" {
+        if event.account.is_none() || event.account.as_deref() != event.data.object["id"].as_str() {
+            let note = "account.updated not sent by that connected account";
+            return record(ctx, event, Outcome::Ignored, note, None).await;
+        }
         return apply_account_updated(ctx, event).await;
+    }
+    if event.account.is_some() {
+        let note = "a connected account's event of a type not handled";
+        return record(ctx, event, Outcome::Ignored, note, None).await;
     }
     if event.kind.starts_with("payment_intent.") {
         return apply_purchase_payment(ctx, event).await;

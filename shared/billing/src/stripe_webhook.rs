@@ -1,9 +1,18 @@
-//! `POST /v1/billing/webhooks/stripe`, on its own function URL: checks the
-//! `Stripe-Signature` header over the exact raw body (any of its `v1`
-//! signatures, so a rolling secret keeps working; within five minutes of
-//! the injected clock), checks that the body is a Stripe event, and puts it
-//! as received on `stripe-webhook`. Nothing else happens inline: the worker
-//! ([`crate::stripe_events`]) applies it once.
+//! `POST /v1/billing/webhooks/stripe` and `POST
+//! /v1/billing/webhooks/stripe-connect`, each on its own function URL:
+//! checks the `Stripe-Signature` header over the exact raw body (any of
+//! its `v1` signatures, so a rolling secret keeps working; within five
+//! minutes of the injected clock), checks that the body is a Stripe event,
+//! and puts it as received on `stripe-webhook`. Nothing else happens
+//! inline: the worker ([`crate::stripe_events`]) applies it once.
+//!
+//! Stripe sends the platform account's events and the connected accounts'
+//! events (`account.updated`...) from two endpoints with two signing
+//! secrets. A connected account's event carries `account`; so the platform
+//! endpoint refuses any event with `account` (and any `account.*`
+//! event), and the Connect endpoint, signed with
+//! `STRIPE_CONNECT_WEBHOOK_SECRET`, takes only events with `account`.
+//! Whoever holds one secret cannot pass events off as the other kind.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -28,6 +37,16 @@ struct EventHead {
     id: String,
     #[serde(rename = "type")]
     kind: String,
+    /// The connected account of a Connect event.
+    #[serde(default)]
+    account: Option<String>,
+}
+
+/// Which of Stripe's two endpoints a request came to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Platform,
+    Connect,
 }
 
 fn refused(e: SignatureError) -> ApiError {
@@ -39,19 +58,47 @@ fn refused(e: SignatureError) -> ApiError {
     ApiError::bad_request(code, e.to_string())
 }
 
-/// Receives a Stripe event: the signature checked over the raw body, the
-/// body checked to be an event (`id`, `type`), then queued as received.
+/// Receives a Stripe event of the platform account: the signature checked
+/// over the raw body, the body checked to be an event (`id`, `type`) of
+/// the platform (no `account`), then queued as received.
 #[utoipa::path(post, path = "/v1/billing/webhooks/stripe", tag = "billing",
-    request_body(content = serde_json::Value, description = "a Stripe event, exactly as Stripe sent it"),
+    request_body(content = serde_json::Value, description = "a Stripe event of the platform account, exactly as Stripe sent it"),
     params(("Stripe-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">[,v1=...]")),
     responses((status = 200, body = Received),
-        (status = 400, description = "missing, malformed, wrong or stale signature (`missing_signature`, `invalid_signature_header`, `invalid_signature`, `stale_signature`), or not a Stripe event (`not_a_stripe_event`)")))]
+        (status = 400, description = "missing, malformed, wrong or stale signature (`missing_signature`, `invalid_signature_header`, `invalid_signature`, `stale_signature`), not a Stripe event (`not_a_stripe_event`), or a connected account's event, which comes to the Connect endpoint (`connect_event`)")))]
 pub async fn stripe_webhook(
     State(ctx): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Received>> {
     let secret = ctx.config.stripe_webhook_secret.expose()?;
+    receive(&ctx, &headers, &body, secret, Endpoint::Platform).await
+}
+
+/// Receives a connected account's Stripe event (Stripe's Connect
+/// endpoint, its own signing secret): checked like the platform's, and it
+/// must name its `account`.
+#[utoipa::path(post, path = "/v1/billing/webhooks/stripe-connect", tag = "billing",
+    request_body(content = serde_json::Value, description = "a connected account's Stripe event (with `account`), exactly as Stripe sent it"),
+    params(("Stripe-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> under the Connect endpoint's secret")),
+    responses((status = 200, body = Received),
+        (status = 400, description = "missing, malformed, wrong or stale signature, not a Stripe event, or an event without `account` (`not_a_connect_event`)")))]
+pub async fn stripe_connect_webhook(
+    State(ctx): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Received>> {
+    let secret = ctx.config.stripe_connect_webhook_secret.expose()?;
+    receive(&ctx, &headers, &body, secret, Endpoint::Connect).await
+}
+
+async fn receive(
+    ctx: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    secret: &str,
+    endpoint: Endpoint,
+) -> ApiResult<Json<Received>> {
     let header = headers
         .get(signature::HEADER)
         .and_then(|v| v.to_str().ok())
@@ -61,17 +108,33 @@ pub async fn stripe_webhook(
                 "the Stripe-Signature header is missing",
             )
         })?;
-    signature::verify(secret, header, &body, ctx.clock.now().timestamp()).map_err(refused)?;
+    signature::verify(secret, header, body, ctx.clock.now().timestamp()).map_err(refused)?;
     let not_an_event = || {
         ApiError::bad_request(
             "not_a_stripe_event",
             "the body is not a Stripe event: a JSON object with an `id` and a `type`",
         )
     };
-    let head: EventHead = serde_json::from_slice(&body).map_err(|_| not_an_event())?;
+    let head: EventHead = serde_json::from_slice(body).map_err(|_| not_an_event())?;
     let fits = |text: &str| !text.is_empty() && text.len() <= 255 && !text.contains(['#', '\0']);
     if !fits(&head.id) || !fits(&head.kind) {
         return Err(not_an_event());
+    }
+    let connected = head.account.as_deref().is_some_and(fits);
+    match endpoint {
+        Endpoint::Platform if head.account.is_some() || head.kind.starts_with("account.") => {
+            return Err(ApiError::bad_request(
+                "connect_event",
+                "a connected account's event comes to the Connect endpoint, POST /v1/billing/webhooks/stripe-connect",
+            ));
+        }
+        Endpoint::Connect if !connected => {
+            return Err(ApiError::bad_request(
+                "not_a_connect_event",
+                "a Connect endpoint's event names its connected `account`",
+            ));
+        }
+        _ => {}
     }
     // The event travels exactly as Stripe sent it (valid UTF-8: it parsed).
     let text = String::from_utf8(body.to_vec()).map_err(|_| not_an_event())?;

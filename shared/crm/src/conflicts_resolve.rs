@@ -172,6 +172,9 @@ pub async fn resolve(
             Ok(_) => return Ok(resolved),
             Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
             Err(ChangeError::Refused(e)) => return Err(e.into()),
+            // HubSpot's value of a referred lead's `won` or amount: staff
+            // alone may accept it.
+            Err(ChangeError::StaffOnly(e)) => return Err(e.into()),
             Err(ChangeError::Write(e)) => {
                 return Err(match e {
                     LeadWriteError::Store(s) => s.into(),

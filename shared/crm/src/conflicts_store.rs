@@ -47,6 +47,35 @@ pub struct ConflictRecord {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+impl ConflictRecord {
+    /// A new open conflict on `field` of the lead `record` syncs: `pc` is
+    /// the lead's value, `hubspot` HubSpot's, `base` what both held last.
+    pub fn open(
+        id: String,
+        record: &crate::links_store::SyncRecord,
+        field: &str,
+        pc: String,
+        hubspot: String,
+        base: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            partner_id: record.partner_id.clone(),
+            lead_id: record.lead_id.clone(),
+            field: field.to_owned(),
+            pc_value: pc,
+            hubspot_value: hubspot,
+            base_value: base,
+            status: ConflictStatus::Open,
+            resolution: None,
+            resolved_value: None,
+            created_at: now,
+            resolved_at: None,
+        }
+    }
+}
+
 pub fn conflict_key(id: &str) -> Key {
     Key::new(format!("SYNCCONFLICT#{id}"), "CONFLICT")
 }

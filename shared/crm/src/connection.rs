@@ -10,8 +10,13 @@
 //! |---|---|---|---|
 //! | HubSpot connection | `PARTNER#<id>` | `HUBSPOT` | `HUBSPOT` / `<expiresAt>#<partnerId>` (the token refresh scan) |
 //!
+//! | portal guard (one partner per portal) | `HUBSPOTPORTAL#<portalId>` | `PARTNER` | |
+//!
 //! Every change after the first write is conditional on `version`, so two
-//! refreshes at once cannot store an older token over a newer one.
+//! refreshes at once cannot store an older token over a newer one. A
+//! portal connects to one partner at a time: the connection is stored in
+//! one transaction with its portal's guard, which another partner holding
+//! the portal makes fail; disconnecting releases it.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +39,43 @@ const ATTEMPTS: usize = 5;
 
 pub fn connection_key(partner_id: &str) -> Key {
     Key::new(format!("PARTNER#{partner_id}"), "HUBSPOT")
+}
+
+pub fn portal_guard_key(portal_id: &str) -> Key {
+    Key::new(format!("HUBSPOTPORTAL#{portal_id}"), "PARTNER")
+}
+
+/// Held by nobody, or by `partner_id` already.
+fn free_or_held_by(partner_id: &str) -> Condition {
+    Condition::Or(vec![
+        Condition::Missing("partnerId".into()),
+        Condition::equals("partnerId", partner_id),
+    ])
+}
+
+/// The write that claims `portal_id` for `partner_id`; it fails when
+/// another partner holds the portal.
+pub fn claim_portal(partner_id: &str, portal_id: &str) -> Write {
+    let key = portal_guard_key(portal_id);
+    let mut item = pc_platform::store::Item::new();
+    item.insert("pk".into(), key.pk.into());
+    item.insert("sk".into(), key.sk.into());
+    item.insert("entity".into(), "hubspot_portal_guard".into());
+    item.insert("partnerId".into(), partner_id.into());
+    item.insert("portalId".into(), portal_id.into());
+    Write::Put {
+        item,
+        condition: Some(free_or_held_by(partner_id)),
+    }
+}
+
+/// The write that releases `portal_id` if `partner_id` holds it (or
+/// nobody does: a connection stored before the guards existed).
+pub fn release_portal(partner_id: &str, portal_id: &str) -> Write {
+    Write::Delete {
+        key: portal_guard_key(portal_id),
+        condition: Some(free_or_held_by(partner_id)),
+    }
 }
 
 /// The stored connection (tokens sealed).

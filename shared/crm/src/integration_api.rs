@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
 use pc_api::{ApiError, ApiResult, AppState, Principal};
-use pc_platform::store::Condition;
+use pc_platform::store::{Condition, Write};
 
-use crate::connection::{self, connection_key};
+use crate::connection::{self, connection_key, release_portal};
 use crate::pipeline::{self, PipelineView};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,7 +85,7 @@ pub async fn create_pipeline(
     Ok(Json(pipeline::ensure_pipeline(&ctx, &partner_id).await?))
 }
 
-/// Forgets the partner's connection and its tokens.
+/// Forgets the partner's connection and its tokens, and frees its portal.
 #[utoipa::path(delete, path = "/v1/integrations/hubspot/{partnerId}", tag = "integrations",
     params(("partnerId" = String, Path)),
     responses((status = 204), (status = 404)),
@@ -96,11 +96,19 @@ pub async fn disconnect(
     Path(partner_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     visible_partner(&ctx, &principal, &partner_id).await?;
-    match ctx
-        .store
-        .delete(&connection_key(&partner_id), Some(Condition::Exists))
-        .await
-    {
+    let connection = connection::load(&ctx, &partner_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("HubSpot connection"))?;
+    // The connection goes with its portal's guard, so the portal may then
+    // connect to another partner.
+    let writes = vec![
+        Write::Delete {
+            key: connection_key(&partner_id),
+            condition: Some(Condition::equals("portalId", connection.portal_id.clone())),
+        },
+        release_portal(&partner_id, &connection.portal_id),
+    ];
+    match ctx.store.transact(writes).await {
         Ok(()) => {
             tracing::info!(partner = %partner_id, "HubSpot disconnected");
             Ok(StatusCode::NO_CONTENT)

@@ -1,9 +1,16 @@
 //! The OAuth `state` of a HubSpot connection: a JWT (the session signing
 //! key, purpose `hubspot_oauth_state`) carrying the partner, the user who
-//! asked and a random nonce, valid ten minutes by the injected clock. The
-//! nonce is also stored, and the callback consumes it with a conditional
-//! delete, so a state is good once: a tampered, expired or reused state
-//! connects nothing.
+//! asked, a random nonce and the hash of a browser binding, valid ten
+//! minutes by the injected clock. The nonce is also stored, and the
+//! callback consumes it with a conditional delete, so a state is good
+//! once: a tampered, expired or reused state connects nothing.
+//!
+//! The binding is a second random value that only the browser which asked
+//! holds, in an HttpOnly cookie set by `authorize` ([`BINDING_COOKIE`]);
+//! the state carries its SHA-256. A consent URL sent to someone else
+//! arrives at the callback without that cookie and connects nothing, so
+//! nobody can attach their HubSpot portal to a partner by following
+//! another user's link.
 //!
 //! | item | pk | sk |
 //! |---|---|---|
@@ -12,6 +19,8 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use pc_api::tokens::{self, TokenError};
 use pc_platform::AppContext;
@@ -29,6 +38,28 @@ pub struct StateClaims {
     /// The user who asked.
     pub uid: String,
     pub nonce: String,
+    /// Hex SHA-256 of the browser binding.
+    pub bh: String,
+}
+
+/// The cookie holding the browser binding.
+pub const BINDING_COOKIE: &str = "hubspotOauthBinding";
+
+/// A state and the binding its browser must present with it.
+pub struct Issued {
+    pub state: String,
+    /// The cookie value; never stored, only its hash (in the state).
+    pub binding: String,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buffer);
+    hex::encode(buffer)
+}
+
+fn binding_hash(binding: &str) -> String {
+    hex::encode(Sha256::digest(binding.as_bytes()))
 }
 
 /// Why a state connects nothing.
@@ -40,6 +71,8 @@ pub enum StateError {
     Expired,
     #[error("the OAuth state was already used")]
     Used,
+    #[error("the OAuth callback came from another browser than the one that asked")]
+    OtherBrowser,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,16 +90,16 @@ fn secret(ctx: &AppContext) -> Result<&str, StateError> {
         .map_err(|_| StateError::Invalid)
 }
 
-/// Issues a state for `partner_id` asked by `user_id`, storing its nonce.
+/// Issues a state for `partner_id` asked by `user_id`, storing its nonce,
+/// with the binding the asking browser keeps.
 pub async fn issue(
     ctx: &AppContext,
     partner_id: &str,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<String, StateError> {
-    let mut bytes = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    let nonce = hex::encode(bytes);
+) -> Result<Issued, StateError> {
+    let nonce = random_hex(16);
+    let binding = random_hex(32);
     let key = nonce_key(&nonce);
     let expires = now + Duration::minutes(STATE_MINUTES);
     let mut item = Item::new();
@@ -82,20 +115,26 @@ pub async fn issue(
         pid: partner_id.into(),
         uid: user_id.into(),
         nonce,
+        bh: binding_hash(&binding),
     };
-    Ok(tokens::sign(
+    let state = tokens::sign(
         secret(ctx)?,
         PURPOSE,
         claims,
         now,
         Duration::minutes(STATE_MINUTES),
-    ))
+    );
+    Ok(Issued { state, binding })
 }
 
-/// Verifies a state and consumes its nonce: answers its claims once.
+/// Verifies a state and consumes its nonce: answers its claims once, if
+/// `binding` (the callback's cookie) is the one issued with it. The nonce
+/// is consumed even when the binding is wrong: a leaked state is then
+/// spent, not left for another try.
 pub async fn consume(
     ctx: &AppContext,
     state: &str,
+    binding: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<StateClaims, StateError> {
     let claims = match tokens::verify::<StateClaims>(secret(ctx)?, PURPOSE, state, now) {
@@ -114,8 +153,15 @@ pub async fn consume(
         .delete(&nonce_key(&claims.nonce), Some(bound))
         .await
     {
-        Ok(()) => Ok(claims),
-        Err(e) if e.is_condition_failure() => Err(StateError::Used),
-        Err(e) => Err(e.into()),
+        Ok(()) => {}
+        Err(e) if e.is_condition_failure() => return Err(StateError::Used),
+        Err(e) => return Err(e.into()),
+    }
+    let presented = binding_hash(binding.unwrap_or_default());
+    let same: bool = presented.as_bytes().ct_eq(claims.bh.as_bytes()).into();
+    if binding.is_some_and(|b| !b.is_empty()) && same {
+        Ok(claims)
+    } else {
+        Err(StateError::OtherBrowser)
     }
 }

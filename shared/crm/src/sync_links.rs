@@ -16,8 +16,8 @@ use pc_platform::AppContext;
 use pc_platform::crm::{DealContact, ObjectType};
 use pc_platform::store::{MAX_TRANSACTION_WRITES, StoreError, Update, Write};
 
-use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
-use crate::hubspot_fields::LEAD_ID_PROPERTY;
+use crate::conflicts_store::{ConflictRecord, conflict_write};
+use crate::hubspot_fields::{LEAD_ID_PROPERTY, lead_values};
 use crate::links_store::{as_written, record_and_link_writes, record_key};
 use crate::sync_pages::{PageError, PageScope, Work, pair_of};
 use crate::webhook_events::field_patch_value;
@@ -43,31 +43,61 @@ pub fn pull_patch(pull: &BTreeMap<String, String>) -> Result<LeadPatch, String> 
     LeadPatch::parse(&body).map_err(|e| e.message.clone())
 }
 
-/// Stores what the page did for one lead.
+/// Stores what the page did for one lead. HubSpot's values that only
+/// staff may set on this lead (a referred lead's `won` and amount) are
+/// not applied: each becomes an open conflict, which staff alone can
+/// resolve in HubSpot's favour, and the rest of the pull applies.
 pub(crate) async fn save_lead(
     ctx: &AppContext,
     w: &Work,
     now: DateTime<Utc>,
 ) -> Result<LeadOutcome, StoreError> {
+    let mut staff_only: Vec<String> = Vec::new();
+    // Twice at most: the refusal names every field it refuses.
+    for _ in 0..2 {
+        let (outcome, refused) = save_lead_once(ctx, w, now, &staff_only).await?;
+        match refused {
+            Some(fields) if !fields.is_empty() => staff_only.extend(fields),
+            _ => return Ok(outcome),
+        }
+    }
+    Ok(LeadOutcome::Failed)
+}
+
+/// One try of [`save_lead`], with `staff_only` fields of the pull turned
+/// into conflicts; answers the fields the lead rules refused to staff
+/// alone, if any (then nothing was written).
+async fn save_lead_once(
+    ctx: &AppContext,
+    w: &Work,
+    now: DateTime<Utc>,
+    staff_only: &[String],
+) -> Result<(LeadOutcome, Option<Vec<String>>), StoreError> {
     let mut record = w.record.clone();
     record.synced = w.plan.synced.clone();
     record.last_synced_at = Some(now.timestamp_millis());
+    let mut conflicts = w.plan.conflicts.clone();
+    let mut pull = w.plan.pull.clone();
+    let ours = lead_values(&w.lead);
+    for field in staff_only {
+        if let Some(theirs) = pull.remove(field) {
+            let base = w.record.synced.get(field).cloned().unwrap_or_default();
+            let mine = ours.get(field).cloned().unwrap_or_default();
+            record.synced.insert(field.clone(), base.clone());
+            conflicts.push((field.clone(), mine, theirs, base));
+        }
+    }
     let mut conflict_writes = Vec::new();
-    for (field, ours, theirs, base) in &w.plan.conflicts {
-        let conflict = ConflictRecord {
-            id: ctx.ids.new_id(),
-            partner_id: record.partner_id.clone(),
-            lead_id: record.lead_id.clone(),
-            field: field.clone(),
-            pc_value: ours.clone(),
-            hubspot_value: theirs.clone(),
-            base_value: base.clone(),
-            status: ConflictStatus::Open,
-            resolution: None,
-            resolved_value: None,
-            created_at: now,
-            resolved_at: None,
-        };
+    for (field, ours, theirs, base) in &conflicts {
+        let conflict = ConflictRecord::open(
+            ctx.ids.new_id(),
+            &record,
+            field,
+            ours.clone(),
+            theirs.clone(),
+            base.clone(),
+            now,
+        );
         record
             .open_conflicts
             .insert(field.clone(), conflict.id.clone());
@@ -77,8 +107,8 @@ pub(crate) async fn save_lead(
     extra.extend(conflict_writes);
     let relinked =
         w.lead.hubspot_contact_id != record.contact_id || w.lead.hubspot_deal_id != record.deal_id;
-    let outcome = if !w.plan.pull.is_empty() {
-        match pull_patch(&w.plan.pull) {
+    let outcome = if !pull.is_empty() {
+        match pull_patch(&pull) {
             Ok(patch) => match change_lead(ctx, None, &w.lead, &patch, extra.clone()).await {
                 Ok(Changed::Stored(_)) => Ok(()),
                 Ok(Changed::Unchanged) => ctx.store.transact(extra).await,
@@ -87,6 +117,11 @@ pub(crate) async fn save_lead(
                     // its own, which the next sync sends back to HubSpot.
                     tracing::warn!(lead_id = %w.lead.id, %refusal, "hubspot value refused by the lead rules");
                     ctx.store.transact(extra).await
+                }
+                Err(ChangeError::StaffOnly(refusal)) => {
+                    tracing::warn!(lead_id = %w.lead.id, %refusal, "hubspot value left to staff");
+                    let fields = refusal.fields.iter().map(|f| (*f).to_owned()).collect();
+                    return Ok((LeadOutcome::Failed, Some(fields)));
                 }
                 Err(ChangeError::Write(e)) => Err(write_failure(e)),
             },
@@ -104,21 +139,24 @@ pub(crate) async fn save_lead(
         match store_change(ctx, None, "hubspot_linked", &w.lead, after, extra).await {
             Ok(_) => Ok(()),
             Err(ChangeError::Write(e)) => Err(write_failure(e)),
-            Err(ChangeError::Refused(_)) => Err(StoreError::ConditionFailed),
+            Err(ChangeError::Refused(_) | ChangeError::StaffOnly(_)) => {
+                Err(StoreError::ConditionFailed)
+            }
         }
     } else {
         ctx.store.transact(extra).await
     };
-    match outcome {
-        Ok(()) => Ok(LeadOutcome::Saved {
-            conflicts: w.plan.conflicts.len() as u64,
+    let outcome = match outcome {
+        Ok(()) => LeadOutcome::Saved {
+            conflicts: conflicts.len() as u64,
             associate: pair_of(&record).filter(|_| !record.associated),
-        }),
+        },
         Err(e) if e.is_condition_failure() || matches!(e, StoreError::TransactionConflict) => {
-            Ok(LeadOutcome::Failed)
+            LeadOutcome::Failed
         }
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e),
+    };
+    Ok((outcome, None))
 }
 
 fn write_failure(e: pc_leads::leads_store::LeadWriteError) -> StoreError {

@@ -21,7 +21,7 @@ use pc_leads::leads_store::{self, LeadWriteError};
 use pc_platform::AppContext;
 use pc_platform::store::{Condition, Item, Key, StoreError, Write};
 
-use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
+use crate::conflicts_store::{ConflictRecord, conflict_write};
 use crate::hubspot_access::partner_stage_mapping;
 use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
 use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
@@ -151,6 +151,35 @@ fn patch_of(field: &str, value: &str) -> Result<LeadPatch, String> {
     LeadPatch::parse(&body).map_err(|e| format!("{field}: {}", e.message))
 }
 
+/// The writes that open a conflict on `field` (ours against HubSpot's
+/// `theirs`) and note it on the sync record `after`.
+fn open_conflict(
+    ctx: &AppContext,
+    existing: Option<&SyncRecord>,
+    after: &mut SyncRecord,
+    field: &str,
+    ours: String,
+    theirs: &str,
+    base: String,
+) -> Result<Vec<Write>, StoreError> {
+    let conflict = ConflictRecord::open(
+        ctx.ids.new_id(),
+        after,
+        field,
+        ours,
+        theirs.to_owned(),
+        base,
+        ctx.clock.now(),
+    );
+    after
+        .open_conflicts
+        .insert(field.to_owned(), conflict.id.clone());
+    Ok(vec![
+        record_write(existing, after)?,
+        conflict_write(&conflict, true)?,
+    ])
+}
+
 /// Applies one event once. Answers what it did, for the log.
 pub async fn apply_event(
     ctx: &AppContext,
@@ -237,27 +266,16 @@ pub async fn apply_event(
         let ours = lead_values(&lead).remove(field).unwrap_or_default();
         let base = record.synced.get(field).cloned().unwrap_or_default();
         if ours != base && ours != new_value && record.last_synced_at.is_some() {
-            let conflict = ConflictRecord {
-                id: ctx.ids.new_id(),
-                partner_id: partner_id.clone(),
-                lead_id: lead_id.clone(),
-                field: field.to_owned(),
-                pc_value: ours,
-                hubspot_value: new_value.clone(),
-                base_value: base,
-                status: ConflictStatus::Open,
-                resolution: None,
-                resolved_value: None,
-                created_at: ctx.clock.now(),
-                resolved_at: None,
-            };
-            after
-                .open_conflicts
-                .insert(field.to_owned(), conflict.id.clone());
-            let writes = vec![
-                record_write(existing.as_ref(), &after).map_err(WorkerError::new)?,
-                conflict_write(&conflict, true).map_err(WorkerError::new)?,
-            ];
+            let writes = open_conflict(
+                ctx,
+                existing.as_ref(),
+                &mut after,
+                field,
+                ours,
+                &new_value,
+                base,
+            )
+            .map_err(WorkerError::new)?;
             match claim_only(ctx, event, "conflict", writes).await {
                 Ok(()) => return Ok("conflict"),
                 Err(e) if e.is_condition_failure() => continue,
@@ -276,6 +294,30 @@ pub async fn apply_event(
                 let write = record_write(existing.as_ref(), &after).map_err(WorkerError::new)?;
                 match claim_only(ctx, event, "already so", vec![write]).await {
                     Ok(()) => return Ok("already so"),
+                    Err(e) if e.is_condition_failure() => continue,
+                    Err(e) => return Err(WorkerError::new(e)),
+                }
+            }
+            // Only staff may set this field of this lead: HubSpot's value
+            // waits as an open conflict, which staff alone can accept.
+            Err(ChangeError::StaffOnly(refusal)) => {
+                tracing::warn!(lead_id = %lead_id, %refusal, "hubspot change left to staff");
+                let mut after = record.clone();
+                after
+                    .applied_at
+                    .insert(watermark.clone(), event.occurred_at);
+                let writes = open_conflict(
+                    ctx,
+                    existing.as_ref(),
+                    &mut after,
+                    field,
+                    ours,
+                    &new_value,
+                    base,
+                )
+                .map_err(WorkerError::new)?;
+                match claim_only(ctx, event, "conflict (staff only)", writes).await {
+                    Ok(()) => return Ok("conflict (staff only)"),
                     Err(e) if e.is_condition_failure() => continue,
                     Err(e) => return Err(WorkerError::new(e)),
                 }

@@ -17,6 +17,7 @@ use pc_leads::DealStatus;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;
+use pc_leads::referral_commission::ChangedBy;
 use pc_platform::EmbeddedParts;
 use pc_platform::crm::{AccessToken, CrmClient, CrmError, ObjectType, Properties};
 
@@ -227,7 +228,7 @@ async fn changes_travel_both_ways_and_both_sides_changed_is_a_conflict() {
     let mut renamed = a.clone();
     renamed.contact.first_name = Some("Renamed".into());
     renamed.version += 1;
-    leads_store::update(&*ctx.store, &a, &renamed)
+    leads_store::update(&*ctx.store, &a, &renamed, ChangedBy::Partner)
         .await
         .unwrap();
     let contact_a = a.hubspot_contact_id.clone().unwrap();
@@ -244,7 +245,9 @@ async fn changes_travel_both_ways_and_both_sides_changed_is_a_conflict() {
     let mut ours_b = b.clone();
     ours_b.contact.first_name = Some("Ours".into());
     ours_b.version += 1;
-    leads_store::update(&*ctx.store, &b, &ours_b).await.unwrap();
+    leads_store::update(&*ctx.store, &b, &ours_b, ChangedBy::Partner)
+        .await
+        .unwrap();
     let contact_b = b.hubspot_contact_id.clone().unwrap();
     w.parts
         .hubspot

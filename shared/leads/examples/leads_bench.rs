@@ -115,6 +115,7 @@ async fn bench_import(rows: usize) {
         pages_done: 0,
         created_by: "bench".into(),
         created_by_name: "Bench".into(),
+        created_by_staff: false,
         created_at: ctx.clock.now(),
         updated_at: ctx.clock.now(),
     };

@@ -155,6 +155,7 @@ pub(crate) async fn begin_import(
         pages_done: 0,
         created_by: principal.user_id.clone(),
         created_by_name: principal.name.clone(),
+        created_by_staff: principal.is_staff(),
         created_at: now,
         updated_at: now,
     };

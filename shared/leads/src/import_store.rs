@@ -71,6 +71,10 @@ pub struct ImportTask {
     pub pages_done: usize,
     pub created_by: String,
     pub created_by_name: String,
+    /// Whether platform staff started the import: its rows may then set a
+    /// referred lead's deal amount (see `referral_commission`).
+    #[serde(default)]
+    pub created_by_staff: bool,
     #[serde(with = "serde_millis")]
     #[schema(value_type = String)]
     pub created_at: DateTime<Utc>,

@@ -26,6 +26,7 @@ use crate::import_store::{
 use crate::lead::{Contact, LeadEmail, LeadRecord, parse_dollars, parse_text};
 use crate::lead_notices::lead_event;
 use crate::leads_store::{self, LeadWriteError, find_by_email};
+use crate::referral_commission::{ChangedBy, StaffOnly};
 
 /// The message of one import page on `sync-leads`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +161,9 @@ pub async fn upsert_row(
                     }]));
                 }
                 Err(LeadWriteError::Stale) => continue,
+                Err(LeadWriteError::StaffOnly(refusal)) => {
+                    return Ok(RowOutcome::Failed(staff_only_errors(row, &refusal)));
+                }
                 Err(LeadWriteError::Store(e)) => return Err(e),
             }
         };
@@ -182,14 +186,36 @@ pub async fn upsert_row(
         after.version = before.version + 1;
         after.updated_at = now;
         let audit = audit_row(ctx, task, "updated", Some(&before), &after)?;
-        match leads_store::update_with(store, &before, &after, audit).await {
+        let by = if task.created_by_staff {
+            ChangedBy::Staff
+        } else {
+            ChangedBy::Partner
+        };
+        match leads_store::update_with(store, &before, &after, by, audit).await {
             Ok(()) => return Ok(RowOutcome::Updated),
             Err(LeadWriteError::Stale | LeadWriteError::EmailTaken) => continue,
             Err(LeadWriteError::NoPartner) => continue,
+            Err(LeadWriteError::StaffOnly(refusal)) => {
+                return Ok(RowOutcome::Failed(staff_only_errors(row, &refusal)));
+            }
             Err(LeadWriteError::Store(e)) => return Err(e),
         }
     }
     Err(StoreError::TransactionConflict)
+}
+
+/// A row refused for setting a referred lead's commission fields: it
+/// fails whole, one error per field, and the lead keeps its values.
+fn staff_only_errors(row: &ImportRow, refusal: &StaffOnly) -> Vec<RowError> {
+    refusal
+        .fields
+        .iter()
+        .map(|field| RowError {
+            row: row.row,
+            field: (*field).to_owned(),
+            message: refusal.to_string(),
+        })
+        .collect()
 }
 
 /// The outbox write of a row's audit event, committed with the row's lead.
@@ -350,6 +376,7 @@ mod tests {
             pages_done: 0,
             created_by: "U1".into(),
             created_by_name: "Una".into(),
+            created_by_staff: false,
             created_at: now,
             updated_at: now,
         };

@@ -1,6 +1,8 @@
 //! The one path a lead change takes, whoever asks for it (an admin through
 //! `PATCH /v1/leads/{id}`, a HubSpot change through the sync): the status
-//! transition rules, the audit event and any lost-lead alert committed in
+//! transition rules, who may set a referred lead's commission fields
+//! (staff alone, see `referral_commission`), the audit event and any
+//! lost-lead alert committed in
 //! the change's own transaction, with the caller's extra writes beside them
 //! (a webhook event's claim, the sync's record of what it saw), so the
 //! change and what the caller records of it are stored together or not at
@@ -17,6 +19,7 @@ use crate::lead::LeadRecord;
 use crate::lead_notices::{change_messages, lead_event};
 use crate::leads_api::LeadPatch;
 use crate::leads_store::{self, LeadWriteError};
+use crate::referral_commission::{ChangedBy, StaffOnly};
 
 /// Why a change was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -24,13 +27,25 @@ pub enum ChangeError {
     /// The status may not move that way; nothing was written.
     #[error(transparent)]
     Refused(#[from] TransitionRefused),
+    /// Only staff may set these fields of this lead; nothing was written.
     #[error(transparent)]
-    Write(#[from] LeadWriteError),
+    StaffOnly(StaffOnly),
+    #[error(transparent)]
+    Write(LeadWriteError),
 }
 
 impl From<StoreError> for ChangeError {
     fn from(e: StoreError) -> Self {
         ChangeError::Write(LeadWriteError::Store(e))
+    }
+}
+
+impl From<LeadWriteError> for ChangeError {
+    fn from(e: LeadWriteError) -> Self {
+        match e {
+            LeadWriteError::StaffOnly(refusal) => ChangeError::StaffOnly(refusal),
+            other => ChangeError::Write(other),
+        }
     }
 }
 
@@ -93,6 +108,7 @@ pub async fn store_change(
     )?;
     let mut writes: Vec<Write> = outbox.write()?.into_iter().collect();
     writes.extend(extra);
-    leads_store::update_with(&*ctx.store, before, &after, writes).await?;
+    let by = ChangedBy::of(actor);
+    leads_store::update_with(&*ctx.store, before, &after, by, writes).await?;
     Ok(Changed::Stored(Box::new(after)))
 }

@@ -27,6 +27,11 @@
 //!   or paid commission, and winning it again earns nothing more. Undoing
 //!   money already promised to a referrer is a finance decision, not a
 //!   pipeline side effect.
+//! - Only platform staff set `won` or the deal amount of a referred lead
+//!   ([`check_change`], run by every lead update's writes): the referrer
+//!   is paid from them, so its own users, API tokens, imports and HubSpot
+//!   portal may not. Any other writer's change of those fields is refused
+//!   whole, before anything is written.
 //! - Paying moves a commission from `pending` to `paid` on condition that
 //!   it is pending, and moves its amount from `pendingCents` to
 //!   `paidCents` in the same transaction ([`payout_writes`]).
@@ -40,6 +45,8 @@ use pc_platform::store::{
     Condition, Index, Key, Query, SortKey, Store, StoreError, Update, Write, from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
+
+use pc_api::identity::Principal;
 
 use crate::deal_status::DealStatus;
 use crate::lead::LeadRecord;
@@ -144,6 +151,77 @@ fn counters_update(referrer_id: &str, changes: &[(&str, i64)]) -> Update {
 /// transaction.
 pub fn count_referral(referrer_id: &str) -> Write {
     Write::Update(counters_update(referrer_id, &[("totalReferrals", 1)]))
+}
+
+/// Who asks for a lead change, as far as the commission rule cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// Platform staff (an owner, or an admin without a partner), directly
+    /// or through a job one of them started.
+    Staff,
+    /// The lead's partner: one of its users or API tokens, or an import
+    /// one of its users started.
+    Partner,
+    /// An integration acting on no one's say at the time: the partner's
+    /// HubSpot portal, ChiliPiper's meetings.
+    Integration,
+}
+
+impl ChangedBy {
+    /// The authority of a change asked by `actor` (`None`: an integration).
+    pub fn of(actor: Option<&Principal>) -> Self {
+        match actor {
+            Some(p) if p.is_staff() => ChangedBy::Staff,
+            Some(_) => ChangedBy::Partner,
+            None => ChangedBy::Integration,
+        }
+    }
+}
+
+/// A change of a referred lead's commission fields by someone other than
+/// staff; nothing of the change was written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "only platform staff may set {} on a referred lead: it earns its referrer a commission",
+    .fields.join(" and ")
+)]
+pub struct StaffOnly {
+    /// The lead fields the change would have set: `dealStatus` (to
+    /// `won`), `dealAmount`.
+    pub fields: Vec<&'static str>,
+}
+
+/// The commission fields `after` sets on a referred lead: moving it into
+/// `won` and any change of its deal amount. Empty for a lead nobody
+/// referred.
+pub fn commission_fields_changed(before: &LeadRecord, after: &LeadRecord) -> Vec<&'static str> {
+    if before.referral.is_none() && after.referral.is_none() {
+        return Vec::new();
+    }
+    let mut fields = Vec::new();
+    if after.deal_status == DealStatus::Won && before.deal_status != DealStatus::Won {
+        fields.push("dealStatus");
+    }
+    if after.deal_amount_cents != before.deal_amount_cents {
+        fields.push("dealAmount");
+    }
+    fields
+}
+
+/// Refuses a change of a referred lead's commission fields unless staff
+/// asks for it: whoever sets `won` and the amount decides what the
+/// referrer is paid, so the referrer may not.
+pub fn check_change(
+    before: &LeadRecord,
+    after: &LeadRecord,
+    by: ChangedBy,
+) -> Result<(), StaffOnly> {
+    let fields = commission_fields_changed(before, after);
+    if fields.is_empty() || by == ChangedBy::Staff {
+        Ok(())
+    } else {
+        Err(StaffOnly { fields })
+    }
 }
 
 /// Whether `lead` earns its commission now: a referred lead, won, with a
@@ -358,6 +436,41 @@ mod tests {
         assert_eq!(
             carried.referral.as_ref().unwrap().commission_cents,
             Some(12_500)
+        );
+    }
+
+    #[test]
+    fn only_staff_win_or_price_a_referred_lead() {
+        let before = referred(DealStatus::InTouch, None);
+        let won = referred(DealStatus::Won, Some(100_000));
+        for by in [ChangedBy::Partner, ChangedBy::Integration] {
+            assert_eq!(
+                check_change(&before, &won, by),
+                Err(StaffOnly {
+                    fields: vec!["dealStatus", "dealAmount"]
+                })
+            );
+            let priced = referred(DealStatus::InTouch, Some(5_000));
+            assert_eq!(
+                check_change(&before, &priced, by).unwrap_err().fields,
+                vec!["dealAmount"]
+            );
+            // Other moves and fields stay the partner's to make.
+            let lost = referred(DealStatus::LostNoPotential, None);
+            assert_eq!(check_change(&before, &lost, by), Ok(()));
+            let mut renamed = before.clone();
+            renamed.contact.company = Some("Renamed".into());
+            assert_eq!(check_change(&before, &renamed, by), Ok(()));
+        }
+        assert_eq!(check_change(&before, &won, ChangedBy::Staff), Ok(()));
+        // A lead nobody referred earns no commission: anyone may win it.
+        let mut plain_before = before.clone();
+        plain_before.referral = None;
+        let mut plain_won = won.clone();
+        plain_won.referral = None;
+        assert_eq!(
+            check_change(&plain_before, &plain_won, ChangedBy::Partner),
+            Ok(())
         );
     }
 

@@ -55,6 +55,7 @@ mod tests {
     use pc_leads::deal_status::{DealStatus, LeadSource};
     use pc_leads::lead::{LeadEmail, LeadRecord};
     use pc_leads::leads_store::{create_lead_writes, update_lead_writes};
+    use pc_leads::referral_commission::ChangedBy;
     use pc_platform::store::Write;
     use pc_platform::store::embedded::EmbeddedStore;
 
@@ -155,7 +156,7 @@ mod tests {
         let mut won = leads[0].clone();
         won.deal_status = DealStatus::Won;
         won.version += 1;
-        both(update_lead_writes(&leads[0], &won).unwrap()).await;
+        both(update_lead_writes(&leads[0], &won, ChangedBy::Staff).unwrap()).await;
 
         let listing = sold_listing(&leads[1], "B", at(2, 10));
         both(vec![

@@ -71,11 +71,25 @@ fn lead_patch(command: &StatusCommand) -> Result<LeadPatch, WorkerError> {
     LeadPatch::parse(&fields).map_err(|e| WorkerError::new(e.message))
 }
 
-fn rejection(code: &str, message: impl Into<String>) -> RequestError {
-    RequestError {
+/// Settles the request as rejected with `code`, changing nothing else.
+async fn reject(
+    ctx: &AppContext,
+    command: &StatusCommand,
+    code: &str,
+    message: impl Into<String>,
+) -> Result<(), WorkerError> {
+    let error = RequestError {
         code: code.to_owned(),
         message: message.into(),
-    }
+    };
+    settle(
+        ctx,
+        command,
+        RequestState::Rejected,
+        Some(error),
+        Vec::new(),
+    )
+    .await
 }
 
 /// Settles the request with `writes` beside it, unless another delivery
@@ -132,13 +146,11 @@ async fn apply(ctx: &AppContext, command: &StatusCommand) -> Result<(), WorkerEr
     let patch = lead_patch(command)?;
     for _ in 0..STALE_TRIES {
         let Some(before) = find_lead(ctx, command).await.map_err(store_error)? else {
-            let error = rejection("lead_not_found", "the partner has no such lead");
-            return settle(
+            return reject(
                 ctx,
                 command,
-                RequestState::Rejected,
-                Some(error),
-                Vec::new(),
+                "lead_not_found",
+                "the partner has no such lead",
             )
             .await;
         };
@@ -162,19 +174,13 @@ async fn apply(ctx: &AppContext, command: &StatusCommand) -> Result<(), WorkerEr
             Ok(Changed::Unchanged) => {
                 return settle(ctx, command, RequestState::Applied, None, extra).await;
             }
+            // A referred lead's `won` and amount are platform staff's.
+            Err(ChangeError::StaffOnly(refusal)) => {
+                return reject(ctx, command, "staff_only", refusal.to_string()).await;
+            }
             Err(ChangeError::Refused(TransitionRefused { from, to })) => {
-                let error = rejection(
-                    "invalid_transition",
-                    format!("a {} lead cannot become {}", from.as_str(), to.as_str()),
-                );
-                return settle(
-                    ctx,
-                    command,
-                    RequestState::Rejected,
-                    Some(error),
-                    Vec::new(),
-                )
-                .await;
+                let message = format!("a {} lead cannot become {}", from.as_str(), to.as_str());
+                return reject(ctx, command, "invalid_transition", message).await;
             }
             // The lead changed meanwhile, or another delivery settled the
             // request: read again.

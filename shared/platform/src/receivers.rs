@@ -3,8 +3,10 @@
 //! public addresses. Loopback, private (RFC 1918, CGNAT, unique-local),
 //! link-local, multicast, reserved and cloud metadata addresses
 //! (169.254.169.254, fd00:ec2::254) are refused, including when they hide
-//! in an IPv4-mapped, IPv4-compatible, NAT64 or 6to4 IPv6 address, so a
-//! partner cannot make the backend call into its own network (SSRF).
+//! in an IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64 or 6to4 IPv6
+//! address; Teredo and local-use NAT64 addresses, whose IPv4 host cannot
+//! be told from the address alone, are refused whole. So a partner cannot
+//! make the backend call into its own network (SSRF).
 //!
 //! The dev server alone may allow plain `http://` and loopback receivers
 //! (`Config::webhook_local_receivers`), so a developer can receive
@@ -46,9 +48,12 @@ fn refusal_v4(ip: Ipv4Addr, allow_loopback: bool) -> Option<&'static str> {
     if a == 0 || ip.is_broadcast() || ip.is_multicast() || a >= 240 {
         return Some("a reserved address");
     }
-    // IETF protocol assignments, documentation and benchmarking ranges.
+    // IETF protocol assignments, documentation, the deprecated 6to4 relay
+    // anycast (which forwards into whatever IPv6 host it is given) and
+    // benchmarking ranges.
     if (a, b, c) == (192, 0, 0)
         || (a, b, c) == (192, 0, 2)
+        || (a, b, c) == (192, 88, 99)
         || (a, b, c) == (198, 51, 100)
         || (a, b, c) == (203, 0, 113)
         || (a == 198 && (b == 18 || b == 19))
@@ -78,6 +83,20 @@ fn refusal_v6(ip: Ipv6Addr, allow_loopback: bool) -> Option<&'static str> {
     if first & 0xfe00 == 0xfc00 {
         return Some("a unique-local (private) address");
     }
+    // Local-use NAT64 (64:ff9b:1::/48) embeds its IPv4 host wherever the
+    // operator's prefix length puts it; Teredo (2001::/32, inside the IETF
+    // protocol assignments 2001::/23) hides its client's address
+    // obfuscated and reaches it through a relay. Neither is a receiver.
+    if ip.segments()[..3] == [0x64, 0xff9b, 1] {
+        return Some("a local-use NAT64 address");
+    }
+    if first == 0x2001 && ip.segments()[1] < 0x0200 {
+        return Some("a reserved address (IETF protocol assignment or Teredo)");
+    }
+    // The discard-only prefix 100::/64.
+    if ip.segments()[..4] == [0x100, 0, 0, 0] {
+        return Some("a reserved address");
+    }
     // Site-local (deprecated) and documentation prefixes.
     if first & 0xffc0 == 0xfec0 || (first == 0x2001 && ip.segments()[1] == 0x0db8) {
         return Some("a reserved address");
@@ -86,14 +105,18 @@ fn refusal_v6(ip: Ipv6Addr, allow_loopback: bool) -> Option<&'static str> {
 }
 
 /// The IPv4 address an IPv6 address carries: IPv4-mapped (`::ffff:a.b.c.d`),
-/// IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`) and 6to4
-/// (`2002:AABB:CCDD::/48`) all reach the IPv4 host.
+/// IPv4-compatible (`::a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`,
+/// SIIT), NAT64 (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/48`) all
+/// reach the IPv4 host.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     if s[..5] == [0; 5]
         && (s[5] == 0xffff || (s[5] == 0 && !ip.is_loopback() && !ip.is_unspecified()))
     {
+        return Some(low);
+    }
+    if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
         return Some(low);
     }
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
@@ -213,11 +236,71 @@ mod tests {
             "::ffff:169.254.169.254",
             "::10.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b::7f00:1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:169.254.169.254",
             "2002:a00:1::1",
+            "2002:c0a8:101::1",
+            "2002:a9fe:a9fe::1",
         ] {
             assert!(refused(ip, false), "{ip} must be refused");
         }
-        assert!(!refused("::ffff:8.8.8.8", false));
+        for ip in [
+            "::ffff:8.8.8.8",
+            "::ffff:0:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
+            assert!(!refused(ip, false), "{ip} carries a public IPv4 host");
+        }
+    }
+
+    /// One row per special-purpose range: an address inside it is refused
+    /// with the reason given, and the first address after it is not.
+    #[test]
+    fn each_special_range_is_refused_and_its_neighbour_is_not() {
+        let table = [
+            (
+                "64:ff9b:1::a00:1",
+                "a local-use NAT64 address",
+                "64:ff9b:2::1",
+            ),
+            (
+                "64:ff9b:1:ffff::1",
+                "a local-use NAT64 address",
+                "64:ff9b:2::1",
+            ),
+            (
+                "2001::1",
+                "a reserved address (IETF protocol assignment or Teredo)",
+                "2001:200::1",
+            ),
+            (
+                "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+                "a reserved address (IETF protocol assignment or Teredo)",
+                "2001:200::1",
+            ),
+            ("100::1", "a reserved address", "100:0:0:1::1"),
+            ("192.88.99.1", "a reserved address", "192.88.100.1"),
+            (
+                "::ffff:0:192.168.0.1",
+                "a private address",
+                "::ffff:0:8.8.4.4",
+            ),
+            ("2002:c058:6301::1", "a reserved address", "2002:808:404::1"),
+        ];
+        for (inside, why, outside) in table {
+            assert_eq!(
+                refusal(inside.parse().unwrap(), false),
+                Some(why),
+                "{inside}"
+            );
+            assert_eq!(refusal(outside.parse().unwrap(), false), None, "{outside}");
+        }
+        // The local allowance opens none of them.
+        assert!(refused("64:ff9b:1::7f00:1", true));
+        assert!(refused("2001::7f00:1", true));
     }
 
     #[test]

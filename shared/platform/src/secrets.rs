@@ -18,19 +18,24 @@ pub enum Secret {
     /// The shared secret ChiliPiper sends with each webhook.
     ChilipiperWebhook,
     StripeSecretKey,
+    /// Signs the platform account's events (`POST /v1/billing/webhooks/stripe`).
     StripeWebhook,
+    /// Signs the connected accounts' events, which Stripe sends from a
+    /// Connect endpoint of their own (`POST /v1/billing/webhooks/stripe-connect`).
+    StripeConnectWebhook,
     HubspotClientId,
     HubspotClientSecret,
 }
 
 impl Secret {
-    pub const ALL: [Secret; 8] = [
+    pub const ALL: [Secret; 9] = [
         Secret::Jwt,
         Secret::MagicLink,
         Secret::Encryption,
         Secret::ChilipiperWebhook,
         Secret::StripeSecretKey,
         Secret::StripeWebhook,
+        Secret::StripeConnectWebhook,
         Secret::HubspotClientId,
         Secret::HubspotClientSecret,
     ];
@@ -44,6 +49,7 @@ impl Secret {
             Secret::ChilipiperWebhook => "CHILIPIPER_WEBHOOK_SECRET",
             Secret::StripeSecretKey => "STRIPE_SECRET_KEY",
             Secret::StripeWebhook => "STRIPE_WEBHOOK_SECRET",
+            Secret::StripeConnectWebhook => "STRIPE_CONNECT_WEBHOOK_SECRET",
             Secret::HubspotClientId => "HUBSPOT_CLIENT_ID",
             Secret::HubspotClientSecret => "HUBSPOT_CLIENT_SECRET",
         }
@@ -70,6 +76,7 @@ impl Secret {
             Secret::ChilipiperWebhook => Some("dev-chilipiper-secret-0123456789abcdef"),
             // The local fake Stripe signs its webhook events with it.
             Secret::StripeWebhook => Some("whsec_dev-stripe-webhook-secret-0123456789"),
+            Secret::StripeConnectWebhook => Some("whsec_dev-stripe-connect-secret-0123456789"),
             // The local fake HubSpot knows this app and signs its webhook
             // batches with the client secret.
             Secret::HubspotClientId => Some("dev-hubspot-client-id"),

@@ -7,15 +7,17 @@
 
 use pc_api::functions::WorkerError;
 use pc_api::socket_functions::{BusEvent, SocketRequest, SocketRoute};
-use pc_api::{ApiError, AppState, Function, Permissions, bus_rule, socket};
+use pc_api::{Access, ApiError, AppState, Function, Permissions, bus_rule, http, socket};
 
 use crate::audience::CLIENT_EVENTS;
 use crate::broadcaster::broadcast;
 use crate::socket_events::{on_connect, on_disconnect, on_message};
+use crate::tickets;
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
     vec![
+        realtime_ticket(),
         realtime_connect(),
         realtime_disconnect(),
         realtime_default(),
@@ -23,11 +25,22 @@ pub fn all() -> Vec<Function> {
     ]
 }
 
+pub fn realtime_ticket() -> Function {
+    http!(
+        "realtime-ticket",
+        Access::SignedIn,
+        // Stores the ticket's hash.
+        Permissions::WRITE,
+        tickets::create_ticket
+    )
+}
+
 pub fn realtime_connect() -> Function {
     socket!(
         "realtime-connect",
         SocketRoute::Connect,
-        // Reads the caller's user and session, records the connection.
+        // Consumes the ticket, reads the caller's user and session,
+        // records the connection.
         Permissions::WRITE,
         connect
     )

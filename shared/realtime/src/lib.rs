@@ -2,8 +2,10 @@
 //! `stage-updated`, `viewer-joined` and `viewer-left` go from the event bus
 //! to the WebSocket connections of the partners they concern.
 //!
-//! A connection is authenticated when it opens (the access token, from the
-//! cookie or `?token=`) and recorded under the user's partner
+//! A connection is authenticated when it opens (its `Origin` must be the
+//! SPA's; a single-use connection ticket from `POST /v1/realtime/ticket`,
+//! or on the dev server the session cookie; an active partner's user, see
+//! [`socket_auth`]) and recorded under the user's partner
 //! ([`connections_store`]); the broadcaster ([`broadcaster`]) reads the
 //! connections an event concerns ([`audience`]) and pushes the message
 //! through the [`pc_platform::realtime::ConnectionPush`] port, forgetting
@@ -21,3 +23,4 @@ pub mod functions;
 pub mod presence;
 pub mod socket_auth;
 pub mod socket_events;
+pub mod tickets;

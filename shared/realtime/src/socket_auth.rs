@@ -1,18 +1,30 @@
-//! A WebSocket is authenticated when it opens, as an API request is: the
-//! access token from the `accessToken` cookie (a browser sends its cookies
-//! with the upgrade) or from `?token=` (clients that cannot set headers on
-//! a WebSocket), checked against the store (user, session, partner). Only
-//! a partner's users connect: the events are about partners' leads.
+//! A WebSocket is authenticated when it opens, as an API request is, and
+//! more strictly:
+//!
+//! - its `Origin` must be the SPA's (`CORS_ORIGIN`): a page on another
+//!   site cannot open a socket on the user's session (cross-site WebSocket
+//!   hijacking), whatever `SameSite` the cookies have;
+//! - the credential is a connection ticket (`?ticket=`, see
+//!   [`crate::tickets`]; the only way in AWS, where the WebSocket API's
+//!   domain never receives the session cookies) or, on the dev server,
+//!   the `accessToken` cookie the browser sends with the upgrade. An
+//!   access token is never read from the URL;
+//! - only the users of an active partner connect: the events are about
+//!   partners' leads and the marketplace, which a partner awaiting
+//!   approval may not see yet.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 
 use pc_api::auth::authenticate;
+use pc_api::csrf::check_socket_origin;
 use pc_api::{ApiError, AppState, Principal};
 
-/// The `token` parameter of a query string.
-pub fn query_token(query: Option<&str>) -> Option<String> {
+use crate::tickets;
+
+/// The `ticket` parameter of a query string.
+pub fn query_ticket(query: Option<&str>) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "token")
+        .find(|(name, _)| name == "ticket")
         .map(|(_, value)| value.into_owned())
         .filter(|t| !t.is_empty())
 }
@@ -23,13 +35,14 @@ pub async fn authenticate_socket(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<(Principal, String), ApiError> {
-    let mut headers = headers.clone();
-    if let Some(token) = query_token(query) {
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| ApiError::unauthorized("invalid session"))?;
-        headers.insert(header::AUTHORIZATION, bearer);
+    check_socket_origin(&state.config.cors_origin, headers)?;
+    let caller = match query_ticket(query) {
+        Some(ticket) => tickets::redeem(state, &ticket).await?,
+        None => authenticate(state, headers).await?,
+    };
+    if caller.awaiting_approval {
+        return Err(ApiError::partner_not_active());
     }
-    let caller = authenticate(state, &headers).await?;
     let partner_id = caller
         .principal
         .partner_id
@@ -43,13 +56,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_token_comes_from_the_query_when_given() {
+    fn the_ticket_comes_from_the_query_and_a_token_there_is_ignored() {
+        assert_eq!(query_ticket(Some("ticket=ab12")).as_deref(), Some("ab12"));
         assert_eq!(
-            query_token(Some("token=abc.def")).as_deref(),
-            Some("abc.def")
+            query_ticket(Some("x=1&ticket=t%2B1")).as_deref(),
+            Some("t+1")
         );
-        assert_eq!(query_token(Some("x=1&token=t%2B1")).as_deref(), Some("t+1"));
-        assert_eq!(query_token(Some("token=")), None);
-        assert_eq!(query_token(None), None);
+        assert_eq!(query_ticket(Some("ticket=")), None);
+        assert_eq!(query_ticket(Some("token=abc.def")), None);
+        assert_eq!(query_ticket(None), None);
     }
 }

@@ -302,6 +302,7 @@ fn write_error(e: LeadWriteError) -> ApiError {
             ApiError::conflict("stale_state", "the referral changed meanwhile, retry")
         }
         LeadWriteError::NoPartner => ApiError::not_found("partner"),
+        LeadWriteError::StaffOnly(refusal) => refusal.into(),
         LeadWriteError::Store(s) => s.into(),
     }
 }
@@ -421,6 +422,7 @@ pub async fn update_referral(
             Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
             Err(ChangeError::Write(e)) => return Err(write_error(e)),
             Err(ChangeError::Refused(e)) => return Err(e.into()),
+            Err(ChangeError::StaffOnly(e)) => return Err(e.into()),
         }
     }
     Err(write_error(LeadWriteError::Stale))

@@ -78,7 +78,9 @@ impl Resolve for GuardedResolver {
 }
 
 /// The client of one allowance: pooled connections, the guard as its
-/// only resolver, no redirects, the attempt timeout.
+/// only resolver, no redirects, the attempt timeout, and no proxy: a proxy
+/// from the environment (`HTTPS_PROXY`) would resolve and connect to the
+/// receiver itself, past the guard.
 fn client(allow_local: bool) -> &'static reqwest::Client {
     static STRICT: OnceLock<reqwest::Client> = OnceLock::new();
     static LOCAL: OnceLock<reqwest::Client> = OnceLock::new();
@@ -87,6 +89,7 @@ fn client(allow_local: bool) -> &'static reqwest::Client {
         reqwest::Client::builder()
             .dns_resolver(Arc::new(GuardedResolver { allow_local }))
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
             .user_agent(USER_AGENT)

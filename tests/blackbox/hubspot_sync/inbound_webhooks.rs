@@ -141,6 +141,15 @@ scenario!(
         )
         .await;
         assert_eq!(stale["error"]["code"], "stale_signature");
+        // A timestamp at either end of i64 is stale, not an overflow (500).
+        for extreme in [i64::MIN, i64::MAX] {
+            let answer = expect_json(
+                post_batch(app, &batch, extreme, None).await,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+            assert_eq!(answer["error"]["code"], "stale_signature", "{extreme}");
+        }
         let unsigned = app.post("/leads/hubspot", &json!([])).await;
         let unsigned = expect_json(unsigned, StatusCode::UNAUTHORIZED).await;
         assert_eq!(unsigned["error"]["code"], "missing_signature");

@@ -1,7 +1,7 @@
 //! Real-time event latency on the dev server: `realtime-latency
 //! [--listings 200]` starts the dev server (embedded store in memory),
 //! seeds a seller whose Stripe account is enabled and a buyer, opens the
-//! buyer's WebSocket on `GET /ws?token=`, then lists the seller's leads one
+//! buyer's WebSocket on `GET /ws?ticket=` (a connection ticket), then lists the seller's leads one
 //! after another and times each from the listing request to its
 //! `lead-listed` message arriving on the buyer's socket. Prints p50, p99
 //! and max.
@@ -128,7 +128,18 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         leads.push(created["id"].as_str().unwrap_or_default().to_owned());
     }
-    let url = format!("ws://{}/ws?token={buyer_token}", server.addr);
+    let ticket: Value = reqwest::Client::new()
+        .post(format!("{base}/v1/realtime/ticket"))
+        .bearer_auth(&buyer_token)
+        .json(&json!({}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let ticket = ticket["ticket"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no connection ticket: {ticket}"))?;
+    let url = format!("ws://{}/ws?ticket={ticket}", server.addr);
     let (mut socket, _) = connect_async(url).await?;
 
     let mut took = Vec::with_capacity(n);

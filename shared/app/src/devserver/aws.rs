@@ -83,14 +83,10 @@ pub async fn start(
         None => aws.queue.clone(),
     };
     let clock = Arc::new(SettableClock::default());
-    let stripe = Arc::new(FakeStripe::new(
+    let stripe = Arc::new(FakeStripe::for_config(
         parts.store.clone(),
         clock.clone(),
-        aws.config
-            .stripe_webhook_secret
-            .expose()
-            .ok()
-            .map(str::to_owned),
+        &aws.config,
     ));
     let hubspot = Arc::new(FakeHubspot::for_config(
         parts.store.clone(),

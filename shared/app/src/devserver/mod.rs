@@ -210,10 +210,15 @@ impl DevServer {
             }
         };
 
-        // The fake Stripe sends its events to the Stripe webhook function.
+        // The fake Stripe sends its events to the Stripe webhook functions.
         if let Some(stripe) = context.payments.fake() {
             stripe.deliver_to(Arc::new(stripe_webhooks::InProcessStripeWebhook {
                 context: Arc::downgrade(&context),
+                function: pc_billing::functions::billing_stripe_webhook,
+            }));
+            stripe.deliver_connect_to(Arc::new(stripe_webhooks::InProcessStripeWebhook {
+                context: Arc::downgrade(&context),
+                function: pc_billing::functions::billing_stripe_connect_webhook,
             }));
         }
         // The fake HubSpot sends its batches to the HubSpot webhook function.

@@ -1,7 +1,9 @@
-//! Delivers the fake Stripe's events to the Stripe webhook function in
-//! process, through the same router its function URL serves in Lambda, with
-//! the raw body and the `Stripe-Signature` header. The fake's call returns
-//! once the function answered, so what follows can drain the queue.
+//! Delivers the fake Stripe's events to the Stripe webhook functions in
+//! process (the platform's, and the Connect endpoint's for connected
+//! accounts' events), through the same router their function URLs serve in
+//! Lambda, with the raw body and the `Stripe-Signature` header. The fake's
+//! call returns once the function answered, so what follows can drain the
+//! queue.
 
 use std::sync::Weak;
 
@@ -14,17 +16,19 @@ use pc_platform::AppContext;
 use pc_platform::payments::fake::WebhookEndpoint;
 use pc_platform::payments::signature;
 
-/// The Stripe webhook function of one dev server.
+/// A Stripe webhook function of one dev server.
 pub struct InProcessStripeWebhook {
     /// Weak: the context owns the fake that owns this endpoint.
     pub context: Weak<AppContext>,
+    /// `billing_stripe_webhook` or `billing_stripe_connect_webhook`.
+    pub function: fn() -> pc_api::Function,
 }
 
 #[async_trait]
 impl WebhookEndpoint for InProcessStripeWebhook {
     async fn deliver(&self, body: &str, signature_header: &str) -> Result<u16, String> {
         let ctx = self.context.upgrade().ok_or("the dev server has stopped")?;
-        let function = pc_billing::functions::billing_stripe_webhook();
+        let function = (self.function)();
         let path = function
             .method_and_path()
             .map(|(_, path)| path)

@@ -1,6 +1,7 @@
 //! `GET /ws` of the dev server: the real-time events of the API Gateway
-//! WebSocket API, on the same checks (the access token from the cookie or
-//! `?token=`, a partner's user) and with the same messages. The sockets
+//! WebSocket API, on the same checks (the SPA's `Origin`; a connection
+//! ticket in `?ticket=` or the `accessToken` cookie; an active partner's
+//! user) and with the same messages. The sockets
 //! live in this process ([`LocalConnections`]); their connection records
 //! go to the store as in AWS, so the broadcaster — subscribed to the local
 //! bus — is the same code that runs behind EventBridge.

@@ -1,7 +1,9 @@
 //! The runner's dispatch of WebSocket API events and bus rule events, on
-//! an embedded context: a signed-in partner admin's socket opens (token in
-//! `?token=` or the cookie), one without a token is refused with 401, and
-//! `$default` carries the client's message to presence.
+//! an embedded context: a signed-in partner admin's socket opens with a
+//! connection ticket (once) or the cookie, never with an access token in
+//! the URL nor from another site's page; one without a credential is
+//! refused with 401, a partner awaiting approval with 403; `$default`
+//! carries the client's message to presence.
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
@@ -16,6 +18,17 @@ use pc_realtime::functions::{
 use serde_json::{Value, json};
 
 use super::*;
+
+/// A connection ticket of the holder of `token`.
+async fn ticket_of(ctx: &AppState, token: &str) -> String {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let caller = pc_api::auth::authenticate(ctx, &headers).await.unwrap();
+    pc_realtime::tickets::issue(ctx, &caller.principal, ctx.clock.now())
+        .await
+        .unwrap()
+        .ticket
+}
 
 /// A partner with an admin, signed in: (context, access token).
 async fn signed_in_admin() -> (AppState, String) {
@@ -76,7 +89,7 @@ async fn run(
 }
 
 #[tokio::test]
-async fn connect_refuses_without_a_token_and_accepts_with_one() {
+async fn connect_takes_a_ticket_once_or_the_cookie_never_a_token_in_the_url() {
     let (ctx, token) = signed_in_admin().await;
 
     let bare = socket_event("$connect", "c-bare", json!({}));
@@ -87,25 +100,43 @@ async fn connect_refuses_without_a_token_and_accepts_with_one() {
             .unwrap()
             .is_none()
     );
-
+    // A valid access token in the URL opens nothing.
+    let by_token = socket_event(
+        "$connect",
+        "c-token",
+        json!({"queryStringParameters": {"token": token}}),
+    );
+    assert_eq!(run(&ctx, realtime_connect(), by_token).await, 401);
     let forged = socket_event(
         "$connect",
         "c-forged",
-        json!({"queryStringParameters": {"token": "not-a-token"}}),
+        json!({"queryStringParameters": {"ticket": "not-a-ticket"}}),
     );
     assert_eq!(run(&ctx, realtime_connect(), forged).await, 401);
 
-    let by_query = socket_event(
-        "$connect",
-        "c-query",
-        json!({"queryStringParameters": {"token": token}}),
+    let ticket = ticket_of(&ctx, &token).await;
+    let by_ticket = |id: &str| {
+        socket_event(
+            "$connect",
+            id,
+            json!({"queryStringParameters": {"ticket": &ticket},
+                "headers": {"Origin": &ctx.config.cors_origin}}),
+        )
+    };
+    assert_eq!(
+        run(&ctx, realtime_connect(), by_ticket("c-ticket")).await,
+        200
     );
-    assert_eq!(run(&ctx, realtime_connect(), by_query).await, 200);
-    let saved = get_connection(&*ctx.store, "c-query")
+    let saved = get_connection(&*ctx.store, "c-ticket")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(saved.partner_id, "P1");
+    // Single use.
+    assert_eq!(
+        run(&ctx, realtime_connect(), by_ticket("c-again")).await,
+        401
+    );
 
     let by_cookie = socket_event(
         "$connect",
@@ -119,15 +150,64 @@ async fn connect_refuses_without_a_token_and_accepts_with_one() {
             .unwrap()
             .is_some()
     );
+
+    // Another site's page, with the cookie or a ticket: 403.
+    let cross_cookie = socket_event(
+        "$connect",
+        "c-cross",
+        json!({"headers": {"Cookie": format!("accessToken={token}"),
+            "Origin": "https://evil.example"}}),
+    );
+    assert_eq!(run(&ctx, realtime_connect(), cross_cookie).await, 403);
+    let ticket = ticket_of(&ctx, &token).await;
+    let cross_ticket = socket_event(
+        "$connect",
+        "c-cross-ticket",
+        json!({"queryStringParameters": {"ticket": ticket},
+            "headers": {"Origin": "https://evil.example"}}),
+    );
+    assert_eq!(run(&ctx, realtime_connect(), cross_ticket).await, 403);
+    assert!(
+        get_connection(&*ctx.store, "c-cross-ticket")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_partner_awaiting_approval_gets_no_socket() {
+    let (ctx, token) = signed_in_admin().await;
+    let ticket = ticket_of(&ctx, &token).await;
+    ctx.store
+        .update(
+            pc_platform::store::Update::new(pc_api::identity::partner_key("P1"))
+                .set("status", "pending_approval"),
+        )
+        .await
+        .unwrap();
+    let open = socket_event(
+        "$connect",
+        "c-pending",
+        json!({"queryStringParameters": {"ticket": ticket}}),
+    );
+    assert_eq!(run(&ctx, realtime_connect(), open).await, 403);
+    assert!(
+        get_connection(&*ctx.store, "c-pending")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn default_reads_the_message_and_disconnect_forgets_the_socket() {
     let (ctx, token) = signed_in_admin().await;
+    let ticket = ticket_of(&ctx, &token).await;
     let open = socket_event(
         "$connect",
         "c-1",
-        json!({"queryStringParameters": {"token": token}}),
+        json!({"queryStringParameters": {"ticket": ticket}}),
     );
     assert_eq!(run(&ctx, realtime_connect(), open).await, 200);
 
@@ -150,10 +230,11 @@ async fn default_reads_the_message_and_disconnect_forgets_the_socket() {
 #[tokio::test]
 async fn an_event_of_another_route_is_never_run() {
     let (ctx, token) = signed_in_admin().await;
+    let ticket = ticket_of(&ctx, &token).await;
     let misrouted = socket_event(
         "$default",
         "c-2",
-        json!({"queryStringParameters": {"token": token}}),
+        json!({"queryStringParameters": {"ticket": ticket}}),
     );
     assert_eq!(run(&ctx, realtime_connect(), misrouted).await, 400);
     assert!(get_connection(&*ctx.store, "c-2").await.unwrap().is_none());

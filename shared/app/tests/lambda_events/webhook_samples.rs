@@ -63,3 +63,19 @@ async fn stripe_webhook_samples_with_a_fresh_and_a_wrong_signature() {
     )
     .await;
 }
+
+/// The Stripe Connect webhook samples: a connected account's event with a
+/// fresh signature under the Connect endpoint's secret is accepted and
+/// queued; a stale or foreign signature is refused with nothing queued.
+#[tokio::test]
+async fn stripe_connect_webhook_samples_with_a_fresh_and_a_wrong_signature() {
+    webhook_samples(
+        "billing-stripe-connect-webhook",
+        "stripe-webhook",
+        [
+            ("billing-stripe-connect-webhook.json", 200),
+            ("billing-stripe-connect-webhook.invalid-signature.json", 400),
+        ],
+    )
+    .await;
+}

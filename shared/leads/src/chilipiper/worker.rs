@@ -18,10 +18,13 @@ use pc_platform::time::timestamp;
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::{LeadEmail, LeadRecord};
 use crate::lead_notices::new_lead_notices;
-use crate::leads_store::{self, create_lead_writes, email_guard_key, lead_key, update_lead_writes};
+use crate::leads_store::{
+    self, LeadWriteError, create_lead_writes, email_guard_key, lead_key, update_lead_writes,
+};
 use crate::meetings_store::{
     MeetingRecord, UnroutedEvent, keep_unrouted, meeting_item, meeting_key,
 };
+use crate::referral_commission::ChangedBy;
 
 use super::audit_events::{announce, announce_meeting};
 use super::event::{ChiliPiperEvent, ReceivedEvent};
@@ -51,6 +54,17 @@ pub async fn chilipiper_worker(ctx: &AppState, message: &QueueMessage) -> Result
         .map_err(WorkerError::new)?;
     tracing::info!(meeting = %event.meeting_id_chili, event_type = event.event_type.as_str(), ?outcome, "chilipiper event");
     Ok(())
+}
+
+/// The writes of a meeting's change of its lead. A meeting moves the
+/// status to `scheduled` and fills contact fields, never a referred lead's
+/// commission fields; were it refused anyway, the message fails (retried,
+/// then dead-lettered) rather than being dropped.
+fn meeting_lead_writes(before: &LeadRecord, after: &LeadRecord) -> Result<Vec<Write>, StoreError> {
+    update_lead_writes(before, after, ChangedBy::Integration).map_err(|e| match e {
+        LeadWriteError::Store(s) => s,
+        other => StoreError::Invalid(other.to_string()),
+    })
 }
 
 async fn unrouted(
@@ -198,7 +212,7 @@ pub async fn apply_event(
             Some(before) if lead_changed => {
                 lead.version = before.version + 1;
                 lead.updated_at = now;
-                writes.extend(update_lead_writes(before, &lead)?);
+                writes.extend(meeting_lead_writes(before, &lead)?);
             }
             Some(before) => {
                 // The lead stays as it is, but the meeting write must not
@@ -213,7 +227,7 @@ pub async fn apply_event(
             announce(ctx, &mut outbox, event, existing_lead.as_ref(), &lead)?;
         }
         if let Some((after, before)) = &old_lead {
-            writes.extend(update_lead_writes(before, after)?);
+            writes.extend(meeting_lead_writes(before, after)?);
             announce(ctx, &mut outbox, event, Some(before), after)?;
         }
         announce_meeting(ctx, &mut outbox, event, meeting.as_ref(), &merged)?;

@@ -15,12 +15,14 @@ pub use notes::*;
 pub use sales_managers::*;
 pub use update::*;
 
+use axum::http::StatusCode;
 use pc_accounts::partners_store::partner_names;
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal};
 
 use crate::deal_status::TransitionRefused;
 use crate::lead::{LeadRecord, LeadView, PartnerRef};
 use crate::leads_store::{self, LeadWriteError};
+use crate::referral_commission::StaffOnly;
 
 /// Reads a lead the caller may see (another tenant's lead is a 404).
 async fn visible_lead(ctx: &AppState, principal: &Principal, id: &str) -> ApiResult<LeadRecord> {
@@ -61,7 +63,22 @@ fn write_error(e: LeadWriteError) -> ApiError {
             ApiError::conflict("stale_state", "the lead changed meanwhile, retry")
         }
         LeadWriteError::NoPartner => ApiError::invalid_field("partnerId", "no such partner"),
+        LeadWriteError::StaffOnly(refusal) => refusal.into(),
         LeadWriteError::Store(s) => s.into(),
+    }
+}
+
+/// A referred lead's commission fields changed by anyone but staff: 403
+/// `staff_only`, naming each field.
+impl From<StaffOnly> for ApiError {
+    fn from(e: StaffOnly) -> Self {
+        let mut error = ApiError::new(StatusCode::FORBIDDEN, "staff_only", e.to_string());
+        error.details = e
+            .fields
+            .iter()
+            .map(|f| FieldError::new(*f, "only platform staff may set this on a referred lead"))
+            .collect();
+        error
     }
 }
 

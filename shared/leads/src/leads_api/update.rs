@@ -118,10 +118,13 @@ impl LeadPatch {
 }
 
 /// Changes a lead (admin): status (see `deal_status` for the allowed
-/// moves), amount, contact fields, sales manager.
+/// moves), amount, contact fields, sales manager. On a referred lead only
+/// platform staff may set `won` or the amount (403 `staff_only`).
 #[utoipa::path(patch, path = "/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
     request_body = Object,
-    responses((status = 200, body = LeadView), (status = 400), (status = 404), (status = 409)),
+    responses((status = 200, body = LeadView), (status = 400),
+        (status = 403, description = "`staff_only`: a referred lead's `won` or `dealAmount` set by anyone but platform staff"),
+        (status = 404), (status = 409)),
     security(("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(partner_id = ?principal.partner_id, lead_id = %id))]
 pub async fn update_lead(
@@ -145,6 +148,7 @@ pub async fn update_lead(
             Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
             Err(ChangeError::Write(e)) => return Err(write_error(e)),
             Err(ChangeError::Refused(e)) => return Err(e.into()),
+            Err(ChangeError::StaffOnly(e)) => return Err(e.into()),
         }
     }
     Err(write_error(LeadWriteError::Stale))

@@ -12,7 +12,7 @@ use pc_platform::store::{Condition, Store, StoreError, Write};
 
 use crate::lead::LeadRecord;
 use crate::lead_search::lead_words;
-use crate::referral_commission;
+use crate::referral_commission::{self, ChangedBy, StaffOnly};
 
 use super::items::{
     change_marker_item, counters_change, email_guard_key, guard_item, lead_item, source_counter,
@@ -69,11 +69,16 @@ pub const UPDATE_GUARD_AT: usize = 3;
 /// counters and the analytics of the lead's creation month when the
 /// status changes, the search entries when the
 /// words change, the sales manager's tallies when the manager changes, and
-/// the lead's change marker unless only its HubSpot ids changed.
+/// the lead's change marker unless only its HubSpot ids changed. Refused
+/// ([`LeadWriteError::StaffOnly`]) when `by` may not make the change: this
+/// is where every lead update passes, so the rule of who wins a referred
+/// lead holds on every path.
 pub fn update_lead_writes(
     before: &LeadRecord,
     after: &LeadRecord,
-) -> Result<Vec<Write>, StoreError> {
+    by: ChangedBy,
+) -> Result<Vec<Write>, LeadWriteError> {
+    referral_commission::check_change(before, after, by)?;
     // A referred lead won with an amount earns its commission here, once.
     let (after, commission) = referral_commission::on_lead_change(before, after)?;
     let after = after.as_ref();
@@ -150,6 +155,9 @@ pub enum LeadWriteError {
     Stale,
     #[error("the partner does not exist")]
     NoPartner,
+    /// The writer may not make this change (see `referral_commission`).
+    #[error(transparent)]
+    StaffOnly(#[from] StaffOnly),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -194,14 +202,16 @@ fn create_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> 
     }
 }
 
-/// Replaces `before` with `after` if nobody changed the lead meanwhile.
+/// Replaces `before` with `after`, asked by `by`, if nobody changed the
+/// lead meanwhile.
 #[tracing::instrument(skip_all, fields(partner_id = %after.partner_id, lead_id = %after.id))]
 pub async fn update(
     store: &dyn Store,
     before: &LeadRecord,
     after: &LeadRecord,
+    by: ChangedBy,
 ) -> Result<(), LeadWriteError> {
-    update_with(store, before, after, Vec::new()).await
+    update_with(store, before, after, by, Vec::new()).await
 }
 
 /// [`update`] with the caller's `extra` writes (the change's outbox item)
@@ -210,9 +220,10 @@ pub async fn update_with(
     store: &dyn Store,
     before: &LeadRecord,
     after: &LeadRecord,
+    by: ChangedBy,
     extra: Vec<Write>,
 ) -> Result<(), LeadWriteError> {
-    let mut writes = update_lead_writes(before, after)?;
+    let mut writes = update_lead_writes(before, after, by)?;
     writes.extend(extra);
     for _ in 1..CONFLICT_TRIES {
         match store.transact(writes.clone()).await {

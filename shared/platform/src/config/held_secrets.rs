@@ -57,6 +57,10 @@ impl Config {
             ),
             (Secret::StripeSecretKey, &mut self.stripe_secret_key),
             (Secret::StripeWebhook, &mut self.stripe_webhook_secret),
+            (
+                Secret::StripeConnectWebhook,
+                &mut self.stripe_connect_webhook_secret,
+            ),
             (Secret::HubspotClientId, &mut self.hubspot_client_id),
             (Secret::HubspotClientSecret, &mut self.hubspot_client_secret),
         ] {

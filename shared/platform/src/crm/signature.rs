@@ -83,7 +83,8 @@ pub fn verify(
     let Ok(given) = STANDARD.decode(signature.trim()) else {
         return Err(SignatureError::Malformed);
     };
-    if (now_millis - request.timestamp_millis).abs() > TOLERANCE_MILLIS {
+    // `abs_diff` cannot overflow, whatever timestamp a sender makes up.
+    if now_millis.abs_diff(request.timestamp_millis) > TOLERANCE_MILLIS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     // `verify_slice` compares in constant time.
@@ -137,6 +138,18 @@ mod tests {
             ),
             Err(SignatureError::Stale)
         );
+    }
+
+    #[test]
+    fn an_extreme_timestamp_is_stale_not_an_overflow() {
+        let body = b"[]";
+        for t in [i64::MIN, i64::MAX] {
+            let signature = sign(SECRET, &request(body, t));
+            assert_eq!(
+                verify(SECRET, &signature, &request(body, t), T),
+                Err(SignatureError::Stale)
+            );
+        }
     }
 
     #[test]

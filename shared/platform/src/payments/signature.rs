@@ -52,7 +52,8 @@ pub fn verify(secret: &str, header: &str, payload: &[u8], now: i64) -> Result<()
     let Some(timestamp) = timestamp.filter(|_| !signatures.is_empty()) else {
         return Err(SignatureError::Malformed);
     };
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+    // `abs_diff` cannot overflow, whatever `t` a sender makes up.
+    if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let expected = mac(secret, timestamp, payload);
@@ -83,6 +84,25 @@ mod tests {
             verify(SECRET, &header, BODY, 1_700_000_301),
             Err(SignatureError::Stale)
         );
+    }
+
+    #[test]
+    fn an_extreme_timestamp_is_stale_not_an_overflow() {
+        for t in [i64::MIN, i64::MAX, -1] {
+            let header = sign(SECRET, t, BODY);
+            for now in [1_700_000_000, i64::MIN, i64::MAX] {
+                let expected = if now == t {
+                    Ok(())
+                } else {
+                    Err(SignatureError::Stale)
+                };
+                assert_eq!(
+                    verify(SECRET, &header, BODY, now),
+                    expected,
+                    "t={t} now={now}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub async fn build(
     let (task, _) = call(app, "POST", &sync, token, Some(json!({}))).await?;
     let task_id = task["taskId"].as_str().ok_or("no sync task id")?.to_owned();
 
-    let state = pc_crm::oauth_state::issue(ctx, partner_id, owner_id, ctx.clock.now())
+    let issued = pc_crm::oauth_state::issue(ctx, partner_id, owner_id, ctx.clock.now())
         .await
         .map_err(|e| e.to_string())?;
     let (_, oauth_code) = hubspot
@@ -148,7 +148,8 @@ pub async fn build(
         ("HUBSPOT_TIMESTAMP", now_millis.to_string()),
         ("SYNC_TASK_ID", task_id),
         ("CONFLICT_ID", conflict_id),
-        ("OAUTH_STATE", state),
+        ("OAUTH_STATE", issued.state),
+        ("OAUTH_BINDING", issued.binding),
         ("OAUTH_CODE", oauth_code),
     ]);
     Ok(values)

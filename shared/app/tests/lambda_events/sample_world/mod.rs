@@ -10,7 +10,8 @@
 //! `{{HUBSPOT_DEAL_ID}}` (a synced lead's records), `{{HUBSPOT_STAGE_<STATUS>}}`
 //! (the pipeline's stage of each lead status, `NEW` … `LOST_NO_POTENTIAL`),
 //! `{{SYNC_TASK_ID}}` (a sync waiting to start), `{{CONFLICT_ID}}` (an open
-//! conflict), `{{OAUTH_STATE}}` and `{{OAUTH_CODE}}` (a fresh callback),
+//! conflict), `{{OAUTH_STATE}}`, `{{OAUTH_BINDING}}` and `{{OAUTH_CODE}}` (a fresh
+//! callback, from the browser that asked),
 //! and `{{HUBSPOT_TIMESTAMP}}` with `{{HUBSPOT_SIGNATURE}}`, the webhook
 //! sample's signature computed over the sample as filled.
 //!
@@ -18,6 +19,11 @@
 //! `Authorization: Bearer {{PARTNER_API_TOKEN}}`, a token of the sample
 //! partner; `{{PARTNER_API_TOKEN_ID}}` is its id and
 //! `{{PARTNER_API_REQUEST_ID}}` a status request made with it.
+//!
+//! The WebSocket `$connect` sample comes from `{{CORS_ORIGIN}}` with
+//! `{{REALTIME_TICKET}}`, a partner admin's connection ticket; the
+//! ticket endpoint's sample is asked with that admin's
+//! `{{PARTNER_ADMIN_TOKEN}}`.
 
 mod hubspot;
 mod market;
@@ -101,6 +107,18 @@ impl SampleWorld {
             "the lead",
         )?;
         let partner_admin = partner_admin_token(ctx, &app, &partner_id).await?;
+        let (ticket, _) = call(
+            &app,
+            "POST",
+            "/v1/realtime/ticket",
+            Some(&partner_admin),
+            Some(json!({})),
+        )
+        .await?;
+        let realtime_ticket = ticket["ticket"]
+            .as_str()
+            .ok_or_else(|| format!("no connection ticket: {ticket}"))?
+            .to_owned();
         let run = "/v1/admin/jobs/daily-lead-reminders/run";
         let run_id = id(
             call(&app, "POST", run, token, Some(json!({}))).await?,
@@ -145,7 +163,16 @@ impl SampleWorld {
             &partner_id,
             now,
         );
-        let stripe_signature = stripe_sample_signature(ctx)?;
+        let stripe_signature = stripe_sample_signature(
+            ctx,
+            "billing-stripe-webhook.json",
+            &ctx.config.stripe_webhook_secret,
+        )?;
+        let stripe_connect_signature = stripe_sample_signature(
+            ctx,
+            "billing-stripe-connect-webhook.json",
+            &ctx.config.stripe_connect_webhook_secret,
+        )?;
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
         let partner_api = partner_api::build(&app, &partner_admin, &partner_id, &lead_id).await?;
@@ -156,8 +183,11 @@ impl SampleWorld {
                 ("MARKET_LEAD_ID", market.listed_lead_id),
                 ("RESERVATION_ID", market.reservation_id),
                 ("STRIPE_SIGNATURE", stripe_signature),
+                ("STRIPE_CONNECT_SIGNATURE", stripe_connect_signature),
                 ("ACCESS_TOKEN", access),
                 ("PARTNER_ADMIN_TOKEN", partner_admin),
+                ("REALTIME_TICKET", realtime_ticket),
+                ("CORS_ORIGIN", ctx.config.cors_origin.clone()),
                 ("REFRESH_TOKEN", refresh),
                 ("PARTNER_ID", partner_id),
                 ("USER_ID", user_id),
@@ -246,22 +276,22 @@ async fn signed_in_admin(
         .ok_or_else(|| format!("the sign-in of {email} set no accessToken"))
 }
 
-/// The `Stripe-Signature` of the Stripe webhook sample's body, signed now
-/// with the local webhook secret (Stripe signs each delivery at its time,
-/// and the webhook takes five minutes of tolerance).
-fn stripe_sample_signature(ctx: &AppState) -> Result<String, String> {
+/// The `Stripe-Signature` of a Stripe webhook sample's body (`sample`),
+/// signed now with the local `secret` of its endpoint (Stripe signs each
+/// delivery at its time, and the webhook takes five minutes of tolerance).
+fn stripe_sample_signature(
+    ctx: &AppState,
+    sample: &str,
+    secret: &pc_platform::config::SecretValue,
+) -> Result<String, String> {
     use base64::Engine;
-    let path = crate::events_dir().join("billing-stripe-webhook.json");
+    let path = crate::events_dir().join(sample);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let event: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let body = base64::engine::general_purpose::STANDARD
         .decode(event["body"].as_str().unwrap_or_default())
         .map_err(|e| format!("the Stripe webhook sample's body is not base64: {e}"))?;
-    let secret = ctx
-        .config
-        .stripe_webhook_secret
-        .expose()
-        .map_err(|e| e.to_string())?;
+    let secret = secret.expose().map_err(|e| e.to_string())?;
     Ok(pc_platform::payments::signature::sign(
         secret,
         ctx.clock.now().timestamp(),

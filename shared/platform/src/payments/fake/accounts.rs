@@ -68,7 +68,13 @@ impl FakeStripe {
         updated["charges_enabled"] = true.into();
         updated["payouts_enabled"] = true.into();
         updated["capabilities"] = json!({"card_payments": "active", "transfers": "active"});
-        let event = NewEvent::new(self.new_id("evt"), "account.updated", &updated, self.now());
+        let event = NewEvent::connect(
+            self.new_id("evt"),
+            "account.updated",
+            account_id,
+            &updated,
+            self.now(),
+        );
         Ok(Change {
             writes: vec![account.replace(updated.clone()).map_err(unavailable)?],
             events: vec![event],

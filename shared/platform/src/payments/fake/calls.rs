@@ -126,11 +126,18 @@ impl FakeStripe {
             Err(e) => return Err(unavailable(e)),
         }
         let endpoint = self.endpoint.read().ok().and_then(|e| e.clone());
+        let connect_endpoint = self.connect_endpoint.read().ok().and_then(|e| e.clone());
         for event in &change.events {
+            // Stripe sends connected accounts' events from a Connect
+            // endpoint of their own, with its own signing secret.
+            let (to, secret) = match event.account {
+                Some(_) => (&connect_endpoint, &self.connect_secret),
+                None => (&endpoint, &self.webhook_secret),
+            };
             let sent = events::deliver(
                 &*self.store,
-                endpoint.as_deref(),
-                self.webhook_secret.as_deref(),
+                to.as_deref(),
+                secret.as_deref(),
                 event,
                 self.now(),
             )

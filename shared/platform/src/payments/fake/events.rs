@@ -52,6 +52,9 @@ pub struct NewEvent {
     pub id: String,
     pub kind: &'static str,
     pub body: String,
+    /// The connected account a Connect event is about: such an event goes
+    /// to the Connect endpoint, signed with its secret.
+    pub account: Option<String>,
 }
 
 impl NewEvent {
@@ -66,7 +69,25 @@ impl NewEvent {
             id,
             kind,
             body: event.to_string(),
+            account: None,
         }
+    }
+
+    /// The event `kind` of connected account `account` about `object`, as
+    /// Stripe sends it to a Connect endpoint: with a top-level `account`.
+    pub fn connect(
+        id: String,
+        kind: &'static str,
+        account: &str,
+        object: &Value,
+        now: i64,
+    ) -> Self {
+        let mut event = Self::new(id, kind, object, now);
+        let mut body: Value = serde_json::from_str(&event.body).expect("the event it just wrote");
+        body["account"] = account.into();
+        event.body = body.to_string();
+        event.account = Some(account.to_owned());
+        event
     }
 
     pub fn write(&self, now: i64) -> Write {
@@ -95,7 +116,7 @@ pub async fn deliver(
     now: i64,
 ) -> Result<(), StoreError> {
     let Some(secret) = secret else {
-        tracing::warn!(event = %event.id, "STRIPE_WEBHOOK_SECRET is unset: the event is kept unsigned and not sent");
+        tracing::warn!(event = %event.id, "the endpoint's signing secret is unset: the event is kept unsigned and not sent");
         return Ok(());
     };
     let header = signature::sign(secret, now, event.body.as_bytes());

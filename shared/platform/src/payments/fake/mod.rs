@@ -59,6 +59,8 @@ pub struct FakeStripe {
     clock: Arc<dyn Clock>,
     webhook_secret: Option<String>,
     endpoint: RwLock<Option<Arc<dyn WebhookEndpoint>>>,
+    connect_secret: Option<String>,
+    connect_endpoint: RwLock<Option<Arc<dyn WebhookEndpoint>>>,
     faults: Faults,
     ids: Mutex<ulid::Generator>,
 }
@@ -92,25 +94,33 @@ impl FakeStripe {
             clock,
             webhook_secret,
             endpoint: RwLock::new(None),
+            connect_secret: None,
+            connect_endpoint: RwLock::new(None),
             faults: Faults::default(),
             ids: Mutex::new(ulid::Generator::new()),
         }
     }
 
-    /// A fake over `store` signing with the configured webhook secret, as
-    /// local runs use it.
+    /// A fake over `store` signing with the configured webhook secrets
+    /// (the platform's and the Connect endpoint's), as local runs use it.
     pub fn for_config(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &Config) -> Self {
-        let secret = config
-            .stripe_webhook_secret
-            .expose()
-            .ok()
-            .map(str::to_owned);
-        Self::new(store, clock, secret)
+        let secret = |value: &crate::config::SecretValue| value.expose().ok().map(str::to_owned);
+        let mut fake = Self::new(store, clock, secret(&config.stripe_webhook_secret));
+        fake.connect_secret = secret(&config.stripe_connect_webhook_secret);
+        fake
     }
 
-    /// Sends every event from now on to `endpoint`.
+    /// Sends every platform event from now on to `endpoint`.
     pub fn deliver_to(&self, endpoint: Arc<dyn WebhookEndpoint>) {
         if let Ok(mut slot) = self.endpoint.write() {
+            *slot = Some(endpoint);
+        }
+    }
+
+    /// Sends every connected account's event (`account.updated`) from now
+    /// on to `endpoint`, Stripe's Connect endpoint.
+    pub fn deliver_connect_to(&self, endpoint: Arc<dyn WebhookEndpoint>) {
+        if let Ok(mut slot) = self.connect_endpoint.write() {
             *slot = Some(endpoint);
         }
     }
