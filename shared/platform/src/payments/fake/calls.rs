@@ -132,7 +132,7 @@ impl FakeStripe {
                 endpoint.as_deref(),
                 self.webhook_secret.as_deref(),
                 event,
-                self.now(),
+                crate::clock::wire_now().timestamp(),
             )
             .await;
             if let Err(e) = sent {
