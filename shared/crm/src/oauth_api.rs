@@ -134,6 +134,7 @@ async fn connect(ctx: &AppState, raw: Option<&str>) -> Result<String, String> {
         Some(previous) => {
             if previous.portal_id == record.portal_id {
                 record.pipeline_id = previous.pipeline_id;
+                record.pipeline_stages = previous.pipeline_stages;
             }
             record.replace(previous.version)
         }
