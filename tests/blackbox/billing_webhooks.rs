@@ -5,11 +5,11 @@
 //! events out of order never move an invoice back.
 
 use chrono::{Duration, Utc};
+use pc_platform::payments::signature;
 use pc_tests::billing_support::pc_billing::invoices_store::InvoiceStatus;
 use pc_tests::billing_support::{
     last_event, local_invoice, post_webhook, replay, seed_invoice, stripe_events,
 };
-use pc_platform::payments::signature;
 use pc_tests::notify_support::mails_to;
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{TestApp, expect_json, json, scenario};
@@ -83,7 +83,13 @@ scenario!(bad_missing_and_stale_signatures_are_refused, |app| {
     assert_eq!(tampered.status(), StatusCode::BAD_REQUEST);
 
     // Signed ten minutes ago, by the real clock: stale.
-    let secret = app.server.context.config.stripe_webhook_secret.expose().unwrap();
+    let secret = app
+        .server
+        .context
+        .config
+        .stripe_webhook_secret
+        .expose()
+        .unwrap();
     let old = (Utc::now() - Duration::minutes(10)).timestamp();
     let stale = signature::sign(secret, old, body.as_bytes());
     let stale = expect_json(

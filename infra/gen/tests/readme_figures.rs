@@ -10,7 +10,13 @@ const README: &str = include_str!("../../README.md");
 #[test]
 fn the_readme_counts_the_queues_and_indexes_the_code_has() {
     let queues = format!("each of the {} queues", QueueName::ALL.len());
-    assert!(README.contains(&queues), "infra/README.md should say {queues:?}");
+    assert!(
+        README.contains(&queues),
+        "infra/README.md should say {queues:?}"
+    );
     let indexes = format!("`gsi1`..`gsi{}`", Index::GSIS.len());
-    assert!(README.contains(&indexes), "infra/README.md should say {indexes:?}");
+    assert!(
+        README.contains(&indexes),
+        "infra/README.md should say {indexes:?}"
+    );
 }

@@ -81,7 +81,10 @@ pub async fn partner_access(
 /// The partner's access for an API call: without one, a 409 that says
 /// what the partner has to do (connect, connect again, create the
 /// pipeline).
-pub async fn required_access(ctx: &AppContext, partner_id: &str) -> Result<HubspotAccess, ApiError> {
+pub async fn required_access(
+    ctx: &AppContext,
+    partner_id: &str,
+) -> Result<HubspotAccess, ApiError> {
     Ok(access(ctx, partner_id).await??)
 }
 
@@ -109,8 +112,8 @@ pub async fn access_mapping(
         &stages,
         &access.pipeline_stages,
     )
-        .await
-        .map_err(WorkerError::new)
+    .await
+    .map_err(WorkerError::new)
 }
 
 /// The stage mapping in force for a partner (empty when it has no access).

@@ -204,12 +204,23 @@ mod tests {
         let stages: Vec<PipelineStage> = labels
             .iter()
             .enumerate()
-            .map(|(i, s)| stage(&format!("id{i}"), &s.label, s.display_order, s.is_closed, &s.probability))
+            .map(|(i, s)| {
+                stage(
+                    &format!("id{i}"),
+                    &s.label,
+                    s.display_order,
+                    s.is_closed,
+                    &s.probability,
+                )
+            })
             .collect();
         // Labels alone (a pipeline created before the stages were recorded).
         let by_label = StageMapping::derived(&stages);
         for (i, status) in DealStatus::ALL.iter().enumerate() {
-            assert_eq!(by_label.stage_of_name(status.as_str()), Some(format!("id{i}")));
+            assert_eq!(
+                by_label.stage_of_name(status.as_str()),
+                Some(format!("id{i}"))
+            );
         }
         assert!(by_label.unmapped_statuses().is_empty());
         // Recorded stages win over labels the partner renamed in HubSpot.

@@ -105,7 +105,12 @@ pub async fn sync_leads(
         .await?
         .into_iter()
         .filter(|l| l.partner_id == scope.partner_id)
-        .partition(|l| scope.mapping.stage_of_name(l.deal_status.as_str()).is_some());
+        .partition(|l| {
+            scope
+                .mapping
+                .stage_of_name(l.deal_status.as_str())
+                .is_some()
+        });
     let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
     let records = get_records(&*ctx.store, &ids).await?;
 

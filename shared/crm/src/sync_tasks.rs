@@ -272,10 +272,16 @@ mod tests {
             conflicts: 2,
             skipped: 0,
         };
-        count_page(&store, "T1", 0, counts, None, now).await.unwrap();
+        count_page(&store, "T1", 0, counts, None, now)
+            .await
+            .unwrap();
         set_planned(&store, "T1", 150, 2, now).await.unwrap();
-        count_page(&store, "T1", 1, counts, None, now).await.unwrap();
-        count_page(&store, "T1", 1, counts, None, now).await.unwrap();
+        count_page(&store, "T1", 1, counts, None, now)
+            .await
+            .unwrap();
+        count_page(&store, "T1", 1, counts, None, now)
+            .await
+            .unwrap();
         let done = get_task(&store, "T1").await.unwrap().unwrap();
         assert_eq!(done.status, SyncStatus::Completed);
         assert_eq!(

@@ -391,7 +391,17 @@ mod tests {
     fn flaws(rendered: &str) -> Vec<String> {
         let mut found = Vec::new();
         for line in rendered.lines().map(str::trim) {
-            for bad in ["  ", " .", " ,", " :", " )", "()", "( ", "<td></td>", "<td> </td>"] {
+            for bad in [
+                "  ",
+                " .",
+                " ,",
+                " :",
+                " )",
+                "()",
+                "( ",
+                "<td></td>",
+                "<td> </td>",
+            ] {
                 if line.contains(bad) {
                     found.push(format!("{bad:?} in {line:?}"));
                 }
@@ -408,7 +418,18 @@ mod tests {
                 }
             }
             if let Some(last) = words.last()
-                && ["of", "at", "for", "to", "from", "by", "with", "sold:", "confirmed:"].contains(last)
+                && [
+                    "of",
+                    "at",
+                    "for",
+                    "to",
+                    "from",
+                    "by",
+                    "with",
+                    "sold:",
+                    "confirmed:",
+                ]
+                .contains(last)
             {
                 found.push(format!("{last:?} ends {line:?}"));
             }

@@ -8,9 +8,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use chrono::{DateTime, Utc};
 use pc_api::identity::{PartnerStanding, partner_key, user_key};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
-use chrono::{DateTime, Utc};
 use pc_platform::store::{Condition, Store, StoreError, Update};
 
 use super::signed_in;

@@ -148,10 +148,7 @@ mod tests {
         for raw in &queries {
             let query = ListQuery::parse(Some(raw), &LEADS_LIST)
                 .unwrap_or_else(|e| panic!("{raw}: {e} {:?}", e.details));
-            assert!(
-                !query.filters.is_empty() || query.search.is_some(),
-                "{raw}"
-            );
+            assert!(!query.filters.is_empty() || query.search.is_some(), "{raw}");
         }
     }
 }
