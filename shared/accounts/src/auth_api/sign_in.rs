@@ -51,8 +51,6 @@ pub struct SignInBody {
     pub password: String,
 }
 
-/// Signs in with email and password; sets the `accessToken` and
-/// `refreshToken` cookies and answers the user's profile.
 /// The windows a sign-in of `email` from `ip` counts in at `now`: per
 /// email and address, and per email from anywhere.
 fn sign_in_windows(email: &EmailAddress, ip: &str, now: DateTime<Utc>) -> [(Limit, Window); 2] {
@@ -82,6 +80,8 @@ pub async fn clear_sign_in_limits(
     Ok(())
 }
 
+/// Signs in with email and password; sets the `accessToken` and
+/// `refreshToken` cookies and answers the user's profile.
 #[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = SignInBody,
     responses((status = 200, body = UserProfile), (status = 400), (status = 401), (status = 429)))]
 pub async fn sign_in(
