@@ -63,13 +63,11 @@ scenario!(
                 .as_str()
                 .is_some_and(|p| !p.is_empty())
         );
-        assert!(
-            connected["scopes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|s| s == "crm.objects.deals.write")
-        );
+        // Every scope the app asks for is granted.
+        let granted = connected["scopes"].as_array().unwrap();
+        for asked in pc_crm::oauth_api::SCOPES.split(' ') {
+            assert!(granted.iter().any(|s| s == asked), "{asked}: {connected}");
+        }
         assert!(connected["expiresAt"].as_str().is_some());
         assert!(connected["pipelineId"].is_null());
         let text = connected.to_string();
@@ -279,6 +277,23 @@ scenario!(
             .await;
         let refused = expect_json(refused, StatusCode::CONFLICT).await;
         assert_eq!(refused["error"]["code"], "hubspot_unhealthy");
+        // A sync says the same, not "connect HubSpot", while the status
+        // says connected.
+        let sync = app
+            .send(
+                &admin,
+                Method::POST,
+                &format!("/v1/sync/{pid}/hubspot"),
+                Some(&pc_tests::json!({})),
+            )
+            .await;
+        let sync = expect_json(sync, StatusCode::CONFLICT).await;
+        assert_eq!(sync["error"]["code"], "hubspot_unhealthy", "{sync}");
+        let message = sync["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("refused") && message.contains("connect HubSpot again"),
+            "{message}"
+        );
 
         // Connecting again makes it healthy.
         assert_eq!(connect(app, &admin, &pid).await, "success");

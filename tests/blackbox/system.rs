@@ -1,6 +1,5 @@
 //! The platform itself: health, docs, errors, CORS, dev routes, admin operations.
 
-use pc_platform::queue::QueueName;
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{Backend, TestApp, expect_json, json, scenario};
 
@@ -132,12 +131,14 @@ scenario!(
     a_poisoned_message_is_dead_lettered_listed_and_redriven,
     |app| {
         app.sign_in_owner().await;
-        app.server
-            .context
-            .queue
-            .send(QueueName::Emails, "this is not an email job")
-            .await
-            .unwrap();
+        let poisoned = expect_json(
+            app.post("/dev/queues/emails/poison", &json!({})).await,
+            StatusCode::ACCEPTED,
+        )
+        .await;
+        let poison = poisoned["body"].as_str().unwrap().to_owned();
+        let unknown = app.post("/dev/queues/nope/poison", &json!({})).await;
+        assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
         // The body can never be read as an email job: poison, so the worker
         // sends it to the dead-letter queue after its first try instead of
         // burning five. It is there as soon as the drain is done.
@@ -155,7 +156,7 @@ scenario!(
         // One receive: the worker's single try (embedded), or this listing
         // of a message sent straight to the dead-letter queue (SQS).
         assert_eq!(dead["receiveCount"], 1, "{dead}");
-        assert_eq!(dead["body"], "this is not an email job");
+        assert_eq!(dead["body"], poison.as_str());
         assert_eq!(dead["queue"], "emails");
 
         let all = expect_json(app.get("/v1/admin/dead-letters").await, StatusCode::OK).await;
@@ -238,3 +239,17 @@ async fn data_survives_a_restart() {
     assert_eq!(owners, 1, "the first owner is created once");
     second.stop().await;
 }
+
+scenario!(
+    moving_the_dev_clock_ends_the_session_until_signing_in_again,
+    |app| {
+        // As docs/walkthrough.md says: sessions follow the dev clock.
+        app.sign_in_owner().await;
+        expect_json(app.get("/auth/me").await, StatusCode::OK).await;
+        let later = chrono::Utc::now() + chrono::Duration::days(31);
+        app.set_clock(&later.to_rfc3339()).await;
+        expect_json(app.get("/auth/me").await, StatusCode::UNAUTHORIZED).await;
+        app.sign_in_owner().await;
+        expect_json(app.get("/auth/me").await, StatusCode::OK).await;
+    }
+);

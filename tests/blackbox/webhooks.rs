@@ -200,6 +200,17 @@ webhook_scenario!(
             ids.windows(2).all(|w| w[0] == w[1]),
             "one delivery id on every attempt"
         );
+        // The clock moved an hour; the signature's `t` did not: a
+        // receiver's five-minute check runs on its own real clock.
+        let accepted = receiver.accepted();
+        let header = accepted[0].headers["x-pc-signature"].to_str().unwrap();
+        let t: i64 = header
+            .split(',')
+            .find_map(|p| p.strip_prefix("t="))
+            .and_then(|t| t.parse().ok())
+            .expect("a t= part");
+        let skew = (chrono::Utc::now().timestamp() - t).abs();
+        assert!(skew < 120, "t={t} is {skew}s from real time");
     }
 );
 

@@ -37,7 +37,8 @@ pub fn fake(app: &TestApp) -> &FakeHubspot {
         .expect("the dev server runs the fake HubSpot")
 }
 
-/// Connects `partner_id` to a new portal of the fake, with its pipeline.
+/// Connects `partner_id` to a new portal of the fake, with the pipeline
+/// the system creates.
 pub async fn connect(app: &TestApp, partner_id: &str) -> Portal {
     let ctx = &app.server.context;
     let hubspot = fake(app);
@@ -46,11 +47,11 @@ pub async fn connect(app: &TestApp, partner_id: &str) -> Portal {
         .exchange_code(&code, REDIRECT)
         .await
         .expect("tokens");
+    // The pipeline the system creates, one stage per lead status.
     let pipeline = hubspot
-        .list_pipelines(&tokens.access_token)
+        .create_pipeline(&tokens.access_token, &pc_crm::pipeline::new_pipeline())
         .await
-        .expect("pipelines")
-        .remove(0);
+        .expect("the pipeline");
     let cipher = TokenCipher::from_config(&ctx.config).expect("encryption key");
     let mut connection = ConnectionRecord::new(
         &cipher,
@@ -62,6 +63,7 @@ pub async fn connect(app: &TestApp, partner_id: &str) -> Portal {
         ctx.clock.now(),
     );
     connection.pipeline_id = Some(pipeline.id.clone());
+    connection.pipeline_stages = pc_crm::pipeline::created_stages(&pipeline.stages);
     ctx.store
         .put(connection.item().expect("connection item"), None)
         .await

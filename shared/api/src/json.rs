@@ -22,9 +22,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_none_or(|v| v.starts_with("application/json") || v.contains("+json"));
         if !is_json {
-            return Err(ApiError::bad_request(
-                "unsupported_content_type",
-                "the body must be JSON (Content-Type: application/json)",
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON, sent with Content-Type: application/json",
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
@@ -109,7 +110,17 @@ enum Segment {
     Index(usize),
 }
 
+/// Deserializes `T`, or names the first misfit: where serde met it, then
+/// narrowed to the member at fault when serde could only tell the object
+/// holding it ([`Problem::pinpoint`]).
 fn check<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
+    misfit::<T>(value).map_err(|mut problem| {
+        problem.pinpoint::<T>(value);
+        problem
+    })
+}
+
+fn misfit<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let mut at = Vec::new();
         for segment in e.path().iter() {
@@ -151,6 +162,78 @@ fn check<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
 }
 
 impl Problem {
+    /// A value serde took in whole before reading it (the members of a
+    /// `#[serde(flatten)]` field) fails with the path of the object that
+    /// holds it, and a wrong type reported against that object names the
+    /// member whose value serde did not expect. The members of that object
+    /// holding such a value are tried in the order serde reads them: the
+    /// first whose change of value shows in the error is the one at fault
+    /// (a value serde names with no content, a `null` or a list, cannot be
+    /// told apart: the first holding it is named).
+    fn pinpoint<T: DeserializeOwned>(&mut self, value: &Value) {
+        if self.member.is_some() {
+            return;
+        }
+        let Some(unexpected) = unexpected_in(&self.message) else {
+            return;
+        };
+        let mut probe = value.clone();
+        let Some(Value::Object(map)) = locate(&mut probe, &self.at) else {
+            return;
+        };
+        if self.object_is_at_fault::<T>(value) {
+            return;
+        }
+        let holding: Vec<(String, Option<Value>)> = map
+            .iter()
+            .filter(|(_, v)| unexpected_of(v) == unexpected)
+            .map(|(k, v)| (k.clone(), variant_of(v)))
+            .collect();
+        for (key, variant) in holding {
+            let mut place = self.at.clone();
+            place.push(Segment::Key(key));
+            let at_fault = match variant {
+                None => true,
+                Some(variant) => {
+                    let shown = unexpected_of(&variant);
+                    let mut changed = value.clone();
+                    if let Some(slot) = locate(&mut changed, &place) {
+                        *slot = variant;
+                    }
+                    matches!(misfit::<T>(&changed),
+                        Err(p) if p.member.is_none() && p.at == self.at
+                            && unexpected_in(&p.message) == Some(shown.clone()))
+                }
+            };
+            if at_fault {
+                self.field = field_name(&place);
+                self.at = place;
+                return;
+            }
+        }
+    }
+
+    /// Whether the object at `at` is itself the value serde did not
+    /// expect: another kind of value there is refused for the same reason,
+    /// or accepted.
+    fn object_is_at_fault<T: DeserializeOwned>(&self, value: &Value) -> bool {
+        let expected = expected_in(&self.message);
+        [Value::Bool(false), Value::Array(Vec::new())]
+            .into_iter()
+            .any(|other| {
+                let mut changed = value.clone();
+                if let Some(slot) = locate(&mut changed, &self.at) {
+                    *slot = other;
+                }
+                match misfit::<T>(&changed) {
+                    Err(p) if p.at == self.at && p.member.is_none() => {
+                        expected_in(&p.message) == expected
+                    }
+                    _ => true,
+                }
+            })
+    }
+
     /// Changes `value` so this problem is gone; false when no change helps.
     fn repair<T: DeserializeOwned>(&self, value: &mut Value) -> bool {
         let mut place = self.at.clone();
@@ -221,6 +304,56 @@ fn field_name(path: &[Segment]) -> String {
         "body".to_owned()
     } else {
         name
+    }
+}
+
+/// The value serde names in "invalid type: integer `5`, expected ...".
+fn unexpected_in(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))?;
+    rest.split_once(", expected").map(|(v, _)| v.to_owned())
+}
+
+/// What serde expected, in the same message.
+fn expected_in(message: &str) -> Option<&str> {
+    message.split_once(", expected ").map(|(_, e)| e)
+}
+
+/// How serde names `value` in such a message.
+fn unexpected_of(value: &Value) -> String {
+    use serde::de::Unexpected;
+    let named = match value {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Unexpected::Unsigned(u),
+            (_, Some(i), _) => Unexpected::Signed(i),
+            (_, _, Some(f)) => Unexpected::Float(f),
+            _ => Unexpected::Other("number"),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    };
+    // serde_json names null `null` where serde says unit value.
+    match named {
+        Unexpected::Unit => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Another value of the same kind, named differently by serde; none for
+/// the kinds serde names without their content.
+fn variant_of(value: &Value) -> Option<Value> {
+    match value {
+        Value::Bool(b) => Some(Value::Bool(!b)),
+        Value::Number(n) => Some(match n.as_u64() {
+            Some(u) => Value::from(u.wrapping_add(1)),
+            None => Value::from(n.as_f64().unwrap_or_default() * 2.0 + 1.0),
+        }),
+        Value::String(s) => Some(Value::String(format!("{s}~"))),
+        _ => None,
     }
 }
 
@@ -303,6 +436,76 @@ mod tests {
             ["email", "extra", "tags[1]", "tags[3]"]
         );
         assert_eq!(fields::<Strict>("[]"), ["body"]);
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Contact {
+        phone: Option<String>,
+        title: Option<String>,
+        company: Option<String>,
+        size: Option<u32>,
+    }
+
+    /// A body with a flattened part, as a lead's contact fields are.
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Lead {
+        email: String,
+        #[serde(flatten)]
+        contact: Contact,
+        deal_amount: Option<serde_json::Number>,
+    }
+
+    fn sorted<T: DeserializeOwned + std::fmt::Debug>(bytes: &str) -> Vec<String> {
+        let mut names = fields::<T>(bytes);
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn names_each_bad_field_of_a_flattened_part() {
+        assert_eq!(
+            sorted::<Lead>(r#"{"email":5,"phone":123,"dealAmount":"x"}"#),
+            ["dealAmount", "email", "phone"]
+        );
+        // The same wrong value in two fields, and a field that takes it.
+        assert_eq!(
+            sorted::<Lead>(r#"{"email":"a","phone":123,"size":123,"title":123,"company":true}"#),
+            ["company", "phone", "title"]
+        );
+        assert_eq!(
+            sorted::<Lead>(r#"{"email":"a","phone":[1],"title":{"x":1}}"#),
+            ["phone", "title"]
+        );
+        // An object where a text belongs is itself the bad value.
+        assert_eq!(sorted::<Lead>(r#"{"email":{"x":{}}}"#), ["email"]);
+        let e = parse_json::<Lead>(br#"{"email":"a","phone":123}"#).unwrap_err();
+        assert_eq!(
+            e.details[0].message,
+            "invalid type: integer `123`, expected a string"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_hides_no_type_error() {
+        assert_eq!(
+            sorted::<Strict>(r#"{"aaa": 1, "email": 5, "tags": "x", "zzz": 2}"#),
+            ["aaa", "email", "tags", "zzz"]
+        );
+    }
+
+    #[tokio::test]
+    async fn another_content_type_is_a_415() {
+        let request = Request::builder()
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let Err(e) = ValidJson::<Value>::from_request(request, &()).await else {
+            panic!("text/plain accepted");
+        };
+        assert_eq!((e.status.as_u16(), e.code), (415, "unsupported_media_type"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! /v1/billing/webhooks/stripe-connect`, each on its own function URL:
 //! checks the `Stripe-Signature` header over the exact raw body (any of
 //! its `v1` signatures, so a rolling secret keeps working; within five
-//! minutes of the injected clock), checks that the body is a Stripe event,
+//! minutes of real time, never the settable dev clock), checks that the body is a Stripe event,
 //! and puts it as received on `stripe-webhook`. Nothing else happens
 //! inline: the worker ([`crate::stripe_events`]) applies it once.
 //!
@@ -108,7 +108,8 @@ async fn receive(
                 "the Stripe-Signature header is missing",
             )
         })?;
-    signature::verify(secret, header, body, ctx.clock.now().timestamp()).map_err(refused)?;
+    let now = pc_platform::clock::wire_now().timestamp();
+    signature::verify(secret, header, body, now).map_err(refused)?;
     let not_an_event = || {
         ApiError::bad_request(
             "not_a_stripe_event",

@@ -15,7 +15,7 @@ use pc_platform::AppContext;
 use pc_platform::crm::{CrmError, ObjectType, ObjectUpdate};
 
 use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
-use crate::hubspot_access::{access_mapping, partner_access};
+use crate::hubspot_access::{access_mapping, required_access};
 use crate::hubspot_fields::{FieldValues, contact_properties_of, deal_properties_of, lead_values};
 use crate::links_store::{get_record, record_write};
 use crate::webhook_events::field_patch_value;
@@ -61,16 +61,7 @@ pub async fn resolve(
     resolution: &str,
     value: &str,
 ) -> Result<ConflictRecord, ApiError> {
-    let not_connected = || {
-        ApiError::conflict(
-            "hubspot_not_connected",
-            "the partner has no HubSpot connection with a pipeline",
-        )
-    };
-    let access = partner_access(ctx, &conflict.partner_id)
-        .await
-        .map_err(ApiError::unavailable)?
-        .ok_or_else(not_connected)?;
+    let access = required_access(ctx, &conflict.partner_id).await?;
     let patch = LeadPatch::parse(
         &[(
             conflict.field.clone(),

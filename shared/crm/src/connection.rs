@@ -26,6 +26,7 @@ use pc_platform::crm::{AccessToken, CrmError, OAuthTokens, RefreshToken};
 use pc_platform::store::{Condition, Key, StoreError, Write, from_item, to_item};
 
 use crate::error::ConnectionError;
+use crate::stage_mapping::MappedStage;
 use crate::token_cipher::{Sealed, TokenCipher};
 
 /// The gsi1 partition of every connection, sorted by expiry.
@@ -90,6 +91,10 @@ pub struct ConnectionRecord {
     pub expires_at: DateTime<Utc>,
     /// The deal pipeline the system created in the portal.
     pub pipeline_id: Option<String>,
+    /// The stages the system created in that pipeline, each with the
+    /// status it was made for: the mapping until the partner sets one.
+    #[serde(default)]
+    pub pipeline_stages: Vec<MappedStage>,
     pub healthy: bool,
     /// Why it is unhealthy (never a token).
     pub unhealthy_reason: Option<String>,
@@ -137,6 +142,7 @@ impl ConnectionRecord {
             refresh_token: cipher.seal(tokens.refresh_token.expose(), &refresh_context(partner_id)),
             expires_at: now + Duration::seconds(tokens.expires_in_seconds),
             pipeline_id: None,
+            pipeline_stages: Vec::new(),
             healthy: true,
             unhealthy_reason: None,
             unhealthy_notified_at: None,
@@ -206,6 +212,8 @@ pub struct PartnerAccess {
     pub portal_id: String,
     /// The partner's deal pipeline, once created.
     pub pipeline_id: Option<String>,
+    /// The stages the system created in it, with their statuses.
+    pub pipeline_stages: Vec<MappedStage>,
 }
 
 /// A usable access token for the partner: decrypted, refreshed first when
@@ -231,6 +239,7 @@ pub async fn access_token(
         token: record.access_token(&cipher)?,
         portal_id: record.portal_id.clone(),
         pipeline_id: record.pipeline_id.clone(),
+        pipeline_stages: record.pipeline_stages.clone(),
     })
 }
 

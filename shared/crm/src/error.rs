@@ -45,7 +45,7 @@ impl From<ConnectionError> for ApiError {
             ConnectionError::Unhealthy | ConnectionError::Crm(CrmError::Unauthorized) => {
                 ApiError::conflict(
                     "hubspot_unhealthy",
-                    "HubSpot refused the connection; connect HubSpot again",
+                    "HubSpot refused the connection's token: connect HubSpot again (GET /v1/integrations/hubspot/authorize?partnerId=…)",
                 )
             }
             ConnectionError::Crm(CrmError::RateLimited { retry_after }) => {

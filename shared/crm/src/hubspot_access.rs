@@ -4,6 +4,7 @@
 //! an unhealthy connection or without a pipeline has no access: nothing
 //! of its leads is sent.
 
+use pc_api::ApiError;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::crm::AccessToken;
@@ -11,12 +12,61 @@ use pc_platform::store::{Index, Query, StoreError, from_item};
 
 use crate::connection::{ConnectionRecord, EXPIRY_PARTITION, PartnerAccess, access_token};
 use crate::error::ConnectionError;
-use crate::stage_mapping::{StageMapping, mapping_in_force};
+use crate::stage_mapping::{MappedStage, StageMapping, mapping_in_force};
 
 pub struct HubspotAccess {
     pub token: AccessToken,
     pub portal_id: String,
     pub pipeline_id: String,
+    /// The stages the system created in the pipeline, with their statuses.
+    pub pipeline_stages: Vec<MappedStage>,
+}
+
+/// Why a partner has no access: what the partner has to do first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoAccess {
+    NotConnected,
+    /// HubSpot refused the connection's token: connect again.
+    Unhealthy,
+    NoPipeline,
+}
+
+impl From<NoAccess> for ApiError {
+    fn from(missing: NoAccess) -> Self {
+        match missing {
+            NoAccess::NotConnected => ConnectionError::NotConnected.into(),
+            NoAccess::Unhealthy => ConnectionError::Unhealthy.into(),
+            NoAccess::NoPipeline => ApiError::conflict(
+                "hubspot_no_pipeline",
+                "the partner has no HubSpot pipeline yet: create it first (POST /v1/integrations/hubspot/{partnerId}/create-pipeline)",
+            ),
+        }
+    }
+}
+
+/// The partner's access, or what it lacks; an error only when it cannot
+/// be told now (HubSpot or the store failing).
+async fn access(
+    ctx: &AppContext,
+    partner_id: &str,
+) -> Result<Result<HubspotAccess, NoAccess>, ConnectionError> {
+    match access_token(ctx, partner_id).await {
+        Ok(PartnerAccess {
+            token,
+            portal_id,
+            pipeline_id: Some(pipeline_id),
+            pipeline_stages,
+        }) => Ok(Ok(HubspotAccess {
+            token,
+            portal_id,
+            pipeline_id,
+            pipeline_stages,
+        })),
+        Ok(_) => Ok(Err(NoAccess::NoPipeline)),
+        Err(ConnectionError::NotConnected) => Ok(Err(NoAccess::NotConnected)),
+        Err(ConnectionError::Unhealthy) => Ok(Err(NoAccess::Unhealthy)),
+        Err(e) => Err(e),
+    }
 }
 
 /// The partner's access, if connected and healthy with a pipeline; an
@@ -25,19 +75,17 @@ pub async fn partner_access(
     ctx: &AppContext,
     partner_id: &str,
 ) -> Result<Option<HubspotAccess>, WorkerError> {
-    match access_token(ctx, partner_id).await {
-        Ok(PartnerAccess {
-            token,
-            portal_id,
-            pipeline_id: Some(pipeline_id),
-        }) => Ok(Some(HubspotAccess {
-            token,
-            portal_id,
-            pipeline_id,
-        })),
-        Ok(_) | Err(ConnectionError::NotConnected | ConnectionError::Unhealthy) => Ok(None),
-        Err(e) => Err(WorkerError::new(e)),
-    }
+    Ok(access(ctx, partner_id).await?.ok())
+}
+
+/// The partner's access for an API call: without one, a 409 that says
+/// what the partner has to do (connect, connect again, create the
+/// pipeline).
+pub async fn required_access(
+    ctx: &AppContext,
+    partner_id: &str,
+) -> Result<HubspotAccess, ApiError> {
+    Ok(access(ctx, partner_id).await??)
 }
 
 /// The stage mapping in force for the partner's pipeline: one pipeline
@@ -57,9 +105,15 @@ pub async fn access_mapping(
         .find(|p| p.id == access.pipeline_id)
         .map(|p| p.stages)
         .unwrap_or_default();
-    mapping_in_force(&*ctx.store, partner_id, &access.pipeline_id, &stages)
-        .await
-        .map_err(WorkerError::new)
+    mapping_in_force(
+        &*ctx.store,
+        partner_id,
+        &access.pipeline_id,
+        &stages,
+        &access.pipeline_stages,
+    )
+    .await
+    .map_err(WorkerError::new)
 }
 
 /// The stage mapping in force for a partner (empty when it has no access).

@@ -218,6 +218,7 @@ async fn connect(
         Some(previous) => {
             if previous.portal_id == record.portal_id {
                 record.pipeline_id = previous.pipeline_id;
+                record.pipeline_stages = previous.pipeline_stages;
             } else {
                 writes.push(release_portal(&claims.pid, &previous.portal_id));
             }

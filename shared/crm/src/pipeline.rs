@@ -10,10 +10,11 @@ use utoipa::ToSchema;
 
 use pc_leads::deal_status::DealStatus;
 use pc_platform::AppContext;
-use pc_platform::crm::{NewPipeline, NewStage, Pipeline};
+use pc_platform::crm::{NewPipeline, NewStage, Pipeline, PipelineStage};
 
 use crate::connection;
 use crate::error::ConnectionError;
+use crate::stage_mapping::MappedStage;
 
 /// The label of the pipeline the system creates.
 pub const PIPELINE_LABEL: &str = "Partner Connector";
@@ -45,6 +46,27 @@ fn stage_label(status: DealStatus) -> &'static str {
         DealStatus::LostDisqualified => "Lost: disqualified",
         DealStatus::LostNoPotential => "Lost: no potential",
     }
+}
+
+/// The status a stage labelled as the system labels it was made for.
+pub fn status_of_label(label: &str) -> Option<DealStatus> {
+    DealStatus::ALL
+        .into_iter()
+        .find(|status| stage_label(*status) == label.trim())
+}
+
+/// The stages of the system's pipeline, each with the status it was made
+/// for (the pipeline just created or adopted: its labels are the system's).
+pub fn created_stages(stages: &[PipelineStage]) -> Vec<MappedStage> {
+    stages
+        .iter()
+        .filter_map(|stage| {
+            Some(MappedStage {
+                stage_id: stage.id.clone(),
+                deal_status: status_of_label(&stage.label)?,
+            })
+        })
+        .collect()
 }
 
 /// The pipeline the system asks HubSpot for.
@@ -108,8 +130,10 @@ pub async fn ensure_pipeline(
         ),
     };
     let id = pipeline.id.clone();
+    let stages = created_stages(&pipeline.stages);
     connection::update(ctx, partner_id, |record| {
         record.pipeline_id = Some(id.clone());
+        record.pipeline_stages = stages.clone();
     })
     .await?;
     Ok(view(&pipeline, created))

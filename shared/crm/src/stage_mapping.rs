@@ -1,10 +1,14 @@
 //! Which lead status each stage of the partner's HubSpot pipeline means.
 //! A partner may set it (`PUT /v1/partners/{id}/stage-mapping`); until
-//! then it is derived from the pipeline: a stage labelled like a status
-//! (`In touch` → `in_touch`) is that status, a closed stage at
-//! probability 1 is `won`, another closed stage `lost_no_potential`, any
-//! other stage `in_touch`. A status goes to HubSpot as the first stage of
-//! the pipeline mapped to it.
+//! then each stage the system created is the status it was made for (one
+//! stage per status, recorded with the connection), and any other stage is
+//! derived: a stage labelled as the system labels a status (`Meeting
+//! scheduled` → `scheduled`) or like a status (`In touch` → `in_touch`)
+//! is that status, a closed stage at probability 1 is `won`, another
+//! closed stage `lost_no_potential`, any other stage `in_touch`. A status
+//! goes to HubSpot as the first stage of the pipeline mapped to it; a
+//! lead whose status no stage stands for is not sent (the sync counts it
+//! as skipped and says why).
 //!
 //! | item | pk | sk |
 //! |---|---|---|
@@ -49,20 +53,40 @@ impl StageMapping {
 
     /// The mapping a pipeline implies when the partner set none.
     pub fn derived(stages: &[PipelineStage]) -> Self {
+        Self::with_created(stages, &[])
+    }
+
+    /// The mapping of a pipeline whose stages `created` the system made
+    /// (each the status it was made for), the others derived.
+    pub fn with_created(stages: &[PipelineStage], created: &[MappedStage]) -> Self {
         let mut ordered: Vec<&PipelineStage> = stages.iter().collect();
         ordered.sort_by_key(|s| s.display_order);
         let stages = ordered
             .into_iter()
             .map(|stage| MappedStage {
                 stage_id: stage.id.clone(),
-                deal_status: derived_status(stage),
+                deal_status: created
+                    .iter()
+                    .find(|c| c.stage_id == stage.id)
+                    .map_or_else(|| derived_status(stage), |c| c.deal_status),
             })
             .collect();
         Self { stages }
     }
+
+    /// The statuses no stage stands for.
+    pub fn unmapped_statuses(&self) -> Vec<DealStatus> {
+        DealStatus::ALL
+            .into_iter()
+            .filter(|status| !self.stages.iter().any(|s| s.deal_status == *status))
+            .collect()
+    }
 }
 
 fn derived_status(stage: &PipelineStage) -> DealStatus {
+    if let Some(status) = crate::pipeline::status_of_label(&stage.label) {
+        return status;
+    }
     let name = stage.label.trim().to_lowercase().replace([' ', '-'], "_");
     if let Some(status) = DealStatus::parse(&name) {
         return status;
@@ -126,16 +150,18 @@ pub async fn save_mapping(
     store.put(item, None).await
 }
 
-/// The mapping in force: the partner's, else the one `stages` imply.
+/// The mapping in force: the partner's, else the one the stages the
+/// system `created` and the rest of `stages` imply.
 pub async fn mapping_in_force(
     store: &dyn Store,
     partner_id: &str,
     pipeline_id: &str,
     stages: &[PipelineStage],
+    created: &[MappedStage],
 ) -> Result<StageMapping, StoreError> {
     Ok(stored_mapping(store, partner_id, pipeline_id)
         .await?
-        .unwrap_or_else(|| StageMapping::derived(stages)))
+        .unwrap_or_else(|| StageMapping::with_created(stages, created)))
 }
 
 #[cfg(test)]
@@ -170,5 +196,42 @@ mod tests {
         assert_eq!(mapping.status_of("nope"), None);
         assert_eq!(mapping.stage_of_name("won").as_deref(), Some("s3"));
         assert_eq!(mapping.stage_of_name("lost_no_show"), None);
+    }
+
+    #[test]
+    fn the_systems_own_pipeline_maps_one_stage_to_each_status() {
+        let labels = crate::pipeline::new_pipeline().stages;
+        let stages: Vec<PipelineStage> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                stage(
+                    &format!("id{i}"),
+                    &s.label,
+                    s.display_order,
+                    s.is_closed,
+                    &s.probability,
+                )
+            })
+            .collect();
+        // Labels alone (a pipeline created before the stages were recorded).
+        let by_label = StageMapping::derived(&stages);
+        for (i, status) in DealStatus::ALL.iter().enumerate() {
+            assert_eq!(
+                by_label.stage_of_name(status.as_str()),
+                Some(format!("id{i}"))
+            );
+        }
+        assert!(by_label.unmapped_statuses().is_empty());
+        // Recorded stages win over labels the partner renamed in HubSpot.
+        let mut renamed = stages.clone();
+        renamed[1].label = "Demo booked".into();
+        let created = crate::pipeline::created_stages(&stages);
+        let mapping = StageMapping::with_created(&renamed, &created);
+        assert_eq!(mapping, by_label);
+        assert_eq!(
+            StageMapping::derived(&renamed).unmapped_statuses(),
+            [DealStatus::Scheduled]
+        );
     }
 }

@@ -17,7 +17,7 @@ use pc_leads::DealStatus;
 use pc_platform::AppContext;
 use pc_platform::crm::{CrmError, PipelineStage};
 
-use crate::hubspot_access::{HubspotAccess, partner_access};
+use crate::hubspot_access::{HubspotAccess, required_access};
 use crate::stage_mapping::{
     MappedStage, StageMapping, mapping_in_force, save_mapping, stored_mapping,
 };
@@ -57,15 +57,7 @@ async fn pipeline_of(
     get_partner(&*ctx.store, partner_id)
         .await?
         .ok_or_else(|| ApiError::not_found("partner"))?;
-    let access = partner_access(ctx, partner_id)
-        .await
-        .map_err(ApiError::unavailable)?
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "hubspot_not_connected",
-                "connect HubSpot and create the pipeline first",
-            )
-        })?;
+    let access = required_access(ctx, partner_id).await?;
     let pipelines = ctx
         .crm
         .list_pipelines(&access.token)
@@ -127,7 +119,14 @@ pub async fn get_stage_mapping(
     let custom = stored_mapping(&*ctx.store, &partner_id, &access.pipeline_id)
         .await?
         .is_some();
-    let mapping = mapping_in_force(&*ctx.store, &partner_id, &access.pipeline_id, &stages).await?;
+    let mapping = mapping_in_force(
+        &*ctx.store,
+        &partner_id,
+        &access.pipeline_id,
+        &stages,
+        &access.pipeline_stages,
+    )
+    .await?;
     Ok(Json(view(&access.pipeline_id, &stages, &mapping, custom)))
 }
 

@@ -14,7 +14,7 @@ use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::AppContext;
 use pc_platform::queue::{QueueName, send_json};
 
-use crate::hubspot_access::partner_access;
+use crate::hubspot_access::required_access;
 use crate::sync_tasks::{SyncMode, SyncStatus, SyncTask, SyncTaskView, create_task, get_task};
 use crate::sync_worker::SyncStartMessage;
 
@@ -40,6 +40,8 @@ pub async fn begin_sync(
         synced: 0,
         failed: 0,
         conflicts: 0,
+        skipped: 0,
+        skipped_reason: None,
         pages: None,
         pages_done: 0,
         failure_reason: None,
@@ -58,7 +60,7 @@ pub async fn begin_sync(
 #[utoipa::path(post, path = "/v1/sync/{partnerId}/hubspot", tag = "hubspot",
     params(("partnerId" = String, Path)),
     responses((status = 202, body = SyncStarted), (status = 404),
-        (status = 409, description = "the partner has no HubSpot connection with a pipeline (`hubspot_not_connected`)")),
+        (status = 409, description = "the partner cannot sync yet: not connected (`hubspot_not_connected`), HubSpot refused the connection's token and the partner must connect again (`hubspot_unhealthy`), or no pipeline yet (`hubspot_no_pipeline`)")),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn start_sync(
     State(ctx): State<AppState>,
@@ -69,19 +71,7 @@ pub async fn start_sync(
     get_partner(&*ctx.store, &partner_id)
         .await?
         .ok_or_else(|| ApiError::not_found("partner"))?;
-    let connected = partner_access(&ctx, &partner_id).await.map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "hubspot_unavailable",
-            e.to_string(),
-        )
-    })?;
-    if connected.is_none() {
-        return Err(ApiError::conflict(
-            "hubspot_not_connected",
-            "connect HubSpot and create the pipeline before syncing",
-        ));
-    }
+    required_access(&ctx, &partner_id).await?;
     let task_id = begin_sync(&ctx, &partner_id, SyncMode::Full).await?;
     Ok((StatusCode::ACCEPTED, Json(SyncStarted { task_id })))
 }

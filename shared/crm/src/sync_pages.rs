@@ -6,6 +6,9 @@
 //! contacts. Every HubSpot call carries up to 100 objects, so a page costs
 //! a handful of calls however many leads it holds.
 //!
+//! A lead whose status no stage of the pipeline stands for is not sent
+//! at all (counted as skipped): a deal always carries its stage.
+//!
 //! A page delivered twice never creates a second deal: before asking
 //! HubSpot to create deals the page notes the time on each lead's sync
 //! record, and a later try of a lead so noted first looks for a deal
@@ -96,11 +99,18 @@ pub async fn sync_leads(
     lead_ids: &[String],
 ) -> Result<PageCounts, PageError> {
     let crm = &*ctx.crm;
-    let leads: Vec<LeadRecord> = read_leads(ctx, lead_ids)
+    // A deal is never sent without its stage: a lead whose status no stage
+    // stands for is skipped whole (and stays marked changed).
+    let (leads, unmapped): (Vec<LeadRecord>, Vec<LeadRecord>) = read_leads(ctx, lead_ids)
         .await?
         .into_iter()
         .filter(|l| l.partner_id == scope.partner_id)
-        .collect();
+        .partition(|l| {
+            scope
+                .mapping
+                .stage_of_name(l.deal_status.as_str())
+                .is_some()
+        });
     let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
     let records = get_records(&*ctx.store, &ids).await?;
 
@@ -164,7 +174,10 @@ pub async fn sync_leads(
     create_deals(ctx, scope, &mut work).await?;
 
     let now = ctx.clock.now();
-    let mut counts = PageCounts::default();
+    let mut counts = PageCounts {
+        skipped: unmapped.len() as u64,
+        ..PageCounts::default()
+    };
     let mut to_associate = Vec::new();
     for item in &work {
         if item.failed {

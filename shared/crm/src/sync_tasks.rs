@@ -46,6 +46,12 @@ pub struct SyncTask {
     pub synced: u64,
     pub failed: u64,
     pub conflicts: u64,
+    /// Leads not sent because no stage of the pipeline stands for their
+    /// status; `skipped_reason` says which statuses.
+    #[serde(default)]
+    pub skipped: u64,
+    #[serde(default)]
+    pub skipped_reason: Option<String>,
     /// Pages sent, known once the leads are listed.
     pub pages: Option<u64>,
     pub pages_done: u64,
@@ -68,6 +74,11 @@ pub struct SyncTaskView {
     pub synced: u64,
     pub failed: u64,
     pub conflicts: u64,
+    /// Leads not sent: no stage of the partner's pipeline stands for
+    /// their status (they stay marked changed for the next sync).
+    pub skipped: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     pub created_at: String,
@@ -85,6 +96,8 @@ impl SyncTaskView {
             synced: task.synced,
             failed: task.failed,
             conflicts: task.conflicts,
+            skipped: task.skipped,
+            skipped_reason: task.skipped_reason.clone(),
             failure_reason: task.failure_reason.clone(),
             created_at: pc_platform::time::timestamp(task.created_at),
             updated_at: pc_platform::time::timestamp(task.updated_at),
@@ -167,16 +180,20 @@ pub struct PageCounts {
     pub synced: u64,
     pub failed: u64,
     pub conflicts: u64,
+    /// Leads whose status no stage stands for: not sent.
+    pub skipped: u64,
 }
 
 /// Counts a page once: its marker and the task's counts in one
-/// transaction (a page counted before changes nothing). Then completes the
-/// task when every page is counted.
+/// transaction (a page counted before changes nothing), with why leads
+/// were skipped when some were. Then completes the task when every page is
+/// counted.
 pub async fn count_page(
     store: &dyn Store,
     task_id: &str,
     page: u64,
     counts: PageCounts,
+    skipped_reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let key = page_key(task_id, page);
@@ -184,18 +201,18 @@ pub async fn count_page(
     marker.insert("pk".into(), key.pk.into());
     marker.insert("sk".into(), key.sk.into());
     marker.insert("entity".into(), "hubspot_sync_page".into());
-    let writes = vec![
-        Write::put_new(marker),
-        Write::Update(
-            Update::new(task_key(task_id))
-                .add("synced", counts.synced as i64)
-                .add("failed", counts.failed as i64)
-                .add("conflicts", counts.conflicts as i64)
-                .add("pagesDone", 1)
-                .set("updatedAt", pc_platform::time::timestamp(now))
-                .when(Condition::present("pk")),
-        ),
-    ];
+    let mut update = Update::new(task_key(task_id))
+        .add("synced", counts.synced as i64)
+        .add("failed", counts.failed as i64)
+        .add("conflicts", counts.conflicts as i64)
+        .add("skipped", counts.skipped as i64)
+        .add("pagesDone", 1)
+        .set("updatedAt", pc_platform::time::timestamp(now))
+        .when(Condition::present("pk"));
+    if let (true, Some(reason)) = (counts.skipped > 0, skipped_reason) {
+        update = update.set("skippedReason", reason);
+    }
+    let writes = vec![Write::put_new(marker), Write::Update(update)];
     match store.transact(writes).await {
         Err(e) if e.failed_at(0) => {}
         other => other?,
@@ -240,6 +257,8 @@ mod tests {
             synced: 0,
             failed: 0,
             conflicts: 0,
+            skipped: 0,
+            skipped_reason: None,
             pages: None,
             pages_done: 0,
             failure_reason: None,
@@ -251,11 +270,18 @@ mod tests {
             synced: 100,
             failed: 1,
             conflicts: 2,
+            skipped: 0,
         };
-        count_page(&store, "T1", 0, counts, now).await.unwrap();
+        count_page(&store, "T1", 0, counts, None, now)
+            .await
+            .unwrap();
         set_planned(&store, "T1", 150, 2, now).await.unwrap();
-        count_page(&store, "T1", 1, counts, now).await.unwrap();
-        count_page(&store, "T1", 1, counts, now).await.unwrap();
+        count_page(&store, "T1", 1, counts, None, now)
+            .await
+            .unwrap();
+        count_page(&store, "T1", 1, counts, None, now)
+            .await
+            .unwrap();
         let done = get_task(&store, "T1").await.unwrap().unwrap();
         assert_eq!(done.status, SyncStatus::Completed);
         assert_eq!(

@@ -140,6 +140,7 @@ async fn page(
             &message.task_id,
             message.page,
             counts,
+            None,
             ctx.clock.now(),
         )
         .await
@@ -158,6 +159,7 @@ async fn page(
             &message.task_id,
             message.page,
             counts,
+            Some(skipped_reason(&message.mapping).as_str()),
             ctx.clock.now(),
         )
         .await
@@ -180,6 +182,7 @@ async fn page(
                 &message.task_id,
                 message.page,
                 counts,
+                None,
                 ctx.clock.now(),
             )
             .await
@@ -188,6 +191,19 @@ async fn page(
         }
         Err(e) => Err(WorkerError::new(e)),
     }
+}
+
+/// Why leads of a page were not sent: the statuses no stage stands for.
+fn skipped_reason(mapping: &StageMapping) -> String {
+    let statuses: Vec<&str> = mapping
+        .unmapped_statuses()
+        .into_iter()
+        .map(|s| s.as_str())
+        .collect();
+    format!(
+        "no stage of the partner's HubSpot pipeline stands for the status {}: leads in it are not sent until a stage is mapped to it (PUT /v1/partners/{{id}}/stage-mapping)",
+        statuses.join(", ")
+    )
 }
 
 /// What kind of message a `sync-leads` body is.

@@ -1,7 +1,7 @@
 //! `POST /leads/hubspot`, on its own function URL: checks
 //! `X-HubSpot-Signature-v3` over the method, the full URI called, the raw
 //! body and `X-HubSpot-Request-Timestamp` with the app's client secret
-//! (within five minutes of the injected clock), checks that the body is a
+//! (within five minutes of real time, never the settable dev clock), checks that the body is a
 //! batch of at most 100 events, and queues the batch as received on
 //! `hubspot-webhook`. Nothing else happens inline: the worker
 //! ([`crate::webhook_events`]) applies each event once.
@@ -122,8 +122,8 @@ pub async fn hubspot_webhook(
         body: &body,
         timestamp_millis,
     };
-    signature::verify(secret, given, &request, ctx.clock.now().timestamp_millis())
-        .map_err(refused)?;
+    let now = pc_platform::clock::wire_now().timestamp_millis();
+    signature::verify(secret, given, &request, now).map_err(refused)?;
     let count = check_batch(&body)?;
     // Valid UTF-8: it parsed as JSON.
     let text = String::from_utf8(body.to_vec())

@@ -91,22 +91,22 @@ async fn world(leads: usize) -> World {
     let (portal, code) = hubspot.consent(REDIRECT, None).await.unwrap();
     let tokens = hubspot.exchange_code(&code, REDIRECT).await.unwrap();
     let pipeline = hubspot
-        .list_pipelines(&tokens.access_token)
+        .create_pipeline(&tokens.access_token, &pc_crm::pipeline::new_pipeline())
         .await
-        .unwrap()
-        .remove(0);
+        .unwrap();
     // The partner's stored connection, as the OAuth callback and pipeline
     // creation leave it.
     let cipher = TokenCipher::from_config(&ctx.config).unwrap();
     let mut connection =
         ConnectionRecord::new(&cipher, "P1", portal.clone(), vec![], &tokens, "U1", now);
     connection.pipeline_id = Some(pipeline.id.clone());
+    connection.pipeline_stages = pc_crm::pipeline::created_stages(&pipeline.stages);
     ctx.store
         .put(connection.item().unwrap(), None)
         .await
         .unwrap();
     World {
-        mapping: StageMapping::derived(&pipeline.stages),
+        mapping: StageMapping::with_created(&pipeline.stages, &connection.pipeline_stages),
         pipeline: pipeline.id,
         token: tokens.access_token,
         portal,

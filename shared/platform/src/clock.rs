@@ -14,6 +14,15 @@ pub trait Clock: Send + Sync {
     }
 }
 
+/// Real time, for what crosses the wire to be checked against another
+/// party's clock: webhook signature timestamps, made and verified. The
+/// settable clock moves business time (expiries, reminders, month ends);
+/// a receiver's five-minute check runs on its own real clock, so a
+/// signature made at a moved time would be refused.
+pub fn wire_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
 pub struct SystemClock;
 
 impl Clock for SystemClock {

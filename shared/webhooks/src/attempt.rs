@@ -115,7 +115,7 @@ pub async fn run_attempt(
                         body: &claimed.body,
                         delivery_id: &claimed.id,
                         event_type: &claimed.event_type,
-                        timestamp: now.timestamp(),
+                        timestamp: pc_platform::clock::wire_now().timestamp(),
                     };
                     sending::post(request, ctx.config.webhook_local_receivers).await
                 }

@@ -59,8 +59,8 @@ mod tests {
     /// Python's `hmac` module.
     const SECRET: &str = "whsec_5f3c1b2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a";
     const T: i64 = 1_767_225_600;
-    const BODY: &str = r#"{"id":"evt_01JGZ8Y2Q4M6N8P0R2T4V6X8Z0","type":"lead.created","occurredAt":"2026-01-01T00:00:00.000Z","data":{"leadId":"01JGZ8Y2Q4M6N8P0R2T4V6X8Z1","company":"Acme"}}"#;
-    const EXPECTED: &str = "a8ecd4ad9c94e6a5457fbea053f4517f62f3ada1a5b2eef76f6e62e3b1f14def";
+    const BODY: &str = r#"{"data":{"changedBy":"Ann Admin","lead":{"company":"Acme","dealAmount":null,"dealStatus":"new","email":"lee@acme.example","firstName":"Lee","lastName":"Chen","salesManager":null,"scheduledDate":null},"leadId":"01JGZ8Y2Q4M6N8P0R2T4V6X8Z1"},"id":"01JGZ8Y2Q4M6N8P0R2T4V6X8Z0","occurredAt":"2026-01-01T00:00:00.000Z","type":"lead.created"}"#;
+    const EXPECTED: &str = "38cd3038f8ea5e7a5364da2b6861ce7150c07edea790dcf491c277398c758de7";
 
     #[test]
     fn the_documented_vector_signs_as_documented() {

@@ -1,5 +1,6 @@
 //! The sign-in limit: forged `X-Forwarded-For` headers do not lift it and
-//! twenty concurrent guesses cannot all slip under it.
+//! twenty concurrent guesses cannot all slip under it; on the dev server a
+//! route ends a lockout met while testing it.
 
 use pc_tests::accounts_support::bare_client;
 use pc_tests::reqwest::{Response, StatusCode};
@@ -75,4 +76,25 @@ scenario!(concurrent_guesses_cannot_all_pass_the_limit, |app| {
     assert!(limited >= 15);
     let (refused, _) = twenty_concurrent_guesses(app, "ghost@nowhere.test").await;
     assert!((1..=5).contains(&refused), "{refused} for an unknown email");
+});
+
+scenario!(a_dev_route_ends_a_sign_in_lockout, |app| {
+    for _ in 0..5 {
+        let guess = wrong_guess(app, OWNER_EMAIL, "203.0.113.9").await;
+        assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = app
+        .sign_in_as(&bare_client(), OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let bad = app.delete("/dev/sign-in-limits/not-an-email").await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let cleared = app
+        .delete(&format!("/dev/sign-in-limits/{OWNER_EMAIL}"))
+        .await;
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    let right = app
+        .sign_in_as(&bare_client(), OWNER_EMAIL, OWNER_PASSWORD)
+        .await;
+    assert_eq!(right.status(), StatusCode::OK);
 });

@@ -8,15 +8,16 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use chrono::{DateTime, Utc};
 use pc_api::identity::{PartnerStanding, partner_key, user_key};
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
-use pc_platform::store::{Condition, Update};
+use pc_platform::store::{Condition, Store, StoreError, Update};
 
 use super::signed_in;
 use crate::client_ip::ClientIp;
 use crate::email_address::EmailAddress;
 use crate::passwords::{self, Verdict};
-use crate::rate_limit::{self, SIGN_IN_FAILURES, SIGN_IN_FAILURES_PER_EMAIL};
+use crate::rate_limit::{self, Limit, SIGN_IN_FAILURES, SIGN_IN_FAILURES_PER_EMAIL, Window};
 use crate::sessions_store;
 use crate::user_views::UserProfile;
 use crate::users_store;
@@ -50,6 +51,35 @@ pub struct SignInBody {
     pub password: String,
 }
 
+/// The windows a sign-in of `email` from `ip` counts in at `now`: per
+/// email and address, and per email from anywhere.
+fn sign_in_windows(email: &EmailAddress, ip: &str, now: DateTime<Utc>) -> [(Limit, Window); 2] {
+    [
+        (
+            SIGN_IN_FAILURES,
+            SIGN_IN_FAILURES.window(&format!("{email}|{ip}"), now),
+        ),
+        (
+            SIGN_IN_FAILURES_PER_EMAIL,
+            SIGN_IN_FAILURES_PER_EMAIL.window(email.as_str(), now),
+        ),
+    ]
+}
+
+/// Forgets the sign-in attempts of `email` counted now, from `ip` and
+/// from anywhere: the dev server's way out of a lockout it was testing.
+pub async fn clear_sign_in_limits(
+    store: &dyn Store,
+    email: &EmailAddress,
+    ip: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for (_, window) in sign_in_windows(email, ip, now) {
+        store.delete(&window.key, None).await?;
+    }
+    Ok(())
+}
+
 /// Signs in with email and password; sets the `accessToken` and
 /// `refreshToken` cookies and answers the user's profile.
 #[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = SignInBody,
@@ -76,16 +106,7 @@ pub async fn sign_in(
     // conditional increment: twenty concurrent guesses cannot all slip in
     // under the limit. A successful attempt gives its count back. Unknown
     // emails are counted the same way, so the answers reveal nothing.
-    let windows = [
-        (
-            SIGN_IN_FAILURES,
-            SIGN_IN_FAILURES.window(&format!("{email}|{ip}"), now),
-        ),
-        (
-            SIGN_IN_FAILURES_PER_EMAIL,
-            SIGN_IN_FAILURES_PER_EMAIL.window(email.as_str(), now),
-        ),
-    ];
+    let windows = sign_in_windows(&email, &ip, now);
     for (i, (limit, window)) in windows.iter().enumerate() {
         if let Some(wait) = rate_limit::take(&*ctx.store, limit, window, now).await? {
             for (_, taken) in &windows[..i] {

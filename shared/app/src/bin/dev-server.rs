@@ -16,6 +16,11 @@ async fn main() -> anyhow::Result<()> {
         "  owner:    {} / {}",
         options.owner_email, options.owner_password
     );
+    println!("  inbound webhook secrets (sign a webhook by hand with these):");
+    for secret in pc_app::devserver::webhook_secrets::webhook_secrets(&server.context.config) {
+        println!("    {} = {}", secret.name, secret.value);
+        println!("      {}", secret.used_by);
+    }
     match &options.backend {
         Backend::Embedded {
             data_dir: Some(dir),

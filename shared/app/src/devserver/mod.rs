@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod hubspot_webhooks;
 pub mod stripe_webhooks;
+pub mod webhook_secrets;
 pub mod websocket;
 
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! Development-only routes of the local server, never deployed: read the
-//! mailbox, move the clock, run a schedule now and wait for it, and take
-//! uploads sent to the embedded object store's signed URLs.
+//! mailbox, move the clock, clear an email's sign-in limits, run a
+//! schedule now and wait for it, poison a queue (to see a dead letter),
+//! and take uploads sent to the embedded object store's signed URLs.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,8 +10,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use pc_accounts::client_ip::ClientIp;
+use pc_accounts::email_address::EmailAddress;
 use pc_api::{ApiError, ApiResult, AppState, ListResponse, ValidJson};
 use pc_platform::email::mailbox::{Mailbox, StoredEmail};
+use pc_platform::queue::QueueName;
 
 use crate::catalog;
 use crate::jobs::{self, JobRun};
@@ -75,6 +79,49 @@ pub async fn run_job(
         jobs::find_job(catalog::all(), &name).ok_or_else(|| ApiError::not_found("job"))?;
     let run = jobs::execute(&ctx, &name, job, None).await?;
     Ok((StatusCode::OK, Json(run)))
+}
+
+/// Clears the sign-in limits of an email (per email, and per email from
+/// the caller's address), so a lockout met while testing them ends now.
+#[utoipa::path(delete, path = "/dev/sign-in-limits/{email}", tag = "dev",
+    params(("email" = String, Path)), responses((status = 204), (status = 400)))]
+pub async fn clear_sign_in_limits(
+    State(ctx): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(email): Path<String>,
+) -> ApiResult<StatusCode> {
+    let email = EmailAddress::parse(&email).map_err(|m| ApiError::invalid_field("email", m))?;
+    pc_accounts::auth_api::clear_sign_in_limits(&*ctx.store, &email, &ip, ctx.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The body `POST /dev/queues/{queue}/poison` sends: no worker can read it.
+pub const POISON_BODY: &str = "poison: not a message of this queue";
+
+#[derive(Serialize, ToSchema)]
+pub struct Poisoned {
+    queue: &'static str,
+    body: &'static str,
+}
+
+/// Sends a message no worker can read onto `queue`: its worker
+/// dead-letters it after one try, so `GET /v1/admin/dead-letters` and the
+/// redrive can be tried locally.
+#[utoipa::path(post, path = "/dev/queues/{queue}/poison", tag = "dev",
+    params(("queue" = String, Path)), responses((status = 202, body = Poisoned), (status = 404)))]
+pub async fn poison_queue(
+    State(ctx): State<AppState>,
+    Path(queue): Path<String>,
+) -> ApiResult<(StatusCode, Json<Poisoned>)> {
+    let queue = QueueName::parse(&queue).ok_or_else(|| ApiError::not_found("queue"))?;
+    ctx.queue.send(queue, POISON_BODY).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Poisoned {
+            queue: queue.as_str(),
+            body: POISON_BODY,
+        }),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

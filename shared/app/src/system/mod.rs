@@ -17,7 +17,11 @@ pub fn dev_functions() -> Vec<Function> {
         Function::dev("dev-mailbox", || pc_api::routes!(dev::mailbox)),
         Function::dev("dev-clock-set", || pc_api::routes!(dev::set_clock)),
         Function::dev("dev-clock-reset", || pc_api::routes!(dev::reset_clock)),
+        Function::dev("dev-sign-in-limits-clear", || {
+            pc_api::routes!(dev::clear_sign_in_limits)
+        }),
         Function::dev("dev-jobs-run", || pc_api::routes!(dev::run_job)),
+        Function::dev("dev-queue-poison", || pc_api::routes!(dev::poison_queue)),
         Function::dev("dev-uploads", || pc_api::routes!(dev::upload))
             .with_body_limit(11 * 1024 * 1024),
         Function::dev("dev-stripe-invoice-pay", || {

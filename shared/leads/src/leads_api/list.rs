@@ -117,3 +117,44 @@ pub async fn list_leads(
     }
     Ok(Json(page))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query strings of the `curl -G` examples of the lead list in the
+    /// API docs: each `--data-urlencode 'name=value'`, encoded.
+    fn documented_queries() -> Vec<String> {
+        let docs = include_str!("../../../../docs/api.md");
+        let section = docs
+            .split("## Lists")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("docs/api.md has a Lists section");
+        section
+            .replace("\\\n", " ")
+            .lines()
+            .filter(|line| line.contains("/v1/leads") && line.contains("curl"))
+            .map(|command| {
+                let mut query = url::form_urlencoded::Serializer::new(String::new());
+                for part in command.split("--data-urlencode '").skip(1) {
+                    let pair = part.split('\'').next().unwrap_or_default();
+                    let (name, value) = pair.split_once('=').expect("name=value");
+                    query.append_pair(name, value);
+                }
+                query.finish()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_list_examples_of_the_api_docs_parse() {
+        let queries = documented_queries();
+        assert_eq!(queries.len(), 3, "{queries:?}");
+        for raw in &queries {
+            let query = ListQuery::parse(Some(raw), &LEADS_LIST)
+                .unwrap_or_else(|e| panic!("{raw}: {e} {:?}", e.details));
+            assert!(!query.filters.is_empty() || query.search.is_some(), "{raw}");
+        }
+    }
+}

@@ -317,7 +317,7 @@ impl FakeHubspot {
             self.client_secret.as_deref(),
             portal_id,
             events,
-            self.now_millis(),
+            crate::clock::wire_now().timestamp_millis(),
         )
         .await
         .map_err(unavailable)
@@ -339,7 +339,7 @@ impl FakeHubspot {
             self.client_secret.as_deref(),
             portal_id,
             batch_id,
-            self.now_millis(),
+            crate::clock::wire_now().timestamp_millis(),
         )
         .await
         .map_err(unavailable)

@@ -18,11 +18,12 @@ pub const ACCESS_TOKEN_SECONDS: i64 = 1800;
 /// How long a code waits for its exchange, in milliseconds.
 const CODE_MILLIS: i64 = 10 * 60 * 1000;
 
-/// The scopes the fake grants.
-pub const SCOPES: [&str; 4] = [
+/// The scopes the fake grants: those the app asks for.
+pub const SCOPES: [&str; 5] = [
     "oauth",
     "crm.objects.contacts.read",
     "crm.objects.contacts.write",
+    "crm.objects.deals.read",
     "crm.objects.deals.write",
 ];
 

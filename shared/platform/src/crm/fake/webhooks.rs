@@ -3,7 +3,7 @@
 //! none, so the sync's own writes never echo back). Each batch is a JSON
 //! array of events — `<type>.propertyChange` per changed property,
 //! `<type>.creation` per new record — signed with the app's client secret
-//! (`X-HubSpot-Signature-v3`) over the endpoint's URI at the clock's time
+//! (`X-HubSpot-Signature-v3`) over the endpoint's URI at the real time
 //! and posted; the call returns once the endpoint answered. Every batch is
 //! kept with its body and delivery outcome, so it can be listed and sent
 //! again (a duplicate delivery, as HubSpot retries).

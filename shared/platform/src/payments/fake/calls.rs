@@ -139,7 +139,7 @@ impl FakeStripe {
                 to.as_deref(),
                 secret.as_deref(),
                 event,
-                self.now(),
+                crate::clock::wire_now().timestamp(),
             )
             .await;
             if let Err(e) = sent {

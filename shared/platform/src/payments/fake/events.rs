@@ -1,7 +1,8 @@
 //! The webhook events the fake sends, as Stripe does: each change that
 //! Stripe announces stores an event (in the change's own transaction), and
 //! once the change is committed the event's exact body is signed with the
-//! webhook secret at the clock's time and posted to the endpoint. Every
+//! webhook secret at the real time (never the settable clock's: the
+//! receiver checks it against its own) and posted to the endpoint. Every
 //! event is kept with the body and the `Stripe-Signature` header last sent,
 //! so it can be listed and replayed verbatim.
 
