@@ -120,7 +120,9 @@ pub fn user(
     if let Some(pid) = &partner_id
         && !partner_exists(pid)
     {
-        return Err(format!("its partner {pid} is not among the migrated partners"));
+        return Err(format!(
+            "its partner {pid} is not among the migrated partners"
+        ));
     }
     let name = text(doc, "name")
         .or_else(|| {
@@ -136,11 +138,15 @@ pub fn user(
         Some(hash) if hash.starts_with("$2") => (Some(hash), None),
         Some(_) => (
             None,
-            Some("users whose `password` is not a bcrypt hash were migrated without a password: they sign in after a password reset"),
+            Some(
+                "users whose `password` is not a bcrypt hash were migrated without a password: they sign in after a password reset",
+            ),
         ),
         None => (
             None,
-            Some("users without a `password` were migrated without one: they sign in after a password reset"),
+            Some(
+                "users without a `password` were migrated without one: they sign in after a password reset",
+            ),
         ),
     };
     let created = created_at(doc)?.unwrap_or(now);

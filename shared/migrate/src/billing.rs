@@ -12,7 +12,10 @@ use pc_billing::invoices_store::{
 };
 use pc_platform::store::Write;
 
-use crate::fields::{cents, created_at, decimal_text, documents, hundredths, id_of, integer, reference_field, text, time};
+use crate::fields::{
+    cents, created_at, decimal_text, documents, hundredths, id_of, integer, reference_field, text,
+    time,
+};
 use crate::sink::Unit;
 
 fn billing_type(doc: &Document) -> Result<BillingType, String> {
@@ -49,7 +52,9 @@ fn old_terms(doc: &Document) -> Result<Vec<OldTerm>, String> {
                         .and_then(|m| u32::try_from(m).ok())
                         .filter(|m| (1..=12).contains(m))
                         .map(Some)
-                        .ok_or_else(|| format!("billingTerms[{n}].{field} is not a month number 1-12")),
+                        .ok_or_else(|| {
+                            format!("billingTerms[{n}].{field} is not a month number 1-12")
+                        }),
                 }
             };
             let value = t
@@ -58,7 +63,9 @@ fn old_terms(doc: &Document) -> Result<Vec<OldTerm>, String> {
                 .as_deref()
                 .and_then(hundredths)
                 .filter(|v| *v >= 0)
-                .ok_or_else(|| format!("billingTerms[{n}].value is not an amount with at most two decimals"))?;
+                .ok_or_else(|| {
+                    format!("billingTerms[{n}].value is not an amount with at most two decimals")
+                })?;
             Ok(OldTerm {
                 start: month("startMonth")?.unwrap_or(1),
                 end: month("endMonth")?,
@@ -106,7 +113,11 @@ fn dated_terms(terms: &[OldTerm], from_year: i32, to_year: i32) -> (Vec<BillingT
             let this = month(year, m);
             // Continues the previous term when the month right before had
             // the same value.
-            let (py, pm) = if m == 1 { (year - 1, 12) } else { (year, m - 1) };
+            let (py, pm) = if m == 1 {
+                (year - 1, 12)
+            } else {
+                (year, m - 1)
+            };
             let previous = month(py, pm);
             match dated.last_mut() {
                 Some(last) if last.value == value && last.end_month.as_ref() == Some(&previous) => {
@@ -138,7 +149,9 @@ pub fn billing(
     let to_year = now.year() + 1;
     let (billing_terms, exact) = dated_terms(&terms, from_year, to_year);
     let how = if terms.is_empty() {
-        format!("billing {id} (partner {partner_id}) has no terms: nothing is charged until terms are set")
+        format!(
+            "billing {id} (partner {partner_id}) has no terms: nothing is charged until terms are set"
+        )
     } else if exact {
         format!(
             "billing {id} (partner {partner_id}): the same value every month, one open-ended term from {from_year}-01 (exact)"
@@ -214,9 +227,14 @@ pub fn invoice(
     let id = id_of(doc).ok_or("no usable `_id`")?;
     let partner_id = reference_field(doc, "partner")?.ok_or("no `partner`")?;
     if !partner_exists(&partner_id) {
-        return Err(format!("its partner {partner_id} is not among the migrated partners"));
+        return Err(format!(
+            "its partner {partner_id} is not among the migrated partners"
+        ));
     }
-    let invoice_type = match text(doc, "invoiceType").or_else(|| text(doc, "type")).as_deref() {
+    let invoice_type = match text(doc, "invoiceType")
+        .or_else(|| text(doc, "type"))
+        .as_deref()
+    {
         Some("manual") => InvoiceType::Manual,
         None | Some("monthly") => InvoiceType::Monthly,
         Some(other) => return Err(format!("unknown invoice `type` {other:?}")),
@@ -326,7 +344,11 @@ mod tests {
     #[test]
     fn a_yearly_pattern_is_written_out_with_the_first_matching_term() {
         // Jan–Mar 50, then 75 from April on; an overlapping later term loses.
-        let old = [term(1, Some(3), 5000), term(4, None, 7500), term(2, Some(5), 1)];
+        let old = [
+            term(1, Some(3), 5000),
+            term(4, None, 7500),
+            term(2, Some(5), 1),
+        ];
         let (terms, exact) = dated_terms(&old, 2024, 2025);
         assert!(!exact);
         let shown: Vec<_> = terms
@@ -355,6 +377,9 @@ mod tests {
         let (terms, _) = dated_terms(&[term(6, Some(8), 100)], 2024, 2024);
         assert_eq!(terms.len(), 1);
         assert_eq!(terms[0].start_month.as_str(), "2024-06");
-        assert_eq!(terms[0].end_month.as_ref().map(Month::as_str), Some("2024-08"));
+        assert_eq!(
+            terms[0].end_month.as_ref().map(Month::as_str),
+            Some("2024-08")
+        );
     }
 }

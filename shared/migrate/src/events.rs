@@ -68,7 +68,9 @@ pub fn event_unit(event: &AuditEvent) -> Result<Unit, String> {
         collection: "events",
         id: event.id.clone(),
         primary: event_key(&event.id),
-        writes: vec![Write::put_new(event_item(event).map_err(|e| e.to_string())?)],
+        writes: vec![Write::put_new(
+            event_item(event).map_err(|e| e.to_string())?,
+        )],
         counts: true,
     })
 }

@@ -77,7 +77,9 @@ pub fn time(doc: &Document, field: &str) -> Result<Option<DateTime<Utc>>, String
         Some(Bson::DateTime(at)) => DateTime::from_timestamp_millis(at.timestamp_millis())
             .map(Some)
             .ok_or_else(bad),
-        Some(Bson::Int64(ms)) => DateTime::from_timestamp_millis(*ms).map(Some).ok_or_else(bad),
+        Some(Bson::Int64(ms)) => DateTime::from_timestamp_millis(*ms)
+            .map(Some)
+            .ok_or_else(bad),
         Some(Bson::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Bson::String(s)) => DateTime::parse_from_rfc3339(s.trim())
             .map(|t| Some(t.with_timezone(&Utc)))
@@ -130,7 +132,10 @@ pub fn hundredths(text: &str) -> Option<i64> {
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if whole.is_empty() && fraction.is_empty()
-        || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
     {
         return None;
     }

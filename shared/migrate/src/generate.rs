@@ -110,7 +110,10 @@ pub fn bench_dump(dir: &Path, leads: u64) -> std::io::Result<()> {
         let partner = oid(1, i % PARTNERS, BASE_SECS);
         // Every hundredth lead repeats the one before it (same partner).
         let (email, partner) = if i % 100 == 99 {
-            (format!("LEAD{}@Example.com", i - 1), oid(1, (i - 1) % PARTNERS, BASE_SECS))
+            (
+                format!("LEAD{}@Example.com", i - 1),
+                oid(1, (i - 1) % PARTNERS, BASE_SECS),
+            )
         } else {
             (format!("lead{i}@example.com"), partner)
         };

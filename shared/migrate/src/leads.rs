@@ -130,7 +130,12 @@ pub fn lead_record(
 
 /// The notes embedded in a lead document, as notes of `lead_id` (the
 /// keeper's, for a duplicate); a note without text is left out.
-pub fn notes(doc: &Document, source_id: &str, lead_id: &str, fallback: DateTime<Utc>) -> Vec<NoteRecord> {
+pub fn notes(
+    doc: &Document,
+    source_id: &str,
+    lead_id: &str,
+    fallback: DateTime<Utc>,
+) -> Vec<NoteRecord> {
     let (docs, _) = documents(doc, "notes");
     docs.into_iter()
         .enumerate()

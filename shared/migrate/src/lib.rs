@@ -13,8 +13,8 @@
 pub mod accounts;
 pub mod backend;
 pub mod billing;
-pub mod events;
 pub mod dump;
+pub mod events;
 pub mod fields;
 pub mod generate;
 pub mod leads;
@@ -97,8 +97,11 @@ pub async fn migrate(
     // goes onto that configuration.
     let mut billing_owner: HashMap<String, String> = HashMap::new();
     let mut stripe_customer: HashMap<String, String> = HashMap::new();
-    each(&options.from, "partners", &mut report, |doc, report, id| {
-        match accounts::partner(doc, now) {
+    each(
+        &options.from,
+        "partners",
+        &mut report,
+        |doc, report, id| match accounts::partner(doc, now) {
             Ok(p) => {
                 if let Ok(Some(billing)) = fields::reference_field(doc, "billing") {
                     billing_owner.insert(billing, p.id.clone());
@@ -109,8 +112,8 @@ pub async fn migrate(
                 partners.insert(p.id.clone(), p);
             }
             Err(reason) => report.skip("partners", id, reason),
-        }
-    })?;
+        },
+    )?;
     let partner_ids: std::collections::HashSet<String> = partners.keys().cloned().collect();
     let partner_exists = |pid: &str| partner_ids.contains(pid);
 
@@ -122,7 +125,12 @@ pub async fn migrate(
         // migrated by the writing pass (counted as already there).
         let outcome = leads::lead_key_of(doc, partner_exists, now).and_then(|key| {
             scratch
-                .add_lead(&key.id, &key.partner_id, &key.email, key.created_at.timestamp_millis())
+                .add_lead(
+                    &key.id,
+                    &key.partner_id,
+                    &key.email,
+                    key.created_at.timestamp_millis(),
+                )
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         });
@@ -139,7 +147,8 @@ pub async fn migrate(
             return;
         };
         if let Ok(Some((keeper, pid))) = scratch.keeper_of(&meeting.lead) {
-            let _ = scratch.add_meeting_start(&keeper, &meeting.id, &leads::start_text(meeting.start));
+            let _ =
+                scratch.add_meeting_start(&keeper, &meeting.id, &leads::start_text(meeting.start));
             let last = last_appointment.entry(pid).or_insert(meeting.start);
             *last = (*last).max(meeting.start);
         }
@@ -155,13 +164,19 @@ pub async fn migrate(
     sink.flush(&mut report).await?;
 
     let mut legacy_users = 0u64;
-    for_each_document(&options.from, "users", &mut report, &mut sink, async |doc, id, report, sink| {
-        match accounts::user(&doc, partner_exists, now).and_then(|(u, note)| {
-            if let Some(note) = note {
-                report.note(note);
-            }
-            accounts::user_unit(&u)
-        }) {
+    for_each_document(
+        &options.from,
+        "users",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| match accounts::user(&doc, partner_exists, now).and_then(
+            |(u, note)| {
+                if let Some(note) = note {
+                    report.note(note);
+                }
+                accounts::user_unit(&u)
+            },
+        ) {
             Ok(unit) => {
                 legacy_users += 1;
                 sink.push(unit, report).await
@@ -170,8 +185,8 @@ pub async fn migrate(
                 report.skip("users", &id, reason);
                 Ok(())
             }
-        }
-    })
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
     if legacy_users > 0 {
@@ -181,68 +196,76 @@ pub async fn migrate(
     // Pass two over the leads: kept leads with their notes, duplicates'
     // notes onto their keepers.
     let mut backfilled = 0u64;
-    for_each_document(&options.from, "leads", &mut report, &mut sink, async |doc, id, report, sink| {
-        if let Some(reason) = lead_skips.get(&id) {
-            report.skip("leads", &id, reason.clone());
-            return Ok(());
-        }
-        let key = match leads::lead_key_of(&doc, partner_exists, now) {
-            Ok(key) => key,
-            Err(reason) => {
-                report.skip("leads", &id, reason);
+    for_each_document(
+        &options.from,
+        "leads",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| {
+            if let Some(reason) = lead_skips.get(&id) {
+                report.skip("leads", &id, reason.clone());
                 return Ok(());
             }
-        };
-        let (keeper, _) = scratch
-            .keeper_of(&key.id)
-            .map_err(scratch_error)?
-            .unwrap_or_else(|| (key.id.clone(), key.partner_id.clone()));
-        if keeper != key.id {
-            report.counts("leads").merged += 1;
-            let notes = leads::notes(&doc, &key.id, &keeper, key.created_at);
-            for unit in leads::note_units(&keeper, &notes, MAX_TRANSACTION_WRITES)
-                .map_err(|e| SinkError::Store(pc_platform::store::StoreError::Invalid(e)))?
-            {
-                sink.push(unit, report).await?;
-            }
-            return Ok(());
-        }
-        let starts = scratch
-            .meeting_starts(&keeper)
-            .map_err(scratch_error)?
-            .into_iter()
-            .collect();
-        let created = key.created_at;
-        let result = leads::lead_record(&doc, key, starts).and_then(|lead| {
-            let unit = leads::lead_unit(&lead)?;
-            let notes = leads::notes(&doc, &lead.id, &lead.id, created);
-            let room = MAX_TRANSACTION_WRITES.saturating_sub(unit.writes.len());
-            let (own, rest) = notes.split_at(notes.len().min(room));
-            let mut unit = unit;
-            for note in own {
-                unit.writes.push(pc_platform::store::Write::put_new(
-                    pc_leads::leads_store::items::note_item(note).map_err(|e| e.to_string())?,
-                ));
-            }
-            let more = leads::note_units(&lead.id, rest, MAX_TRANSACTION_WRITES)?;
-            Ok((lead, unit, more))
-        });
-        match result {
-            Ok((lead, unit, more)) => {
-                if doc.get("scheduledDate").is_none_or(|v| v == &bson::Bson::Null)
-                    && lead.scheduled_date.is_some()
-                {
-                    backfilled += 1;
+            let key = match leads::lead_key_of(&doc, partner_exists, now) {
+                Ok(key) => key,
+                Err(reason) => {
+                    report.skip("leads", &id, reason);
+                    return Ok(());
                 }
-                sink.push(unit, report).await?;
-                for unit in more {
+            };
+            let (keeper, _) = scratch
+                .keeper_of(&key.id)
+                .map_err(scratch_error)?
+                .unwrap_or_else(|| (key.id.clone(), key.partner_id.clone()));
+            if keeper != key.id {
+                report.counts("leads").merged += 1;
+                let notes = leads::notes(&doc, &key.id, &keeper, key.created_at);
+                for unit in leads::note_units(&keeper, &notes, MAX_TRANSACTION_WRITES)
+                    .map_err(|e| SinkError::Store(pc_platform::store::StoreError::Invalid(e)))?
+                {
                     sink.push(unit, report).await?;
                 }
+                return Ok(());
             }
-            Err(reason) => report.skip("leads", &id, reason),
-        }
-        Ok(())
-    })
+            let starts = scratch
+                .meeting_starts(&keeper)
+                .map_err(scratch_error)?
+                .into_iter()
+                .collect();
+            let created = key.created_at;
+            let result = leads::lead_record(&doc, key, starts).and_then(|lead| {
+                let unit = leads::lead_unit(&lead)?;
+                let notes = leads::notes(&doc, &lead.id, &lead.id, created);
+                let room = MAX_TRANSACTION_WRITES.saturating_sub(unit.writes.len());
+                let (own, rest) = notes.split_at(notes.len().min(room));
+                let mut unit = unit;
+                for note in own {
+                    unit.writes.push(pc_platform::store::Write::put_new(
+                        pc_leads::leads_store::items::note_item(note).map_err(|e| e.to_string())?,
+                    ));
+                }
+                let more = leads::note_units(&lead.id, rest, MAX_TRANSACTION_WRITES)?;
+                Ok((lead, unit, more))
+            });
+            match result {
+                Ok((lead, unit, more)) => {
+                    if doc
+                        .get("scheduledDate")
+                        .is_none_or(|v| v == &bson::Bson::Null)
+                        && lead.scheduled_date.is_some()
+                    {
+                        backfilled += 1;
+                    }
+                    sink.push(unit, report).await?;
+                    for unit in more {
+                        sink.push(unit, report).await?;
+                    }
+                }
+                Err(reason) => report.skip("leads", &id, reason),
+            }
+            Ok(())
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
     report.note("duplicate leads (same partner and email, emails lowercased) are merged into the oldest: its notes and meetings gain the duplicates'; the duplicates' own fields are dropped");
@@ -251,84 +274,108 @@ pub async fn migrate(
     ));
     report.note("leads without a `source` are marked `import`; leads keep their CRM ids but are not marked changed, so no HubSpot sync pushes them");
 
-    for_each_document(&options.from, "meetings", &mut report, &mut sink, async |doc, id, report, sink| {
-        let checked = match leads::meeting_doc(&doc) {
-            Ok(m) => m,
-            Err(reason) => {
-                report.skip("meetings", &id, reason);
+    for_each_document(
+        &options.from,
+        "meetings",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| {
+            let checked = match leads::meeting_doc(&doc) {
+                Ok(m) => m,
+                Err(reason) => {
+                    report.skip("meetings", &id, reason);
+                    return Ok(());
+                }
+            };
+            let lead = checked.lead.clone();
+            let Some((keeper, pid)) = scratch.keeper_of(&lead).map_err(scratch_error)? else {
+                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
+                return Ok(());
+            };
+            if lead_skips.contains_key(&lead) {
+                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
                 return Ok(());
             }
-        };
-        let lead = checked.lead.clone();
-        let Some((keeper, pid)) = scratch
-            .keeper_of(&lead)
-            .map_err(scratch_error)?
-        else {
-            report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-            return Ok(());
-        };
-        if lead_skips.contains_key(&lead) {
-            report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-            return Ok(());
-        }
-        match leads::meeting_record(&doc, checked, &keeper, &pid).and_then(|m| leads::meeting_unit(&m)) {
-            Ok(unit) => sink.push(unit, report).await,
-            Err(reason) => {
-                report.skip("meetings", &id, reason);
-                Ok(())
+            match leads::meeting_record(&doc, checked, &keeper, &pid)
+                .and_then(|m| leads::meeting_unit(&m))
+            {
+                Ok(unit) => sink.push(unit, report).await,
+                Err(reason) => {
+                    report.skip("meetings", &id, reason);
+                    Ok(())
+                }
             }
-        }
-    })
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
     report.note("meetings keep their ChiliPiper id (`meetingIdChili`) as their id, so the ChiliPiper webhook finds them; a meeting without one keeps its `_id`");
 
     // Billing configurations: one per partner, the first in the dump.
     let mut billed = std::collections::HashSet::new();
-    for_each_document(&options.from, "billings", &mut report, &mut sink, async |doc, id, report, sink| {
-        let partner = match fields::reference_field(&doc, "partner") {
-            Ok(Some(pid)) => Some(pid),
-            Ok(None) => billing_owner.get(&id).cloned(),
-            Err(reason) => {
-                report.skip("billings", &id, reason);
+    for_each_document(
+        &options.from,
+        "billings",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| {
+            let partner = match fields::reference_field(&doc, "partner") {
+                Ok(Some(pid)) => Some(pid),
+                Ok(None) => billing_owner.get(&id).cloned(),
+                Err(reason) => {
+                    report.skip("billings", &id, reason);
+                    return Ok(());
+                }
+            };
+            let Some(pid) = partner.filter(|p| partner_exists(p)) else {
+                report.skip(
+                    "billings",
+                    &id,
+                    "no migrated partner names this configuration",
+                );
+                return Ok(());
+            };
+            if !billed.insert(pid.clone()) {
+                report.skip(
+                    "billings",
+                    &id,
+                    format!(
+                        "partner {pid} has another configuration (the first in the dump is kept)"
+                    ),
+                );
                 return Ok(());
             }
-        };
-        let Some(pid) = partner.filter(|p| partner_exists(p)) else {
-            report.skip("billings", &id, "no migrated partner names this configuration");
-            return Ok(());
-        };
-        if !billed.insert(pid.clone()) {
-            report.skip("billings", &id, format!("partner {pid} has another configuration (the first in the dump is kept)"));
-            return Ok(());
-        }
-        match billing::billing(&doc, &pid, stripe_customer.get(&pid).cloned(), now)
-            .and_then(|(config, how)| Ok((billing::billing_unit(&id, &config)?, how)))
-        {
-            Ok((unit, how)) => {
-                report.note(how);
-                sink.push(unit, report).await
+            match billing::billing(&doc, &pid, stripe_customer.get(&pid).cloned(), now)
+                .and_then(|(config, how)| Ok((billing::billing_unit(&id, &config)?, how)))
+            {
+                Ok((unit, how)) => {
+                    report.note(how);
+                    sink.push(unit, report).await
+                }
+                Err(reason) => {
+                    report.skip("billings", &id, reason);
+                    Ok(())
+                }
             }
-            Err(reason) => {
-                report.skip("billings", &id, reason);
-                Ok(())
-            }
-        }
-    })
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
 
     // Invoices (a few per partner and month) in memory; their lines are
     // counted before they are written.
     let mut invoices = BTreeMap::new();
-    each(&options.from, "invoices", &mut report, |doc, report, id| {
-        match billing::invoice(doc, partner_exists, now) {
+    each(
+        &options.from,
+        "invoices",
+        &mut report,
+        |doc, report, id| match billing::invoice(doc, partner_exists, now) {
             Ok(invoice) => {
                 invoices.insert(invoice.record.id.clone(), invoice);
             }
             Err(reason) => report.skip("invoices", id, reason),
-        }
-    })?;
+        },
+    )?;
     first_pass(&options.from, "invoicelines", &mut report, |doc, _, _| {
         if let Ok((line, _)) = billing::line(doc)
             && let Some(invoice) = invoices.get_mut(&line.invoice_id)
@@ -356,49 +403,65 @@ pub async fn migrate(
     sink.flush(&mut report).await?;
     report.note("invoices keep their Stripe ids and status; each monthly one claims its partner and period, so the monthly run never invoices a migrated period again; drafts stay drafts");
 
-    for_each_document(&options.from, "invoicelines", &mut report, &mut sink, async |doc, id, report, sink| {
-        let (mut line, lead) = match billing::line(&doc) {
-            Ok(found) => found,
-            Err(reason) => {
-                report.skip("invoicelines", &id, reason);
+    for_each_document(
+        &options.from,
+        "invoicelines",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| {
+            let (mut line, lead) = match billing::line(&doc) {
+                Ok(found) => found,
+                Err(reason) => {
+                    report.skip("invoicelines", &id, reason);
+                    return Ok(());
+                }
+            };
+            if !invoices.contains_key(&line.invoice_id) {
+                report.skip(
+                    "invoicelines",
+                    &id,
+                    format!("its invoice {} was not migrated", line.invoice_id),
+                );
                 return Ok(());
             }
-        };
-        if !invoices.contains_key(&line.invoice_id) {
-            report.skip("invoicelines", &id, format!("its invoice {} was not migrated", line.invoice_id));
-            return Ok(());
-        }
-        line.lead_id = match lead {
-            Some(lead) => Some(
-                scratch
-                    .keeper_of(&lead)
-                    .map_err(scratch_error)?
-                    .map(|(keeper, _)| keeper)
-                    .unwrap_or(lead),
-            ),
-            None => None,
-        };
-        match billing::line_unit(&line) {
-            Ok(unit) => sink.push(unit, report).await,
-            Err(reason) => {
-                report.skip("invoicelines", &id, reason);
-                Ok(())
+            line.lead_id = match lead {
+                Some(lead) => Some(
+                    scratch
+                        .keeper_of(&lead)
+                        .map_err(scratch_error)?
+                        .map(|(keeper, _)| keeper)
+                        .unwrap_or(lead),
+                ),
+                None => None,
+            };
+            match billing::line_unit(&line) {
+                Ok(unit) => sink.push(unit, report).await,
+                Err(reason) => {
+                    report.skip("invoicelines", &id, reason);
+                    Ok(())
+                }
             }
-        }
-    })
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
 
-    for_each_document(&options.from, "events", &mut report, &mut sink, async |doc, id, report, sink| {
-        let keeper = |lead: &str| scratch.keeper_of(lead).ok().flatten().map(|(k, _)| k);
-        match events::event(&doc, keeper, now).and_then(|e| events::event_unit(&e)) {
-            Ok(unit) => sink.push(unit, report).await,
-            Err(reason) => {
-                report.skip("events", &id, reason);
-                Ok(())
+    for_each_document(
+        &options.from,
+        "events",
+        &mut report,
+        &mut sink,
+        async |doc, id, report, sink| {
+            let keeper = |lead: &str| scratch.keeper_of(lead).ok().flatten().map(|(k, _)| k);
+            match events::event(&doc, keeper, now).and_then(|e| events::event_unit(&e)) {
+                Ok(unit) => sink.push(unit, report).await,
+                Err(reason) => {
+                    report.skip("events", &id, reason);
+                    Ok(())
+                }
             }
-        }
-    })
+        },
+    )
     .await?;
     sink.flush(&mut report).await?;
     report.note("events become audit events (lead events of merged duplicates move to the kept lead); nothing is sent on: no activities, webhooks or emails");
@@ -489,19 +552,25 @@ where
 
 /// Re-reads every record migrated (written by this run or found from an
 /// earlier one).
-async fn verify(store: &dyn Store, log: &mut Scratch, report: &mut Report) -> Result<(), MigrateError> {
+async fn verify(
+    store: &dyn Store,
+    log: &mut Scratch,
+    report: &mut Report,
+) -> Result<(), MigrateError> {
     for name in report::COLLECTIONS {
         let verified = report.verified.entry(name.to_owned()).or_default();
         let mut after: Option<String> = None;
         loop {
             let page = log.migrated(name, after.as_deref(), MAX_BATCH_GET)?;
-            let Some((last, _, _)) = page.last() else { break };
+            let Some((last, _, _)) = page.last() else {
+                break;
+            };
             after = Some(last.clone());
-            let chunk: Vec<Key> = page.into_iter().map(|(_, pk, sk)| Key::new(pk, sk)).collect();
-            let found = store
-                .batch_get(&chunk)
-                .await
-                .map_err(SinkError::Store)?;
+            let chunk: Vec<Key> = page
+                .into_iter()
+                .map(|(_, pk, sk)| Key::new(pk, sk))
+                .collect();
+            let found = store.batch_get(&chunk).await.map_err(SinkError::Store)?;
             let present: std::collections::HashSet<Key> =
                 found.iter().filter_map(Key::of).collect();
             verified.checked += chunk.len() as u64;

@@ -68,7 +68,9 @@ async fn main() -> ExitCode {
     };
     let mut options = Options::new(&args.from);
     options.dry_run = args.dry_run;
-    options.stop_after = std::env::var(STOP_AFTER_VAR).ok().and_then(|n| n.parse().ok());
+    options.stop_after = std::env::var(STOP_AFTER_VAR)
+        .ok()
+        .and_then(|n| n.parse().ok());
     let outcome = migrate(target.store.as_ref(), &options, &target.description).await;
     if let Err(pc_migrate::MigrateError::Sink(pc_migrate::sink::SinkError::Stopped(n))) = &outcome {
         // As a kill would: no sync, no report.
@@ -82,7 +84,9 @@ async fn main() -> ExitCode {
     let report = match outcome {
         Ok(report) => report,
         Err(e) => {
-            eprintln!("the migration stopped: {e}; what was written stays, and running it again resumes");
+            eprintln!(
+                "the migration stopped: {e}; what was written stays, and running it again resumes"
+            );
             return ExitCode::from(1);
         }
     };

@@ -94,7 +94,11 @@ impl Report {
         } else {
             "migration run"
         };
-        let _ = writeln!(out, "# Migration report\n\n{mode}\ntarget: {}\n", self.target);
+        let _ = writeln!(
+            out,
+            "# Migration report\n\n{mode}\ntarget: {}\n",
+            self.target
+        );
         if !self.notes.is_empty() {
             let _ = writeln!(out, "## How values were mapped\n");
             for note in &self.notes {

@@ -125,10 +125,12 @@ impl Scratch {
         let group = group.value().to_owned();
         let partner = group.split('\0').next().unwrap_or_default().to_owned();
         let keepers = txn.open_table(KEEPERS).map_err(fail)?;
-        let keeper = keepers
-            .get(group.as_str())
-            .map_err(fail)?
-            .map(|v| (String::from_utf8_lossy(&v.value()[8..]).into_owned(), partner));
+        let keeper = keepers.get(group.as_str()).map_err(fail)?.map(|v| {
+            (
+                String::from_utf8_lossy(&v.value()[8..]).into_owned(),
+                partner,
+            )
+        });
         Ok(keeper)
     }
 

@@ -288,7 +288,9 @@ fn mergeable(existing: &Write, new: &Write) -> bool {
             a.condition == b.condition
                 && a.remove.is_empty()
                 && b.remove.is_empty()
-                && b.set.iter().all(|(k, v)| a.set.get(k).is_none_or(|w| w == v))
+                && b.set
+                    .iter()
+                    .all(|(k, v)| a.set.get(k).is_none_or(|w| w == v))
         }
         _ => false,
     }

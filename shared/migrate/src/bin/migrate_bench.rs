@@ -44,7 +44,12 @@ async fn main() -> anyhow::Result<()> {
         _ => backend::embedded(&work.join("data"))?,
     };
     let started = Instant::now();
-    let report = migrate(target.store.as_ref(), &Options::new(&dump), &target.description).await?;
+    let report = migrate(
+        target.store.as_ref(),
+        &Options::new(&dump),
+        &target.description,
+    )
+    .await?;
     target.sync()?;
     let seconds = started.elapsed().as_secs_f64();
     let counts = &report.counts["leads"];
