@@ -514,12 +514,11 @@ async fn the_dump_moves_in(backend: Backend) {
     assert_eq!(list["meta"]["total"], 2, "{list}");
 
     // A change after the migration survives another run.
+    app.sign_in_owner().await;
     let changed = app
-        .send(
-            &legacy,
-            pc_tests::reqwest::Method::PATCH,
+        .patch(
             &format!("/v1/leads/{}", Ids::lead(4)),
-            Some(&json!({"salesManager": "Changed Later"})),
+            &json!({"salesManager": "Changed Later"}),
         )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);

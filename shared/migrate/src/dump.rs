@@ -75,9 +75,17 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 impl Iterator for Documents {
-    type Item = Entry;
+    /// The document's position in the file (from 0) and what was there.
+    type Item = (u64, Entry);
 
-    fn next(&mut self) -> Option<Entry> {
+    fn next(&mut self) -> Option<(u64, Entry)> {
+        let position = self.position;
+        self.read_next().map(|entry| (position, entry))
+    }
+}
+
+impl Documents {
+    fn read_next(&mut self) -> Option<Entry> {
         if self.done {
             return None;
         }

@@ -131,7 +131,7 @@ pub fn hundredths(text: &str) -> Option<i64> {
         None => (digits, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if whole.is_empty() && fraction.is_empty()
+    if (whole.is_empty() && fraction.is_empty())
         || !whole
             .chars()
             .chain(fraction.chars())

@@ -506,9 +506,8 @@ fn read_documents(
     counted: bool,
     mut visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
-    let mut documents = Documents::open(dir, name)?;
-    while let Some(entry) = documents.next() {
-        let position = format!("#{}", documents.position - 1);
+    for (n, entry) in Documents::open(dir, name)? {
+        let position = format!("#{n}");
         if counted {
             report.counts(name).read += 1;
         }
@@ -535,10 +534,9 @@ async fn for_each_document<F>(
 where
     F: AsyncFnMut(Document, String, &mut Report, &mut Sink<'_>) -> Result<(), SinkError>,
 {
-    let mut documents = Documents::open(dir, name)?;
-    while let Some(entry) = documents.next() {
+    for (n, entry) in Documents::open(dir, name)? {
         report.counts(name).read += 1;
-        let position = format!("#{}", documents.position - 1);
+        let position = format!("#{n}");
         match entry {
             Entry::Document(doc) => {
                 let id = fields::id_of(&doc).unwrap_or(position);
