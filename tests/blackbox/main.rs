@@ -16,6 +16,7 @@ mod hubspot_sync;
 mod leads;
 mod marketplace;
 mod marketplace_purchases;
+mod migration;
 mod notify;
 mod partner_api;
 mod realtime;

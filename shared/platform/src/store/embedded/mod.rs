@@ -86,6 +86,26 @@ impl EmbeddedStore {
         Ok(store)
     }
 
+    /// Opens (or creates) the store file at `path` for a bulk import
+    /// (the migration from the original system): a page cache of at most
+    /// `cache_bytes`, so memory stays flat while millions of items go in,
+    /// and one commit in [`UNSYNCED_COMMITS_PER_SYNC`] flushed to disk.
+    /// Call [`Self::sync`] at the end; a crash loses at most the latest
+    /// commits, which an idempotent import writes again.
+    pub fn open_for_import(path: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
+        let db = create_database_with(path, Some(cache_bytes))?;
+        let mut store = Self::with_database(db, Durability::Immediate)?;
+        store.durable_every = UNSYNCED_COMMITS_PER_SYNC;
+        Ok(store)
+    }
+
+    /// Makes every commit so far durable (one empty durable commit).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        let mut txn = self.db.begin_write().map_err(backend)?;
+        txn.set_durability(self.durability);
+        txn.commit().map_err(backend)
+    }
+
     /// A store that lives in memory only (tests, benchmarks). Its commits
     /// are `Eventual`, not `None`: redb frees the pages a commit replaced
     /// only on a durable commit, so with `None` memory would grow with
@@ -134,12 +154,22 @@ const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// locks the file while a `Database` of it lives, so an open that finds
 /// it held polls until [`RELEASE_WAIT`] for the holder to be dropped.
 fn create_database(path: &Path) -> Result<Database, StoreError> {
+    create_database_with(path, None)
+}
+
+/// [`create_database`] with a page cache of at most `cache_bytes` (redb's
+/// default otherwise).
+fn create_database_with(path: &Path, cache_bytes: Option<usize>) -> Result<Database, StoreError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(backend)?;
     }
     let deadline = std::time::Instant::now() + RELEASE_WAIT;
+    let mut builder = Database::builder();
+    if let Some(bytes) = cache_bytes {
+        builder.set_cache_size(bytes);
+    }
     loop {
-        match Database::create(path) {
+        match builder.create(path) {
             Err(redb::DatabaseError::DatabaseAlreadyOpen)
                 if std::time::Instant::now() < deadline =>
             {

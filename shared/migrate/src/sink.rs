@@ -1,0 +1,398 @@
+//! Where migrated records go: units (one record with every guard, index
+//! entry and counter its normal write keeps) are batched into as few
+//! store transactions as the 100-write limit allows.
+//!
+//! A unit's first write creates its record on condition it does not exist
+//! (its "primary" key), and its counters move in the same transaction, so
+//! a record already migrated is never written again nor counted twice:
+//! before each batch the primary keys are read, and units found are
+//! counted as already there. A run stopped anywhere leaves whole
+//! transactions, so the next run finishes the job without duplicates and
+//! never overwrites a record changed since it was migrated.
+//!
+//! Several units of one batch often move the same counters (a partner's
+//! lead totals, a month of analytics): such updates are merged into one
+//! write (their additions summed), since a transaction touches a key once.
+
+use std::collections::HashMap;
+
+use pc_platform::store::{Key, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Store, StoreError, Write};
+
+use crate::report::Report;
+
+/// One record to create, with the writes that keep everything around it.
+pub struct Unit {
+    pub collection: &'static str,
+    /// The record's id, for the report.
+    pub id: String,
+    /// The key whose presence means the record was migrated already.
+    pub primary: Key,
+    pub writes: Vec<Write>,
+    /// Counted as written (false for a unit that only adds to a record
+    /// another unit counts: a duplicate lead's notes).
+    pub counts: bool,
+}
+
+/// Units per flush: enough to fill many transactions from one read of
+/// their primary keys.
+const UNITS_PER_FLUSH: usize = 400;
+
+/// Tries of a transaction that a concurrent one or throttling refused.
+const RETRIES: u32 = 8;
+
+/// Why a run stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("stopped on request after {0} records (fault injection)")]
+    Stopped(u64),
+    #[error("the store failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+pub struct Sink<'a> {
+    store: &'a dyn Store,
+    dry_run: bool,
+    pending: Vec<Unit>,
+    /// Stop (as if killed) once this many records were committed.
+    stop_after: Option<u64>,
+    committed: u64,
+    /// The primary keys of every record migrated (written now or found
+    /// from an earlier run), on disk, for the verification pass.
+    pub log: Option<crate::scratch::Scratch>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(store: &'a dyn Store, dry_run: bool, stop_after: Option<u64>) -> Self {
+        Self {
+            store,
+            dry_run,
+            pending: Vec::new(),
+            stop_after,
+            committed: 0,
+            log: None,
+        }
+    }
+
+    pub fn store(&self) -> &'a dyn Store {
+        self.store
+    }
+
+    pub async fn push(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {
+        self.pending.push(unit);
+        if self.pending.len() >= UNITS_PER_FLUSH {
+            self.flush(report).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes every pending unit.
+    pub async fn flush(&mut self, report: &mut Report) -> Result<(), SinkError> {
+        let units = std::mem::take(&mut self.pending);
+        let fresh = self.not_yet_migrated(units, report).await?;
+        if self.dry_run {
+            for unit in fresh {
+                if unit.counts {
+                    report.counts(unit.collection).written += 1;
+                }
+            }
+            return Ok(());
+        }
+        let mut batch = Batch::default();
+        for unit in fresh {
+            if !batch.fits(&unit) {
+                self.commit(std::mem::take(&mut batch), report).await?;
+            }
+            batch.add(unit);
+        }
+        if !batch.units.is_empty() {
+            self.commit(batch, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops (and counts) the units whose record exists already.
+    async fn not_yet_migrated(
+        &mut self,
+        units: Vec<Unit>,
+        report: &mut Report,
+    ) -> Result<Vec<Unit>, SinkError> {
+        let store = self.store;
+        let mut fresh = Vec::with_capacity(units.len());
+        let mut units = units.into_iter().peekable();
+        while units.peek().is_some() {
+            let chunk: Vec<Unit> = units.by_ref().take(MAX_BATCH_GET).collect();
+            let mut keys: Vec<Key> = chunk.iter().map(|u| u.primary.clone()).collect();
+            keys.dedup();
+            let found = with_retries(|| store.batch_get(&keys)).await?;
+            let present: std::collections::HashSet<Key> =
+                found.iter().filter_map(Key::of).collect();
+            for unit in chunk {
+                if present.contains(&unit.primary) {
+                    if unit.counts {
+                        report.counts(unit.collection).unchanged += 1;
+                        self.remember(&unit)?;
+                    }
+                } else {
+                    fresh.push(unit);
+                }
+            }
+        }
+        Ok(fresh)
+    }
+
+    async fn commit(&mut self, batch: Batch, report: &mut Report) -> Result<(), SinkError> {
+        let store = self.store;
+        match with_retries(|| store.transact(batch.writes.clone())).await {
+            Ok(()) => {
+                for unit in batch.units {
+                    self.done(unit, report)?;
+                }
+                Ok(())
+            }
+            Err(e) if e.is_condition_failure() => {
+                // Someone else's record holds a guard, or a record appeared
+                // since it was read: each unit alone tells which.
+                for unit in batch.units {
+                    self.commit_alone(unit, report).await?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn commit_alone(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {
+        let store = self.store;
+        match with_retries(|| store.transact(unit.writes.clone())).await {
+            Ok(()) => self.done(unit, report),
+            Err(e) if e.is_condition_failure() => {
+                if self.store.get(&unit.primary).await?.is_some() {
+                    if unit.counts {
+                        report.counts(unit.collection).unchanged += 1;
+                        self.remember(&unit)?;
+                    }
+                } else {
+                    let failed = match &e {
+                        StoreError::TransactionCancelled { failed } => failed
+                            .iter()
+                            .filter_map(|&i| unit.writes.get(i).and_then(Write::key))
+                            .map(|k| format!("{}/{}", k.pk, k.sk))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        _ => String::new(),
+                    };
+                    report.skip(
+                        unit.collection,
+                        &unit.id,
+                        format!("held by another record already in the store: {failed}"),
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn done(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {
+        if !unit.counts {
+            return Ok(());
+        }
+        report.counts(unit.collection).written += 1;
+        self.remember(&unit)?;
+        self.committed += 1;
+        match self.stop_after {
+            Some(n) if self.committed >= n => Err(SinkError::Stopped(self.committed)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Sink<'_> {
+    fn remember(&mut self, unit: &Unit) -> Result<(), SinkError> {
+        if let Some(log) = &mut self.log {
+            log.add_migrated(unit.collection, &unit.primary.pk, &unit.primary.sk)
+                .map_err(|e| SinkError::Store(StoreError::Backend(e.to_string())))?;
+        }
+        Ok(())
+    }
+}
+
+/// Retries what the store refuses for load (a concurrent transaction,
+/// throttling), with a short growing pause.
+async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut pause = std::time::Duration::from_millis(20);
+    for _ in 1..RETRIES {
+        match call().await {
+            Err(StoreError::TransactionConflict | StoreError::Throttled) => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    call().await
+}
+
+/// The writes of several units, merged into one transaction.
+#[derive(Default)]
+struct Batch {
+    units: Vec<Unit>,
+    writes: Vec<Write>,
+    positions: HashMap<Key, usize>,
+}
+
+impl Batch {
+    /// Whether every write of `unit` joins this batch within the limit.
+    fn fits(&self, unit: &Unit) -> bool {
+        let mut added = 0;
+        let mut own = std::collections::HashSet::new();
+        for write in &unit.writes {
+            let Some(key) = write.key() else { return false };
+            if !own.insert(key.clone()) {
+                return false;
+            }
+            match self.positions.get(&key) {
+                None => added += 1,
+                Some(&at) if mergeable(&self.writes[at], write) => {}
+                Some(_) => return false,
+            }
+        }
+        self.units.is_empty() || self.writes.len() + added <= MAX_TRANSACTION_WRITES
+    }
+
+    /// Adds `unit` (which [`Self::fits`]).
+    fn add(&mut self, unit: Unit) {
+        for write in &unit.writes {
+            let key = write.key().expect("checked by fits");
+            match self.positions.get(&key) {
+                Some(&at) => merge(&mut self.writes[at], write),
+                None => {
+                    self.positions.insert(key, self.writes.len());
+                    self.writes.push(write.clone());
+                }
+            }
+        }
+        self.units.push(unit);
+    }
+}
+
+/// Two updates of one key merge when their conditions are the same and
+/// they set no attribute to different values.
+fn mergeable(existing: &Write, new: &Write) -> bool {
+    match (existing, new) {
+        (Write::Update(a), Write::Update(b)) => {
+            a.condition == b.condition
+                && a.remove.is_empty()
+                && b.remove.is_empty()
+                && b.set
+                    .iter()
+                    .all(|(k, v)| a.set.get(k).is_none_or(|w| w == v))
+        }
+        _ => false,
+    }
+}
+
+fn merge(existing: &mut Write, new: &Write) {
+    let (Write::Update(a), Write::Update(b)) = (existing, new) else {
+        unreachable!("only mergeable updates are merged");
+    };
+    for (k, v) in &b.set {
+        a.set.insert(k.clone(), v.clone());
+    }
+    for (attr, by) in &b.add {
+        match a.add.iter_mut().find(|(x, _)| x == attr) {
+            Some((_, sum)) => *sum += by,
+            None => a.add.push((attr.clone(), *by)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pc_platform::store::embedded::EmbeddedStore;
+    use pc_platform::store::{Condition, Item, Update};
+
+    fn item(pk: &str) -> Item {
+        let mut item = Item::new();
+        item.insert("pk".into(), pk.into());
+        item.insert("sk".into(), "R".into());
+        item.insert("entity".into(), "t".into());
+        item
+    }
+
+    fn unit(n: usize) -> Unit {
+        let pk = format!("R#{n}");
+        Unit {
+            collection: "leads",
+            id: n.to_string(),
+            primary: Key::new(pk.clone(), "R"),
+            writes: vec![
+                Write::put_new(item(&pk)),
+                Write::Update(
+                    Update::new(Key::new("COUNT", "C"))
+                        .set("entity", "counter")
+                        .add("n", 1)
+                        .when(Condition::NotEquals("x".into(), 1.into())),
+                ),
+            ],
+            counts: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn counters_of_a_batch_merge_and_a_rerun_adds_nothing() {
+        let store = EmbeddedStore::in_memory();
+        for _ in 0..2 {
+            let mut report = Report::default();
+            let mut sink = Sink::new(&store, false, None);
+            for n in 0..250 {
+                sink.push(unit(n), &mut report).await.expect("pushed");
+            }
+            sink.flush(&mut report).await.expect("flushed");
+            let counter = store
+                .get(&Key::new("COUNT", "C"))
+                .await
+                .expect("read")
+                .expect("counter");
+            assert_eq!(counter["n"], 250);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_leaves_whole_records_and_the_next_run_finishes() {
+        let store = EmbeddedStore::in_memory();
+        let mut report = Report::default();
+        let mut sink = Sink::new(&store, false, Some(10));
+        let mut stopped = false;
+        for n in 0..50 {
+            if sink.push(unit(n), &mut report).await.is_err() {
+                stopped = true;
+                break;
+            }
+        }
+        if !stopped {
+            stopped = sink.flush(&mut report).await.is_err();
+        }
+        assert!(stopped, "the fault stops the run");
+        let mut report = Report::default();
+        let mut sink = Sink::new(&store, false, None);
+        for n in 0..50 {
+            sink.push(unit(n), &mut report).await.expect("pushed");
+        }
+        sink.flush(&mut report).await.expect("flushed");
+        let counter = store
+            .get(&Key::new("COUNT", "C"))
+            .await
+            .expect("read")
+            .expect("counter");
+        assert_eq!(counter["n"], 50);
+        let counts = &report.counts["leads"];
+        assert_eq!(counts.written + counts.unchanged, 50);
+        assert!(counts.unchanged > 0);
+    }
+}
