@@ -14,6 +14,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
+use utoipa::openapi::server::{Server, ServerBuilder, ServerVariableBuilder};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr,
     ResponseBuilder,
@@ -116,6 +117,9 @@ pub fn document(functions: &[Function]) -> OpenApi {
             components = components.schema(name, schema);
         }
         for (path, item) in function_paths.paths.iter_mut() {
+            if matches!(function.trigger, Trigger::Webhook(_)) {
+                item.servers = Some(webhook_servers(function.name));
+            }
             for operation in [
                 &mut item.get,
                 &mut item.post,
@@ -139,11 +143,75 @@ pub fn document(functions: &[Function]) -> OpenApi {
                 .description(Some("Lead marketplace backend. Sessions use the accessToken cookie or a bearer token."))
                 .build(),
         )
+        .servers(Some(api_servers()))
         .paths(paths)
         .components(Some(components.build()))
         .build();
     crate::legacy_ids::document_legacy_ids(&mut document);
     document
+}
+
+/// The local dev server, which serves every route, webhooks included.
+fn dev_server() -> Server {
+    ServerBuilder::new()
+        .url("http://127.0.0.1:{port}")
+        .description(Some(
+            "The local dev server (every route, webhooks included)",
+        ))
+        .parameter(
+            "port",
+            ServerVariableBuilder::new()
+                .default_value("3000")
+                .description(Some("The dev server's `PORT`")),
+        )
+        .build()
+}
+
+fn region() -> ServerVariableBuilder {
+    ServerVariableBuilder::new()
+        .default_value("us-east-1")
+        .description(Some("The AWS region of the stack"))
+}
+
+/// Where the HTTP API's routes are served: the deployed HTTP API (the
+/// stack's `ApiUrl` output) and the dev server.
+pub fn api_servers() -> Vec<Server> {
+    vec![
+        ServerBuilder::new()
+            .url("https://{apiId}.execute-api.{region}.amazonaws.com")
+            .description(Some("The deployed HTTP API: the stack's `ApiUrl` output"))
+            .parameter(
+                "apiId",
+                ServerVariableBuilder::new()
+                    .default_value("api-id")
+                    .description(Some("The id of the stack's HTTP API")),
+            )
+            .parameter("region", region())
+            .build(),
+        dev_server(),
+    ]
+}
+
+/// Where the webhook `function` is served: its own function URL (an output
+/// of the stack), not the HTTP API, which answers 404 on its path; and the
+/// dev server.
+pub fn webhook_servers(function: &str) -> Vec<Server> {
+    vec![
+        ServerBuilder::new()
+            .url("https://{urlId}.lambda-url.{region}.on.aws")
+            .description(Some(format!(
+                "The function URL of `{function}` (an output of the stack); the HTTP API does not serve this path"
+            )))
+            .parameter(
+                "urlId",
+                ServerVariableBuilder::new()
+                    .default_value("url-id")
+                    .description(Some(format!("The id of `{function}`'s function URL"))),
+            )
+            .parameter("region", region())
+            .build(),
+        dev_server(),
+    ]
 }
 
 /// Adds the derived error answers (those the annotation already lists get

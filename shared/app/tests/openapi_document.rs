@@ -144,3 +144,38 @@ fn statuses_the_handlers_declare_stay_listed() {
         "a taken slug is a conflict"
     );
 }
+
+#[test]
+fn webhooks_are_documented_on_their_function_urls_and_routes_on_the_api() {
+    let doc = document();
+    let servers = doc["servers"].as_array().expect("top-level servers");
+    assert!(
+        servers
+            .iter()
+            .any(|s| s["url"].as_str().is_some_and(|u| u.contains("execute-api"))),
+        "{servers:?}"
+    );
+    let mut webhooks = 0;
+    for function in http_functions() {
+        let (_, path) = function.method_and_path().expect("a route");
+        let item = &doc["paths"][path.as_str()];
+        let urls: Vec<&str> = item["servers"]
+            .as_array()
+            .map(|s| s.iter().filter_map(|s| s["url"].as_str()).collect())
+            .unwrap_or_default();
+        if matches!(function.trigger, Trigger::Webhook(_)) {
+            webhooks += 1;
+            assert!(
+                urls.iter().any(|u| u.contains(".lambda-url.")),
+                "{path}: the function URL is its server ({urls:?})"
+            );
+            assert!(
+                !urls.iter().any(|u| u.contains("execute-api")),
+                "{path}: the HTTP API does not serve it"
+            );
+        } else {
+            assert!(urls.is_empty(), "{path}: served by the API ({urls:?})");
+        }
+    }
+    assert_eq!(webhooks, 3, "the HubSpot, Stripe and ChiliPiper webhooks");
+}
