@@ -20,6 +20,7 @@ use pc_crm::token_cipher::TokenCipher;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;
+use pc_leads::referral_commission::ChangedBy;
 use pc_platform::config::Config;
 use pc_platform::crm::{CrmClient, ObjectType};
 use pc_platform::queue::QueueName;
@@ -221,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
             lead.contact.company.clone().unwrap_or_default()
         ));
         changed.version += 1;
-        leads_store::update(&*ctx.store, &lead, &changed).await?;
+        leads_store::update(&*ctx.store, &lead, &changed, ChangedBy::Staff).await?;
     }
     let (before, limited_before) = requests(&parts, &portal).await?;
     let wall = run_sync(&parts, SyncMode::Incremental, o.workers).await?;
