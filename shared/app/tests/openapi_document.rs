@@ -177,5 +177,8 @@ fn webhooks_are_documented_on_their_function_urls_and_routes_on_the_api() {
             assert!(urls.is_empty(), "{path}: served by the API ({urls:?})");
         }
     }
-    assert_eq!(webhooks, 3, "the HubSpot, Stripe and ChiliPiper webhooks");
+    assert_eq!(
+        webhooks, 4,
+        "the HubSpot, Stripe (platform and Connect) and ChiliPiper webhooks"
+    );
 }
