@@ -10,7 +10,7 @@ use pc_api::identity::Role;
 use pc_marketplace::purchases_store::{count_sale, sales_month};
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{
-    call, connected_seller, listed_lead, partner, purchase, reserve, stripe_intent,
+    call, connected_seller, get_ok, listed_lead, partner, purchase, reserve, stripe_intent,
 };
 use pc_tests::notify_support::mails_to;
 use pc_tests::reqwest::{Method, StatusCode};
@@ -87,18 +87,7 @@ scenario!(
         assert_eq!(bought[0]["status"], "COMPLETED");
         assert_eq!(bought[0]["feeCents"], 2_000);
         let copy_id = bought[0]["boughtLeadId"].as_str().unwrap().to_owned();
-        let copy = expect_json(
-            call(
-                app,
-                &buyer.admin,
-                Method::GET,
-                &format!("/v1/leads/{copy_id}"),
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let copy = get_ok(app, &buyer.admin, &format!("/v1/leads/{copy_id}")).await;
         assert_eq!(copy["email"], "jane@widget.example");
         assert_eq!(copy["phone"], "+1 (555) 010-1234");
         assert_eq!(copy["firstName"], "Jane");
@@ -113,18 +102,7 @@ scenario!(
             Value::Null,
             "the buyer's copy is the buyer's"
         );
-        let listings = expect_json(
-            call(
-                app,
-                &seller.admin,
-                Method::GET,
-                "/v1/marketplace/my-listings",
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let listings = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
         assert_eq!(listings["list"][0]["marketplaceStatus"], "sold");
         assert!(purchases(app, &seller.admin, "buyer").await.is_empty());
 
@@ -148,11 +126,7 @@ scenario!(
         assert_eq!(response.status(), StatusCode::OK);
         app.drain().await;
         assert_eq!(purchases(app, &buyer.admin, "buyer").await.len(), 1);
-        let leads = expect_json(
-            call(app, &buyer.admin, Method::GET, "/v1/leads", &json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
+        let leads = get_ok(app, &buyer.admin, "/v1/leads").await;
         assert_eq!(
             leads["meta"]["total"], 1,
             "one copy, however often Stripe tells"
@@ -222,18 +196,7 @@ scenario!(
         app.drain().await;
         let failed = purchases(app, &buyer.admin, "buyer").await;
         assert_eq!(failed[0]["status"], "FAILED");
-        let reservations = expect_json(
-            call(
-                app,
-                &buyer.admin,
-                Method::GET,
-                "/v1/marketplace/reservations",
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let reservations = get_ok(app, &buyer.admin, "/v1/marketplace/reservations").await;
         assert_eq!(reservations["list"][0]["status"], "active");
 
         // The buyer pays again within its window: the same intent.

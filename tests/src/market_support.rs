@@ -27,6 +27,15 @@ pub async fn call(
     app.send(client, method, path, Some(body)).await
 }
 
+/// `GET path` as `client`, which must answer 200; its JSON body.
+pub async fn get_ok(app: &TestApp, client: &Client, path: &str) -> Value {
+    expect_json(
+        call(app, client, Method::GET, path, &json!({})).await,
+        StatusCode::OK,
+    )
+    .await
+}
+
 /// A partner and its admin, without a Stripe account.
 pub async fn partner(app: &TestApp, name: &str) -> Side {
     let partner_id = seed_partner(app, name, &[]).await;

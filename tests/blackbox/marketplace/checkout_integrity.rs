@@ -7,7 +7,7 @@
 use pc_platform::payments::fake::{FaultTiming, Operation};
 use pc_tests::leads_support::PASSWORD;
 use pc_tests::market_support::{
-    Side, call, connected_seller, listed_lead, partner, purchase, reserve, stripe_intent,
+    Side, call, connected_seller, get_ok, listed_lead, partner, purchase, reserve, stripe_intent,
 };
 use pc_tests::notify_support::mails_to;
 use pc_tests::reqwest::{Method, StatusCode};
@@ -25,43 +25,17 @@ async fn start_paying(app: &TestApp, buyer: &Side, reservation: &str) -> String 
 }
 
 async fn buyer_purchases(app: &TestApp, buyer: &Side) -> Vec<Value> {
-    let page = expect_json(
-        call(
-            app,
-            &buyer.admin,
-            Method::GET,
-            "/v1/marketplace/purchases",
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let page = get_ok(app, &buyer.admin, "/v1/marketplace/purchases").await;
     page["list"].as_array().cloned().unwrap_or_default()
 }
 
 async fn buyer_lead_count(app: &TestApp, buyer: &Side) -> i64 {
-    let leads = expect_json(
-        call(app, &buyer.admin, Method::GET, "/v1/leads", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
+    let leads = get_ok(app, &buyer.admin, "/v1/leads").await;
     leads["meta"]["total"].as_i64().unwrap()
 }
 
 async fn listing_status(app: &TestApp, seller: &Side) -> String {
-    let mine = expect_json(
-        call(
-            app,
-            &seller.admin,
-            Method::GET,
-            "/v1/marketplace/my-listings",
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
     mine["list"][0]["marketplaceStatus"]
         .as_str()
         .unwrap()

@@ -5,7 +5,7 @@
 //! reserved, whatever the seller changes during the sale.
 
 use pc_tests::market_support::{
-    Side, call, connected_seller, listed_lead, partner, purchase, reserve,
+    Side, call, connected_seller, get_ok, listed_lead, partner, purchase, reserve,
 };
 use pc_tests::marketplace_support::{SOFTWARE_ICP, agency};
 use pc_tests::notify_support::mails_to;
@@ -22,18 +22,7 @@ async fn try_reserve(app: &TestApp, buyer: &Side, lead: &str) -> (StatusCode, Va
 
 /// The listing price of `lead` in cents, as its seller sees it.
 async fn listing_price(app: &TestApp, seller: &Side, lead: &str) -> i64 {
-    let mine = expect_json(
-        call(
-            app,
-            &seller.admin,
-            Method::GET,
-            "/v1/marketplace/my-listings",
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
     mine["list"]
         .as_array()
         .unwrap()
@@ -251,32 +240,10 @@ scenario!(the_buyer_receives_the_lead_as_it_was_when_reserved, |app| {
     )
     .await;
     app.drain().await;
-    let bought = expect_json(
-        call(
-            app,
-            &buyer.admin,
-            Method::GET,
-            "/v1/marketplace/purchases",
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let bought = get_ok(app, &buyer.admin, "/v1/marketplace/purchases").await;
     assert_eq!(bought["list"][0]["status"], "COMPLETED");
     let copy_id = bought["list"][0]["boughtLeadId"].as_str().unwrap();
-    let copy = expect_json(
-        call(
-            app,
-            &buyer.admin,
-            Method::GET,
-            &format!("/v1/leads/{copy_id}"),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let copy = get_ok(app, &buyer.admin, &format!("/v1/leads/{copy_id}")).await;
     assert_eq!(copy["email"], "original@widget.example");
     assert_eq!(copy["phone"], "+1 (555) 010-1234");
     assert_eq!(copy["lastName"], "Buyable");

@@ -4,7 +4,9 @@
 
 use pc_api::identity::Role;
 use pc_tests::leads_support::signed_in_user;
-use pc_tests::market_support::{call, connected_seller, listed_lead, partner, purchase, reserve};
+use pc_tests::market_support::{
+    call, connected_seller, get_ok, listed_lead, partner, purchase, reserve,
+};
 use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{expect_json, json, scenario};
 
@@ -47,11 +49,7 @@ scenario!(
         let reservation = reserve(app, &buyer, &lead).await;
         // Reserved: the buyer's detail is still masked.
         let path = format!("/v1/marketplace/leads/{lead}");
-        let held = expect_json(
-            call(app, &buyer.admin, Method::GET, &path, &json!({})).await,
-            StatusCode::OK,
-        )
-        .await;
+        let held = get_ok(app, &buyer.admin, &path).await;
         assert_eq!(held["email"], "j***@widget.example");
 
         let started = expect_json(
@@ -70,31 +68,9 @@ scenario!(
         )
         .await;
         app.drain().await;
-        let bought = expect_json(
-            call(
-                app,
-                &buyer.admin,
-                Method::GET,
-                "/v1/marketplace/purchases",
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let bought = get_ok(app, &buyer.admin, "/v1/marketplace/purchases").await;
         let copy_id = bought["list"][0]["boughtLeadId"].as_str().unwrap();
-        let copy = expect_json(
-            call(
-                app,
-                &buyer.admin,
-                Method::GET,
-                &format!("/v1/leads/{copy_id}"),
-                &json!({}),
-            )
-            .await,
-            StatusCode::OK,
-        )
-        .await;
+        let copy = get_ok(app, &buyer.admin, &format!("/v1/leads/{copy_id}")).await;
         assert_eq!(copy["email"], EMAIL);
         assert_eq!(copy["phone"], "+1 (555) 010-1234");
         assert_eq!(copy["lastName"], "Buyable");
