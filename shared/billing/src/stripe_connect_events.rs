@@ -67,10 +67,8 @@ mod tests {
         .unwrap()
     }
 
-    #[tokio::test]
-    async fn a_late_update_never_undoes_a_newer_one_and_each_applies_once() {
-        let parts = EmbeddedParts::in_memory();
-        let ctx = &parts.context;
+    /// Partner `P1` with a connected account, its first state stored.
+    async fn partner_with_account(parts: &EmbeddedParts) -> ConnectedAccount {
         let new = NewConnectedAccount {
             email: None,
             metadata: [("partnerId".to_owned(), "P1".to_owned())].into(),
@@ -80,8 +78,17 @@ mod tests {
             .create_connected_account(&new, "connect-account:P1")
             .await
             .unwrap();
+        let ctx = &parts.context;
         let write = first_state_write("P1", &account, ctx.clock.now()).unwrap();
         ctx.store.transact(vec![write]).await.unwrap();
+        account
+    }
+
+    #[tokio::test]
+    async fn a_late_update_never_undoes_a_newer_one_and_each_applies_once() {
+        let parts = EmbeddedParts::in_memory();
+        let ctx = &parts.context;
+        let account = partner_with_account(&parts).await;
         let pending = json!({"id": account.id, "metadata": {"partnerId": "P1"},
             "charges_enabled": false, "payouts_enabled": false});
         let enabled = json!({"id": account.id, "metadata": {"partnerId": "P1"},
@@ -119,17 +126,7 @@ mod tests {
     async fn an_update_not_sent_by_its_connected_account_changes_nothing() {
         let parts = EmbeddedParts::in_memory();
         let ctx = &parts.context;
-        let new = NewConnectedAccount {
-            email: None,
-            metadata: [("partnerId".to_owned(), "P1".to_owned())].into(),
-        };
-        let account = parts
-            .stripe
-            .create_connected_account(&new, "connect-account:P1")
-            .await
-            .unwrap();
-        let write = first_state_write("P1", &account, ctx.clock.now()).unwrap();
-        ctx.store.transact(vec![write]).await.unwrap();
+        let account = partner_with_account(&parts).await;
         let enabled = json!({"id": account.id, "metadata": {"partnerId": "P1"},
             "charges_enabled": true, "payouts_enabled": true, "details_submitted": true});
         let mut platform = event("evt_p", 100, &enabled);
