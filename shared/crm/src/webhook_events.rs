@@ -9,6 +9,10 @@
 //! as a conflict instead. Events of objects no lead is linked to, and
 //! creations (our own creations are already linked), are claimed and
 //! change nothing.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | applied event (once per `eventId`) | `HUBSPOTEVENT#<portalId>#<eventId>` | `EVENT` |
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
