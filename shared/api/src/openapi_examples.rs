@@ -168,7 +168,11 @@ fn string_example(schema: &Value, hint: &str) -> String {
             "01JF0Z8X3Q9M4T7V2K6N5R1B8C"
         } else if lower.contains("email") {
             "ada@example.com"
-        } else if lower.ends_with("at") || lower.contains("date") || lower.ends_with("until") {
+        } else if lower.ends_with("at")
+            || lower.ends_with("time")
+            || lower.contains("date")
+            || lower.ends_with("until")
+        {
             "2026-12-07T09:30:00.000Z"
         } else if lower.contains("url") || lower.contains("website") || lower.contains("uri") {
             "https://example.com/"
@@ -178,6 +182,8 @@ fn string_example(schema: &Value, hint: &str) -> String {
             "US"
         } else if lower.contains("currency") {
             "usd"
+        } else if lower.contains("size") {
+            "11-50"
         } else if lower.contains("company") || lower.contains("partnername") {
             "Acme Corp"
         } else if lower.contains("firstname") {
