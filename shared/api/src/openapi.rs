@@ -338,7 +338,7 @@ fn first_sentence(text: &str) -> String {
     let end = flat
         .match_indices(". ")
         .map(|(i, _)| i + 1)
-        .chain(flat.find(": -").into_iter())
+        .chain(flat.find(": -"))
         .min()
         .unwrap_or(flat.len());
     flat[..end].trim_end_matches(':').to_owned()
