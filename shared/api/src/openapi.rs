@@ -119,6 +119,18 @@ pub const TAGS: &[(&str, &str)] = &[
     ("system", "Health and this API document"),
 ];
 
+/// The members of the object schema of `T`, sorted, and the required ones:
+/// what a test holds against the members a hand-written parser accepts,
+/// where the documented body is a schema of its own.
+pub fn object_members<T: utoipa::PartialSchema>() -> (Vec<String>, Vec<String>) {
+    let RefOr::T(Schema::Object(schema)) = T::schema() else {
+        panic!("not an object schema");
+    };
+    let mut members: Vec<String> = schema.properties.keys().cloned().collect();
+    members.sort_unstable();
+    (members, schema.required)
+}
+
 /// The statuses an operation of `function` at `path` can answer besides its
 /// successes, each with why: derived from the table entry and the
 /// operation's shape. Handlers declare the rest (409, ...).
