@@ -45,7 +45,7 @@ pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(),
     params(("entity" = Option<String>, Query), ("entityId" = Option<String>, Query),
         ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
-    responses((status = 200, body = Object), (status = 400)),
+    responses((status = 200, body = ListResponse<pc_api::audit::AuditEvent>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn list_events(
     State(ctx): State<AppState>,
