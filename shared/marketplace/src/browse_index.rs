@@ -89,9 +89,17 @@ impl IndexChange {
 
 /// The outbox write that has the index follow `change`, committed in the
 /// transaction that makes it. `id` names the change (a new id per call).
-pub fn change_write(id: String, change: &IndexChange, now: DateTime<Utc>) -> Result<Write, StoreError> {
+pub fn change_write(
+    id: String,
+    change: &IndexChange,
+    now: DateTime<Utc>,
+) -> Result<Write, StoreError> {
     let mut outbox = Outbox::new(id.clone(), now);
-    outbox.push(QueueName::BrowseIndex, &format!("browse-index:{id}"), change)?;
+    outbox.push(
+        QueueName::BrowseIndex,
+        &format!("browse-index:{id}"),
+        change,
+    )?;
     outbox
         .write()?
         .ok_or_else(|| StoreError::Invalid("an empty outbox".into()))
@@ -357,7 +365,13 @@ mod tests {
         let new = recount_writes("l", None, Some(("s", Some("retail".into()))));
         assert_eq!(new.unwrap().unwrap().len(), 5);
         // Gone: marker deleted + 4 counts down.
-        assert_eq!(recount_writes("l", Some(&counted), None).unwrap().unwrap().len(), 5);
+        assert_eq!(
+            recount_writes("l", Some(&counted), None)
+                .unwrap()
+                .unwrap()
+                .len(),
+            5
+        );
         // Another industry: marker + the two industry counts of each
         // side (the seller's and the overall totals do not move).
         let moved = recount_writes("l", Some(&counted), Some(("s", Some("software".into()))));
@@ -366,7 +380,9 @@ mod tests {
 
     #[test]
     fn the_sort_key_orders_by_score_then_listing_time() {
-        let at = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let mut a = ListingRecord {
             lead_id: "a".into(),
             seller_id: "s".into(),

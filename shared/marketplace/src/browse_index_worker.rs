@@ -34,8 +34,8 @@ use pc_platform::store::{
 
 use crate::MarketError;
 use crate::browse_index::{
-    Counted, ENTRY_PREFIX, IndexChange, counted_key, entry_item, entry_key, icp_key,
-    industry_key, recount_writes, state_item,
+    Counted, ENTRY_PREFIX, IndexChange, counted_key, entry_item, entry_key, icp_key, industry_key,
+    recount_writes, state_item,
 };
 use crate::icp_match::icp_match;
 use crate::listing_store::{
@@ -56,7 +56,10 @@ const TRIES: usize = 5;
 
 /// The worker: one page of one change per message; the next page goes
 /// back on the queue.
-pub async fn browse_index_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
+pub async fn browse_index_worker(
+    ctx: &AppState,
+    message: &QueueMessage,
+) -> Result<(), WorkerError> {
     let change: IndexChange = message.parse()?;
     let next = apply_page(&*ctx.store, &change).await?;
     if let Some(next) = next {
@@ -243,7 +246,10 @@ async fn build_buyer(
     }
     let icp = icp_key(&partner.icp);
     if building.is_some_and(|b| b != icp) {
-        tracing::info!(partner_id, "ICP changed during its index build; a newer build follows");
+        tracing::info!(
+            partner_id,
+            "ICP changed during its index build; a newer build follows"
+        );
         return Ok(None);
     }
     if cursor.is_none() {

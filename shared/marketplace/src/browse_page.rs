@@ -21,9 +21,7 @@ use futures::future::try_join_all;
 
 use pc_accounts::partners_store::PartnerRecord;
 use pc_api::identity::partner_key;
-use pc_platform::store::{
-    Index, Item, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item,
-};
+use pc_platform::store::{Index, Item, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item};
 
 use crate::browse_index::{
     buyer_industry_partition, buyer_partition, count_key, count_of, entry_lead, index_ready,

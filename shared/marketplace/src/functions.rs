@@ -6,8 +6,8 @@ use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{
-    RESERVATION_EXPIRY, browse_api, browse_index_worker, listing_api, listing_notices, purchases_api,
-    reservation_expiry, reservations_api,
+    RESERVATION_EXPIRY, browse_api, browse_index_worker, listing_api, listing_notices,
+    purchases_api, reservation_expiry, reservations_api,
 };
 
 /// Every function of this capability, in table order.

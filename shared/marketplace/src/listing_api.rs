@@ -30,8 +30,8 @@ use pc_platform::queue::QueueName;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
-use crate::browse_index::{IndexChange, change_write};
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
     ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,

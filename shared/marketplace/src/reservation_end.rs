@@ -18,8 +18,8 @@ use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::PaymentError;
 
-use crate::browse_index::{IndexChange, change_write};
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::listing_store::get_listing;
 use crate::purchases_store::{PurchaseRecord, get_purchase};
 use crate::reservations_store::{Ending, ReservationRecord, end_writes};

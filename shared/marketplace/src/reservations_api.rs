@@ -27,8 +27,8 @@ use pc_platform::bus::BusEvent;
 use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
 
-use crate::browse_index::{IndexChange, change_write};
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::listing_api::acting_partner;
 use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
 use crate::market_views::ReservationView;

@@ -60,10 +60,7 @@ fn options() -> anyhow::Result<Options> {
         let value = pair.get(1).map(String::as_str).unwrap_or_default();
         match pair[0].as_str() {
             "--listings" => {
-                o.listings = value
-                    .split(',')
-                    .map(str::parse)
-                    .collect::<Result<_, _>>()?
+                o.listings = value.split(',').map(str::parse).collect::<Result<_, _>>()?
             }
             "--partners" => o.partners = value.parse::<usize>()?.max(1),
             "--pages" => o.pages = value.parse::<usize>()?.max(1),
