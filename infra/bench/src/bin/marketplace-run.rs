@@ -28,6 +28,9 @@ use tower::ServiceExt;
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
+use pc_leads::deal_status::LeadSource;
+use pc_leads::lead::{LeadEmail, LeadRecord};
+use pc_leads::leads_store;
 use pc_marketplace::browse_index::{IndexChange, industry_key, recount_writes};
 use pc_marketplace::browse_index_worker::apply_all;
 use pc_marketplace::listing_store::{
@@ -257,12 +260,27 @@ async fn race(o: &Options, market: &Market, icp: &[(&str, &str)]) -> anyhow::Res
         racers.push(admin(app, store, &id).await?);
     }
     let target = "bench-lead-000000";
+    // The lead itself: a reservation fixes what it sells from it.
+    let mut lead = LeadRecord::new(
+        target.into(),
+        "seller-0000".into(),
+        LeadEmail::parse("lead0@prospect0.example").map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        LeadSource::Manual,
+        chrono::Utc::now(),
+    );
+    lead.contact.company = Some("Prospect 0".into());
+    leads_store::create(store, &lead)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let calls = (0..o.racers).map(|n| {
         let (app, token) = (app.clone(), racers[n % racers.len()].clone());
         tokio::spawn(async move {
             let path = format!("/v1/marketplace/leads/{target}/reserve");
             let started = Instant::now();
-            let (status, _) = call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
+            let (status, body) = call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
+            if !status.is_success() && status != StatusCode::CONFLICT {
+                eprintln!("reserve answered {status}: {body}");
+            }
             anyhow::Ok((status, started.elapsed()))
         })
     });
