@@ -42,7 +42,7 @@ fn listing(n: usize, seller: &str) -> ListingRecord {
         contact: ListedContact {
             email: format!("l{n}@x.example"),
             industry: Some(INDUSTRIES[n % INDUSTRIES.len()].into()),
-            title: Some(if n % 2 == 0 { "CTO" } else { "Buyer" }.into()),
+            title: Some(if n.is_multiple_of(2) { "CTO" } else { "Buyer" }.into()),
             ..Default::default()
         },
         listed_at: at() + Duration::seconds(n as i64),
@@ -74,7 +74,11 @@ async fn market(store: &dyn Store, listings: usize) {
     .await;
     let mut puts = Vec::new();
     for n in 0..listings {
-        let seller = if n % 2 == 0 { "seller-a" } else { "seller-b" };
+        let seller = if n.is_multiple_of(2) {
+            "seller-a"
+        } else {
+            "seller-b"
+        };
         let l = listing(n, seller);
         puts.push(Write::put(listing_item(&l).unwrap()));
         if puts.len() == 25 {

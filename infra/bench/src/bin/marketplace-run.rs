@@ -277,7 +277,8 @@ async fn race(o: &Options, market: &Market, icp: &[(&str, &str)]) -> anyhow::Res
         tokio::spawn(async move {
             let path = format!("/v1/marketplace/leads/{target}/reserve");
             let started = Instant::now();
-            let (status, body) = call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
+            let (status, body) =
+                call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
             if !status.is_success() && status != StatusCode::CONFLICT {
                 eprintln!("reserve answered {status}: {body}");
             }
