@@ -3,13 +3,16 @@
 //! same way (the contact channels are what is sold: only the buyer's copy
 //! shows them), which counts one view per partner.
 //!
-//! The list is a query of the listed partition (`MARKETPLACE#LISTED` on
-//! gsi1, or one industry's `MARKETPLACE#LISTED#<industry>` on gsi3 when
-//! the industry is asked), never a scan of leads: the listing items carry
-//! everything a row shows, so a page costs the partition's query pages
-//! only (about 1 MB, some 2,000 listings, each). The match depends on the
-//! caller, so rows are scored, filtered and sorted in memory, up to the
-//! list read limit (`meta.truncated` beyond it).
+//! The default list (best match first, alone or with `industry`) is one
+//! page of the caller's browse index ([`crate::browse_page`]): the same
+//! store calls at any market size. Any other filter or sort, or a caller
+//! whose index is not built for its ICP yet (the browse starts the build),
+//! is a query of the listed partition (`MARKETPLACE#LISTED` on gsi1, or one
+//! industry's `MARKETPLACE#LISTED#<industry>` on gsi3), never a scan of
+//! leads: the listing items carry everything a row shows, so a page costs
+//! the partition's query pages only (about 1 MB, some 2,000 listings,
+//! each), rows scored, filtered and sorted in memory up to the list read
+//! limit (`meta.truncated` beyond it).
 
 use std::collections::BTreeMap;
 
