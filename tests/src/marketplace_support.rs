@@ -84,6 +84,11 @@ pub async fn connect(app: &TestApp, partner_id: &str, charges_enabled: bool) {
 
 /// A software lead of `partner_id`: US, 51–200 people, a CTO, with a phone.
 pub async fn software_lead(app: &TestApp, partner_id: &str, email: &str) -> String {
+    industry_lead(app, partner_id, email, "Software").await
+}
+
+/// The software lead's twin in another `industry`.
+pub async fn industry_lead(app: &TestApp, partner_id: &str, email: &str, industry: &str) -> String {
     let ctx = &app.server.context;
     let id = ctx.ids.new_id();
     let mut lead = LeadRecord::new(
@@ -101,7 +106,7 @@ pub async fn software_lead(app: &TestApp, partner_id: &str, email: &str) -> Stri
         title: Some("CTO".into()),
         website: Some("acme.example".into()),
         country: Some("US".into()),
-        industry: Some("Software".into()),
+        industry: Some(industry.into()),
         company_size: Some("51-200".into()),
     };
     leads_store::create(ctx.store.as_ref(), &lead)
@@ -154,8 +159,11 @@ pub async fn reserve(
     call(app, buyer, Method::POST, &path, Some(json!({"days": days}))).await
 }
 
-/// The browse page of `client` with `query` (`?…` or empty).
+/// The browse page of `client` with `query` (`?…` or empty), once the
+/// system settled: browsing follows listing and ICP changes through the
+/// browse index's queue, so the page shows every change made before it.
 pub async fn browse(app: &TestApp, client: &Client, query: &str) -> Value {
+    app.drain().await;
     let path = format!("/v1/marketplace/leads{query}");
     expect_json(
         call(app, client, Method::GET, &path, None).await,

@@ -3,13 +3,16 @@
 //! same way (the contact channels are what is sold: only the buyer's copy
 //! shows them), which counts one view per partner.
 //!
-//! The list is a query of the listed partition (`MARKETPLACE#LISTED` on
-//! gsi1, or one industry's `MARKETPLACE#LISTED#<industry>` on gsi3 when
-//! the industry is asked), never a scan of leads: the listing items carry
-//! everything a row shows, so a page costs the partition's query pages
-//! only (about 1 MB, some 2,000 listings, each). The match depends on the
-//! caller, so rows are scored, filtered and sorted in memory, up to the
-//! list read limit (`meta.truncated` beyond it).
+//! The default list (best match first, alone or with `industry`) is one
+//! page of the caller's browse index ([`crate::browse_page`]): the same
+//! store calls at any market size. Any other filter or sort, or a caller
+//! whose index is not built for its ICP yet (the browse starts the build),
+//! is a query of the listed partition (`MARKETPLACE#LISTED` on gsi1, or one
+//! industry's `MARKETPLACE#LISTED#<industry>` on gsi3), never a scan of
+//! leads: the listing items carry everything a row shows, so a page costs
+//! the partition's query pages only (about 1 MB, some 2,000 listings,
+//! each), rows scored, filtered and sorted in memory up to the list read
+//! limit (`meta.truncated` beyond it).
 
 use std::collections::BTreeMap;
 
@@ -18,11 +21,13 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::Value;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
+use pc_api::list::{Column, ColumnKind, Direction, ListMeta, ListSpec, Operator};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::store::{Index, Query, Store, StoreError, from_item};
 
 use crate::MarketError;
+use crate::browse_index::start_build_writes;
+use crate::browse_page::{Indexed, indexed_page};
 use crate::icp_match::icp_match;
 use crate::listing_store::{
     LISTED_PARTITION, ListingRecord, MarketplaceStatus, count_view_writes, get_listing,
@@ -123,6 +128,16 @@ impl Simple {
                 .is_none_or(|m| row.listing_price_cents <= m)
             && self.min_match.is_none_or(|m| row.icp_match >= m)
     }
+
+    /// Whether nothing but the industry is asked (what the browse index
+    /// answers).
+    fn only_industry(&self) -> bool {
+        self.company_size.is_none()
+            && self.country.is_none()
+            && self.min_price_cents.is_none()
+            && self.max_price_cents.is_none()
+            && self.min_match.is_none()
+    }
 }
 
 /// Every listed lead in `partition` of `index`, at most `limit`; answers
@@ -194,7 +209,23 @@ pub async fn browse_leads(
 ) -> ApiResult<Json<ListResponse<Value>>> {
     let query = ListQuery::parse(raw.as_deref(), &BROWSE)?;
     let simple = simple_filters(&query)?;
-    let icp = caller_icp(&ctx, &principal).await?;
+    let icp = match &principal.partner_id {
+        Some(pid) if by_match_only(&query) && simple.only_industry() => {
+            let industry = simple.industry.as_deref();
+            match indexed_page(&*ctx.store, pid, industry, query.page, query.per_page).await? {
+                Indexed::Page {
+                    icp,
+                    listings,
+                    total,
+                } => return Ok(Json(indexed_answer(&query, &icp, &listings, total)?)),
+                Indexed::NotReady { icp } => {
+                    start_build(&ctx, pid, &icp).await?;
+                    icp
+                }
+            }
+        }
+        _ => caller_icp(&ctx, &principal).await?,
+    };
     let industry = simple.industry.clone().or_else(|| {
         query
             .filter("industry", Operator::Eq)
@@ -219,12 +250,7 @@ pub async fn browse_leads(
         views.sort_by_key(|v| std::cmp::Reverse(v.icp_match));
         let page = query.page_of(views);
         ListResponse {
-            list: page
-                .list
-                .into_iter()
-                .map(serde_json::to_value)
-                .collect::<Result<_, _>>()
-                .map_err(ApiError::internal)?,
+            list: json_rows(page.list)?,
             meta: page.meta,
         }
     } else {
@@ -236,6 +262,52 @@ pub async fn browse_leads(
     };
     answer.meta.truncated = truncated;
     Ok(Json(answer))
+}
+
+fn json_rows(views: Vec<MarketLeadView>) -> ApiResult<Vec<Value>> {
+    views
+        .into_iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)
+}
+
+/// The page read from the caller's index, as the list answers it.
+fn indexed_answer(
+    query: &ListQuery,
+    icp: &BTreeMap<String, String>,
+    listings: &[ListingRecord],
+    total: usize,
+) -> ApiResult<ListResponse<Value>> {
+    let views = listings
+        .iter()
+        .map(|l| MarketLeadView::of(l, icp_match(icp, &profile(l)), false))
+        .collect();
+    Ok(ListResponse {
+        list: json_rows(views)?,
+        meta: ListMeta {
+            total,
+            page: query.page,
+            per_page: query.per_page,
+            truncated: false,
+        },
+    })
+}
+
+/// Has the caller's index built for its current ICP, once: concurrent
+/// browses meet the state's condition and start nothing more.
+async fn start_build(
+    ctx: &AppState,
+    partner_id: &str,
+    icp: &BTreeMap<String, String>,
+) -> ApiResult<()> {
+    let writes = start_build_writes(partner_id, icp, ctx.ids.new_id(), ctx.clock.now())?;
+    match ctx.store.transact(writes).await {
+        Ok(()) => Ok(()),
+        // Being built for this ICP already, or another browse started it.
+        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// How many times a view is retried when another partner's view of the

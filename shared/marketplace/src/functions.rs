@@ -6,8 +6,8 @@ use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{
-    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, purchases_api,
-    reservation_expiry, reservations_api,
+    RESERVATION_EXPIRY, browse_api, browse_index_worker, listing_api, listing_notices,
+    purchases_api, reservation_expiry, reservations_api,
 };
 
 /// Every function of this capability, in table order.
@@ -19,6 +19,7 @@ pub fn all() -> Vec<Function> {
         marketplace_unlist_lead(),
         marketplace_my_listings(),
         marketplace_listing_notices_worker(),
+        marketplace_browse_index_worker(),
         marketplace_reserve(),
         marketplace_reservations_list(),
         marketplace_reservations_extend(),
@@ -33,7 +34,9 @@ pub fn marketplace_leads_list() -> Function {
     http!(
         "marketplace-leads-list",
         Access::SignedIn,
-        Permissions::READ,
+        // A caller without a browse index for its ICP starts its build
+        // (a state item and its message, through the outbox).
+        Permissions::WRITE,
         browse_api::browse_leads
     )
 }
@@ -87,6 +90,18 @@ pub fn marketplace_listing_notices_worker() -> Function {
     )
     // Each page fans out to the emails queue: two pages at a time keep
     // that queue, bounded by SES's rate, from filling faster than it drains.
+    .with_scaling(10, 2)
+}
+
+pub fn marketplace_browse_index_worker() -> Function {
+    worker!(
+        "marketplace-browse-index-worker",
+        QueueName::BrowseIndex,
+        Permissions::WRITE.sends(&[QueueName::BrowseIndex]),
+        browse_index_worker::browse_index_worker
+    )
+    // The table only; two at a time keep an ICP rewrite or a listing's
+    // fan-out from taking the table's write capacity from the API.
     .with_scaling(10, 2)
 }
 

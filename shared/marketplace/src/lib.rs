@@ -12,6 +12,9 @@
 
 pub mod analytics_rebuild;
 pub mod browse_api;
+pub mod browse_index;
+pub mod browse_index_worker;
+pub mod browse_page;
 pub mod demand;
 pub mod error;
 pub mod functions;

@@ -36,6 +36,7 @@ use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::demand::{MarketDemand, suggestion_for};
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
@@ -155,6 +156,10 @@ pub async fn list_lead(
         .as_ref()
         .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
     let mut writes = vec![list_write(&listing, before.as_ref())?];
+    // Every buyer's browse index follows: a new entry, or a new price or
+    // snapshot on the one it has.
+    let change = IndexChange::listing(&lead_id);
+    writes.push(change_write(ctx.ids.new_id(), &change, now)?);
     if newly_listed {
         // Partners hear of a lead at most once a day, however often it is
         // delisted and relisted.
@@ -224,8 +229,9 @@ pub async fn unlist_lead(
         return Err(MarketError::WrongLeadState(state.into()).into());
     };
     let now = ctx.clock.now();
+    let change = change_write(ctx.ids.new_id(), &IndexChange::listing(&lead.id), now)?;
     ctx.store
-        .transact(vec![delist_item(&lead.id, now)])
+        .transact(vec![delist_item(&lead.id, now), change])
         .await
         .map_err(|e| {
             if e.is_condition_failure() {

@@ -19,6 +19,7 @@ use pc_platform::outbox::Outbox;
 use pc_platform::payments::PaymentError;
 
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::listing_store::get_listing;
 use crate::purchases_store::{PurchaseRecord, get_purchase};
 use crate::reservations_store::{Ending, ReservationRecord, end_writes};
@@ -39,6 +40,9 @@ pub async fn end_reservation(
         return Ok(false);
     }
     let mut writes = end_writes(reservation, &listing, purchase.as_ref(), ending, at);
+    // Back on the market: back in every buyer's browse index.
+    let change = IndexChange::listing(&reservation.lead_id);
+    writes.push(change_write(ctx.ids.new_id(), &change, at)?);
     if ending == Ending::Expired {
         let mut outbox = Outbox::new(ctx.ids.new_id(), at);
         add_to_outbox(

@@ -29,6 +29,7 @@ use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
+use crate::browse_index::{IndexChange, change_write};
 use crate::listing_api::acting_partner;
 use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
 use crate::market_views::ReservationView;
@@ -109,7 +110,10 @@ pub async fn reserve_lead(
     let mut tries = 0;
     loop {
         tries += 1;
-        let writes = reserve_writes(&listing, &reservation, limit, snapshot.write()?)?;
+        let mut writes = reserve_writes(&listing, &reservation, limit, snapshot.write()?)?;
+        // The lead leaves every buyer's browse index.
+        let change = IndexChange::listing(&lead_id);
+        writes.push(change_write(ctx.ids.new_id(), &change, now)?);
         match ctx.store.transact(writes).await {
             Ok(()) => break,
             Err(e) if e.failed_at(RESERVE_HOLD_AT) => return Err(too_many(limit)),

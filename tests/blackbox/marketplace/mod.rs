@@ -7,6 +7,7 @@
 //! payments refunded, the hold limit, stale prices, relisting notices, the
 //! lead sold as reserved).
 
+mod browse_index;
 mod browsing;
 mod checkout_integrity;
 mod listing;

@@ -1,14 +1,18 @@
 //! The marketplace under load, through the whole HTTP stack (auth layer
 //! included) over the embedded ports the dev server uses:
-//! `marketplace-run [--listings 10000] [--partners 200] [--pages 50] [--racers 50]`.
+//! `marketplace-run [--listings 5000[,50000,100000]] [--partners 50] [--pages 50] [--racers 50]`.
 //!
-//! 1. The reservation race: `racers` admins of ten buying partners reserve
-//!    one listed lead at once; exactly one must get a 2xx, the rest 409.
-//!    Prints the reserve calls' p50/p99.
-//! 2. Browsing: `listings` listed leads from `partners` sellers; a buyer with
-//!    an ICP asks the first browse page (best match first) `pages` times,
-//!    and filtered pages; prints p50/p99 and the store round trips per page
-//!    (the auth layer's one batch get included).
+//! 1. The reservation race (first size only): `racers` admins of ten
+//!    buying partners reserve one listed lead at once; exactly one must get
+//!    a 2xx, the rest 409. Prints the reserve calls' p50/p99.
+//! 2. For each number of listings, a fresh store: `listings` listed leads
+//!    from `partners` sellers, counted and indexed by the browse index's
+//!    own code (the buyer's index built as an ICP change builds it, timed);
+//!    then a buyer with an ICP asks browse pages `pages` times each over
+//!    HTTP (the dev server's router on a local port): the first page by
+//!    match, a later page, one industry, and a filter the index does not
+//!    answer; prints p50/p99 and the store round trips per page (the auth
+//!    layer's one batch get included). Also the fan-out of one new listing.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,6 +28,11 @@ use tower::ServiceExt;
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
 use pc_api::identity::{Role, UserRecord};
+use pc_leads::deal_status::LeadSource;
+use pc_leads::lead::{LeadEmail, LeadRecord};
+use pc_leads::leads_store;
+use pc_marketplace::browse_index::{IndexChange, industry_key, recount_writes};
+use pc_marketplace::browse_index_worker::apply_all;
 use pc_marketplace::listing_store::{
     ListedContact, ListingRecord, MarketplaceStatus, listing_item, quality_score,
 };
@@ -36,7 +45,7 @@ use pc_platform::store::{Store, Write};
 const PASSWORD: &str = "Bench-Password-1";
 
 struct Options {
-    listings: usize,
+    listings: Vec<usize>,
     partners: usize,
     pages: usize,
     racers: usize,
@@ -44,8 +53,8 @@ struct Options {
 
 fn options() -> anyhow::Result<Options> {
     let mut o = Options {
-        listings: 10_000,
-        partners: 200,
+        listings: vec![5_000],
+        partners: 50,
         pages: 50,
         racers: 50,
     };
@@ -53,7 +62,9 @@ fn options() -> anyhow::Result<Options> {
     for pair in args.chunks(2) {
         let value = pair.get(1).map(String::as_str).unwrap_or_default();
         match pair[0].as_str() {
-            "--listings" => o.listings = value.parse()?,
+            "--listings" => {
+                o.listings = value.split(',').map(str::parse).collect::<Result<_, _>>()?
+            }
             "--partners" => o.partners = value.parse::<usize>()?.max(1),
             "--pages" => o.pages = value.parse::<usize>()?.max(1),
             "--racers" => o.racers = value.parse::<usize>()?.max(1),
@@ -185,59 +196,94 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1_000.0)
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() -> anyhow::Result<()> {
-    let o = options()?;
+/// A fresh store with `listings` listed leads of `partners` sellers, each
+/// in the listed counts, and the browse buyer with its index built.
+struct Market {
+    counting: Arc<CountingStore>,
+    store: Arc<dyn Store>,
+    app: Router,
+}
+
+async fn market(o: &Options, listings: usize, icp: &[(&str, &str)]) -> anyhow::Result<Market> {
     let counting = Arc::new(CountingStore::new(Arc::new(EmbeddedStore::in_memory())));
     let store: Arc<dyn Store> = counting.clone();
     let ctx = EmbeddedParts::new(store.clone(), Config::local_defaults()).context;
     let app = pc_app::devserver::http_app(&ctx, false);
-
-    // Sellers and their listings, written straight to the store.
     let seeding = Instant::now();
     for p in 0..o.partners {
         partner(&*store, &format!("seller-{p:04}"), &[]).await?;
     }
     let mut writes = Vec::new();
-    for lead in 0..o.listings {
+    for lead in 0..listings {
         let seller = format!("seller-{:04}", lead % o.partners);
-        writes.push(Write::put(listing_item(&listing(lead, &seller))?));
+        let listing = listing(lead, &seller);
+        writes.push(Write::put(listing_item(&listing)?));
         if writes.len() == 25 {
             store.transact(std::mem::take(&mut writes)).await?;
+        }
+        // In the listed counts, as the index worker counts a new listing.
+        let industry = industry_key(listing.contact.industry.as_deref());
+        if let Some(counts) = recount_writes(&listing.lead_id, None, Some((&seller, industry)))? {
+            store.transact(counts).await?;
         }
     }
     if !writes.is_empty() {
         store.transact(writes).await?;
     }
-    let icp = [
-        ("industry", "Software"),
-        ("companySize", "11-200"),
-        ("country", "US"),
-        ("title", "CTO"),
-    ];
-    partner(&*store, "buyer-browse", &icp).await?;
-    let browser = admin(&app, &*store, "buyer-browse").await?;
+    partner(&*store, "buyer-browse", icp).await?;
     println!(
-        "seeded {} listings from {} sellers in {:.1} s",
-        o.listings,
+        "seeded {listings} listings from {} sellers in {:.1} s",
         o.partners,
         seeding.elapsed().as_secs_f64()
     );
+    // The buyer's index, built as an ICP change has it built.
+    counting.take();
+    let building = Instant::now();
+    apply_all(&*store, IndexChange::buyer("buyer-browse")).await?;
+    println!(
+        "built the buyer's index of {listings} entries in {:.1} s, {} store calls",
+        building.elapsed().as_secs_f64(),
+        counting.take()
+    );
+    Ok(Market {
+        counting,
+        store,
+        app,
+    })
+}
 
-    // The race: one listed lead, `racers` reservations at once.
+/// The reservation race: one listed lead, `racers` reservations at once.
+async fn race(o: &Options, market: &Market, icp: &[(&str, &str)]) -> anyhow::Result<()> {
+    let (app, store) = (&market.app, &*market.store);
     let mut racers = Vec::new();
     for b in 0..10 {
         let id = format!("buyer-{b:02}");
-        partner(&*store, &id, &icp).await?;
-        racers.push(admin(&app, &*store, &id).await?);
+        partner(store, &id, icp).await?;
+        racers.push(admin(app, store, &id).await?);
     }
     let target = "bench-lead-000000";
+    // The lead itself: a reservation fixes what it sells from it.
+    let mut lead = LeadRecord::new(
+        target.into(),
+        "seller-0000".into(),
+        LeadEmail::parse("lead0@prospect0.example").map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        LeadSource::Manual,
+        chrono::Utc::now(),
+    );
+    lead.contact.company = Some("Prospect 0".into());
+    leads_store::create(store, &lead)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let calls = (0..o.racers).map(|n| {
         let (app, token) = (app.clone(), racers[n % racers.len()].clone());
         tokio::spawn(async move {
             let path = format!("/v1/marketplace/leads/{target}/reserve");
             let started = Instant::now();
-            let (status, _) = call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
+            let (status, body) =
+                call(&app, "POST", &path, &token, Some(json!({"days": 7}))).await?;
+            if !status.is_success() && status != StatusCode::CONFLICT {
+                eprintln!("reserve answered {status}: {body}");
+            }
             anyhow::Ok((status, started.elapsed()))
         })
     });
@@ -264,39 +310,95 @@ async fn main() -> anyhow::Result<()> {
         won == 1 && conflicts == o.racers - 1,
         "the race must have one winner"
     );
+    // The reserved lead leaves the indexes (its message, applied here as
+    // the worker applies it).
+    apply_all(store, IndexChange::listing(target)).await?;
+    Ok(())
+}
 
-    // Browsing: the first page, best match first, then filtered pages.
+/// Browse pages over HTTP: p50/p99 and round trips per page.
+async fn browse_figures(o: &Options, market: &Market, listings: usize) -> anyhow::Result<()> {
+    let browser = admin(&market.app, &*market.store, "buyer-browse").await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = market.app.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
     for (label, query) in [
         ("first page, by match", "?perPage=50"),
+        ("page 10, by match", "?perPage=50&page=9"),
+        ("industry=Software", "?perPage=50&industry=Software"),
         (
-            "industry=Software, minMatch=70",
-            "?perPage=50&industry=Software&minMatch=70",
-        ),
-        (
-            "price 20-60 dollars, country US",
+            "price 20-60 dollars, country US (not indexed)",
             "?perPage=50&minPrice=20&maxPrice=60&country=US",
         ),
     ] {
         let mut took = Vec::new();
         let mut trips = Vec::new();
         let mut total = Value::Null;
+        let url = format!("http://{addr}/v1/marketplace/leads{query}");
         for _ in 0..o.pages {
-            counting.take();
+            market.counting.take();
             let started = Instant::now();
-            let path = format!("/v1/marketplace/leads{query}");
-            let (status, body) = call(&app, "GET", &path, &browser, None).await?;
+            let response = client
+                .get(&url)
+                .header(header::COOKIE.as_str(), format!("accessToken={browser}"))
+                .send()
+                .await?;
+            let status = response.status();
+            let body: Value = response.json().await?;
             took.push(started.elapsed());
-            trips.push(counting.take());
-            anyhow::ensure!(status == StatusCode::OK, "browse answered {status}: {body}");
+            trips.push(market.counting.take());
+            anyhow::ensure!(status.is_success(), "browse answered {status}: {body}");
             total = body["meta"]["total"].clone();
         }
         took.sort();
+        trips.sort();
         println!(
-            "browse {label}: total {total}; p50 {} p99 {}; store round trips per page {}",
+            "{listings} listings, browse {label}: total {total}; p50 {} p99 {}; store round trips per page {}{}",
             ms(percentile(&took, 50.0)),
             ms(percentile(&took, 99.0)),
-            trips[0]
+            trips[0],
+            if trips[0] == trips[trips.len() - 1] {
+                String::new()
+            } else {
+                format!(" to {}", trips[trips.len() - 1])
+            }
         );
+    }
+    server.abort();
+    // One new listing's fan-out: an entry per active partner but the seller.
+    let new = listing(listings, "seller-0000");
+    market
+        .store
+        .transact(vec![Write::put(listing_item(&new)?)])
+        .await?;
+    market.counting.take();
+    let started = Instant::now();
+    apply_all(&*market.store, IndexChange::listing(&new.lead_id)).await?;
+    println!(
+        "{listings} listings, a new listing indexed for every active partner but its seller in {}, {} store calls",
+        ms(started.elapsed()),
+        market.counting.take()
+    );
+    Ok(())
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let o = options()?;
+    let icp = [
+        ("industry", "Software"),
+        ("companySize", "11-200"),
+        ("country", "US"),
+        ("title", "CTO"),
+    ];
+    for (n, &listings) in o.listings.iter().enumerate() {
+        let market = market(&o, listings, &icp).await?;
+        if n == 0 && o.racers > 0 {
+            race(&o, &market, &icp).await?;
+        }
+        browse_figures(&o, &market, listings).await?;
     }
     Ok(())
 }

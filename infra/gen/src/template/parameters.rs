@@ -82,6 +82,20 @@ pub(super) fn parameters(functions: &[Function]) -> Value {
             ]),
         ),
         (
+            "Architecture",
+            map([
+                ("Type", s("String")),
+                (
+                    "Description",
+                    s(
+                        "Instruction set of every function; arm64 needs the bootstraps built for aarch64-unknown-linux-gnu.",
+                    ),
+                ),
+                ("Default", s("x86_64")),
+                ("AllowedValues", seq([s("x86_64"), s("arm64")])),
+            ]),
+        ),
+        (
             "AppSecretName",
             map([
                 ("Type", s("String")),
@@ -124,10 +138,11 @@ pub(super) fn globals() -> Value {
         "Function",
         map([
             ("Runtime", s("provided.al2023")),
-            // x86_64: the build machines' own target, so building needs no
-            // extra Rust target (arm64 would be cheaper to run; it needs
-            // `rustup target add aarch64-unknown-linux-gnu` where it builds).
-            ("Architectures", seq([s("x86_64")])),
+            // A parameter, x86_64 by default: the build machines' own
+            // target, so building needs no extra Rust target (arm64 is
+            // cheaper per GB-second; it needs binaries built for
+            // `aarch64-unknown-linux-gnu`).
+            ("Architectures", seq([r("Architecture")])),
             ("Handler", s("bootstrap")),
             ("MemorySize", int(MEMORY_MB)),
             ("Timeout", int(API_TIMEOUT)),

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_platform::outbox::Outbox;
+use pc_platform::queue::QueueName;
 use pc_platform::store::{StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
@@ -209,6 +211,27 @@ fn set_changed<T: serde::Serialize + PartialEq>(
     Ok(update.set(attr, value))
 }
 
+/// The outbox write that has the marketplace rewrite the partner's browse
+/// index (its matches depend on its ICP, and only active partners have
+/// one). The body is the marketplace's `browse-index` message for a buyer.
+fn buyer_index_change(
+    ctx: &AppState,
+    partner_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Write, SaveError> {
+    let id = ctx.ids.new_id();
+    let body = serde_json::json!({"kind": "buyer", "partnerId": partner_id});
+    let mut outbox = Outbox::new(id.clone(), now);
+    let refused = |e: StoreError| SaveError::Refused(e.into());
+    outbox
+        .push(QueueName::BrowseIndex, &format!("browse-index:{id}"), &body)
+        .map_err(refused)?;
+    outbox
+        .write()
+        .map_err(refused)?
+        .ok_or_else(|| SaveError::Refused(ApiError::internal("an empty outbox")))
+}
+
 /// Writes the partner's changed fields (never the counters) conditional on
 /// the `version` read, and moves its guards, all in one transaction.
 async fn save_partner_profile(
@@ -248,6 +271,9 @@ async fn save_partner_profile(
         .add("version", 1)
         .when(partners_store::version_condition(version));
     let mut writes = vec![Write::Update(update)];
+    if after.icp != before.icp || after.status != before.status {
+        writes.push(buyer_index_change(ctx, &after.id, after.updated_at)?);
+    }
     let mut claims = Vec::new();
     if after.slug != before.slug {
         claims.push(writes.len());

@@ -43,6 +43,7 @@ pub const QUEUES: &[QueueName] = &[
     QueueName::Billing,
     QueueName::SyncLeads,
     QueueName::Marketplace,
+    QueueName::BrowseIndex,
     QueueName::WebhookDeliveries,
 ];
 

@@ -26,10 +26,13 @@ pub enum QueueName {
     Billing,
     /// One message per page of partners told about a new listing.
     Marketplace,
+    /// One message per page of a marketplace browse index rewrite (a
+    /// listing changed, or a buyer's ICP).
+    BrowseIndex,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 10] = [
+    pub const ALL: [QueueName; 11] = [
         QueueName::HubspotWebhook,
         QueueName::ChilipiperWebhook,
         QueueName::StripeWebhook,
@@ -40,6 +43,7 @@ impl QueueName {
         QueueName::WebhookDeliveries,
         QueueName::Billing,
         QueueName::Marketplace,
+        QueueName::BrowseIndex,
     ];
 
     /// The queue's name (`chilipiper-webhook`).
@@ -55,6 +59,7 @@ impl QueueName {
             QueueName::WebhookDeliveries => "webhook-deliveries",
             QueueName::Billing => "billing",
             QueueName::Marketplace => "marketplace",
+            QueueName::BrowseIndex => "browse-index",
         }
     }
 
