@@ -398,6 +398,8 @@ mod tests {
             sold_at: None,
             version: 0,
             updated_at: at,
+            suggested_price_cents: None,
+            suggestion_reasons: Vec::new(),
         };
         let mut b = a.clone();
         b.lead_id = "b".into();

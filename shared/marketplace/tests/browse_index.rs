@@ -49,6 +49,8 @@ fn listing(n: usize, seller: &str) -> ListingRecord {
         sold_at: None,
         version: 0,
         updated_at: at(),
+        suggested_price_cents: None,
+        suggestion_reasons: Vec::new(),
     }
 }
 
