@@ -80,6 +80,14 @@ pub struct Config {
     pub webhook_retries_on_queue: bool,
 }
 
+/// The route HubSpot redirects to after consent.
+pub const HUBSPOT_CALLBACK_PATH: &str = "/v1/integrations/hubspot/callback";
+
+/// The HubSpot callback of a local server listening on `host_port`.
+pub fn local_hubspot_callback_uri(host_port: impl std::fmt::Display) -> String {
+    format!("http://{host_port}{HUBSPOT_CALLBACK_PATH}")
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("missing required setting {0}")]
@@ -102,11 +110,13 @@ impl Config {
     }
 
     /// Where HubSpot sends the partner back after consent: the configured
-    /// `HUBSPOT_REDIRECT_URI`, else the dev server's callback route.
+    /// `HUBSPOT_REDIRECT_URI`, else the callback route on the dev server's
+    /// default port (a running dev server sets it to the port it listens
+    /// on, see [`local_hubspot_callback_uri`]).
     pub fn hubspot_callback_uri(&self) -> String {
         self.hubspot_redirect_uri
             .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:3000/v1/integrations/hubspot/callback".into())
+            .unwrap_or_else(|| local_hubspot_callback_uri("127.0.0.1:3000"))
     }
 
     pub fn from_lookup(
