@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command (README): builds release binaries of one or two
+# The benchmark command (docs/benchmarks.md): builds release binaries of one or two
 # representative functions per kind, the benchmark's embedded-function
 # stand-in and the hello-lambda baseline, then runs them through a local
 # Lambda Runtime API and prints size, init, cold start, warm latency

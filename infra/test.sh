@@ -2,7 +2,8 @@
 # The one test command (README): installs what the tests need when it is
 # missing, starts moto's AWS-compatible server on a free loopback port, and
 # runs every check: formatting, lints, unit and contract tests against both
-# adapters, events/ handler tests, template drift, the deploy preflight
+# adapters, events/ handler tests, template drift, the API document's
+# consumer checks (infra/apidoc-check.sh), the deploy preflight
 # (every stack expanded offline and held to the deploy quotas), template lint
 # of every stack (with AWS's serverless rules), the black-box suites
 # (embedded and against moto), and a release build of a representative
@@ -83,6 +84,10 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 step "tests (unit, contract on both adapters, events, template drift, black-box on both backends)"
 cargo test --workspace --locked --no-fail-fast
+
+step "API document (Redocly's recommended rules, openapi-typescript, schemathesis against the dev server)"
+cargo build --locked -p pc-app --bin dev-server
+bash infra/apidoc-check.sh
 
 step "deploy preflight (every stack after the SAM transform, against CloudFormation's, IAM's, Lambda's and API Gateway's quotas)"
 python3 -m unittest discover -s infra -p 'preflight_test.py'

@@ -23,5 +23,6 @@ mod realtime;
 mod referrals;
 mod spa_contract;
 mod stripe_connect;
+mod supply;
 mod system;
 mod webhooks;

@@ -127,3 +127,32 @@ pub async fn stripe_intent(app: &TestApp, id: &str) -> Value {
         .unwrap()
         .expect("the payment intent exists")
 }
+
+/// A lead of `client`'s partner made through `POST /v1/leads` with `body`;
+/// answers its id.
+pub async fn create_lead(app: &TestApp, client: &Client, body: &Value) -> String {
+    let created = expect_json(
+        call(app, client, Method::POST, "/v1/leads", body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    created["id"].as_str().expect("a lead id").to_owned()
+}
+
+/// The buyer pays for its reservation: the purchase is made, the fake
+/// Stripe's intent succeeds and the system settles; answers the intent id.
+pub async fn pay(app: &TestApp, buyer: &Side, reservation_id: &str) -> String {
+    let started = expect_json(
+        purchase(app, &buyer.admin, reservation_id).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let intent = started["paymentIntentId"]
+        .as_str()
+        .expect("a payment intent")
+        .to_owned();
+    let succeed = format!("/dev/stripe/payment-intents/{intent}/succeed");
+    expect_json(app.post(&succeed, &json!({})).await, StatusCode::OK).await;
+    app.drain().await;
+    intent
+}

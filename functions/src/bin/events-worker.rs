@@ -11,5 +11,5 @@ fn main() -> Result<(), pc_app::lambda::Error> {
 /// Only the AWS clients this function's permissions use: no other SDK is linked.
 async fn ports(config: Config) -> AppContext {
     let aws = pc_aws::AwsPorts::load(config).await;
-    aws.store().queue().context()
+    aws.store().queue().bus().context()
 }

@@ -1,6 +1,7 @@
 //! The infrastructure generator: from the one function table
 //! (`pc_app::catalog::all()`) it derives the `functions/` binaries and their
 //! Cargo.toml, template.yaml and its nested stacks (infra/stacks/), the OpenAPI document (`docs/openapi.json`),
+//! the map of routes and triggers to handlers (`docs/routes.md`),
 //! and a starting `events/` sample for each function that has none. [`Plan::write`] makes the tree match;
 //! [`Plan::differences`] says what does not (the `check` command and the
 //! drift test), so nobody edits generated files by hand.
@@ -13,6 +14,7 @@ pub mod limits;
 pub mod link_settings;
 pub mod names;
 pub mod observability;
+pub mod routes_doc;
 pub mod secrets;
 pub mod stacks;
 pub mod template;
@@ -76,6 +78,21 @@ impl Plan {
         exact.insert(
             OPENAPI_PATH.to_owned(),
             serde_json::to_string_pretty(&document)? + "\n",
+        );
+        let deployed_modules: Vec<(&str, Vec<Function>)> = modules
+            .iter()
+            .map(|(module, fs)| {
+                let deployed = fs
+                    .iter()
+                    .filter(|f| names.contains(&f.name))
+                    .copied()
+                    .collect();
+                (*module, deployed)
+            })
+            .collect();
+        exact.insert(
+            routes_doc::PATH.to_owned(),
+            routes_doc::render(&workspace_root(), &deployed_modules)?,
         );
         let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
         exact.insert(

@@ -14,6 +14,7 @@ pub mod partner_views;
 pub mod partners_api;
 pub mod partners_store;
 pub mod passwords;
+pub mod platform_seller;
 pub mod rate_limit;
 pub mod registration_api;
 pub mod seed;

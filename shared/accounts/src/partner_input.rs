@@ -121,16 +121,17 @@ pub fn parse_commission_rate(field: &str, rate: &serde_json::Number) -> Result<i
 }
 
 /// A partner's kind and commission rate at creation: `kind` is `agency`
-/// (the default) or `referral`; a referral partner needs a
-/// `commissionRate`, an agency takes none.
+/// (the default), `referral` or `platform`; a referral partner needs a
+/// `commissionRate`, the others take none.
 pub fn parse_kind_and_rate(
     kind: Option<&str>,
     rate: Option<&serde_json::Number>,
 ) -> Result<(PartnerKind, Option<i64>), FieldError> {
     let kind = match kind {
         None => PartnerKind::Agency,
-        Some(text) => PartnerKind::parse(text)
-            .ok_or_else(|| FieldError::new("kind", "must be \"agency\" or \"referral\""))?,
+        Some(text) => PartnerKind::parse(text).ok_or_else(|| {
+            FieldError::new("kind", "must be \"agency\", \"referral\" or \"platform\"")
+        })?,
     };
     match (kind, rate) {
         (PartnerKind::Referral, Some(rate)) => {
@@ -140,11 +141,11 @@ pub fn parse_kind_and_rate(
             "commissionRate",
             "is required for a referral partner",
         )),
-        (PartnerKind::Agency, Some(_)) => Err(FieldError::new(
+        (PartnerKind::Agency | PartnerKind::Platform, Some(_)) => Err(FieldError::new(
             "commissionRate",
             "applies to referral partners only",
         )),
-        (PartnerKind::Agency, None) => Ok((kind, None)),
+        (PartnerKind::Agency | PartnerKind::Platform, None) => Ok((kind, None)),
     }
 }
 
@@ -372,5 +373,13 @@ mod tests {
             "commissionRate"
         );
         assert_eq!(field(parse_kind_and_rate(Some("broker"), None)), "kind");
+        assert_eq!(
+            parse_kind_and_rate(Some("platform"), None),
+            Ok((PartnerKind::Platform, None))
+        );
+        assert_eq!(
+            field(parse_kind_and_rate(Some("platform"), Some(&n("10")))),
+            "commissionRate"
+        );
     }
 }

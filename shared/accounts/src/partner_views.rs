@@ -97,9 +97,7 @@ impl From<&PartnerRecord> for PartnerView {
 
 /// Basis points shown as a percent (`1250` → `12.5`).
 pub fn commission_percent(bps: i64) -> serde_json::Value {
-    serde_json::Number::from_f64(bps as f64 / 100.0)
-        .map(serde_json::Value::Number)
-        .unwrap_or(serde_json::Value::Null)
+    serde_json::Value::Number(pc_platform::money::hundredths(bps))
 }
 
 /// `GET /v1/partners/{id}/stats`.

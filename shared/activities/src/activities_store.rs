@@ -51,7 +51,7 @@ pub struct Activity {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub read_at: Option<DateTime<Utc>>,
     /// The event's subject (ids, names, statuses, amounts).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub data: Value,
 }
 

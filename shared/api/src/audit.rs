@@ -16,7 +16,7 @@ use pc_platform::time::serde_millis;
 use crate::identity::Principal;
 
 /// One change, as it travels on the `events` queue and is stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     /// Unique per change; the worker stores each id once.
@@ -31,10 +31,14 @@ pub struct AuditEvent {
     pub entity_id: String,
     /// The partner the changed record belongs to, for scoping the list.
     pub partner_id: Option<String>,
-    /// Summary of the fields before and after the change.
+    /// Summary of the fields before and after the change (`null`: the
+    /// record did not exist before, or does not after).
+    #[schema(value_type = Option<std::collections::HashMap<String, Value>>)]
     pub before: Value,
+    #[schema(value_type = Option<std::collections::HashMap<String, Value>>)]
     pub after: Value,
     #[serde(with = "serde_millis")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<Utc>,
 }
 

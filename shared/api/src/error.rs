@@ -42,6 +42,9 @@ pub struct ApiError {
 /// The error body, for the OpenAPI document.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"statusCode": 400, "message": "invalid input: email",
+    "error": {"code": "validation_failed", "message": "invalid input: email",
+        "details": [{"field": "email", "message": "is not an email address"}]}}))]
 pub struct ErrorBody {
     /// The HTTP status again, as NestJS answered it.
     pub status_code: u16,

@@ -14,6 +14,7 @@ pub mod json;
 pub mod legacy_ids;
 pub mod list;
 pub mod openapi;
+mod openapi_examples;
 pub mod partner_events;
 pub mod partner_tokens;
 pub mod path_params;

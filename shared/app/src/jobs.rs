@@ -44,7 +44,8 @@ pub struct JobRun {
     #[schema(value_type = Option<String>)]
     pub finished_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    /// What the run counted, by name (`sent`, `skipped`...).
+    #[schema(value_type = std::collections::BTreeMap<String, u64>)]
     pub counts: Map<String, Value>,
     pub note: Option<String>,
     pub error: Option<String>,

@@ -52,7 +52,7 @@ fn who(lead: &BillableLead) -> String {
 }
 
 fn dollars(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents % 100)
+    pc_platform::money::Cents(cents).to_string()
 }
 
 /// The charges of `month` for `leads` (the partner's leads created in

@@ -4,15 +4,13 @@
 
 use serde_json::Number;
 
+use pc_platform::money::Cents;
+
 use pc_accounts::billing_config::number_to_hundredths;
 
 /// Cents as a dollars number, written from its decimal text.
 pub fn dollars(cents: i64) -> Number {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    let text = format!("{sign}{}.{:02}", abs / 100, abs % 100);
-    // A decimal text of digits always parses; the fallback keeps whole dollars.
-    serde_json::from_str(&text).unwrap_or_else(|_| Number::from(cents / 100))
+    Cents(cents).dollars()
 }
 
 /// Dollars with at most two decimals into cents, exactly; `None` for a
@@ -27,15 +25,6 @@ mod tests {
 
     fn n(text: &str) -> Number {
         serde_json::from_str(text).unwrap()
-    }
-
-    #[test]
-    fn cents_show_as_dollars() {
-        assert_eq!(dollars(12_550).to_string(), "125.5");
-        assert_eq!(dollars(7).to_string(), "0.07");
-        assert_eq!(dollars(-1_999).to_string(), "-19.99");
-        assert_eq!(dollars(0).to_string(), "0.0");
-        assert_eq!(dollars(123_456_789_012).to_string(), "1234567890.12");
     }
 
     #[test]

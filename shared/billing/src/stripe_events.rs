@@ -333,16 +333,7 @@ async fn apply_purchase_payment(
 
 /// `$1,250.00`.
 fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let dollars = (cents.abs() / 100).to_string();
-    let mut grouped = String::new();
-    for (n, digit) in dollars.chars().enumerate() {
-        if n > 0 && (dollars.len() - n).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}${grouped}.{:02}", cents.abs() % 100)
+    pc_platform::money::Cents(cents).grouped()
 }
 
 /// The failed-payment emails, one to the billing alert address and one to

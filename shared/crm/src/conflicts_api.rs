@@ -48,7 +48,7 @@ const LIST_LIMIT: usize = 10_000;
     params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query),
         ("search" = Option<String>, Query)),
-    responses((status = 200, body = Object), (status = 400)),
+    responses((status = 200, body = ListResponse<crate::conflicts_store::ConflictRecord>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn list_conflicts(
     State(ctx): State<AppState>,

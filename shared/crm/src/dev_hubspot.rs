@@ -163,20 +163,38 @@ async fn change(
     Ok(Json(json!(object)))
 }
 
-/// A HubSpot user creates a contact or deal; a `<type>.creation` batch is
-/// sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBody {
+    /// HubSpot property names and string values.
+    #[schema(value_type = Object)]
+    properties: Properties,
+    /// A deal's contacts (existing contact ids of the portal), associated
+    /// in the same creation.
+    #[serde(default)]
+    contact_ids: Vec<String>,
+}
+
+/// A HubSpot user creates a contact or deal (a deal optionally associated
+/// with `contactIds`); a `<type>.creation` batch is sent.
 #[utoipa::path(post, path = "/dev/hubspot/{partnerId}/{kind}", tag = "dev",
     params(("partnerId" = String, Path), ("kind" = String, Path, description = "contacts or deals")),
-    request_body = PropertiesBody, responses((status = 201), (status = 404), (status = 409)))]
+    request_body = CreateBody, responses((status = 201), (status = 400), (status = 404), (status = 409)))]
 pub async fn create_object(
     State(ctx): State<AppState>,
     Path((partner_id, segment)): Path<(String, String)>,
-    ValidJson(body): ValidJson<PropertiesBody>,
+    ValidJson(body): ValidJson<CreateBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let object_type = object_type(&segment)?;
+    if !body.contact_ids.is_empty() && object_type != ObjectType::Deals {
+        return Err(ApiError::invalid_field(
+            "contactIds",
+            "only a deal is created with contacts",
+        ));
+    }
     let portal = portal_of(&ctx, &partner_id).await?;
     let object = fake(&ctx)?
-        .user_create(&portal, object_type, body.properties)
+        .user_create(&portal, object_type, body.properties, &body.contact_ids)
         .await
         .map_err(refused)?;
     Ok((StatusCode::CREATED, Json(json!(object))))

@@ -104,7 +104,7 @@ pub fn amount_cents(text: &str) -> Option<i64> {
 
 /// HubSpot's amount text for cents (`12550` → `"125.50"`).
 pub fn amount_text(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
+    pc_platform::money::Cents(cents).decimal_text()
 }
 
 /// The value of one HubSpot property in the lead's terms: the field it

@@ -90,7 +90,7 @@ fn check_batch(body: &[u8]) -> Result<usize, ApiError> {
 /// Receives a batch of HubSpot events: the signature checked over the
 /// request exactly as sent, the body checked to be a batch, then queued.
 #[utoipa::path(post, path = "/leads/hubspot", tag = "hubspot",
-    request_body(content = serde_json::Value, description = "a JSON array of up to 100 HubSpot webhook events, exactly as HubSpot sent it"),
+    request_body(content = Vec<crate::webhook_events::HubspotEvent>, description = "a JSON array of up to 100 HubSpot webhook events, exactly as HubSpot sent it"),
     params(
         ("X-HubSpot-Signature-v3" = String, Header, description = "base64 HMAC-SHA256 of method + URI + body + timestamp, keyed by the app's client secret"),
         ("X-HubSpot-Request-Timestamp" = String, Header, description = "milliseconds since the epoch")),

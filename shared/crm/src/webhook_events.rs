@@ -9,6 +9,10 @@
 //! as a conflict instead. Events of objects no lead is linked to, and
 //! creations (our own creations are already linked), are claimed and
 //! change nothing.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | applied event (once per `eventId`) | `HUBSPOTEVENT#<portalId>#<eventId>` | `EVENT` |
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -27,15 +31,23 @@ use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
 use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
 
 /// One HubSpot webhook event, as the worker reads it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"eventId": 1001, "portalId": 62515, "objectId": 123,
+    "occurredAt": 1765100000000_i64, "subscriptionType": "deal.propertyChange",
+    "propertyName": "dealstage", "propertyValue": "closedwon"}))]
 pub struct HubspotEvent {
+    /// HubSpot's ids are numbers; text is accepted too.
     #[serde(deserialize_with = "id_text")]
+    #[schema(value_type = i64)]
     pub event_id: String,
     #[serde(deserialize_with = "id_text")]
+    #[schema(value_type = i64)]
     pub portal_id: String,
     #[serde(deserialize_with = "id_text")]
+    #[schema(value_type = i64)]
     pub object_id: String,
+    /// Milliseconds since the epoch.
     pub occurred_at: i64,
     pub subscription_type: String,
     pub property_name: Option<String>,

@@ -13,6 +13,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal, QueueMessage};
 
 use crate::events_store::{EventPartition, events_of, store_event_with};
+use crate::stage_events::stage_updated;
 
 pub const EVENTS_LIST: ListSpec = ListSpec {
     columns: &[
@@ -30,13 +31,20 @@ pub const EVENTS_LIST: ListSpec = ListSpec {
 
 /// Stores one audit event, with the activities and partner event of a
 /// change that concerns a partner in the same transaction (redeliveries
-/// find it stored and change nothing).
+/// find it stored and change nothing); a lead's status change stored for
+/// the first time then goes on the bus as `stage-updated`.
 pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(), WorkerError> {
     let event: AuditEvent = message.parse()?;
     let activities = activity_writes(ctx, &event).map_err(WorkerError::new)?;
-    store_event_with(&*ctx.store, &event, activities)
+    let stored = store_event_with(&*ctx.store, &event, activities)
         .await
         .map_err(WorkerError::new)?;
+    if stored && let Some(stage) = stage_updated(&event) {
+        // The change is stored; only the live notice is lost on a bus outage.
+        if let Err(e) = ctx.bus.publish(&[stage]).await {
+            tracing::warn!(error = %e, lead_id = %event.entity_id, "stage-updated not published");
+        }
+    }
     Ok(())
 }
 
@@ -45,7 +53,7 @@ pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(),
     params(("entity" = Option<String>, Query), ("entityId" = Option<String>, Query),
         ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
-    responses((status = 200, body = Object), (status = 400)),
+    responses((status = 200, body = ListResponse<pc_api::audit::AuditEvent>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn list_events(
     State(ctx): State<AppState>,

@@ -187,7 +187,8 @@ pub fn events_worker() -> Function {
     worker!(
         "events-worker",
         QueueName::Events,
-        Permissions::WRITE,
+        // A lead's status change goes on the bus as `stage-updated`.
+        Permissions::WRITE.events(),
         events_api::events_worker
     )
     // The table only: five invocations of ten.

@@ -54,6 +54,21 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
+/// The multipart body of `POST /v1/leads/import`, as documented (read
+/// field by field by [`start_import`]).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The CSV or XLSX file (at most 10 MB and 50,000 rows, with an email
+    /// column), with its file name.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// The partner whose leads these are: platform staff only (a partner's
+    /// admin imports into their own partner).
+    #[schema(rename = "partnerId")]
+    partner_id: Option<String>,
+}
+
 /// Starts an import (admin), from either body:
 /// - multipart with `file` (CSV or XLSX, ≤ 10 MB, ≤ 50,000 rows, an email
 ///   column) and `partnerId` (staff), for files that fit a request;
@@ -62,7 +77,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 ///   6 MB in a request, so larger files go this way).
 #[utoipa::path(post, path = "/v1/leads/import", tag = "leads",
     request_body(content(
-        (Object = "multipart/form-data"),
+        (ImportUpload = "multipart/form-data"),
         (crate::import_upload_api::ImportFromUpload = "application/json")),
         description = "multipart: `file` (CSV or XLSX) and `partnerId` (platform staff only); \
             JSON: `uploadKey` from the upload URL and `partnerId`"),

@@ -80,9 +80,7 @@ pub fn parse_dollars(number: &serde_json::Number) -> Result<i64, &'static str> {
 
 /// Cents shown as dollars with two decimals (`12550` → `125.5`).
 pub fn dollars(cents: i64) -> Value {
-    serde_json::Number::from_f64(cents as f64 / 100.0)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+    Value::Number(pc_platform::money::Cents(cents).dollars())
 }
 
 /// The contact fields of a lead, all optional.

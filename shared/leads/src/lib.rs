@@ -22,6 +22,7 @@ pub mod meetings_api;
 pub mod meetings_store;
 pub mod overdue;
 pub mod referral_commission;
+pub mod stage_events;
 
 pub use deal_status::{DealStatus, LeadSource};
 pub use overdue::{OverdueLead, overdue_filters, overdue_leads_for_partner};

@@ -90,6 +90,8 @@ mod tests {
             view_count: 1,
             viewed_by: vec![buyer.into()],
             quality_score: 20,
+            suggested_price_cents: None,
+            suggestion_reasons: Vec::new(),
             reservation_id: Some("R1".into()),
             contact: ListedContact::of(lead),
             listed_at,

@@ -12,6 +12,7 @@
 
 pub mod analytics_rebuild;
 pub mod browse_api;
+pub mod demand;
 pub mod error;
 pub mod functions;
 pub mod icp_match;
@@ -19,14 +20,17 @@ pub mod listing_api;
 pub mod listing_notices;
 pub mod listing_store;
 pub mod market_views;
+pub mod pricing;
 pub mod purchase_payments;
 pub mod purchases_api;
 pub mod purchases_store;
 pub mod reservation_end;
 pub mod reservation_expiry;
+pub mod reservation_warning;
 pub mod reservations_api;
 pub mod reservations_store;
 pub mod sale_snapshot;
+pub mod sold_status;
 
 pub use error::MarketError;
 

@@ -12,6 +12,11 @@
 //! day ago, one message on the `marketplace` queue: the worker of [`crate::listing_notices`] then tells
 //! the partners whose ICP matches page by page, so the request never loops
 //! over every partner. After the commit `lead-listed` goes on the bus.
+//!
+//! Each listing carries the pricing engine's suggestion and its reasons
+//! ([`crate::pricing`]), priced against the demand of every active
+//! partner's ICP ([`crate::demand`], one paged read of the partners);
+//! without a price in the body the lead is listed at the suggestion.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -20,7 +25,7 @@ use serde::Deserialize;
 use serde_json::{Number, Value, json};
 use utoipa::ToSchema;
 
-use pc_accounts::stripe_connect::connect_state;
+use pc_accounts::platform_seller::payee;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_leads::lead::{LeadRecord, parse_dollars};
@@ -31,12 +36,14 @@ use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
+use crate::demand::{MarketDemand, suggestion_for};
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
     ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
     quality_score, seller_partition,
 };
 use crate::market_views::ListingView;
+use crate::sold_status::buyer_statuses;
 
 /// Lowest and highest listing price, in cents.
 pub const MIN_PRICE_CENTS: i64 = 1_000;
@@ -45,9 +52,11 @@ pub const MAX_PRICE_CENTS: i64 = 1_000_000;
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListBody {
-    /// Dollars, 10 to 10,000, at most two decimals.
-    #[schema(value_type = f64)]
-    pub price: Number,
+    /// Dollars, 10 to 10,000, at most two decimals; absent, the pricing
+    /// engine's suggestion (shown on the listing with its reasons).
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub price: Option<Number>,
 }
 
 /// The partner a marketplace caller acts for; platform staff belong to no
@@ -83,7 +92,9 @@ fn price_cents(price: &Number) -> Result<i64, ApiError> {
     Ok(cents)
 }
 
-/// Lists one of the caller's leads (or changes a listed lead's price).
+/// Lists one of the caller's leads (or changes a listed lead's price), at
+/// the given price or else at the pricing engine's suggestion; the
+/// listing shows the suggestion and its reasons either way.
 #[utoipa::path(post, path = "/v1/marketplace/leads/{id}/list", tag = "marketplace",
     params(("id" = String, Path, description = "lead id")), request_body = ListBody,
     responses((status = 200, body = ListingView), (status = 400), (status = 403), (status = 404),
@@ -95,13 +106,10 @@ pub async fn list_lead(
     Path(lead_id): Path<String>,
     ValidJson(body): ValidJson<ListBody>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
-    let cents = price_cents(&body.price)?;
+    let chosen = body.price.as_ref().map(price_cents).transpose()?;
     let lead = sellers_lead(&ctx, &principal, &lead_id).await?;
     let seller = lead.partner_id.as_str();
-    let can_be_paid = connect_state(&*ctx.store, seller)
-        .await?
-        .is_some_and(|s| s.can_receive_payments());
-    if !can_be_paid {
+    if payee(&*ctx.store, seller).await?.is_none() {
         return Err(MarketError::ConnectNotEnabled.into());
     }
     let before = get_listing(&*ctx.store, &lead_id).await?;
@@ -114,6 +122,9 @@ pub async fn list_lead(
         return Err(MarketError::WrongLeadState(b.marketplace_status.as_str().into()).into());
     }
     let now = ctx.clock.now();
+    let demand = MarketDemand::load(&*ctx.store).await?;
+    let suggestion = suggestion_for(&demand, &lead, now);
+    let cents = chosen.unwrap_or(suggestion.price_cents);
     let contact = ListedContact::of(&lead);
     let listing = ListingRecord {
         lead_id: lead.id.clone(),
@@ -127,6 +138,8 @@ pub async fn list_lead(
             .map(|b| b.viewed_by.clone())
             .unwrap_or_default(),
         quality_score: quality_score(&contact),
+        suggested_price_cents: Some(suggestion.price_cents),
+        suggestion_reasons: suggestion.reasons,
         reservation_id: None,
         contact,
         // A new price keeps the listing's place; a relisting is new.
@@ -243,7 +256,8 @@ pub const MY_LISTINGS: ListSpec = ListSpec {
     extra_params: &[],
 };
 
-/// The caller's partner's listings in every state, unmasked, with views.
+/// The caller's partner's listings in every state, unmasked, with views;
+/// a sold one with the buyer's copy's current `dealStatus`.
 #[utoipa::path(get, path = "/v1/marketplace/my-listings", tag = "marketplace",
     params(("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query), ("search" = Option<String>, Query)),
@@ -256,7 +270,7 @@ pub async fn my_listings(
 ) -> ApiResult<Json<ListResponse<Value>>> {
     let query = ListQuery::parse(raw.as_deref(), &MY_LISTINGS)?;
     let seller = acting_partner(&principal)?;
-    let mut rows = Vec::new();
+    let mut listings = Vec::new();
     let mut cursor = None;
     loop {
         let page = ctx
@@ -268,13 +282,19 @@ pub async fn my_listings(
             )
             .await?;
         for item in page.items {
-            let listing: ListingRecord = from_item(item)?;
-            rows.push(serde_json::to_value(ListingView::of(&listing)).map_err(ApiError::internal)?);
+            listings.push(from_item::<ListingRecord>(item)?);
         }
         match page.cursor {
-            Some(c) if rows.len() < ctx.config.list_read_limit => cursor = Some(c),
+            Some(c) if listings.len() < ctx.config.list_read_limit => cursor = Some(c),
             _ => break,
         }
+    }
+    let mut buyer_statuses = buyer_statuses(&*ctx.store, &listings).await?;
+    let mut rows = Vec::with_capacity(listings.len());
+    for listing in &listings {
+        let mut view = ListingView::of(listing);
+        view.buyer_deal_status = buyer_statuses.remove(&listing.lead_id);
+        rows.push(serde_json::to_value(view).map_err(ApiError::internal)?);
     }
     Ok(Json(query.apply(rows, &MY_LISTINGS)))
 }

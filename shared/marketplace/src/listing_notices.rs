@@ -31,6 +31,7 @@ use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, EmailKind, enqueue};
+use pc_platform::money::Cents;
 use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{Condition, Cursor, Item, Key, Store, StoreError, Write};
 use pc_platform::time::timestamp;
@@ -214,11 +215,7 @@ async fn email_admins(
                     "industry": listing.contact.industry.clone().unwrap_or_default(),
                 },
                 "icpMatch": score,
-                "price": format!(
-                    "${}.{:02}",
-                    listing.listing_price_cents / 100,
-                    listing.listing_price_cents % 100
-                ),
+                "price": Cents(listing.listing_price_cents).to_string(),
                 "link": format!("/marketplace/leads/{}", listing.lead_id),
             }),
         };

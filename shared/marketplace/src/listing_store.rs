@@ -102,6 +102,12 @@ pub struct ListingRecord {
     pub viewed_by: Vec<String>,
     /// 0–100: how complete the lead's contact data is.
     pub quality_score: i64,
+    /// The pricing engine's price for the lead when it was listed
+    /// (`crate::pricing`), and why; the seller may have set another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_price_cents: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestion_reasons: Vec<String>,
     /// The active reservation while `reserved`, the purchased one once `sold`.
     pub reservation_id: Option<String>,
     #[serde(flatten)]

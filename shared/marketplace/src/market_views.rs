@@ -54,6 +54,16 @@ pub fn mask_phone(phone: &str) -> String {
         .collect()
 }
 
+/// The lead fields the ICP match reads, from a lead.
+pub fn lead_profile(lead: &pc_leads::lead::LeadRecord) -> LeadProfile<'_> {
+    LeadProfile {
+        industry: lead.contact.industry.as_deref(),
+        company_size: lead.contact.company_size.as_deref(),
+        country: lead.contact.country.as_deref(),
+        title: lead.contact.title.as_deref(),
+    }
+}
+
 /// The lead fields the ICP match reads, from a listing.
 pub fn profile(listing: &ListingRecord) -> LeadProfile<'_> {
     LeadProfile {
@@ -136,6 +146,12 @@ pub struct ListingView {
     pub view_count: i64,
     pub viewed_by: Vec<String>,
     pub quality_score: i64,
+    /// The pricing engine's price when listed, in dollars, and its reasons
+    /// (absent on listings made before the engine).
+    #[schema(value_type = Option<f64>)]
+    pub suggested_price: Option<Value>,
+    pub suggested_price_cents: Option<i64>,
+    pub suggestion_reasons: Vec<String>,
     pub reservation_id: Option<String>,
     pub email: String,
     pub phone: Option<String>,
@@ -149,6 +165,10 @@ pub struct ListingView {
     #[serde(with = "serde_millis::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub sold_at: Option<DateTime<Utc>>,
+    /// Once sold: the current `dealStatus` of the buyer's copy (only in
+    /// the seller's listings; absent once the copy is withdrawn).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_deal_status: Option<String>,
 }
 
 impl ListingView {
@@ -164,6 +184,9 @@ impl ListingView {
             view_count: l.view_count,
             viewed_by: l.viewed_by.clone(),
             quality_score: l.quality_score,
+            suggested_price: l.suggested_price_cents.map(dollars),
+            suggested_price_cents: l.suggested_price_cents,
+            suggestion_reasons: l.suggestion_reasons.clone(),
             reservation_id: l.reservation_id.clone(),
             email: l.contact.email.clone(),
             phone: l.contact.phone.clone(),
@@ -173,6 +196,7 @@ impl ListingView {
             country: l.contact.country.clone(),
             listed_at: l.listed_at,
             sold_at: l.sold_at,
+            buyer_deal_status: None,
         }
     }
 }

@@ -391,7 +391,7 @@ pub fn lead_sold_event(purchase: &PurchaseRecord, at: DateTime<Utc>) -> BusEvent
 }
 
 fn money(cents: i64) -> String {
-    format!("${}.{:02}", cents / 100, cents % 100)
+    pc_platform::money::Cents(cents).to_string()
 }
 
 /// The buyer's email to the user who paid; the seller's to each of its

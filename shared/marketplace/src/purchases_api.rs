@@ -2,7 +2,9 @@
 //! active reservation pays for its lead. A Stripe PaymentIntent is made
 //! for the reserved price, keeping the platform's fee (20%, 15% for a
 //! seller past 100 sales this calendar month) and transferring the rest to
-//! the seller's connected account; the buyer's browser confirms it with
+//! the seller's connected account (the platform seller's sale is a plain
+//! charge: no fee, no transfer, all of it the platform's revenue); the
+//! buyer's browser confirms it with
 //! the client secret. Stripe's idempotency key is the reservation id and
 //! the purchase's id is the reservation's, so a double click or a retry
 //! answers the same purchase and never makes a second intent.
@@ -16,7 +18,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_accounts::stripe_connect::connect_state;
+use pc_accounts::platform_seller::{Payee, payee};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, ListSpec, Principal,
     ValidJson,
@@ -168,23 +170,32 @@ pub async fn create_purchase(
             format!("the reservation is {}", reservation.status.as_str()),
         ));
     }
-    let seller_account = connect_state(&*ctx.store, &reservation.seller_id)
+    let payee = payee(&*ctx.store, &reservation.seller_id)
         .await?
-        .filter(|s| s.can_receive_payments())
         .ok_or_else(|| {
             ApiError::conflict(
                 "seller_cannot_be_paid",
                 "the seller's Stripe account cannot receive payments right now",
             )
         })?;
-    let sales = sales_in_month(&*ctx.store, &reservation.seller_id, &sales_month(now)).await?;
-    let (fee_percent, fee_cents) = fee_for(reservation.price_cents, sales);
+    // The platform seller's sale is a plain charge to the platform's own
+    // account: the whole price is the platform's, nothing is transferred.
+    let (fee_percent, fee_cents, seller_account) = match payee {
+        Payee::Platform => (100, reservation.price_cents, String::new()),
+        Payee::Connected(account) => {
+            let sales =
+                sales_in_month(&*ctx.store, &reservation.seller_id, &sales_month(now)).await?;
+            let (percent, cents) = fee_for(reservation.price_cents, sales);
+            (percent, cents, account.account_id)
+        }
+    };
+    let transferred = !seller_account.is_empty();
     let intent = NewPaymentIntent {
         amount_cents: reservation.price_cents,
         customer_id: None,
         payment_method_id: Some(method),
-        application_fee_cents: Some(fee_cents),
-        destination_account: Some(seller_account.account_id.clone()),
+        application_fee_cents: transferred.then_some(fee_cents),
+        destination_account: transferred.then(|| seller_account.clone()),
         description: format!("Marketplace lead {}", reservation.lead_id),
         // The Stripe webhook worker routes the intent's events by these.
         metadata: [
@@ -220,7 +231,7 @@ pub async fn create_purchase(
         fee_cents,
         payment_intent_id: made.id,
         client_secret: made.client_secret,
-        seller_account_id: seller_account.account_id,
+        seller_account_id: seller_account,
         bought_lead_id: None,
         copy_made: false,
         refund_id: None,

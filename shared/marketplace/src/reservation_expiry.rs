@@ -12,6 +12,9 @@
 //! time, and the purchase's completion on the reservation being open, so
 //! an expiry racing a payment leaves exactly one of the two outcomes (a
 //! payment that loses is refunded).
+//!
+//! The same run warns the buyers of reservations ending within a day
+//! ([`crate::reservation_warning`]).
 
 use chrono::{DateTime, Utc};
 use pc_api::AppState;
@@ -21,13 +24,15 @@ use pc_platform::time::timestamp;
 
 use crate::MarketError;
 use crate::reservation_end::end_reservation;
+use crate::reservation_warning::warn_expiring;
 use crate::reservations_store::{Ending, OPEN_PARTITION, ReservationRecord};
 
 /// Due reservations read per store round trip.
 const PAGE: usize = 100;
 
-/// Expires what is due at `at`; counts `expired`, `skipped` (completed or
-/// ended meanwhile) and `failed`.
+/// Expires what is due at `at` and warns of what ends within a day;
+/// counts `expired`, `skipped` (completed or ended meanwhile), `warned`
+/// and `failed`.
 pub async fn expire_reservations(ctx: &AppState, at: DateTime<Utc>) -> Result<JobReport, JobError> {
     // `~` sorts after every id character, so the bound takes all of `at`.
     let bound = format!("{}#~", timestamp(at));
@@ -64,8 +69,10 @@ pub async fn expire_reservations(ctx: &AppState, at: DateTime<Utc>) -> Result<Jo
             None => break,
         }
     }
+    let (warned, warn_failed) = warn_expiring(ctx, at).await?;
     Ok(JobReport::default()
         .count("expired", expired)
         .count("skipped", skipped)
-        .count("failed", failed))
+        .count("warned", warned)
+        .count("failed", failed + warn_failed))
 }

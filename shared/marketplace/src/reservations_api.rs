@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_platform::bus::BusEvent;
+use pc_platform::money::Cents;
 use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
 
@@ -170,9 +171,8 @@ fn stale_listing(now: &ListingRecord) -> ApiError {
     ApiError::conflict(
         "stale_listing",
         format!(
-            "the seller changed the listing meanwhile: it is now ${}.{:02}; reserve again to accept the new price",
-            now.listing_price_cents / 100,
-            now.listing_price_cents % 100
+            "the seller changed the listing meanwhile: it is now {}; reserve again to accept the new price",
+            Cents(now.listing_price_cents)
         ),
     )
 }

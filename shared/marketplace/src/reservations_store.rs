@@ -3,7 +3,6 @@
 //! | item | pk | sk | gsi1 | gsi2 |
 //! |---|---|---|---|---|
 //! | reservation | `RESERVATION#<id>` | `RESERVATION` | `BUYER#<pid>#RESERVATIONS` / `<createdAt>#<id>` | `RESERVATIONS#OPEN` / `<expiresAt>#<id>` (while `active` or `purchasing`) |
-//!
 //! | a buyer's open reservations | `BUYER#<pid>` | `OPENRESERVATIONS` | | |
 //! | the sold fields as reserved ([`crate::sale_snapshot`]) | `MARKET#<leadId>` | `SALE#<reservationId>` | | |
 //!

@@ -30,6 +30,8 @@ fn listing() -> ListingRecord {
         view_count: 0,
         viewed_by: Vec::new(),
         quality_score: 20,
+        suggested_price_cents: None,
+        suggestion_reasons: Vec::new(),
         reservation_id: None,
         contact: ListedContact {
             email: "jane@example.com".into(),

@@ -67,7 +67,7 @@ pub struct MagicLinkGrant {
     pub filter: String,
     /// The leads list filters of the overdue view (`scheduledDate lt now`,
     /// `dealStatus not_in` won/lost), as the leads capability defines them.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<pc_api::list::Filter>)]
     pub filters: Value,
 }
 

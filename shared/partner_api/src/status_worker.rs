@@ -64,8 +64,7 @@ fn lead_patch(command: &StatusCommand) -> Result<LeadPatch, WorkerError> {
     let mut fields = Map::new();
     fields.insert("dealStatus".into(), command.status.as_str().into());
     if let Some(cents) = command.deal_amount_cents {
-        let dollars = serde_json::Number::from_f64(cents as f64 / 100.0)
-            .ok_or_else(|| WorkerError::new("the deal amount is not a number"))?;
+        let dollars = pc_platform::money::Cents(cents).dollars();
         fields.insert("dealAmount".into(), Value::Number(dollars));
     }
     LeadPatch::parse(&fields).map_err(|e| WorkerError::new(e.message))

@@ -97,7 +97,7 @@ pub async fn get_my_profile(
 
 /// Changes the caller's payout profile (the partner's admins).
 #[utoipa::path(patch, path = "/api/partner/profile", tag = "referral portal",
-    request_body = Object,
+    request_body = crate::profile_input::ProfileChange,
     responses((status = 200, body = ProfileView), (status = 400), (status = 403), (status = 409)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn update_my_profile(

@@ -22,6 +22,41 @@ pub struct ProfilePatch {
     pub tax_id: Option<Option<String>>,
 }
 
+/// The body of `PATCH /api/partner/profile`, as documented: every member
+/// is optional and a present one replaces the profile's (`null` clears).
+/// [`ProfilePatch::parse`] reads it; a test keeps the two the same.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"paymentMethod": "bank_transfer", "bankAccount": "DE89 3704 0044 0532 0130 00", "monthlyReports": true}))]
+#[allow(dead_code)]
+pub struct ProfileChange {
+    #[schema(format = Email)]
+    payment_email: Option<String>,
+    payment_method: Option<PaymentMethod>,
+    /// An account number or IBAN: 4 to 34 letters and digits once spaces
+    /// and dashes are dropped; stored encrypted, answered masked.
+    bank_account: Option<String>,
+    /// 4 to 20 letters and digits once spaces and dashes are dropped;
+    /// stored encrypted, answered masked.
+    tax_id: Option<String>,
+    contact_name: Option<String>,
+    #[schema(format = Email)]
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    website: Option<String>,
+    address: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    zip: Option<String>,
+    country: Option<String>,
+    #[serde(default)]
+    notifications_enabled: bool,
+    #[serde(default)]
+    email_notifications: bool,
+    #[serde(default)]
+    monthly_reports: bool,
+}
+
 const TEXTS: [&str; 10] = [
     "paymentEmail",
     "contactName",
@@ -180,6 +215,16 @@ pub fn masked(plain: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_documented_change_has_exactly_the_accepted_fields() {
+        let (documented, required) = pc_api::openapi::object_members::<ProfileChange>();
+        let mut accepted: Vec<&str> = TEXTS.iter().chain(FLAGS.iter()).copied().collect();
+        accepted.extend(["paymentMethod", "bankAccount", "taxId"]);
+        accepted.sort_unstable();
+        assert_eq!(documented, accepted);
+        assert!(required.is_empty(), "every member is optional");
+    }
 
     fn parse(v: Value) -> Result<ProfilePatch, Vec<FieldError>> {
         ProfilePatch::parse(v.as_object().unwrap())

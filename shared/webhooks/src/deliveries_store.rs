@@ -8,6 +8,10 @@
 //! created on condition it does not exist, so an event delivered twice to
 //! the fan-out makes one delivery. Every later write is conditional on the
 //! `revision` read, so two workers never record the same attempt twice.
+//!
+//! | item | pk | sk | gsi1 | gsi2 |
+//! |---|---|---|---|---|
+//! | delivery | `WEBHOOKDELIVERY#<id>` | `DELIVERY` | `PARTNER#<pid>#WEBHOOKDELIVERIES` / `<createdAt>#<id>` | `WEBHOOKRETRIES` / `<nextAttemptAt>#<id>` (while pending) |
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

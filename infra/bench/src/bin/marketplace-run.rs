@@ -165,6 +165,8 @@ fn listing(lead: usize, seller: &str) -> ListingRecord {
         view_count: 0,
         viewed_by: Vec::new(),
         quality_score: quality_score(&contact),
+        suggested_price_cents: None,
+        suggestion_reasons: Vec::new(),
         reservation_id: None,
         contact,
         listed_at: now,

@@ -16,7 +16,10 @@ use crate::billing_config::{self, BillingConfigView};
 use crate::email_address::parse_name;
 use crate::partner_input::{parse_icp, parse_kind_and_rate, parse_meeting_types, parse_website};
 use crate::partner_views::PartnerView;
-use crate::partners_store::{self, NotificationPreferences, PartnerRecord, PartnerStatus};
+use crate::partners_store::{
+    self, CreatePartnerError, NotificationPreferences, PartnerKind, PartnerRecord, PartnerStatus,
+};
+use crate::platform_seller::claim_platform_seller;
 use crate::slug::Slug;
 
 #[derive(Deserialize, ToSchema)]
@@ -33,7 +36,8 @@ pub struct CreatePartnerBody {
     pub chili_meeting_types: Option<Vec<String>>,
     #[serde(default)]
     pub billing: Option<BillingConfigView>,
-    /// `agency` (the default) or `referral`.
+    /// `agency` (the default), `referral` or `platform` (the platform's
+    /// own seller; at most one, a second is a 409 `platform_seller_exists`).
     #[serde(default)]
     pub kind: Option<String>,
     /// A referral partner's commission in percent (above 0, at most 100).
@@ -125,10 +129,23 @@ pub async fn create_partner(
         created_at: now,
         updated_at: now,
     };
-    let extra = match &billing {
+    let mut extra = match &billing {
         Some(config) => vec![Write::put(config.item()?)],
         None => Vec::new(),
     };
-    partners_store::create_partner(&*ctx.store, &mut partner, fixed_slug, extra).await?;
+    let platform_guard_at = (partner.kind == PartnerKind::Platform).then(|| {
+        extra.push(claim_platform_seller(&partner.id));
+        extra.len() - 1
+    });
+    match partners_store::create_partner(&*ctx.store, &mut partner, fixed_slug, extra).await {
+        Ok(()) => {}
+        Err(CreatePartnerError::ExtraFailed(i)) if Some(i) == platform_guard_at => {
+            return Err(ApiError::conflict(
+                "platform_seller_exists",
+                "there is already a platform seller; there can be only one",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok((StatusCode::CREATED, Json(PartnerView::from(&partner))))
 }

@@ -25,22 +25,27 @@ pub enum PartnerStatus {
 
 /// What a partner is: an agency buys and works leads; a referral partner
 /// refers clients and earns a commission on the deals they bring
-/// (`pc_referrals`). Partners stored before kinds existed are agencies.
+/// (`pc_referrals`); the platform seller is the platform itself selling
+/// its own inventory on the marketplace (at most one, created by staff,
+/// paid to the platform's own Stripe account). Partners stored before
+/// kinds existed are agencies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartnerKind {
     #[default]
     Agency,
     Referral,
+    Platform,
 }
 
 impl PartnerKind {
-    pub const NAMES: [&'static str; 2] = ["agency", "referral"];
+    pub const NAMES: [&'static str; 3] = ["agency", "referral", "platform"];
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "agency" => Some(PartnerKind::Agency),
             "referral" => Some(PartnerKind::Referral),
+            "platform" => Some(PartnerKind::Platform),
             _ => None,
         }
     }

@@ -116,7 +116,7 @@ pub struct Sort {
     pub direction: Direction,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     Eq,
@@ -132,10 +132,14 @@ pub enum Operator {
     Contains,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// One condition of a list's `filter` parameter: `{"column", "operator",
+/// "value"}` (no `value` for `is_null` and `is_not_null`).
+#[derive(Clone, Debug, PartialEq, ToSchema)]
+#[schema(as = ListFilter, example = json!({"column": "dealStatus", "operator": "not_in", "value": ["won", "lost"]}))]
 pub struct Filter {
     pub column: String,
     pub operator: Operator,
+    #[schema(required = false)]
     pub value: Value,
 }
 

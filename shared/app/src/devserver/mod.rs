@@ -69,7 +69,7 @@ pub struct Options {
 
 impl Options {
     /// From `PORT`, `DATA_DIR`, `DEV_OWNER_EMAIL`, `DEV_OWNER_PASSWORD` and
-    /// the settings of the README's configuration table, with local defaults.
+    /// the settings of docs/configuration.md, with local defaults.
     pub fn from_env() -> anyhow::Result<Self> {
         let port: u16 = std::env::var("PORT")
             .ok()

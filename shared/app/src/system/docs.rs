@@ -18,7 +18,8 @@ pub const DOCUMENT: &str = include_str!(concat!(
 
 /// The API's OpenAPI document.
 #[utoipa::path(get, path = "/api/docs/openapi.json", tag = "system",
-    responses((status = 200, description = "The OpenAPI 3.1 document of this API")))]
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API",
+        body = std::collections::HashMap<String, serde_json::Value>, content_type = "application/json")))]
 pub async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], DOCUMENT)
 }

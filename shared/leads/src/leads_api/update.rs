@@ -30,6 +30,33 @@ const PATCHABLE: &[&str] = &[
     "salesManager",
 ];
 
+/// The body of `PATCH /v1/leads/{id}`, as documented: every member is
+/// optional, a present one replaces the lead's, and `null` or `""` clears a
+/// text. [`LeadPatch::parse`] reads it (naming every bad or unknown field);
+/// the test below keeps its members and [`PATCHABLE`] the same.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"dealStatus": "in_touch", "dealAmount": 1250.5, "phone": "+1 555 0100"}))]
+#[allow(dead_code)]
+pub struct LeadChange {
+    #[schema(format = Email)]
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    company: Option<String>,
+    phone: Option<String>,
+    title: Option<String>,
+    website: Option<String>,
+    country: Option<String>,
+    industry: Option<String>,
+    company_size: Option<String>,
+    /// A move the lead's current status allows (409 otherwise).
+    deal_status: Option<DealStatus>,
+    /// In dollars, at most two decimals; `null` clears it.
+    deal_amount: Option<f64>,
+    sales_manager: Option<String>,
+}
+
 /// A checked lead change: each present field replaces the lead's.
 #[derive(Clone, Debug, Default)]
 pub struct LeadPatch {
@@ -121,7 +148,7 @@ impl LeadPatch {
 /// moves), amount, contact fields, sales manager. On a referred lead only
 /// platform staff may set `won` or the amount (403 `staff_only`).
 #[utoipa::path(patch, path = "/v1/leads/{id}", tag = "leads", params(("id" = String, Path)),
-    request_body = Object,
+    request_body = LeadChange,
     responses((status = 200, body = LeadView), (status = 400),
         (status = 403, description = "`staff_only`: a referred lead's `won` or `dealAmount` set by anyone but platform staff"),
         (status = 404), (status = 409)),
@@ -152,4 +179,18 @@ pub async fn update_lead(
         }
     }
     Err(write_error(LeadWriteError::Stale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_change_has_exactly_the_patchable_fields() {
+        let (documented, required) = pc_api::openapi::object_members::<LeadChange>();
+        let mut accepted = PATCHABLE.to_vec();
+        accepted.sort_unstable();
+        assert_eq!(documented, accepted);
+        assert!(required.is_empty(), "every member is optional");
+    }
 }

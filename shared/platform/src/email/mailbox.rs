@@ -1,4 +1,8 @@
 //! The local mailbox: every "sent" email stored as an item, newest first.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | a sent email | `MAILBOX` | `<id>` |
 
 use std::sync::Arc;
 

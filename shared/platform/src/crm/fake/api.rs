@@ -73,6 +73,7 @@ impl FakeHubspot {
             object_type,
             &object,
             now.timestamp_millis(),
+            Vec::new(),
         )
         .await?
         {

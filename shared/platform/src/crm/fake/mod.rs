@@ -276,22 +276,53 @@ impl FakeHubspot {
     }
 
     /// A HubSpot user creates a record: a `<type>.creation` event is sent.
+    /// A deal may be created associated with existing contacts of the
+    /// portal (`contact_ids`), in the same write, as HubSpot's create with
+    /// `associations` does; an unknown contact refuses the whole creation.
     pub async fn user_create(
         &self,
         portal_id: &str,
         object_type: ObjectType,
         properties: Properties,
+        contact_ids: &[String],
     ) -> Result<CrmObject, CrmError> {
         self.existing(portal_id).await?;
+        if !contact_ids.is_empty() && object_type != ObjectType::Deals {
+            return Err(CrmError::Refused(
+                "only a deal is created associated with contacts".into(),
+            ));
+        }
+        let mut contacts: Vec<&String> = contact_ids.iter().collect();
+        contacts.sort();
+        contacts.dedup();
+        for id in &contacts {
+            if records::load(&*self.store, portal_id, ObjectType::Contacts, id)
+                .await?
+                .is_none()
+            {
+                return Err(CrmError::Refused(format!("contact {id} does not exist")));
+            }
+        }
         let now = self.clock.now();
         let ids = portal::reserve_ids(&*self.store, portal_id, 2).await?;
         let object = records::new_object(object_type, &ids[0], properties, now);
+        let associations = contacts
+            .iter()
+            .map(|contact| {
+                let pair = DealContact {
+                    deal_id: object.id.clone(),
+                    contact_id: (*contact).clone(),
+                };
+                records::association_write(portal_id, &pair)
+            })
+            .collect();
         if !records::create(
             &*self.store,
             portal_id,
             object_type,
             &object,
             now.timestamp_millis(),
+            associations,
         )
         .await?
         {

@@ -3,6 +3,11 @@
 //! token endpoint exchanges it for an access token (30 minutes, as
 //! HubSpot's) and a refresh token, and refreshes. Tokens are random and
 //! kept only as SHA-256 digests, so the store never holds a usable one.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | access or refresh token (digest) | `HUBSPOTTOKEN#<sha256>` | `TOKEN` |
+//! | authorization code (digest) | `HUBSPOTCODE#<sha256>` | `CODE` |
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};

@@ -3,6 +3,11 @@
 //! numeric object ids from a counter, and may be given a rate limit of N
 //! requests per ten-second window (by the injected clock), past which it
 //! answers 429 with the seconds left in the window, as HubSpot does.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | portal (counters, rate limit) | `HUBSPOT#<portalId>` | `PORTAL` |
+//! | requests of one rate window | `HUBSPOT#<portalId>` | `RATE#<window>` |
 
 use std::time::Duration;
 

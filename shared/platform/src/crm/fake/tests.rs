@@ -273,3 +273,62 @@ async fn a_user_change_sends_a_signed_batch_per_change() {
         Err(CrmError::Refused(_))
     ));
 }
+
+#[tokio::test]
+async fn a_user_creates_a_deal_with_its_contacts_or_nothing() {
+    let (fake, _) = fake();
+    let (portal, _) = connect(&fake).await;
+    let contact = fake
+        .user_create(
+            &portal,
+            ObjectType::Contacts,
+            props(&[("email", "lost@deal.example")]),
+            &[],
+        )
+        .await
+        .unwrap();
+    let deal = fake
+        .user_create(
+            &portal,
+            ObjectType::Deals,
+            props(&[("dealname", "Lost"), ("dealstage", "closedlost")]),
+            &[contact.id.clone(), contact.id.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.associations(&portal).await.unwrap(),
+        [DealContact {
+            deal_id: deal.id.clone(),
+            contact_id: contact.id.clone(),
+        }]
+    );
+
+    // An unknown contact refuses the whole creation.
+    let refused = fake
+        .user_create(
+            &portal,
+            ObjectType::Deals,
+            props(&[("dealname", "Orphan")]),
+            &["999999".into()],
+        )
+        .await;
+    assert!(matches!(refused, Err(CrmError::Refused(m)) if m.contains("999999")));
+    assert_eq!(
+        fake.objects(&portal, ObjectType::Deals)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Only deals are created with contacts.
+    let refused = fake
+        .user_create(
+            &portal,
+            ObjectType::Contacts,
+            props(&[("email", "x@y.example")]),
+            std::slice::from_ref(&contact.id),
+        )
+        .await;
+    assert!(matches!(refused, Err(CrmError::Refused(_))));
+}

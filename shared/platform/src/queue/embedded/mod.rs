@@ -2,6 +2,11 @@
 //! restart of the dev server, with SQS's semantics: a received message is
 //! hidden for a visibility timeout, deleted once its worker succeeds, and
 //! moved to the dead-letter partition after [`MAX_RECEIVES`](super::MAX_RECEIVES) failed tries.
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | queued message | `QUEUE#<queue>` | `<messageId>` |
+//! | dead letter | `DLQ#<queue>` | `<messageId>` |
 
 mod delivery;
 

@@ -220,8 +220,10 @@ pub(in super::super) async fn create(
     object_type: ObjectType,
     object: &CrmObject,
     now_millis: i64,
+    extra: Vec<Write>,
 ) -> Result<bool, CrmError> {
     let mut writes = vec![save(portal_id, object_type, object, None, now_millis)];
+    writes.extend(extra);
     if let (ObjectType::Contacts, Some(email)) = (object_type, object.properties.get("email")) {
         let key = email_key(portal_id, email);
         let mut item = Item::new();

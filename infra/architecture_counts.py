@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Counts what makes the code hard to change, so a refactoring pass can show
+its progress: `python3 infra/architecture_counts.py` prints one figure per
+line (and, with `-v`, where each occurrence is).
+
+- api_error_outside_http: `ApiError` constructed in a module that is not an
+  HTTP layer (handlers live in `*_api.rs`, `*_api/`, `api/`, `functions.rs`
+  and the `pc-api`/`pc-app` crates; anything else is a use case or a store
+  reaching for the HTTP crate's error type).
+- key_literals_outside_owner: partition prefixes spelled outside the crate
+  that owns them (`PARTNER#` outside accounts, `LEAD#` outside leads…).
+- failed_at: positional decoding of a transaction's failure.
+- transaction_conflict_outside_store: hand-rolled retries on conflicts.
+- glob_reexports: `pub use x::*;`.
+- f64_money: money turned into a float.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT / "shared"
+
+# The crate owning each key prefix.
+KEY_OWNERS = {
+    "PARTNER#": "accounts",
+    "USER#": "accounts",
+    "SESSION#": "accounts",
+    "LEAD#": "leads",
+    "LISTING#": "marketplace",
+    "RESERVATION#": "marketplace",
+    "PURCHASE#": "marketplace",
+    "INVOICE#": "billing",
+}
+
+HTTP_CRATES = {"api", "app"}
+
+
+def sources():
+    for path in sorted(SHARED.rglob("*.rs")):
+        if "target" in path.parts:
+            continue
+        yield path, path.read_text(encoding="utf-8")
+
+
+def crate_of(path):
+    return path.relative_to(SHARED).parts[0]
+
+
+def is_http_module(path):
+    rel = path.relative_to(SHARED).as_posix()
+    name = path.name
+    return (
+        crate_of(path) in HTTP_CRATES
+        or name.endswith("_api.rs")
+        or "_api/" in rel
+        or "/api/" in rel
+        or name == "functions.rs"
+        or "/tests/" in rel
+        or name in ("tests.rs",)
+    )
+
+
+def is_test(path):
+    rel = path.relative_to(SHARED).as_posix()
+    return "/tests/" in rel or path.name == "tests.rs"
+
+
+def count():
+    found = {
+        "api_error_outside_http": [],
+        "key_literals_outside_owner": [],
+        "failed_at": [],
+        "transaction_conflict_outside_store": [],
+        "glob_reexports": [],
+        "f64_money": [],
+    }
+    money = re.compile(r"(cents|amount|price|fee|revenue)[a-z_]*\s+as\s+f64|/\s*100\.0", re.I)
+    for path, text in sources():
+        rel = path.relative_to(ROOT).as_posix()
+        for number, line in enumerate(text.splitlines(), 1):
+            where = f"{rel}:{number}"
+            code = line.split("//")[0]
+            if not code.strip():
+                continue
+            if re.search(r"ApiError::|ApiError\s*\{", code) and not is_http_module(path):
+                found["api_error_outside_http"].append(where)
+            for prefix, owner in KEY_OWNERS.items():
+                if f'"{prefix}' in code and crate_of(path) != owner and not is_test(path):
+                    found["key_literals_outside_owner"].append(where)
+            if "failed_at(" in code and "fn failed_at" not in code:
+                found["failed_at"].append(where)
+            if "TransactionConflict" in code and "/store" not in rel:
+                found["transaction_conflict_outside_store"].append(where)
+            if re.search(r"pub use [\w:]+::\*;", code):
+                found["glob_reexports"].append(where)
+            if money.search(code):
+                found["f64_money"].append(where)
+    return found
+
+
+def main():
+    verbose = "-v" in sys.argv
+    for name, places in count().items():
+        print(f"{name}: {len(places)}")
+        if verbose:
+            for place in places:
+                print(f"  {place}")
+
+
+if __name__ == "__main__":
+    main()
