@@ -97,11 +97,11 @@ scenario!(bad_missing_and_stale_signatures_are_refused, |app| {
         .server
         .context
         .config
-        .stripe_webhook_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::StripeWebhook)
         .unwrap();
     let old = (Utc::now() - Duration::minutes(10)).timestamp();
-    let stale = signature::sign(secret, old, body.as_bytes());
+    let stale = signature::sign(&secret, old, body.as_bytes());
     let stale = expect_json(
         post_webhook(app, body, Some(&stale)).await,
         StatusCode::BAD_REQUEST,

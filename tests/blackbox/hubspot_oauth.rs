@@ -165,6 +165,26 @@ scenario!(
     }
 );
 
+scenario!(
+    the_consent_page_and_the_callback_are_on_the_port_the_server_listens_on,
+    |app| {
+        // The test server listens on a port the system picked (port 0),
+        // never the default 3000.
+        let origin = app.base.trim_end_matches('/');
+        assert!(!origin.ends_with(":3000"), "{origin}");
+        let pid = seed_partner(app, "Port Co", &[]).await;
+        let (admin, _) = signed_in_user(app, Some(&pid), Role::Admin).await;
+        let authorization = authorize(app, &admin, &pid).await;
+        assert_eq!(authorization.origin().ascii_serialization(), origin);
+        let callback_uri = format!("{origin}/v1/integrations/hubspot/callback");
+        assert_eq!(param(&authorization, "redirect_uri"), callback_uri);
+        let callback = consent(app, &authorization).await;
+        assert_eq!(callback.origin().ascii_serialization(), origin);
+        assert_eq!(callback.path(), "/v1/integrations/hubspot/callback");
+        assert_eq!(finish(app, &callback).await, "success");
+    }
+);
+
 scenario!(a_tampered_reused_or_expired_state_connects_nothing, |app| {
     let pid = seed_partner(app, "Guarded", &[]).await;
     let (admin, _) = signed_in_user(app, Some(&pid), Role::Admin).await;

@@ -129,12 +129,9 @@ scenario!(
         let path = format!("/v1/partners/{seller}/stripe-connect");
         call(app, &admin, Method::POST, &path).await;
         let config = &app.server.context.config;
-        let platform_secret = config.stripe_webhook_secret.expose().unwrap().to_owned();
-        let connect_secret = config
-            .stripe_connect_webhook_secret
-            .expose()
-            .unwrap()
-            .to_owned();
+        let secret = |secret| config.secrets.current(secret).unwrap().to_string();
+        let platform_secret = secret(pc_platform::config::Secret::StripeWebhook);
+        let connect_secret = secret(pc_platform::config::Secret::StripeConnectWebhook);
 
         // The onboarding finishes: Stripe's Connect endpoint delivers the
         // account's event, which names the account.

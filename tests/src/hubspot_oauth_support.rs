@@ -1,7 +1,7 @@
 //! Driving HubSpot's OAuth like a browser: the authorize URL leads to the
 //! fake HubSpot's consent page on the dev server, which redirects to the
-//! callback, which redirects to the SPA. The URLs name the configured dev
-//! origin; each hop is sent to the server under test instead, without
+//! callback, which redirects to the SPA. The URLs name the dev server's own
+//! origin (the port it listens on); each hop is sent to the server under test instead, without
 //! following redirects, so every `Location` can be read.
 
 use std::time::Duration;

@@ -194,10 +194,10 @@ pub async fn post_batch(
         .server
         .context
         .config
-        .hubspot_client_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::HubspotClientSecret)
         .expect("a client secret")
-        .to_owned();
+        .to_string();
     let uri = app.url("/leads/hubspot");
     let request = SignedRequest {
         method: "POST",

@@ -109,10 +109,10 @@ pub async fn deliver(app: &TestApp, body: &Value) {
         .server
         .context
         .config
-        .chilipiper_webhook_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::ChilipiperWebhook)
         .unwrap()
-        .to_owned();
+        .to_string();
     let response = browser()
         .post(app.url("/v1/meetings/webhooks/chilipiper"))
         .header("X-Webhook-Secret", secret)

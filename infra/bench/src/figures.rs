@@ -10,6 +10,10 @@ pub struct Figures {
     /// Process start to the first poll of the Runtime API, on the AWS
     /// adapters: what Lambda reports as Init Duration.
     pub init_aws: Duration,
+    /// How many secrets the function reads at init.
+    pub secrets: usize,
+    /// Init when Secrets Manager answers after 25 ms.
+    pub init_slow_secrets: Option<Duration>,
     /// Process start to first answer of the deployed binary, when it needs
     /// no AWS service to answer.
     pub cold_deployed: Option<Duration>,
@@ -37,11 +41,13 @@ fn ms(d: Duration) -> String {
 /// Prints the figures of `all`, `runs` being the warm invocations each.
 pub fn print(all: &[Figures], runs: usize) {
     println!(
-        "\n{:<10} {:<28} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>6}",
+        "\n{:<10} {:<28} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>6}",
         "kind",
         "function",
         "size MB",
+        "secrets",
         "init AWS",
+        "init +25",
         "cold dep",
         "cold emb",
         "warm p50",
@@ -53,11 +59,13 @@ pub fn print(all: &[Figures], runs: usize) {
     );
     for f in all {
         println!(
-            "{:<10} {:<28} {:>8.2} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7.1} {:>6}",
+            "{:<10} {:<28} {:>8.2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7.1} {:>6}",
             f.kind,
             f.name,
             f.size_bytes as f64 / 1_048_576.0,
+            f.secrets,
             ms(f.init_aws),
+            f.init_slow_secrets.map(ms).unwrap_or_else(|| "-".into()),
             f.cold_deployed.map(ms).unwrap_or_else(|| "-".into()),
             ms(f.cold),
             ms(f.warm_p50),
@@ -69,8 +77,11 @@ pub fn print(all: &[Figures], runs: usize) {
         );
     }
     println!(
-        "\n(init AWS = process start to the first Runtime API poll by the deployed binary, its AWS \
-         adapters built, median of 5: Lambda's Init Duration; cold dep = process start to the first \
+        "\n(secrets = secrets read at init; init AWS = process start to the first Runtime API poll by \
+         the deployed binary, its AWS adapters built and its secrets read from a local Secrets \
+         Manager endpoint over plain HTTP on loopback, median of 5: Lambda's Init Duration less the \
+         network; init +25 = the same when that endpoint answers after 25 ms, about one TLS round \
+         trip to Secrets Manager on Lambda; cold dep = process start to the first \
          answer of the deployed binary, for functions that need no AWS service, median of 5; cold emb \
          = the same for the handler in the benchmark's embedded-function binary, opening the store \
          file included; warm = through the Runtime API in that process, {runs} invocations; handler \

@@ -32,10 +32,10 @@ pub async fn in_process(
     let ctx = EmbeddedParts::new(counting.clone(), config()).context;
     let secret = ctx
         .config
-        .chilipiper_webhook_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::ChilipiperWebhook)
         .unwrap()
-        .to_owned();
+        .to_string();
     let app = match function.trigger {
         Trigger::Webhook(_) => lambda::webhook_app(&ctx, function),
         _ => lambda::http_app(&ctx, function),

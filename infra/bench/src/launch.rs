@@ -15,6 +15,7 @@ use pc_api::functions::Function;
 use crate::figures::percentile;
 use crate::invocations::{http_event, invocation};
 use crate::runtime_api::RuntimeApi;
+use crate::secrets_api::SecretsApi;
 use crate::seed::Seeded;
 use crate::settings::{EMBEDDED_STORE_DIR, config, lambda_env};
 
@@ -58,11 +59,19 @@ fn stop(child: &mut std::process::Child) {
 }
 
 /// Init on the AWS adapters, as deployed: process start to the first poll
-/// of the Runtime API (no AWS call happens before the first event).
-async fn aws_init(binary: &Path, function: &str) -> anyhow::Result<Duration> {
+/// of the Runtime API. The function's secrets are read from a local
+/// Secrets Manager endpoint answering after `secrets_delay`; no other AWS
+/// call happens before the first event.
+async fn aws_init(
+    binary: &Path,
+    function: &str,
+    secrets_delay: Duration,
+) -> anyhow::Result<Duration> {
     let api = RuntimeApi::start().await?;
+    let secrets = SecretsApi::start(secrets_delay).await?;
     let mut command = lambda_command(binary, &api, function);
     command
+        .env("AWS_ENDPOINT_URL", &secrets.url)
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "bench")
         .env("AWS_SECRET_ACCESS_KEY", "bench");
@@ -125,7 +134,10 @@ pub async fn embedded_runtime(
     runs: usize,
 ) -> anyhow::Result<(Duration, Duration, Duration, u64)> {
     let api = RuntimeApi::start().await?;
-    let secret = config().chilipiper_webhook_secret.expose()?.to_owned();
+    let secret = config()
+        .secrets
+        .current(pc_platform::config::Secret::ChilipiperWebhook)?
+        .to_string();
     let mut command = lambda_command(
         &binary_path(binaries, "embedded-function"),
         &api,
@@ -155,11 +167,16 @@ pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Res
     Ok(colds[colds.len() / 2])
 }
 
-/// Median of five inits of a binary.
-pub async fn median_init(binary: &Path, name: &str) -> anyhow::Result<Duration> {
+/// Median of five inits of a binary, its secrets answered after
+/// `secrets_delay`.
+pub async fn median_init(
+    binary: &Path,
+    name: &str,
+    secrets_delay: Duration,
+) -> anyhow::Result<Duration> {
     let mut inits = Vec::new();
     for _ in 0..5 {
-        inits.push(aws_init(binary, name).await?);
+        inits.push(aws_init(binary, name, secrets_delay).await?);
     }
     inits.sort();
     Ok(inits[inits.len() / 2])

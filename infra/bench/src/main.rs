@@ -4,7 +4,10 @@
 //!
 //! - the stripped release binary's size;
 //! - init: process start to the first poll of a local Lambda Runtime API
-//!   ([`runtime_api`]) by the deployed binary, its AWS adapters built;
+//!   ([`runtime_api`]) by the deployed binary, its AWS adapters built and
+//!   its secrets read from a local Secrets Manager ([`secrets_api`]), which
+//!   answers at once, then after 25 ms (a stand-in for the TLS round trip
+//!   to Secrets Manager on Lambda);
 //! - cold start: process start to first answer through the Runtime API, by
 //!   the deployed binary when the function touches no AWS service (health),
 //!   and by the benchmark's `embedded-function` binary (the same handler on
@@ -31,6 +34,7 @@ mod in_process;
 mod invocations;
 mod launch;
 mod runtime_api;
+mod secrets_api;
 mod seed;
 mod settings;
 
@@ -44,6 +48,10 @@ use figures::Figures;
 use in_process::in_process;
 use launch::{binary_path, deployed_cold, embedded_runtime, median_init, size_of};
 use seed::seed;
+
+/// The delay of the local Secrets Manager's answers in the second init
+/// figure: about one TLS connection and request to a regional endpoint.
+const SLOW_SECRETS: Duration = Duration::from_millis(25);
 
 /// The representative functions, one or two per kind, present in the table.
 fn representatives() -> Vec<&'static Function> {
@@ -77,7 +85,9 @@ async fn main() -> anyhow::Result<()> {
         name: "hello-lambda (baseline)",
         kind: "baseline",
         size_bytes: size_of(&hello)?,
-        init_aws: median_init(&hello, "hello-lambda").await?,
+        init_aws: median_init(&hello, "hello-lambda", Duration::ZERO).await?,
+        secrets: 0,
+        init_slow_secrets: None,
         cold_deployed: Some(deployed_cold(&hello, "hello-lambda", "/").await?),
         cold: Duration::ZERO,
         warm_p50: Duration::ZERO,
@@ -105,7 +115,13 @@ async fn main() -> anyhow::Result<()> {
             name: function.name,
             kind: function.kind(),
             size_bytes,
-            init_aws: median_init(&binary, function.name).await?,
+            init_aws: median_init(&binary, function.name, Duration::ZERO).await?,
+            secrets: function.secrets().len(),
+            init_slow_secrets: if function.secrets().is_empty() {
+                None
+            } else {
+                Some(median_init(&binary, function.name, SLOW_SECRETS).await?)
+            },
             cold_deployed,
             cold,
             warm_p50,

@@ -2,7 +2,7 @@
 //! seeded store use, and the environment a deployed function is started
 //! with.
 
-use pc_platform::config::Config;
+use pc_platform::config::{Config, Secret};
 
 /// Where `embedded-function` finds the seeded store file.
 pub const EMBEDDED_STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
@@ -13,45 +13,29 @@ pub fn config() -> Config {
     config
 }
 
-/// Settings a deployed function reads, with the benchmark's values.
+/// Settings a deployed function reads, with the benchmark's values: the
+/// ARN of every secret (each function reads those it holds from the local
+/// Secrets Manager endpoint, [`crate::secrets_api`]), never a value. The
+/// `embedded-function` stand-in reads the same local defaults as [`config`].
 pub fn lambda_env() -> Vec<(&'static str, String)> {
     let c = config();
-    vec![
-        ("TABLE_NAME", c.table_name),
-        ("EVENT_BUS_NAME", c.event_bus_name),
-        ("UPLOADS_BUCKET", c.uploads_bucket),
-        ("EMAIL_FROM", c.email_from),
-        ("CLIENT_URL", c.client_url),
-        // Deployed functions accept only an https origin and secure cookies.
-        (
-            "CORS_ORIGIN",
-            "https://app.partner-connector.example".into(),
-        ),
-        (
-            "JWT_SECRET",
-            c.jwt_secret
-                .expose()
-                .expect("local defaults hold it")
-                .to_owned(),
-        ),
-        (
-            "MAGIC_LINK_SECRET",
-            c.magic_link_secret
-                .expose()
-                .expect("local defaults hold it")
-                .to_owned(),
-        ),
-        (
-            "CHILIPIPER_WEBHOOK_SECRET",
-            c.chilipiper_webhook_secret
-                .expose()
-                .expect("local defaults hold it")
-                .to_owned(),
-        ),
-        ("COOKIE_SECURE", "true".into()),
-        ("ENCRYPTION_KEY", "00".repeat(32)),
-        ("LOST_LEAD_ALERT_TO", c.lost_lead_alert_to),
-        ("BILLING_ALERT_TO", c.billing_alert_to),
-        ("RUST_LOG", "warn".into()),
-    ]
+    let arns = Secret::ALL.map(|secret| (secret.name_variable(), crate::secrets_api::arn(secret)));
+    arns.into_iter()
+        .chain([
+            ("TABLE_NAME", c.table_name),
+            ("EVENT_BUS_NAME", c.event_bus_name),
+            ("UPLOADS_BUCKET", c.uploads_bucket),
+            ("EMAIL_FROM", c.email_from),
+            ("CLIENT_URL", c.client_url),
+            // Deployed functions accept only an https origin and secure cookies.
+            (
+                "CORS_ORIGIN",
+                "https://app.partner-connector.example".into(),
+            ),
+            ("COOKIE_SECURE", "true".into()),
+            ("LOST_LEAD_ALERT_TO", c.lost_lead_alert_to),
+            ("BILLING_ALERT_TO", c.billing_alert_to),
+            ("RUST_LOG", "warn".into()),
+        ])
+        .collect()
 }

@@ -1,43 +1,133 @@
-//! The secrets of each function: only those [`Function::secrets`] derives
-//! from its table entry (what the handler declares, and the token key for
-//! routes behind the auth layer) reach its environment, each as a Secrets
-//! Manager dynamic reference that CloudFormation resolves at deploy time.
-//! The template never holds a secret's value. (SSM SecureString
-//! references cannot feed Lambda environment variables, hence Secrets
-//! Manager.)
+//! The secrets of each function: one Secrets Manager secret per key, named
+//! `<SecretNamePrefix><KEY>` (`partner-connector/prod/JWT_SECRET`) and
+//! created before the first deploy. Only the secrets [`Function::secrets`]
+//! derives from a function's table entry (what the handler declares, and
+//! the token key for routes behind the auth layer) reach it: their names in
+//! its environment (`JWT_SECRET_NAME`...), never a value, and a policy
+//! letting its role read exactly those secrets. The function reads the
+//! values at start (`pc_aws::secrets`).
+//!
+//! One prefix parameter rather than one ARN parameter per secret: a nested
+//! stack takes the one parameter (SAM allows 60 per application), and an
+//! operator names the secrets once. A secret's ARN ends in `-` and six
+//! random characters Secrets Manager adds, so the policy names
+//! `<prefix><KEY>-??????`, which matches that one secret and no other.
 
 use serde_yaml::{Mapping, Value};
 
 use pc_api::functions::Function;
 use pc_platform::config::Secret;
 
-use crate::template::{insert, sub};
+use crate::template::{insert, int, map, s, seq, sub};
 
-/// The parameter naming the secret whose JSON holds every key.
-pub const SECRET_NAME_PARAMETER: &str = "AppSecretName";
+/// The parameter holding the secrets' common name prefix.
+pub const PREFIX_PARAMETER: &str = "SecretNamePrefix";
 
-/// The dynamic reference to one key of the app's secret.
-pub fn reference(secret: Secret) -> Value {
+/// The prefix parameter's declaration in the root template.
+pub fn prefix_parameter(functions: &[Function]) -> Value {
+    let keys: Vec<&str> = deployed(functions)
+        .into_iter()
+        .map(|secret| secret.env_name())
+        .collect();
+    map([
+        ("Type", s("String")),
+        (
+            "Description",
+            s(format!(
+                "Common prefix of the Secrets Manager secrets, one per key, each holding its value as plain text: <prefix>{} (docs/operations.md).",
+                keys.join(", <prefix>")
+            )),
+        ),
+        ("Default", s("partner-connector/prod/")),
+        ("AllowedPattern", s("^[A-Za-z0-9/_+=.@-]{1,400}$")),
+        ("MinLength", int(1)),
+    ])
+}
+
+/// The name of `secret`'s secret, for the template.
+fn name(secret: Secret) -> Value {
+    sub(format!("${{{PREFIX_PARAMETER}}}{}", secret.env_name()))
+}
+
+/// The ARN pattern matching exactly `secret`'s secret.
+fn arn(secret: Secret) -> Value {
     sub(format!(
-        "{{{{resolve:secretsmanager:${{{SECRET_NAME_PARAMETER}}}:SecretString:{}}}}}",
+        "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:${{{PREFIX_PARAMETER}}}{}-??????",
         secret.env_name()
     ))
 }
 
-/// The function's secret environment variables.
+/// The function's secret names, by variable (`JWT_SECRET_NAME`).
 pub fn variables(function: &Function) -> Mapping {
     let mut variables = Mapping::new();
     for secret in function.secrets() {
-        insert(&mut variables, secret.env_name(), reference(secret));
+        insert(&mut variables, secret.name_variable(), name(secret));
     }
     variables
 }
 
-/// Every secret some deployed function holds: the keys the app's secret
-/// must have before a deploy (a reference to a missing key fails it).
+/// The policy reading exactly the function's secrets, when it has any.
+/// `BatchGetSecretValue` itself takes no resource: it returns only the
+/// secrets `GetSecretValue` allows.
+pub fn policy(function: &Function) -> Option<Value> {
+    let secrets = function.secrets();
+    if secrets.is_empty() {
+        return None;
+    }
+    Some(map([(
+        "Statement",
+        seq([
+            map([
+                ("Effect", s("Allow")),
+                ("Action", seq([s("secretsmanager:GetSecretValue")])),
+                ("Resource", seq(secrets.into_iter().map(arn))),
+            ]),
+            map([
+                ("Effect", s("Allow")),
+                ("Action", seq([s("secretsmanager:BatchGetSecretValue")])),
+                ("Resource", s("*")),
+            ]),
+        ]),
+    )]))
+}
+
+/// Every secret some deployed function holds: those that must exist
+/// before a deploy.
 pub fn deployed(functions: &[Function]) -> Vec<Secret> {
     let mut secrets: Vec<Secret> = functions.iter().flat_map(Function::secrets).collect();
     secrets.sort();
     secrets.dedup();
     secrets
+}
+
+/// The secret a generated name or policy pattern (the text of its
+/// `Fn::Sub`) names, if any (tests over the generated templates).
+pub fn secret_named(text: &str) -> Option<Secret> {
+    let rest = text.split(&format!("${{{PREFIX_PARAMETER}}}")).nth(1)?;
+    let key = rest.strip_suffix("-??????").unwrap_or(rest);
+    Secret::ALL
+        .into_iter()
+        .find(|secret| secret.env_name() == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_policy_patterns_name_exactly_one_secret() {
+        let Value::Mapping(name) = name(Secret::Jwt) else {
+            panic!("a Fn::Sub");
+        };
+        let text = name["Fn::Sub"].as_str().unwrap();
+        assert_eq!(text, "${SecretNamePrefix}JWT_SECRET");
+        assert_eq!(secret_named(text), Some(Secret::Jwt));
+        let Value::Mapping(arn) = arn(Secret::StripeSecretKey) else {
+            panic!("a Fn::Sub");
+        };
+        let text = arn["Fn::Sub"].as_str().unwrap();
+        assert!(text.ends_with(":secret:${SecretNamePrefix}STRIPE_SECRET_KEY-??????"));
+        assert_eq!(secret_named(text), Some(Secret::StripeSecretKey));
+        assert_eq!(secret_named("${SecretNamePrefix}STRIPE"), None);
+    }
 }

@@ -55,13 +55,13 @@ fn sign_pair(
     // Only a function deployed without the token key gets here without it.
     let secret = ctx
         .config
-        .jwt_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::Jwt)
         .map_err(|e| StoreError::Backend(e.to_string()))?;
     let user_id = &user.id;
     Ok(TokenPair {
         access: tokens::sign(
-            secret,
+            &secret,
             "access",
             AccessClaims {
                 sub: user_id.to_owned(),
@@ -72,7 +72,7 @@ fn sign_pair(
             Duration::minutes(ACCESS_TOKEN_MINUTES),
         ),
         refresh: tokens::sign(
-            secret,
+            &secret,
             "refresh",
             RefreshClaims {
                 sub: user_id.to_owned(),

@@ -16,6 +16,7 @@ pub mod objects;
 pub mod ports;
 pub mod queue;
 pub mod realtime;
+pub mod secrets;
 pub mod store;
 
 mod sdk_error;

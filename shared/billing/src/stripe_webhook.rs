@@ -18,6 +18,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use pc_platform::config::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -71,8 +72,14 @@ pub async fn stripe_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Received>> {
-    let secret = ctx.config.stripe_webhook_secret.expose()?;
-    receive(&ctx, &headers, &body, secret, Endpoint::Platform).await
+    receive(
+        &ctx,
+        &headers,
+        &body,
+        Secret::StripeWebhook,
+        Endpoint::Platform,
+    )
+    .await
 }
 
 /// Receives a connected account's Stripe event (Stripe's Connect
@@ -88,15 +95,21 @@ pub async fn stripe_connect_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Received>> {
-    let secret = ctx.config.stripe_connect_webhook_secret.expose()?;
-    receive(&ctx, &headers, &body, secret, Endpoint::Connect).await
+    receive(
+        &ctx,
+        &headers,
+        &body,
+        Secret::StripeConnectWebhook,
+        Endpoint::Connect,
+    )
+    .await
 }
 
 async fn receive(
     ctx: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
-    secret: &str,
+    secret: Secret,
     endpoint: Endpoint,
 ) -> ApiResult<Json<Received>> {
     let header = headers
@@ -109,7 +122,17 @@ async fn receive(
             )
         })?;
     let now = pc_platform::clock::wire_now().timestamp();
-    signature::verify(secret, header, body, now).map_err(refused)?;
+    // The endpoint's current signing secret, then the previous one (after
+    // a roll); a mismatch with both reloads the secrets, rate-limited.
+    ctx.config
+        .secrets
+        .verify(
+            secret,
+            |value| signature::verify(value, header, body, now),
+            |e| *e == SignatureError::Mismatch,
+        )
+        .await?
+        .map_err(refused)?;
     let not_an_event = || {
         ApiError::bad_request(
             "not_a_stripe_event",
@@ -184,8 +207,13 @@ mod tests {
     }
 
     fn sign(parts: &EmbeddedParts, body: &str, at: i64) -> String {
-        let secret = parts.context.config.stripe_webhook_secret.expose().unwrap();
-        signature::sign(secret, at, body.as_bytes())
+        let secret = parts
+            .context
+            .config
+            .secrets
+            .current(pc_platform::config::Secret::StripeWebhook)
+            .unwrap();
+        signature::sign(&secret, at, body.as_bytes())
     }
 
     async fn queued(parts: &EmbeddedParts) -> Vec<String> {

@@ -224,10 +224,11 @@ pub async fn access_token(
     ctx: &AppContext,
     partner_id: &str,
 ) -> Result<PartnerAccess, ConnectionError> {
-    let cipher = TokenCipher::from_config(&ctx.config)?;
     let mut record = load(ctx, partner_id)
         .await?
         .ok_or(ConnectionError::NotConnected)?;
+    let cipher =
+        TokenCipher::opening(&ctx.config, [&record.access_token, &record.refresh_token]).await?;
     if !record.healthy {
         return Err(ConnectionError::Unhealthy);
     }

@@ -71,8 +71,12 @@ fn param(raw: Option<&str>, name: &str) -> Option<String> {
     responses((status = 303), (status = 400)))]
 pub async fn consent(State(ctx): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Redirect> {
     let raw = raw.as_deref();
-    let client_id = ctx.config.hubspot_client_id.expose().ok();
-    if param(raw, "client_id").as_deref() != client_id {
+    let client_id = ctx
+        .config
+        .secrets
+        .current(pc_platform::config::Secret::HubspotClientId)
+        .ok();
+    if param(raw, "client_id").as_deref() != client_id.as_deref() {
         return Err(ApiError::invalid_field("client_id", "is not this app's"));
     }
     let redirect_uri = param(raw, "redirect_uri")

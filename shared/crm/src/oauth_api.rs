@@ -89,15 +89,15 @@ pub async fn authorize(
         .ok_or_else(|| ApiError::not_found("partner"))?;
     let client_id = ctx
         .config
-        .hubspot_client_id
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::HubspotClientId)
         .map_err(ApiError::internal)?;
     let issued = oauth_state::issue(&ctx, &partner_id, &principal.user_id, ctx.clock.now())
         .await
         .map_err(ApiError::internal)?;
     let redirect_uri = ctx.config.hubspot_callback_uri();
     let authorization_url = ctx.crm.authorize_url(&AuthorizeRequest {
-        client_id,
+        client_id: &client_id,
         redirect_uri: &redirect_uri,
         scopes: SCOPES,
         state: &issued.state,

@@ -17,6 +17,7 @@
 //! | OAuth state nonce | `OAUTHSTATE#<nonce>` | `STATE` |
 
 use chrono::{DateTime, Duration, Utc};
+use pc_platform::config::{Secret, SecretText};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,12 +82,12 @@ fn nonce_key(nonce: &str) -> Key {
     Key::new(format!("OAUTHSTATE#{nonce}"), "STATE")
 }
 
-fn secret(ctx: &AppContext) -> Result<&str, StateError> {
+fn secret(ctx: &AppContext) -> Result<SecretText, StateError> {
     // A missing key is a deployment error; to the caller the state is
     // simply not valid.
     ctx.config
-        .jwt_secret
-        .expose()
+        .secrets
+        .current(Secret::Jwt)
         .map_err(|_| StateError::Invalid)
 }
 
@@ -118,7 +119,7 @@ pub async fn issue(
         bh: binding_hash(&binding),
     };
     let state = tokens::sign(
-        secret(ctx)?,
+        &secret(ctx)?,
         PURPOSE,
         claims,
         now,
@@ -137,7 +138,13 @@ pub async fn consume(
     binding: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<StateClaims, StateError> {
-    let claims = match tokens::verify::<StateClaims>(secret(ctx)?, PURPOSE, state, now) {
+    // A missing key is a deployment error; to the caller the state is
+    // simply not valid.
+    let verified =
+        tokens::verify_rotating::<StateClaims>(&ctx.config, Secret::Jwt, PURPOSE, state, now)
+            .await
+            .map_err(|_| StateError::Invalid)?;
+    let claims = match verified {
         Ok(envelope) => envelope.claims,
         Err(TokenError::Expired) => return Err(StateError::Expired),
         Err(_) => return Err(StateError::Invalid),

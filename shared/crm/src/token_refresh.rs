@@ -46,8 +46,11 @@ async fn expiring(
 }
 
 pub async fn run_token_refresh(ctx: &AppState, at: DateTime<Utc>) -> Result<JobReport, JobError> {
-    let cipher = TokenCipher::from_config(&ctx.config).map_err(JobError::new)?;
     let due = expiring(ctx, at + Duration::minutes(HORIZON_MINUTES))
+        .await
+        .map_err(JobError::new)?;
+    let sealed = due.iter().flat_map(|r| [&r.access_token, &r.refresh_token]);
+    let cipher = TokenCipher::opening(&ctx.config, sealed)
         .await
         .map_err(JobError::new)?;
     let (mut refreshed, mut unhealthy, mut failed, mut notified) = (0, 0, 0, 0);

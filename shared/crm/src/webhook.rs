@@ -10,6 +10,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
+use pc_platform::config::Secret;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -103,7 +104,6 @@ pub async fn hubspot_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Received>> {
-    let secret = ctx.config.hubspot_client_secret.expose()?;
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(given), Some(timestamp)) =
         (header_text(SIGNATURE_HEADER), header_text(TIMESTAMP_HEADER))
@@ -123,7 +123,17 @@ pub async fn hubspot_webhook(
         timestamp_millis,
     };
     let now = pc_platform::clock::wire_now().timestamp_millis();
-    signature::verify(secret, given, &request, now).map_err(refused)?;
+    // The current client secret, then the previous one (after a rotation);
+    // a mismatch with both reloads the secrets, rate-limited.
+    ctx.config
+        .secrets
+        .verify(
+            Secret::HubspotClientSecret,
+            |secret| signature::verify(secret, given, &request, now),
+            |e| *e == SignatureError::Mismatch,
+        )
+        .await?
+        .map_err(refused)?;
     let count = check_batch(&body)?;
     // Valid UTF-8: it parsed as JSON.
     let text = String::from_utf8(body.to_vec())

@@ -45,7 +45,12 @@ fn signed(
     at: i64,
     secret: Option<&str>,
 ) -> Vec<(&'static str, String)> {
-    let configured = parts.context.config.hubspot_client_secret.expose().unwrap();
+    let configured = parts
+        .context
+        .config
+        .secrets
+        .current(pc_platform::config::Secret::HubspotClientSecret)
+        .unwrap();
     let request = SignedRequest {
         method: "POST",
         uri: URI,
@@ -55,7 +60,7 @@ fn signed(
     vec![
         (
             SIGNATURE_HEADER,
-            signature::sign(secret.unwrap_or(configured), &request),
+            signature::sign(secret.unwrap_or(&configured), &request),
         ),
         (TIMESTAMP_HEADER, at.to_string()),
     ]

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pc_platform::AppContext;
-use pc_platform::config::{Config, MissingSecret};
+use pc_platform::config::{Config, Keyring, MissingSecret, Secret, SecretText};
 use pc_platform::crm::CrmError;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
@@ -59,21 +59,36 @@ pub enum SetupError {
 pub struct HubspotClient {
     http: reqwest::Client,
     base: url::Url,
-    client_id: String,
-    client_secret: String,
+    /// Holds the app's client id and secret, read at each token call: a
+    /// deployed function builds this client while its secrets are still
+    /// being read, and uses those of the last (re)load.
+    keyring: Keyring,
 }
 
 impl std::fmt::Debug for HubspotClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HubspotClient")
             .field("base", &self.base.as_str())
-            .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
 }
 
 impl HubspotClient {
     pub fn new(base: &str, client_id: &str, client_secret: &str) -> Result<Self, SetupError> {
+        let keyring = Keyring::fixed([
+            (Secret::HubspotClientId, client_id.to_owned()),
+            (Secret::HubspotClientSecret, client_secret.to_owned()),
+        ]);
+        Self::with_keyring(base, keyring)
+    }
+
+    /// A client reading the app's credentials from `keyring`.
+    pub fn with_keyring(base: &str, keyring: Keyring) -> Result<Self, SetupError> {
+        for secret in [Secret::HubspotClientId, Secret::HubspotClientSecret] {
+            if !keyring.held().contains(&secret) {
+                return Err(MissingSecret(secret).into());
+            }
+        }
         let base =
             url::Url::parse(base).map_err(|e| SetupError::Invalid(format!("{base}: {e}")))?;
         let http = reqwest::Client::builder()
@@ -83,8 +98,7 @@ impl HubspotClient {
         Ok(Self {
             http,
             base,
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            keyring,
         })
     }
 
@@ -95,11 +109,20 @@ impl HubspotClient {
             .ok()
             .filter(|b| !b.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_API_BASE.into());
-        Self::new(
-            &base,
-            config.hubspot_client_id.expose()?,
-            config.hubspot_client_secret.expose()?,
-        )
+        Self::with_keyring(&base, config.secrets.clone())
+    }
+
+    /// The app's client id and secret, as held now.
+    fn credentials(&self) -> Result<(SecretText, SecretText), CrmError> {
+        let read = |secret| {
+            self.keyring
+                .current(secret)
+                .map_err(|e| CrmError::Unavailable(e.to_string()))
+        };
+        Ok((
+            read(Secret::HubspotClientId)?,
+            read(Secret::HubspotClientSecret)?,
+        ))
     }
 
     fn url(&self, path: &str) -> Result<url::Url, CrmError> {

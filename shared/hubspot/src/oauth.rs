@@ -31,10 +31,11 @@ impl HubspotClient {
         code: &str,
         redirect_uri: &str,
     ) -> Result<OAuthTokens, CrmError> {
+        let (client_id, client_secret) = self.credentials()?;
         self.token_call(&[
             ("grant_type", "authorization_code"),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.client_secret),
+            ("client_id", &*client_id),
+            ("client_secret", &*client_secret),
             ("redirect_uri", redirect_uri),
             ("code", code),
         ])
@@ -45,10 +46,11 @@ impl HubspotClient {
         &self,
         refresh: &RefreshToken,
     ) -> Result<OAuthTokens, CrmError> {
+        let (client_id, client_secret) = self.credentials()?;
         self.token_call(&[
             ("grant_type", "refresh_token"),
-            ("client_id", &self.client_id),
-            ("client_secret", &self.client_secret),
+            ("client_id", &*client_id),
+            ("client_secret", &*client_secret),
             ("refresh_token", refresh.expose()),
         ])
         .await

@@ -166,7 +166,13 @@ async fn remind_partner(
     }
     outcome.had_overdue = true;
     let users = active_users_of_partner(store, &partner.id).await?;
-    let token = magic_links::overdue_token(ctx.config.magic_link_secret.expose()?, &partner.id, at);
+    let token = magic_links::overdue_token(
+        &ctx.config
+            .secrets
+            .current(pc_platform::config::Secret::MagicLink)?,
+        &partner.id,
+        at,
+    );
     let magic_link = magic_links::overdue_link(&ctx.config.client_url, &token);
     let leads = listed_leads(&overdue, at);
     for user in users {

@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
+use pc_platform::config::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -103,16 +104,20 @@ pub async fn validate_magic_link(
     if token.is_empty() {
         return Err(ApiError::invalid_field("token", "is required"));
     }
-    validate(
-        ctx.config.magic_link_secret.expose()?,
-        token,
-        ctx.clock.now(),
-    )
-    .map(Json)
-    .map_err(|e| match e {
-        TokenError::Expired => ApiError::unauthorized("the magic link has expired"),
-        _ => ApiError::unauthorized("the magic link is not valid"),
-    })
+    let now = ctx.clock.now();
+    ctx.config
+        .secrets
+        .verify(
+            Secret::MagicLink,
+            |secret| validate(secret, token, now),
+            |e| *e == TokenError::Invalid,
+        )
+        .await?
+        .map(Json)
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::unauthorized("the magic link has expired"),
+            _ => ApiError::unauthorized("the magic link is not valid"),
+        })
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! not decrypt. Beside each
 //! ciphertext is the id of its key (the first 16 hex digits of the key's
 //! SHA-256), so `ENCRYPTION_KEY` can rotate: the configuration holds the
-//! new key and, during the rotation, the previous one, and a secret is
-//! decrypted with whichever key its id names.
+//! new key and, during the rotation, the previous ones, and a secret is
+//! decrypted with whichever key its id names. A deployed function that
+//! meets an id it does not know reloads its secrets ([`FieldCipher::opening`]):
+//! another function may have sealed it with a key rotated in since this
+//! one started.
 
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -55,24 +58,46 @@ impl KeyEntry {
     }
 }
 
-/// The configured keys: encrypts with the current, decrypts with either.
+/// The configured keys: encrypts with the current, decrypts with any.
 pub struct FieldCipher {
     current: KeyEntry,
-    previous: Option<KeyEntry>,
+    older: Vec<KeyEntry>,
 }
 
 impl FieldCipher {
     pub fn new(current: &[u8; 32], previous: Option<&[u8; 32]>) -> Self {
         Self {
             current: KeyEntry::new(current),
-            previous: previous.map(KeyEntry::new),
+            older: previous.into_iter().map(KeyEntry::new).collect(),
         }
     }
 
+    /// The configured keys, as held now.
     pub fn from_config(config: &Config) -> Result<Self, CipherError> {
-        let current = config.encryption_key_bytes()?;
-        let previous = config.previous_encryption_key_bytes();
-        Ok(Self::new(&current, previous.as_ref()))
+        let keys = config.encryption_keys()?;
+        Ok(Self {
+            current: KeyEntry::new(&keys[0]),
+            older: keys[1..].iter().map(KeyEntry::new).collect(),
+        })
+    }
+
+    /// The configured keys, able to open each of `sealed` when any key
+    /// can: an id no key held has reloads the secrets first (rate-limited,
+    /// see [`Keyring::reload`](crate::secrets::Keyring::reload)).
+    pub async fn opening<'a>(
+        config: &Config,
+        sealed: impl IntoIterator<Item = &'a Sealed>,
+    ) -> Result<Self, CipherError> {
+        let cipher = Self::from_config(config)?;
+        if sealed.into_iter().all(|s| cipher.knows(&s.key_id)) {
+            return Ok(cipher);
+        }
+        config.secrets.reload().await;
+        Self::from_config(config)
+    }
+
+    fn knows(&self, key_id: &str) -> bool {
+        self.current.id == key_id || self.older.iter().any(|k| k.id == key_id)
     }
 
     /// The id of the key new encryptions use.
@@ -101,9 +126,8 @@ impl FieldCipher {
 
     /// Decrypts with the key `sealed` names.
     pub fn open(&self, sealed: &Sealed, context: &str) -> Result<String, CipherError> {
-        let key = [Some(&self.current), self.previous.as_ref()]
-            .into_iter()
-            .flatten()
+        let key = std::iter::once(&self.current)
+            .chain(&self.older)
             .find(|k| k.id == sealed.key_id)
             .ok_or_else(|| CipherError::UnknownKey(sealed.key_id.clone()))?;
         let nonce: [u8; 12] = STANDARD
@@ -164,6 +188,52 @@ mod tests {
         assert_ne!(a.nonce, b.nonce);
         assert_ne!(a.ciphertext, b.ciphertext);
         assert_eq!(STANDARD.decode(&a.nonce).unwrap().len(), 12);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_key_id_reloads_the_keyring_once() {
+        use crate::secrets::{Keyring, Secret, SecretSource, SecretsError};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        /// The key was rotated: the store has the new one.
+        struct Rotated(AtomicUsize);
+        #[async_trait::async_trait]
+        impl SecretSource for Rotated {
+            async fn current(&self, _: &[Secret]) -> Result<Vec<(Secret, String)>, SecretsError> {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                Ok(vec![(Secret::Encryption, hex::encode(KEY))])
+            }
+            async fn previous(&self, _: &[Secret]) -> Result<Vec<(Secret, String)>, SecretsError> {
+                Ok(vec![(Secret::Encryption, hex::encode(OTHER))])
+            }
+        }
+        let sealed_elsewhere = FieldCipher::new(&KEY, None).seal("new-token", "c");
+        let mut config = Config::local_defaults();
+        let store = Arc::new(Rotated(AtomicUsize::new(0)));
+        // Started before the rotation: holds only the old key.
+        config.secrets = {
+            let old = Keyring::fixed([(Secret::Encryption, hex::encode(OTHER))]);
+            old.attach(store.clone());
+            old
+        };
+        let stale = FieldCipher::from_config(&config).unwrap();
+        assert_eq!(
+            stale.open(&sealed_elsewhere, "c"),
+            Err(CipherError::UnknownKey(sealed_elsewhere.key_id.clone()))
+        );
+        let cipher = FieldCipher::opening(&config, [&sealed_elsewhere])
+            .await
+            .unwrap();
+        assert_eq!(cipher.open(&sealed_elsewhere, "c").unwrap(), "new-token");
+        assert_eq!(store.0.load(Ordering::SeqCst), 1);
+        // Fields of the old key still open; known ids read nothing.
+        let old_field = stale.seal("old-token", "c");
+        let cipher = FieldCipher::opening(&config, [&old_field, &sealed_elsewhere])
+            .await
+            .unwrap();
+        assert_eq!(cipher.open(&old_field, "c").unwrap(), "old-token");
+        assert_eq!(store.0.load(Ordering::SeqCst), 1);
     }
 
     #[test]

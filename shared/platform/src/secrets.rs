@@ -1,10 +1,17 @@
-//! The secrets a function can be given, each an environment variable
-//! resolved from the secret store at deploy time. A deployed function holds
-//! only the secrets its entry in the function table declares, so a handler
-//! that reaches for one it was not given gets [`MissingSecret`] (a clear
-//! error naming the setting), never an empty key.
+//! The secrets a function can be given. A deployed function is told the
+//! name of each secret its entry in the function table declares (never the
+//! value) and reads them from the secret store at start ([`Keyring`]), so
+//! a handler that reaches for one it was not given gets [`MissingSecret`]
+//! (a clear error naming the setting), never an empty key. Locally every
+//! secret is an environment variable with a development default.
 
 use std::fmt;
+
+mod keyring;
+mod source;
+
+pub use keyring::{Keyring, RELOAD_INTERVAL, SecretText};
+pub use source::{SecretSource, SecretsError};
 
 /// One secret setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,7 +47,7 @@ impl Secret {
         Secret::HubspotClientSecret,
     ];
 
-    /// The environment variable, and the key in the deployed secret.
+    /// The environment variable holding it locally (and naming it in errors).
     pub const fn env_name(self) -> &'static str {
         match self {
             Secret::Jwt => "JWT_SECRET",
@@ -53,6 +60,30 @@ impl Secret {
             Secret::HubspotClientId => "HUBSPOT_CLIENT_ID",
             Secret::HubspotClientSecret => "HUBSPOT_CLIENT_SECRET",
         }
+    }
+
+    /// The environment variable of a deployed function naming the secret
+    /// (in the secret store) whose value this is: its name (`<prefix>` +
+    /// [`Secret::env_name`] in the deployed template) or its ARN.
+    pub const fn name_variable(self) -> &'static str {
+        match self {
+            Secret::Jwt => "JWT_SECRET_NAME",
+            Secret::MagicLink => "MAGIC_LINK_SECRET_NAME",
+            Secret::Encryption => "ENCRYPTION_KEY_NAME",
+            Secret::ChilipiperWebhook => "CHILIPIPER_WEBHOOK_SECRET_NAME",
+            Secret::StripeSecretKey => "STRIPE_SECRET_KEY_NAME",
+            Secret::StripeWebhook => "STRIPE_WEBHOOK_SECRET_NAME",
+            Secret::StripeConnectWebhook => "STRIPE_CONNECT_WEBHOOK_SECRET_NAME",
+            Secret::HubspotClientId => "HUBSPOT_CLIENT_ID_NAME",
+            Secret::HubspotClientSecret => "HUBSPOT_CLIENT_SECRET_NAME",
+        }
+    }
+
+    /// Whether values signed or sealed with it are checked later, so the
+    /// value before a rotation (`AWSPREVIOUS`) must still be accepted; the
+    /// Stripe key and HubSpot's client id are only ever sent.
+    pub const fn verifies(self) -> bool {
+        !matches!(self, Secret::StripeSecretKey | Secret::HubspotClientId)
     }
 
     /// Keys we generate ourselves must be long enough to resist guessing;
@@ -99,37 +130,33 @@ impl fmt::Display for Secret {
 )]
 pub struct MissingSecret(pub Secret);
 
-/// A secret's value, when this process holds it. Debug output never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretValue {
-    secret: Secret,
-    value: Option<String>,
+/// Why a secret's value is refused (too short, or not a key list).
+pub(crate) fn check(secret: Secret, value: &str) -> Result<(), String> {
+    if value.len() < secret.min_length() {
+        return Err(format!(
+            "must be at least {} characters",
+            secret.min_length()
+        ));
+    }
+    if secret == Secret::Encryption && parse_keys(value).is_none() {
+        return Err(
+            "must be 64 hexadecimal characters, optionally followed by commas and older keys of 64"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
-impl SecretValue {
-    pub fn new(secret: Secret, value: Option<String>) -> Self {
-        Self { secret, value }
-    }
-
-    /// The value, or [`MissingSecret`] when this function was not given it.
-    pub fn expose(&self) -> Result<&str, MissingSecret> {
-        self.value.as_deref().ok_or(MissingSecret(self.secret))
-    }
-
-    pub fn is_present(&self) -> bool {
-        self.value.is_some()
-    }
+/// The encryption keys of one value: the first, and after commas older
+/// ones still accepted to decrypt.
+pub(crate) fn parse_keys(text: &str) -> Option<Vec<[u8; 32]>> {
+    text.split(',').map(|key| parse_key(key.trim())).collect()
 }
 
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.value.is_some() {
-            "<redacted>"
-        } else {
-            "<absent>"
-        };
-        write!(f, "{}: {state}", self.secret)
-    }
+fn parse_key(hex_text: &str) -> Option<[u8; 32]> {
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut key).ok()?;
+    Some(key)
 }
 
 #[cfg(test)]
@@ -137,16 +164,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn absent_secrets_name_themselves_and_values_never_print() {
-        let absent = SecretValue::new(Secret::Jwt, None);
-        let error = absent.expose().unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("JWT_SECRET is not configured")
-        );
-        let present = SecretValue::new(Secret::Jwt, Some("s3cret-value".into()));
-        assert_eq!(present.expose(), Ok("s3cret-value"));
-        assert!(!format!("{present:?}").contains("s3cret"));
+    fn keys_parse_as_a_list_and_bad_values_are_refused() {
+        let key = "00".repeat(32);
+        assert_eq!(parse_keys(&key).unwrap(), vec![[0u8; 32]]);
+        let two = format!("{key}, {}", "ff".repeat(32));
+        assert_eq!(parse_keys(&two).unwrap(), vec![[0u8; 32], [0xff; 32]]);
+        assert!(parse_keys(&format!("{key},abc")).is_none());
+        assert!(check(Secret::Encryption, "abc").is_err());
+        assert!(check(Secret::Jwt, "short").unwrap_err().contains("32"));
+        assert!(check(Secret::StripeSecretKey, "sk_test_1").is_ok());
     }
 }

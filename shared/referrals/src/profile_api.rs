@@ -45,8 +45,11 @@ fn cipher(ctx: &AppState) -> ApiResult<FieldCipher> {
     FieldCipher::from_config(&ctx.config).map_err(ApiError::internal)
 }
 
-fn view(ctx: &AppState, p: &ProfileRecord) -> ApiResult<ProfileView> {
-    let cipher = cipher(ctx)?;
+async fn view(ctx: &AppState, p: &ProfileRecord) -> ApiResult<ProfileView> {
+    let sealed = p.bank_account.iter().chain(&p.tax_id);
+    let cipher = FieldCipher::opening(&ctx.config, sealed)
+        .await
+        .map_err(ApiError::internal)?;
     let open = |field: SealedField, sealed: &Option<pc_platform::cipher::Sealed>| {
         sealed
             .as_ref()
@@ -89,7 +92,7 @@ pub async fn get_my_profile(
 ) -> ApiResult<Json<ProfileView>> {
     let partner = referral_partner(&ctx, &principal).await?;
     let profile = get_profile(&*ctx.store, &partner.id).await?;
-    Ok(Json(view(&ctx, &profile)?))
+    Ok(Json(view(&ctx, &profile).await?))
 }
 
 /// Changes the caller's payout profile (the partner's admins).
@@ -120,7 +123,7 @@ pub async fn update_my_profile(
         after.version = before.version + 1;
         after.updated_at = Some(ctx.clock.now());
         if save_profile(&*ctx.store, &before, &after).await? {
-            return Ok(Json(view(&ctx, &after)?));
+            return Ok(Json(view(&ctx, &after).await?));
         }
     }
     Err(ApiError::conflict(

@@ -7,11 +7,14 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use pc_platform::config::{Keyring, MissingSecret, Secret};
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, InvalidHeaderValue, USER_AGENT,
+};
 use stripe_client_core::{CustomizedStripeRequest, StripeClient, StripeMethod, VERSION};
 
 use crate::SetupError;
-use crate::failures::{Failure, answered, unreachable};
+use crate::failures::{Failure, answered, not_sent, unreachable};
 
 /// Stripe's API when no other base is given.
 const DEFAULT_API_BASE: &str = "https://api.stripe.com/";
@@ -32,7 +35,10 @@ pub(crate) struct StripeHttp {
     http: reqwest::Client,
     /// Ends with `/`, `v1/...` follows.
     base: String,
-    authorization: HeaderValue,
+    /// Holds `STRIPE_SECRET_KEY`, read at each call: a deployed function
+    /// builds this client while its secrets are still being read, and
+    /// uses the key of the last (re)load.
+    keyring: Keyring,
     /// The API version async-stripe's request and response types are
     /// generated for.
     version: HeaderValue,
@@ -49,11 +55,22 @@ impl std::fmt::Debug for StripeHttp {
 
 impl StripeHttp {
     pub(crate) fn new(secret_key: &str, base_url: Option<&str>) -> Result<Self, SetupError> {
+        authorization(secret_key)
+            .map_err(|_| SetupError::Invalid("the secret key is not a valid header".into()))?;
+        let keyring = Keyring::fixed([(Secret::StripeSecretKey, secret_key.to_owned())]);
+        Self::with_keyring(keyring, base_url)
+    }
+
+    /// A client reading the key from `keyring` at each call.
+    pub(crate) fn with_keyring(
+        keyring: Keyring,
+        base_url: Option<&str>,
+    ) -> Result<Self, SetupError> {
+        if !keyring.held().contains(&Secret::StripeSecretKey) {
+            return Err(MissingSecret(Secret::StripeSecretKey).into());
+        }
         let base = with_trailing_slash(base_url.unwrap_or(DEFAULT_API_BASE));
         reqwest::Url::parse(&base).map_err(|e| SetupError::Invalid(format!("{base}: {e}")))?;
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {secret_key}"))
-            .map_err(|_| SetupError::Invalid("the secret key is not a valid header".into()))?;
-        authorization.set_sensitive(true);
         let version = HeaderValue::from_str(VERSION.as_str())
             .map_err(|_| SetupError::Invalid(format!("API version {VERSION:?}")))?;
         let http = reqwest::Client::builder()
@@ -64,7 +81,7 @@ impl StripeHttp {
         Ok(Self {
             http,
             base,
-            authorization,
+            keyring,
             version,
         })
     }
@@ -84,10 +101,16 @@ impl StripeClient for StripeHttp {
         if let Some(query) = request.query.filter(|q| !q.is_empty()) {
             url = format!("{url}?{query}");
         }
+        let key = self
+            .keyring
+            .current(Secret::StripeSecretKey)
+            .map_err(|e| not_sent(e.to_string()))?;
+        let authorization = authorization(&key)
+            .map_err(|_| not_sent("STRIPE_SECRET_KEY is not a valid header value".into()))?;
         let mut builder = self
             .http
             .request(method, url)
-            .header(AUTHORIZATION, self.authorization.clone())
+            .header(AUTHORIZATION, authorization)
             .header(STRIPE_VERSION, self.version.clone())
             .header(USER_AGENT, concat!("pc-stripe/", env!("CARGO_PKG_VERSION")));
         if let Some(key) = config.request_strategy.and_then(|s| s.get_key()) {
@@ -113,6 +136,13 @@ impl StripeClient for StripeHttp {
             Err(answered(status.as_u16(), &body))
         }
     }
+}
+
+/// The `Authorization` header of `secret_key`, kept out of debug output.
+fn authorization(secret_key: &str) -> Result<HeaderValue, InvalidHeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {secret_key}"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// The base and `v1/...` are joined without a separator.

@@ -63,6 +63,12 @@ fn unreadable(detail: &str) -> PaymentError {
     PaymentError::Unavailable(format!("unreadable answer from Stripe: {detail}"))
 }
 
+/// A call not sent: the key is not held (yet), or is not a header value.
+/// Retryable, so the work waits for the secret to be fixed or reloaded.
+pub(crate) fn not_sent(detail: String) -> Failure {
+    Failure(PaymentError::Unavailable(detail))
+}
+
 /// A call without an answer: Stripe unreachable, or too slow.
 pub(crate) fn unreachable(error: reqwest::Error) -> Failure {
     if error.is_timeout() {

@@ -78,7 +78,9 @@ impl StripePayments {
         let base = std::env::var(API_BASE_VARIABLE)
             .ok()
             .filter(|v| !v.trim().is_empty());
-        Self::new(config.stripe_secret_key.expose()?, base.as_deref())
+        Ok(Self {
+            client: StripeHttp::with_keyring(config.secrets.clone(), base.as_deref())?,
+        })
     }
 
     fn client(&self) -> &StripeHttp {
@@ -288,7 +290,6 @@ impl PaymentGateway for Misconfigured {
 
 #[cfg(test)]
 mod tests {
-    use pc_platform::config::{Secret, SecretValue};
 
     use super::*;
 
@@ -309,8 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_function_without_the_key_fails_each_call_naming_it() {
-        let mut config = Config::local_defaults();
-        config.stripe_secret_key = SecretValue::new(Secret::StripeSecretKey, None);
+        let config = Config::local_defaults().holding_only(&[]);
         let context = with_payments(AppContext::granting_nothing(config));
         let error = context.payments.get_invoice("in_1").await.unwrap_err();
         assert!(error.to_string().contains("STRIPE_SECRET_KEY"), "{error}");

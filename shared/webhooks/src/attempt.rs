@@ -100,7 +100,7 @@ pub async fn run_attempt(
     let (url, outcome) = match &hook {
         None => (String::new(), None),
         Some(hook) => {
-            let cipher = FieldCipher::from_config(&ctx.config)?;
+            let cipher = FieldCipher::opening(&ctx.config, hook.sealed_secret.as_ref()).await?;
             let secret = webhook_secret::open(&cipher, &claimed.partner_id, hook)?;
             let outcome = match secret {
                 None => Outcome {

@@ -139,10 +139,10 @@ scenario!(
             .server
             .context
             .config
-            .jwt_secret
-            .expose()
+            .secrets
+            .current(pc_platform::config::Secret::Jwt)
             .unwrap()
-            .to_owned();
+            .to_string();
         let now = app.server.context.clock.now();
         let claims = tokens::verify::<AccessClaims>(&secret, "access", &access, now)
             .unwrap()

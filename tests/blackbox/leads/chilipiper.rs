@@ -157,10 +157,10 @@ scenario!(
             .server
             .context
             .config
-            .chilipiper_webhook_secret
-            .expose()
+            .secrets
+            .current(pc_platform::config::Secret::ChilipiperWebhook)
             .unwrap()
-            .to_owned();
+            .to_string();
         let malformed = client
             .post(&url)
             .header("X-Webhook-Secret", &secret)

@@ -78,6 +78,7 @@ pub(super) fn policies(function: &Function) -> Value {
     if let Trigger::Queue(queue, _) = function.trigger {
         policies.push(poison_policy(queue));
     }
+    policies.extend(crate::secrets::policy(function));
     if DEAD_LETTER_READERS.contains(&function.name) {
         let mut source_actions = vec![s("sqs:GetQueueAttributes"), s("sqs:GetQueueUrl")];
         if DEAD_LETTER_MOVERS.contains(&function.name) {

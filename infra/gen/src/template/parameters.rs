@@ -16,10 +16,6 @@ pub(super) fn parameters(functions: &[Function]) -> Value {
             ("MinLength", int(1)),
         ])
     };
-    let secret_keys: Vec<&str> = crate::secrets::deployed(functions)
-        .into_iter()
-        .map(|secret| secret.env_name())
-        .collect();
     let mut parameters = map([
         (
             "Stage",
@@ -96,19 +92,8 @@ pub(super) fn parameters(functions: &[Function]) -> Value {
             ]),
         ),
         (
-            "AppSecretName",
-            map([
-                ("Type", s("String")),
-                (
-                    "Description",
-                    s(format!(
-                        "Name of the Secrets Manager secret whose JSON holds the keys {}.",
-                        secret_keys.join(", ")
-                    )),
-                ),
-                ("Default", s("partner-connector/prod")),
-                ("MinLength", int(1)),
-            ]),
+            crate::secrets::PREFIX_PARAMETER,
+            crate::secrets::prefix_parameter(functions),
         ),
     ]);
     if let Value::Mapping(parameters) = &mut parameters {

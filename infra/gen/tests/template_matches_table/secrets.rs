@@ -1,55 +1,121 @@
-//! Secrets are references, never text, and reach only the functions that
-//! use them.
+//! No secret value is in any function's configuration: a function is
+//! given the names of the secrets it uses, and its role may read exactly
+//! those (read from the generated templates, every nested stack inlined).
 
 use std::collections::BTreeSet;
 
 use pc_infra::deployed_functions;
+use pc_infra::secrets::secret_named;
 use pc_platform::config::Secret;
+use serde_yaml::Value;
 
 use crate::template_yaml::{template, text};
 
+/// The secrets a policy resource (one pattern or a list) names; any other
+/// resource (`*`, a bare ARN) is returned as is, to be refused.
+fn named(resource: &Value) -> Vec<Result<Secret, String>> {
+    match resource {
+        Value::Sequence(items) => items.iter().flat_map(named).collect(),
+        other => {
+            let pattern = text(&other["Fn::Sub"]);
+            vec![secret_named(&pattern).ok_or_else(|| format!("{other:?}"))]
+        }
+    }
+}
+
+/// The secrets `properties`' role may read with `GetSecretValue`.
+fn readable(name: &str, properties: &Value) -> BTreeSet<Secret> {
+    let mut readable = BTreeSet::new();
+    for policy in properties["Policies"].as_sequence().into_iter().flatten() {
+        for statement in policy["Statement"].as_sequence().into_iter().flatten() {
+            let actions = format!("{:?}", statement["Action"]);
+            assert!(
+                !actions.contains("secretsmanager:*"),
+                "{name}: every Secrets Manager action"
+            );
+            if actions.contains("secretsmanager:GetSecretValue") {
+                for secret in named(&statement["Resource"]) {
+                    let secret = secret.unwrap_or_else(|other| {
+                        panic!("{name}: GetSecretValue on {other}, not one secret")
+                    });
+                    readable.insert(secret);
+                }
+            }
+        }
+    }
+    readable
+}
+
+fn function_properties(template: &Value, function: &str) -> Value {
+    let id = pc_infra::names::function_id(function);
+    template["Resources"][id.as_str()]["Properties"].clone()
+}
+
 #[test]
-fn secrets_are_references_never_text_and_only_where_used() {
+fn functions_get_secret_names_never_values_and_read_only_their_own() {
     let template = template();
+    let rendered = serde_yaml::to_string(&template).unwrap();
+    assert!(
+        !rendered.contains("resolve:secretsmanager"),
+        "no secret is resolved into a template"
+    );
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     for f in deployed_functions() {
-        let id = pc_infra::names::function_id(f.name);
-        let variables =
-            &template["Resources"][id.as_str()]["Properties"]["Environment"]["Variables"];
-        let held: BTreeSet<String> = Secret::ALL
-            .iter()
-            .map(|secret| secret.env_name())
-            .filter(|key| variables.get(*key).is_some())
-            .map(str::to_owned)
-            .collect();
-        let expected: BTreeSet<String> = f
-            .secrets()
-            .iter()
-            .map(|secret| secret.env_name().to_owned())
-            .collect();
-        assert_eq!(held, expected, "{}: secrets", f.name);
-        for key in &held {
-            let value = text(&variables[key.as_str()]["Fn::Sub"]);
+        let properties = function_properties(&template, f.name);
+        let variables = &properties["Environment"]["Variables"];
+        for secret in Secret::ALL {
             assert!(
-                value.starts_with("{{resolve:secretsmanager:${AppSecretName}:SecretString:")
-                    && value.ends_with(&format!(":{key}}}}}")),
-                "{}: {key} must be a Secrets Manager reference, is {:?}",
-                f.name,
-                variables[key.as_str()]
+                variables.get(secret.env_name()).is_none(),
+                "{}: {secret} is a value in the environment",
+                f.name
             );
         }
+        let expected: BTreeSet<Secret> = f.secrets().into_iter().collect();
+        let mut given = BTreeSet::new();
+        for secret in Secret::ALL {
+            if let Some(value) = variables.get(secret.name_variable()) {
+                assert_eq!(
+                    secret_named(&text(&value["Fn::Sub"])),
+                    Some(secret),
+                    "{}: {} names another secret",
+                    f.name,
+                    secret.name_variable()
+                );
+                given.insert(secret);
+            }
+        }
+        assert_eq!(given, expected, "{}: secret names", f.name);
+        assert_eq!(
+            readable(f.name, &properties),
+            expected,
+            "{}: readable secrets",
+            f.name
+        );
     }
     for secret in Secret::ALL {
         assert!(
-            globals.get(secret.env_name()).is_none(),
+            globals.get(secret.env_name()).is_none()
+                && globals.get(secret.name_variable()).is_none(),
             "{secret} must not be given to every function"
         );
     }
-    let health = pc_infra::names::function_id("health");
     assert!(
-        template["Resources"][health.as_str()]["Properties"]
+        function_properties(&template, "health")
             .get("Environment")
             .is_none(),
         "health holds no secret"
     );
+}
+
+#[test]
+fn the_chilipiper_webhook_cannot_read_the_stripe_key() {
+    let template = template();
+    let properties = function_properties(&template, "meetings-chilipiper-webhook");
+    let readable = readable("meetings-chilipiper-webhook", &properties);
+    assert_eq!(
+        readable,
+        BTreeSet::from([Secret::ChilipiperWebhook]),
+        "the ChiliPiper webhook reads its own secret, nothing else"
+    );
+    assert!(!readable.contains(&Secret::StripeSecretKey));
 }

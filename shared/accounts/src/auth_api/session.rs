@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use pc_platform::config::Secret;
 
 use pc_api::auth::load_user_and_session;
 use pc_api::cookies::{REFRESH_COOKIE, add_clearing_cookies, bearer_token, read_cookie};
@@ -53,7 +54,8 @@ pub async fn refresh(
         return Ok(refused(&ctx, "no refresh token"));
     };
     let Ok(envelope) =
-        tokens::verify::<RefreshClaims>(ctx.config.jwt_secret.expose()?, "refresh", &token, now)
+        tokens::verify_rotating::<RefreshClaims>(&ctx.config, Secret::Jwt, "refresh", &token, now)
+            .await?
     else {
         return Ok(refused(&ctx, "invalid refresh token"));
     };
@@ -86,15 +88,31 @@ pub async fn refresh(
     responses((status = 200, body = Confirmation)))]
 pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let now = ctx.clock.now();
-    let secret = ctx.config.jwt_secret.expose()?;
-    let from_access = pc_api::auth::access_token(&headers)
-        .and_then(|t| tokens::verify::<AccessClaims>(secret, "access", &t, now).ok())
+    let mut session = None;
+    if let Some(token) = pc_api::auth::access_token(&headers) {
+        session = tokens::verify_rotating::<AccessClaims>(
+            &ctx.config,
+            Secret::Jwt,
+            "access",
+            &token,
+            now,
+        )
+        .await?
+        .ok()
         .map(|e| (e.claims.sub, e.claims.sid));
-    let session = from_access.or_else(|| {
-        read_cookie(&headers, REFRESH_COOKIE)
-            .and_then(|t| tokens::verify::<RefreshClaims>(secret, "refresh", &t, now).ok())
-            .map(|e| (e.claims.sub, e.claims.sid))
-    });
+    }
+    if let (None, Some(token)) = (&session, read_cookie(&headers, REFRESH_COOKIE)) {
+        session = tokens::verify_rotating::<RefreshClaims>(
+            &ctx.config,
+            Secret::Jwt,
+            "refresh",
+            &token,
+            now,
+        )
+        .await?
+        .ok()
+        .map(|e| (e.claims.sub, e.claims.sid));
+    }
     if let Some((user_id, sid)) = session {
         sessions_store::revoke(&*ctx.store, &user_id, &sid).await?;
     }

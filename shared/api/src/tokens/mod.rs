@@ -7,6 +7,7 @@ mod hs256;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use pc_platform::config::{Config, MissingSecret, Secret};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 pub const ISSUER: &str = "partner-connector";
@@ -113,6 +114,27 @@ pub fn verify<T: DeserializeOwned>(
         return Err(TokenError::Expired);
     }
     Ok(envelope)
+}
+
+/// [`verify`] with `config`'s `key` (the session key, [`Secret::Jwt`], or
+/// the magic links'): its current value, then the one before the last
+/// rotation; a token neither verifies reloads the keys (rate-limited), as
+/// it may be signed with a key rotated in since this process started.
+pub async fn verify_rotating<T: DeserializeOwned>(
+    config: &Config,
+    key: Secret,
+    purpose: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Envelope<T>, TokenError>, MissingSecret> {
+    config
+        .secrets
+        .verify(
+            key,
+            |value| verify::<T>(value, purpose, token, now),
+            |error| *error == TokenError::Invalid,
+        )
+        .await
 }
 
 #[cfg(test)]

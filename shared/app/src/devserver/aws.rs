@@ -17,7 +17,7 @@ use pc_api::AppState;
 use pc_platform::AppContext;
 use pc_platform::bus::{BusError, BusEvent, EventBus, InProcessBus};
 use pc_platform::clock::SettableClock;
-use pc_platform::config::Config;
+use pc_platform::config::{Config, Keyring};
 use pc_platform::crm::fake::FakeHubspot;
 use pc_platform::email::mailbox::Mailbox;
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
@@ -75,6 +75,17 @@ pub async fn start(
     config.queue_urls = pc_aws::bootstrap(sdk, &config, queue_prefix)
         .await
         .context("creating the table, queues, bus and sender on the AWS endpoint")?;
+    // The secrets go to Secrets Manager and are read back from there, as a
+    // deployed function reads them.
+    let arns = pc_aws::secrets::store_local(sdk, queue_prefix, &config.secrets)
+        .await
+        .context("storing the secrets on the AWS endpoint")?;
+    config.secrets = Keyring::to_load(config.secrets.held());
+    pc_aws::secrets::SecretsManager::new(sdk, arns.clone())
+        .load_into(&config.secrets)
+        .await
+        .context("reading the secrets from the AWS endpoint")?;
+    config.secret_ids = arns;
     let parts = pc_aws::AwsParts::new(sdk, config);
     let aws = &parts.context;
     let local_bus = Arc::new(InProcessBus::default());

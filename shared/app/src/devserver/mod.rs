@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use pc_api::{AppState, openapi, router};
 use pc_platform::EmbeddedParts;
-use pc_platform::config::{Config, Mode};
+use pc_platform::config::{Config, Mode, local_hubspot_callback_uri};
 use pc_platform::objects::embedded::EmbeddedObjects;
 use pc_platform::queue::faults::QueueFaults;
 use pc_platform::realtime::LocalConnections;
@@ -149,7 +149,18 @@ pub fn http_app(state: &AppState, with_dev_routes: bool) -> Router {
 }
 
 impl DevServer {
-    pub async fn start(options: Options) -> anyhow::Result<Self> {
+    pub async fn start(mut options: Options) -> anyhow::Result<Self> {
+        // Bound first: the local URLs (the OAuth callback, the fake
+        // HubSpot's consent page on the callback's origin) name the port
+        // actually listened on, which `PORT` or port 0 decides.
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("listening on {}", options.listen))?;
+        let addr = listener.local_addr()?;
+        options
+            .config
+            .hubspot_redirect_uri
+            .get_or_insert_with(|| local_hubspot_callback_uri(addr));
         let functions = catalog::all();
         let (shutdown, watch_shutdown) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -301,10 +312,6 @@ impl DevServer {
             in_flight,
             functions,
         };
-        let listener = tokio::net::TcpListener::bind(options.listen)
-            .await
-            .with_context(|| format!("listening on {}", options.listen))?;
-        let addr = listener.local_addr()?;
         if let Some(objects) = &embedded_objects {
             objects.set_base_url(&format!("http://{addr}"));
         }

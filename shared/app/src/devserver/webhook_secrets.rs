@@ -2,7 +2,7 @@
 //! start-up with where each is used, so a webhook can be signed by hand.
 
 use pc_platform::config::Config;
-use pc_platform::secrets::{Secret, SecretValue};
+use pc_platform::secrets::Secret;
 
 /// One inbound webhook secret in force.
 pub struct WebhookSecret {
@@ -13,10 +13,11 @@ pub struct WebhookSecret {
     pub used_by: &'static str,
 }
 
-fn value_of(secret: &SecretValue) -> String {
-    secret
-        .expose()
-        .map_or_else(|e| format!("(unset: {e})"), str::to_owned)
+fn value_of(config: &Config, secret: Secret) -> String {
+    config
+        .secrets
+        .current(secret)
+        .map_or_else(|e| format!("(unset: {e})"), |value| value.to_string())
 }
 
 /// The three inbound webhook secrets of `config`.
@@ -24,17 +25,17 @@ pub fn webhook_secrets(config: &Config) -> [WebhookSecret; 3] {
     [
         WebhookSecret {
             name: Secret::StripeWebhook.env_name(),
-            value: value_of(&config.stripe_webhook_secret),
+            value: value_of(config, Secret::StripeWebhook),
             used_by: "POST /v1/billing/webhooks/stripe: Stripe-Signature `t=<unix s>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">` (the fake Stripe signs with it)",
         },
         WebhookSecret {
             name: Secret::HubspotClientSecret.env_name(),
-            value: value_of(&config.hubspot_client_secret),
+            value: value_of(config, Secret::HubspotClientSecret),
             used_by: "POST /leads/hubspot: X-HubSpot-Signature-v3 = base64 HMAC-SHA256 of method + full URI + body + X-HubSpot-Request-Timestamp (ms) (the fake HubSpot signs with it)",
         },
         WebhookSecret {
             name: Secret::ChilipiperWebhook.env_name(),
-            value: value_of(&config.chilipiper_webhook_secret),
+            value: value_of(config, Secret::ChilipiperWebhook),
             used_by: "POST /v1/meetings/webhooks/chilipiper: sent as is in X-Webhook-Secret (or ?secret=)",
         },
     ]

@@ -182,10 +182,33 @@ fn start(
         let config = Config::from_env(Mode::Lambda, &function.secrets()).inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
-        let ctx = Arc::new(ports(config).await);
+        let ctx = with_secrets(config, ports).await.inspect_err(|e| {
+            tracing::error!(function = name, error = %e, "cannot start");
+        })?;
         tracing::info!(function = name, kind = function.kind(), "cold start done");
-        serve(ctx).await
+        serve(Arc::new(ctx)).await
     })
+}
+
+/// The function's context, its secrets read from Secrets Manager (one
+/// `BatchGetSecretValue`) while the ports build their clients: the clients
+/// that need a secret (Stripe's, HubSpot's) read it at each call. A secret
+/// that cannot be read stops the function, naming it.
+pub async fn with_secrets(
+    config: Config,
+    ports: impl AsyncFnOnce(Config) -> AppContext,
+) -> Result<AppContext, Error> {
+    if config.secret_ids.is_empty() {
+        return Ok(ports(config).await);
+    }
+    let keyring = config.secrets.clone();
+    let source = pc_aws::secrets::SecretsManager::new(
+        &pc_aws::load_sdk_config().await,
+        config.secret_ids.clone(),
+    );
+    let (read, ctx) = tokio::join!(source.load_into(&keyring), ports(config));
+    read?;
+    Ok(ctx)
 }
 
 /// Serves `function`'s trigger with a context built elsewhere, until the

@@ -1,11 +1,12 @@
 //! Configuration from environment variables. In Lambda a missing or
 //! unsafe setting stops the function at start with a message naming it, and
-//! the function holds only the secrets it declares; locally every setting
-//! has a development default.
+//! the function is told the names of the secrets it declares (their values
+//! are read from the secret store at start, [`Keyring`]); locally every
+//! setting, secrets included, has a development default.
 
 use std::collections::HashMap;
 
-pub use crate::secrets::{MissingSecret, Secret, SecretValue};
+pub use crate::secrets::{Keyring, MissingSecret, Secret, SecretText};
 
 mod cookies;
 mod held_secrets;
@@ -37,19 +38,13 @@ pub struct Config {
     /// The one browser origin (`scheme://host[:port]`) allowed to call
     /// with credentials.
     pub cors_origin: String,
-    pub jwt_secret: SecretValue,
-    pub magic_link_secret: SecretValue,
-    /// 64 hexadecimal characters (checked at start), for AES-256-GCM of
-    /// stored secrets (OAuth tokens, webhook signing secrets); see
-    /// [`Config::encryption_key_bytes`].
-    pub encryption_key: SecretValue,
-    pub stripe_secret_key: SecretValue,
-    pub stripe_webhook_secret: SecretValue,
-    pub stripe_connect_webhook_secret: SecretValue,
-    pub hubspot_client_id: SecretValue,
-    pub hubspot_client_secret: SecretValue,
+    /// The secrets this process holds: fixed locally, read from the
+    /// secret store by a deployed function (see [`Keyring`]).
+    pub secrets: Keyring,
+    /// A deployed function's secrets and their names (or ARNs) in the
+    /// secret store (`<NAME>_NAME`, e.g. `JWT_SECRET_NAME`); empty locally.
+    pub secret_ids: Vec<(Secret, String)>,
     pub hubspot_redirect_uri: Option<String>,
-    pub chilipiper_webhook_secret: SecretValue,
     pub lost_lead_alert_to: String,
     pub billing_alert_to: String,
     pub cookie_same_site: SameSite,
@@ -80,6 +75,14 @@ pub struct Config {
     pub webhook_retries_on_queue: bool,
 }
 
+/// The route HubSpot redirects to after consent.
+pub const HUBSPOT_CALLBACK_PATH: &str = "/v1/integrations/hubspot/callback";
+
+/// The HubSpot callback of a local server listening on `host_port`.
+pub fn local_hubspot_callback_uri(host_port: impl std::fmt::Display) -> String {
+    format!("http://{host_port}{HUBSPOT_CALLBACK_PATH}")
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("missing required setting {0}")]
@@ -102,11 +105,13 @@ impl Config {
     }
 
     /// Where HubSpot sends the partner back after consent: the configured
-    /// `HUBSPOT_REDIRECT_URI`, else the dev server's callback route.
+    /// `HUBSPOT_REDIRECT_URI`, else the callback route on the dev server's
+    /// default port (a running dev server sets it to the port it listens
+    /// on, see [`local_hubspot_callback_uri`]).
     pub fn hubspot_callback_uri(&self) -> String {
         self.hubspot_redirect_uri
             .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:3000/v1/integrations/hubspot/callback".into())
+            .unwrap_or_else(|| local_hubspot_callback_uri("127.0.0.1:3000"))
     }
 
     pub fn from_lookup(
@@ -115,7 +120,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let s = Settings { mode, lookup };
-        let secret = |secret| s.secret(secret, needs);
+        let (secrets, secret_ids) = s.secrets(needs)?;
         let same_site = cookies::same_site(&s)?;
         let cookie_secure = cookies::secure(&s, mode)?;
         let cors_origin = origin::cors_origin(&s)?;
@@ -157,16 +162,9 @@ impl Config {
                 .trim_end_matches('/')
                 .to_owned(),
             cors_origin,
-            jwt_secret: secret(Secret::Jwt)?,
-            magic_link_secret: secret(Secret::MagicLink)?,
-            encryption_key: secret(Secret::Encryption)?,
-            stripe_secret_key: secret(Secret::StripeSecretKey)?,
-            stripe_webhook_secret: secret(Secret::StripeWebhook)?,
-            stripe_connect_webhook_secret: secret(Secret::StripeConnectWebhook)?,
-            hubspot_client_id: secret(Secret::HubspotClientId)?,
-            hubspot_client_secret: secret(Secret::HubspotClientSecret)?,
+            secrets,
+            secret_ids,
             hubspot_redirect_uri: s.get("HUBSPOT_REDIRECT_URI"),
-            chilipiper_webhook_secret: secret(Secret::ChilipiperWebhook)?,
             lost_lead_alert_to: s
                 .required("LOST_LEAD_ALERT_TO", "alerts@partner-connector.local")?,
             billing_alert_to: s.required("BILLING_ALERT_TO", "billing@partner-connector.local")?,
@@ -203,7 +201,6 @@ mod tests {
                 return value.clone();
             }
             match name {
-                "ENCRYPTION_KEY" => Some(KEY.into()),
                 "CORS_ORIGIN" => Some("https://app.example.com".into()),
                 "COOKIE_SAME_SITE"
                 | "COOKIE_SECURE"
@@ -221,8 +218,8 @@ mod tests {
         assert_eq!(err, ConfigError::Missing("CORS_ORIGIN"));
         let err = lambda(&[], &[("TABLE_NAME", None)]).unwrap_err();
         assert_eq!(err, ConfigError::Missing("TABLE_NAME"));
-        let err = lambda(&[Secret::MagicLink], &[("MAGIC_LINK_SECRET", None)]).unwrap_err();
-        assert_eq!(err, ConfigError::Missing("MAGIC_LINK_SECRET"));
+        let err = lambda(&[Secret::MagicLink], &[("MAGIC_LINK_SECRET_NAME", None)]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("MAGIC_LINK_SECRET_NAME"));
     }
 
     #[test]
@@ -234,7 +231,7 @@ mod tests {
         assert_eq!(c.queue_urls["emails"], "http://q/emails");
         assert_eq!(c.cookie_same_site, SameSite::Lax);
         assert_eq!(c.client_url, "http://localhost:3001");
-        assert!(c.jwt_secret.is_present() && c.chilipiper_webhook_secret.is_present());
-        assert!(!c.stripe_secret_key.is_present());
+        assert!(c.secrets.holds(Secret::Jwt) && c.secrets.holds(Secret::ChilipiperWebhook));
+        assert!(!c.secrets.holds(Secret::StripeSecretKey));
     }
 }

@@ -254,14 +254,14 @@ pub fn webhook_signature(
     );
     let secret = ctx
         .config
-        .hubspot_client_secret
-        .expose()
+        .secrets
+        .current(pc_platform::config::Secret::HubspotClientSecret)
         .map_err(|e| e.to_string())?;
     let timestamp_millis = timestamp_millis
         .parse()
         .map_err(|_| "HUBSPOT_TIMESTAMP is not a number".to_owned())?;
     Ok(signature::sign(
-        secret,
+        &secret,
         &SignedRequest {
             method: text_of(&event["requestContext"]["http"]["method"]).as_str(),
             uri: &uri,

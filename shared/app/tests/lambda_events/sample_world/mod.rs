@@ -159,19 +159,22 @@ impl SampleWorld {
             .await
             .map_err(|e| e.to_string())?;
         let magic = pc_notify::magic_links::overdue_token(
-            ctx.config.magic_link_secret.expose().unwrap(),
+            &ctx.config
+                .secrets
+                .current(pc_platform::config::Secret::MagicLink)
+                .unwrap(),
             &partner_id,
             now,
         );
         let stripe_signature = stripe_sample_signature(
             ctx,
             "billing-stripe-webhook.json",
-            &ctx.config.stripe_webhook_secret,
+            pc_platform::config::Secret::StripeWebhook,
         )?;
         let stripe_connect_signature = stripe_sample_signature(
             ctx,
             "billing-stripe-connect-webhook.json",
-            &ctx.config.stripe_connect_webhook_secret,
+            pc_platform::config::Secret::StripeConnectWebhook,
         )?;
         let market = MarketWorld::build(ctx, &app, token, &partner_id, &lead_id).await?;
         let hubspot = hubspot::build(ctx, &app, token, &partner_id, owner_id).await?;
@@ -282,7 +285,7 @@ async fn signed_in_admin(
 fn stripe_sample_signature(
     ctx: &AppState,
     sample: &str,
-    secret: &pc_platform::config::SecretValue,
+    secret: pc_platform::config::Secret,
 ) -> Result<String, String> {
     use base64::Engine;
     let path = crate::events_dir().join(sample);
@@ -291,9 +294,13 @@ fn stripe_sample_signature(
     let body = base64::engine::general_purpose::STANDARD
         .decode(event["body"].as_str().unwrap_or_default())
         .map_err(|e| format!("the Stripe webhook sample's body is not base64: {e}"))?;
-    let secret = secret.expose().map_err(|e| e.to_string())?;
+    let secret = ctx
+        .config
+        .secrets
+        .current(secret)
+        .map_err(|e| e.to_string())?;
     Ok(pc_platform::payments::signature::sign(
-        secret,
+        &secret,
         ctx.clock.now().timestamp(),
         &body,
     ))

@@ -86,10 +86,10 @@ impl FakeHubspot {
     /// server), as local runs use it.
     pub fn for_config(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &Config) -> Self {
         let secret = config
-            .hubspot_client_secret
-            .expose()
+            .secrets
+            .current(crate::config::Secret::HubspotClientSecret)
             .ok()
-            .map(str::to_owned);
+            .map(|s| s.to_string());
         let origin = url::Url::parse(&config.hubspot_callback_uri())
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_else(|_| "http://127.0.0.1:3000".into());

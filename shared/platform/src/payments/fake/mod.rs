@@ -45,7 +45,7 @@ use serde_json::Value;
 
 use super::PaymentError;
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::store::{Index, Query, Store, StoreError};
 
 use calls::Change;
@@ -104,9 +104,9 @@ impl FakeStripe {
     /// A fake over `store` signing with the configured webhook secrets
     /// (the platform's and the Connect endpoint's), as local runs use it.
     pub fn for_config(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: &Config) -> Self {
-        let secret = |value: &crate::config::SecretValue| value.expose().ok().map(str::to_owned);
-        let mut fake = Self::new(store, clock, secret(&config.stripe_webhook_secret));
-        fake.connect_secret = secret(&config.stripe_connect_webhook_secret);
+        let secret = |secret| config.secrets.current(secret).ok().map(|s| s.to_string());
+        let mut fake = Self::new(store, clock, secret(Secret::StripeWebhook));
+        fake.connect_secret = secret(Secret::StripeConnectWebhook);
         fake
     }
 
