@@ -127,3 +127,31 @@ pub async fn stripe_intent(app: &TestApp, id: &str) -> Value {
         .unwrap()
         .expect("the payment intent exists")
 }
+
+/// The buyer reserves `lead_id`, pays, and Stripe confirms the payment;
+/// once everything settled, answers the payment intent's id.
+pub async fn buy(app: &TestApp, buyer: &Side, lead_id: &str) -> String {
+    let reservation = reserve(app, buyer, lead_id).await;
+    let started = expect_json(
+        purchase(app, &buyer.admin, &reservation).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let intent = started["paymentIntentId"]
+        .as_str()
+        .expect("a payment intent")
+        .to_owned();
+    let succeed = format!("/dev/stripe/payment-intents/{intent}/succeed");
+    expect_json(app.post(&succeed, &json!({})).await, StatusCode::OK).await;
+    app.drain().await;
+    intent
+}
+
+/// The marketplace status of the seller's first listing.
+pub async fn listing_status(app: &TestApp, seller: &Side) -> String {
+    let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
+    mine["list"][0]["marketplaceStatus"]
+        .as_str()
+        .expect("a listing")
+        .to_owned()
+}

@@ -6,7 +6,7 @@ use pc_api::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{
-    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, purchases_api,
+    RESERVATION_EXPIRY, browse_api, listing_api, listing_notices, purchase_refund, purchases_api,
     reservation_expiry, reservations_api,
 };
 
@@ -26,6 +26,7 @@ pub fn all() -> Vec<Function> {
         reservation_expiry(),
         marketplace_purchases_create(),
         marketplace_purchases_list(),
+        marketplace_purchases_refund(),
     ]
 }
 
@@ -155,5 +156,16 @@ pub fn marketplace_purchases_list() -> Function {
         Access::Admin,
         Permissions::READ,
         purchases_api::list_purchases
+    )
+}
+
+pub fn marketplace_purchases_refund() -> Function {
+    http!(
+        "marketplace-purchases-refund",
+        Access::Staff,
+        // The payment is refunded at Stripe; the buyer's email and the
+        // audit event go through the outbox.
+        Permissions::WRITE.payments(),
+        purchase_refund::refund_purchase
     )
 }
