@@ -146,6 +146,39 @@ impl EmbeddedStore {
     }
 }
 
+/// Applies one validated transaction inside `txn` if every condition
+/// holds (checked before anything is written); otherwise writes nothing
+/// and answers which failed. The outer error is the backend's.
+fn apply_in(
+    txn: &WriteTransaction,
+    writes: &[Write],
+) -> Result<Result<(), StoreError>, StoreError> {
+    let mut planned = Vec::with_capacity(writes.len());
+    let mut failed = Vec::new();
+    for (position, write) in writes.iter().enumerate() {
+        let key = write.key().expect("validated");
+        let existing = get_in(txn, &key)?;
+        if condition_of(write).is_some_and(|c| !c.holds(existing.as_ref())) {
+            failed.push(position);
+            continue;
+        }
+        let (key, after) = match outcome(write, existing.clone()) {
+            Ok(planned) => planned,
+            Err(e) => return Ok(Err(e)),
+        };
+        if !matches!(write, Write::Check { .. }) {
+            planned.push((key, existing, after));
+        }
+    }
+    if !failed.is_empty() {
+        return Ok(Err(StoreError::TransactionCancelled { failed }));
+    }
+    for (key, before, after) in &planned {
+        store_in(txn, key, before.as_ref(), after.as_ref())?;
+    }
+    Ok(Ok(()))
+}
+
 /// How long opening waits for a store of this process that still holds
 /// the file (a restarted dev server whose last tasks are letting go).
 const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -240,28 +273,33 @@ impl Store for EmbeddedStore {
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         validate_transaction(&writes)?;
         let txn = self.begin_write()?;
-        let mut planned = Vec::with_capacity(writes.len());
-        let mut failed = Vec::new();
-        for (position, write) in writes.iter().enumerate() {
-            let key = write.key().expect("validated");
-            let existing = get_in(&txn, &key)?;
-            if condition_of(write).is_some_and(|c| !c.holds(existing.as_ref())) {
-                failed.push(position);
-                continue;
-            }
-            let (key, after) = outcome(write, existing.clone())?;
-            if !matches!(write, Write::Check { .. }) {
-                planned.push((key, existing, after));
-            }
-        }
-        if !failed.is_empty() {
+        if let Err(e) = apply_in(&txn, &writes)? {
             txn.abort().map_err(backend)?;
-            return Err(StoreError::TransactionCancelled { failed });
-        }
-        for (key, before, after) in &planned {
-            store_in(&txn, key, before.as_ref(), after.as_ref())?;
+            return Err(e);
         }
         txn.commit().map_err(backend)
+    }
+
+    /// One commit of the file for every transaction: a transaction whose
+    /// condition fails writes nothing (its writes are checked before any
+    /// is applied), the others stay. A bulk import's transactions are
+    /// small (DynamoDB's 100 writes), and each commit copies every page it
+    /// touches, so one commit per transaction writes the file many times
+    /// over; one per call writes each touched page once.
+    async fn transact_each(
+        &self,
+        transactions: Vec<Vec<Write>>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let txn = self.begin_write()?;
+        let mut outcomes = Vec::with_capacity(transactions.len());
+        for writes in &transactions {
+            outcomes.push(match validate_transaction(writes) {
+                Ok(()) => apply_in(&txn, writes)?,
+                Err(e) => Err(e),
+            });
+        }
+        txn.commit().map_err(backend)?;
+        Ok(outcomes)
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
