@@ -88,15 +88,15 @@ impl EmbeddedStore {
 
     /// Opens (or creates) the store file at `path` for a bulk import
     /// (the migration from the original system): a page cache of at most
-    /// `cache_bytes`, so memory stays flat while millions of items go in,
-    /// and one commit in [`UNSYNCED_COMMITS_PER_SYNC`] flushed to disk.
-    /// Call [`Self::sync`] at the end; a crash loses at most the latest
-    /// commits, which an idempotent import writes again.
+    /// `cache_bytes`, so memory stays flat while millions of items go in.
+    /// Every commit is durable: the import writes through
+    /// [`Store::transact_each`], a few thousand records per commit, so a
+    /// sync per commit costs little, and only a durable commit lets redb
+    /// reuse the pages the commits before it replaced (measured: with one
+    /// commit in 16 durable, the file grew to four times its data).
     pub fn open_for_import(path: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
         let db = create_database_with(path, Some(cache_bytes))?;
-        let mut store = Self::with_database(db, Durability::Immediate)?;
-        store.durable_every = UNSYNCED_COMMITS_PER_SYNC;
-        Ok(store)
+        Self::with_database(db, Durability::Immediate)
     }
 
     /// Makes every commit so far durable (one empty durable commit).
