@@ -9,9 +9,7 @@ use pc_api::identity::Role;
 use pc_leads::deal_status::DealStatus;
 use pc_tests::invoices_support::lead_created;
 use pc_tests::leads_support::signed_in_user;
-use pc_tests::market_support::{
-    Side, call, connected_seller, listed_lead, partner, purchase, reserve,
-};
+use pc_tests::market_support::{Side, buy, call, connected_seller, listed_lead, partner};
 use pc_tests::marketplace_support::{SOFTWARE_ICP, agency};
 use pc_tests::reqwest::{Client, Method, StatusCode};
 use pc_tests::{TestApp, expect_json, json, scenario};
@@ -233,16 +231,7 @@ scenario!(
         };
         let lead = listed_lead(app, &seller, "jane@widget.example", 100).await;
         app.drain().await;
-        let reservation = reserve(app, &buyer, &lead).await;
-        let started = expect_json(
-            purchase(app, &buyer.admin, &reservation).await,
-            StatusCode::CREATED,
-        )
-        .await;
-        let intent = started["paymentIntentId"].as_str().unwrap().to_owned();
-        let succeed = format!("/dev/stripe/payment-intents/{intent}/succeed");
-        expect_json(app.post(&succeed, &json!({})).await, StatusCode::OK).await;
-        app.drain().await;
+        buy(app, &buyer, &lead).await;
 
         let this_month = pc_analytics::tally::month_of(app.server.context.clock.now());
         let range = format!("from={this_month}&to={this_month}");

@@ -75,6 +75,8 @@ fn write_dump(dir: &Path) {
         // No scheduledDate: backfilled from its latest meeting (a cancelled one).
         doc! {"_id": lead(4), "partner": p(1), "email": "backfill@example.com", "dealStatus": "in touch",
         "dealAmount": Bson::Int64(500), "createdAt": date(BASE_SECS), "scheduledDate": Bson::Null},
+        // A second document with lead 4's `_id`: reported, never merged in.
+        doc! {"_id": lead(4), "partner": p(1), "email": "second-copy@example.com", "firstName": "Copy"},
         doc! {"_id": lead(5), "partner": oid(1, 99, BASE_SECS), "email": "orphan@example.com"},
         doc! {"_id": lead(6), "partner": p(1), "email": "nope"},
         doc! {"_id": lead(7), "partner": p(1), "email": "odd@example.com", "dealStatus": "maybe"},
@@ -129,6 +131,11 @@ fn write_dump(dir: &Path) {
             doc! {"_id": oid(7, 1, BASE_SECS), "partner": p(1), "billingPeriod": "2024-01",
             "amount": decimal("100.00"), "stripeStatus": "paid", "stripeInvoiceId": "in_legacy1",
             "createdAt": date(BASE_SECS + 40 * DAY)},
+            // A run the original never finished: Stripe made the draft,
+            // it was never finalized here.
+            doc! {"_id": oid(7, 2, BASE_SECS), "partner": p(2), "billingPeriod": "2024-01",
+            "amount": decimal("30.00"), "stripeStatus": "draft", "stripeInvoiceId": "in_draft1",
+            "createdAt": date(BASE_SECS + 40 * DAY)},
         ],
     )
     .expect("invoices written");
@@ -140,6 +147,8 @@ fn write_dump(dir: &Path) {
             "billingPeriod": "2024-01", "amount": 50},
             doc! {"_id": oid(8, 2, BASE_SECS), "invoice": oid(7, 1, BASE_SECS), "lead": lead(4),
             "billingPeriod": "2024-01", "amount": decimal("50.00")},
+            doc! {"_id": oid(8, 3, BASE_SECS), "invoice": oid(7, 2, BASE_SECS), "lead": lead(3),
+            "billingPeriod": "2024-01", "amount": 30},
         ],
     )
     .expect("lines written");
@@ -318,12 +327,12 @@ async fn the_dump_moves_in(backend: Backend) {
     let text = report.render();
     assert_eq!(counts(&report, "partners"), (3, 2, 0, 0, 1), "{text}");
     assert_eq!(counts(&report, "users"), (3, 2, 0, 0, 1), "{text}");
-    // 8 positions: 7 documents and the truncated last one.
-    assert_eq!(counts(&report, "leads"), (8, 3, 0, 1, 4), "{text}");
+    // 9 positions: 8 documents and the truncated last one.
+    assert_eq!(counts(&report, "leads"), (9, 3, 0, 1, 5), "{text}");
     assert_eq!(counts(&report, "meetings"), (4, 3, 0, 0, 1), "{text}");
     assert_eq!(counts(&report, "billings"), (2, 2, 0, 0, 0), "{text}");
-    assert_eq!(counts(&report, "invoices"), (1, 1, 0, 0, 0), "{text}");
-    assert_eq!(counts(&report, "invoicelines"), (2, 2, 0, 0, 0), "{text}");
+    assert_eq!(counts(&report, "invoices"), (2, 1, 0, 0, 1), "{text}");
+    assert_eq!(counts(&report, "invoicelines"), (3, 2, 0, 0, 1), "{text}");
     assert_eq!(counts(&report, "events"), (1, 1, 0, 0, 0), "{text}");
     // The dry run said the same.
     for name in pc_migrate::report::COLLECTIONS {
@@ -336,7 +345,16 @@ async fn the_dump_moves_in(backend: Backend) {
     assert!(skipped(&report, "leads", &Ids::lead(5)).contains("not among the migrated partners"));
     assert!(skipped(&report, "leads", &Ids::lead(6)).contains("email"));
     assert!(skipped(&report, "leads", &Ids::lead(7)).contains("dealStatus"));
-    assert!(skipped(&report, "leads", "#7").contains("truncated"));
+    assert!(skipped(&report, "leads", "#8").contains("truncated"));
+    assert!(skipped(&report, "leads", &Ids::lead(4)).contains("duplicate `_id`"));
+    let draft = skipped(&report, "invoices", &oid(7, 2, BASE_SECS).to_hex());
+    assert!(
+        draft.contains("draft") && draft.contains("in_draft1"),
+        "{draft}"
+    );
+    assert!(
+        skipped(&report, "invoicelines", &oid(8, 3, BASE_SECS).to_hex()).contains("not migrated")
+    );
     assert!(skipped(&report, "users", &oid(2, 3, BASE_SECS).to_hex()).contains("email"));
     assert!(skipped(&report, "partners", &oid(1, 3, BASE_SECS).to_hex()).contains("name"));
     assert!(skipped(&report, "meetings", &oid(5, 4, BASE_SECS).to_hex()).contains("not migrated"));
@@ -374,7 +392,7 @@ async fn the_dump_moves_in(backend: Backend) {
     let again = place.run(&dump, false).await;
     assert_eq!(
         counts(&again, "leads"),
-        (8, 0, 3, 1, 4),
+        (9, 0, 3, 1, 5),
         "{}",
         again.render()
     );
@@ -502,6 +520,10 @@ async fn the_dump_moves_in(backend: Backend) {
     assert_eq!(backfilled["scheduledDate"], "2023-01-31T00:00:00.000Z");
     assert_eq!(backfilled["dealAmount"].as_f64(), Some(500.0));
     assert_eq!(backfilled["dealStatus"], "in_touch");
+    assert_eq!(
+        backfilled["email"], "backfill@example.com",
+        "the first document with the `_id` is the one migrated"
+    );
 
     // The lead list and its counters agree.
     let list = expect_json(

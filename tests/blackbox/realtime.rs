@@ -7,10 +7,9 @@
 
 use pc_api::identity::partner_key;
 use pc_platform::store::Update;
-use pc_tests::market_support::{connected_seller, listed_lead, partner, purchase, reserve};
+use pc_tests::market_support::{buy, connected_seller, listed_lead, partner};
 use pc_tests::realtime_support::{Credentials, access_token, open, open_from, ticket};
-use pc_tests::reqwest::StatusCode;
-use pc_tests::{expect_json, json, scenario};
+use pc_tests::{json, scenario};
 
 scenario!(sockets_receive_listings_presence_and_sales, |app| {
     let seller = connected_seller(app, "Live Seller").await;
@@ -36,16 +35,7 @@ scenario!(sockets_receive_listings_presence_and_sales, |app| {
     let left = seller_socket.next_of("viewer-left").await;
     assert_eq!(left["data"]["leadId"], lead.as_str());
 
-    let reservation = reserve(app, &buyer, &lead).await;
-    let started = expect_json(
-        purchase(app, &buyer.admin, &reservation).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let intent = started["paymentIntentId"].as_str().unwrap();
-    let succeed = format!("/dev/stripe/payment-intents/{intent}/succeed");
-    expect_json(app.post(&succeed, &json!({})).await, StatusCode::OK).await;
-    app.drain().await;
+    buy(app, &buyer, &lead).await;
     for socket in [&mut seller_socket, &mut buyer_socket] {
         let sold = socket.next_of("lead-sold").await;
         assert_eq!(sold["data"]["leadId"], lead.as_str());

@@ -156,3 +156,19 @@ pub async fn pay(app: &TestApp, buyer: &Side, reservation_id: &str) -> String {
     app.drain().await;
     intent
 }
+
+/// The buyer reserves `lead_id`, pays, and Stripe confirms the payment;
+/// once everything settled, answers the payment intent's id.
+pub async fn buy(app: &TestApp, buyer: &Side, lead_id: &str) -> String {
+    let reservation = reserve(app, buyer, lead_id).await;
+    pay(app, buyer, &reservation).await
+}
+
+/// The marketplace status of the seller's first listing.
+pub async fn listing_status(app: &TestApp, seller: &Side) -> String {
+    let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
+    mine["list"][0]["marketplaceStatus"]
+        .as_str()
+        .expect("a listing")
+        .to_owned()
+}

@@ -114,6 +114,17 @@ pub fn lead_created(partner_id: &str, created_at: DateTime<Utc>, status: &str) -
     ]
 }
 
+/// A lead of `partner_id` created at `created_at`, now in `status`, was
+/// removed (a refunded marketplace copy): the counts of its creation month
+/// lose it; the partner stays active that month.
+pub fn lead_removed(partner_id: &str, created_at: DateTime<Utc>, status: &str) -> Write {
+    Write::Update(
+        partner_month(partner_id, &month_of(created_at))
+            .add("leads", -1)
+            .add(&format!("{STATUS_PREFIX}{status}"), -1),
+    )
+}
+
 /// A lead created at `created_at` moved from status `from` to `to`: it
 /// moves between the two counters of its creation month.
 pub fn lead_status_moved(

@@ -7,7 +7,7 @@ use pc_platform::queue::QueueName;
 
 use crate::{
     RESERVATION_EXPIRY, browse_api, browse_index_worker, listing_api, listing_notices,
-    purchases_api, reservation_expiry, reservations_api,
+    purchase_refund, purchases_api, reservation_expiry, reservations_api,
 };
 
 /// Every function of this capability, in table order.
@@ -27,6 +27,7 @@ pub fn all() -> Vec<Function> {
         reservation_expiry(),
         marketplace_purchases_create(),
         marketplace_purchases_list(),
+        marketplace_purchases_refund(),
     ]
 }
 
@@ -170,5 +171,16 @@ pub fn marketplace_purchases_list() -> Function {
         Access::Admin,
         Permissions::READ,
         purchases_api::list_purchases
+    )
+}
+
+pub fn marketplace_purchases_refund() -> Function {
+    http!(
+        "marketplace-purchases-refund",
+        Access::Staff,
+        // The payment is refunded at Stripe; the buyer's email and the
+        // audit event go through the outbox.
+        Permissions::WRITE.payments(),
+        purchase_refund::refund_purchase
     )
 }

@@ -336,6 +336,57 @@ pub fn mark_sold_item(
     )
 }
 
+/// `sold` under `reservation_id` → `listed` again (`relist`: a new
+/// listing at the same price, its contact fields read again from the
+/// seller's lead when it is there) or `delisted` (the seller may list it
+/// again): staff refunded the purchase that sold it.
+pub fn unsell_write(
+    sold: &ListingRecord,
+    reservation_id: &str,
+    lead: Option<&LeadRecord>,
+    relist: bool,
+    now: DateTime<Utc>,
+) -> Result<Write, StoreError> {
+    let contact = lead.map_or_else(|| sold.contact.clone(), ListedContact::of);
+    let listing = ListingRecord {
+        buyer_id: None,
+        marketplace_status: if relist {
+            MarketplaceStatus::Listed
+        } else {
+            MarketplaceStatus::Delisted
+        },
+        quality_score: quality_score(&contact),
+        reservation_id: None,
+        contact,
+        listed_at: if relist { now } else { sold.listed_at },
+        sold_at: None,
+        version: sold.version + 1,
+        updated_at: now,
+        ..sold.clone()
+    };
+    Ok(Write::Put {
+        item: listing_item(&listing)?,
+        condition: Some(
+            Condition::equals("marketplaceStatus", "sold")
+                .and(Condition::equals("reservationId", reservation_id)),
+        ),
+    })
+}
+
+/// Removes a listing that is `listed` or `delisted`, as read (its
+/// `version`): the lead it offers is being removed.
+pub fn remove_listing_write(listing: &ListingRecord) -> Write {
+    Write::Delete {
+        key: listing_key(&listing.lead_id),
+        condition: Some(
+            Condition::equals("version", listing.version).and(Condition::equals(
+                "marketplaceStatus",
+                listing.marketplace_status.as_str(),
+            )),
+        ),
+    }
+}
+
 /// The writes that count `viewer`'s first view: a guard item that exists
 /// once per partner, and the listing's count and viewer list, conditional
 /// on the version read (a concurrent view makes this one retry).

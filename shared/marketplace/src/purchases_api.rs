@@ -86,7 +86,7 @@ pub struct PurchaseView {
 }
 
 impl PurchaseView {
-    fn of(p: &PurchaseRecord, side: Side) -> Self {
+    pub(crate) fn of(p: &PurchaseRecord, side: Side) -> Self {
         Self {
             id: p.id.clone(),
             reservation_id: p.reservation_id.clone(),

@@ -212,6 +212,24 @@ fn invoice_status(doc: &Document) -> Result<InvoiceStatus, String> {
     }
 }
 
+/// Why a draft is not migrated. The original's monthly run saved its
+/// invoice as `draft` right after making it at Stripe and marked it `open`
+/// only once Stripe had finalized it, so a draft is a run that stopped in
+/// between: its Stripe invoice may be a draft holding the whole amount or
+/// finalized already. Taken in as a draft, this system's invoice run would
+/// add the lines to it again (or fail on a finalized one) and its claim
+/// would keep the period from being invoiced properly; so a person looks
+/// at Stripe first.
+fn unfinished_draft(stripe_invoice_id: Option<&str>) -> String {
+    let at_stripe = stripe_invoice_id.map_or_else(
+        || "it never reached Stripe".to_owned(),
+        |id| format!("check its Stripe invoice {id}: finalize it there or delete it"),
+    );
+    format!(
+        "a draft the original monthly run never finished, not migrated so nothing bills it twice; {at_stripe}, then `POST /v1/billing/invoices/generate` for its period if it is still owed"
+    )
+}
+
 /// An invoice, checked (its line count and amount come from its lines
 /// when it has no amount of its own).
 pub struct InvoiceDoc {
@@ -249,6 +267,9 @@ pub fn invoice(
     };
     let status = invoice_status(doc)?;
     let stripe_invoice_id = text(doc, "stripeInvoiceId");
+    if status == InvoiceStatus::Draft {
+        return Err(unfinished_draft(stripe_invoice_id.as_deref()));
+    }
     let amount = cents(doc, "amount")?;
     let mut record = InvoiceRecord::new(&id, &partner_id, invoice_type, &billing_period, created);
     if let Some(description) = text(doc, "description") {
@@ -259,13 +280,8 @@ pub fn invoice(
     record.hosted_invoice_url = text(doc, "hostedInvoiceUrl");
     record.amount_due_cents = cents(doc, "amountDue")?;
     record.stripe_status = status;
-    // Anything past draft was finalized at Stripe; a draft stays where the
-    // original left it.
-    record.stage = match (status, &stripe_invoice_id) {
-        (InvoiceStatus::Draft, None) => Stage::Planned,
-        (InvoiceStatus::Draft, Some(_)) => Stage::StripeDrafted,
-        _ => Stage::Finalized,
-    };
+    // Anything past draft was finalized at Stripe.
+    record.stage = Stage::Finalized;
     record.stripe_invoice_id = stripe_invoice_id;
     record.payment_date = time(doc, "paymentDate")?.or(time(doc, "paidAt")?);
     record.updated_at = time(doc, "updatedAt")?.unwrap_or(created);
@@ -326,10 +342,34 @@ pub fn line_unit(record: &InvoiceLineRecord) -> Result<Unit, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::invoice as invoice_of;
     use super::*;
 
     fn term(start: u32, end: Option<u32>, value: i64) -> OldTerm {
         OldTerm { start, end, value }
+    }
+
+    #[test]
+    fn a_draft_is_reported_for_a_person_and_a_finalized_invoice_goes_in() {
+        let partner = bson::oid::ObjectId::new();
+        let invoice = |status: &str| {
+            bson::doc! {"_id": bson::oid::ObjectId::new(), "partner": partner,
+            "billingPeriod": "2024-03", "amount": 120, "stripeStatus": status,
+            "stripeInvoiceId": "in_unfinished"}
+        };
+        let exists = |_: &str| true;
+        let now = Utc::now();
+        let reason = invoice_of(&invoice("draft"), exists, now).err().unwrap();
+        assert!(reason.contains("draft"), "{reason}");
+        assert!(reason.contains("in_unfinished"), "{reason}");
+        let mut no_status = invoice("x");
+        no_status.remove("stripeStatus");
+        no_status.remove("stripeInvoiceId");
+        let reason = invoice_of(&no_status, exists, now).err().unwrap();
+        assert!(reason.contains("never reached Stripe"), "{reason}");
+        let paid = invoice_of(&invoice("paid"), exists, now).ok().unwrap();
+        assert_eq!(paid.record.stripe_status, InvoiceStatus::Paid);
+        assert_eq!(paid.record.stage, Stage::Finalized);
     }
 
     #[test]

@@ -90,6 +90,8 @@ pub async fn migrate(
     if options.verify && !options.dry_run {
         sink.log = Some(Scratch::create()?);
     }
+    // The `_id`s read so far: a second document with one is a duplicate.
+    let mut seen = Scratch::create()?;
 
     // Partners first, in memory (a few hundred): every other record names one.
     let mut partners = BTreeMap::new();
@@ -101,6 +103,7 @@ pub async fn migrate(
         &options.from,
         "partners",
         &mut report,
+        &mut seen,
         |doc, report, id| match accounts::partner(doc, now) {
             Ok(p) => {
                 if let Ok(Some(billing)) = fields::reference_field(doc, "billing") {
@@ -121,8 +124,8 @@ pub async fn migrate(
     let mut scratch = Scratch::create()?;
     let mut lead_skips = HashMap::new();
     first_pass(&options.from, "leads", &mut report, |doc, _, id| {
-        // A second document with an `_id` already read is found already
-        // migrated by the writing pass (counted as already there).
+        // A second document with an `_id` already read is left out here
+        // and reported as a duplicate by the writing pass.
         let outcome = leads::lead_key_of(doc, partner_exists, now).and_then(|key| {
             scratch
                 .add_lead(
@@ -168,6 +171,7 @@ pub async fn migrate(
         &options.from,
         "users",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| match accounts::user(&doc, partner_exists, now).and_then(
             |(u, note)| {
@@ -200,6 +204,7 @@ pub async fn migrate(
         &options.from,
         "leads",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| {
             if let Some(reason) = lead_skips.get(&id) {
@@ -278,6 +283,7 @@ pub async fn migrate(
         &options.from,
         "meetings",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| {
             let checked = match leads::meeting_doc(&doc) {
@@ -317,6 +323,7 @@ pub async fn migrate(
         &options.from,
         "billings",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| {
             let partner = match fields::reference_field(&doc, "partner") {
@@ -369,6 +376,7 @@ pub async fn migrate(
         &options.from,
         "invoices",
         &mut report,
+        &mut seen,
         |doc, report, id| match billing::invoice(doc, partner_exists, now) {
             Ok(invoice) => {
                 invoices.insert(invoice.record.id.clone(), invoice);
@@ -401,12 +409,13 @@ pub async fn migrate(
         }
     }
     sink.flush(&mut report).await?;
-    report.note("invoices keep their Stripe ids and status; each monthly one claims its partner and period, so the monthly run never invoices a migrated period again; drafts stay drafts");
+    report.note("invoices keep their Stripe ids and status; each monthly one claims its partner and period, so the monthly run never invoices a migrated period again; drafts (runs the original never finished) are skipped and reported, each with its Stripe invoice to check");
 
     for_each_document(
         &options.from,
         "invoicelines",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| {
             let (mut line, lead) = match billing::line(&doc) {
@@ -450,6 +459,7 @@ pub async fn migrate(
         &options.from,
         "events",
         &mut report,
+        &mut seen,
         &mut sink,
         async |doc, id, report, sink| {
             let keeper = |lead: &str| scratch.keeper_of(lead).ok().flatten().map(|(k, _)| k);
@@ -484,9 +494,10 @@ fn each(
     dir: &std::path::Path,
     name: &str,
     report: &mut Report,
+    seen: &mut Scratch,
     visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
-    read_documents(dir, name, report, true, visit)
+    read_documents(dir, name, report, Some(seen), visit)
 }
 
 /// A first pass over a collection that a later pass reads (and counts) again.
@@ -496,38 +507,51 @@ fn first_pass(
     report: &mut Report,
     visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
-    read_documents(dir, name, report, false, visit)
+    read_documents(dir, name, report, None, visit)
 }
 
+/// Reads a collection; a counted pass (`seen` given) counts each document
+/// read and reports broken ones and duplicate `_id`s, which `visit` never
+/// sees.
 fn read_documents(
     dir: &std::path::Path,
     name: &str,
     report: &mut Report,
-    counted: bool,
+    mut seen: Option<&mut Scratch>,
     mut visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
     for (n, entry) in Documents::open(dir, name)? {
         let position = format!("#{n}");
-        if counted {
+        if seen.is_some() {
             report.counts(name).read += 1;
         }
-        match entry {
-            Entry::Document(doc) => {
+        match (entry, seen.as_deref_mut()) {
+            (Entry::Document(doc), seen) => {
                 let id = fields::id_of(&doc).unwrap_or(position);
+                if let Some(seen) = seen
+                    && !seen.first_sighting(name, &id)?
+                {
+                    report.skip(name, &id, DUPLICATE_ID);
+                    continue;
+                }
                 visit(&doc, report, &id);
             }
-            Entry::Broken(reason) if counted => report.skip(name, &position, reason),
-            Entry::Broken(_) => {}
+            (Entry::Broken(reason), Some(_)) => report.skip(name, &position, reason),
+            (Entry::Broken(_), None) => {}
         }
     }
     Ok(())
 }
+
+/// The report's reason for a second document with an `_id` already read.
+const DUPLICATE_ID: &str = "duplicate `_id`: another document of this collection has it (the first one in the dump is migrated)";
 
 /// [`each`] with an async visitor that writes.
 async fn for_each_document<F>(
     dir: &std::path::Path,
     name: &str,
     report: &mut Report,
+    seen: &mut Scratch,
     sink: &mut Sink<'_>,
     mut visit: F,
 ) -> Result<(), MigrateError>
@@ -540,6 +564,10 @@ where
         match entry {
             Entry::Document(doc) => {
                 let id = fields::id_of(&doc).unwrap_or(position);
+                if !seen.first_sighting(name, &id)? {
+                    report.skip(name, &id, DUPLICATE_ID);
+                    continue;
+                }
                 visit(doc, id, report, sink).await?;
             }
             Entry::Broken(reason) => report.skip(name, &position, reason),

@@ -16,6 +16,9 @@ const KEEPERS: TableDefinition<&str, &[u8]> = TableDefinition::new("keepers");
 /// `keeper id NUL meeting id` → meeting start (timestamp text).
 const STARTS: TableDefinition<&str, &str> = TableDefinition::new("starts");
 
+/// `collection NUL _id` of every document read by a counted pass.
+const SEEN: TableDefinition<&str, ()> = TableDefinition::new("seen");
+
 /// `collection NUL pk NUL sk` of every record migrated (written or found).
 const MIGRATED: TableDefinition<&str, ()> = TableDefinition::new("migrated");
 
@@ -132,6 +135,22 @@ impl Scratch {
             )
         });
         Ok(keeper)
+    }
+
+    /// Records that a document of `collection` with `_id` `id` was read;
+    /// answers false when one was read before (a duplicate `_id` in the
+    /// dump, which would otherwise look like a record migrated by an
+    /// earlier run).
+    pub fn first_sighting(&mut self, collection: &str, id: &str) -> std::io::Result<bool> {
+        let seen = {
+            let txn = self.txn()?;
+            let mut seen = txn.open_table(SEEN).map_err(fail)?;
+            seen.insert(format!("{collection}\0{id}").as_str(), ())
+                .map_err(fail)?
+                .is_none()
+        };
+        self.counted()?;
+        Ok(seen)
     }
 
     /// Remembers a migrated record's key for the verification pass.

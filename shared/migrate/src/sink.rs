@@ -1,6 +1,8 @@
 //! Where migrated records go: units (one record with every guard, index
 //! entry and counter its normal write keeps) are batched into as few
-//! store transactions as the 100-write limit allows.
+//! store transactions as the 100-write limit allows, and the transactions
+//! of one flush go to the store in one call ([`Store::transact_each`]),
+//! which the embedded store commits to its file once.
 //!
 //! A unit's first write creates its record on condition it does not exist
 //! (its "primary" key), and its counters move in the same transaction, so
@@ -34,8 +36,10 @@ pub struct Unit {
 }
 
 /// Units per flush: enough to fill many transactions from one read of
-/// their primary keys.
-const UNITS_PER_FLUSH: usize = 400;
+/// their primary keys, and to make one commit of the embedded store's
+/// file carry a few thousand records (a lead is about 15 writes: some
+/// 150 transactions); their writes stay a few tens of MB in memory.
+const UNITS_PER_FLUSH: usize = 1_000;
 
 /// Tries of a transaction that a concurrent one or throttling refused.
 const RETRIES: u32 = 8;
@@ -97,17 +101,18 @@ impl<'a> Sink<'a> {
             }
             return Ok(());
         }
+        let mut batches = Vec::new();
         let mut batch = Batch::default();
         for unit in fresh {
             if !batch.fits(&unit) {
-                self.commit(std::mem::take(&mut batch), report).await?;
+                batches.push(std::mem::take(&mut batch));
             }
             batch.add(unit);
         }
         if !batch.units.is_empty() {
-            self.commit(batch, report).await?;
+            batches.push(batch);
         }
-        Ok(())
+        self.commit(batches, report).await
     }
 
     /// Drops (and counts) the units whose record exists already.
@@ -140,25 +145,57 @@ impl<'a> Sink<'a> {
         Ok(fresh)
     }
 
-    async fn commit(&mut self, batch: Batch, report: &mut Report) -> Result<(), SinkError> {
-        let store = self.store;
-        match with_retries(|| store.transact(batch.writes.clone())).await {
-            Ok(()) => {
-                for unit in batch.units {
-                    self.done(unit, report)?;
-                }
-                Ok(())
-            }
-            Err(e) if e.is_condition_failure() => {
-                // Someone else's record holds a guard, or a record appeared
-                // since it was read: each unit alone tells which.
-                for unit in batch.units {
-                    self.commit_alone(unit, report).await?;
-                }
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
+    /// Commits the batches of one flush. A run that is to stop part way
+    /// (fault injection) commits them one by one, as a run killed between
+    /// two store calls would have left them.
+    async fn commit(&mut self, batches: Vec<Batch>, report: &mut Report) -> Result<(), SinkError> {
+        if self.stop_after.is_none() {
+            return self.commit_together(batches, report).await;
         }
+        for batch in batches {
+            self.commit_together(vec![batch], report).await?;
+        }
+        Ok(())
+    }
+
+    /// Commits batches together ([`Store::transact_each`]: one commit of
+    /// the embedded store's file for all of them), then retries alone what
+    /// a concurrent transaction or throttling refused.
+    async fn commit_together(
+        &mut self,
+        batches: Vec<Batch>,
+        report: &mut Report,
+    ) -> Result<(), SinkError> {
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let store = self.store;
+        let writes = batches.iter().map(|b| b.writes.clone()).collect();
+        let outcomes = store.transact_each(writes).await?;
+        for (batch, outcome) in batches.into_iter().zip(outcomes) {
+            let outcome = match outcome {
+                Err(StoreError::TransactionConflict | StoreError::Throttled) => {
+                    with_retries(|| store.transact(batch.writes.clone())).await
+                }
+                other => other,
+            };
+            match outcome {
+                Ok(()) => {
+                    for unit in batch.units {
+                        self.done(unit, report)?;
+                    }
+                }
+                Err(e) if e.is_condition_failure() => {
+                    // Someone else's record holds a guard, or a record
+                    // appeared since it was read: each unit alone tells which.
+                    for unit in batch.units {
+                        self.commit_alone(unit, report).await?;
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     async fn commit_alone(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {

@@ -7,7 +7,8 @@
 use pc_platform::payments::fake::{FaultTiming, Operation};
 use pc_tests::leads_support::PASSWORD;
 use pc_tests::market_support::{
-    Side, call, connected_seller, get_ok, listed_lead, partner, purchase, reserve, stripe_intent,
+    Side, call, connected_seller, get_ok, listed_lead, listing_status, partner, purchase, reserve,
+    stripe_intent,
 };
 use pc_tests::notify_support::mails_to;
 use pc_tests::reqwest::{Method, StatusCode};
@@ -32,14 +33,6 @@ async fn buyer_purchases(app: &TestApp, buyer: &Side) -> Vec<Value> {
 async fn buyer_lead_count(app: &TestApp, buyer: &Side) -> i64 {
     let leads = get_ok(app, &buyer.admin, "/v1/leads").await;
     leads["meta"]["total"].as_i64().unwrap()
-}
-
-async fn listing_status(app: &TestApp, seller: &Side) -> String {
-    let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
-    mine["list"][0]["marketplaceStatus"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn sign_in_again(app: &TestApp, side: &Side) {

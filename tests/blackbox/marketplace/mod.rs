@@ -5,7 +5,7 @@
 //! cancellations and expiry put the lead back on the market; every endpoint
 //! keeps partners apart; money integrity (abandoned checkouts, late
 //! payments refunded, the hold limit, stale prices, relisting notices, the
-//! lead sold as reserved).
+//! lead sold as reserved); staff refunds of completed purchases.
 
 mod browse_index;
 mod browsing;
@@ -15,3 +15,4 @@ mod listing_integrity;
 mod masked_detail;
 mod reservation_expiry;
 mod reservations;
+mod staff_refund;

@@ -1,6 +1,6 @@
 //! The partner writes other changes carry: a profile update conditional on
 //! the partner's version, and the lead counter kept in the lead's own
-//! transaction.
+//! transactions (creation and removal).
 
 use pc_api::identity::partner_key;
 use pc_platform::store::{Condition, Update, Write};
@@ -32,6 +32,16 @@ pub fn count_new_lead(partner_id: &str) -> Write {
     Write::Update(
         Update::new(partner_key(partner_id))
             .add("totalLeads", 1)
+            .when(Condition::Exists),
+    )
+}
+
+/// The write that takes a removed lead off its partner's count
+/// (`totalLeads - 1`), for the lead's removal transaction.
+pub fn uncount_lead(partner_id: &str) -> Write {
+    Write::Update(
+        Update::new(partner_key(partner_id))
+            .add("totalLeads", -1)
             .when(Condition::Exists),
     )
 }

@@ -37,12 +37,16 @@
 //! partition `LEADS` takes every lead creation (DynamoDB allows 1,000
 //! writes a second on it, far above the rate leads arrive at).
 //!
+//! Removing a lead ([`removal`]) takes every one of those items and
+//! counts back in one transaction.
+//!
 //! How a list request reads is its [`plan::ListPlan`], read by
 //! [`listing::list`].
 
 pub mod items;
 pub mod listing;
 pub mod plan;
+pub mod removal;
 pub mod sales_managers;
 pub mod writes;
 

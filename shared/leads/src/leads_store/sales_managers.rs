@@ -61,6 +61,18 @@ pub fn tally_changes(before: Option<&LeadRecord>, after: &LeadRecord) -> Vec<Wri
     writes
 }
 
+/// The tally moves of removing `lead`: its manager loses it, for its
+/// partner and across partners.
+pub fn tally_removed(lead: &LeadRecord) -> Vec<Write> {
+    match lead.sales_manager.as_deref() {
+        Some(name) => vec![
+            tally(Some(&lead.partner_id), name, -1),
+            tally(None, name, -1),
+        ],
+        None => Vec::new(),
+    }
+}
+
 /// One name of the dropdown and how many leads carry it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SalesManager {

@@ -91,6 +91,23 @@ pub trait Store: Send + Sync {
     /// All writes or none; at most [`MAX_TRANSACTION_WRITES`], each key once.
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError>;
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
+
+    /// Several independent transactions, each all or nothing as in
+    /// [`Store::transact`], in order (a later one sees the earlier ones);
+    /// one outcome per transaction. For bulk imports: the embedded store
+    /// commits them all in one commit of its file, which is what makes
+    /// filling it fast; elsewhere they are sent one after another.
+    /// An `Err` of the whole call means none is known to have committed.
+    async fn transact_each(
+        &self,
+        transactions: Vec<Vec<Write>>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let mut outcomes = Vec::with_capacity(transactions.len());
+        for writes in transactions {
+            outcomes.push(self.transact(writes).await);
+        }
+        Ok(outcomes)
+    }
 }
 
 /// Turns a typed record into an item, adding its key attributes.

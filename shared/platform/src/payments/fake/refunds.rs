@@ -4,7 +4,8 @@
 //! `reverse_transfer` on a charge without a transfer,
 //! `refund_application_fee` on one without a fee, an intent that has not
 //! succeeded, and a charge already refunded; it sends `refund.created` and
-//! `charge.refunded`.
+//! `charge.refunded`. A fee given back is a `fee_refund` of the charge's
+//! application fee, as Stripe records it (`fr_...`, `fee`, `amount`).
 
 use serde_json::json;
 
@@ -62,11 +63,22 @@ impl FakeStripe {
         let mut refunded = charge.object.clone();
         refunded["refunded"] = true.into();
         refunded["amount_refunded"] = amount.into();
+        let mut writes = vec![
+            objects::create(refund.clone()).map_err(unavailable)?,
+            charge.replace(refunded.clone()).map_err(unavailable)?,
+        ];
+        if new.refund_application_fee {
+            let fee_refund = json!({
+                "id": self.new_id("fr"), "object": "fee_refund",
+                "amount": charge.object["application_fee_amount"],
+                "balance_transaction": self.new_id("txn"), "created": now,
+                "currency": CURRENCY, "fee": charge.object["application_fee"],
+                "metadata": {},
+            });
+            writes.push(objects::create(fee_refund).map_err(unavailable)?);
+        }
         Ok(Change {
-            writes: vec![
-                objects::create(refund.clone()).map_err(unavailable)?,
-                charge.replace(refunded.clone()).map_err(unavailable)?,
-            ],
+            writes,
             events: vec![
                 NewEvent::new(self.new_id("evt"), "refund.created", &refund, now),
                 NewEvent::new(self.new_id("evt"), "charge.refunded", &refunded, now),

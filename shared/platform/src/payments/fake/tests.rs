@@ -456,6 +456,10 @@ async fn a_refund_in_full_reverses_the_transfer_and_the_fee_only_where_there_wer
         .unwrap();
     assert_eq!(charge["refunded"], true);
     assert_eq!(charge["amount_refunded"], 10_000);
+    let fee_refunds = stripe.objects_of_type("fee_refund").await.unwrap();
+    assert_eq!(fee_refunds.len(), 1, "{fee_refunds:?}");
+    assert_eq!(fee_refunds[0]["amount"], 2_000);
+    assert_eq!(fee_refunds[0]["fee"], charge["application_fee"]);
     // The key answers the same refund; a second refund is refused.
     let again = stripe
         .refund_payment(&full_refund(&connect.id, true, true), "refund:R1")
