@@ -42,14 +42,15 @@ scenario!(
         assert_eq!(early["counts"]["expired"], 0, "{early}");
 
         // A day past the seven (the clock runs on from where it was set).
+        // The dev server's scheduler fires the due run by itself when the
+        // clock jumps; the drain runs it or waits for it, so which of the
+        // two expires the reservations is not a race the test can lose.
         app.set_clock("2030-01-23T17:00:00Z").await;
-        let run = app.run_job("reservation-expiry").await;
-        assert_eq!(run["status"], "completed", "{run}");
-        assert_eq!(run["counts"]["expired"], 2, "{run}");
-        assert_eq!(run["counts"]["skipped"], 0, "{run}");
-        let again = app.run_job("reservation-expiry").await;
-        assert_eq!(again["counts"]["expired"], 0, "{again}");
         app.drain().await;
+        let again = app.run_job("reservation-expiry").await;
+        assert_eq!(again["status"], "completed", "{again}");
+        assert_eq!(again["counts"]["expired"], 0, "{again}");
+        assert_eq!(again["counts"]["skipped"], 0, "{again}");
         app.wait_for_mail(&buyer.admin_email, "expired").await;
 
         sign_in_again(app, &buyer).await;
