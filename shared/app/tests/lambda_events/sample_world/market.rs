@@ -11,12 +11,14 @@ use pc_api::AppState;
 use super::{OWNER_PASSWORD, call};
 
 /// The marketplace records of the samples: the sample partner can take
-/// charges and lists the sample lead and a second one; a buying partner's
-/// admin (signed in) holds a reservation of the sample lead.
+/// charges and lists the sample lead and two more; a buying partner's
+/// admin (signed in) holds a reservation of the sample lead and has paid
+/// for the third (a completed purchase, for the staff refund).
 pub(super) struct MarketWorld {
     pub(super) buyer_access: String,
     pub(super) listed_lead_id: String,
     pub(super) reservation_id: String,
+    pub(super) purchase_id: String,
 }
 
 impl MarketWorld {
@@ -59,7 +61,11 @@ impl MarketWorld {
             "company": "Prospect Labs", "industry": "Software", "country": "US"});
         let (listed, _) = call(app, "POST", "/v1/leads", token, Some(lead)).await?;
         let listed_lead_id = listed["id"].as_str().ok_or("no lead id")?.to_owned();
-        for id in [lead_id, listed_lead_id.as_str()] {
+        let sold = json!({"partnerId": partner_id, "email": "sol@prospect.example",
+            "company": "Sold Labs", "industry": "Software", "country": "US"});
+        let (sold, _) = call(app, "POST", "/v1/leads", token, Some(sold)).await?;
+        let sold_lead_id = sold["id"].as_str().ok_or("no lead id")?.to_owned();
+        for id in [lead_id, listed_lead_id.as_str(), sold_lead_id.as_str()] {
             let path = format!("/v1/marketplace/leads/{id}/list");
             call(app, "POST", &path, token, Some(json!({"price": 250}))).await?;
         }
@@ -99,6 +105,7 @@ impl MarketWorld {
             Some(json!({"days": 7})),
         )
         .await?;
+        let purchase_id = buy(ctx, app, &buyer_access, &sold_lead_id).await?;
         Ok(Self {
             buyer_access,
             listed_lead_id,
@@ -106,6 +113,50 @@ impl MarketWorld {
                 .as_str()
                 .ok_or("no reservation id")?
                 .to_owned(),
+            purchase_id,
         })
     }
+}
+
+/// The buyer reserves `lead_id` and pays: the purchase is made, the fake
+/// Stripe's intent succeeds and its `payment_intent.succeeded` is applied
+/// as the Stripe webhook worker would. Answers the completed purchase's id.
+async fn buy(ctx: &AppState, app: &Router, buyer: &str, lead_id: &str) -> Result<String, String> {
+    let reserve = format!("/v1/marketplace/leads/{lead_id}/reserve");
+    let (reservation, _) =
+        call(app, "POST", &reserve, Some(buyer), Some(json!({"days": 7}))).await?;
+    let reservation_id = reservation["id"].as_str().ok_or("no reservation id")?;
+    let body = json!({"reservationId": reservation_id, "paymentMethodId": "pm_card_visa"});
+    let (purchase, _) = call(
+        app,
+        "POST",
+        "/v1/marketplace/purchases",
+        Some(buyer),
+        Some(body),
+    )
+    .await?;
+    let purchase_id = purchase["id"].as_str().ok_or("no purchase id")?.to_owned();
+    let intent_id = purchase["paymentIntentId"]
+        .as_str()
+        .ok_or("no payment intent")?;
+    let stripe = ctx
+        .payments
+        .fake()
+        .ok_or("the samples run on the fake Stripe")?;
+    stripe
+        .succeed_payment_intent(intent_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let intent = json!({"id": intent_id, "metadata": {"purchaseId": purchase_id}});
+    let guard = json!({"pk": "SAMPLE#PAYMENT", "sk": "GUARD", "entity": "sample"});
+    let guard = pc_platform::store::Write::put_new(guard.as_object().cloned().unwrap_or_default());
+    pc_marketplace::purchase_payments::apply_payment_event(
+        ctx,
+        "payment_intent.succeeded",
+        &intent,
+        guard,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(purchase_id)
 }

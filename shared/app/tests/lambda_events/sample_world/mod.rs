@@ -185,6 +185,7 @@ impl SampleWorld {
                 ("BUYER_ACCESS_TOKEN", market.buyer_access),
                 ("MARKET_LEAD_ID", market.listed_lead_id),
                 ("RESERVATION_ID", market.reservation_id),
+                ("PURCHASE_ID", market.purchase_id),
                 ("STRIPE_SIGNATURE", stripe_signature),
                 ("STRIPE_CONNECT_SIGNATURE", stripe_connect_signature),
                 ("ACCESS_TOKEN", access),
