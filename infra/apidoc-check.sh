@@ -39,7 +39,11 @@ if ! cmp -s infra/apidoc/package-lock.json "$stamp" 2>/dev/null; then
 fi
 venv=$work/venv
 if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$schemathesis_version" ]; then
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    echo "installing Debian's python3-venv"
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv" && python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
