@@ -68,9 +68,6 @@ impl Store for NotGranted {
 
 #[async_trait]
 impl Queue for NotGranted {
-    async fn send(&self, _: QueueName, _: &str) -> Result<(), QueueError> {
-        Err(Self::queue_error())
-    }
     async fn send_delayed(
         &self,
         _: QueueName,

@@ -66,17 +66,6 @@ impl FaultyQueue {
 
 #[async_trait]
 impl Queue for FaultyQueue {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        if self.faults.is_failing() {
-            return Err(QueueError::Backend(format!(
-                "queue {queue} is unavailable (failing on demand)"
-            )));
-        }
-        self.inner.send(queue, body).await?;
-        self.faults.remember(queue, body);
-        Ok(())
-    }
-
     async fn send_delayed(
         &self,
         queue: QueueName,

@@ -143,7 +143,12 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// The queue port.
 #[async_trait]
 pub trait Queue: Send + Sync {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+    /// Sends a message receivers see at once: [`Queue::send_delayed`] with
+    /// no delay, the one way every adapter sends.
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+        self.send_delayed(queue, body, std::time::Duration::ZERO)
+            .await
+    }
     /// Sends a message that no receiver sees before `delay` has passed (at
     /// most [`MAX_DELAY`], as SQS): work told to wait by a rate limit goes
     /// back on its queue instead of being dropped.

@@ -87,10 +87,6 @@ impl SqsQueue {
 
 #[async_trait]
 impl Queue for SqsQueue {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        self.send_delayed(queue, body, Duration::ZERO).await
-    }
-
     async fn send_delayed(
         &self,
         queue: QueueName,

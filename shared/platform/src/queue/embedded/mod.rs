@@ -90,10 +90,6 @@ impl EmbeddedQueue {
 
 #[async_trait]
 impl Queue for EmbeddedQueue {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        self.send_delayed(queue, body, Duration::ZERO).await
-    }
-
     async fn send_delayed(
         &self,
         queue: QueueName,
