@@ -12,6 +12,10 @@ line (and, with `-v`, where each occurrence is).
 - failed_at: positional decoding of a transaction's failure.
 - transaction_conflict_outside_store: hand-rolled retries on conflicts.
 - glob_reexports: `pub use x::*;`.
+- untyped_queue_sends: a body sent or put in an outbox with its queue
+  named beside it (`queue.send(QueueName::…, body)`, `send_json`,
+  `outbox.push(QueueName::…)`) instead of as a typed message that names
+  its queue (`send_message`, `push_message`), outside tests.
 - f64_money: money turned into a float.
 """
 
@@ -74,11 +78,20 @@ def count():
         "failed_at": [],
         "transaction_conflict_outside_store": [],
         "glob_reexports": [],
+        "untyped_queue_sends": [],
         "f64_money": [],
     }
     money = re.compile(r"(cents|amount|price|fee|revenue)[a-z_]*\s+as\s+f64|/\s*100\.0", re.I)
+    untyped_send = re.compile(
+        r"(send_json|\.send|\.send_delayed|\.push)\(\s*(&\*?[\w.]+,\s*)?QueueName::"
+    )
     for path, text in sources():
         rel = path.relative_to(ROOT).as_posix()
+        if not is_test(path):
+            shipped = text.split("#[cfg(test)]")[0]
+            for match in untyped_send.finditer(shipped):
+                number = shipped.count("\n", 0, match.start()) + 1
+                found["untyped_queue_sends"].append(f"{rel}:{number}")
         for number, line in enumerate(text.splitlines(), 1):
             where = f"{rel}:{number}"
             code = line.split("//")[0]

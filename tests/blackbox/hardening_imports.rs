@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use pc_api::identity::Role;
 use pc_leads::import_store::{ImportTask, TaskStatus, page_key, task_item};
-use pc_platform::queue::{QueueName, send_json};
+use pc_platform::queue::QueueName;
 use pc_platform::store::Item;
 use pc_tests::imports_support::{upload, workbook};
 use pc_tests::leads_support::{get_ok, seed_partner, signed_in_user};
@@ -217,7 +217,8 @@ scenario!(
             .await
             .unwrap();
         let message = serde_json::json!({"kind": "lead_import_page", "taskId": task.id, "page": 0});
-        send_json(&*ctx.queue, QueueName::SyncLeads, &message)
+        ctx.queue
+            .send(QueueName::SyncLeads, &message.to_string())
             .await
             .unwrap();
 

@@ -21,7 +21,6 @@ use sha2::Sha256;
 
 use pc_api::partner_events::PartnerEvent;
 use pc_app::devserver::Options;
-use pc_platform::queue::{QueueName, send_json};
 
 use crate::{Backend, TestApp};
 
@@ -160,13 +159,12 @@ pub async fn push_event(
         occurred_at: app.server.context.clock.now(),
         data: json!({"leadId": format!("lead-{id}"), "company": "Acme"}),
     };
-    send_json(
-        &*app.server.context.queue,
-        QueueName::WebhookDeliveries,
-        &event,
-    )
-    .await
-    .expect("the event is queued");
+    app.server
+        .context
+        .queue
+        .send_message(&event)
+        .await
+        .expect("the event is queued");
     event
 }
 

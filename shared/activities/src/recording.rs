@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use pc_api::partner_events::{EVENT_TYPES, PartnerEvent};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 use pc_platform::store::{StoreError, Update, Write};
 
 use crate::activities_store::{Activity, activity_item, counter_key};
@@ -90,7 +89,7 @@ pub fn event_writes(
         partner_ids: partners,
         ..event.clone()
     };
-    outbox.push(QueueName::WebhookDeliveries, &event.id, &message)?;
+    outbox.push_message(&event.id, &message)?;
     activities.extend(counters);
     Ok(activities)
 }
@@ -122,6 +121,7 @@ mod tests {
     use super::*;
     use chrono::Duration;
     use pc_platform::EmbeddedParts;
+    use pc_platform::queue::QueueName;
     use serde_json::json;
 
     use crate::activities_store::{feed, unread_count_of};

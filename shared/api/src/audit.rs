@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::StoreError;
 use pc_platform::time::serde_millis;
 
@@ -40,6 +40,10 @@ pub struct AuditEvent {
     #[serde(with = "serde_millis")]
     #[schema(value_type = String, format = DateTime)]
     pub at: DateTime<Utc>,
+}
+
+impl Message for AuditEvent {
+    const QUEUE: QueueName = QueueName::Events;
 }
 
 impl AuditEvent {
@@ -73,5 +77,5 @@ impl AuditEvent {
 /// Puts the event in `outbox`, so it is sent once the change it describes
 /// commits (and only then); its id is what the worker stores once.
 pub fn add_to_outbox(outbox: &mut Outbox, event: &AuditEvent) -> Result<(), StoreError> {
-    outbox.push(QueueName::Events, &event.id, event)
+    outbox.push_message(&event.id, event)
 }

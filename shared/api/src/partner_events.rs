@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::time::serde_millis;
 
 /// Every event type, in the names webhooks subscribe to and receive.
@@ -52,6 +53,11 @@ pub struct PartnerEvent {
     /// The event's subject as partners may see it (ids, names, statuses,
     /// amounts); never another partner's private fields.
     pub data: Value,
+}
+
+/// The fan-out message of `webhook-deliveries`.
+impl Message for PartnerEvent {
+    const QUEUE: QueueName = QueueName::WebhookDeliveries;
 }
 
 /// Whether `name` is a known event type or the wildcard.

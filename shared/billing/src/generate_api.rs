@@ -22,7 +22,6 @@ use utoipa::ToSchema;
 use pc_accounts::billing_config::Month;
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
 use pc_platform::AppContext;
-use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{Index, Item, Key, Query, Write, from_item, to_item};
 use pc_platform::time::serde_millis;
 
@@ -125,7 +124,7 @@ pub async fn generate_invoices(
             period: task.period.clone(),
             task_id: Some(task.id.clone()),
         };
-        send_json(&*ctx.queue, QueueName::Billing, &message).await?;
+        ctx.queue.send_message(&message).await?;
     }
     Ok((
         StatusCode::ACCEPTED,

@@ -7,7 +7,6 @@
 use pc_accounts::billing_config::Month;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 use pc_platform::store::Write;
 
 use crate::BillingError;
@@ -69,8 +68,7 @@ pub async fn plan_manual_invoice(
         billing_period: invoice.billing_period.clone(),
     };
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-    outbox.push(
-        QueueName::Billing,
+    outbox.push_message(
         &format!("invoice:{}", invoice.id),
         &BillingMessage::Invoice {
             invoice_id: invoice.id.clone(),

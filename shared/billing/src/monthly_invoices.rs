@@ -21,7 +21,7 @@ use pc_leads::deal_status::DealStatus;
 use pc_leads::leads_store::created_between;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::{QueueName, send_json};
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{
     Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write, from_item,
 };
@@ -58,6 +58,10 @@ pub enum BillingMessage {
     /// Make an invoice already planned (a manual charge).
     #[serde(rename_all = "camelCase")]
     Invoice { invoice_id: String },
+}
+
+impl Message for BillingMessage {
+    const QUEUE: QueueName = QueueName::Billing;
 }
 
 /// The month before the one `at` falls in, in the billing time zone.
@@ -138,7 +142,7 @@ pub async fn fan_out(ctx: &AppContext, period: &Month) -> Result<usize, BillingE
                 period: period.as_str().to_owned(),
                 task_id: None,
             };
-            async move { send_json(&*queue, QueueName::Billing, &message).await }
+            async move { queue.send_message(&message).await }
         })
         .collect();
     futures::stream::iter(sends)

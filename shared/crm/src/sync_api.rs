@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 use pc_accounts::partners_store::get_partner;
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::AppContext;
-use pc_platform::queue::{QueueName, send_json};
 
 use crate::hubspot_access::required_access;
 use crate::sync_tasks::{SyncMode, SyncStatus, SyncTask, SyncTaskView, create_task, get_task};
@@ -52,7 +51,7 @@ pub async fn begin_sync(
     let start = SyncStartMessage {
         task_id: task.id.clone(),
     };
-    send_json(&*ctx.queue, QueueName::SyncLeads, &start).await?;
+    ctx.queue.send_message(&start).await?;
     Ok(task.id)
 }
 

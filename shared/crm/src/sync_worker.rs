@@ -14,7 +14,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_leads::leads_store::{Partition, change_markers_pk, query_all};
 use pc_platform::AppContext;
 use pc_platform::crm::{BATCH_LIMIT, CrmError};
-use pc_platform::queue::{MAX_RECEIVES, QueueName, send_json};
+use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};
 use pc_platform::store::{Index, Query};
 
 use crate::hubspot_access::{access_mapping, partner_access};
@@ -40,6 +40,16 @@ pub struct SyncPageMessage {
     pub portal_id: String,
     pub pipeline_id: String,
     pub mapping: StageMapping,
+}
+
+/// `sync-leads` carries the HubSpot sync's messages beside the lead
+/// import's, each told apart by `kind`.
+impl Message for SyncStartMessage {
+    const QUEUE: QueueName = QueueName::SyncLeads;
+}
+
+impl Message for SyncPageMessage {
+    const QUEUE: QueueName = QueueName::SyncLeads;
 }
 
 /// The ids of the leads a task syncs.
@@ -109,7 +119,8 @@ async fn start(ctx: &AppContext, message: &SyncStartMessage) -> Result<(), Worke
             pipeline_id: access.pipeline_id.clone(),
             mapping: mapping.clone(),
         };
-        send_json(&*ctx.queue, QueueName::SyncLeads, &message)
+        ctx.queue
+            .send_message(&message)
             .await
             .map_err(WorkerError::new)?;
     }

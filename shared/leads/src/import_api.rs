@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 
 use crate::import_file::{ImportFileError, ImportRow, MAX_FILE_BYTES, read_upload};
 use crate::import_store::{ImportTask, TaskStatus, get_task, paginate, store_import};
@@ -181,7 +180,7 @@ pub(crate) async fn begin_import(
             page: 0,
         };
         let id = format!("import:{}:page:0", task.id);
-        outbox.push(QueueName::SyncLeads, &id, &message)?;
+        outbox.push_message(&id, &message)?;
     }
     store_import(&*ctx.store, &task, row_pages, &outbox).await?;
     Ok(task.id)

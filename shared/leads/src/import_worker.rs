@@ -14,7 +14,7 @@ use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::{MAX_RECEIVES, QueueName, send_json};
+use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};
 use pc_platform::store::{StoreError, Write};
 
 use crate::deal_status::LeadSource;
@@ -34,6 +34,11 @@ use crate::referral_commission::{ChangedBy, StaffOnly};
 pub struct ImportPageMessage {
     pub task_id: String,
     pub page: usize,
+}
+
+/// One of the `sync-leads` messages, told apart by `kind`.
+impl Message for ImportPageMessage {
+    const QUEUE: QueueName = QueueName::SyncLeads;
 }
 
 /// What one row did.
@@ -315,7 +320,8 @@ async fn send_next(ctx: &AppContext, task: &ImportTask, page: usize) -> Result<(
             task_id: task.id.clone(),
             page: page + 1,
         };
-        send_json(&*ctx.queue, QueueName::SyncLeads, &next)
+        ctx.queue
+            .send_message(&next)
             .await
             .map_err(WorkerError::new)?;
     }

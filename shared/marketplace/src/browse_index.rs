@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
@@ -70,6 +70,10 @@ pub enum IndexChange {
     },
 }
 
+impl Message for IndexChange {
+    const QUEUE: QueueName = QueueName::BrowseIndex;
+}
+
 impl IndexChange {
     pub fn listing(lead_id: &str) -> Self {
         IndexChange::Listing {
@@ -95,11 +99,7 @@ pub fn change_write(
     now: DateTime<Utc>,
 ) -> Result<Write, StoreError> {
     let mut outbox = Outbox::new(id.clone(), now);
-    outbox.push(
-        QueueName::BrowseIndex,
-        &format!("browse-index:{id}"),
-        change,
-    )?;
+    outbox.push_message(&format!("browse-index:{id}"), change)?;
     outbox
         .write()?
         .ok_or_else(|| StoreError::Invalid("an empty outbox".into()))
@@ -337,6 +337,20 @@ pub fn start_build_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The accounts crate sends a buyer's change as its own type (it cannot
+    /// name this one): it must read as the change it stands for.
+    #[test]
+    fn the_accounts_buyer_change_reads_as_a_buyer_change() {
+        let sent = pc_accounts::partners_api::update::BuyerIndexChange {
+            partner_id: "p1".into(),
+        };
+        let body = serde_json::to_string(&sent).unwrap();
+        assert_eq!(
+            serde_json::from_str::<IndexChange>(&body).unwrap(),
+            IndexChange::buyer("p1")
+        );
+    }
 
     #[test]
     fn messages_read_back() {

@@ -27,7 +27,6 @@
 use pc_accounts::partners_store::{PartnerStatus, get_partner, partners_page};
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
-use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{
     Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Write, from_item,
 };
@@ -63,7 +62,8 @@ pub async fn browse_index_worker(
     let change: IndexChange = message.parse()?;
     let next = apply_page(&*ctx.store, &change).await?;
     if let Some(next) = next {
-        send_json(&*ctx.queue, QueueName::BrowseIndex, &next)
+        ctx.queue
+            .send_message(&next)
             .await
             .map_err(MarketError::from)?;
     }

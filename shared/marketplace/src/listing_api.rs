@@ -31,7 +31,6 @@ use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, 
 use pc_leads::lead::{LeadRecord, parse_dollars};
 use pc_platform::bus::BusEvent;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
@@ -167,7 +166,7 @@ pub async fn list_lead(
         if notices_due(last.as_deref(), now) {
             let mut outbox = Outbox::new(ctx.ids.new_id(), now);
             let notice = ListingNotice::first(&listing);
-            outbox.push(QueueName::Marketplace, &notice.id(), &notice)?;
+            outbox.push_message(&notice.id(), &notice)?;
             outbox.add_to(&mut writes)?;
             writes.push(notices_sent_write(&lead_id, last.as_deref(), now));
         }

@@ -32,7 +32,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, EmailKind, enqueue};
 use pc_platform::money::Cents;
-use pc_platform::queue::{QueueName, send_json};
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Condition, Cursor, Item, Key, Store, StoreError, Write};
 use pc_platform::time::timestamp;
 
@@ -95,6 +95,10 @@ pub struct ListingNotice {
     pub listed_at: String,
     /// Where the page of partners starts (`None`: the first page).
     pub cursor: Option<String>,
+}
+
+impl Message for ListingNotice {
+    const QUEUE: QueueName = QueueName::Marketplace;
 }
 
 impl ListingNotice {
@@ -183,7 +187,7 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
             cursor: Some(next.0),
             ..notice.clone()
         };
-        send_json(&*ctx.queue, QueueName::Marketplace, &next).await?;
+        ctx.queue.send_message(&next).await?;
     }
     Ok(())
 }

@@ -15,7 +15,6 @@ use pc_accounts::rate_limit::{self, Limit};
 use pc_api::partner_tokens::TokenCaller;
 use pc_api::{ApiError, ApiResult, AppState, ValidJson};
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 
 use crate::status_request::{
     self, RequestError, RequestState, StatusBody, StatusCommand, pending_write,
@@ -82,7 +81,7 @@ pub async fn request_status_change(
     // The request and its message commit together: a stored request is
     // always processed, and an unstored one never is.
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-    outbox.push(QueueName::PartnerApiLead, &command.request_id, &command)?;
+    outbox.push_message(&command.request_id, &command)?;
     let mut writes = vec![pending_write(&command, now)?];
     outbox.add_to(&mut writes)?;
     ctx.store.transact(writes).await?;

@@ -15,6 +15,7 @@ use pc_api::{ApiError, FieldError};
 use pc_leads::DealStatus;
 use pc_leads::lead::{LeadEmail, parse_dollars};
 use pc_leads::leads_api::MAX_NOTE;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{
     Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
 };
@@ -65,6 +66,10 @@ pub struct StatusCommand {
     pub status: DealStatus,
     pub deal_amount_cents: Option<i64>,
     pub note: Option<String>,
+}
+
+impl Message for StatusCommand {
+    const QUEUE: QueueName = QueueName::PartnerApiLead;
 }
 
 /// The parts of a body that do not depend on who sends it.

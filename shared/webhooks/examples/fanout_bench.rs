@@ -34,8 +34,8 @@ use pc_api::partner_events::PartnerEvent;
 use pc_platform::cipher::FieldCipher;
 use pc_platform::config::Config;
 use pc_platform::context::EmbeddedParts;
+use pc_platform::queue::QueueName;
 use pc_platform::queue::embedded::EmbeddedQueue;
-use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::embedded::EmbeddedStore;
 use pc_webhooks::retries::send_due_retries;
 use pc_webhooks::worker::webhook_deliveries_worker;
@@ -143,9 +143,7 @@ async fn push(ctx: &AppState, id: &str, partners: &[String]) -> PartnerEvent {
         occurred_at: ctx.clock.now(),
         data: json!({"leadId": "01JBENCHLEAD", "industry": "software"}),
     };
-    send_json(&*ctx.queue, QueueName::WebhookDeliveries, &event)
-        .await
-        .unwrap();
+    ctx.queue.send_message(&event).await.unwrap();
     event
 }
 

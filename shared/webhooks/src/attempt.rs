@@ -24,7 +24,7 @@ use pc_accounts::webhook_secret;
 use pc_api::AppState;
 use pc_platform::cipher::FieldCipher;
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::{MAX_DELAY, QueueName};
+use pc_platform::queue::{MAX_DELAY, Message, QueueName};
 use pc_platform::time::serde_millis;
 
 use crate::WebhookError;
@@ -61,6 +61,12 @@ impl AttemptMessage {
     pub fn id(&self) -> String {
         format!("{}:{}", self.delivery_id, self.attempt)
     }
+}
+
+/// The attempt message of `webhook-deliveries` (beside the fan-out's
+/// partner event).
+impl Message for AttemptMessage {
+    const QUEUE: QueueName = QueueName::WebhookDeliveries;
 }
 
 /// What a message did, for the logs and tests.
@@ -239,10 +245,6 @@ async fn put_back(
     wait: Duration,
 ) -> Result<(), WebhookError> {
     let wait = wait.to_std().unwrap_or_default().min(MAX_DELAY);
-    let body =
-        serde_json::to_string(message).map_err(|e| WebhookError::BadMessage(e.to_string()))?;
-    ctx.queue
-        .send_delayed(QueueName::WebhookDeliveries, &body, wait)
-        .await?;
+    ctx.queue.send_message_delayed(message, wait).await?;
     Ok(())
 }

@@ -20,7 +20,6 @@ use pc_accounts::partners_store::get_partner;
 use pc_api::list::{Column, ColumnKind, Direction, ListQuery, ListResponse, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
@@ -198,7 +197,7 @@ pub async fn redeliver(
     next.updated_at = now;
     let message = AttemptMessage::first(&next);
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-    outbox.push(QueueName::WebhookDeliveries, &message.id(), &message)?;
+    outbox.push_message(&message.id(), &message)?;
     let mut writes = vec![deliveries_store::replace(&next, record.revision)?];
     outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {

@@ -14,7 +14,6 @@ use pc_accounts::partners_store::{PartnerStatus, get_partner};
 use pc_api::AppState;
 use pc_api::partner_events::{PartnerEvent, subscribes_to};
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
 use pc_platform::time::timestamp;
 
 use crate::WebhookError;
@@ -62,7 +61,7 @@ pub async fn fan_out(ctx: &AppState, event: &PartnerEvent) -> Result<FanOut, Web
         let record = DeliveryRecord::new(partner_id, event, body.clone(), now);
         let message = AttemptMessage::first(&record);
         let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-        outbox.push(QueueName::WebhookDeliveries, &message.id(), &message)?;
+        outbox.push_message(&message.id(), &message)?;
         let mut writes = vec![deliveries_store::create(&record)?];
         outbox.add_to(&mut writes)?;
         match ctx.store.transact(writes).await {

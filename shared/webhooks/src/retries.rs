@@ -11,7 +11,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
-use pc_platform::queue::{QueueName, send_json};
 use pc_platform::store::{Cursor, Index, Query, SortKey, from_item};
 use pc_platform::time::timestamp;
 
@@ -51,7 +50,8 @@ pub async fn send_due_retries(ctx: &AppState, at: DateTime<Utc>) -> Result<JobRe
                 continue;
             }
             let message = AttemptMessage::first(&record);
-            send_json(&*ctx.queue, QueueName::WebhookDeliveries, &message)
+            ctx.queue
+                .send_message(&message)
                 .await
                 .map_err(WebhookError::from)?;
             sent += 1;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::outbox::Outbox;
-use pc_platform::queue::QueueName;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
@@ -211,20 +211,35 @@ fn set_changed<T: serde::Serialize + PartialEq>(
     Ok(update.set(attr, value))
 }
 
+/// The marketplace's `browse-index` message for a buyer, as this crate
+/// sends it (the marketplace, which depends on this crate, reads it as its
+/// `IndexChange::Buyer`, and its tests check they agree).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename = "buyer", rename_all = "camelCase")]
+pub struct BuyerIndexChange {
+    pub partner_id: String,
+}
+
+impl Message for BuyerIndexChange {
+    const QUEUE: QueueName = QueueName::BrowseIndex;
+}
+
 /// The outbox write that has the marketplace rewrite the partner's browse
 /// index (its matches depend on its ICP, and only active partners have
-/// one). The body is the marketplace's `browse-index` message for a buyer.
+/// one).
 fn buyer_index_change(
     ctx: &AppState,
     partner_id: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Write, SaveError> {
     let id = ctx.ids.new_id();
-    let body = serde_json::json!({"kind": "buyer", "partnerId": partner_id});
+    let body = BuyerIndexChange {
+        partner_id: partner_id.to_owned(),
+    };
     let mut outbox = Outbox::new(id.clone(), now);
     let refused = |e: StoreError| SaveError::Refused(e.into());
     outbox
-        .push(QueueName::BrowseIndex, &format!("browse-index:{id}"), &body)
+        .push_message(&format!("browse-index:{id}"), &body)
         .map_err(refused)?;
     outbox
         .write()

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_api::ApiError;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::time::serde_millis;
 
 use crate::meetings_store::{Guest, MeetingStatus, Person};
@@ -90,4 +91,8 @@ pub struct ReceivedEvent {
     /// received when the worker applies them.
     #[serde(default, with = "serde_millis::option")]
     pub received_at: Option<DateTime<Utc>>,
+}
+
+impl Message for ReceivedEvent {
+    const QUEUE: QueueName = QueueName::ChilipiperWebhook;
 }

@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 
 use pc_api::json::parse_json;
 use pc_api::{ApiError, ApiResult, AppState};
-use pc_platform::queue::{QueueName, send_json};
 
 use super::event::{ChiliPiperEvent, ReceivedEvent};
 
@@ -72,6 +71,6 @@ pub async fn chilipiper_webhook(
         event,
         received_at: Some(ctx.clock.now()),
     };
-    send_json(&*ctx.queue, QueueName::ChilipiperWebhook, &received).await?;
+    ctx.queue.send_message(&received).await?;
     Ok((StatusCode::ACCEPTED, Json(Accepted { status: "accepted" })))
 }

@@ -115,13 +115,17 @@ pub struct EmailJob {
     pub data: serde_json::Value,
 }
 
+impl crate::queue::Message for EmailJob {
+    const QUEUE: crate::queue::QueueName = crate::queue::QueueName::Emails;
+}
+
 /// Puts an email on the `emails` queue (never sent inline: a slow or failing
 /// provider must not hold up an API answer).
 pub async fn enqueue(
     queue: &dyn crate::queue::Queue,
     job: &EmailJob,
 ) -> Result<(), crate::queue::QueueError> {
-    crate::queue::send_json(queue, crate::queue::QueueName::Emails, job).await
+    queue.send_message(job).await
 }
 
 /// Puts an email in `outbox`, so it is sent once the change that causes it
@@ -130,5 +134,5 @@ pub fn add_to_outbox(
     outbox: &mut crate::outbox::Outbox,
     job: &EmailJob,
 ) -> Result<(), crate::store::StoreError> {
-    outbox.push(crate::queue::QueueName::Emails, &job.id, job)
+    outbox.push_message(&job.id, job)
 }

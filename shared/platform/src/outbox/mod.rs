@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::queue::{MAX_MESSAGE_BYTES, Queue, QueueError, QueueName};
+use crate::queue::{MAX_MESSAGE_BYTES, Message, Queue, QueueError, QueueName};
 use crate::store::{
     Condition, Index, Item, Key, Query, SortKey, Store, StoreError, Write, from_item, to_item,
 };
@@ -102,8 +102,14 @@ impl Outbox {
         }
     }
 
-    /// Adds `message` for `queue`, applied once per `id` by its consumer.
-    pub fn push<T: Serialize + ?Sized>(
+    /// Adds `message` for its queue, applied once per `id` by its consumer.
+    pub fn push_message<M: Message>(&mut self, id: &str, message: &M) -> Result<(), StoreError> {
+        self.push(M::QUEUE, id, message)
+    }
+
+    /// Adds any JSON body for `queue` (the typed [`Outbox::push_message`]
+    /// is how producers add theirs).
+    pub(crate) fn push<T: Serialize + ?Sized>(
         &mut self,
         queue: QueueName,
         id: &str,

@@ -181,15 +181,39 @@ pub trait Queue: Send + Sync {
     async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
 }
 
-/// Serializes `message` and sends it.
-pub async fn send_json<T: Serialize + ?Sized>(
-    queue: &dyn Queue,
-    name: QueueName,
-    message: &T,
-) -> Result<(), QueueError> {
+/// The body of one queue's messages, as producer and worker share it: the
+/// type names its queue, so a sender cannot put it on another one and the
+/// worker reads the type it was sent as ([`QueueMessage::parse`]). Bodies
+/// are the type's JSON, the wire format every queue has always carried.
+pub trait Message: Serialize + serde::de::DeserializeOwned + Send + Sync {
+    /// The queue that carries this message.
+    const QUEUE: QueueName;
+}
+
+/// The JSON body of `message`, refused when larger than SQS accepts.
+fn message_body<T: Serialize + ?Sized>(message: &T) -> Result<String, QueueError> {
     let body = serde_json::to_string(message).map_err(|e| QueueError::Backend(e.to_string()))?;
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(QueueError::TooLarge(body.len()));
     }
-    queue.send(name, &body).await
+    Ok(body)
+}
+
+impl dyn Queue + '_ {
+    /// Sends `message` to its queue.
+    pub async fn send_message<M: Message>(&self, message: &M) -> Result<(), QueueError> {
+        self.send_message_delayed(message, std::time::Duration::ZERO)
+            .await
+    }
+
+    /// Sends `message` to its queue, seen by no receiver before `delay`
+    /// (see [`Queue::send_delayed`]).
+    pub async fn send_message_delayed<M: Message>(
+        &self,
+        message: &M,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let body = message_body(message)?;
+        self.send_delayed(M::QUEUE, &body, delay).await
+    }
 }
