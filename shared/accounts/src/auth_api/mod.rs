@@ -13,11 +13,18 @@ mod session;
 mod sign_in;
 mod user_changes;
 
-pub use invitation::*;
-pub use password_reset::*;
-pub use session::*;
-pub use sign_in::*;
-pub use user_changes::*;
+// Named one by one (with utoipa's `__path_` item of each handler, which
+// the OpenAPI document reads), so a name leads to its module.
+pub use invitation::{
+    __path_complete_registration, CompleteRegistrationBody, complete_registration,
+};
+pub use password_reset::{
+    __path_forgot_password, __path_reset_password, ForgotPasswordBody, ResetPasswordBody,
+    forgot_password, reset_password,
+};
+pub use session::{__path_me, __path_refresh, __path_sign_out, me, refresh, sign_out};
+pub use sign_in::{__path_sign_in, SignInBody, clear_sign_in_limits, sign_in};
+pub use user_changes::{save_user_change, user_change_event};
 
 use axum::Json;
 use axum::http::HeaderMap;

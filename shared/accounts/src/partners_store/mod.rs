@@ -32,9 +32,17 @@ mod reads;
 mod record;
 mod writes;
 
-pub use create::*;
-pub use guards::*;
-pub use pages::*;
-pub use reads::*;
-pub use record::*;
-pub use writes::*;
+pub use create::{CreatePartnerError, create_partner, create_registered_partner};
+pub use guards::{
+    REGISTRATION_EXPIRES_AT, RegistrationExpiry, claim_meeting_type, claim_slug,
+    release_meeting_type, release_slug, slug_guard_key,
+};
+pub use pages::{list_partners, partners_page};
+pub use reads::{
+    email_preferences, find_partner, get_partner, get_partner_versioned, partner_names,
+};
+pub use record::{
+    EmailPreferences, NotificationPreferences, PartnerKind, PartnerRecord, PartnerStatus,
+    WebhookPreferences, partner_item,
+};
+pub use writes::{count_new_lead, profile_update, uncount_lead, version_condition};

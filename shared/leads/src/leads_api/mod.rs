@@ -8,12 +8,14 @@ mod notes;
 mod sales_managers;
 mod update;
 
-pub use create::*;
-pub use get::*;
-pub use list::*;
-pub use notes::*;
-pub use sales_managers::*;
-pub use update::*;
+// Named one by one (with utoipa's `__path_` item of each handler, which
+// the OpenAPI document reads), so a name leads to its module.
+pub use create::{__path_create_lead, CreateLead, create_lead, target_partner};
+pub use get::{__path_get_lead, get_lead};
+pub use list::{__path_list_leads, LEAD_COLUMNS, LEADS_LIST, list_leads};
+pub use notes::{__path_create_note, CreateNote, MAX_NOTE, create_note, note_writes};
+pub use sales_managers::{__path_list_sales_managers, list_sales_managers};
+pub use update::{__path_update_lead, LeadChange, LeadPatch, update_lead};
 
 use axum::http::StatusCode;
 use pc_accounts::partners_store::partner_names;
