@@ -3,10 +3,9 @@
 //! stores its token, so a link is emailed exactly when its token exists;
 //! each job id derives from the token's hash, so the worker sends it once.
 
-use serde_json::json;
-
 use pc_platform::AppContext;
-use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::email::data::{self, EmailData};
+use pc_platform::email::{EmailJob, add_to_outbox};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::StoreError;
 
@@ -20,8 +19,10 @@ fn link(ctx: &AppContext, page: &str, token: &IssuedToken) -> String {
     )
 }
 
-fn job_id(kind: EmailKind, token: &IssuedToken) -> String {
-    format!("{}-{}", kind.as_str(), &token.hash[..32])
+/// The job sending `data` to `to`, its id derived from the token's hash.
+fn email_job<D: EmailData>(to: &str, token: &IssuedToken, data: &D) -> EmailJob {
+    let id = format!("{}-{}", D::KIND.as_str(), &token.hash[..32]);
+    EmailJob::new(id, to.to_owned(), data)
 }
 
 /// `{name, inviterName, partnerName, link}` to `${CLIENT_URL}/register?token=`.
@@ -34,18 +35,16 @@ pub fn send_invitation(
     partner_name: Option<&str>,
     token: &IssuedToken,
 ) -> Result<(), StoreError> {
-    let kind = EmailKind::Invitation;
-    let job = EmailJob {
-        id: job_id(kind, token),
-        kind,
-        to: to.to_owned(),
-        data: json!({
-            "name": name,
-            "inviterName": inviter_name,
-            "partnerName": partner_name,
-            "link": link(ctx, "register", token),
-        }),
-    };
+    let job = email_job(
+        to,
+        token,
+        &data::Invitation {
+            name: name.to_owned(),
+            inviter_name: inviter_name.to_owned(),
+            partner_name: partner_name.map(str::to_owned),
+            link: link(ctx, "register", token),
+        },
+    );
     add_to_outbox(outbox, &job)
 }
 
@@ -57,13 +56,14 @@ pub fn send_password_reset(
     name: &str,
     token: &IssuedToken,
 ) -> Result<(), StoreError> {
-    let kind = EmailKind::PasswordReset;
-    let job = EmailJob {
-        id: job_id(kind, token),
-        kind,
-        to: to.to_owned(),
-        data: json!({"name": name, "link": link(ctx, "reset-password", token)}),
-    };
+    let job = email_job(
+        to,
+        token,
+        &data::PasswordReset {
+            name: name.to_owned(),
+            link: link(ctx, "reset-password", token),
+        },
+    );
     add_to_outbox(outbox, &job)
 }
 
@@ -77,16 +77,14 @@ pub fn send_registration_verification(
     company_name: &str,
     token: &IssuedToken,
 ) -> Result<(), StoreError> {
-    let kind = EmailKind::RegistrationVerification;
-    let job = EmailJob {
-        id: job_id(kind, token),
-        kind,
-        to: to.to_owned(),
-        data: json!({
-            "name": name,
-            "companyName": company_name,
-            "link": link(ctx, "verify", token),
-        }),
-    };
+    let job = email_job(
+        to,
+        token,
+        &data::RegistrationVerification {
+            name: name.to_owned(),
+            company_name: company_name.to_owned(),
+            link: link(ctx, "verify", token),
+        },
+    );
     add_to_outbox(outbox, &job)
 }

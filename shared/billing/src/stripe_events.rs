@@ -29,14 +29,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use pc_accounts::billing_config::billing_key;
 use pc_accounts::partners_store::get_partner;
 use pc_api::QueueMessage;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
-use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
@@ -362,11 +362,12 @@ async fn payment_failed_emails(
         .as_i64()
         .or(invoice.amount_due_cents)
         .unwrap_or(invoice.amount_cents);
-    let data = |link: String| {
-        json!({
-            "partnerName": partner_name, "invoiceId": invoice.id, "amount": money(amount),
-            "period": invoice.billing_period, "link": link,
-        })
+    let data = |link: String| data::PaymentFailed {
+        partner_name: partner_name.clone(),
+        invoice_id: invoice.id.clone(),
+        amount: money(amount),
+        period: invoice.billing_period.clone(),
+        link,
     };
     // The app's finance pages list the invoices (there is no page per invoice).
     let staff_link = format!(
@@ -384,12 +385,11 @@ async fn payment_failed_emails(
         recipients.push(("partner", to, link));
     }
     for (who, to, link) in recipients {
-        let job = EmailJob {
-            id: format!("payment-failed:{}:{who}", event.id),
-            kind: EmailKind::PaymentFailed,
+        let job = EmailJob::new(
+            format!("payment-failed:{}:{who}", event.id),
             to,
-            data: data(link),
-        };
+            &data(link),
+        );
         email::add_to_outbox(outbox, &job)?;
     }
     Ok(())

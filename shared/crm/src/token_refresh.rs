@@ -6,7 +6,6 @@
 //! the emails are written in one transaction).
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use serde_json::json;
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
@@ -14,7 +13,7 @@ use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
 use pc_api::identity::Role;
 use pc_platform::AppContext;
-use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Index, Query, SortKey, StoreError, from_item};
 
@@ -114,16 +113,15 @@ pub async fn notify_admins_once(
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     let mark = format!("{}", record.version);
     for admin in &admins {
-        let job = EmailJob {
-            id: format!("hubspot-disconnected:{partner_id}:{mark}:{}", admin.id),
-            kind: EmailKind::HubspotDisconnected,
-            to: admin.email.clone(),
-            data: json!({
-                "name": admin.name,
-                "partnerName": partner_name,
-                "link": format!("{}/settings/integrations/hubspot", ctx.config.client_url),
-            }),
-        };
+        let job = EmailJob::new(
+            format!("hubspot-disconnected:{partner_id}:{mark}:{}", admin.id),
+            admin.email.clone(),
+            &data::HubspotDisconnected {
+                name: admin.name.clone(),
+                partner_name: partner_name.clone(),
+                link: format!("{}/settings/integrations/hubspot", ctx.config.client_url),
+            },
+        );
         email::add_to_outbox(&mut outbox, &job)?;
     }
     let mut next = record.clone();

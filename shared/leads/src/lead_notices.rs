@@ -4,14 +4,14 @@
 //! always gets its messages and a cancelled one never does; the consumers
 //! apply each event id and email job id once.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use pc_accounts::partners_store::PartnerRecord;
 use pc_accounts::users_store::active_users_of_partner;
 use pc_api::audit::{self, AuditEvent};
 use pc_api::identity::Principal;
 use pc_platform::AppContext;
-use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
@@ -57,25 +57,24 @@ pub fn change_messages(
     audit::add_to_outbox(outbox, event)?;
     let previous = before.map(|b| b.deal_status);
     if after.deal_status.is_lost() && previous != Some(after.deal_status) {
-        let job = EmailJob {
-            id: format!("lost:{}:{}", after.id, event.id),
-            kind: EmailKind::LostLeadAlert,
-            to: ctx.config.lost_lead_alert_to.clone(),
-            data: json!({
-                "lead": {
-                    "id": after.id,
-                    "email": after.email,
-                    "company": after.contact.company,
-                    "firstName": after.contact.first_name,
-                    "lastName": after.contact.last_name,
+        let job = EmailJob::new(
+            format!("lost:{}:{}", after.id, event.id),
+            ctx.config.lost_lead_alert_to.clone(),
+            &data::LostLeadAlert {
+                lead: data::LostLead {
+                    id: after.id.clone(),
+                    email: after.email.clone(),
+                    company: after.contact.company.clone(),
+                    first_name: after.contact.first_name.clone(),
+                    last_name: after.contact.last_name.clone(),
                 },
-                "partnerName": partner_name,
-                "previousStatus": previous.map(|s| s.as_str()),
-                "newStatus": after.deal_status.as_str(),
-                "changedBy": event.user_name.clone().unwrap_or_else(|| "system".into()),
-                "link": lead_link(ctx, &after.id),
-            }),
-        };
+                partner_name: partner_name.to_owned(),
+                previous_status: previous.map(|s| s.as_str().to_owned()),
+                new_status: after.deal_status.as_str().to_owned(),
+                changed_by: event.user_name.clone().unwrap_or_else(|| "system".into()),
+                link: lead_link(ctx, &after.id),
+            },
+        );
         email::add_to_outbox(outbox, &job)?;
     }
     Ok(())
@@ -95,24 +94,24 @@ pub async fn new_lead_notices(
     }
     let users = active_users_of_partner(&*ctx.store, &partner.id).await?;
     for user in &users {
-        let job = EmailJob {
-            id: format!("new-lead:{}:{}", lead.id, user.id),
-            kind: EmailKind::NewLeadNotice,
-            to: user.email.clone(),
-            data: json!({
-                "name": user.name,
-                "partnerName": partner.name,
-                "lead": {
-                    "email": lead.email,
-                    "firstName": lead.contact.first_name,
-                    "lastName": lead.contact.last_name,
-                    "company": lead.contact.company,
+        let job = EmailJob::new(
+            format!("new-lead:{}:{}", lead.id, user.id),
+            user.email.clone(),
+            &data::NewLeadNotice {
+                name: user.name.clone(),
+                partner_name: partner.name.clone(),
+                lead: data::NewLead {
+                    email: lead.email.clone(),
+                    first_name: lead.contact.first_name.clone(),
+                    last_name: lead.contact.last_name.clone(),
+                    company: lead.contact.company.clone(),
                 },
-                "meetingStart": meeting_start.map(str::to_owned)
+                meeting_start: meeting_start
+                    .map(str::to_owned)
                     .or_else(|| lead.scheduled_date.map(timestamp)),
-                "link": lead_link(ctx, &lead.id),
-            }),
-        };
+                link: lead_link(ctx, &lead.id),
+            },
+        );
         email::add_to_outbox(outbox, &job)?;
     }
     Ok(users.len())

@@ -30,7 +30,7 @@ use pc_analytics::tally::record_listing_matched;
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
-use pc_platform::email::{EmailJob, EmailKind, enqueue};
+use pc_platform::email::{EmailJob, data, enqueue};
 use pc_platform::money::Cents;
 use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Condition, Cursor, Item, Key, Store, StoreError, Write};
@@ -204,25 +204,24 @@ async fn email_admins(
         .iter()
         .filter(|u| u.can_sign_in() && u.role >= pc_api::identity::Role::Admin)
     {
-        let job = EmailJob {
-            id: format!(
+        let job = EmailJob::new(
+            format!(
                 "lead-listed:{}:{}:{}",
                 listing.lead_id, notice.listed_at, user.id
             ),
-            kind: EmailKind::MarketplaceMatch,
-            to: user.email.clone(),
-            data: json!({
-                "name": user.name,
-                "partnerName": partner.name,
-                "lead": {
-                    "company": listing.contact.company.clone().unwrap_or_default(),
-                    "industry": listing.contact.industry.clone().unwrap_or_default(),
+            user.email.clone(),
+            &data::MarketplaceMatch {
+                name: user.name.clone(),
+                partner_name: partner.name.clone(),
+                lead: data::MatchedLead {
+                    company: listing.contact.company.clone().unwrap_or_default(),
+                    industry: listing.contact.industry.clone().unwrap_or_default(),
                 },
-                "icpMatch": score,
-                "price": Cents(listing.listing_price_cents).to_string(),
-                "link": format!("/marketplace/leads/{}", listing.lead_id),
-            }),
-        };
+                icp_match: score,
+                price: Cents(listing.listing_price_cents).to_string(),
+                link: format!("/marketplace/leads/{}", listing.lead_id),
+            },
+        );
         enqueue(&*ctx.queue, &job).await?;
     }
     Ok(())

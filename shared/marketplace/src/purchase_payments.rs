@@ -40,7 +40,7 @@ use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::{self, create_lead_writes};
 use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
-use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::{NewRefund, PaymentError};
 use pc_platform::store::{StoreError, Write};
@@ -356,16 +356,17 @@ pub async fn refund_email(
     let company = get_listing_company(ctx, &purchase.lead_id).await?;
     add_to_outbox(
         outbox,
-        &EmailJob {
-            id: format!("purchase-refunded:{}", purchase.id),
-            kind: EmailKind::PurchaseRefunded,
-            to: purchase.purchaser.email.clone(),
-            data: json!({
-                "name": purchase.purchaser.name, "lead": {"company": company},
-                "price": money(purchase.price_cents), "reason": why,
-                "link": "/marketplace/purchases",
-            }),
-        },
+        &EmailJob::new(
+            format!("purchase-refunded:{}", purchase.id),
+            purchase.purchaser.email.clone(),
+            &data::PurchaseRefunded {
+                name: purchase.purchaser.name.clone(),
+                lead: data::LeadCompany { company },
+                price: money(purchase.price_cents),
+                reason: why.to_owned(),
+                link: "/marketplace/purchases".into(),
+            },
+        ),
     )
 }
 
@@ -404,22 +405,23 @@ async fn emails(
     bought_id: &str,
 ) -> Result<(), StoreError> {
     let client = &ctx.config.client_url;
-    let lead_data = json!({
-        "company": lead.contact.company.clone().unwrap_or_default(),
-        "email": lead.email,
-    });
+    let company = lead.contact.company.clone().unwrap_or_default();
     let price = money(purchase.price_cents);
     add_to_outbox(
         outbox,
-        &EmailJob {
-            id: format!("purchase-confirmed:{}", purchase.id),
-            kind: EmailKind::PurchaseConfirmed,
-            to: purchase.purchaser.email.clone(),
-            data: json!({
-                "name": purchase.purchaser.name, "lead": lead_data, "price": price,
-                "link": format!("{client}/leads/{bought_id}"),
-            }),
-        },
+        &EmailJob::new(
+            format!("purchase-confirmed:{}", purchase.id),
+            purchase.purchaser.email.clone(),
+            &data::PurchaseConfirmed {
+                name: purchase.purchaser.name.clone(),
+                lead: data::BoughtLead {
+                    company: company.clone(),
+                    email: lead.email.clone(),
+                },
+                price: price.clone(),
+                link: format!("{client}/leads/{bought_id}"),
+            },
+        ),
     )?;
     let seller_name = get_partner(&*ctx.store, &purchase.seller_id)
         .await?
@@ -432,16 +434,19 @@ async fn emails(
     {
         add_to_outbox(
             outbox,
-            &EmailJob {
-                id: format!("lead-sold:{}:{}", purchase.id, admin.id),
-                kind: EmailKind::LeadSold,
-                to: admin.email.clone(),
-                data: json!({
-                    "name": admin.name, "partnerName": seller_name,
-                    "lead": {"company": lead_data["company"]}, "price": price,
-                    "link": format!("{client}/marketplace/my-listings"),
-                }),
-            },
+            &EmailJob::new(
+                format!("lead-sold:{}:{}", purchase.id, admin.id),
+                admin.email.clone(),
+                &data::LeadSold {
+                    name: admin.name.clone(),
+                    partner_name: seller_name.clone(),
+                    lead: data::LeadCompany {
+                        company: company.clone(),
+                    },
+                    price: price.clone(),
+                    link: format!("{client}/marketplace/my-listings"),
+                },
+            ),
         )?;
     }
     Ok(())

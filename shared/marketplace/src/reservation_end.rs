@@ -11,10 +11,9 @@
 //! listing, and a late payment is never kept.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use pc_platform::AppContext;
-use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::PaymentError;
 
@@ -47,16 +46,17 @@ pub async fn end_reservation(
         let mut outbox = Outbox::new(ctx.ids.new_id(), at);
         add_to_outbox(
             &mut outbox,
-            &EmailJob {
-                id: format!("reservation-expired:{}", reservation.id),
-                kind: EmailKind::ReservationExpired,
-                to: reservation.reserved_by.email.clone(),
-                data: json!({
-                    "name": reservation.reserved_by.name,
-                    "lead": {"company": listing.contact.company.clone().unwrap_or_default()},
-                    "link": "/marketplace",
-                }),
-            },
+            &EmailJob::new(
+                format!("reservation-expired:{}", reservation.id),
+                reservation.reserved_by.email.clone(),
+                &data::ReservationExpired {
+                    name: reservation.reserved_by.name.clone(),
+                    lead: data::LeadCompany {
+                        company: listing.contact.company.clone().unwrap_or_default(),
+                    },
+                    link: "/marketplace".into(),
+                },
+            ),
         )?;
         outbox.add_to(&mut writes)?;
     }

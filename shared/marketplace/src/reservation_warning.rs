@@ -9,10 +9,9 @@
 //! new end.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 
 use pc_api::AppState;
-use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{
     Condition, Cursor, Index, Query, SortKey, StoreError, Update, Write, from_item,
@@ -98,17 +97,16 @@ async fn warn(
     let mut outbox = Outbox::new(ctx.ids.new_id(), at);
     add_to_outbox(
         &mut outbox,
-        &EmailJob {
-            id: format!("reservation-expiring:{}:{end}", reservation.id),
-            kind: EmailKind::ReservationExpiring,
-            to: reservation.reserved_by.email.clone(),
-            data: json!({
-                "name": reservation.reserved_by.name,
-                "lead": {"company": company},
-                "expiresAt": end,
-                "link": "/marketplace/reservations",
-            }),
-        },
+        &EmailJob::new(
+            format!("reservation-expiring:{}:{end}", reservation.id),
+            reservation.reserved_by.email.clone(),
+            &data::ReservationExpiring {
+                name: reservation.reserved_by.name.clone(),
+                lead: data::LeadCompany { company },
+                expires_at: end,
+                link: "/marketplace/reservations".into(),
+            },
+        ),
     )?;
     outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {

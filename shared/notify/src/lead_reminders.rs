@@ -29,7 +29,7 @@ use pc_accounts::users_store::active_users_of_partner;
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
 use pc_leads::{OverdueLead, overdue_leads_for_partner};
-use pc_platform::email::{self, EmailJob, EmailKind};
+use pc_platform::email::{self, EmailJob, data};
 use pc_platform::store::{Cursor, StoreError};
 
 use crate::magic_links;
@@ -176,18 +176,17 @@ async fn remind_partner(
     let magic_link = magic_links::overdue_link(&ctx.config.client_url, &token);
     let leads = listed_leads(&overdue, at);
     for user in users {
-        let job = EmailJob {
-            id: reminder_job_id(day, &user.id),
-            kind: EmailKind::LeadReminder,
-            to: user.email.clone(),
-            data: json!({
-                "name": user.name,
-                "partnerName": partner.name,
-                "leads": leads,
-                "overdueCount": overdue.len(),
-                "magicLink": magic_link,
-            }),
-        };
+        let job = EmailJob::new(
+            reminder_job_id(day, &user.id),
+            user.email.clone(),
+            &data::LeadReminder {
+                name: user.name.clone(),
+                partner_name: partner.name.clone(),
+                leads: leads.clone(),
+                overdue_count: overdue.len(),
+                magic_link: magic_link.clone(),
+            },
+        );
         email::enqueue(ctx.queue.as_ref(), &job).await?;
         outcome.emails_queued += 1;
     }

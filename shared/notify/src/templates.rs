@@ -310,6 +310,205 @@ mod tests {
         }
     }
 
+    /// Each kind's data type fills its template (rendering is strict: a
+    /// key the template reads and the type lacks fails).
+    #[test]
+    fn every_typed_email_data_renders_its_template() {
+        use pc_platform::email::EmailJob;
+        use pc_platform::email::data::*;
+        let s = |text: &str| text.to_owned();
+        let company = || LeadCompany { company: s("Acme") };
+        let jobs = [
+            EmailJob::new(
+                s("1"),
+                s("to@example.com"),
+                &Invitation {
+                    name: s("Ann"),
+                    inviter_name: s("Bob"),
+                    partner_name: None,
+                    link: s("/register?token=abc"),
+                },
+            ),
+            EmailJob::new(
+                s("2"),
+                s("to@example.com"),
+                &RegistrationVerification {
+                    name: s("Ann"),
+                    company_name: s("Acme"),
+                    link: s("/verify?token=abc"),
+                },
+            ),
+            EmailJob::new(
+                s("3"),
+                s("to@example.com"),
+                &PasswordReset {
+                    name: s("Ann"),
+                    link: s("/reset-password?token=abc"),
+                },
+            ),
+            EmailJob::new(
+                s("4"),
+                s("to@example.com"),
+                &LeadReminder {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    leads: vec![
+                        json!({"email": "l@example.com", "company": "Acme", "daysSinceUpdate": 3}),
+                    ],
+                    overdue_count: 1,
+                    magic_link: s("/leads?magic=abc"),
+                },
+            ),
+            EmailJob::new(
+                s("5"),
+                s("to@example.com"),
+                &LostLeadAlert {
+                    lead: LostLead {
+                        id: s("01HLEAD"),
+                        email: s("l@example.com"),
+                        company: None,
+                        first_name: None,
+                        last_name: None,
+                    },
+                    partner_name: s("Acme"),
+                    previous_status: None,
+                    new_status: s("lost_no_show"),
+                    changed_by: s("system"),
+                    link: s("/leads/01HLEAD"),
+                },
+            ),
+            EmailJob::new(
+                s("6"),
+                s("to@example.com"),
+                &NewLeadNotice {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    lead: NewLead {
+                        email: s("l@example.com"),
+                        first_name: None,
+                        last_name: None,
+                        company: None,
+                    },
+                    meeting_start: None,
+                    link: s("/leads/01HLEAD"),
+                },
+            ),
+            EmailJob::new(
+                s("7"),
+                s("to@example.com"),
+                &PaymentFailed {
+                    partner_name: s("Acme"),
+                    invoice_id: s("inv"),
+                    amount: s("$1,250.00"),
+                    period: s("2024-01"),
+                    link: s("/finance/invoices"),
+                },
+            ),
+            EmailJob::new(
+                s("8"),
+                s("to@example.com"),
+                &ReservationExpiring {
+                    name: s("Ann"),
+                    lead: company(),
+                    expires_at: s("2024-01-15T17:00:00.000Z"),
+                    link: s("/marketplace/reservations"),
+                },
+            ),
+            EmailJob::new(
+                s("9"),
+                s("to@example.com"),
+                &ReservationExpired {
+                    name: s("Ann"),
+                    lead: company(),
+                    link: s("/marketplace"),
+                },
+            ),
+            EmailJob::new(
+                s("10"),
+                s("to@example.com"),
+                &LeadSold {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    lead: company(),
+                    price: s("$300.00"),
+                    link: s("/marketplace/my-listings"),
+                },
+            ),
+            EmailJob::new(
+                s("11"),
+                s("to@example.com"),
+                &PurchaseConfirmed {
+                    name: s("Ann"),
+                    lead: BoughtLead {
+                        company: s("Acme"),
+                        email: s("l@example.com"),
+                    },
+                    price: s("$300.00"),
+                    link: s("/leads/01HLEAD"),
+                },
+            ),
+            EmailJob::new(
+                s("12"),
+                s("to@example.com"),
+                &PurchaseRefunded {
+                    name: s("Ann"),
+                    lead: company(),
+                    price: s("$300.00"),
+                    reason: s("the reservation had ended"),
+                    link: s("/marketplace/purchases"),
+                },
+            ),
+            EmailJob::new(
+                s("13"),
+                s("to@example.com"),
+                &MarketplaceMatch {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    lead: MatchedLead {
+                        company: s("Acme"),
+                        industry: s("software"),
+                    },
+                    icp_match: 85,
+                    price: s("$300.00"),
+                    link: s("/marketplace/leads/01HLEAD"),
+                },
+            ),
+            EmailJob::new(
+                s("14"),
+                s("to@example.com"),
+                &HubspotDisconnected {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    link: s("/settings/integrations/hubspot"),
+                },
+            ),
+            EmailJob::new(
+                s("15"),
+                s("to@example.com"),
+                &WebhookFailed {
+                    name: s("Ann"),
+                    partner_name: s("Acme"),
+                    event_type: s("lead.created"),
+                    event_id: s("evt_1"),
+                    url: s("https://hooks.example.com/pc"),
+                    attempts: 17,
+                    link: s("/settings/notifications"),
+                },
+            ),
+        ];
+        let kinds: Vec<EmailKind> = jobs.iter().map(|j| j.kind).collect();
+        assert_eq!(kinds, EmailKind::ALL, "one data type per kind");
+        for job in &jobs {
+            let email = render(job.kind, &job.data, CLIENT)
+                .unwrap_or_else(|e| panic!("{:?}: {e}", job.kind));
+            assert!(
+                email.subject.contains(subject_word(job.kind)),
+                "{:?}",
+                job.kind
+            );
+        }
+    }
+
     #[test]
     fn html_escapes_injected_markup_and_text_keeps_it() {
         let hostile = "<script>alert(\"x\")</script><img src=x onerror='y'>&";

@@ -3,13 +3,11 @@
 //! (the job id names the delivery, the round and the admin, and the emails
 //! are written in the transaction that marks the delivery failed).
 
-use serde_json::json;
-
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
 use pc_api::AppState;
 use pc_api::identity::Role;
-use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
+use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 
 use crate::WebhookError;
@@ -31,23 +29,22 @@ pub async fn add_emails(
         .into_iter()
         .filter(|u| u.can_sign_in() && (u.role >= Role::Admin || u.is_partner_owner));
     for admin in admins {
-        let job = EmailJob {
-            id: format!(
+        let job = EmailJob::new(
+            format!(
                 "webhook-failed:{}:{}:{}",
                 delivery.id, delivery.round, admin.id
             ),
-            kind: EmailKind::WebhookFailed,
-            to: admin.email.clone(),
-            data: json!({
-                "name": admin.name,
-                "partnerName": partner_name,
-                "eventType": delivery.event_type,
-                "eventId": delivery.event_id,
-                "url": url,
-                "attempts": delivery.attempt_count,
-                "link": format!("{}/settings/notifications", ctx.config.client_url),
-            }),
-        };
+            admin.email.clone(),
+            &data::WebhookFailed {
+                name: admin.name.clone(),
+                partner_name: partner_name.clone(),
+                event_type: delivery.event_type.clone(),
+                event_id: delivery.event_id.clone(),
+                url: url.clone(),
+                attempts: delivery.attempt_count,
+                link: format!("{}/settings/notifications", ctx.config.client_url),
+            },
+        );
         add_to_outbox(outbox, &job)?;
     }
     Ok(())

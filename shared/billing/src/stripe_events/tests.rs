@@ -1,8 +1,10 @@
 use pc_accounts::billing_config::{BillingConfig, BillingType};
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_platform::EmbeddedParts;
+use pc_platform::email::EmailKind;
 use pc_platform::payments::{Metadata, NewCustomer, NewInvoice, NewInvoiceLine, PaymentGateway};
 use pc_platform::store::{Index, Query};
+use serde_json::json;
 
 use super::*;
 use crate::invoices_store::{InvoiceType, Stage, get_invoice};

@@ -1,6 +1,7 @@
 //! The email port: sends one rendered message. SES in production; a mailbox
 //! kept in the store locally, readable at `GET /dev/mailbox`.
 
+pub mod data;
 pub mod mailbox;
 
 use async_trait::async_trait;
@@ -113,6 +114,20 @@ pub struct EmailJob {
     pub kind: EmailKind,
     pub to: String,
     pub data: serde_json::Value,
+}
+
+impl EmailJob {
+    /// The job that sends `data`'s kind of email to `to`, once per `id`.
+    pub fn new<D: data::EmailData>(id: String, to: String, data: &D) -> Self {
+        Self {
+            id,
+            kind: D::KIND,
+            to,
+            // The data types are structs of strings, numbers and JSON
+            // values, which always serialize.
+            data: serde_json::to_value(data).expect("email data serializes"),
+        }
+    }
 }
 
 impl crate::queue::Message for EmailJob {
