@@ -10,6 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_platform::config::MissingSecret;
+pub use pc_platform::error_code::ErrorCode;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -33,7 +34,7 @@ impl FieldError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Vec<FieldError>,
     pub retry_after_seconds: Option<u64>,
@@ -61,7 +62,7 @@ pub struct ErrorContent {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -77,7 +78,11 @@ impl ApiError {
         let message = format!("invalid input: {}", fields.join(", "));
         Self {
             details,
-            ..Self::new(StatusCode::BAD_REQUEST, "validation_failed", message)
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::ValidationFailed,
+                message,
+            )
         }
     }
 
@@ -86,23 +91,23 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 404, also the answer for another tenant's record.
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -111,17 +116,21 @@ impl ApiError {
     pub fn partner_not_active() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "partner_not_active",
+            ErrorCode::PartnerNotActive,
             "your partner account awaits approval; until an owner activates it you can manage only your profile, the partner's settings and onboarding",
         )
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn payload_too_large(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            message,
+        )
     }
 
     pub fn rate_limited(retry_after_seconds: u64) -> Self {
@@ -129,7 +138,7 @@ impl ApiError {
             retry_after_seconds: Some(retry_after_seconds.max(1)),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "too many attempts, try again later",
             )
         }
@@ -140,7 +149,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "something went wrong",
         )
     }
@@ -149,7 +158,7 @@ impl ApiError {
         tracing::warn!(error = %cause, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "temporarily unavailable, retry",
         )
     }
@@ -201,7 +210,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor => {
-                Self::bad_request("invalid_cursor", "invalid pagination cursor")
+                Self::bad_request(ErrorCode::InvalidCursor, "invalid pagination cursor")
             }
             StoreError::Throttled | StoreError::TransactionConflict => Self::unavailable(e),
             // A value the store refuses (a key too long or holding NUL, an
@@ -211,7 +220,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(cause) => {
                 tracing::warn!(error = %cause, "the store refused a value");
                 Self::bad_request(
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "the request holds a value that cannot be stored",
                 )
             }

@@ -24,7 +24,7 @@ pub mod telemetry;
 pub mod tokens;
 
 pub use chrono::{DateTime, Utc};
-pub use error::{ApiError, ApiResult, FieldError};
+pub use error::{ApiError, ApiResult, ErrorCode, FieldError};
 pub use functions::{Access, Function, Permissions};
 pub use futures::future::BoxFuture;
 pub use identity::{Principal, Role};

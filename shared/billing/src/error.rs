@@ -3,6 +3,7 @@
 
 use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
+use pc_platform::error_code::ErrorCode;
 use pc_platform::payments::PaymentError;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
@@ -35,21 +36,23 @@ impl From<BillingError> for ApiError {
     fn from(e: BillingError) -> Self {
         match e {
             BillingError::NotConfigured => ApiError::conflict(
-                "billing_not_configured",
+                ErrorCode::BillingNotConfigured,
                 "the partner has no billing configuration; set it first",
             ),
             BillingError::PartnerNotFound => ApiError::not_found("partner"),
             BillingError::InvoiceNotFound(_) => ApiError::not_found("invoice"),
             BillingError::NeedsReview(id) => ApiError::conflict(
-                "invoice_needs_review",
+                ErrorCode::InvoiceNeedsReview,
                 format!("invoice {id} needs review: its Stripe draft was begun over a day ago"),
             ),
             BillingError::KeyReused => ApiError::conflict(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for a different request",
             ),
             BillingError::Payment(PaymentError::Unavailable(m)) => ApiError::unavailable(m),
-            BillingError::Payment(p) => ApiError::conflict("payment_refused", p.to_string()),
+            BillingError::Payment(p) => {
+                ApiError::conflict(ErrorCode::PaymentRefused, p.to_string())
+            }
             BillingError::Store(s) => s.into(),
             BillingError::Queue(q) => q.into(),
         }

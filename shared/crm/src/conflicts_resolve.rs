@@ -4,6 +4,7 @@
 //! with the caller as the audit event's user) together with the sync
 //! record's agreed value and the resolved conflict, in one transaction.
 
+use pc_platform::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
 use pc_api::{ApiError, Principal};
@@ -45,10 +46,10 @@ fn crm_error(e: CrmError) -> ApiError {
             ApiError::rate_limited(retry_after.as_secs().max(1))
         }
         CrmError::Unauthorized => ApiError::conflict(
-            "hubspot_unhealthy",
+            ErrorCode::HubspotUnhealthy,
             "HubSpot refused the connection; connect HubSpot again",
         ),
-        CrmError::Refused(m) => ApiError::conflict("hubspot_refused", m),
+        CrmError::Refused(m) => ApiError::conflict(ErrorCode::HubspotRefused, m),
         CrmError::Unavailable(m) => ApiError::unavailable(m),
     }
 }
@@ -96,11 +97,14 @@ pub async fn resolve(
             )
         };
         let id = id.ok_or_else(|| {
-            ApiError::conflict("hubspot_not_linked", "the lead has no HubSpot object yet")
+            ApiError::conflict(
+                ErrorCode::HubspotNotLinked,
+                "the lead has no HubSpot object yet",
+            )
         })?;
         if properties.is_empty() {
             return Err(ApiError::conflict(
-                "stage_not_mapped",
+                ErrorCode::StageNotMapped,
                 "no pipeline stage is mapped to this status",
             ));
         }
@@ -115,7 +119,7 @@ pub async fn resolve(
             .map_err(crm_error)?;
         if let Some(failure) = outcome.failures.first() {
             return Err(ApiError::conflict(
-                "hubspot_refused",
+                ErrorCode::HubspotRefused,
                 failure.message.clone(),
             ));
         }
@@ -169,13 +173,13 @@ pub async fn resolve(
             Err(ChangeError::Write(e)) => {
                 return Err(match e {
                     LeadWriteError::Store(s) => s.into(),
-                    other => ApiError::conflict("stale_state", other.to_string()),
+                    other => ApiError::conflict(ErrorCode::StaleState, other.to_string()),
                 });
             }
         }
     }
     Err(ApiError::conflict(
-        "stale_state",
+        ErrorCode::StaleState,
         "the lead changed meanwhile, retry",
     ))
 }

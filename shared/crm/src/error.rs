@@ -4,6 +4,7 @@
 use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
 use pc_platform::crm::CrmError;
+use pc_platform::error_code::ErrorCode;
 use pc_platform::store::StoreError;
 
 use crate::token_cipher::CipherError;
@@ -39,12 +40,12 @@ impl From<ConnectionError> for ApiError {
     fn from(e: ConnectionError) -> Self {
         match e {
             ConnectionError::NotConnected => ApiError::conflict(
-                "hubspot_not_connected",
+                ErrorCode::HubspotNotConnected,
                 "the partner has not connected HubSpot",
             ),
             ConnectionError::Unhealthy | ConnectionError::Crm(CrmError::Unauthorized) => {
                 ApiError::conflict(
-                    "hubspot_unhealthy",
+                    ErrorCode::HubspotUnhealthy,
                     "HubSpot refused the connection's token: connect HubSpot again (GET /v1/integrations/hubspot/authorize?partnerId=…)",
                 )
             }
@@ -52,7 +53,9 @@ impl From<ConnectionError> for ApiError {
                 ApiError::rate_limited(retry_after.as_secs().max(1))
             }
             ConnectionError::Crm(CrmError::Unavailable(m)) => ApiError::unavailable(m),
-            ConnectionError::Crm(CrmError::Refused(m)) => ApiError::conflict("hubspot_refused", m),
+            ConnectionError::Crm(CrmError::Refused(m)) => {
+                ApiError::conflict(ErrorCode::HubspotRefused, m)
+            }
             ConnectionError::Cipher(c) => ApiError::internal(c),
             ConnectionError::Store(s) => s.into(),
         }

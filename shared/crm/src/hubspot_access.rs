@@ -8,6 +8,7 @@ use pc_api::ApiError;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::crm::AccessToken;
+use pc_platform::error_code::ErrorCode;
 use pc_platform::store::{Index, Query, StoreError, from_item};
 
 use crate::connection::{ConnectionRecord, EXPIRY_PARTITION, PartnerAccess, access_token};
@@ -37,7 +38,7 @@ impl From<NoAccess> for ApiError {
             NoAccess::NotConnected => ConnectionError::NotConnected.into(),
             NoAccess::Unhealthy => ConnectionError::Unhealthy.into(),
             NoAccess::NoPipeline => ApiError::conflict(
-                "hubspot_no_pipeline",
+                ErrorCode::HubspotNoPipeline,
                 "the partner has no HubSpot pipeline yet: create it first (POST /v1/integrations/hubspot/{partnerId}/create-pipeline)",
             ),
         }

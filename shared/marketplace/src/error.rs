@@ -3,6 +3,7 @@
 
 use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
+use pc_platform::error_code::ErrorCode;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -21,7 +22,7 @@ pub enum MarketError {
     #[error("the reservation is {0}")]
     WrongReservationState(String),
     #[error("{0}")]
-    Refused(&'static str, String),
+    Refused(ErrorCode, String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -34,14 +35,14 @@ impl From<MarketError> for ApiError {
             MarketError::LeadNotFound => ApiError::not_found("lead"),
             MarketError::ReservationNotFound => ApiError::not_found("reservation"),
             MarketError::ConnectNotEnabled => ApiError::conflict(
-                "stripe_connect_not_enabled",
+                ErrorCode::StripeConnectNotEnabled,
                 "connect a Stripe account that can accept charges and payouts before listing leads",
             ),
             MarketError::WrongLeadState(state) => {
-                ApiError::conflict("lead_not_available", format!("the lead is {state}"))
+                ApiError::conflict(ErrorCode::LeadNotAvailable, format!("the lead is {state}"))
             }
             MarketError::WrongReservationState(state) => ApiError::conflict(
-                "reservation_not_active",
+                ErrorCode::ReservationNotActive,
                 format!("the reservation is {state}"),
             ),
             MarketError::Refused(code, message) => ApiError::conflict(code, message),

@@ -25,6 +25,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use pc_platform::error_code::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -115,7 +116,10 @@ pub async fn refund_purchase(
 }
 
 fn already_refunded() -> ApiError {
-    ApiError::conflict("already_refunded", "this purchase is refunded already")
+    ApiError::conflict(
+        ErrorCode::AlreadyRefunded,
+        "this purchase is refunded already",
+    )
 }
 
 /// The purchase, which must be `COMPLETED`.
@@ -127,7 +131,7 @@ async fn completed_purchase(ctx: &AppState, id: &str) -> ApiResult<PurchaseRecor
         PurchaseStatus::Completed => Ok(purchase),
         PurchaseStatus::Refunded => Err(already_refunded()),
         other => Err(ApiError::conflict(
-            "purchase_not_completed",
+            ErrorCode::PurchaseNotCompleted,
             format!(
                 "only a completed purchase can be refunded; this one is {}",
                 other.as_str()
@@ -201,7 +205,7 @@ async fn plan(
             }
             state => {
                 return Err(ApiError::conflict(
-                    "copy_on_marketplace",
+                    ErrorCode::CopyOnMarketplace,
                     format!(
                         "the buyer's copy of the lead is {} on the marketplace; settle that sale first",
                         state.as_str()
@@ -274,9 +278,10 @@ async fn refund_at_stripe(ctx: &AppState, purchase: &PurchaseRecord) -> ApiResul
         .await
         .map_err(|e| match e {
             PaymentError::Unavailable(m) => ApiError::unavailable(m),
-            PaymentError::Declined(m) | PaymentError::Refused(m) => {
-                ApiError::conflict("refund_refused", format!("Stripe refused the refund: {m}"))
-            }
+            PaymentError::Declined(m) | PaymentError::Refused(m) => ApiError::conflict(
+                ErrorCode::RefundRefused,
+                format!("Stripe refused the refund: {m}"),
+            ),
         })
 }
 

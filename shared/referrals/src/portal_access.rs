@@ -4,6 +4,7 @@
 //! alone answers them, with `canAccessDashboard: false`.
 
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 
 use pc_accounts::partners_store::{PartnerKind, PartnerRecord, PartnerStatus, get_partner};
 use pc_api::{ApiError, ApiResult, AppState, Principal, Role};
@@ -11,7 +12,7 @@ use pc_api::{ApiError, ApiResult, AppState, Principal, Role};
 pub fn not_a_referral_partner() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "not_a_referral_partner",
+        ErrorCode::NotAReferralPartner,
         "the referral portal is for the users of a referral partner",
     )
 }

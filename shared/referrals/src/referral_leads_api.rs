@@ -14,6 +14,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -295,12 +296,13 @@ fn referred_lead(
 fn write_error(e: LeadWriteError) -> ApiError {
     match e {
         LeadWriteError::EmailTaken => ApiError::conflict(
-            "lead_email_taken",
+            ErrorCode::LeadEmailTaken,
             "a client with this email was referred already",
         ),
-        LeadWriteError::Stale => {
-            ApiError::conflict("stale_state", "the referral changed meanwhile, retry")
-        }
+        LeadWriteError::Stale => ApiError::conflict(
+            ErrorCode::StaleState,
+            "the referral changed meanwhile, retry",
+        ),
         LeadWriteError::NoPartner => ApiError::not_found("partner"),
         LeadWriteError::StaffOnly(refusal) => refusal.into(),
         LeadWriteError::Store(s) => s.into(),

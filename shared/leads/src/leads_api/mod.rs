@@ -18,6 +18,7 @@ pub use update::*;
 use axum::http::StatusCode;
 use pc_accounts::partners_store::partner_names;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal};
+use pc_platform::error_code::ErrorCode;
 
 use crate::deal_status::TransitionRefused;
 use crate::lead::{LeadRecord, LeadView, PartnerRef};
@@ -56,11 +57,11 @@ async fn view_with_partner(
 fn write_error(e: LeadWriteError) -> ApiError {
     match e {
         LeadWriteError::EmailTaken => ApiError::conflict(
-            "lead_email_taken",
+            ErrorCode::LeadEmailTaken,
             "this partner already has a lead with this email",
         ),
         LeadWriteError::Stale => {
-            ApiError::conflict("stale_state", "the lead changed meanwhile, retry")
+            ApiError::conflict(ErrorCode::StaleState, "the lead changed meanwhile, retry")
         }
         LeadWriteError::NoPartner => ApiError::invalid_field("partnerId", "no such partner"),
         LeadWriteError::StaffOnly(refusal) => refusal.into(),
@@ -72,7 +73,7 @@ fn write_error(e: LeadWriteError) -> ApiError {
 /// `staff_only`, naming each field.
 impl From<StaffOnly> for ApiError {
     fn from(e: StaffOnly) -> Self {
-        let mut error = ApiError::new(StatusCode::FORBIDDEN, "staff_only", e.to_string());
+        let mut error = ApiError::new(StatusCode::FORBIDDEN, ErrorCode::StaffOnly, e.to_string());
         error.details = e
             .fields
             .iter()
@@ -86,6 +87,6 @@ impl From<StaffOnly> for ApiError {
 /// lead's state.
 impl From<TransitionRefused> for ApiError {
     fn from(e: TransitionRefused) -> Self {
-        ApiError::conflict("invalid_transition", e.to_string())
+        ApiError::conflict(ErrorCode::InvalidTransition, e.to_string())
     }
 }
