@@ -56,9 +56,27 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorContent {
+    #[schema(schema_with = error_code_schema)]
     pub code: String,
     pub message: String,
     pub details: Vec<FieldError>,
+}
+
+/// `error.code` as the closed list it is, each code with its meaning.
+fn error_code_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let meanings: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|code| format!("- `{}`: {}", code.as_str(), code.meaning()))
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.iter().map(|code| code.as_str())))
+        .description(Some(format!(
+            "What went wrong, for a program to act on:\n\n{}",
+            meanings.join("\n")
+        )))
+        .build()
 }
 
 impl ApiError {
