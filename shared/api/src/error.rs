@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use pc_platform::config::MissingSecret;
 pub use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -243,6 +244,24 @@ impl From<StoreError> for ApiError {
                 )
             }
             other => Self::internal(other),
+        }
+    }
+}
+
+/// The one place a use case's failure becomes an HTTP answer.
+impl From<Failure> for ApiError {
+    fn from(e: Failure) -> Self {
+        match e {
+            Failure::NotFound(what) => ApiError::not_found(what),
+            Failure::InvalidField { field, message } => ApiError::invalid_field(&field, message),
+            Failure::Refused(code, message) => ApiError::bad_request(code, message),
+            Failure::Conflict(code, message) => ApiError::conflict(code, message),
+            Failure::Forbidden(message) => ApiError::forbidden(message),
+            Failure::RateLimited(seconds) => ApiError::rate_limited(seconds),
+            Failure::Unavailable(cause) => ApiError::unavailable(cause),
+            Failure::Internal(cause) => ApiError::internal(cause),
+            Failure::Store(e) => e.into(),
+            Failure::Queue(e) => e.into(),
         }
     }
 }
