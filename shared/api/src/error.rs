@@ -257,6 +257,7 @@ impl From<Failure> for ApiError {
             Failure::Refused(code, message) => ApiError::bad_request(code, message),
             Failure::Conflict(code, message) => ApiError::conflict(code, message),
             Failure::Forbidden(message) => ApiError::forbidden(message),
+            Failure::Denied(code, message) => ApiError::new(StatusCode::FORBIDDEN, code, message),
             Failure::RateLimited(seconds) => ApiError::rate_limited(seconds),
             Failure::Unavailable(cause) => ApiError::unavailable(cause),
             Failure::Internal(cause) => ApiError::internal(cause),

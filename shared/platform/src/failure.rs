@@ -25,6 +25,9 @@ pub enum Failure {
     /// The caller's role does not allow it.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller may not do this, for the reason the code names.
+    #[error("{1}")]
+    Denied(ErrorCode, String),
     /// A third party asks to slow down.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
