@@ -15,21 +15,7 @@ use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
-/// One problem with one input field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use pc_platform::failure::FieldError;
 
 /// An error answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -253,11 +239,18 @@ impl From<Failure> for ApiError {
     fn from(e: Failure) -> Self {
         match e {
             Failure::NotFound(what) => ApiError::not_found(what),
-            Failure::InvalidField { field, message } => ApiError::invalid_field(&field, message),
+            Failure::Invalid(details) => ApiError::validation(details),
             Failure::Refused(code, message) => ApiError::bad_request(code, message),
             Failure::Conflict(code, message) => ApiError::conflict(code, message),
             Failure::Forbidden(message) => ApiError::forbidden(message),
-            Failure::Denied(code, message) => ApiError::new(StatusCode::FORBIDDEN, code, message),
+            Failure::Denied {
+                code,
+                message,
+                details,
+            } => ApiError {
+                details,
+                ..ApiError::new(StatusCode::FORBIDDEN, code, message)
+            },
             Failure::RateLimited(seconds) => ApiError::rate_limited(seconds),
             Failure::Unavailable(cause) => ApiError::unavailable(cause),
             Failure::Internal(cause) => ApiError::internal(cause),

@@ -68,7 +68,7 @@ fn lead_patch(command: &StatusCommand) -> Result<LeadPatch, WorkerError> {
         let dollars = pc_platform::money::Cents(cents).dollars();
         fields.insert("dealAmount".into(), Value::Number(dollars));
     }
-    LeadPatch::parse(&fields).map_err(|e| WorkerError::new(e.message))
+    LeadPatch::parse(&fields).map_err(WorkerError::new)
 }
 
 /// Settles the request as rejected with `code`, changing nothing else.

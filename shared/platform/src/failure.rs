@@ -7,15 +7,31 @@ use crate::error_code::ErrorCode;
 use crate::queue::QueueError;
 use crate::store::StoreError;
 
+/// One problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// No such record, or one the caller may not see (tenancy answers
     /// "not found", never "forbidden").
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// One input field is wrong.
-    #[error("{field}: {message}")]
-    InvalidField { field: String, message: String },
+    /// Input fields are wrong, each named with its problem.
+    #[error("invalid input: {}", fields(.0))]
+    Invalid(Vec<FieldError>),
     /// The request cannot be carried out as asked.
     #[error("{1}")]
     Refused(ErrorCode, String),
@@ -25,9 +41,14 @@ pub enum Failure {
     /// The caller's role does not allow it.
     #[error("{0}")]
     Forbidden(String),
-    /// The caller may not do this, for the reason the code names.
-    #[error("{1}")]
-    Denied(ErrorCode, String),
+    /// The caller may not do this, for the reason the code names (and
+    /// the fields it may not set, if any).
+    #[error("{message}")]
+    Denied {
+        code: ErrorCode,
+        message: String,
+        details: Vec<FieldError>,
+    },
     /// A third party asks to slow down.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
@@ -43,11 +64,21 @@ pub enum Failure {
     Queue(#[from] QueueError),
 }
 
+fn fields(details: &[FieldError]) -> String {
+    let names: Vec<&str> = details.iter().map(|d| d.field.as_str()).collect();
+    names.join(", ")
+}
+
 impl Failure {
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Failure::InvalidField {
-            field: field.into(),
+        Failure::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    pub fn denied(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure::Denied {
+            code,
             message: message.into(),
+            details: Vec::new(),
         }
     }
 

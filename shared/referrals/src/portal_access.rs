@@ -10,9 +10,9 @@ use pc_accounts::partners_store::{PartnerKind, PartnerRecord, PartnerStatus, get
 use pc_api::{AppState, Principal, Role};
 
 pub fn not_a_referral_partner() -> Failure {
-    Failure::Denied(
+    Failure::denied(
         ErrorCode::NotAReferralPartner,
-        "the referral portal is for the users of a referral partner".into(),
+        "the referral portal is for the users of a referral partner",
     )
 }
 

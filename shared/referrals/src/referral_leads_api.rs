@@ -31,6 +31,7 @@ use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition, query_all};
 use pc_leads::referral_commission::{LeadReferral, count_referral, get_commission};
 use pc_leads::{DealStatus, LeadSource};
+use pc_platform::failure::Failure;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::from_item;
 
@@ -389,12 +390,14 @@ fn lead_patch(body: &ReferralPatch) -> ApiResult<LeadPatch> {
         return Err(ApiError::validation(errors));
     }
     LeadPatch::parse(&map).map_err(|mut e| {
-        for d in &mut e.details {
-            if d.field == "phone" {
-                d.field = "clientPhone".into();
+        if let Failure::Invalid(details) = &mut e {
+            for d in details {
+                if d.field == "phone" {
+                    d.field = "clientPhone".into();
+                }
             }
         }
-        e
+        e.into()
     })
 }
 

@@ -15,10 +15,10 @@ pub use notes::*;
 pub use sales_managers::*;
 pub use update::*;
 
-use axum::http::StatusCode;
 use pc_accounts::partners_store::partner_names;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal};
 use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 
 use crate::deal_status::TransitionRefused;
 use crate::lead::{LeadRecord, LeadView, PartnerRef};
@@ -71,22 +71,26 @@ fn write_error(e: LeadWriteError) -> ApiError {
 
 /// A referred lead's commission fields changed by anyone but staff: 403
 /// `staff_only`, naming each field.
-impl From<StaffOnly> for ApiError {
+impl From<StaffOnly> for Failure {
     fn from(e: StaffOnly) -> Self {
-        let mut error = ApiError::new(StatusCode::FORBIDDEN, ErrorCode::StaffOnly, e.to_string());
-        error.details = e
-            .fields
-            .iter()
-            .map(|f| FieldError::new(*f, "only platform staff may set this on a referred lead"))
-            .collect();
-        error
+        Failure::Denied {
+            code: ErrorCode::StaffOnly,
+            message: e.to_string(),
+            details: e
+                .fields
+                .iter()
+                .map(|f| FieldError::new(*f, "only platform staff may set this on a referred lead"))
+                .collect(),
+        }
     }
 }
 
+pc_api::answer_through_failure!(StaffOnly, TransitionRefused);
+
 /// A status change the pipeline does not allow is a conflict with the
 /// lead's state.
-impl From<TransitionRefused> for ApiError {
+impl From<TransitionRefused> for Failure {
     fn from(e: TransitionRefused) -> Self {
-        ApiError::conflict(ErrorCode::InvalidTransition, e.to_string())
+        Failure::conflict(ErrorCode::InvalidTransition, e.to_string())
     }
 }
