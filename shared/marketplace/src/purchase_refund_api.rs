@@ -42,7 +42,9 @@ fn reason_of(body: &RefundBody) -> ApiResult<String> {
     )]))
 }
 
-/// Refunds a completed purchase in full (see `purchase_refund`).
+/// Refunds a completed purchase in full: the payment at Stripe (the
+/// seller's transfer reversed, the platform's fee refunded), the seller's
+/// lead relisted or delisted, and the buyer's copy withdrawn.
 #[utoipa::path(post, path = "/v1/marketplace/purchases/{id}/refund", tag = "marketplace",
     params(("id" = String, Path, description = "purchase id")), request_body = RefundBody,
     responses((status = 200, body = PurchaseView, description = "the purchase, `REFUNDED`"),
