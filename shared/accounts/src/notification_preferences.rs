@@ -5,7 +5,8 @@
 //! URL and events but never issues a secret, since its answer is the
 //! partner, not the place to show one.
 
-use pc_api::{ApiError, AppState, FieldError};
+use pc_api::AppState;
+use pc_platform::failure::{Failure, FieldError};
 
 use crate::partner_input::{NotificationPreferencesPatch, apply_preferences};
 use crate::partner_views::NotificationPreferencesView;
@@ -18,17 +19,17 @@ pub fn apply(
     ctx: &AppState,
     partner: &PartnerRecord,
     patch: NotificationPreferencesPatch,
-) -> Result<(NotificationPreferences, Option<String>), ApiError> {
+) -> Result<(NotificationPreferences, Option<String>), Failure> {
     let applied = apply_preferences(
         "",
         &partner.notification_preferences,
         patch,
         ctx.config.webhook_local_receivers,
     )
-    .map_err(ApiError::validation)?;
+    .map_err(Failure::Invalid)?;
     let mut prefs = applied.preferences;
     let secret = webhook_secret::settle(&ctx.config, &partner.id, &mut prefs, applied.issue_secret)
-        .map_err(ApiError::internal)?;
+        .map_err(Failure::internal)?;
     Ok((prefs, secret))
 }
 

@@ -8,32 +8,32 @@
 //! - Only the owner creates admins without a partner (platform staff).
 
 use pc_api::identity::{Principal, Role, UserRecord};
-use pc_api::{ApiError, ApiResult};
+use pc_platform::failure::Failure;
 
 /// A live user the caller may see (deleted ones are gone for everyone).
-pub fn ensure_sees_user(actor: &Principal, target: &UserRecord) -> ApiResult<()> {
+pub fn ensure_sees_user(actor: &Principal, target: &UserRecord) -> Result<(), Failure> {
     if target.deleted_at.is_some() {
-        return Err(ApiError::not_found("user"));
+        return Err(Failure::NotFound("user"));
     }
     if actor.user_id == target.id {
         return Ok(());
     }
     actor.ensure_sees_partner(target.partner_id.as_deref(), "user")?;
     if actor.role < Role::Admin {
-        return Err(ApiError::forbidden("only admins see other users"));
+        return Err(Failure::Forbidden("only admins see other users".into()));
     }
     Ok(())
 }
 
 /// A user the caller may change (role, partner, status, deletion).
-pub fn ensure_manages_user(actor: &Principal, target: &UserRecord) -> ApiResult<()> {
+pub fn ensure_manages_user(actor: &Principal, target: &UserRecord) -> Result<(), Failure> {
     ensure_sees_user(actor, target)?;
     if actor.role < Role::Admin {
-        return Err(ApiError::forbidden("only admins manage users"));
+        return Err(Failure::Forbidden("only admins manage users".into()));
     }
     if target.role > actor.role || (target.role == Role::Owner && !actor.is_owner()) {
-        return Err(ApiError::forbidden(
-            "you cannot manage a user above your role",
+        return Err(Failure::Forbidden(
+            "you cannot manage a user above your role".into(),
         ));
     }
     Ok(())
@@ -41,14 +41,18 @@ pub fn ensure_manages_user(actor: &Principal, target: &UserRecord) -> ApiResult<
 
 /// Whether the caller may give a user `role` within `partner_id`.
 /// Unknown partners are the caller's concern (checked against the store).
-pub fn ensure_may_assign(actor: &Principal, role: Role, partner_id: Option<&str>) -> ApiResult<()> {
+pub fn ensure_may_assign(
+    actor: &Principal,
+    role: Role,
+    partner_id: Option<&str>,
+) -> Result<(), Failure> {
     if role > actor.role {
-        return Err(ApiError::forbidden(
-            "nobody can give a role above their own",
+        return Err(Failure::Forbidden(
+            "nobody can give a role above their own".into(),
         ));
     }
     if role == Role::Owner && partner_id.is_some() {
-        return Err(ApiError::invalid_field(
+        return Err(Failure::invalid_field(
             "partnerId",
             "owners belong to no partner",
         ));
@@ -57,15 +61,17 @@ pub fn ensure_may_assign(actor: &Principal, role: Role, partner_id: Option<&str>
         // A partner admin stays inside their partner.
         if partner_id != actor.partner_id.as_deref() {
             return Err(match partner_id {
-                Some(_) => ApiError::not_found("partner"),
-                None => ApiError::forbidden("only platform staff manage users without a partner"),
+                Some(_) => Failure::NotFound("partner"),
+                None => {
+                    Failure::Forbidden("only platform staff manage users without a partner".into())
+                }
             });
         }
         return Ok(());
     }
     if partner_id.is_none() && role >= Role::Admin && !actor.is_owner() {
-        return Err(ApiError::forbidden(
-            "only the owner creates admins without a partner",
+        return Err(Failure::Forbidden(
+            "only the owner creates admins without a partner".into(),
         ));
     }
     Ok(())
@@ -104,8 +110,9 @@ mod tests {
         }
     }
 
-    fn status(r: ApiResult<()>) -> u16 {
-        r.err().map_or(200, |e| e.status.as_u16())
+    fn status(r: Result<(), Failure>) -> u16 {
+        r.err()
+            .map_or(200, |e| pc_api::ApiError::from(e).status.as_u16())
     }
 
     #[test]

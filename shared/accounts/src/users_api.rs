@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
@@ -168,7 +169,7 @@ pub async fn create_user(
         Ok(()) => {}
         Err(e) if e.is_condition_failure() => {
             return Err(ApiError::conflict(
-                "email_taken",
+                ErrorCode::EmailTaken,
                 "a user with this email exists",
             ));
         }

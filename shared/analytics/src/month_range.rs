@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use pc_api::{ApiError, FieldError};
+use pc_platform::failure::{Failure, FieldError};
 
 /// The longest range one request reads.
 pub const MAX_MONTHS: u32 = 24;
@@ -67,7 +67,7 @@ impl MonthRange {
     pub fn from_query(
         params: &BTreeMap<String, String>,
         now: DateTime<Utc>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Failure> {
         let mut errors = Vec::new();
         let mut read = |field: &str| match params.get(field) {
             None => None,
@@ -81,16 +81,16 @@ impl MonthRange {
         };
         let (from, to) = (read("from"), read("to"));
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(Failure::Invalid(errors));
         }
         let to = to.unwrap_or_else(|| Month::of(now));
         let from = from.unwrap_or_else(|| to.plus(1 - DEFAULT_MONTHS as i32));
         if to < from {
-            return Err(ApiError::invalid_field("to", "must not be before from"));
+            return Err(Failure::invalid_field("to", "must not be before from"));
         }
         let range = MonthRange { from, to };
         if range.len() > MAX_MONTHS as usize {
-            return Err(ApiError::invalid_field(
+            return Err(Failure::invalid_field(
                 "to",
                 format!("the range spans more than {MAX_MONTHS} months"),
             ));
@@ -128,8 +128,12 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap()
     }
 
-    fn field_of(err: ApiError) -> Vec<String> {
-        err.details.into_iter().map(|d| d.field).collect()
+    fn field_of(err: Failure) -> Vec<String> {
+        pc_api::ApiError::from(err)
+            .details
+            .into_iter()
+            .map(|d| d.field)
+            .collect()
     }
 
     #[test]

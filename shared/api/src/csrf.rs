@@ -14,6 +14,7 @@
 //! types a cross-site form can send without a preflight (`text/plain`,
 //! form encodings) never reach a JSON handler.
 
+use crate::ErrorCode;
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 
@@ -43,7 +44,7 @@ fn same_site(cors_origin: &str, headers: &HeaderMap) -> bool {
 fn cross_site() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "cross_site_request",
+        ErrorCode::CrossSiteRequest,
         "requests from another site cannot use this session; call from the app or with a bearer token",
     )
 }
@@ -88,7 +89,7 @@ pub fn check_json_body(request: &Request) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "the body must be JSON, sent with Content-Type: application/json",
         ))
     }

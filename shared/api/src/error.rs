@@ -10,30 +10,18 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_platform::config::MissingSecret;
+pub use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
-/// One problem with one input field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use pc_platform::failure::FieldError;
 
 /// An error answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Vec<FieldError>,
     pub retry_after_seconds: Option<u64>,
@@ -55,13 +43,31 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorContent {
+    #[schema(schema_with = error_code_schema)]
     pub code: String,
     pub message: String,
     pub details: Vec<FieldError>,
 }
 
+/// `error.code` as the closed list it is, each code with its meaning.
+fn error_code_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let meanings: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|code| format!("- `{}`: {}", code.as_str(), code.meaning()))
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.iter().map(|code| code.as_str())))
+        .description(Some(format!(
+            "What went wrong, for a program to act on:\n\n{}",
+            meanings.join("\n")
+        )))
+        .build()
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -77,7 +83,11 @@ impl ApiError {
         let message = format!("invalid input: {}", fields.join(", "));
         Self {
             details,
-            ..Self::new(StatusCode::BAD_REQUEST, "validation_failed", message)
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::ValidationFailed,
+                message,
+            )
         }
     }
 
@@ -86,23 +96,23 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message)
     }
 
     /// 404, also the answer for another tenant's record.
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("{what} not found"),
         )
     }
@@ -111,17 +121,21 @@ impl ApiError {
     pub fn partner_not_active() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
-            "partner_not_active",
+            ErrorCode::PartnerNotActive,
             "your partner account awaits approval; until an owner activates it you can manage only your profile, the partner's settings and onboarding",
         )
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
     pub fn payload_too_large(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            message,
+        )
     }
 
     pub fn rate_limited(retry_after_seconds: u64) -> Self {
@@ -129,7 +143,7 @@ impl ApiError {
             retry_after_seconds: Some(retry_after_seconds.max(1)),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "too many attempts, try again later",
             )
         }
@@ -140,7 +154,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "something went wrong",
         )
     }
@@ -149,7 +163,7 @@ impl ApiError {
         tracing::warn!(error = %cause, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "temporarily unavailable, retry",
         )
     }
@@ -201,7 +215,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor => {
-                Self::bad_request("invalid_cursor", "invalid pagination cursor")
+                Self::bad_request(ErrorCode::InvalidCursor, "invalid pagination cursor")
             }
             StoreError::Throttled | StoreError::TransactionConflict => Self::unavailable(e),
             // A value the store refuses (a key too long or holding NUL, an
@@ -211,11 +225,37 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(cause) => {
                 tracing::warn!(error = %cause, "the store refused a value");
                 Self::bad_request(
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "the request holds a value that cannot be stored",
                 )
             }
             other => Self::internal(other),
+        }
+    }
+}
+
+/// The one place a use case's failure becomes an HTTP answer.
+impl From<Failure> for ApiError {
+    fn from(e: Failure) -> Self {
+        match e {
+            Failure::NotFound(what) => ApiError::not_found(what),
+            Failure::Invalid(details) => ApiError::validation(details),
+            Failure::Refused(code, message) => ApiError::bad_request(code, message),
+            Failure::Conflict(code, message) => ApiError::conflict(code, message),
+            Failure::Forbidden(message) => ApiError::forbidden(message),
+            Failure::Denied {
+                code,
+                message,
+                details,
+            } => ApiError {
+                details,
+                ..ApiError::new(StatusCode::FORBIDDEN, code, message)
+            },
+            Failure::RateLimited(seconds) => ApiError::rate_limited(seconds),
+            Failure::Unavailable(cause) => ApiError::unavailable(cause),
+            Failure::Internal(cause) => ApiError::internal(cause),
+            Failure::Store(e) => e.into(),
+            Failure::Queue(e) => e.into(),
         }
     }
 }

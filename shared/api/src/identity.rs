@@ -136,12 +136,12 @@ impl Principal {
     pub fn ensure_sees_partner(
         &self,
         partner_id: Option<&str>,
-        what: &str,
-    ) -> Result<(), crate::ApiError> {
+        what: &'static str,
+    ) -> Result<(), pc_platform::failure::Failure> {
         if self.sees_partner(partner_id) {
             Ok(())
         } else {
-            Err(crate::ApiError::not_found(what))
+            Err(pc_platform::failure::Failure::NotFound(what))
         }
     }
 
@@ -250,11 +250,13 @@ mod tests {
         assert!(!partner_admin.sees_partner(None));
         assert!(!platform_user.is_staff() && !platform_user.sees_partner(Some("p1")));
         assert_eq!(
-            partner_admin
-                .ensure_sees_partner(Some("p2"), "lead")
-                .unwrap_err()
-                .status
-                .as_u16(),
+            crate::ApiError::from(
+                partner_admin
+                    .ensure_sees_partner(Some("p2"), "lead")
+                    .unwrap_err()
+            )
+            .status
+            .as_u16(),
             404
         );
     }

@@ -1,6 +1,7 @@
 //! The JSON body extractor: a body that does not parse is a 400 whose
 //! details name every field at fault.
 
+use crate::ErrorCode;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -24,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
         if !is_json {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                crate::ErrorCode::UnsupportedMediaType,
                 "the body must be JSON, sent with Content-Type: application/json",
             ));
         }
@@ -32,7 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::payload_too_large("the body is too large")
             } else {
-                ApiError::bad_request("invalid_body", "the body could not be read")
+                ApiError::bad_request(ErrorCode::InvalidBody, "the body could not be read")
             }
         })?;
         parse_json(&bytes).map(ValidJson)
@@ -65,12 +66,13 @@ fn stand_ins() -> [Value; 6] {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             "a JSON body is required",
         ));
     }
-    let mut value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("malformed JSON: {e}")))?;
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(ErrorCode::InvalidJson, format!("malformed JSON: {e}"))
+    })?;
     let mut errors: Vec<FieldError> = Vec::new();
     loop {
         let problem = match check::<T>(&value) {
@@ -389,7 +391,7 @@ mod tests {
             .first()
             .map(|d| d.field.clone())
             .unwrap_or_default();
-        (e.code.to_owned(), d)
+        (e.code.to_string(), d)
     }
 
     #[test]
@@ -505,7 +507,10 @@ mod tests {
         let Err(e) = ValidJson::<Value>::from_request(request, &()).await else {
             panic!("text/plain accepted");
         };
-        assert_eq!((e.status.as_u16(), e.code), (415, "unsupported_media_type"));
+        assert_eq!(
+            (e.status.as_u16(), e.code.as_str()),
+            (415, "unsupported_media_type")
+        );
     }
 
     #[test]

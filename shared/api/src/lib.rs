@@ -24,12 +24,26 @@ pub mod telemetry;
 pub mod tokens;
 
 pub use chrono::{DateTime, Utc};
-pub use error::{ApiError, ApiResult, FieldError};
+pub use error::{ApiError, ApiResult, ErrorCode, FieldError};
 pub use functions::{Access, Function, Permissions};
 pub use futures::future::BoxFuture;
 pub use identity::{Principal, Role};
 pub use json::ValidJson;
 pub use list::{ListQuery, ListResponse, ListSpec};
 pub use pc_platform::AppState;
+pub use pc_platform::failure::Failure;
 pub use pc_platform::queue::QueueMessage;
 pub use utoipa_axum::routes;
+
+/// Lets `?` turn a capability's own error into an HTTP answer: through the
+/// [`Failure`] the capability says it means, mapped to a status in one place.
+#[macro_export]
+macro_rules! answer_through_failure {
+    ($($error:ty),+ $(,)?) => {
+        $(impl From<$error> for $crate::ApiError {
+            fn from(e: $error) -> Self {
+                $crate::ApiError::from($crate::Failure::from(e))
+            }
+        })+
+    };
+}

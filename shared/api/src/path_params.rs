@@ -4,6 +4,7 @@
 //! characters of `A-Z a-z 0-9 _ -` names no record, so the answer is the
 //! same 404 a well-formed unknown id gets, whatever the method.
 
+use crate::ErrorCode;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequestParts, RawPathParams, Request};
 use axum::http::StatusCode;
@@ -24,7 +25,11 @@ pub fn is_identifier(value: &str) -> bool {
 }
 
 fn no_such_record() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no record has that id")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no record has that id",
+    )
 }
 
 /// Middleware: answers 404 when any path parameter of the matched route is

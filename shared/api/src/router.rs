@@ -129,7 +129,7 @@ pub fn with_common_layers(router: Router, config: &Config) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                crate::ErrorCode::MethodNotAllowed,
                 "this path does not take that method",
             )
         })

@@ -12,6 +12,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use pc_platform::error_code::ErrorCode;
 
 use pc_accounts::partners_store::{PartnerRecord, get_partner};
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
@@ -112,7 +113,7 @@ fn replay(
         ))
     } else {
         Err(ApiError::conflict(
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "this idempotency key was used for a different credit",
         ))
     }

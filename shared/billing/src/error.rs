@@ -1,8 +1,9 @@
-//! What can stop a billing step, and how each failure answers an API call
-//! or a queue message.
+//! What can stop a billing step, and what each failure means: a
+//! [`Failure`] (which the HTTP layer answers), or for a queue message.
 
-use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::payments::PaymentError;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
@@ -31,25 +32,25 @@ pub enum BillingError {
     Queue(#[from] QueueError),
 }
 
-impl From<BillingError> for ApiError {
+impl From<BillingError> for Failure {
     fn from(e: BillingError) -> Self {
         match e {
-            BillingError::NotConfigured => ApiError::conflict(
-                "billing_not_configured",
+            BillingError::NotConfigured => Failure::conflict(
+                ErrorCode::BillingNotConfigured,
                 "the partner has no billing configuration; set it first",
             ),
-            BillingError::PartnerNotFound => ApiError::not_found("partner"),
-            BillingError::InvoiceNotFound(_) => ApiError::not_found("invoice"),
-            BillingError::NeedsReview(id) => ApiError::conflict(
-                "invoice_needs_review",
+            BillingError::PartnerNotFound => Failure::NotFound("partner"),
+            BillingError::InvoiceNotFound(_) => Failure::NotFound("invoice"),
+            BillingError::NeedsReview(id) => Failure::conflict(
+                ErrorCode::InvoiceNeedsReview,
                 format!("invoice {id} needs review: its Stripe draft was begun over a day ago"),
             ),
-            BillingError::KeyReused => ApiError::conflict(
-                "idempotency_key_reused",
+            BillingError::KeyReused => Failure::conflict(
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for a different request",
             ),
-            BillingError::Payment(PaymentError::Unavailable(m)) => ApiError::unavailable(m),
-            BillingError::Payment(p) => ApiError::conflict("payment_refused", p.to_string()),
+            BillingError::Payment(PaymentError::Unavailable(m)) => Failure::unavailable(m),
+            BillingError::Payment(p) => Failure::conflict(ErrorCode::PaymentRefused, p.to_string()),
             BillingError::Store(s) => s.into(),
             BillingError::Queue(q) => q.into(),
         }

@@ -11,6 +11,8 @@ use crate::{
     monthly_invoices, stripe_connect_api, stripe_events, stripe_webhook,
 };
 
+pc_api::answer_through_failure!(crate::error::BillingError);
+
 /// Finance changes that call Stripe.
 const PAYMENTS: Permissions = Permissions::WRITE.payments();
 

@@ -11,6 +11,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use pc_platform::error_code::ErrorCode;
 
 use pc_accounts::partners_store::partner_names;
 use pc_api::{ApiError, ApiResult, AppState, Principal};
@@ -26,7 +27,7 @@ use crate::invoices_store::{InvoiceRecord, InvoiceStatus, get_invoice, invoice_k
 /// 409 for an invoice that cannot be voided from `status`.
 pub fn not_open(status: &str) -> ApiError {
     ApiError::conflict(
-        "invoice_not_open",
+        ErrorCode::InvoiceNotOpen,
         format!("the invoice is {status}; only an open or failed invoice can be voided"),
     )
 }
@@ -62,7 +63,7 @@ pub async fn void_invoice(
         // Open means finalized at Stripe; without Stripe's id there is
         // nothing Stripe could void.
         return Err(ApiError::conflict(
-            "invoice_not_at_stripe",
+            ErrorCode::InvoiceNotAtStripe,
             "the invoice has no Stripe invoice to void",
         ));
     };

@@ -19,6 +19,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use pc_platform::config::Secret;
+use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -51,12 +52,7 @@ enum Endpoint {
 }
 
 fn refused(e: SignatureError) -> ApiError {
-    let code = match e {
-        SignatureError::Malformed => "invalid_signature_header",
-        SignatureError::Stale => "stale_signature",
-        SignatureError::Mismatch => "invalid_signature",
-    };
-    ApiError::bad_request(code, e.to_string())
+    ApiError::bad_request(e.code(), e.to_string())
 }
 
 /// Receives a Stripe event of the platform account: the signature checked
@@ -117,7 +113,7 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "missing_signature",
+                ErrorCode::MissingSignature,
                 "the Stripe-Signature header is missing",
             )
         })?;
@@ -135,7 +131,7 @@ async fn receive(
         .map_err(refused)?;
     let not_an_event = || {
         ApiError::bad_request(
-            "not_a_stripe_event",
+            ErrorCode::NotAStripeEvent,
             "the body is not a Stripe event: a JSON object with an `id` and a `type`",
         )
     };
@@ -148,13 +144,13 @@ async fn receive(
     match endpoint {
         Endpoint::Platform if head.account.is_some() || head.kind.starts_with("account.") => {
             return Err(ApiError::bad_request(
-                "connect_event",
+                ErrorCode::ConnectEvent,
                 "a connected account's event comes to the Connect endpoint, POST /v1/billing/webhooks/stripe-connect",
             ));
         }
         Endpoint::Connect if !connected => {
             return Err(ApiError::bad_request(
-                "not_a_connect_event",
+                ErrorCode::NotAConnectEvent,
                 "a Connect endpoint's event names its connected `account`",
             ));
         }

@@ -6,6 +6,7 @@
 //! against. `merge` takes `values: {<field>: <value>}` for the conflict's
 //! field.
 
+use pc_platform::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -127,7 +128,7 @@ pub async fn resolve_conflict(
     let value = settled_value(&conflict, &request)?;
     if conflict.status != crate::conflicts_store::ConflictStatus::Open {
         return Err(ApiError::conflict(
-            "conflict_resolved",
+            ErrorCode::ConflictResolved,
             "this conflict is already resolved",
         ));
     }

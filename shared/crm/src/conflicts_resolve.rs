@@ -4,15 +4,17 @@
 //! with the caller as the audit event's user) together with the sync
 //! record's agreed value and the resolved conflict, in one transaction.
 
+use pc_platform::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
-use pc_api::{ApiError, Principal};
+use pc_api::Principal;
 use pc_leads::lead::parse_dollars;
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LeadWriteError};
 use pc_platform::AppContext;
 use pc_platform::crm::{CrmError, ObjectType, ObjectUpdate};
+use pc_platform::failure::Failure;
 
 use crate::conflicts_store::{ConflictRecord, ConflictStatus, conflict_write};
 use crate::hubspot_access::{access_mapping, required_access};
@@ -25,11 +27,9 @@ use crate::webhook_events::field_patch_value;
 pub fn merged_value(field: &str, value: &Value) -> Result<String, String> {
     let mut body = Map::new();
     body.insert(field.to_owned(), value.clone());
-    LeadPatch::parse(&body).map_err(|e| {
-        e.details
-            .first()
-            .map(|d| d.message.clone())
-            .unwrap_or(e.message)
+    LeadPatch::parse(&body).map_err(|e| match e {
+        Failure::Invalid(details) if !details.is_empty() => details[0].message.clone(),
+        other => other.to_string(),
     })?;
     Ok(match (field, value) {
         (_, Value::Null) => String::new(),
@@ -39,17 +39,15 @@ pub fn merged_value(field: &str, value: &Value) -> Result<String, String> {
     })
 }
 
-fn crm_error(e: CrmError) -> ApiError {
+fn crm_error(e: CrmError) -> Failure {
     match e {
-        CrmError::RateLimited { retry_after } => {
-            ApiError::rate_limited(retry_after.as_secs().max(1))
-        }
-        CrmError::Unauthorized => ApiError::conflict(
-            "hubspot_unhealthy",
+        CrmError::RateLimited { retry_after } => Failure::RateLimited(retry_after.as_secs().max(1)),
+        CrmError::Unauthorized => Failure::conflict(
+            ErrorCode::HubspotUnhealthy,
             "HubSpot refused the connection; connect HubSpot again",
         ),
-        CrmError::Refused(m) => ApiError::conflict("hubspot_refused", m),
-        CrmError::Unavailable(m) => ApiError::unavailable(m),
+        CrmError::Refused(m) => Failure::conflict(ErrorCode::HubspotRefused, m),
+        CrmError::Unavailable(m) => Failure::Unavailable(m),
     }
 }
 
@@ -60,23 +58,23 @@ pub async fn resolve(
     conflict: &ConflictRecord,
     resolution: &str,
     value: &str,
-) -> Result<ConflictRecord, ApiError> {
+) -> Result<ConflictRecord, Failure> {
     let access = required_access(ctx, &conflict.partner_id).await?;
     let patch = LeadPatch::parse(
         &[(
             conflict.field.clone(),
-            field_patch_value(&conflict.field, value).map_err(ApiError::internal)?,
+            field_patch_value(&conflict.field, value).map_err(Failure::internal)?,
         )]
         .into_iter()
         .collect(),
     )?;
     let lead = leads_store::get(&*ctx.store, &conflict.lead_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("lead"))?;
+        .ok_or(Failure::NotFound("lead"))?;
     patch.apply(&lead, ctx.clock.now())?;
     let record = get_record(&*ctx.store, &conflict.lead_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("lead sync record"))?;
+        .ok_or(Failure::NotFound("lead sync record"))?;
 
     if value != conflict.hubspot_value {
         let values: FieldValues = [(conflict.field.clone(), value.to_owned())]
@@ -88,7 +86,7 @@ pub async fn resolve(
         } else {
             let mapping = access_mapping(ctx, &conflict.partner_id, &access)
                 .await
-                .map_err(ApiError::unavailable)?;
+                .map_err(Failure::unavailable)?;
             (
                 ObjectType::Deals,
                 record.deal_id.clone(),
@@ -96,11 +94,14 @@ pub async fn resolve(
             )
         };
         let id = id.ok_or_else(|| {
-            ApiError::conflict("hubspot_not_linked", "the lead has no HubSpot object yet")
+            Failure::conflict(
+                ErrorCode::HubspotNotLinked,
+                "the lead has no HubSpot object yet",
+            )
         })?;
         if properties.is_empty() {
-            return Err(ApiError::conflict(
-                "stage_not_mapped",
+            return Err(Failure::conflict(
+                ErrorCode::StageNotMapped,
                 "no pipeline stage is mapped to this status",
             ));
         }
@@ -114,8 +115,8 @@ pub async fn resolve(
             .await
             .map_err(crm_error)?;
         if let Some(failure) = outcome.failures.first() {
-            return Err(ApiError::conflict(
-                "hubspot_refused",
+            return Err(Failure::conflict(
+                ErrorCode::HubspotRefused,
                 failure.message.clone(),
             ));
         }
@@ -130,10 +131,10 @@ pub async fn resolve(
     for _ in 0..5 {
         let lead = leads_store::get(&*ctx.store, &conflict.lead_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("lead"))?;
+            .ok_or(Failure::NotFound("lead"))?;
         let before = get_record(&*ctx.store, &conflict.lead_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("lead sync record"))?;
+            .ok_or(Failure::NotFound("lead sync record"))?;
         let mut after = before.clone();
         after
             .synced
@@ -169,13 +170,13 @@ pub async fn resolve(
             Err(ChangeError::Write(e)) => {
                 return Err(match e {
                     LeadWriteError::Store(s) => s.into(),
-                    other => ApiError::conflict("stale_state", other.to_string()),
+                    other => Failure::conflict(ErrorCode::StaleState, other.to_string()),
                 });
             }
         }
     }
-    Err(ApiError::conflict(
-        "stale_state",
+    Err(Failure::conflict(
+        ErrorCode::StaleState,
         "the lead changed meanwhile, retry",
     ))
 }

@@ -7,6 +7,7 @@
 //! associations, webhook batches, request counters); send a batch again;
 //! set a rate limit and a latency; revoke the app (every token refused).
 
+use pc_platform::error_code::ErrorCode;
 use std::time::Duration;
 
 use axum::Json;
@@ -26,7 +27,7 @@ use crate::connection;
 fn fake(ctx: &AppState) -> ApiResult<&FakeHubspot> {
     ctx.crm.fake().ok_or_else(|| {
         ApiError::conflict(
-            "hubspot_not_fake",
+            ErrorCode::HubspotNotFake,
             "this server's CRM is not the fake HubSpot",
         )
     })
@@ -34,9 +35,9 @@ fn fake(ctx: &AppState) -> ApiResult<&FakeHubspot> {
 
 fn refused(e: CrmError) -> ApiError {
     match e {
-        CrmError::Refused(message) => ApiError::conflict("hubspot_refused", message),
+        CrmError::Refused(message) => ApiError::conflict(ErrorCode::HubspotRefused, message),
         CrmError::Unavailable(message) => ApiError::unavailable(message),
-        other => ApiError::conflict("hubspot_refused", other.to_string()),
+        other => ApiError::conflict(ErrorCode::HubspotRefused, other.to_string()),
     }
 }
 

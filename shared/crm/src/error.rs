@@ -1,9 +1,11 @@
-//! What can stop a HubSpot step, and how each failure answers an API
-//! call, a queue message or a schedule run. No message carries a token.
+//! What can stop a HubSpot step, and what each failure means: a [`Failure`]
+//! (which the HTTP layer answers), or for a queue message or a schedule
+//! run. No message carries a token.
 
-use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
 use pc_platform::crm::CrmError;
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::store::StoreError;
 
 use crate::token_cipher::CipherError;
@@ -35,25 +37,27 @@ impl ConnectionError {
     }
 }
 
-impl From<ConnectionError> for ApiError {
+impl From<ConnectionError> for Failure {
     fn from(e: ConnectionError) -> Self {
         match e {
-            ConnectionError::NotConnected => ApiError::conflict(
-                "hubspot_not_connected",
+            ConnectionError::NotConnected => Failure::conflict(
+                ErrorCode::HubspotNotConnected,
                 "the partner has not connected HubSpot",
             ),
             ConnectionError::Unhealthy | ConnectionError::Crm(CrmError::Unauthorized) => {
-                ApiError::conflict(
-                    "hubspot_unhealthy",
+                Failure::conflict(
+                    ErrorCode::HubspotUnhealthy,
                     "HubSpot refused the connection's token: connect HubSpot again (GET /v1/integrations/hubspot/authorize?partnerId=…)",
                 )
             }
             ConnectionError::Crm(CrmError::RateLimited { retry_after }) => {
-                ApiError::rate_limited(retry_after.as_secs().max(1))
+                Failure::RateLimited(retry_after.as_secs().max(1))
             }
-            ConnectionError::Crm(CrmError::Unavailable(m)) => ApiError::unavailable(m),
-            ConnectionError::Crm(CrmError::Refused(m)) => ApiError::conflict("hubspot_refused", m),
-            ConnectionError::Cipher(c) => ApiError::internal(c),
+            ConnectionError::Crm(CrmError::Unavailable(m)) => Failure::unavailable(m),
+            ConnectionError::Crm(CrmError::Refused(m)) => {
+                Failure::conflict(ErrorCode::HubspotRefused, m)
+            }
+            ConnectionError::Cipher(c) => Failure::internal(c),
             ConnectionError::Store(s) => s.into(),
         }
     }

@@ -8,6 +8,11 @@ use pc_platform::queue::QueueName;
 
 use crate::{HUBSPOT_TOKEN_REFRESH, dev_hubspot, integration_api, oauth_api, token_refresh};
 
+pc_api::answer_through_failure!(
+    crate::error::ConnectionError,
+    crate::hubspot_access::NoAccess
+);
+
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
     vec![

@@ -4,10 +4,11 @@
 //! an unhealthy connection or without a pipeline has no access: nothing
 //! of its leads is sent.
 
-use pc_api::ApiError;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::crm::AccessToken;
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::store::{Index, Query, StoreError, from_item};
 
 use crate::connection::{ConnectionRecord, EXPIRY_PARTITION, PartnerAccess, access_token};
@@ -31,13 +32,13 @@ pub enum NoAccess {
     NoPipeline,
 }
 
-impl From<NoAccess> for ApiError {
+impl From<NoAccess> for Failure {
     fn from(missing: NoAccess) -> Self {
         match missing {
             NoAccess::NotConnected => ConnectionError::NotConnected.into(),
             NoAccess::Unhealthy => ConnectionError::Unhealthy.into(),
-            NoAccess::NoPipeline => ApiError::conflict(
-                "hubspot_no_pipeline",
+            NoAccess::NoPipeline => Failure::conflict(
+                ErrorCode::HubspotNoPipeline,
                 "the partner has no HubSpot pipeline yet: create it first (POST /v1/integrations/hubspot/{partnerId}/create-pipeline)",
             ),
         }
@@ -81,10 +82,7 @@ pub async fn partner_access(
 /// The partner's access for an API call: without one, a 409 that says
 /// what the partner has to do (connect, connect again, create the
 /// pipeline).
-pub async fn required_access(
-    ctx: &AppContext,
-    partner_id: &str,
-) -> Result<HubspotAccess, ApiError> {
+pub async fn required_access(ctx: &AppContext, partner_id: &str) -> Result<HubspotAccess, Failure> {
     Ok(access(ctx, partner_id).await??)
 }
 

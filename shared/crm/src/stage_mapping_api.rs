@@ -4,6 +4,7 @@
 //! every stage of the pipeline (as HubSpot lists them now) exactly once,
 //! each with a lead status.
 
+use pc_platform::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -74,7 +75,7 @@ async fn pipeline_of(
         .map(|p| p.stages)
         .ok_or_else(|| {
             ApiError::conflict(
-                "pipeline_missing",
+                ErrorCode::PipelineMissing,
                 "the partner's pipeline is gone from HubSpot",
             )
         })?;

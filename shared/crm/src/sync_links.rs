@@ -40,7 +40,7 @@ pub fn pull_patch(pull: &BTreeMap<String, String>) -> Result<LeadPatch, String> 
     for (field, value) in pull {
         body.insert(field.clone(), field_patch_value(field, value)?);
     }
-    LeadPatch::parse(&body).map_err(|e| e.message.clone())
+    LeadPatch::parse(&body).map_err(|e| e.to_string())
 }
 
 /// Stores what the page did for one lead. HubSpot's values that only

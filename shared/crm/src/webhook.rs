@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use pc_platform::config::Secret;
+use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -31,12 +32,7 @@ pub struct Received {
 }
 
 fn refused(e: SignatureError) -> ApiError {
-    let code = match e {
-        SignatureError::Malformed => "invalid_signature_header",
-        SignatureError::Stale => "stale_signature",
-        SignatureError::Mismatch => "invalid_signature",
-    };
-    ApiError::new(StatusCode::UNAUTHORIZED, code, e.to_string())
+    ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
 }
 
 /// The URI HubSpot called, as it signed it: the scheme the function URL
@@ -54,7 +50,7 @@ fn called_uri(headers: &HeaderMap, uri: &axum::http::Uri) -> String {
 
 /// Why a body is not a batch of events, if it is not one.
 fn check_batch(body: &[u8]) -> Result<usize, ApiError> {
-    let not_a_batch = |message: String| ApiError::bad_request("not_a_hubspot_batch", message);
+    let not_a_batch = |message: String| ApiError::bad_request(ErrorCode::NotAHubspotBatch, message);
     let events: Vec<Value> = serde_json::from_slice(body)
         .map_err(|_| not_a_batch("the body is not a JSON array of HubSpot events".into()))?;
     if events.is_empty() || events.len() > MAX_BATCH_EVENTS {
@@ -110,7 +106,7 @@ pub async fn hubspot_webhook(
     else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "missing_signature",
+            ErrorCode::MissingSignature,
             "X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp are required",
         ));
     };
@@ -137,7 +133,7 @@ pub async fn hubspot_webhook(
     let count = check_batch(&body)?;
     // Valid UTF-8: it parsed as JSON.
     let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::bad_request("not_a_hubspot_batch", "the body is not UTF-8"))?;
+        .map_err(|_| ApiError::bad_request(ErrorCode::NotAHubspotBatch, "the body is not UTF-8"))?;
     ctx.queue.send(QueueName::HubspotWebhook, &text).await?;
     tracing::info!(events = count, "hubspot batch queued");
     Ok(Json(Received { received: count }))

@@ -160,7 +160,7 @@ pub fn field_patch_value(field: &str, value: &str) -> Result<Value, String> {
 fn patch_of(field: &str, value: &str) -> Result<LeadPatch, String> {
     let mut body = Map::new();
     body.insert(field.to_owned(), field_patch_value(field, value)?);
-    LeadPatch::parse(&body).map_err(|e| format!("{field}: {}", e.message))
+    LeadPatch::parse(&body).map_err(|e| format!("{field}: {e}"))
 }
 
 /// The writes that open a conflict on `field` (ours against HubSpot's

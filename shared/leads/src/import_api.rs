@@ -6,6 +6,7 @@
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
+use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,7 +40,11 @@ pub(crate) fn file_error(e: ImportFileError) -> ApiError {
     match e.cap() {
         Some(cap) => ApiError {
             details: vec![pc_api::FieldError::new("file", format!("{cap}: {message}"))],
-            ..ApiError::new(status, "file_cap_exceeded", message)
+            ..ApiError::new(
+                status,
+                pc_platform::error_code::ErrorCode::FileCapExceeded,
+                message,
+            )
         },
         None => ApiError::invalid_field("file", message),
     }
@@ -49,7 +54,10 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::payload_too_large("the file is larger than 10 MB")
     } else {
-        ApiError::bad_request("invalid_multipart", format!("unreadable upload: {e}"))
+        ApiError::bad_request(
+            ErrorCode::InvalidMultipart,
+            format!("unreadable upload: {e}"),
+        )
     }
 }
 
@@ -97,7 +105,7 @@ pub async fn start_import(
     }
     let mut multipart = Multipart::from_request(request, &ctx)
         .await
-        .map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+        .map_err(|e| ApiError::bad_request(ErrorCode::InvalidMultipart, e.body_text()))?;
     let mut partner_id = None;
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {

@@ -14,6 +14,7 @@
 //! each), rows scored, filtered and sorted in memory up to the list read
 //! limit (`meta.truncated` beyond it).
 
+use pc_platform::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -347,7 +348,7 @@ async fn count_view(
         }
     }
     Err(MarketError::Refused(
-        "view_contended",
+        ErrorCode::ViewContended,
         "the lead is being viewed by many partners at once; try again".into(),
     ))
 }

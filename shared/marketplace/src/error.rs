@@ -1,8 +1,10 @@
-//! What can stop a marketplace step, and how each failure answers an API
-//! call, a queue message or a scheduled run.
+//! What can stop a marketplace step, and what each failure means: a
+//! [`Failure`] (which the HTTP layer answers), or for a queue message or a
+//! scheduled run.
 
-use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -21,30 +23,30 @@ pub enum MarketError {
     #[error("the reservation is {0}")]
     WrongReservationState(String),
     #[error("{0}")]
-    Refused(&'static str, String),
+    Refused(ErrorCode, String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Queue(#[from] QueueError),
 }
 
-impl From<MarketError> for ApiError {
+impl From<MarketError> for Failure {
     fn from(e: MarketError) -> Self {
         match e {
-            MarketError::LeadNotFound => ApiError::not_found("lead"),
-            MarketError::ReservationNotFound => ApiError::not_found("reservation"),
-            MarketError::ConnectNotEnabled => ApiError::conflict(
-                "stripe_connect_not_enabled",
+            MarketError::LeadNotFound => Failure::NotFound("lead"),
+            MarketError::ReservationNotFound => Failure::NotFound("reservation"),
+            MarketError::ConnectNotEnabled => Failure::conflict(
+                ErrorCode::StripeConnectNotEnabled,
                 "connect a Stripe account that can accept charges and payouts before listing leads",
             ),
             MarketError::WrongLeadState(state) => {
-                ApiError::conflict("lead_not_available", format!("the lead is {state}"))
+                Failure::conflict(ErrorCode::LeadNotAvailable, format!("the lead is {state}"))
             }
-            MarketError::WrongReservationState(state) => ApiError::conflict(
-                "reservation_not_active",
+            MarketError::WrongReservationState(state) => Failure::conflict(
+                ErrorCode::ReservationNotActive,
                 format!("the reservation is {state}"),
             ),
-            MarketError::Refused(code, message) => ApiError::conflict(code, message),
+            MarketError::Refused(code, message) => Failure::conflict(code, message),
             MarketError::Store(s) => s.into(),
             MarketError::Queue(q) => q.into(),
         }

@@ -7,8 +7,10 @@ use pc_platform::queue::QueueName;
 
 use crate::{
     RESERVATION_EXPIRY, browse_api, browse_index_worker, listing_api, listing_notices,
-    purchase_refund, purchases_api, reservation_expiry, reservations_api,
+    purchase_refund_api, purchases_api, reservation_expiry, reservations_api,
 };
+
+pc_api::answer_through_failure!(crate::error::MarketError);
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
@@ -181,6 +183,6 @@ pub fn marketplace_purchases_refund() -> Function {
         // The payment is refunded at Stripe; the buyer's email and the
         // audit event go through the outbox.
         Permissions::WRITE.payments(),
-        purchase_refund::refund_purchase
+        purchase_refund_api::refund_purchase
     )
 }

@@ -26,6 +26,7 @@ pub mod market_views;
 pub mod pricing;
 pub mod purchase_payments;
 pub mod purchase_refund;
+pub mod purchase_refund_api;
 pub mod purchases_api;
 pub mod purchases_store;
 pub mod reservation_end;

@@ -1,5 +1,6 @@
-//! `POST /v1/marketplace/purchases/{id}/refund`: platform staff settle a
-//! complaint about a completed purchase by refunding it in full.
+//! Refunding a completed purchase in full: how platform staff settle a
+//! complaint (`POST /v1/marketplace/purchases/{id}/refund` is its HTTP face,
+//! in `purchase_refund_api`).
 //!
 //! The payment is refunded at Stripe the way a late payment is
 //! ([`full_refund`]: the seller's transfer reversed and the platform's fee
@@ -23,15 +24,13 @@
 //! meanwhile is a 409 `copy_on_marketplace`, checked before any money
 //! moves.
 
-use axum::Json;
-use axum::extract::{Path, State};
-use serde::Deserialize;
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use pc_analytics::tally::{Sale, merged, sale_refunded};
 use pc_api::audit::{self, AuditEvent};
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_api::{AppState, Principal};
 use pc_leads::leads_store::{
     self,
     removal::{LeadRemoval, delete_notes},
@@ -42,92 +41,59 @@ use pc_platform::store::{Key, MAX_TRANSACTION_WRITES, StoreError, Write};
 
 use crate::listing_store::{MarketplaceStatus, get_listing, remove_listing_write, unsell_write};
 use crate::purchase_payments::{full_refund, refund_email};
-use crate::purchases_api::PurchaseView;
 use crate::purchases_store::{
-    PurchaseRecord, PurchaseStatus, Side, get_purchase, refund_item, sales_month, uncount_sale,
+    PurchaseRecord, PurchaseStatus, get_purchase, refund_item, sales_month, uncount_sale,
 };
-
-/// Longest refund reason, in characters.
-const REASON_MAX: usize = 1_000;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefundBody {
-    /// Why the purchase is refunded (the complaint settled): kept on the
-    /// purchase, audited and told to the buyer.
-    reason: Option<String>,
-    /// `true`: the seller's lead goes back on the market at its price;
-    /// `false` (default): it is delisted, and its seller may list it again.
-    #[serde(default)]
-    relist: bool,
-}
-
-fn reason_of(body: &RefundBody) -> ApiResult<String> {
-    let reason = body.reason.as_deref().map(str::trim).unwrap_or_default();
-    let problem = if reason.is_empty() {
-        "is required"
-    } else if reason.chars().count() > REASON_MAX {
-        "must be at most 1,000 characters"
-    } else {
-        return Ok(reason.to_owned());
-    };
-    Err(ApiError::validation(vec![FieldError::new(
-        "reason", problem,
-    )]))
-}
 
 /// How many times a refund whose transaction lost a race (the buyer
 /// changed its copy meanwhile) is read and tried again.
 const REFUND_TRIES: usize = 3;
 
-/// Refunds a completed purchase in full (see the module doc).
-#[utoipa::path(post, path = "/v1/marketplace/purchases/{id}/refund", tag = "marketplace",
-    params(("id" = String, Path, description = "purchase id")), request_body = RefundBody,
-    responses((status = 200, body = PurchaseView, description = "the purchase, `REFUNDED`"),
-        (status = 400), (status = 403, description = "not platform staff"), (status = 404),
-        (status = 409, description = "`already_refunded`, `purchase_not_completed`, `copy_on_marketplace` or `refund_refused` (Stripe refused it)")),
-    security(("cookie" = []), ("bearer" = [])))]
-pub async fn refund_purchase(
-    State(ctx): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
-    ValidJson(body): ValidJson<RefundBody>,
-) -> ApiResult<Json<PurchaseView>> {
-    let reason = reason_of(&body)?;
+/// Refunds the completed purchase `id` (see the module doc) and answers it
+/// as it now stands, `REFUNDED`.
+pub async fn refund(
+    ctx: &AppState,
+    principal: &Principal,
+    id: &str,
+    reason: &str,
+    relist: bool,
+) -> Result<PurchaseRecord, Failure> {
     for _ in 0..REFUND_TRIES {
-        let purchase = completed_purchase(&ctx, &id).await?;
-        let plan = plan(&ctx, &principal, &purchase, &reason, body.relist).await?;
-        let refund = refund_at_stripe(&ctx, &purchase).await?;
-        match commit(&ctx, plan, &refund).await? {
+        let purchase = completed_purchase(ctx, id).await?;
+        let plan = plan(ctx, principal, &purchase, reason, relist).await?;
+        let refund = refund_at_stripe(ctx, &purchase).await?;
+        match commit(ctx, plan, &refund).await? {
             Committed::Yes => {
-                let refunded = get_purchase(&*ctx.store, &id)
+                return get_purchase(&*ctx.store, id)
                     .await?
-                    .ok_or_else(|| ApiError::not_found("purchase"))?;
-                return Ok(Json(PurchaseView::of(&refunded, Side::Buyer)));
+                    .ok_or(Failure::NotFound("purchase"));
             }
             Committed::AlreadyRefunded => return Err(already_refunded()),
             Committed::Raced => continue,
         }
     }
-    Err(ApiError::unavailable(
+    Err(Failure::unavailable(
         "the purchase's lead kept changing; the payment is refunded at Stripe, retry to finish",
     ))
 }
 
-fn already_refunded() -> ApiError {
-    ApiError::conflict("already_refunded", "this purchase is refunded already")
+fn already_refunded() -> Failure {
+    Failure::conflict(
+        ErrorCode::AlreadyRefunded,
+        "this purchase is refunded already",
+    )
 }
 
 /// The purchase, which must be `COMPLETED`.
-async fn completed_purchase(ctx: &AppState, id: &str) -> ApiResult<PurchaseRecord> {
+async fn completed_purchase(ctx: &AppState, id: &str) -> Result<PurchaseRecord, Failure> {
     let purchase = get_purchase(&*ctx.store, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("purchase"))?;
+        .ok_or(Failure::NotFound("purchase"))?;
     match purchase.status {
         PurchaseStatus::Completed => Ok(purchase),
         PurchaseStatus::Refunded => Err(already_refunded()),
-        other => Err(ApiError::conflict(
-            "purchase_not_completed",
+        other => Err(Failure::conflict(
+            ErrorCode::PurchaseNotCompleted,
             format!(
                 "only a completed purchase can be refunded; this one is {}",
                 other.as_str()
@@ -156,7 +122,7 @@ async fn plan(
     purchase: &PurchaseRecord,
     reason: &str,
     relist: bool,
-) -> ApiResult<Plan> {
+) -> Result<Plan, Failure> {
     let now = ctx.clock.now();
     let completed_at = purchase.completed_at.unwrap_or(purchase.updated_at);
     let mut writes = vec![refund_item(
@@ -200,8 +166,8 @@ async fn plan(
                 writes.push(remove_listing_write(&listing));
             }
             state => {
-                return Err(ApiError::conflict(
-                    "copy_on_marketplace",
+                return Err(Failure::conflict(
+                    ErrorCode::CopyOnMarketplace,
                     format!(
                         "the buyer's copy of the lead is {} on the marketplace; settle that sale first",
                         state.as_str()
@@ -239,7 +205,7 @@ async fn plan(
     };
     let writes = merged(writes);
     if writes.len() > MAX_TRANSACTION_WRITES {
-        return Err(ApiError::internal(format!(
+        return Err(Failure::internal(format!(
             "a refund of {} writes is over the transaction limit",
             writes.len()
         )));
@@ -265,7 +231,7 @@ async fn withdrawn_copy(
     }
 }
 
-async fn refund_at_stripe(ctx: &AppState, purchase: &PurchaseRecord) -> ApiResult<Refund> {
+async fn refund_at_stripe(ctx: &AppState, purchase: &PurchaseRecord) -> Result<Refund, Failure> {
     // The same key and parameters as a late payment's refund: Stripe
     // answers every retry and every concurrent request with one refund.
     let key = format!("refund:{}", purchase.id);
@@ -273,10 +239,11 @@ async fn refund_at_stripe(ctx: &AppState, purchase: &PurchaseRecord) -> ApiResul
         .refund_payment(&full_refund(purchase, None), &key)
         .await
         .map_err(|e| match e {
-            PaymentError::Unavailable(m) => ApiError::unavailable(m),
-            PaymentError::Declined(m) | PaymentError::Refused(m) => {
-                ApiError::conflict("refund_refused", format!("Stripe refused the refund: {m}"))
-            }
+            PaymentError::Unavailable(m) => Failure::Unavailable(m),
+            PaymentError::Declined(m) | PaymentError::Refused(m) => Failure::conflict(
+                ErrorCode::RefundRefused,
+                format!("Stripe refused the refund: {m}"),
+            ),
         })
 }
 
@@ -287,7 +254,7 @@ enum Committed {
     Raced,
 }
 
-async fn commit(ctx: &AppState, mut plan: Plan, refund: &Refund) -> ApiResult<Committed> {
+async fn commit(ctx: &AppState, mut plan: Plan, refund: &Refund) -> Result<Committed, Failure> {
     plan.writes[PURCHASE_AT] = refund_item(
         &plan.purchase.id,
         PurchaseStatus::Completed,

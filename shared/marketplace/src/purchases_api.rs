@@ -15,6 +15,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -128,9 +129,9 @@ fn buyer_of(principal: &Principal) -> ApiResult<&str> {
 fn payment_refused(e: PaymentError) -> ApiError {
     match e {
         PaymentError::Declined(m) => {
-            ApiError::new(StatusCode::PAYMENT_REQUIRED, "payment_declined", m)
+            ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorCode::PaymentDeclined, m)
         }
-        PaymentError::Refused(m) => ApiError::conflict("payment_refused", m),
+        PaymentError::Refused(m) => ApiError::conflict(ErrorCode::PaymentRefused, m),
         PaymentError::Unavailable(m) => ApiError::unavailable(m),
     }
 }
@@ -166,7 +167,7 @@ pub async fn create_purchase(
     let now = ctx.clock.now();
     if reservation.status != ReservationStatus::Active || reservation.expires_at <= now {
         return Err(ApiError::conflict(
-            "reservation_not_active",
+            ErrorCode::ReservationNotActive,
             format!("the reservation is {}", reservation.status.as_str()),
         ));
     }
@@ -174,7 +175,7 @@ pub async fn create_purchase(
         .await?
         .ok_or_else(|| {
             ApiError::conflict(
-                "seller_cannot_be_paid",
+                ErrorCode::SellerCannotBePaid,
                 "the seller's Stripe account cannot receive payments right now",
             )
         })?;
@@ -258,7 +259,7 @@ pub async fn create_purchase(
             // Nobody will confirm the intent just made: cancel it.
             crate::reservation_end::cancel_intent(&ctx, &purchase).await;
             Err(ApiError::conflict(
-                "reservation_not_active",
+                ErrorCode::ReservationNotActive,
                 "the reservation expired or was cancelled meanwhile",
             ))
         }
@@ -277,11 +278,11 @@ async fn answer_earlier(
     match earlier.status {
         PurchaseStatus::Pending => Ok((StatusCode::OK, Json(PurchaseStarted::of(&earlier)))),
         PurchaseStatus::Completed => Err(ApiError::conflict(
-            "already_purchased",
+            ErrorCode::AlreadyPurchased,
             "this reservation's lead is already paid for",
         )),
         PurchaseStatus::Cancelled | PurchaseStatus::Refunded => Err(ApiError::conflict(
-            "reservation_not_active",
+            ErrorCode::ReservationNotActive,
             format!(
                 "this reservation's purchase is {}; reserve the lead again",
                 earlier.status.as_str()
@@ -297,7 +298,7 @@ async fn answer_earlier(
                 Ok(()) => {}
                 Err(e) if e.is_condition_failure() => {
                     return Err(ApiError::conflict(
-                        "reservation_not_active",
+                        ErrorCode::ReservationNotActive,
                         "the reservation is no longer active",
                     ));
                 }

@@ -17,6 +17,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::Deserialize;
 use serde_json::{Number, Value};
 use utoipa::ToSchema;
@@ -85,7 +86,7 @@ pub async fn reserve_lead(
         .ok_or(MarketError::LeadNotFound)?;
     if listing.seller_id == buyer {
         return Err(ApiError::conflict(
-            "own_lead",
+            ErrorCode::OwnLead,
             "a partner cannot reserve its own lead",
         ));
     }
@@ -173,7 +174,7 @@ fn rand_millis() -> u8 {
 
 fn stale_listing(now: &ListingRecord) -> ApiError {
     ApiError::conflict(
-        "stale_listing",
+        ErrorCode::StaleListing,
         format!(
             "the seller changed the listing meanwhile: it is now {}; reserve again to accept the new price",
             Cents(now.listing_price_cents)
@@ -183,14 +184,14 @@ fn stale_listing(now: &ListingRecord) -> ApiError {
 
 fn too_many(limit: i64) -> ApiError {
     ApiError::conflict(
-        "too_many_reservations",
+        ErrorCode::TooManyReservations,
         format!("a partner holds at most {limit} open reservations; buy or cancel one first"),
     )
 }
 
 fn already_reserved() -> ApiError {
     ApiError::conflict(
-        "already_reserved",
+        ErrorCode::AlreadyReserved,
         "the lead is reserved by another partner or no longer listed",
     )
 }
@@ -285,7 +286,10 @@ pub async fn extend_reservation(
 }
 
 fn already_extended() -> ApiError {
-    ApiError::conflict("already_extended", "a reservation can be extended once")
+    ApiError::conflict(
+        ErrorCode::AlreadyExtended,
+        "a reservation can be extended once",
+    )
 }
 
 /// Cancels an open reservation, a payment under way included (the
@@ -317,7 +321,7 @@ pub async fn cancel_reservation(
         }
     }
     Err(ApiError::conflict(
-        "reservation_busy",
+        ErrorCode::ReservationBusy,
         "the reservation's payment is changing right now; try again",
     ))
 }

@@ -11,6 +11,7 @@
 //! or names no stored request, fails every try and ends in the dead-letter
 //! queue; a store failure is retried.
 
+use pc_platform::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
 use pc_api::functions::WorkerError;
@@ -67,18 +68,18 @@ fn lead_patch(command: &StatusCommand) -> Result<LeadPatch, WorkerError> {
         let dollars = pc_platform::money::Cents(cents).dollars();
         fields.insert("dealAmount".into(), Value::Number(dollars));
     }
-    LeadPatch::parse(&fields).map_err(|e| WorkerError::new(e.message))
+    LeadPatch::parse(&fields).map_err(WorkerError::new)
 }
 
 /// Settles the request as rejected with `code`, changing nothing else.
 async fn reject(
     ctx: &AppContext,
     command: &StatusCommand,
-    code: &str,
+    code: ErrorCode,
     message: impl Into<String>,
 ) -> Result<(), WorkerError> {
     let error = RequestError {
-        code: code.to_owned(),
+        code: code.as_str().to_owned(),
         message: message.into(),
     };
     settle(
@@ -148,7 +149,7 @@ async fn apply(ctx: &AppContext, command: &StatusCommand) -> Result<(), WorkerEr
             return reject(
                 ctx,
                 command,
-                "lead_not_found",
+                ErrorCode::LeadNotFound,
                 "the partner has no such lead",
             )
             .await;
@@ -175,11 +176,11 @@ async fn apply(ctx: &AppContext, command: &StatusCommand) -> Result<(), WorkerEr
             }
             // A referred lead's `won` and amount are platform staff's.
             Err(ChangeError::StaffOnly(refusal)) => {
-                return reject(ctx, command, "staff_only", refusal.to_string()).await;
+                return reject(ctx, command, ErrorCode::StaffOnly, refusal.to_string()).await;
             }
             Err(ChangeError::Refused(TransitionRefused { from, to })) => {
                 let message = format!("a {} lead cannot become {}", from.as_str(), to.as_str());
-                return reject(ctx, command, "invalid_transition", message).await;
+                return reject(ctx, command, ErrorCode::InvalidTransition, message).await;
             }
             // The lead changed meanwhile, or another delivery settled the
             // request: read again.

@@ -10,6 +10,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -124,7 +125,7 @@ pub async fn create_token(
     .await
     .map_err(|e| match e {
         IssueError::TooMany => ApiError::conflict(
-            "too_many_tokens",
+            ErrorCode::TooManyTokens,
             format!(
                 "a partner holds at most {MAX_TOKENS_PER_PARTNER} API tokens; revoke one first"
             ),

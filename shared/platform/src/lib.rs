@@ -8,6 +8,8 @@ pub mod config;
 pub mod context;
 pub mod crm;
 pub mod email;
+pub mod error_code;
+pub mod failure;
 pub mod ids;
 pub mod money;
 pub mod not_granted;

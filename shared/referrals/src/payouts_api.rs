@@ -5,6 +5,7 @@
 //! `paidCents`, so nothing is ever half paid or paid twice: unknown ids
 //! are a 400 and already-paid ones a 409, each naming the ids.
 
+use pc_platform::error_code::ErrorCode;
 use std::collections::BTreeSet;
 
 use axum::Json;
@@ -78,7 +79,7 @@ fn checked_ids(ids: &[String]) -> ApiResult<Vec<String>> {
 
 fn already_paid(ids: Vec<String>) -> ApiError {
     let mut e = ApiError::conflict(
-        "commission_already_paid",
+        ErrorCode::CommissionAlreadyPaid,
         format!("already paid: {}", ids.join(", ")),
     );
     e.details = ids
@@ -161,7 +162,7 @@ pub async fn pay_commissions(
         }
     }
     Err(ApiError::conflict(
-        "stale_state",
+        ErrorCode::StaleState,
         "the commissions changed meanwhile, retry",
     ))
 }

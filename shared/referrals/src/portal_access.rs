@@ -3,15 +3,15 @@
 //! users of an agency) gets a 403 `not_a_referral_partner`; the dashboard
 //! alone answers them, with `canAccessDashboard: false`.
 
-use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 
 use pc_accounts::partners_store::{PartnerKind, PartnerRecord, PartnerStatus, get_partner};
-use pc_api::{ApiError, ApiResult, AppState, Principal, Role};
+use pc_api::{AppState, Principal, Role};
 
-pub fn not_a_referral_partner() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "not_a_referral_partner",
+pub fn not_a_referral_partner() -> Failure {
+    Failure::denied(
+        ErrorCode::NotAReferralPartner,
         "the referral portal is for the users of a referral partner",
     )
 }
@@ -20,7 +20,7 @@ pub fn not_a_referral_partner() -> ApiError {
 pub async fn callers_partner(
     ctx: &AppState,
     principal: &Principal,
-) -> ApiResult<Option<PartnerRecord>> {
+) -> Result<Option<PartnerRecord>, Failure> {
     match principal.partner_id.as_deref() {
         None => Ok(None),
         Some(pid) => Ok(get_partner(&*ctx.store, pid).await?),
@@ -34,7 +34,10 @@ pub fn may_use_portal(partner: &PartnerRecord) -> bool {
 }
 
 /// The caller's referral partner, else 403.
-pub async fn referral_partner(ctx: &AppState, principal: &Principal) -> ApiResult<PartnerRecord> {
+pub async fn referral_partner(
+    ctx: &AppState,
+    principal: &Principal,
+) -> Result<PartnerRecord, Failure> {
     callers_partner(ctx, principal)
         .await?
         .filter(may_use_portal)
@@ -46,11 +49,11 @@ pub async fn referral_partner(ctx: &AppState, principal: &Principal) -> ApiResul
 pub async fn referral_partner_admin(
     ctx: &AppState,
     principal: &Principal,
-) -> ApiResult<PartnerRecord> {
+) -> Result<PartnerRecord, Failure> {
     let partner = referral_partner(ctx, principal).await?;
     if principal.role < Role::Admin {
-        return Err(ApiError::forbidden(
-            "only the partner's admins change its payout profile",
+        return Err(Failure::Forbidden(
+            "only the partner's admins change its payout profile".into(),
         ));
     }
     Ok(partner)

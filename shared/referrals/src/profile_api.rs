@@ -5,6 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -127,7 +128,7 @@ pub async fn update_my_profile(
         }
     }
     Err(ApiError::conflict(
-        "stale_state",
+        ErrorCode::StaleState,
         "the profile changed meanwhile, retry",
     ))
 }

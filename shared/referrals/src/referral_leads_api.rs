@@ -14,6 +14,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -30,6 +31,7 @@ use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition, query_all};
 use pc_leads::referral_commission::{LeadReferral, count_referral, get_commission};
 use pc_leads::{DealStatus, LeadSource};
+use pc_platform::failure::Failure;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::from_item;
 
@@ -295,12 +297,13 @@ fn referred_lead(
 fn write_error(e: LeadWriteError) -> ApiError {
     match e {
         LeadWriteError::EmailTaken => ApiError::conflict(
-            "lead_email_taken",
+            ErrorCode::LeadEmailTaken,
             "a client with this email was referred already",
         ),
-        LeadWriteError::Stale => {
-            ApiError::conflict("stale_state", "the referral changed meanwhile, retry")
-        }
+        LeadWriteError::Stale => ApiError::conflict(
+            ErrorCode::StaleState,
+            "the referral changed meanwhile, retry",
+        ),
         LeadWriteError::NoPartner => ApiError::not_found("partner"),
         LeadWriteError::StaffOnly(refusal) => refusal.into(),
         LeadWriteError::Store(s) => s.into(),
@@ -387,12 +390,14 @@ fn lead_patch(body: &ReferralPatch) -> ApiResult<LeadPatch> {
         return Err(ApiError::validation(errors));
     }
     LeadPatch::parse(&map).map_err(|mut e| {
-        for d in &mut e.details {
-            if d.field == "phone" {
-                d.field = "clientPhone".into();
+        if let Failure::Invalid(details) = &mut e {
+            for d in details {
+                if d.field == "phone" {
+                    d.field = "clientPhone".into();
+                }
             }
         }
-        e
+        e.into()
     })
 }
 

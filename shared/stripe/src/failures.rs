@@ -30,11 +30,11 @@ impl StripeClientErr for Failure {
 /// Stripe's error body, of which only what the port reports is read.
 #[derive(miniserde::Deserialize)]
 struct ErrorBody {
-    error: ApiError,
+    error: ErrorObject,
 }
 
 #[derive(miniserde::Deserialize)]
-struct ApiError {
+struct ErrorObject {
     #[serde(rename = "type")]
     kind: String,
     code: Option<String>,
@@ -98,7 +98,7 @@ pub(crate) fn unreachable(error: reqwest::Error) -> Failure {
 /// An error Stripe answered with `status`: card errors are declines;
 /// 409 (a concurrent request with the same idempotency key), 429 (rate or
 /// lock limits) and 5xx are transient; any other 4xx is a refusal.
-fn answered_error(api: &ApiError, status: u16) -> PaymentError {
+fn answered_error(api: &ErrorObject, status: u16) -> PaymentError {
     let message = describe(api, status);
     if api.kind == "card_error" {
         return PaymentError::Declined(message);
@@ -112,7 +112,7 @@ fn answered_error(api: &ApiError, status: u16) -> PaymentError {
 
 /// Stripe's message, with its machine-readable codes when given:
 /// `Your card was declined. (card_declined, insufficient_funds)`.
-fn describe(api: &ApiError, status: u16) -> String {
+fn describe(api: &ErrorObject, status: u16) -> String {
     let message = api
         .message
         .clone()

@@ -13,6 +13,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -203,7 +204,7 @@ pub async fn redeliver(
     match ctx.store.transact(writes).await {
         Ok(()) => Ok((StatusCode::ACCEPTED, Json(DeliveryView::from(&next)))),
         Err(e) if e.is_condition_failure() => Err(ApiError::conflict(
-            "delivery_changed",
+            ErrorCode::DeliveryChanged,
             "the delivery changed meanwhile; read it again",
         )),
         Err(e) => Err(e.into()),

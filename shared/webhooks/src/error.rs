@@ -1,9 +1,10 @@
-//! What can stop a webhook step, and how each failure answers an API call,
-//! a queue message or a scheduled run.
+//! What can stop a webhook step, and what each failure means: a [`Failure`]
+//! (which the HTTP layer answers), or for a queue message or a scheduled
+//! run.
 
-use pc_api::ApiError;
 use pc_api::functions::{JobError, WorkerError};
 use pc_platform::cipher::CipherError;
+use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
 use pc_platform::store::StoreError;
 
@@ -23,14 +24,14 @@ pub enum WebhookError {
     Queue(#[from] QueueError),
 }
 
-impl From<WebhookError> for ApiError {
+impl From<WebhookError> for Failure {
     fn from(e: WebhookError) -> Self {
         match e {
-            WebhookError::PartnerNotFound => ApiError::not_found("partner"),
-            WebhookError::DeliveryNotFound => ApiError::not_found("webhook delivery"),
+            WebhookError::PartnerNotFound => Failure::NotFound("partner"),
+            WebhookError::DeliveryNotFound => Failure::NotFound("webhook delivery"),
             WebhookError::Store(s) => s.into(),
             WebhookError::Queue(q) => q.into(),
-            other => ApiError::internal(other),
+            other => Failure::internal(other),
         }
     }
 }

@@ -8,6 +8,8 @@ use pc_platform::queue::QueueName;
 
 use crate::{RETRY_SWEEP, deliveries_api, retries, worker};
 
+pc_api::answer_through_failure!(crate::error::WebhookError);
+
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {
     vec![

@@ -29,6 +29,7 @@ pub use user_changes::{save_user_change, user_change_event};
 use axum::Json;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -46,8 +47,8 @@ use crate::users_store::SaveUserError;
 impl From<SaveUserError> for ApiError {
     fn from(e: SaveUserError) -> Self {
         match e {
-            SaveUserError::Stale => ApiError::conflict("stale_user", e.to_string()),
-            SaveUserError::LastOwner => ApiError::conflict("last_owner", e.to_string()),
+            SaveUserError::Stale => ApiError::conflict(ErrorCode::StaleUser, e.to_string()),
+            SaveUserError::LastOwner => ApiError::conflict(ErrorCode::LastOwner, e.to_string()),
             SaveUserError::Store(s) => s.into(),
         }
     }

@@ -1,6 +1,7 @@
 //! Creating a partner: the body and its validation (every bad field at
 //! once).
 
+use pc_platform::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -141,7 +142,7 @@ pub async fn create_partner(
         Ok(()) => {}
         Err(CreatePartnerError::ExtraFailed(i)) if Some(i) == platform_guard_at => {
             return Err(ApiError::conflict(
-                "platform_seller_exists",
+                ErrorCode::PlatformSellerExists,
                 "there is already a platform seller; there can be only one",
             ));
         }

@@ -8,6 +8,7 @@
 //! retry of a change that lost a race with another writer.
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_platform::error_code::ErrorCode;
 
 use crate::partners_store::{self, CreatePartnerError, PartnerRecord};
 
@@ -23,13 +24,15 @@ pub mod update;
 impl From<CreatePartnerError> for ApiError {
     fn from(e: CreatePartnerError) -> Self {
         match e {
-            CreatePartnerError::SlugTaken => ApiError::conflict("slug_taken", "this slug is taken"),
+            CreatePartnerError::SlugTaken => {
+                ApiError::conflict(ErrorCode::SlugTaken, "this slug is taken")
+            }
             CreatePartnerError::MeetingTypeTaken => ApiError::conflict(
-                "meeting_type_taken",
+                ErrorCode::MeetingTypeTaken,
                 "a meeting type is already routed to another partner",
             ),
             CreatePartnerError::ExtraFailed(_) => {
-                ApiError::conflict("conflict", "a record this needs already exists")
+                ApiError::conflict(ErrorCode::Conflict, "a record this needs already exists")
             }
             CreatePartnerError::Store(s) => s.into(),
         }
@@ -66,7 +69,7 @@ async fn backoff(attempt: u32) {
 
 fn stale_partner() -> ApiError {
     ApiError::conflict(
-        "stale_partner",
+        ErrorCode::StalePartner,
         "the partner was changed by someone else; reload and retry",
     )
 }

@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use pc_platform::error_code::ErrorCode;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::store::{Condition, from_item};
@@ -54,7 +55,7 @@ pub async fn activate_partner(
             match partners_store::get_partner(&*ctx.store, &id).await? {
                 None => Err(ApiError::not_found("partner")),
                 Some(_) => Err(ApiError::conflict(
-                    "not_verified",
+                    ErrorCode::NotVerified,
                     "the partner has not verified its email yet",
                 )),
             }

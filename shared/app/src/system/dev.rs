@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,9 +40,9 @@ pub struct ClockView {
 }
 
 fn settable(ctx: &AppState) -> ApiResult<&pc_platform::clock::SettableClock> {
-    ctx.clock
-        .settable()
-        .ok_or_else(|| ApiError::conflict("clock_fixed", "this server's clock cannot be moved"))
+    ctx.clock.settable().ok_or_else(|| {
+        ApiError::conflict(ErrorCode::ClockFixed, "this server's clock cannot be moved")
+    })
 }
 
 /// Moves the clock to `now` (time keeps flowing from there).

@@ -6,6 +6,7 @@
 //! replay it verbatim), and inject faults or latency for crash tests and
 //! benchmarks.
 
+use pc_platform::error_code::ErrorCode;
 use std::time::Duration;
 
 use axum::Json;
@@ -23,7 +24,7 @@ use pc_platform::payments::fake::{FakeStripe, FaultTiming, Operation, SentEvent}
 fn fake(ctx: &AppState) -> ApiResult<&FakeStripe> {
     ctx.payments.fake().ok_or_else(|| {
         ApiError::conflict(
-            "stripe_not_fake",
+            ErrorCode::StripeNotFake,
             "this server's payments are not the fake Stripe",
         )
     })
@@ -34,10 +35,10 @@ fn fake(ctx: &AppState) -> ApiResult<&FakeStripe> {
 fn refused(e: PaymentError) -> ApiError {
     match e {
         PaymentError::Refused(message) if message.starts_with("No such") => {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
         }
         PaymentError::Refused(message) | PaymentError::Declined(message) => {
-            ApiError::conflict("stripe_refused", message)
+            ApiError::conflict(ErrorCode::StripeRefused, message)
         }
         PaymentError::Unavailable(message) => ApiError::unavailable(message),
     }

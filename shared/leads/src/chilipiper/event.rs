@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_api::ApiError;
+use pc_platform::failure::Failure;
 use pc_platform::queue::{Message, QueueName};
 use pc_platform::time::serde_millis;
 
@@ -62,16 +62,16 @@ pub struct ChiliPiperEvent {
 
 impl ChiliPiperEvent {
     /// Checks what serde cannot: ids and names present, sane lengths.
-    pub(super) fn check(&self) -> Result<(), ApiError> {
+    pub(super) fn check(&self) -> Result<(), Failure> {
         let id = self.meeting_id_chili.trim();
         if id.is_empty() || id.len() > 200 || id.contains(['#', '/', '\0']) {
-            return Err(ApiError::invalid_field(
+            return Err(Failure::invalid_field(
                 "meetingIdChili",
                 "must be 1 to 200 characters without #, / or NUL",
             ));
         }
         if self.meeting_type_name.trim().is_empty() || self.meeting_type_name.len() > 300 {
-            return Err(ApiError::invalid_field(
+            return Err(Failure::invalid_field(
                 "meetingTypeName",
                 "must be 1 to 300 characters",
             ));

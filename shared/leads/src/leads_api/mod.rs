@@ -17,9 +17,10 @@ pub use notes::{__path_create_note, CreateNote, MAX_NOTE, create_note, note_writ
 pub use sales_managers::{__path_list_sales_managers, list_sales_managers};
 pub use update::{__path_update_lead, LeadChange, LeadPatch, update_lead};
 
-use axum::http::StatusCode;
 use pc_accounts::partners_store::partner_names;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal};
+use pc_platform::error_code::ErrorCode;
+use pc_platform::failure::Failure;
 
 use crate::deal_status::TransitionRefused;
 use crate::lead::{LeadRecord, LeadView, PartnerRef};
@@ -58,11 +59,11 @@ async fn view_with_partner(
 fn write_error(e: LeadWriteError) -> ApiError {
     match e {
         LeadWriteError::EmailTaken => ApiError::conflict(
-            "lead_email_taken",
+            ErrorCode::LeadEmailTaken,
             "this partner already has a lead with this email",
         ),
         LeadWriteError::Stale => {
-            ApiError::conflict("stale_state", "the lead changed meanwhile, retry")
+            ApiError::conflict(ErrorCode::StaleState, "the lead changed meanwhile, retry")
         }
         LeadWriteError::NoPartner => ApiError::invalid_field("partnerId", "no such partner"),
         LeadWriteError::StaffOnly(refusal) => refusal.into(),
@@ -72,22 +73,26 @@ fn write_error(e: LeadWriteError) -> ApiError {
 
 /// A referred lead's commission fields changed by anyone but staff: 403
 /// `staff_only`, naming each field.
-impl From<StaffOnly> for ApiError {
+impl From<StaffOnly> for Failure {
     fn from(e: StaffOnly) -> Self {
-        let mut error = ApiError::new(StatusCode::FORBIDDEN, "staff_only", e.to_string());
-        error.details = e
-            .fields
-            .iter()
-            .map(|f| FieldError::new(*f, "only platform staff may set this on a referred lead"))
-            .collect();
-        error
+        Failure::Denied {
+            code: ErrorCode::StaffOnly,
+            message: e.to_string(),
+            details: e
+                .fields
+                .iter()
+                .map(|f| FieldError::new(*f, "only platform staff may set this on a referred lead"))
+                .collect(),
+        }
     }
 }
 
+pc_api::answer_through_failure!(StaffOnly, TransitionRefused);
+
 /// A status change the pipeline does not allow is a conflict with the
 /// lead's state.
-impl From<TransitionRefused> for ApiError {
+impl From<TransitionRefused> for Failure {
     fn from(e: TransitionRefused) -> Self {
-        ApiError::conflict("invalid_transition", e.to_string())
+        Failure::conflict(ErrorCode::InvalidTransition, e.to_string())
     }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value};
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_api::{ApiResult, AppState, FieldError, Principal, ValidJson};
 
 use crate::deal_status::{DealStatus, TransitionRefused};
 use crate::lead::{LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
@@ -68,7 +68,7 @@ pub struct LeadPatch {
 
 impl LeadPatch {
     /// Parses a JSON object, naming every bad or unknown field.
-    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, pc_platform::failure::Failure> {
         let mut patch = LeadPatch::default();
         let mut errors = Vec::new();
         for (name, value) in body {
@@ -107,7 +107,7 @@ impl LeadPatch {
         if errors.is_empty() {
             Ok(patch)
         } else {
-            Err(ApiError::validation(errors))
+            Err(pc_platform::failure::Failure::Invalid(errors))
         }
     }
 

@@ -6,6 +6,7 @@
 //! replayed later. The fake HubSpot signs with [`sign`]; the webhook
 //! function checks with [`verify`].
 
+use crate::error_code::ErrorCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -27,6 +28,17 @@ pub enum SignatureError {
     Stale,
     #[error("X-HubSpot-Signature-v3 does not match the request")]
     Mismatch,
+}
+
+impl SignatureError {
+    /// The error code a refused webhook is answered with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SignatureError::Malformed => ErrorCode::InvalidSignatureHeader,
+            SignatureError::Stale => ErrorCode::StaleSignature,
+            SignatureError::Mismatch => ErrorCode::InvalidSignature,
+        }
+    }
 }
 
 /// What is signed: the parts of one request.

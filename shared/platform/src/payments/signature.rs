@@ -4,6 +4,7 @@
 //! matches is enough. The fake Stripe signs with [`sign`], the webhook
 //! function checks with [`verify`].
 
+use crate::error_code::ErrorCode;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -21,6 +22,17 @@ pub enum SignatureError {
     Stale,
     #[error("no Stripe-Signature v1 signature matches the payload")]
     Mismatch,
+}
+
+impl SignatureError {
+    /// The error code a refused webhook is answered with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SignatureError::Malformed => ErrorCode::InvalidSignatureHeader,
+            SignatureError::Stale => ErrorCode::StaleSignature,
+            SignatureError::Mismatch => ErrorCode::InvalidSignature,
+        }
+    }
 }
 
 fn mac(secret: &str, timestamp: i64, payload: &[u8]) -> Hmac<Sha256> {
