@@ -27,9 +27,9 @@ pub struct Target {
 }
 
 impl Target {
-    /// Makes everything written durable (every import commit of the
-    /// embedded store is durable already; this is the last word after a
-    /// run, and costs one empty commit; DynamoDB writes are durable).
+    /// Makes everything written durable: the embedded store's import
+    /// commits are not synced one by one, this syncs them all with one
+    /// empty commit (DynamoDB writes are durable already).
     pub fn sync(&self) -> anyhow::Result<()> {
         if let Some(store) = &self.embedded {
             store.sync().context("syncing the embedded store")?;

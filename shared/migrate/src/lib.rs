@@ -384,7 +384,18 @@ pub async fn migrate(
             Err(reason) => report.skip("invoices", id, reason),
         },
     )?;
-    first_pass(&options.from, "invoicelines", &mut report, |doc, _, _| {
+    // A line `_id` read twice counts once: the writing pass migrates only
+    // the first document with it (and reports the second).
+    let mut sighting_failed = None;
+    first_pass(&options.from, "invoicelines", &mut report, |doc, _, id| {
+        match seen.first_sighting(LINES_COUNTED, id) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                sighting_failed.get_or_insert(e);
+                return;
+            }
+        }
         if let Ok((line, _)) = billing::line(doc)
             && let Some(invoice) = invoices.get_mut(&line.invoice_id)
         {
@@ -394,6 +405,9 @@ pub async fn migrate(
             }
         }
     })?;
+    if let Some(e) = sighting_failed {
+        return Err(e.into());
+    }
     let mut claimed = std::collections::HashSet::new();
     for invoice in invoices.values_mut() {
         let record = &mut invoice.record;
@@ -543,6 +557,10 @@ fn read_documents(
     Ok(())
 }
 
+/// The `seen` name of the invoice lines counted onto their invoices (apart
+/// from `invoicelines`, which the writing pass records).
+const LINES_COUNTED: &str = "invoicelines counted";
+
 /// The report's reason for a second document with an `_id` already read.
 const DUPLICATE_ID: &str = "duplicate `_id`: another document of this collection has it (the first one in the dump is migrated)";
 
@@ -609,4 +627,65 @@ async fn verify(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{BASE_SECS, collection, date, decimal, oid};
+    use bson::doc;
+    use pc_billing::invoices_store::invoice_key;
+    use pc_platform::store::embedded::EmbeddedStore;
+
+    #[tokio::test]
+    async fn an_invoice_line_read_twice_is_counted_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let partner = oid(1, 1, BASE_SECS);
+        let invoice = oid(7, 1, BASE_SECS);
+        collection(
+            dir.path(),
+            "partners",
+            &[doc! {"_id": partner, "name": "Acme", "slug": "acme", "createdAt": date(BASE_SECS)}],
+        )
+        .expect("partners written");
+        // No amount of its own: its lines make it up.
+        collection(
+            dir.path(),
+            "invoices",
+            &[
+                doc! {"_id": invoice, "partner": partner, "billingPeriod": "2024-01",
+                "stripeStatus": "paid", "createdAt": date(BASE_SECS)},
+            ],
+        )
+        .expect("invoices written");
+        let line = |n, amount: &str| {
+            doc! {"_id": oid(8, n, BASE_SECS), "invoice": invoice, "billingPeriod": "2024-01",
+            "amount": decimal(amount)}
+        };
+        collection(
+            dir.path(),
+            "invoicelines",
+            &[line(1, "50.00"), line(2, "25.00"), line(1, "50.00")],
+        )
+        .expect("lines written");
+
+        let store = EmbeddedStore::in_memory();
+        let report = migrate(&store, &Options::new(dir.path()), "test")
+            .await
+            .expect("the migration runs");
+        let text = report.render();
+        let lines = &report.counts["invoicelines"];
+        assert_eq!(
+            (lines.read, lines.written, lines.skipped),
+            (3, 2, 1),
+            "{text}"
+        );
+        let stored = store
+            .get(&invoice_key(&invoice.to_hex()))
+            .await
+            .expect("read")
+            .expect("the invoice");
+        assert_eq!(stored["lineCount"], 2, "{text}");
+        assert_eq!(stored["amountCents"], 7_500, "{text}");
+    }
 }

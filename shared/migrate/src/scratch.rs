@@ -67,8 +67,10 @@ impl Scratch {
         if self.txn.is_none() {
             let db = self.db.as_ref().expect("open until dropped");
             let mut txn = db.begin_write().map_err(fail)?;
-            // A scratch file needs no durability: a new run builds its own.
-            txn.set_durability(Durability::None);
+            // A scratch file needs no sync (a new run builds its own), but
+            // `None` would never free a replaced page: the file would grow
+            // with every commit. `Eventual` frees them and does not sync.
+            txn.set_durability(Durability::Eventual);
             self.txn = Some(txn);
         }
         Ok(self.txn.as_ref().expect("just begun"))
