@@ -5,6 +5,8 @@
 # Lambda Runtime API and prints size, init, cold start, warm latency
 # p50/p99, peak RSS and store round trips per request.
 # Usage: bash infra/bench.sh [WARM_INVOCATIONS]   (default 300)
+#        bash infra/bench.sh cold [ROUNDS]        (default 21): cold start of
+#        auth-me, leads-list, a worker and a webhook beside the hello-world floor
 # The full deploy build times are measured by infra/build-times.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,4 +18,8 @@ for name in "${representatives[@]}"; do
 done
 cargo build --release --locked -p pc-functions "${bins[@]}"
 cargo build --release --locked -p pc-bench
-"$target/release/pc-bench" "$target/release" "${1:-300}"
+if [ "${1:-}" = cold ]; then
+  "$target/release/pc-bench" cold "$target/release" "${2:-21}"
+else
+  "$target/release/pc-bench" "$target/release" "${1:-300}"
+fi

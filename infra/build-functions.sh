@@ -19,6 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 lambda_glibc=2.34
+# Every function stays under 8 MiB (docs/benchmarks.md): a bigger binary is
+# a dependency pulled in by mistake, and a slower cold start.
+max_bytes=$((8 * 1024 * 1024))
 # The functions that call Stripe need the `payments` feature (it brings
 # async-stripe, minutes of compile time the others never pay); those that
 # call HubSpot need `crm` (the HubSpot adapter).
@@ -50,6 +53,11 @@ for name in "${names[@]}"; do
   newest=$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
   if [ "$(printf '%s\n%s\n' "$newest" "$lambda_glibc" | sort -V | tail -1)" != "$lambda_glibc" ]; then
     echo "$name needs glibc $newest; Lambda's provided.al2023 has $lambda_glibc (see the top of $0)" >&2
+    exit 1
+  fi
+  size=$(stat -c %s "$binary")
+  if [ "$size" -gt "$max_bytes" ]; then
+    echo "$name is $size bytes, over the 8 MiB limit ($max_bytes bytes)" >&2
     exit 1
   fi
   mkdir -p "target/lambda/$name"

@@ -158,13 +158,55 @@ pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Res
     let event = serde_json::to_vec(&http_event("GET", path, None, json!({}), None))?;
     let mut colds = Vec::new();
     for _ in 0..5 {
-        let api = RuntimeApi::start().await?;
-        let command = lambda_command(binary, &api, name);
-        let (cold, ..) = through_runtime(api, command, name, 0, |_| Ok(event.clone())).await?;
-        colds.push(cold);
+        colds.push(cold_start(binary, name, &event, false).await?.cold);
     }
     colds.sort();
     Ok(colds[colds.len() / 2])
+}
+
+/// One cold start: process start to the first poll of the Runtime API
+/// (init) and to the answer to the first request (cold).
+pub struct ColdStart {
+    pub init: Duration,
+    pub cold: Duration,
+}
+
+/// One cold start of a deployed binary, a fresh process answering `event`.
+/// With `aws`, its AWS endpoint is a local empty account ([`SecretsApi`])
+/// holding its secrets, as on Lambda: it reads its secrets at init and
+/// calls its services through its SDK clients.
+pub async fn cold_start(
+    binary: &Path,
+    name: &str,
+    event: &[u8],
+    aws: bool,
+) -> anyhow::Result<ColdStart> {
+    let api = RuntimeApi::start().await?;
+    let mut command = lambda_command(binary, &api, name);
+    if aws {
+        let account = SecretsApi::start(Duration::ZERO).await?;
+        command
+            .env("AWS_ENDPOINT_URL", &account.url)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench");
+    }
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {name}"))?;
+    let answer = api.invoke(event).await;
+    let cold = started.elapsed();
+    let polled = api.first_poll().await;
+    stop(&mut child);
+    if let Err(e) = answer? {
+        bail!("{name} failed its first invocation: {e}");
+    }
+    let polled = polled.with_context(|| format!("{name} never polled the Runtime API"))?;
+    Ok(ColdStart {
+        init: polled - started,
+        cold,
+    })
 }
 
 /// Median of five inits of a binary, its secrets answered after

@@ -22,13 +22,16 @@
 //! built with the same profile, are the baseline.
 //!
 //! Usage: `pc-bench [BINARY_DIR] [WARM_INVOCATIONS]` (defaults
-//! `target/release`, 300).
+//! `target/release`, 300); `pc-bench cold [BINARY_DIR] [ROUNDS]` (defaults
+//! `target/release`, 21) compares the cold start of real functions with the
+//! hello-world floor ([`cold`]).
 //!
 //! The parts: [`seed`] fills the store the functions read, [`invocations`]
 //! builds each function's requests, `in_process` times the handler alone,
 //! [`launch`] starts function processes against the [`runtime_api`] and
 //! samples their memory, and [`figures`] prints the table.
 
+mod cold;
 mod figures;
 mod in_process;
 mod invocations;
@@ -73,7 +76,13 @@ fn representatives() -> Vec<&'static Function> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("cold") {
+        args.next();
+        let binaries = PathBuf::from(args.next().unwrap_or_else(|| "target/release".into()));
+        let rounds: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(21);
+        return cold::compare(&binaries, rounds.max(1)).await;
+    }
     let binaries = PathBuf::from(args.next().unwrap_or_else(|| "target/release".into()));
     let runs: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(300);
     let workdir = std::env::temp_dir().join(format!("pc-bench-{}", std::process::id()));

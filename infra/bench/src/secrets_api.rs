@@ -5,6 +5,11 @@
 //! HTTP on loopback: on Lambda the same call is an HTTPS round trip to the
 //! region's endpoint (TCP and TLS handshakes included), which this does not
 //! measure.
+//!
+//! For the cold-start comparison (`pc-bench cold`) the same endpoint is the
+//! rest of an empty AWS account, so a deployed function answers its first
+//! request through its real SDK clients: DynamoDB finds no item (the table
+//! is empty), SQS accepts every message and SES sends every email.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -45,8 +50,46 @@ pub fn arn(secret: Secret) -> String {
 }
 
 async fn answer(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    if body.starts_with(b"Action=SendEmail") || body.starts_with(b"Action=SendRawEmail") {
+        return ses_sent(&body);
+    }
     let (status, body) = respond(&shared, &headers, &body).await;
     (status, [(CONTENT_TYPE, "application/x-amz-json-1.1")], body).into_response()
+}
+
+/// SES (query protocol): the email is sent.
+fn ses_sent(body: &[u8]) -> Response {
+    let action = if body.starts_with(b"Action=SendRawEmail") {
+        "SendRawEmail"
+    } else {
+        "SendEmail"
+    };
+    (
+        [(CONTENT_TYPE, "text/xml")],
+        format!(
+            "<{action}Response xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">\
+             <{action}Result><MessageId>bench</MessageId></{action}Result>\
+             <ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></{action}Response>"
+        ),
+    )
+        .into_response()
+}
+
+/// DynamoDB on an empty table, SQS accepting every message (AWS JSON
+/// protocol); `None` for any other call.
+fn empty_account(target: &str) -> Option<Value> {
+    let (service, operation) = target.split_once('.')?;
+    Some(match (service, operation) {
+        ("DynamoDB_20120810", "Query" | "Scan") => {
+            json!({"Items": [], "Count": 0, "ScannedCount": 0})
+        }
+        ("DynamoDB_20120810", "BatchGetItem") => json!({"Responses": {}, "UnprocessedKeys": {}}),
+        ("DynamoDB_20120810", "TransactGetItems") => json!({"Responses": []}),
+        ("DynamoDB_20120810", _) => json!({}),
+        ("AmazonSQS", "SendMessage") => json!({"MessageId": "bench"}),
+        ("AmazonSQS", "SendMessageBatch") => json!({"Successful": [], "Failed": []}),
+        _ => return None,
+    })
 }
 
 async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
@@ -92,10 +135,13 @@ async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCo
                 ),
             }
         }
-        _ => (
-            StatusCode::BAD_REQUEST,
-            json!({"__type": "UnknownOperationException"}).to_string(),
-        ),
+        other => match empty_account(other) {
+            Some(answer) => (StatusCode::OK, answer.to_string()),
+            None => (
+                StatusCode::BAD_REQUEST,
+                json!({"__type": "UnknownOperationException"}).to_string(),
+            ),
+        },
     }
 }
 

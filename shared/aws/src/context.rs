@@ -2,8 +2,9 @@
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
 //! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
 //! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
-//! Every `SdkConfig` made here carries [`https_client`]: the SDK crates are
-//! built without their default client (rustls on aws-lc).
+//! Every `SdkConfig` made here carries [`https_client`] (compiled-in roots,
+//! built at the first request): the SDK crates are built without their
+//! default client (rustls on aws-lc, the system's roots).
 //! This full context serves local runs against AWS-compatible servers
 //! (moto), where neither Stripe nor HubSpot is reachable: payments and CRM
 //! stay the fakes kept in the store (deployed functions build `pc-stripe`
@@ -14,9 +15,6 @@ use std::sync::Arc;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::SharedCredentialsProvider;
-use aws_sdk_dynamodb::config::SharedHttpClient;
-use aws_smithy_http_client::Builder;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use pc_platform::clock::SystemClock;
 use pc_platform::config::Config;
 use pc_platform::crm::fake::FakeHubspot;
@@ -26,17 +24,10 @@ use pc_platform::{AppContext, AppState};
 
 use crate::bus::EventBridgeBus;
 use crate::email::SesEmail;
+use crate::https::https_client;
 use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
-
-/// The HTTPS client of every AWS client: rustls on ring (reqwest's
-/// provider too, so a binary carries one TLS stack), the system's roots.
-pub fn https_client() -> SharedHttpClient {
-    Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
-}
 
 /// The AWS settings of a Lambda function, from its environment: region
 /// (`AWS_REGION`), the role's credentials (`AWS_ACCESS_KEY_ID`,

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod bus;
 pub mod context;
 pub mod email;
+mod https;
 #[cfg(feature = "moto")]
 pub mod moto;
 pub mod objects;
@@ -23,10 +24,9 @@ mod sdk_error;
 
 pub use bootstrap::{BootstrapError, bootstrap};
 pub use bus::eventbridge::EventBridgeBus;
-pub use context::{
-    AwsParts, aws_context, aws_context_with, https_client, load_sdk_config, local_sdk_config,
-};
+pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config, local_sdk_config};
 pub use email::ses::SesEmail;
+pub use https::https_client;
 pub use objects::S3Objects;
 pub use ports::AwsPorts;
 pub use queue::sqs::SqsQueue;

@@ -117,7 +117,7 @@ fn start() -> Moto {
 pub async fn sdk_config() -> SdkConfig {
     let endpoint = tokio::task::block_in_place(endpoint);
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(crate::context::https_client())
+        .http_client(crate::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
         .endpoint_url(endpoint)

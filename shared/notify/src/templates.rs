@@ -8,7 +8,7 @@
 //! and text bodies are plain text and are not escaped. Every template also
 //! sees `productName` and `clientUrl`.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use handlebars::{Handlebars, no_escape};
 use serde_json::{Map, Value};
@@ -67,24 +67,25 @@ const TEMPLATES: [KindTemplates; 15] = [
     kind_templates!(EmailKind::WebhookFailed, "webhook_failed"),
 ];
 
-/// The compiled templates: one registry that escapes (HTML) and one that
-/// does not (subjects, text).
+/// The compiled templates of one kind: one registry that escapes (HTML,
+/// with the layout) and one that does not (subject, text).
 struct Registries {
     html: Handlebars<'static>,
     plain: Handlebars<'static>,
 }
 
-static REGISTRIES: LazyLock<Registries> = LazyLock::new(|| {
-    let mut html = Handlebars::new();
-    html.set_strict_mode(true);
-    let mut plain = Handlebars::new();
-    plain.set_strict_mode(true);
-    plain.register_escape_fn(no_escape);
-    // The files are part of the binary and checked by the tests below, so a
-    // syntax error is a build defect, not a run-time condition.
-    html.register_partial("layout", LAYOUT_HTML)
-        .expect("layout.html.hbs compiles");
-    for t in &TEMPLATES {
+impl Registries {
+    /// Compiles the templates of `t`. The files are part of the binary and
+    /// checked by the tests below, so a syntax error is a build defect, not
+    /// a run-time condition.
+    fn compile(t: &KindTemplates) -> Self {
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut plain = Handlebars::new();
+        plain.set_strict_mode(true);
+        plain.register_escape_fn(no_escape);
+        html.register_partial("layout", LAYOUT_HTML)
+            .expect("layout.html.hbs compiles");
         let stem = t.kind.as_str();
         html.register_template_string(stem, t.html)
             .unwrap_or_else(|e| panic!("{stem}.html.hbs compiles: {e}"));
@@ -94,9 +95,22 @@ static REGISTRIES: LazyLock<Registries> = LazyLock::new(|| {
         plain
             .register_template_string(&format!("{stem}.txt"), t.text)
             .unwrap_or_else(|e| panic!("{stem}.txt.hbs compiles: {e}"));
+        Self { html, plain }
     }
-    Registries { html, plain }
-});
+}
+
+/// The templates of `kind`, compiled at its first email: compiling all
+/// of them (Handlebars parses 46 files) was most of a worker's first
+/// message, which needs one kind.
+fn registries(kind: EmailKind) -> &'static Registries {
+    static COMPILED: [OnceLock<Registries>; TEMPLATES.len()] =
+        [const { OnceLock::new() }; TEMPLATES.len()];
+    let index = TEMPLATES
+        .iter()
+        .position(|t| t.kind == kind)
+        .expect("every email kind has templates (tested)");
+    COMPILED[index].get_or_init(|| Registries::compile(&TEMPLATES[index]))
+}
 
 /// A rendered email body and subject.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,7 +139,7 @@ pub fn render(
 ) -> Result<RenderedEmail, RenderError> {
     let context = Value::Object(render_context(data, client_url)?);
     let stem = kind.as_str();
-    let registries = &*REGISTRIES;
+    let registries = registries(kind);
     let run = |registry: &Handlebars<'static>, name: String| {
         registry
             .render(&name, &context)
@@ -654,11 +668,12 @@ mod tests {
             }
             let context = Value::Object(render_context(&data, CLIENT).unwrap());
             let stem = kind.as_str();
-            let plain = &REGISTRIES.plain;
+            let registries = registries(kind);
+            let plain = &registries.plain;
             // The subject before it is cleaned: cleaning would hide a gap.
             let subject = plain.render(&format!("{stem}.subject"), &context).unwrap();
             let text = plain.render(&format!("{stem}.txt"), &context).unwrap();
-            let html = REGISTRIES.html.render(stem, &context).unwrap();
+            let html = registries.html.render(stem, &context).unwrap();
             for (part, rendered) in [("subject", &subject), ("text", &text), ("html", &html)] {
                 let flaws = flaws(rendered);
                 assert!(flaws.is_empty(), "{kind:?} {part}: {flaws:?}\n{rendered}");

@@ -8,7 +8,7 @@ use super::*;
 fn sdk() -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(crate::context::https_client())
+        .http_client(crate::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
             Credentials::for_tests(),
