@@ -35,7 +35,7 @@ fn lead(n: usize, base: DateTime<Utc>) -> LeadRecord {
         0..=2 => "Lee",
         3 | 4 => "Leon",
         5 => "Smith",
-        _ if n % 5 == 0 => "Zed",
+        _ if n.is_multiple_of(5) => "Zed",
         _ => "Stone",
     };
     let mut lead = LeadRecord::new(
