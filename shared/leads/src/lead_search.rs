@@ -12,7 +12,7 @@
 //!
 //! The words are indexed by search entries written in the same transaction
 //! as the lead (see `leads_store`), so a search reads only the entries of
-//! one of its words, never a partition of leads.
+//! one of its words (its rarest), never a partition of leads.
 
 use crate::lead::{LeadEmail, LeadRecord};
 
@@ -87,18 +87,6 @@ impl LeadSearch {
         LeadSearch::Words(words)
     }
 
-    /// The word whose index entries a search reads: the longest (the
-    /// first of equals), as the one likely to start the fewest words.
-    pub fn narrowest_word(&self) -> Option<&str> {
-        match self {
-            LeadSearch::Email(_) => None,
-            LeadSearch::Words(words) => words
-                .iter()
-                .min_by_key(|w| std::cmp::Reverse(w.chars().count()))
-                .map(String::as_str),
-        }
-    }
-
     /// Whether a lead with these words (see [`lead_words`]) matches.
     pub fn matches_words(&self, words: &[String]) -> bool {
         match self {
@@ -168,7 +156,6 @@ mod tests {
         assert!(!search("!!").matches(&ann), "no words: nothing");
         assert!(search("a@x.io").matches(&ann));
         assert!(!search("a@x.io").matches(&annabel));
-        assert_eq!(search("Ann Lee").narrowest_word(), Some("ann"));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::QUERY_PAGE;
 use super::plan::{ListPlan, Reads, Scope, Total};
 use counters::counter_total;
 use merge::{Merge, Stream};
-use search_reads::{email_lead_ids, get_leads, matching_entries};
+use search_reads::{SEARCH_ENTRY_LIMIT, email_lead_ids, get_leads, matching_entries};
 
 /// Search entries are a tenth of a lead's size: a search may read this
 /// many of them per lead row it may read.
@@ -99,14 +99,15 @@ pub async fn list<R>(
             })
         }
         Reads::Words {
-            word,
             entries_answer,
             descending,
         } => {
             let search = search.expect("a words plan has a search");
-            let limit = read_limit.saturating_mul(ENTRIES_PER_ROW);
+            let limit = read_limit
+                .saturating_mul(ENTRIES_PER_ROW)
+                .min(SEARCH_ENTRY_LIMIT);
             let (mut entries, complete) =
-                matching_entries(store, &plan.scope, word, search, limit).await?;
+                matching_entries(store, &plan.scope, search, limit, *descending).await?;
             if *entries_answer {
                 entries.sort();
                 if *descending {

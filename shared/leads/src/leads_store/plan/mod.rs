@@ -2,8 +2,8 @@
 //! it can match (key conditions), whether they yield rows in the order
 //! asked, and where its total comes from.
 //!
-//! - `search` reads the search entries of its longest word (or, for a whole
-//!   email, the email guards across partners);
+//! - `search` reads the search entries of its rarest word (chosen while
+//!   reading, see `listing`), or, for a whole email, the email guards;
 //! - otherwise the filters pick the narrowest partitions: the open leads by
 //!   scheduled date when a `scheduledDate` bound meets statuses that are
 //!   all open (the "overdue" view); the status partitions for a
@@ -54,12 +54,11 @@ pub enum Reads {
     },
     /// The leads with this email, through their email guards.
     Email(LeadEmail),
-    /// The search entries of the words starting like `word`. With
+    /// The search entries of the search's rarest word. With
     /// `entries_answer`, nothing but the search and the scope filters the
     /// list and it is sorted by created date: the entries alone give the
     /// rows' order and the total.
     Words {
-        word: String,
         entries_answer: bool,
         descending: bool,
     },
@@ -126,15 +125,12 @@ pub fn plan_for(query: &ListQuery, scope: Option<&str>) -> ListPlan {
     let mut in_order = false;
     let reads = match &search {
         Some(LeadSearch::Email(email)) => Reads::Email(email.clone()),
-        Some(words @ LeadSearch::Words(_)) => match words.narrowest_word() {
-            None => Reads::Nothing,
-            Some(word) => Reads::Words {
-                word: word.to_owned(),
-                entries_answer: created_sort.is_some()
-                    && (query.filters.is_empty()
-                        || (keyed_exactly && !status_narrowed && !source_narrowed)),
-                descending: created_sort.unwrap_or(true),
-            },
+        Some(LeadSearch::Words(words)) if words.is_empty() => Reads::Nothing,
+        Some(LeadSearch::Words(_)) => Reads::Words {
+            entries_answer: created_sort.is_some()
+                && (query.filters.is_empty()
+                    || (keyed_exactly && !status_narrowed && !source_narrowed)),
+            descending: created_sort.unwrap_or(true),
         },
         None if statuses.is_empty() || sources.is_empty() => Reads::Nothing,
         None => {
@@ -262,7 +258,6 @@ mod tests {
         assert_eq!(
             p.reads,
             Reads::Words {
-                word: "ann".into(),
                 entries_answer: true,
                 descending: true,
             }
