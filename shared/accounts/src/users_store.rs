@@ -167,7 +167,7 @@ pub async fn create_user(store: &dyn Store, user: &UserRecord) -> Result<(), Cre
 }
 
 pub async fn get_user(store: &dyn Store, id: &str) -> Result<Option<UserRecord>, StoreError> {
-    store.get(&user_key(id)).await?.map(from_item).transpose()
+    store.get_as(&user_key(id)).await
 }
 
 /// The user owning `email`, through its guard item.

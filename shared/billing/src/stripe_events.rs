@@ -304,7 +304,7 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
         match transaction.commit(&*ctx.store).await {
             Ok(()) => return Ok(outcome),
             Err(e) if e.failed(EVENT_GUARD) => return Ok(Outcome::Duplicate),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e),
         }
     }

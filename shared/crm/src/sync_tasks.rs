@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_platform::store::{
-    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, from_item, to_item,
+    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, to_item,
 };
 use pc_platform::time::serde_millis;
 
@@ -129,7 +129,7 @@ pub async fn create_task(store: &dyn Store, task: &SyncTask) -> Result<(), Store
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<SyncTask>, StoreError> {
-    store.get(&task_key(id)).await?.map(from_item).transpose()
+    store.get_as(&task_key(id)).await
 }
 
 /// Records the leads listed and the pages sent; the task is running, or

@@ -305,7 +305,7 @@ async fn start_build(
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(()),
         // Being built for this ICP already, or another browse started it.
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(()),
+        Err(e) if e.lost_race() => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
@@ -335,7 +335,7 @@ async fn count_view(
             }
             // This partner's view was counted already (its guard exists).
             Err(e) if e.failed(VIEW_GUARD) => return Ok(listing),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            Err(e) if e.lost_race() => {
                 listing = get_listing(store, &listing.lead_id)
                     .await?
                     .ok_or(MarketError::LeadNotFound)?;

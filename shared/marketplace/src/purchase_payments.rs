@@ -274,7 +274,7 @@ async fn try_complete(
     match transaction.commit(&*ctx.store).await {
         Ok(()) => {}
         Err(e) if e.failed(PAYMENT_EVENT) => return Ok(Some(PaymentApplied::Duplicate)),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+        Err(e) if e.lost_race() => {
             return Ok(None);
         }
         Err(e) => return Err(e),

@@ -308,7 +308,7 @@ async fn commit(ctx: &AppState, mut plan: Plan, refund: &Refund) -> ApiResult<Co
     match writes.commit(&*ctx.store).await {
         Ok(()) => {}
         Err(e) if e.failed(PURCHASE) => return Ok(Committed::AlreadyRefunded),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+        Err(e) if e.lost_race() => {
             tracing::info!(purchase = %plan.purchase.id, error = %e, "refund raced a change; reading again");
             return Ok(Committed::Raced);
         }

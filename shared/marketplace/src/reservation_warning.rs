@@ -14,9 +14,7 @@ use serde_json::json;
 use pc_api::AppState;
 use pc_platform::email::{EmailJob, EmailKind, add_to_outbox};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{
-    Condition, Cursor, Index, Query, SortKey, StoreError, Update, Write, from_item,
-};
+use pc_platform::store::{Condition, Cursor, Index, Query, SortKey, Update, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -113,7 +111,7 @@ async fn warn(
     outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(true),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(false),
+        Err(e) if e.lost_race() => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

@@ -171,11 +171,7 @@ pub async fn get_reservation(
     store: &dyn Store,
     id: &str,
 ) -> Result<Option<ReservationRecord>, StoreError> {
-    store
-        .get(&reservation_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&reservation_key(id)).await
 }
 
 /// The reservation `id` of `buyer_id`; another partner's is not found.

@@ -310,9 +310,7 @@ async fn save_partner_profile(
             CreatePartnerError::MeetingTypeTaken.into(),
         )),
         // A guard this partner held moved meanwhile: a fresh read decides.
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
-            Err(SaveError::Stale)
-        }
+        Err(e) if e.lost_race() => Err(SaveError::Stale),
         Err(e) => Err(e.into()),
     }
 }

@@ -76,7 +76,7 @@ pub(crate) const QUERY_PAGE: usize = 1_000;
 
 #[tracing::instrument(skip_all, fields(lead_id = %id))]
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<LeadRecord>, StoreError> {
-    store.get(&lead_key(id)).await?.map(from_item).transpose()
+    store.get_as(&lead_key(id)).await
 }
 
 /// A lead and its notes, newest note first: one query on the lead's partition.

@@ -188,10 +188,6 @@ pub enum LeadWriteError {
     Store(#[from] StoreError),
 }
 
-/// Tries of a transaction that DynamoDB cancelled for a concurrent one on
-/// the same items (nothing was written; the same writes are sent again).
-const CONFLICT_TRIES: usize = 5;
-
 /// Creates `lead`; exactly one of concurrent creations with the same
 /// partner and email succeeds.
 #[tracing::instrument(skip_all, fields(partner_id = %lead.partner_id, lead_id = %lead.id))]
@@ -208,13 +204,7 @@ pub async fn create_with(
 ) -> Result<(), LeadWriteError> {
     let mut writes = create_lead_transaction(lead)?;
     writes.extend(extra);
-    for _ in 1..CONFLICT_TRIES {
-        match writes.clone().commit(store).await {
-            Err(StoreError::TransactionConflict) => continue,
-            other => return create_outcome(other),
-        }
-    }
-    create_outcome(writes.commit(store).await)
+    create_outcome(writes.commit_retrying(store).await)
 }
 
 fn create_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {
@@ -249,13 +239,7 @@ pub async fn update_with(
 ) -> Result<(), LeadWriteError> {
     let mut writes = update_lead_transaction(before, after, by)?;
     writes.extend(extra);
-    for _ in 1..CONFLICT_TRIES {
-        match writes.clone().commit(store).await {
-            Err(StoreError::TransactionConflict) => continue,
-            other => return update_outcome(other),
-        }
-    }
-    update_outcome(writes.commit(store).await)
+    update_outcome(writes.commit_retrying(store).await)
 }
 
 fn update_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {

@@ -16,6 +16,7 @@ pub mod embedded;
 mod keys;
 pub mod pages;
 mod query;
+mod retry;
 mod transaction;
 mod writes;
 
@@ -28,6 +29,7 @@ pub use keys::{
     Index, Key, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, validate_index_keys, validate_key,
 };
 pub use query::{Cursor, Page, Query, SortKey};
+pub use retry::{CONFLICT_ATTEMPTS, retry_on_conflict};
 pub use transaction::{Guard, Transaction};
 pub use writes::{MAX_TRANSACTION_WRITES, Update, Write, apply_update, validate_transaction};
 
@@ -124,6 +126,16 @@ pub trait Store: Send + Sync {
             outcomes.push(self.transact(writes).await);
         }
         Ok(outcomes)
+    }
+}
+
+impl dyn Store + '_ {
+    /// The item at `key` read as a `T` (get, then [`from_item`]).
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Key,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(key).await?.map(from_item).transpose()
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::{Key, Store, StoreError, Write};
+use super::{Key, Store, StoreError, Write, retry_on_conflict};
 
 /// The name of a conditional write in a [`Transaction`], declared as a
 /// constant beside the code that builds the transaction.
@@ -107,6 +107,25 @@ impl Transaction {
             }),
             other => other,
         }
+    }
+}
+
+impl Transaction {
+    /// [`Transaction::commit`], tried again under the one conflict policy
+    /// ([`retry_on_conflict`]) while other writers conflict with it; the
+    /// last conflict when they always do.
+    pub async fn commit_retrying(self, store: &dyn Store) -> Result<(), StoreError> {
+        let won = retry_on_conflict(|_| {
+            let writes = self.clone();
+            async move {
+                match writes.commit(store).await {
+                    Err(e) if e.is_conflict() => Ok(None),
+                    other => other.map(Some),
+                }
+            }
+        })
+        .await?;
+        won.ok_or(StoreError::TransactionConflict)
     }
 }
 
