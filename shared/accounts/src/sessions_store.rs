@@ -175,7 +175,7 @@ pub async fn rotate(
             // Another request rotated first with the same token: a second
             // tab, if it happened just now; otherwise the token was used
             // twice, which is exactly what theft looks like.
-            let current = ctx.store.get(&key).await?.map(from_item).transpose()?;
+            let current = ctx.store.get_as(&key).await?;
             if let Some(current) = current {
                 let current: SessionRecord = current;
                 if let Some(pair) = within_reuse_window(ctx, user, &current, presented_jti, now)? {

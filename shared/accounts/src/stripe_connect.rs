@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::payments::ConnectedAccount;
-use pc_platform::store::{Condition, Key, Store, StoreError, Update, Write, from_item, to_item};
+use pc_platform::store::{Condition, Key, Store, StoreError, Update, Write, to_item};
 use pc_platform::time::timestamp;
 
 pub fn connect_key(partner_id: &str) -> Key {
@@ -54,11 +54,7 @@ pub async fn connect_state(
     store: &dyn Store,
     partner_id: &str,
 ) -> Result<Option<ConnectState>, StoreError> {
-    store
-        .get(&connect_key(partner_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&connect_key(partner_id)).await
 }
 
 /// Keeps a newly created account; of two concurrent first connections the

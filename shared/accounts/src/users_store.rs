@@ -20,7 +20,7 @@ use pc_api::identity::{Role, UserRecord, user_key};
 
 use crate::partners_store::{REGISTRATION_EXPIRES_AT, RegistrationExpiry};
 use pc_platform::store::{
-    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, from_item, to_item,
 };
 use pc_platform::time::timestamp;
 
@@ -167,7 +167,7 @@ pub async fn create_user(store: &dyn Store, user: &UserRecord) -> Result<(), Cre
 }
 
 pub async fn get_user(store: &dyn Store, id: &str) -> Result<Option<UserRecord>, StoreError> {
-    store.get(&user_key(id)).await?.map(from_item).transpose()
+    store.get_as(&user_key(id)).await
 }
 
 /// The user owning `email`, through its guard item.
@@ -215,17 +215,20 @@ pub async fn save_user_with(
     after: &UserRecord,
     extra: Vec<Write>,
 ) -> Result<(), SaveUserError> {
-    let mut writes = vec![Write::Put {
+    /// The partner's last active owner would go.
+    const LAST_OWNER: Guard = Guard::new("last_owner");
+    let mut writes = Transaction::new();
+    writes.push(Write::Put {
         item: user_item(after)?,
         condition: Some(Condition::equals("updatedAt", timestamp(before.updated_at))),
-    }];
-    let counter = owner_counter_write(Some(before), after);
-    let guards_owner = counter.is_some();
-    writes.extend(counter);
+    });
+    if let Some(counter) = owner_counter_write(Some(before), after) {
+        writes.guarded(LAST_OWNER, counter);
+    }
     writes.extend(extra);
-    match store.transact(writes).await {
+    match writes.commit(store).await {
         Ok(()) => Ok(()),
-        Err(e) if guards_owner && e.failed_at(1) => Err(SaveUserError::LastOwner),
+        Err(e) if e.failed(LAST_OWNER) => Err(SaveUserError::LastOwner),
         Err(e) if e.is_condition_failure() => Err(SaveUserError::Stale),
         Err(e) => Err(e.into()),
     }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use pc_platform::store::{
-    Condition, Index, Item, MAX_BATCH_GET, Query, SortKey, Store, StoreError, Update, Write,
+    Condition, Index, Item, MAX_BATCH_GET, Query, SortKey, Store, StoreError, Transaction, Update,
+    Write,
 };
 use pc_platform::time::timestamp;
 
@@ -22,8 +23,6 @@ use crate::unread_counter::{KEEP_DAYS, day_attribute, expired_days, has_expired}
 const FLIPS_PER_TRANSACTION: usize = 49;
 /// Unread activities read per page while marking them all.
 const PAGE: usize = 200;
-/// Tries of one flip that meets a concurrent transaction.
-const CONFLICT_TRIES: usize = 5;
 
 /// Which activities to mark read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +86,7 @@ async fn flip_all(
                 flipped += chunk.len() as u64;
                 continue;
             }
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {}
+            Err(e) if e.lost_race() => {}
             Err(e) => return Err(e),
         }
         // Some were marked meanwhile: flip the rest one by one.
@@ -105,16 +104,12 @@ async fn flip_one(
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let one = std::slice::from_ref(activity);
-    for _ in 0..CONFLICT_TRIES {
-        let writes = vec![flip(activity, now), count_off(partner_id, one, &[])];
-        match store.transact(writes).await {
-            Ok(()) => return Ok(1),
-            Err(e) if e.is_condition_failure() => return Ok(0),
-            Err(StoreError::TransactionConflict) => continue,
-            Err(e) => return Err(e),
-        }
+    let writes = vec![flip(activity, now), count_off(partner_id, one, &[])];
+    match Transaction::from(writes).commit_retrying(store).await {
+        Ok(()) => Ok(1),
+        Err(e) if e.is_condition_failure() => Ok(0),
+        Err(e) => Err(e),
     }
-    Err(StoreError::TransactionConflict)
 }
 
 fn unread_of(items: Vec<Item>, now: DateTime<Utc>) -> Result<Vec<Activity>, StoreError> {

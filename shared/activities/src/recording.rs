@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use pc_api::partner_events::{EVENT_TYPES, PartnerEvent};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{StoreError, Update, Write};
+use pc_platform::store::{StoreError, Transaction, Update, Write};
 
 use crate::activities_store::{Activity, activity_item, counter_key};
 use crate::unread_counter::{day_attribute, expires_at};
@@ -104,15 +104,11 @@ pub async fn record_event(ctx: &AppContext, event: &PartnerEvent) -> Result<Reco
         return Ok(Recorded::Expired);
     }
     outbox.add_to(&mut writes)?;
-    let mut conflicts = 0;
-    loop {
-        match ctx.store.transact(writes.clone()).await {
-            Ok(()) => return Ok(Recorded::New),
-            Err(e) if e.is_condition_failure() => return Ok(Recorded::Duplicate),
-            // Another event of the same partner moved its counter at once.
-            Err(StoreError::TransactionConflict) if conflicts < 5 => conflicts += 1,
-            Err(e) => return Err(e),
-        }
+    // Another event of the same partner may move its counter at once.
+    match Transaction::from(writes).commit_retrying(&*ctx.store).await {
+        Ok(()) => Ok(Recorded::New),
+        Err(e) if e.is_condition_failure() => Ok(Recorded::Duplicate),
+        Err(e) => Err(e),
     }
 }
 

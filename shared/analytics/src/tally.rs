@@ -24,7 +24,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::Value;
 
-use pc_platform::store::{Item, Key, Store, StoreError, Update, Write};
+use pc_platform::store::{Guard, Item, Key, Store, StoreError, Transaction, Update, Write};
 use pc_platform::time::timestamp;
 
 /// Items the active partners of a month are spread over.
@@ -225,18 +225,23 @@ pub fn listing_matched(
     lead_id: &str,
     listed_at: DateTime<Utc>,
     listed_at_text: &str,
-) -> [Write; 2] {
+) -> Transaction {
     let expires = listed_at.timestamp() + MATCHED_MARKER_DAYS * 86_400;
     let mut marker = Item::new();
     marker.insert("pk".into(), format!("ANALYTICS#MATCHED#{lead_id}").into());
     marker.insert("sk".into(), listed_at_text.into());
     marker.insert("entity".into(), "analytics_matched_listing".into());
     marker.insert("ttl".into(), Value::from(expires));
-    [
-        Write::put_new(marker),
-        Write::Update(marketplace_month(&month_of(listed_at)).add("listingsMatched", 1)),
-    ]
+    let mut writes = Transaction::new();
+    writes.guarded(MATCHED_MARKER, Write::put_new(marker));
+    writes.push(Write::Update(
+        marketplace_month(&month_of(listed_at)).add("listingsMatched", 1),
+    ));
+    writes
 }
+
+/// The listing was counted as matched before.
+pub const MATCHED_MARKER: Guard = Guard::new("matched_marker");
 
 /// Counts the listing of `lead_id` at `listed_at` as matched, once
 /// however many pages of its notices matched or were redelivered.
@@ -246,8 +251,8 @@ pub async fn record_listing_matched(
     listed_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let writes = listing_matched(lead_id, listed_at, &timestamp(listed_at));
-    match store.transact(writes.into()).await {
-        Err(e) if e.failed_at(0) => Ok(()),
+    match writes.commit(store).await {
+        Err(e) if e.failed(MATCHED_MARKER) => Ok(()),
         other => other,
     }
 }

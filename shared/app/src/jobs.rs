@@ -106,12 +106,7 @@ pub async fn request_run(
 }
 
 pub async fn get_run(ctx: &AppState, id: &str) -> Result<Option<JobRun>, ApiError> {
-    Ok(ctx
-        .store
-        .get(&run_key(id))
-        .await?
-        .map(from_item)
-        .transpose()?)
+    Ok(ctx.store.get_as(&run_key(id)).await?)
 }
 
 /// The most recent runs of every job, newest first.

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 use utoipa::ToSchema;
 
-use pc_platform::store::{Item, Key, Store, StoreError, from_item, to_item};
+use pc_platform::store::{Item, Key, Store, StoreError, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
 use crate::invoice_views::PartnerRef;
@@ -76,7 +76,7 @@ impl CreditRecord {
 }
 
 pub async fn get_credit(store: &dyn Store, id: &str) -> Result<Option<CreditRecord>, StoreError> {
-    store.get(&credit_key(id)).await?.map(from_item).transpose()
+    store.get_as(&credit_key(id)).await
 }
 
 /// `POST /v1/billing/add-credit`'s answer.
@@ -120,6 +120,7 @@ impl CreditView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pc_platform::store::from_item;
     use serde_json::json;
 
     fn credit() -> CreditRecord {

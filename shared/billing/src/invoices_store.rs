@@ -248,11 +248,7 @@ pub fn claim_item(partner_id: &str, period: &str, invoice_id: &str) -> Item {
 }
 
 pub async fn get_invoice(store: &dyn Store, id: &str) -> Result<Option<InvoiceRecord>, StoreError> {
-    store
-        .get(&invoice_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&invoice_key(id)).await
 }
 
 /// The invoice claimed for a partner and period, if any.

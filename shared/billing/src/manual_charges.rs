@@ -7,7 +7,7 @@
 use pc_accounts::billing_config::Month;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
-use pc_platform::store::Write;
+use pc_platform::store::{Guard, Transaction, Write};
 
 use crate::BillingError;
 use crate::customers::billing_config;
@@ -82,11 +82,16 @@ pub async fn plan_manual_invoice(
         invoice.stripe_status,
         None,
     )?;
-    let mut writes = vec![Write::put_new(invoice.item()?), Write::put(line.item()?)];
+    /// The invoice exists already.
+    const INVOICE: Guard = Guard::new("invoice");
+    let mut writes = vec![Write::put(line.item()?)];
     outbox.add_to(&mut writes)?;
-    match ctx.store.transact(writes).await {
+    let mut transaction = Transaction::new();
+    transaction.guarded(INVOICE, Write::put_new(invoice.item()?));
+    transaction.extend(writes);
+    match transaction.commit(&*ctx.store).await {
         Ok(()) => Ok(Planned::New(invoice)),
-        Err(e) if e.failed_at(0) => {
+        Err(e) if e.failed(INVOICE) => {
             let existing = get_invoice(&*ctx.store, &invoice.id)
                 .await?
                 .ok_or_else(|| BillingError::InvoiceNotFound(invoice.id.clone()))?;

@@ -11,9 +11,9 @@
 use pc_accounts::stripe_connect::{connect_state, state_update};
 use pc_platform::AppContext;
 use pc_platform::payments::ConnectedAccount;
-use pc_platform::store::{StoreError, Write};
+use pc_platform::store::{StoreError, Transaction, Write};
 
-use crate::stripe_events::{Outcome, StripeEvent, guard_write, record};
+use crate::stripe_events::{EVENT_GUARD, Outcome, StripeEvent, guard_write, record};
 
 /// Applies one `account.updated` (the guard was checked by the caller).
 pub async fn apply_account_updated(
@@ -32,13 +32,20 @@ pub async fn apply_account_updated(
         return record(ctx, event, Outcome::Ignored, note, None).await;
     }
     let as_of = event.created;
-    let writes = vec![
+    let mut writes = Transaction::new();
+    writes.guarded(
+        EVENT_GUARD,
         guard_write(ctx, event, &Outcome::AccountUpdated, "applied", None),
-        Write::Update(state_update(&partner_id, &account, as_of, ctx.clock.now())),
-    ];
-    match ctx.store.transact(writes).await {
+    );
+    writes.push(Write::Update(state_update(
+        &partner_id,
+        &account,
+        as_of,
+        ctx.clock.now(),
+    )));
+    match writes.commit(&*ctx.store).await {
         Ok(()) => Ok(Outcome::AccountUpdated),
-        Err(e) if e.failed_at(0) => Ok(Outcome::Duplicate),
+        Err(e) if e.failed(EVENT_GUARD) => Ok(Outcome::Duplicate),
         Err(e) if e.is_condition_failure() => {
             let note = "a later state of the account was applied already";
             record(ctx, event, Outcome::Unchanged, note, None).await

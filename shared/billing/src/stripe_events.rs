@@ -38,7 +38,7 @@ use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
+use pc_platform::store::{Condition, Guard, Item, Key, StoreError, Transaction, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::invoice_events::announce_invoice;
@@ -143,6 +143,9 @@ fn reachable_from(to: InvoiceStatus) -> Vec<InvoiceStatus> {
     }
     found
 }
+
+/// The event's guard: it was applied before.
+pub(crate) const EVENT_GUARD: Guard = Guard::new("stripe_event");
 
 pub(crate) fn guard_write(
     ctx: &AppContext,
@@ -280,10 +283,7 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
             update = update.set("paymentDate", timestamp(paid_at));
         }
         let outcome = Outcome::Applied(target);
-        let mut writes = vec![
-            guard_write(ctx, event, &outcome, "applied", Some(&invoice.id)),
-            Write::Update(update),
-        ];
+        let mut writes = vec![Write::Update(update)];
         let mut outbox = Outbox::new(ctx.ids.new_id(), now);
         if target == InvoiceStatus::Failed {
             payment_failed_emails(ctx, &mut outbox, event, &invoice, object).await?;
@@ -297,10 +297,14 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
             announce_invoice(ctx, &mut outbox, &invoice, action, target, Some(&event.id))?;
         }
         outbox.add_to(&mut writes)?;
-        match ctx.store.transact(writes).await {
+        let mut transaction = Transaction::new();
+        let guard = guard_write(ctx, event, &outcome, "applied", Some(&invoice.id));
+        transaction.guarded(EVENT_GUARD, guard);
+        transaction.extend(writes);
+        match transaction.commit(&*ctx.store).await {
             Ok(()) => return Ok(outcome),
-            Err(e) if e.failed_at(0) => return Ok(Outcome::Duplicate),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.failed(EVENT_GUARD) => return Ok(Outcome::Duplicate),
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e),
         }
     }

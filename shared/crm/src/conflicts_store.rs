@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_platform::store::{Condition, Key, Store, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Condition, Key, Store, StoreError, Write, to_item};
 use pc_platform::time::timestamp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -117,9 +117,5 @@ pub async fn get_conflict(
     store: &dyn Store,
     id: &str,
 ) -> Result<Option<ConflictRecord>, StoreError> {
-    store
-        .get(&conflict_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&conflict_key(id)).await
 }

@@ -285,7 +285,7 @@ pub async fn refresh(
                 next.version = record.version + 1;
                 return Ok(next);
             }
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            Err(e) if e.lost_race() => {
                 let current = load(ctx, &record.partner_id)
                     .await?
                     .ok_or(ConnectionError::NotConnected)?;
@@ -331,7 +331,7 @@ pub async fn mark_unhealthy(
                 tracing::warn!(partner = %partner_id, reason, "HubSpot connection is unhealthy");
                 return Ok(true);
             }
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -361,7 +361,7 @@ pub async fn update(
                 next.version = record.version + 1;
                 return Ok(next);
             }
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e.into()),
         }
     }

@@ -148,11 +148,7 @@ pub async fn get_record(
     store: &dyn Store,
     lead_id: &str,
 ) -> Result<Option<SyncRecord>, StoreError> {
-    store
-        .get(&record_key(lead_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&record_key(lead_id)).await
 }
 
 /// The sync records of `lead_ids` (those that have one), by lead id.

@@ -26,7 +26,7 @@ use utoipa::ToSchema;
 use pc_accounts::partners_store::get_partner;
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::crm::AuthorizeRequest;
-use pc_platform::store::Write;
+use pc_platform::store::{Guard, Transaction, Write};
 
 use crate::connection::{self, ConnectionRecord, claim_portal, release_portal};
 use crate::oauth_state::{self, BINDING_COOKIE, STATE_MINUTES, StateError};
@@ -210,8 +210,10 @@ async fn connect(
         &claims.uid,
         now,
     );
-    // The portal's guard first: position 0 of the transaction.
-    let mut writes = vec![claim_portal(&claims.pid, &record.portal_id)];
+    /// Another partner holds the portal.
+    const PORTAL_GUARD: Guard = Guard::new("portal_guard");
+    let mut writes = Transaction::new();
+    writes.guarded(PORTAL_GUARD, claim_portal(&claims.pid, &record.portal_id));
     // Reconnecting the same portal keeps its pipeline; another portal
     // frees the one it replaces.
     let write = match previous {
@@ -228,9 +230,9 @@ async fn connect(
     }
     .map_err(|e| e.to_string())?;
     writes.push(write);
-    match ctx.store.transact(writes).await {
+    match writes.commit(&*ctx.store).await {
         Ok(()) => Ok(claims.pid),
-        Err(e) if e.failed_at(0) => Err(Refusal {
+        Err(e) if e.failed(PORTAL_GUARD) => Err(Refusal {
             reason: Some("portal_in_use"),
             detail: format!(
                 "HubSpot portal {} is connected to another partner",

@@ -151,9 +151,7 @@ async fn save_lead_once(
             conflicts: conflicts.len() as u64,
             associate: pair_of(&record).filter(|_| !record.associated),
         },
-        Err(e) if e.is_condition_failure() || matches!(e, StoreError::TransactionConflict) => {
-            LeadOutcome::Failed
-        }
+        Err(e) if e.lost_race() => LeadOutcome::Failed,
         Err(e) => return Err(e),
     };
     Ok((outcome, None))

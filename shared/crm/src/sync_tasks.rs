@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_platform::store::{
-    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, to_item,
 };
 use pc_platform::time::serde_millis;
 
@@ -129,7 +129,7 @@ pub async fn create_task(store: &dyn Store, task: &SyncTask) -> Result<(), Store
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<SyncTask>, StoreError> {
-    store.get(&task_key(id)).await?.map(from_item).transpose()
+    store.get_as(&task_key(id)).await
 }
 
 /// Records the leads listed and the pages sent; the task is running, or
@@ -212,9 +212,13 @@ pub async fn count_page(
     if let (true, Some(reason)) = (counts.skipped > 0, skipped_reason) {
         update = update.set("skippedReason", reason);
     }
-    let writes = vec![Write::put_new(marker), Write::Update(update)];
-    match store.transact(writes).await {
-        Err(e) if e.failed_at(0) => {}
+    /// The page was counted before.
+    const PAGE_MARKER: Guard = Guard::new("page_marker");
+    let mut writes = Transaction::new();
+    writes.guarded(PAGE_MARKER, Write::put_new(marker));
+    writes.push(Write::Update(update));
+    match writes.commit(store).await {
+        Err(e) if e.failed(PAGE_MARKER) => {}
         other => other?,
     }
     complete_when_counted(store, task_id).await

@@ -132,7 +132,7 @@ pub async fn notify_admins_once(
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(true),
         // Another run marked it first and sent the emails.
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(false),
+        Err(e) if e.lost_race() => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

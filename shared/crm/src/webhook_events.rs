@@ -23,7 +23,7 @@ use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LeadWriteError};
 use pc_platform::AppContext;
-use pc_platform::store::{Condition, Item, Key, StoreError, Write};
+use pc_platform::store::{Condition, Guard, Item, Key, StoreError, Transaction, Write};
 
 use crate::conflicts_store::{ConflictRecord, conflict_write};
 use crate::hubspot_access::partner_stage_mapping;
@@ -128,17 +128,22 @@ fn claim_write(ctx: &AppContext, event: &HubspotEvent, outcome: &str) -> Write {
     }
 }
 
+/// The event was applied before.
+const EVENT_CLAIM: Guard = Guard::new("event_claim");
+
 /// Claims an event whose effect is nothing; a claim already there means
 /// it was done before.
 async fn claim_only(
     ctx: &AppContext,
     event: &HubspotEvent,
     outcome: &str,
-    mut more: Vec<Write>,
+    more: Vec<Write>,
 ) -> Result<(), StoreError> {
-    more.insert(0, claim_write(ctx, event, outcome));
-    match ctx.store.transact(more).await {
-        Err(e) if e.failed_at(0) => Ok(()),
+    let mut writes = Transaction::new();
+    writes.guarded(EVENT_CLAIM, claim_write(ctx, event, outcome));
+    writes.extend(more);
+    match writes.commit(&*ctx.store).await {
+        Err(e) if e.failed(EVENT_CLAIM) => Ok(()),
         other => other,
     }
 }

@@ -157,7 +157,7 @@ pub async fn store_import(
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<ImportTask>, StoreError> {
-    store.get(&task_key(id)).await?.map(from_item).transpose()
+    store.get_as(&task_key(id)).await
 }
 
 pub async fn page_rows(

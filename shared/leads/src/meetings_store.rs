@@ -166,11 +166,7 @@ pub fn meeting_item(meeting: &MeetingRecord) -> Result<Item, StoreError> {
 }
 
 pub async fn get_meeting(store: &dyn Store, id: &str) -> Result<Option<MeetingRecord>, StoreError> {
-    store
-        .get(&meeting_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&meeting_key(id)).await
 }
 
 /// A lead's meetings, newest first.

@@ -342,10 +342,8 @@ pub async fn counters(
     referrer_id: &str,
 ) -> Result<ReferralCounters, StoreError> {
     Ok(store
-        .get(&counters_key(referrer_id))
+        .get_as(&counters_key(referrer_id))
         .await?
-        .map(from_item)
-        .transpose()?
         .unwrap_or_default())
 }
 
@@ -355,11 +353,7 @@ pub async fn get_commission(
     referrer_id: &str,
     lead_id: &str,
 ) -> Result<Option<CommissionRecord>, StoreError> {
-    store
-        .get(&commission_key(referrer_id, lead_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&commission_key(referrer_id, lead_id)).await
 }
 
 /// Every commission of the referrer, newest lead first.

@@ -31,7 +31,7 @@ use crate::browse_index::start_build_writes;
 use crate::browse_page::{Indexed, indexed_page};
 use crate::icp_match::icp_match;
 use crate::listing_store::{
-    LISTED_PARTITION, ListingRecord, MarketplaceStatus, count_view_writes, get_listing,
+    LISTED_PARTITION, ListingRecord, MarketplaceStatus, VIEW_GUARD, count_view_writes, get_listing,
     industry_partition,
 };
 use crate::market_views::{MarketLeadView, profile};
@@ -306,7 +306,7 @@ async fn start_build(
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(()),
         // Being built for this ICP already, or another browse started it.
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(()),
+        Err(e) if e.lost_race() => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
@@ -327,10 +327,7 @@ async fn count_view(
         if listing.viewed_by.iter().any(|v| v == viewer) {
             return Ok(listing);
         }
-        match store
-            .transact(count_view_writes(&listing, viewer, now))
-            .await
-        {
+        match count_view_writes(&listing, viewer, now).commit(store).await {
             Ok(()) => {
                 listing.viewed_by.push(viewer.to_owned());
                 listing.view_count += 1;
@@ -338,8 +335,8 @@ async fn count_view(
                 return Ok(listing);
             }
             // This partner's view was counted already (its guard exists).
-            Err(e) if e.failed_at(0) => return Ok(listing),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            Err(e) if e.failed(VIEW_GUARD) => return Ok(listing),
+            Err(e) if e.lost_race() => {
                 listing = get_listing(store, &listing.lead_id)
                     .await?
                     .ok_or(MarketError::LeadNotFound)?;

@@ -28,7 +28,7 @@ use pc_accounts::partners_store::{PartnerStatus, get_partner, partners_page};
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::store::{
-    Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Write, from_item,
+    Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Transaction, Write,
 };
 
 use crate::MarketError;
@@ -145,17 +145,13 @@ async fn recount(
         )
     });
     for _ in 0..TRIES {
-        let before: Option<Counted> = store
-            .get(&counted_key(lead_id))
-            .await?
-            .map(from_item)
-            .transpose()?;
+        let before: Option<Counted> = store.get_as(&counted_key(lead_id)).await?;
         let Some(writes) = recount_writes(lead_id, before.as_ref(), after.clone())? else {
             return Ok(());
         };
         match store.transact(writes).await {
             Ok(()) => return Ok(()),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e.into()),
         }
     }
@@ -299,14 +295,7 @@ async fn write_all(store: &dyn Store, writes: Vec<Write>) -> Result<(), MarketEr
     let mut writes = writes.into_iter().peekable();
     while writes.peek().is_some() {
         let chunk: Vec<Write> = writes.by_ref().take(WRITES_PER_TRANSACTION).collect();
-        let mut tries = 0;
-        loop {
-            match store.transact(chunk.clone()).await {
-                Ok(()) => break,
-                Err(StoreError::TransactionConflict) if tries + 1 < TRIES => tries += 1,
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Transaction::from(chunk).commit_retrying(store).await?;
     }
     Ok(())
 }

@@ -26,7 +26,8 @@ use serde_json::Value;
 use pc_leads::lead::LeadRecord;
 use pc_platform::store::pages::each_item;
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
+    from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -390,7 +391,10 @@ pub fn remove_listing_write(listing: &ListingRecord) -> Write {
 /// The writes that count `viewer`'s first view: a guard item that exists
 /// once per partner, and the listing's count and viewer list, conditional
 /// on the version read (a concurrent view makes this one retry).
-pub fn count_view_writes(listing: &ListingRecord, viewer: &str, now: DateTime<Utc>) -> Vec<Write> {
+/// The viewer's view was counted before.
+pub const VIEW_GUARD: Guard = Guard::new("view_guard");
+
+pub fn count_view_writes(listing: &ListingRecord, viewer: &str, now: DateTime<Utc>) -> Transaction {
     let mut guard = Item::new();
     let key = view_guard_key(&listing.lead_id, viewer);
     guard.insert("pk".into(), key.pk.into());
@@ -400,16 +404,16 @@ pub fn count_view_writes(listing: &ListingRecord, viewer: &str, now: DateTime<Ut
     guard.insert("viewedAt".into(), timestamp(now).into());
     let mut viewed_by = listing.viewed_by.clone();
     viewed_by.push(viewer.to_owned());
-    vec![
-        Write::put_new(guard),
-        Write::Update(
-            Update::new(listing_key(&listing.lead_id))
-                .set("viewedBy", viewed_by)
-                .add("viewCount", 1)
-                .add("version", 1)
-                .when(Condition::equals("version", listing.version)),
-        ),
-    ]
+    let mut writes = Transaction::new();
+    writes.guarded(VIEW_GUARD, Write::put_new(guard));
+    writes.push(Write::Update(
+        Update::new(listing_key(&listing.lead_id))
+            .set("viewedBy", viewed_by)
+            .add("viewCount", 1)
+            .add("version", 1)
+            .when(Condition::equals("version", listing.version)),
+    ));
+    writes
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::{NewRefund, PaymentError};
-use pc_platform::store::{StoreError, Write};
+use pc_platform::store::{Guard, StoreError, Transaction, Write};
 
 use crate::listing_store::mark_sold_item;
 use crate::purchases_store::{
@@ -100,6 +100,9 @@ pub async fn apply_payment_event(
     }
 }
 
+/// The payment event was applied before.
+const PAYMENT_EVENT: Guard = Guard::new("payment_event");
+
 async fn fail(
     ctx: &AppContext,
     purchase: &PurchaseRecord,
@@ -112,14 +115,13 @@ async fn fail(
         )));
     }
     let now = ctx.clock.now();
-    let writes = vec![
-        guard,
-        fail_item(&purchase.id, now),
-        back_to_active_item(&purchase.reservation_id, now),
-    ];
-    match ctx.store.transact(writes).await {
+    let mut writes = Transaction::new();
+    writes.guarded(PAYMENT_EVENT, guard);
+    writes.push(fail_item(&purchase.id, now));
+    writes.push(back_to_active_item(&purchase.reservation_id, now));
+    match writes.commit(&*ctx.store).await {
         Ok(()) => Ok(PaymentApplied::Failed),
-        Err(e) if e.failed_at(0) => Ok(PaymentApplied::Duplicate),
+        Err(e) if e.failed(PAYMENT_EVENT) => Ok(PaymentApplied::Duplicate),
         Err(e) if e.is_condition_failure() => Ok(PaymentApplied::Unchanged(
             "the purchase or its reservation moved on meanwhile".into(),
         )),
@@ -238,7 +240,6 @@ async fn try_complete(
         .map(|l| l.id.clone())
         .unwrap_or_default();
     let mut writes = vec![
-        guard,
         complete_item(&purchase.id, &bought_id, copy.is_some(), now),
         mark_sold_item(
             &purchase.lead_id,
@@ -267,10 +268,13 @@ async fn try_complete(
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     emails(ctx, &mut outbox, purchase, sold, &bought_id).await?;
     outbox.add_to(&mut writes)?;
-    match ctx.store.transact(writes).await {
+    let mut transaction = Transaction::new();
+    transaction.guarded(PAYMENT_EVENT, guard);
+    transaction.extend(writes);
+    match transaction.commit(&*ctx.store).await {
         Ok(()) => {}
-        Err(e) if e.failed_at(0) => return Ok(Some(PaymentApplied::Duplicate)),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+        Err(e) if e.failed(PAYMENT_EVENT) => return Ok(Some(PaymentApplied::Duplicate)),
+        Err(e) if e.lost_race() => {
             return Ok(None);
         }
         Err(e) => return Err(e),
@@ -328,16 +332,22 @@ async fn refund_late(
         }
     };
     let now = ctx.clock.now();
-    let mut writes = vec![
-        guard,
-        refund_item(&purchase.id, purchase.status, &refund.id, why, now),
-    ];
+    let mut writes = vec![refund_item(
+        &purchase.id,
+        purchase.status,
+        &refund.id,
+        why,
+        now,
+    )];
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     refund_email(ctx, &mut outbox, purchase, why).await?;
     outbox.add_to(&mut writes)?;
-    match ctx.store.transact(writes).await {
+    let mut transaction = Transaction::new();
+    transaction.guarded(PAYMENT_EVENT, guard);
+    transaction.extend(writes);
+    match transaction.commit(&*ctx.store).await {
         Ok(()) => Ok(PaymentApplied::Refunded),
-        Err(e) if e.failed_at(0) => Ok(PaymentApplied::Duplicate),
+        Err(e) if e.failed(PAYMENT_EVENT) => Ok(PaymentApplied::Duplicate),
         Err(e) if e.is_condition_failure() => Ok(PaymentApplied::Unchanged(format!(
             "refunded ({}); the purchase moved on meanwhile",
             refund.id

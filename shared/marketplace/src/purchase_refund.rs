@@ -37,12 +37,13 @@ use pc_leads::leads_store::{
 };
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::{PaymentError, Refund};
-use pc_platform::store::{Key, MAX_TRANSACTION_WRITES, StoreError, Write};
+use pc_platform::store::{Guard, Key, MAX_TRANSACTION_WRITES, StoreError, Transaction, Write};
 
 use crate::listing_store::{MarketplaceStatus, get_listing, remove_listing_write, unsell_write};
 use crate::purchase_payments::{full_refund, refund_email};
 use crate::purchases_store::{
-    PurchaseRecord, PurchaseStatus, get_purchase, refund_item, sales_month, uncount_sale,
+    PurchaseRecord, PurchaseStatus, get_purchase, purchase_key, refund_item, sales_month,
+    uncount_sale,
 };
 
 /// How many times a refund whose transaction lost a race (the buyer
@@ -106,15 +107,15 @@ async fn completed_purchase(ctx: &AppState, id: &str) -> Result<PurchaseRecord, 
 struct Plan {
     purchase: PurchaseRecord,
     reason: String,
-    /// The purchase's own write first (its Stripe refund id is filled in
-    /// at commit), then the rest.
+    /// The purchase's own write (its Stripe refund id is filled in at
+    /// commit, see [`PURCHASE`]) and the rest.
     writes: Vec<Write>,
     /// Notes of the copy that did not fit in the transaction.
     leftover_notes: Vec<Key>,
 }
 
-/// Position of the purchase's own write in [`Plan::writes`].
-const PURCHASE_AT: usize = 0;
+/// The purchase's own write: it was refunded meanwhile.
+const PURCHASE: Guard = Guard::new("purchase");
 
 async fn plan(
     ctx: &AppState,
@@ -255,17 +256,26 @@ enum Committed {
 }
 
 async fn commit(ctx: &AppState, mut plan: Plan, refund: &Refund) -> Result<Committed, Failure> {
-    plan.writes[PURCHASE_AT] = refund_item(
-        &plan.purchase.id,
-        PurchaseStatus::Completed,
-        &refund.id,
-        &plan.reason,
-        ctx.clock.now(),
-    );
-    match ctx.store.transact(plan.writes).await {
+    let own = Some(purchase_key(&plan.purchase.id));
+    let mut writes = Transaction::new();
+    for write in std::mem::take(&mut plan.writes) {
+        if write.key() == own {
+            let refunded = refund_item(
+                &plan.purchase.id,
+                PurchaseStatus::Completed,
+                &refund.id,
+                &plan.reason,
+                ctx.clock.now(),
+            );
+            writes.guarded(PURCHASE, refunded);
+        } else {
+            writes.push(write);
+        }
+    }
+    match writes.commit(&*ctx.store).await {
         Ok(()) => {}
-        Err(e) if e.failed_at(PURCHASE_AT) => return Ok(Committed::AlreadyRefunded),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+        Err(e) if e.failed(PURCHASE) => return Ok(Committed::AlreadyRefunded),
+        Err(e) if e.lost_race() => {
             tracing::info!(purchase = %plan.purchase.id, error = %e, "refund raced a change; reading again");
             return Ok(Committed::Raced);
         }

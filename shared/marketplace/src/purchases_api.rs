@@ -25,6 +25,7 @@ use pc_api::{
     ValidJson,
 };
 use pc_platform::payments::{NewPaymentIntent, PaymentError};
+use pc_platform::store::{Guard, Transaction};
 
 use crate::purchases_store::{
     PurchaseRecord, PurchaseStatus, Purchaser, Side, fee_for, get_purchase, purchase_item,
@@ -242,20 +243,26 @@ pub async fn create_purchase(
         completed_at: None,
         updated_at: now,
     };
-    let writes = vec![
+    /// A purchase of the reservation exists.
+    const PURCHASE: Guard = Guard::new("purchase");
+    /// The reservation is no longer active.
+    const RESERVATION: Guard = Guard::new("reservation");
+    let mut writes = Transaction::new();
+    writes.guarded(
+        PURCHASE,
         pc_platform::store::Write::put_new(purchase_item(&purchase)?),
-        mark_purchasing_item(&reservation.id, now),
-    ];
-    match ctx.store.transact(writes).await {
+    );
+    writes.guarded(RESERVATION, mark_purchasing_item(&reservation.id, now));
+    match writes.commit(&*ctx.store).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(PurchaseStarted::of(&purchase)))),
         // A concurrent request of the same reservation recorded it first.
-        Err(e) if e.failed_at(0) => {
+        Err(e) if e.failed(PURCHASE) => {
             let earlier = get_purchase(&*ctx.store, &reservation.id)
                 .await?
                 .ok_or_else(|| ApiError::unavailable("the purchase vanished; retry"))?;
             answer_earlier(&ctx, earlier).await
         }
-        Err(e) if e.failed_at(1) => {
+        Err(e) if e.failed(RESERVATION) => {
             // Nobody will confirm the intent just made: cancel it.
             crate::reservation_end::cancel_intent(&ctx, &purchase).await;
             Err(ApiError::conflict(

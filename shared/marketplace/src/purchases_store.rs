@@ -198,11 +198,7 @@ pub async fn get_purchase(
     store: &dyn Store,
     id: &str,
 ) -> Result<Option<PurchaseRecord>, StoreError> {
-    store
-        .get(&purchase_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&purchase_key(id)).await
 }
 
 /// Every purchase of a seller's leads (any status), oldest first, one page

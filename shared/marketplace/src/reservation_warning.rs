@@ -13,9 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use pc_api::AppState;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{
-    Condition, Cursor, Index, Query, SortKey, StoreError, Update, Write, from_item,
-};
+use pc_platform::store::{Condition, Cursor, Index, Query, SortKey, Update, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -111,7 +109,7 @@ async fn warn(
     outbox.add_to(&mut writes)?;
     match ctx.store.transact(writes).await {
         Ok(()) => Ok(true),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(false),
+        Err(e) if e.lost_race() => Ok(false),
         Err(e) => Err(e.into()),
     }
 }

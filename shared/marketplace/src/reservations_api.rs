@@ -36,7 +36,7 @@ use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
 use crate::market_views::ReservationView;
 use crate::reservation_end::end_reservation;
 use crate::reservations_store::{
-    Ending, MAX_DAYS, MIN_DAYS, RESERVE_HOLD_AT, RESERVE_LISTING_AT, ReservationRecord,
+    Ending, MAX_DAYS, MIN_DAYS, RESERVE_HOLD, RESERVE_LISTING, ReservationRecord,
     ReservationStatus, ReservedBy, buyer_reservations, extend_item, load_buyer_reservation,
     reserve_writes,
 };
@@ -115,10 +115,10 @@ pub async fn reserve_lead(
         // The lead leaves every buyer's browse index.
         let change = IndexChange::listing(&lead_id);
         writes.push(change_write(ctx.ids.new_id(), &change, now)?);
-        match ctx.store.transact(writes).await {
+        match writes.commit(&*ctx.store).await {
             Ok(()) => break,
-            Err(e) if e.failed_at(RESERVE_HOLD_AT) => return Err(too_many(limit)),
-            Err(e) if e.failed_at(RESERVE_LISTING_AT) => {
+            Err(e) if e.failed(RESERVE_HOLD) => return Err(too_many(limit)),
+            Err(e) if e.failed(RESERVE_LISTING) => {
                 // Reserved by another, or changed since it was read: a new
                 // price is the buyer's to accept; a counted view is not.
                 let now_listed = get_listing(&*ctx.store, &lead_id)

@@ -28,7 +28,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
+    from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -170,11 +171,7 @@ pub async fn get_reservation(
     store: &dyn Store,
     id: &str,
 ) -> Result<Option<ReservationRecord>, StoreError> {
-    store
-        .get(&reservation_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&reservation_key(id)).await
 }
 
 /// The reservation `id` of `buyer_id`; another partner's is not found.
@@ -214,9 +211,10 @@ pub fn release_hold(buyer_id: &str) -> Write {
     Write::Update(Update::new(open_holds_key(buyer_id)).add("open", -1))
 }
 
-/// Positions in [`reserve_writes`], to read a cancelled transaction.
-pub const RESERVE_LISTING_AT: usize = 1;
-pub const RESERVE_HOLD_AT: usize = 2;
+/// The guards of [`reserve_writes`]: the listing was reserved or changed
+/// since it was read; the buyer holds the most open reservations allowed.
+pub const RESERVE_LISTING: Guard = Guard::new("reserve_listing");
+pub const RESERVE_HOLD: Guard = Guard::new("reserve_hold");
 
 /// The transaction that reserves `listing` (as read) for `reservation`:
 /// the new reservation, the listing's `listed` → `reserved` write on
@@ -228,9 +226,11 @@ pub fn reserve_writes(
     reservation: &ReservationRecord,
     limit: i64,
     snapshot: Write,
-) -> Result<Vec<Write>, StoreError> {
-    Ok(vec![
-        Write::put_new(reservation_item(reservation)?),
+) -> Result<Transaction, StoreError> {
+    let mut writes = Transaction::new();
+    writes.push(Write::put_new(reservation_item(reservation)?));
+    writes.guarded(
+        RESERVE_LISTING,
         reserve_listing_item(
             &listing.lead_id,
             listing.version,
@@ -238,9 +238,10 @@ pub fn reserve_writes(
             &reservation.id,
             reservation.created_at,
         ),
-        take_hold(&reservation.buyer_id, limit),
-        snapshot,
-    ])
+    );
+    writes.guarded(RESERVE_HOLD, take_hold(&reservation.buyer_id, limit));
+    writes.push(snapshot);
+    Ok(writes)
 }
 
 /// A status change of reservation `id` from one of `from`.

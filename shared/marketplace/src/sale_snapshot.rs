@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_leads::lead::{Contact, LeadRecord};
-use pc_platform::store::{Item, Key, Store, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Item, Key, Store, StoreError, Write, to_item};
 use pc_platform::time::serde_millis;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,9 +63,5 @@ pub async fn get_snapshot(
     lead_id: &str,
     reservation_id: &str,
 ) -> Result<Option<SaleSnapshot>, StoreError> {
-    store
-        .get(&snapshot_key(lead_id, reservation_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&snapshot_key(lead_id, reservation_id)).await
 }

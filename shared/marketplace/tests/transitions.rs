@@ -11,13 +11,13 @@ use pc_marketplace::listing_store::{
     mark_sold_item,
 };
 use pc_marketplace::reservations_store::{
-    Ending, RESERVE_HOLD_AT, RESERVE_LISTING_AT, ReservationRecord, ReservationStatus, ReservedBy,
+    Ending, RESERVE_HOLD, RESERVE_LISTING, ReservationRecord, ReservationStatus, ReservedBy,
     back_to_active_item, close_reservation_writes, end_writes, get_reservation,
     mark_purchasing_item, reserve_writes,
 };
 use pc_marketplace::sale_snapshot::SaleSnapshot;
 use pc_platform::store::embedded::EmbeddedStore;
-use pc_platform::store::{Store, Write};
+use pc_platform::store::{Store, Transaction, Write};
 
 fn listing() -> ListingRecord {
     let at = Utc.with_ymd_and_hms(2030, 1, 15, 17, 0, 0).unwrap();
@@ -56,7 +56,7 @@ fn reservation(id: &str, buyer: &str, listing: &ListingRecord) -> ReservationRec
 /// The limit of open reservations per buyer in these tests.
 const LIMIT: i64 = 2;
 
-fn reserve(listing: &ListingRecord, r: &ReservationRecord) -> Vec<Write> {
+fn reserve(listing: &ListingRecord, r: &ReservationRecord) -> Transaction {
     let snapshot = SaleSnapshot {
         lead_id: listing.lead_id.clone(),
         reservation_id: r.id.clone(),
@@ -79,7 +79,7 @@ async fn reserved() -> (EmbeddedStore, ListingRecord, ReservationRecord) {
         .await
         .unwrap();
     let r = reservation("res-1", "buyer", &listed);
-    store.transact(reserve(&listed, &r)).await.unwrap();
+    reserve(&listed, &r).commit(&store).await.unwrap();
     (store, listed, r)
 }
 
@@ -155,15 +155,15 @@ async fn a_buyer_holds_at_most_the_limit_and_a_closed_hold_frees_one() {
         held.push((l, r));
     }
     for (l, r) in &held[..2] {
-        store.transact(reserve(l, r)).await.unwrap();
+        reserve(l, r).commit(&store).await.unwrap();
     }
     let (third_listing, third) = &held[2];
-    let refused = store.transact(reserve(third_listing, third)).await;
-    assert!(refused.unwrap_err().failed_at(RESERVE_HOLD_AT));
+    let refused = reserve(third_listing, third).commit(&store).await;
+    assert!(refused.unwrap_err().failed(RESERVE_HOLD));
     let (l0, r0) = &held[0];
     let late = r0.expires_at + Duration::minutes(1);
     store.transact(expire(r0, l0, late)).await.unwrap();
-    store.transact(reserve(third_listing, third)).await.unwrap();
+    reserve(third_listing, third).commit(&store).await.unwrap();
 }
 
 #[tokio::test]
@@ -178,16 +178,16 @@ async fn a_listing_changed_since_it_was_read_is_not_reserved() {
         .await
         .unwrap();
     let r = reservation("res-1", "buyer", &read);
-    let refused = store.transact(reserve(&read, &r)).await;
-    assert!(refused.unwrap_err().failed_at(RESERVE_LISTING_AT));
+    let refused = reserve(&read, &r).commit(&store).await;
+    assert!(refused.unwrap_err().failed(RESERVE_LISTING));
 }
 
 #[tokio::test]
 async fn a_lead_is_reserved_once_and_not_relisted_while_reserved() {
     let (store, listed, _) = reserved().await;
     let second = reservation("res-2", "other", &listed);
-    let refused = store.transact(reserve(&listed, &second)).await;
-    assert!(refused.unwrap_err().failed_at(1));
+    let refused = reserve(&listed, &second).commit(&store).await;
+    assert!(refused.unwrap_err().failed(RESERVE_LISTING));
     let current = get_listing(&store, "lead-1").await.unwrap().unwrap();
     let relist = list_write(&listing(), Some(&current)).unwrap();
     assert!(

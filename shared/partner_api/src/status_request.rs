@@ -16,9 +16,7 @@ use pc_leads::DealStatus;
 use pc_leads::lead::{LeadEmail, parse_dollars};
 use pc_leads::leads_api::MAX_NOTE;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{
-    Condition, Item, Key, Store, StoreError, Update, Write, from_item, to_item,
-};
+use pc_platform::store::{Condition, Item, Key, Store, StoreError, Update, Write, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
 /// How long a request's outcome stays readable.
@@ -239,16 +237,13 @@ pub fn settle_write(
 }
 
 pub async fn get(store: &dyn Store, request_id: &str) -> Result<Option<RequestRecord>, StoreError> {
-    store
-        .get(&request_key(request_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&request_key(request_id)).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pc_platform::store::from_item;
     use serde_json::json;
 
     fn check(body: serde_json::Value) -> Result<CheckedBody, Vec<String>> {

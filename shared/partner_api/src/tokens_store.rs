@@ -19,7 +19,8 @@ use rand::RngCore;
 
 use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, api_token_key, token_hash};
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
+    from_item, to_item,
 };
 use pc_platform::time::timestamp;
 
@@ -109,13 +110,14 @@ pub async fn issue(
             Condition::missing("count"),
             Condition::less_than("count", MAX_TOKENS_PER_PARTNER),
         ]));
-    let writes = vec![
-        Write::Update(counted),
-        Write::put_new(token_item(&record, &token_hash(&secret))?),
-    ];
-    match store.transact(writes).await {
+    /// The partner holds the most tokens allowed.
+    const TOKEN_COUNT: Guard = Guard::new("token_count");
+    let mut writes = Transaction::new();
+    writes.guarded(TOKEN_COUNT, Write::Update(counted));
+    writes.push(Write::put_new(token_item(&record, &token_hash(&secret))?));
+    match writes.commit(store).await {
         Ok(()) => Ok(IssuedToken { secret, record }),
-        Err(e) if e.failed_at(0) => Err(IssueError::TooMany),
+        Err(e) if e.failed(TOKEN_COUNT) => Err(IssueError::TooMany),
         Err(e) => Err(e.into()),
     }
 }
@@ -163,16 +165,22 @@ pub async fn revoke(
     else {
         return Ok(false);
     };
-    let writes = vec![
+    /// The token was revoked meanwhile.
+    const TOKEN: Guard = Guard::new("token");
+    let mut writes = Transaction::new();
+    writes.guarded(
+        TOKEN,
         Write::Delete {
             key: token.key,
             condition: Some(Condition::Exists),
         },
-        Write::Update(Update::new(count_key(partner_id)).add("count", -1)),
-    ];
-    match store.transact(writes).await {
+    );
+    writes.push(Write::Update(
+        Update::new(count_key(partner_id)).add("count", -1),
+    ));
+    match writes.commit(store).await {
         Ok(()) => Ok(true),
-        Err(e) if e.failed_at(0) => Ok(false),
+        Err(e) if e.failed(TOKEN) => Ok(false),
         Err(e) => Err(e),
     }
 }

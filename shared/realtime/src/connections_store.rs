@@ -82,11 +82,7 @@ pub async fn get_connection(
     store: &dyn Store,
     connection_id: &str,
 ) -> Result<Option<Connection>, StoreError> {
-    store
-        .get(&connection_key(connection_id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&connection_key(connection_id)).await
 }
 
 /// Forgets a connection; answers it as it was (`None`: already gone).

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::cipher::{CipherError, FieldCipher, Sealed};
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, to_item};
 use pc_platform::time::serde_millis;
 
 /// How a referrer wants to be paid.
@@ -138,10 +138,8 @@ fn profile_item(profile: &ProfileRecord) -> Result<Item, StoreError> {
 /// The partner's profile, or the empty one.
 pub async fn get_profile(store: &dyn Store, partner_id: &str) -> Result<ProfileRecord, StoreError> {
     Ok(store
-        .get(&profile_key(partner_id))
+        .get_as(&profile_key(partner_id))
         .await?
-        .map(from_item)
-        .transpose()?
         .unwrap_or_else(|| ProfileRecord::empty(partner_id)))
 }
 
@@ -165,7 +163,7 @@ pub async fn save_profile(
         .await
     {
         Ok(()) => Ok(true),
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => Ok(false),
+        Err(e) if e.lost_race() => Ok(false),
         Err(e) => Err(e),
     }
 }

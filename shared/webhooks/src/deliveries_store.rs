@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
 /// The gsi2 partition of pending deliveries by next attempt time.
@@ -210,11 +210,7 @@ pub fn replace(next: &DeliveryRecord, revision: u64) -> Result<Write, StoreError
 }
 
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<DeliveryRecord>, StoreError> {
-    store
-        .get(&delivery_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&delivery_key(id)).await
 }
 
 #[cfg(test)]

@@ -14,11 +14,15 @@ use pc_accounts::partners_store::{PartnerStatus, get_partner};
 use pc_api::AppState;
 use pc_api::partner_events::{PartnerEvent, subscribes_to};
 use pc_platform::outbox::Outbox;
+use pc_platform::store::{Guard, Transaction};
 use pc_platform::time::timestamp;
 
 use crate::WebhookError;
 use crate::attempt::AttemptMessage;
 use crate::deliveries_store::{self, DeliveryRecord};
+
+/// The delivery of this event to this partner exists already.
+const DELIVERY: Guard = Guard::new("delivery");
 
 /// What one fan-out did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,11 +66,14 @@ pub async fn fan_out(ctx: &AppState, event: &PartnerEvent) -> Result<FanOut, Web
         let message = AttemptMessage::first(&record);
         let mut outbox = Outbox::new(ctx.ids.new_id(), now);
         outbox.push_message(&message.id(), &message)?;
-        let mut writes = vec![deliveries_store::create(&record)?];
+        let mut writes = Vec::new();
         outbox.add_to(&mut writes)?;
-        match ctx.store.transact(writes).await {
+        let mut transaction = Transaction::new();
+        transaction.guarded(DELIVERY, deliveries_store::create(&record)?);
+        transaction.extend(writes);
+        match transaction.commit(&*ctx.store).await {
             Ok(()) => done.created += 1,
-            Err(e) if e.failed_at(0) => done.existing += 1,
+            Err(e) if e.failed(DELIVERY) => done.existing += 1,
             // A conflict (another copy creating it right now) fails the
             // message too: its retry finds the delivery made, or makes it.
             Err(e) => return Err(e.into()),

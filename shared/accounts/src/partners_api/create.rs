@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
-use pc_platform::store::Write;
+use pc_platform::store::{Guard, Transaction, Write};
 
 use crate::billing_config::{self, BillingConfigView};
 use crate::email_address::parse_name;
@@ -130,17 +130,18 @@ pub async fn create_partner(
         created_at: now,
         updated_at: now,
     };
-    let mut extra = match &billing {
-        Some(config) => vec![Write::put(config.item()?)],
-        None => Vec::new(),
-    };
-    let platform_guard_at = (partner.kind == PartnerKind::Platform).then(|| {
-        extra.push(claim_platform_seller(&partner.id));
-        extra.len() - 1
-    });
+    /// Another partner is the platform seller.
+    const PLATFORM_SELLER: Guard = Guard::new("platform_seller");
+    let mut extra = Transaction::new();
+    if let Some(config) = &billing {
+        extra.push(Write::put(config.item()?));
+    }
+    if partner.kind == PartnerKind::Platform {
+        extra.guarded(PLATFORM_SELLER, claim_platform_seller(&partner.id));
+    }
     match partners_store::create_partner(&*ctx.store, &mut partner, fixed_slug, extra).await {
         Ok(()) => {}
-        Err(CreatePartnerError::ExtraFailed(i)) if Some(i) == platform_guard_at => {
+        Err(CreatePartnerError::ExtraFailed(PLATFORM_SELLER)) => {
             return Err(ApiError::conflict(
                 ErrorCode::PlatformSellerExists,
                 "there is already a platform seller; there can be only one",

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
-use pc_platform::store::StoreError;
 use pc_platform::time::timestamp;
 
 use crate::notification_preferences;
@@ -48,9 +47,7 @@ pub async fn update_notification_preferences(
             .when(partners_store::version_condition(version));
         match ctx.store.update(update).await {
             Ok(_) => return Ok(Json(view)),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
-                backoff(attempt).await
-            }
+            Err(e) if e.lost_race() => backoff(attempt).await,
             Err(e) => return Err(e.into()),
         }
     }

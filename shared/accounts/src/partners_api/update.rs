@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{StoreError, Update, Write};
+use pc_platform::store::{Guard, StoreError, Transaction, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::email_address::parse_name;
@@ -24,8 +24,8 @@ use crate::partner_input::{
 };
 use crate::partner_views::PartnerView;
 use crate::partners_store::{
-    self, CreatePartnerError, PartnerKind, PartnerRecord, PartnerStatus, claim_meeting_type,
-    claim_slug, release_meeting_type, release_slug,
+    self, CreatePartnerError, MEETING_TYPE_GUARD, PartnerKind, PartnerRecord, PartnerStatus,
+    SLUG_GUARD, claim_meeting_type, claim_slug, release_meeting_type, release_slug,
 };
 use crate::slug::Slug;
 
@@ -285,14 +285,15 @@ async fn save_partner_profile(
         .set("updatedAt", timestamp(after.updated_at))
         .add("version", 1)
         .when(partners_store::version_condition(version));
-    let mut writes = vec![Write::Update(update)];
+    /// The partner changed since it was read.
+    const PARTNER_VERSION: Guard = Guard::new("partner_version");
+    let mut writes = Transaction::new();
+    writes.guarded(PARTNER_VERSION, Write::Update(update));
     if after.icp != before.icp || after.status != before.status {
         writes.push(buyer_index_change(ctx, &after.id, after.updated_at)?);
     }
-    let mut claims = Vec::new();
     if after.slug != before.slug {
-        claims.push(writes.len());
-        writes.push(claim_slug(&after.slug, &after.id));
+        writes.guarded(SLUG_GUARD, claim_slug(&after.slug, &after.id));
         writes.push(release_slug(&before.slug, &after.id));
     }
     let lower = |v: &[String]| {
@@ -304,11 +305,9 @@ async fn save_partner_profile(
         lower(&before.chili_meeting_types),
         lower(&after.chili_meeting_types),
     );
-    let mut type_claims = Vec::new();
     for (t, key) in after.chili_meeting_types.iter().zip(&new) {
         if !old.contains(key) {
-            type_claims.push(writes.len());
-            writes.push(claim_meeting_type(t, &after.id));
+            writes.guarded(MEETING_TYPE_GUARD, claim_meeting_type(t, &after.id));
         }
     }
     for (t, key) in before.chili_meeting_types.iter().zip(&old) {
@@ -316,19 +315,17 @@ async fn save_partner_profile(
             writes.push(release_meeting_type(t, &after.id));
         }
     }
-    match ctx.store.transact(writes).await {
+    match writes.commit(&*ctx.store).await {
         Ok(()) => Ok(()),
-        Err(e) if e.failed_at(0) => Err(SaveError::Stale),
-        Err(e) if claims.iter().any(|i| e.failed_at(*i)) => {
+        Err(e) if e.failed(PARTNER_VERSION) => Err(SaveError::Stale),
+        Err(e) if e.failed(SLUG_GUARD) => {
             Err(SaveError::Refused(CreatePartnerError::SlugTaken.into()))
         }
-        Err(e) if type_claims.iter().any(|i| e.failed_at(*i)) => Err(SaveError::Refused(
+        Err(e) if e.failed(MEETING_TYPE_GUARD) => Err(SaveError::Refused(
             CreatePartnerError::MeetingTypeTaken.into(),
         )),
         // A guard this partner held moved meanwhile: a fresh read decides.
-        Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
-            Err(SaveError::Stale)
-        }
+        Err(e) if e.lost_race() => Err(SaveError::Stale),
         Err(e) => Err(e.into()),
     }
 }

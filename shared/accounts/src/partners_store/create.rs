@@ -1,9 +1,9 @@
 //! Creating a partner with its guards in one transaction, trying slug
 //! candidates until one is free.
 
-use pc_platform::store::{Store, StoreError, Write};
+use pc_platform::store::{Guard, Store, StoreError, Transaction, Write};
 
-use super::guards::guard;
+use super::guards::{MEETING_TYPE_GUARD, SLUG_GUARD, guard};
 use super::{
     PartnerRecord, RegistrationExpiry, claim_meeting_type, claim_slug, partner_item, slug_guard_key,
 };
@@ -15,12 +15,16 @@ pub enum CreatePartnerError {
     SlugTaken,
     #[error("a meeting type belongs to another partner")]
     MeetingTypeTaken,
-    /// The caller's own write number `n` (e.g. a user's email guard) failed.
-    #[error("write {0} of the caller failed its condition")]
-    ExtraFailed(usize),
+    /// A write of the caller's failed its condition: the guard it was named
+    /// with, or [`CALLER_WRITE`] (e.g. a user's email guard).
+    #[error("the caller's write {0:?} failed its condition")]
+    ExtraFailed(Guard),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// The name of the caller's unnamed writes when one fails.
+pub const CALLER_WRITE: Guard = Guard::new("caller_write");
 
 /// Creates `partner` with its guards and the caller's `extra` writes in one
 /// transaction. With `fixed_slug` the partner's slug must be free; otherwise
@@ -30,9 +34,9 @@ pub async fn create_partner(
     store: &dyn Store,
     partner: &mut PartnerRecord,
     fixed_slug: bool,
-    extra: Vec<Write>,
+    extra: impl Into<Transaction>,
 ) -> Result<(), CreatePartnerError> {
-    create_partner_with(store, partner, fixed_slug, extra, None).await
+    create_partner_with(store, partner, fixed_slug, extra.into(), None).await
 }
 
 /// [`create_partner`] for a self-registration: the partner item and the
@@ -41,17 +45,17 @@ pub async fn create_partner(
 pub async fn create_registered_partner(
     store: &dyn Store,
     partner: &mut PartnerRecord,
-    extra: Vec<Write>,
+    extra: impl Into<Transaction>,
     expiry: RegistrationExpiry,
 ) -> Result<(), CreatePartnerError> {
-    create_partner_with(store, partner, false, extra, Some(expiry)).await
+    create_partner_with(store, partner, false, extra.into(), Some(expiry)).await
 }
 
 async fn create_partner_with(
     store: &dyn Store,
     partner: &mut PartnerRecord,
     fixed_slug: bool,
-    extra: Vec<Write>,
+    extra: Transaction,
     expiry: Option<RegistrationExpiry>,
 ) -> Result<(), CreatePartnerError> {
     let base = crate::slug::Slug::from_name(&partner.slug);
@@ -88,18 +92,14 @@ async fn create_partner_with(
                 )
             }
         };
-        let mut writes = vec![slug_claim, partner_put];
-        let types_from = writes.len();
-        writes.extend(
-            partner
-                .chili_meeting_types
-                .iter()
-                .map(|t| claim_meeting_type(t, &partner.id)),
-        );
-        let extra_from = writes.len();
-        let extra_count = extra.len();
-        writes.extend(extra.iter().cloned());
-        match store.transact(writes).await {
+        let mut writes = Transaction::new();
+        writes.guarded(SLUG_GUARD, slug_claim);
+        writes.push(partner_put);
+        for t in &partner.chili_meeting_types {
+            writes.guarded(MEETING_TYPE_GUARD, claim_meeting_type(t, &partner.id));
+        }
+        writes.append(extra.clone(), Some(CALLER_WRITE));
+        match writes.commit(store).await {
             Ok(()) => return Ok(()),
             // DynamoDB cancels transactions that race on the same items;
             // trying the same candidate again decides who won.
@@ -109,13 +109,14 @@ async fn create_partner_with(
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             Err(e) if e.is_condition_failure() => {
-                if let Some(i) = (0..extra_count).find(|i| e.failed_at(extra_from + i)) {
-                    return Err(CreatePartnerError::ExtraFailed(i));
+                let ours = [SLUG_GUARD, MEETING_TYPE_GUARD];
+                if let Some(theirs) = e.failed_guards().iter().find(|g| !ours.contains(g)) {
+                    return Err(CreatePartnerError::ExtraFailed(*theirs));
                 }
-                if (types_from..extra_from).any(|i| e.failed_at(i)) {
+                if e.failed(MEETING_TYPE_GUARD) {
                     return Err(CreatePartnerError::MeetingTypeTaken);
                 }
-                if !e.failed_at(0) || fixed_slug {
+                if !e.failed(SLUG_GUARD) || fixed_slug {
                     return Err(CreatePartnerError::SlugTaken);
                 }
             }

@@ -3,7 +3,12 @@
 //! held with an expiry by an unverified self-registration.
 
 use pc_api::identity::meeting_type_key;
-use pc_platform::store::{Condition, Item, Key, Write};
+use pc_platform::store::{Condition, Guard, Item, Key, Write};
+
+/// Another partner holds the slug.
+pub const SLUG_GUARD: Guard = Guard::new("slug_guard");
+/// Another partner holds a meeting type.
+pub const MEETING_TYPE_GUARD: Guard = Guard::new("meeting_type_guard");
 
 pub fn slug_guard_key(slug: &str) -> Key {
     Key::new(format!("SLUG#{slug}"), "SLUG")

@@ -34,8 +34,8 @@ mod writes;
 
 pub use create::{CreatePartnerError, create_partner, create_registered_partner};
 pub use guards::{
-    REGISTRATION_EXPIRES_AT, RegistrationExpiry, claim_meeting_type, claim_slug,
-    release_meeting_type, release_slug, slug_guard_key,
+    MEETING_TYPE_GUARD, REGISTRATION_EXPIRES_AT, RegistrationExpiry, SLUG_GUARD,
+    claim_meeting_type, claim_slug, release_meeting_type, release_slug, slug_guard_key,
 };
 pub use pages::{list_partners, partners_page};
 pub use reads::{

@@ -9,11 +9,7 @@ use pc_platform::store::{MAX_BATCH_GET, Store, StoreError, from_item};
 use super::{EmailPreferences, PartnerRecord, slug_guard_key};
 
 pub async fn get_partner(store: &dyn Store, id: &str) -> Result<Option<PartnerRecord>, StoreError> {
-    store
-        .get(&partner_key(id))
-        .await?
-        .map(from_item)
-        .transpose()
+    store.get_as(&partner_key(id)).await
 }
 
 /// The partner's email preferences (defaults when the partner is unknown).

@@ -280,7 +280,7 @@ pub async fn apply_event(
         outbox.add_to(&mut writes)?;
         match store.transact(writes).await {
             Ok(()) => return Ok(Outcome::Applied { lead_created }),
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => continue,
+            Err(e) if e.lost_race() => continue,
             Err(e) => return Err(e),
         }
     }

@@ -57,8 +57,9 @@ pub use items::{
 pub use listing::{Listing, Window, list};
 pub use plan::{ListPlan, plan_for};
 pub use writes::{
-    CREATE_GUARD_AT, LeadWriteError, UPDATE_GUARD_AT, UPDATE_LEAD_AT, create, create_lead_writes,
-    create_with, update, update_lead_writes, update_with,
+    EMAIL_GUARD, LEAD, LeadWriteError, PARTNER, create, create_lead_transaction,
+    create_lead_writes, create_with, update, update_lead_transaction, update_lead_writes,
+    update_with,
 };
 
 use pc_platform::store::pages::each_item;
@@ -75,7 +76,7 @@ pub(crate) const QUERY_PAGE: usize = 1_000;
 
 #[tracing::instrument(skip_all, fields(lead_id = %id))]
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<LeadRecord>, StoreError> {
-    store.get(&lead_key(id)).await?.map(from_item).transpose()
+    store.get_as(&lead_key(id)).await
 }
 
 /// A lead and its notes, newest note first: one query on the lead's partition.

@@ -31,10 +31,6 @@ use super::items::{
 use super::{query_all, sales_managers};
 use crate::lead_search::lead_words;
 
-/// Position of the lead's own delete in [`LeadRemoval::writes`]: it fails
-/// when the lead changed since it was read (or is gone).
-pub const REMOVE_LEAD_AT: usize = 0;
-
 /// What removing one lead writes.
 #[derive(Clone, Debug)]
 pub struct LeadRemoval {
@@ -88,7 +84,8 @@ impl LeadRemoval {
 }
 
 /// The writes that remove `lead` (as read at its `version`), without its
-/// notes; the lead's delete is at [`REMOVE_LEAD_AT`].
+/// notes; the lead's delete (on the lead's key) fails when the lead changed
+/// since it was read (or is gone).
 pub fn remove_lead_writes(lead: &LeadRecord) -> Vec<Write> {
     let created = format!("{}#{}", timestamp(lead.created_at), lead.id);
     let mut writes = vec![
@@ -155,8 +152,10 @@ mod tests {
     use super::*;
     use crate::deal_status::LeadSource;
     use crate::lead::{LeadEmail, NoteRecord};
+    use crate::leads_store::LEAD;
     use crate::leads_store::items::{counters_key, word_partition};
     use crate::leads_store::{self, sales_managers::sales_managers};
+    use pc_platform::store::Transaction;
 
     async fn lead_with_notes(ctx: &AppContext, id: &str, email: &str, notes: usize) -> LeadRecord {
         let now = ctx.clock.now();
@@ -256,8 +255,10 @@ mod tests {
             .await
             .unwrap()
             .append_to(&mut tx);
-        let failed = store.transact(tx).await.unwrap_err();
-        assert!(failed.failed_at(REMOVE_LEAD_AT), "{failed:?}");
+        let mut tx = Transaction::from(tx);
+        tx.name(&lead_key(&stale.id), LEAD);
+        let failed = tx.commit(store).await.unwrap_err();
+        assert!(failed.failed(LEAD), "{failed:?}");
     }
 
     #[tokio::test]

@@ -8,23 +8,36 @@
 //! and retries).
 
 use pc_accounts::partners_store::count_new_lead;
-use pc_platform::store::{Condition, Store, StoreError, Write};
+use pc_platform::store::{Condition, Guard, Store, StoreError, Transaction, Write};
 
 use crate::lead::LeadRecord;
 use crate::lead_search::lead_words;
 use crate::referral_commission::{self, ChangedBy, StaffOnly};
 
 use super::items::{
-    change_marker_item, counters_change, email_guard_key, guard_item, lead_item, source_counter,
-    staff_copy_item, status_counter, word_entries, word_entry_key,
+    change_marker_item, counters_change, email_guard_key, guard_item, lead_item, lead_key,
+    source_counter, staff_copy_item, status_counter, word_entries, word_entry_key,
 };
 use super::sales_managers;
 
-/// Positions of the writes in [`create_lead_writes`], to read a cancelled
-/// transaction.
-pub const CREATE_GUARD_AT: usize = 0;
-pub const CREATE_LEAD_AT: usize = 1;
-pub const CREATE_PARTNER_AT: usize = 3;
+/// The guards of a lead's transactions: the partner has a lead with this
+/// email ([`EMAIL_GUARD`], or [`LEAD`] when the lead exists already), the
+/// lead changed since it was read ([`LEAD`] on update), the partner does
+/// not exist ([`PARTNER`]).
+pub const EMAIL_GUARD: Guard = Guard::new("lead_email_guard");
+pub const LEAD: Guard = Guard::new("lead");
+pub const PARTNER: Guard = Guard::new("lead_partner");
+
+/// [`create_lead_writes`] with its guards named.
+pub fn create_lead_transaction(lead: &LeadRecord) -> Result<Transaction, StoreError> {
+    let mut writes = Transaction::from(create_lead_writes(lead)?);
+    writes.name(&email_guard_key(&lead.partner_id, &lead.email), EMAIL_GUARD);
+    writes.name(&lead_key(&lead.id), LEAD);
+    if let Some(partner) = count_new_lead(&lead.partner_id).key() {
+        writes.name(&partner, PARTNER);
+    }
+    Ok(writes)
+}
 
 /// The writes that create `lead`: its email guard (fails when the partner
 /// has a lead with that email), the lead, its staff copy, `+1` on the
@@ -58,10 +71,23 @@ pub fn create_lead_writes(lead: &LeadRecord) -> Result<Vec<Write>, StoreError> {
     Ok(writes)
 }
 
-/// Position of the lead write in [`update_lead_writes`].
-pub const UPDATE_LEAD_AT: usize = 0;
-/// Position of the new email guard in [`update_lead_writes`], when the email changes.
-pub const UPDATE_GUARD_AT: usize = 3;
+/// [`update_lead_writes`] with its guards named: the lead ([`LEAD`]) and,
+/// when the email changes, the new email's guard ([`EMAIL_GUARD`]).
+pub fn update_lead_transaction(
+    before: &LeadRecord,
+    after: &LeadRecord,
+    by: ChangedBy,
+) -> Result<Transaction, LeadWriteError> {
+    let mut writes = Transaction::from(update_lead_writes(before, after, by)?);
+    writes.name(&lead_key(&after.id), LEAD);
+    if before.email != after.email {
+        writes.name(
+            &email_guard_key(&after.partner_id, &after.email),
+            EMAIL_GUARD,
+        );
+    }
+    Ok(writes)
+}
 
 /// The writes that replace `before` with `after` (whose version must be
 /// `before.version + 1`): the lead, conditional on the version read, its
@@ -162,10 +188,6 @@ pub enum LeadWriteError {
     Store(#[from] StoreError),
 }
 
-/// Tries of a transaction that DynamoDB cancelled for a concurrent one on
-/// the same items (nothing was written; the same writes are sent again).
-const CONFLICT_TRIES: usize = 5;
-
 /// Creates `lead`; exactly one of concurrent creations with the same
 /// partner and email succeeds.
 #[tracing::instrument(skip_all, fields(partner_id = %lead.partner_id, lead_id = %lead.id))]
@@ -180,24 +202,16 @@ pub async fn create_with(
     lead: &LeadRecord,
     extra: Vec<Write>,
 ) -> Result<(), LeadWriteError> {
-    let mut writes = create_lead_writes(lead)?;
+    let mut writes = create_lead_transaction(lead)?;
     writes.extend(extra);
-    for _ in 1..CONFLICT_TRIES {
-        match store.transact(writes.clone()).await {
-            Err(StoreError::TransactionConflict) => continue,
-            other => return create_outcome(other),
-        }
-    }
-    create_outcome(store.transact(writes).await)
+    create_outcome(writes.commit_retrying(store).await)
 }
 
 fn create_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {
     match result {
         Ok(()) => Ok(()),
-        Err(e) if e.failed_at(CREATE_GUARD_AT) || e.failed_at(CREATE_LEAD_AT) => {
-            Err(LeadWriteError::EmailTaken)
-        }
-        Err(e) if e.failed_at(CREATE_PARTNER_AT) => Err(LeadWriteError::NoPartner),
+        Err(e) if e.failed(EMAIL_GUARD) || e.failed(LEAD) => Err(LeadWriteError::EmailTaken),
+        Err(e) if e.failed(PARTNER) => Err(LeadWriteError::NoPartner),
         Err(e) => Err(e.into()),
     }
 }
@@ -223,22 +237,16 @@ pub async fn update_with(
     by: ChangedBy,
     extra: Vec<Write>,
 ) -> Result<(), LeadWriteError> {
-    let mut writes = update_lead_writes(before, after, by)?;
+    let mut writes = update_lead_transaction(before, after, by)?;
     writes.extend(extra);
-    for _ in 1..CONFLICT_TRIES {
-        match store.transact(writes.clone()).await {
-            Err(StoreError::TransactionConflict) => continue,
-            other => return update_outcome(other),
-        }
-    }
-    update_outcome(store.transact(writes).await)
+    update_outcome(writes.commit_retrying(store).await)
 }
 
 fn update_outcome(result: Result<(), StoreError>) -> Result<(), LeadWriteError> {
     match result {
         Ok(()) => Ok(()),
-        Err(e) if e.failed_at(UPDATE_LEAD_AT) => Err(LeadWriteError::Stale),
-        Err(e) if e.failed_at(UPDATE_GUARD_AT) => Err(LeadWriteError::EmailTaken),
+        Err(e) if e.failed(LEAD) => Err(LeadWriteError::Stale),
+        Err(e) if e.failed(EMAIL_GUARD) => Err(LeadWriteError::EmailTaken),
         Err(e) if e.is_condition_failure() => Err(LeadWriteError::Stale),
         Err(e) => Err(e.into()),
     }

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{Condition, Index, Item, Key, Query, SortKey, Store, StoreError, Update, Write};
+use super::{
+    Condition, Guard, Index, Item, Key, Query, SortKey, Store, StoreError, Transaction, Update,
+    Write,
+};
 
 fn item(v: Value) -> Item {
     v.as_object().expect("an object").clone()
@@ -154,7 +157,23 @@ pub async fn transactions(store: &dyn Store, ns: &str) {
         .await
         .unwrap_err();
     assert_eq!(err, StoreError::TransactionCancelled { failed: vec![1] });
-    assert!(err.failed_at(1) && !err.failed_at(0));
+    // The same transaction with its guards named answers the names.
+    const FIRST: Guard = Guard::new("first");
+    const SECOND: Guard = Guard::new("second");
+    let mut named = Transaction::new();
+    named.guarded(
+        FIRST,
+        Write::put_new(item(json!({"pk": pk, "sk": "NEW1", "entity": "t"}))),
+    );
+    named.guarded(
+        SECOND,
+        Write::put_new(item(
+            json!({"pk": pk, "sk": "EXISTING", "entity": "t", "v": 2}),
+        )),
+    );
+    named.push(Write::Update(Update::new(Key::new(&pk, "CTR")).add("n", 1)));
+    let err = named.commit(store).await.unwrap_err();
+    assert!(err.failed(SECOND) && !err.failed(FIRST));
     assert_eq!(store.get(&Key::new(&pk, "NEW1")).await.unwrap(), None);
     assert_eq!(store.get(&Key::new(&pk, "CTR")).await.unwrap(), None);
     assert_eq!(

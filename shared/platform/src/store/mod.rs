@@ -16,6 +16,8 @@ pub mod embedded;
 mod keys;
 pub mod pages;
 mod query;
+mod retry;
+mod transaction;
 mod writes;
 
 use async_trait::async_trait;
@@ -27,6 +29,8 @@ pub use keys::{
     Index, Key, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, validate_index_keys, validate_key,
 };
 pub use query::{Cursor, Page, Query, SortKey};
+pub use retry::{CONFLICT_ATTEMPTS, retry_on_conflict};
+pub use transaction::{Guard, Transaction};
 pub use writes::{MAX_TRANSACTION_WRITES, Update, Write, apply_update, validate_transaction};
 
 /// One stored item: a JSON object holding at least `pk`, `sk` and `entity`.
@@ -50,6 +54,10 @@ pub enum StoreError {
     /// writes whose conditions did not hold.
     #[error("transaction cancelled: conditions failed at {failed:?}")]
     TransactionCancelled { failed: Vec<usize> },
+    /// A [`Transaction`] was cancelled; `guards` names the guards whose
+    /// conditions did not hold (empty when only unnamed writes failed).
+    #[error("transaction cancelled: guards failed: {guards:?}")]
+    GuardsFailed { guards: Vec<Guard> },
     /// Another transaction touched the same items at the same time; retry.
     #[error("transaction conflict, retry")]
     TransactionConflict,
@@ -68,13 +76,24 @@ impl StoreError {
     pub fn is_condition_failure(&self) -> bool {
         matches!(
             self,
-            StoreError::ConditionFailed | StoreError::TransactionCancelled { .. }
+            StoreError::ConditionFailed
+                | StoreError::TransactionCancelled { .. }
+                | StoreError::GuardsFailed { .. }
         )
     }
 
-    /// True when the write at `position` of a transaction failed its condition.
-    pub fn failed_at(&self, position: usize) -> bool {
-        matches!(self, StoreError::TransactionCancelled { failed } if failed.contains(&position))
+    /// The named guards of a [`Transaction`] that did not hold, in the
+    /// order they were added (empty for any other error).
+    pub fn failed_guards(&self) -> &[Guard] {
+        match self {
+            StoreError::GuardsFailed { guards } => guards,
+            _ => &[],
+        }
+    }
+
+    /// True when the guard named `guard` of a [`Transaction`] did not hold.
+    pub fn failed(&self, guard: Guard) -> bool {
+        matches!(self, StoreError::GuardsFailed { guards } if guards.contains(&guard))
     }
 }
 
@@ -107,6 +126,16 @@ pub trait Store: Send + Sync {
             outcomes.push(self.transact(writes).await);
         }
         Ok(outcomes)
+    }
+}
+
+impl dyn Store + '_ {
+    /// The item at `key` read as a `T` (get, then [`from_item`]).
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &Key,
+    ) -> Result<Option<T>, StoreError> {
+        self.get(key).await?.map(from_item).transpose()
     }
 }
 

@@ -14,7 +14,7 @@ use super::events::{self, NewEvent};
 use super::faults::Faults;
 use super::objects::idempotency_key;
 use super::{FakeStripe, Operation, unavailable};
-use crate::store::{Item, StoreError, Write};
+use crate::store::{Item, Write};
 
 /// How often a call re-reads and retries after another call changed the
 /// same objects first.
@@ -120,7 +120,7 @@ impl FakeStripe {
         writes.extend(key);
         match self.store.transact(writes).await {
             Ok(()) => {}
-            Err(e) if e.is_condition_failure() || e == StoreError::TransactionConflict => {
+            Err(e) if e.lost_race() => {
                 return Ok(None);
             }
             Err(e) => return Err(unavailable(e)),
