@@ -57,8 +57,8 @@ pub use items::{
 pub use listing::{Listing, Window, list};
 pub use plan::{ListPlan, plan_for};
 pub use writes::{
-    CREATE_GUARD_AT, LeadWriteError, UPDATE_GUARD_AT, UPDATE_LEAD_AT, create, create_lead_writes,
-    create_with, update, update_lead_writes, update_with,
+    CREATE_GUARD_AT, CREATE_LEAD_AT, LeadWriteError, UPDATE_GUARD_AT, UPDATE_LEAD_AT, create,
+    create_lead_writes, create_with, update, update_lead_writes, update_with,
 };
 
 use pc_platform::store::pages::each_item;
