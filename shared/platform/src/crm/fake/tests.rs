@@ -405,7 +405,10 @@ async fn deal_search_filters_by_stage_and_window_and_pages_like_hubspot() {
     );
     // The window's end is exclusive.
     let early = fake
-        .search_deals(token, &deal_search(&["closedlost"], start, last_lost_at, None))
+        .search_deals(
+            token,
+            &deal_search(&["closedlost"], start, last_lost_at, None),
+        )
         .await
         .unwrap();
     assert_eq!(early.total, 2);
