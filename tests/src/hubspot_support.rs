@@ -64,8 +64,12 @@ pub async fn connect(app: &TestApp, partner_id: &str) -> Portal {
     );
     connection.pipeline_id = Some(pipeline.id.clone());
     connection.pipeline_stages = pc_crm::pipeline::created_stages(&pipeline.stages);
+    // Stored with its portal's guard, as the OAuth callback does.
     ctx.store
-        .put(connection.item().expect("connection item"), None)
+        .transact(vec![
+            pc_crm::connection::claim_portal(partner_id, &portal_id),
+            pc_platform::store::Write::put(connection.item().expect("connection item")),
+        ])
         .await
         .expect("connection stored");
     Portal {

@@ -11,5 +11,5 @@ fn main() -> Result<(), pc_app::lambda::Error> {
 /// Only the AWS clients this function's permissions use, and HubSpot's: no other SDK is linked.
 async fn ports(config: Config) -> AppContext {
     let aws = pc_aws::AwsPorts::load(config).await;
-    pc_hubspot::with_crm(aws.store().queue().context())
+    pc_hubspot::with_crm(aws.store().queue().bus().context())
 }

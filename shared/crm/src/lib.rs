@@ -21,6 +21,11 @@ pub mod conflicts_resolve;
 pub mod conflicts_store;
 pub mod hubspot_access;
 pub mod hubspot_fields;
+pub mod inventory_api;
+pub mod inventory_backfill;
+pub mod inventory_events;
+pub mod inventory_import;
+pub mod inventory_settings;
 pub mod links_store;
 pub mod stage_mapping;
 pub mod stage_mapping_api;
@@ -50,6 +55,7 @@ pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
 pub const SCHEDULES: &[(&str, Schedule)] = &[
     ("hubspot-token-refresh", HUBSPOT_TOKEN_REFRESH),
     ("hubspot-sync", sync_functions::HUBSPOT_SYNC),
+    ("hubspot-inventory", inventory_backfill::HUBSPOT_INVENTORY),
 ];
 
 #[cfg(test)]

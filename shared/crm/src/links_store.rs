@@ -54,6 +54,11 @@ pub struct SyncRecord {
     /// The deal is associated with the contact in HubSpot.
     #[serde(default)]
     pub associated: bool,
+    /// The lead came from the partner's HubSpot inventory (a deal in a
+    /// listed stage): HubSpot is its source, so `hubspot-sync` never sends
+    /// it back (that would move the deal out of its stage).
+    #[serde(default)]
+    pub inventory: bool,
     /// Bumped on every write; writes are conditional on the one read.
     pub rev: i64,
 }

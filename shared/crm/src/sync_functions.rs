@@ -8,8 +8,10 @@ use pc_api::{Access, Function, Permissions, http, schedule, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
+use crate::inventory_backfill::{self, HUBSPOT_INVENTORY};
 use crate::{
-    conflicts_api, stage_mapping_api, sync_api, sync_schedule, sync_worker, webhook, webhook_events,
+    conflicts_api, inventory_api, stage_mapping_api, sync_api, sync_schedule, sync_worker, webhook,
+    webhook_events,
 };
 
 /// Lead changes tell the `events` and `emails` queues (audit events,
@@ -33,7 +35,10 @@ pub fn all() -> Vec<Function> {
         sync_conflicts_resolve(),
         partners_stage_mapping_get(),
         partners_stage_mapping_put(),
+        partners_inventory_get(),
+        partners_inventory_put(),
         hubspot_sync(),
+        hubspot_inventory(),
     ]
 }
 
@@ -52,7 +57,12 @@ pub fn hubspot_webhook_worker() -> Function {
     worker!(
         "hubspot-webhook-worker",
         QueueName::HubspotWebhook,
-        Permissions::WRITE.crm().sends(EVENTS_AND_EMAILS),
+        // Inventory leads listed as they arrive: their notice goes to the
+        // marketplace queue, `lead-listed` on the bus.
+        Permissions::WRITE
+            .crm()
+            .sends(&[QueueName::Events, QueueName::Emails, QueueName::Marketplace])
+            .events(),
         webhook_events::hubspot_webhook_worker
     )
     // HubSpot allows an app about 100 calls per 10 s per portal; a message
@@ -138,5 +148,39 @@ pub fn partners_stage_mapping_put() -> Function {
         Access::Admin,
         Permissions::WRITE.crm(),
         stage_mapping_api::put_stage_mapping
+    )
+}
+
+pub fn hubspot_inventory() -> Function {
+    schedule!(
+        "hubspot-inventory",
+        HUBSPOT_INVENTORY,
+        // A batch's listings get one notice on the marketplace queue and
+        // `lead-listed` on the bus.
+        Permissions::WRITE
+            .crm()
+            .sends(&[QueueName::Marketplace])
+            .events(),
+        inventory_backfill::hubspot_inventory
+    )
+}
+
+pub fn partners_inventory_get() -> Function {
+    http!(
+        "partners-inventory-get",
+        Access::Admin,
+        // The connection's token is read (and refreshed when near expiry).
+        Permissions::WRITE.crm(),
+        inventory_api::get_inventory
+    )
+}
+
+pub fn partners_inventory_put() -> Function {
+    http!(
+        "partners-inventory-put",
+        Access::Admin,
+        // The stages are checked against the portal's pipelines.
+        Permissions::WRITE.crm(),
+        inventory_api::put_inventory
     )
 }

@@ -113,6 +113,15 @@ pub async fn sync_leads(
         });
     let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
     let records = get_records(&*ctx.store, &ids).await?;
+    // Inventory leads came from HubSpot's deals as they are: sending them
+    // back would move each deal out of the stage it was taken in. They
+    // are never synced; their change markers go.
+    let (inventory, leads): (Vec<LeadRecord>, Vec<LeadRecord>) = leads
+        .into_iter()
+        .partition(|l| records.get(&l.id).is_some_and(|r| r.inventory));
+    for lead in &inventory {
+        remove_marker(ctx, scope.partner_id, lead).await?;
+    }
 
     let linked = |pick: fn(&SyncRecord) -> Option<&String>| -> Vec<String> {
         records.values().filter_map(pick).cloned().collect()
@@ -175,7 +184,7 @@ pub async fn sync_leads(
 
     let now = ctx.clock.now();
     let mut counts = PageCounts {
-        skipped: unmapped.len() as u64,
+        skipped: (unmapped.len() + inventory.len()) as u64,
         ..PageCounts::default()
     };
     let mut to_associate = Vec::new();
@@ -197,20 +206,8 @@ pub async fn sync_leads(
             }
             LeadOutcome::Failed => counts.failed += 1,
         }
-        // The lead as read is now in HubSpot: its change marker goes,
-        // unless a newer change replaced it meanwhile.
-        let marker = Key::new(change_markers_pk(scope.partner_id), &item.lead.id);
-        match ctx
-            .store
-            .delete(
-                &marker,
-                Some(Condition::equals("version", item.lead.version)),
-            )
-            .await
-        {
-            Ok(()) | Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // The lead as read is now in HubSpot: its change marker goes.
+        remove_marker(ctx, scope.partner_id, &item.lead).await?;
     }
     if !to_associate.is_empty() {
         crm.associate_deals_with_contacts(scope.token, &to_associate)
@@ -218,6 +215,24 @@ pub async fn sync_leads(
         crate::sync_links::mark_associated(ctx, &to_associate, &work).await?;
     }
     Ok(counts)
+}
+
+/// Removes the lead's change marker, unless a newer change replaced it
+/// since the lead was read.
+async fn remove_marker(
+    ctx: &AppContext,
+    partner_id: &str,
+    lead: &LeadRecord,
+) -> Result<(), StoreError> {
+    let marker = Key::new(change_markers_pk(partner_id), &lead.id);
+    match ctx
+        .store
+        .delete(&marker, Some(Condition::equals("version", lead.version)))
+        .await
+    {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Upserts by email the contacts of leads never synced and of leads whose

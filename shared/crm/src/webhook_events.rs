@@ -8,7 +8,9 @@
 //! of a field that also changed on our side since the last sync is stored
 //! as a conflict instead. Events of objects no lead is linked to, and
 //! creations (our own creations are already linked), are claimed and
-//! change nothing.
+//! change nothing — but for inventory ([`crate::inventory_events`]): a
+//! deal created in or moved into one of the partner's listed stages
+//! becomes its lead, and an inventory deal leaving them is delisted.
 //!
 //! | item | pk | sk |
 //! |---|---|---|
@@ -28,6 +30,7 @@ use pc_platform::store::{Condition, Guard, Item, Key, StoreError, Transaction, W
 use crate::conflicts_store::{ConflictRecord, conflict_write};
 use crate::hubspot_access::partner_stage_mapping;
 use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
+use crate::inventory_events::{deal_arrived, inventory_deal_moved, is_inventory_lead};
 use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
 
 /// One HubSpot webhook event, as the worker reads it.
@@ -219,6 +222,20 @@ pub async fn apply_event(
     };
     let (property, value) = match happening {
         Happening::Changed { property, value } => (property, value),
+        // A new deal may be inventory (our own creations are linked).
+        Happening::Created if kind == ObjectKind::Deal => {
+            let linked = lead_of_object(store, &event.portal_id, kind, &event.object_id)
+                .await
+                .map_err(WorkerError::new)?;
+            let outcome = match linked {
+                Some(_) => "nothing to apply",
+                None => deal_arrived(ctx, &event.portal_id, &event.object_id).await?,
+            };
+            claim_only(ctx, event, outcome, vec![])
+                .await
+                .map_err(WorkerError::new)?;
+            return Ok(outcome);
+        }
         Happening::Created | Happening::Other => {
             claim_only(ctx, event, "nothing to apply", vec![])
                 .await
@@ -226,16 +243,40 @@ pub async fn apply_event(
             return Ok("nothing to apply");
         }
     };
+    let moved_stage = kind == ObjectKind::Deal && property == "dealstage";
     let Some((lead_id, partner_id)) =
         lead_of_object(store, &event.portal_id, kind, &event.object_id)
             .await
             .map_err(WorkerError::new)?
     else {
-        claim_only(ctx, event, "not linked", vec![])
+        // A deal moving into a listed stage may become inventory.
+        let outcome = if moved_stage {
+            deal_arrived(ctx, &event.portal_id, &event.object_id).await?
+        } else {
+            "not linked"
+        };
+        claim_only(ctx, event, outcome, vec![])
             .await
             .map_err(WorkerError::new)?;
-        return Ok("not linked");
+        return Ok(outcome);
     };
+    // An inventory lead follows its deal's stage onto or off the market;
+    // nothing of HubSpot's deal changes the lead otherwise.
+    if kind == ObjectKind::Deal
+        && is_inventory_lead(ctx, &lead_id)
+            .await
+            .map_err(WorkerError::new)?
+    {
+        let outcome = if moved_stage {
+            inventory_deal_moved(ctx, &partner_id, &lead_id, &event.object_id).await?
+        } else {
+            "inventory deal: not synced"
+        };
+        claim_only(ctx, event, outcome, vec![])
+            .await
+            .map_err(WorkerError::new)?;
+        return Ok(outcome);
+    }
     let mapping = if kind == ObjectKind::Deal && property == "dealstage" {
         partner_stage_mapping(ctx, &partner_id).await?
     } else {

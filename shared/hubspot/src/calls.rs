@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use pc_platform::crm::{
     AccessToken, AuthorizeRequest, BatchOutcome, ContactUpsert, CrmClient, CrmError, DealContact,
-    NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate, Pipeline, RefreshToken,
-    SearchPage, TokenInfo, check_batch_size, fake::modified_property,
+    DealSearch, NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate, Pipeline,
+    RefreshToken, SearchPage, TokenInfo, check_batch_size, fake::modified_property,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -165,6 +165,7 @@ impl CrmClient for HubspotClient {
         let path = format!("/crm/v3/objects/{}/search", object_type.as_str());
         let answer = self.post(token, &path, &body).await?;
         Ok(SearchPage {
+            total: answer["total"].as_u64().unwrap_or(0),
             results: wire::batch(&answer).results,
             after: answer["paging"]["next"]["after"]
                 .as_str()
@@ -189,6 +190,21 @@ impl CrmClient for HubspotClient {
         self.post(token, path, &json!({"inputs": inputs}))
             .await
             .map(|_| ())
+    }
+
+    async fn search_deals(
+        &self,
+        token: &AccessToken,
+        search: &DealSearch,
+    ) -> Result<SearchPage, CrmError> {
+        let answer = self
+            .post(
+                token,
+                "/crm/v3/objects/deals/search",
+                &wire::deal_search(search),
+            )
+            .await?;
+        Ok(wire::search_page(&answer))
     }
 
     async fn deal_contacts(
@@ -289,6 +305,9 @@ impl CrmClient for Misconfigured {
         _: &AccessToken,
         _: &[DealContact],
     ) -> Result<(), CrmError> {
+        self.error()
+    }
+    async fn search_deals(&self, _: &AccessToken, _: &DealSearch) -> Result<SearchPage, CrmError> {
         self.error()
     }
     async fn deal_contacts(

@@ -1,9 +1,10 @@
 //! HubSpot's JSON shapes to and from the port's types.
 
 use pc_platform::crm::{
-    BatchFailure, BatchOutcome, CrmObject, Pipeline, PipelineStage, Properties,
+    BatchFailure, BatchOutcome, CrmObject, DealSearch, Pipeline, PipelineStage, Properties,
+    SEARCH_PAGE_LIMIT, SearchPage,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn text(value: &Value) -> Option<String> {
     match value {
@@ -81,5 +82,34 @@ pub fn pipeline(value: &Value) -> Pipeline {
         id: text(&value["id"]).unwrap_or_default(),
         label: text(&value["label"]).unwrap_or_default(),
         stages,
+    }
+}
+
+/// The body of `POST /crm/v3/objects/deals/search` for `search`: one
+/// filter group (filters in a group are ANDed), the stage `IN` its ids and
+/// the last change in `[from, before)`, oldest change first.
+pub fn deal_search(search: &DealSearch) -> Value {
+    let mut body = json!({
+        "filterGroups": [{"filters": [
+            {"propertyName": "dealstage", "operator": "IN", "values": search.stage_ids},
+            {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": search.modified_from.to_string()},
+            {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": search.modified_before.to_string()},
+        ]}],
+        "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
+        "properties": search.properties,
+        "limit": search.limit.clamp(1, SEARCH_PAGE_LIMIT),
+    });
+    if let Some(after) = &search.after {
+        body["after"] = after.clone().into();
+    }
+    body
+}
+
+/// A search answer: `total`, `results`, `paging.next.after`.
+pub fn search_page(value: &Value) -> SearchPage {
+    SearchPage {
+        total: value["total"].as_u64().unwrap_or(0),
+        results: batch(value).results,
+        after: text(&value["paging"]["next"]["after"]),
     }
 }

@@ -11,6 +11,7 @@
 //! is conditional on the state it expects.
 
 pub mod analytics_rebuild;
+pub mod auto_list;
 pub mod browse_api;
 pub mod browse_index;
 pub mod browse_index_worker;

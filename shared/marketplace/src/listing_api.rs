@@ -29,18 +29,19 @@ use pc_accounts::platform_seller::payee;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_leads::lead::{LeadRecord, parse_dollars};
+use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
+use crate::auto_list::listing_record;
 use crate::browse_index::{IndexChange, change_write};
 use crate::demand::{MarketDemand, suggestion_for};
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
-    ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
-    quality_score, seller_partition,
+    ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write, seller_partition,
 };
 use crate::market_views::ListingView;
 use crate::sold_status::buyer_statuses;
@@ -125,32 +126,7 @@ pub async fn list_lead(
     let demand = MarketDemand::load(&*ctx.store).await?;
     let suggestion = suggestion_for(&demand, &lead, now);
     let cents = chosen.unwrap_or(suggestion.price_cents);
-    let contact = ListedContact::of(&lead);
-    let listing = ListingRecord {
-        lead_id: lead.id.clone(),
-        seller_id: seller.to_owned(),
-        buyer_id: None,
-        marketplace_status: MarketplaceStatus::Listed,
-        listing_price_cents: cents,
-        view_count: before.as_ref().map_or(0, |b| b.view_count),
-        viewed_by: before
-            .as_ref()
-            .map(|b| b.viewed_by.clone())
-            .unwrap_or_default(),
-        quality_score: quality_score(&contact),
-        suggested_price_cents: Some(suggestion.price_cents),
-        suggestion_reasons: suggestion.reasons,
-        reservation_id: None,
-        contact,
-        // A new price keeps the listing's place; a relisting is new.
-        listed_at: match &before {
-            Some(b) if b.marketplace_status == MarketplaceStatus::Listed => b.listed_at,
-            _ => now,
-        },
-        sold_at: None,
-        version: before.as_ref().map_or(0, |b| b.version + 1),
-        updated_at: now,
-    };
+    let listing = listing_record(&lead, before.as_ref(), cents, suggestion, now);
     let newly_listed = before
         .as_ref()
         .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
@@ -181,29 +157,36 @@ pub async fn list_lead(
         }
     })?;
     if newly_listed {
-        publish_listed(&ctx, &listing).await;
+        publish_listed(&ctx, std::slice::from_ref(&listing)).await;
     }
     Ok((StatusCode::OK, Json(ListingView::of(&listing))))
 }
 
-/// `lead-listed` on the bus, for every connected partner but the seller.
-/// The listing is committed already, so a bus outage is logged, not failed:
-/// browsing and the emailed notices still show the lead.
-async fn publish_listed(ctx: &AppState, listing: &ListingRecord) {
-    let event = BusEvent {
-        detail_type: "lead-listed".into(),
-        detail: json!({
-            "leadId": listing.lead_id,
-            "sellerId": listing.seller_id,
-            "listingPriceCents": listing.listing_price_cents,
-            "industry": listing.contact.industry,
-            "companySize": listing.contact.company_size,
-            "country": listing.contact.country,
-            "listedAt": timestamp(listing.listed_at),
-        }),
-    };
-    if let Err(e) = ctx.bus.publish(&[event]).await {
-        tracing::warn!(error = %e, lead_id = %listing.lead_id, "lead-listed not published");
+/// `lead-listed` on the bus for each of `listings`, for every connected
+/// partner but the seller. The listings are committed already, so a bus
+/// outage is logged, not failed: browsing and the emailed notices still
+/// show the leads.
+pub async fn publish_listed(ctx: &AppContext, listings: &[ListingRecord]) {
+    if listings.is_empty() {
+        return;
+    }
+    let events: Vec<BusEvent> = listings
+        .iter()
+        .map(|listing| BusEvent {
+            detail_type: "lead-listed".into(),
+            detail: json!({
+                "leadId": listing.lead_id,
+                "sellerId": listing.seller_id,
+                "listingPriceCents": listing.listing_price_cents,
+                "industry": listing.contact.industry,
+                "companySize": listing.contact.company_size,
+                "country": listing.contact.country,
+                "listedAt": timestamp(listing.listed_at),
+            }),
+        })
+        .collect();
+    if let Err(e) = ctx.bus.publish(&events).await {
+        tracing::warn!(error = %e, listings = listings.len(), "lead-listed not published");
     }
 }
 

@@ -121,31 +121,114 @@ impl ListingNotice {
     }
 }
 
+/// One listing of a [`BatchNotice`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedLead {
+    pub lead_id: String,
+    pub listed_at: String,
+}
+
+/// One page of the notices of a batch of listings (leads that arrived
+/// together, from HubSpot inventory): one message per page of partners
+/// for the whole batch, not one per lead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchNotice {
+    pub listings: Vec<ListedLead>,
+    pub cursor: Option<String>,
+}
+
+impl Message for BatchNotice {
+    const QUEUE: QueueName = QueueName::Marketplace;
+}
+
+/// What the `marketplace` queue carries: a listing's notice or a batch's.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NoticeMessage {
+    Batch(BatchNotice),
+    One(ListingNotice),
+}
+
 /// The `marketplace` queue worker: one page of partners per message.
 pub async fn listing_notices_worker(
     ctx: &AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
-    let notice: ListingNotice = message.parse()?;
-    notify_page(ctx, &notice).await.map_err(WorkerError::from)
+    match message.parse()? {
+        NoticeMessage::One(notice) => notify_page(ctx, &notice).await,
+        NoticeMessage::Batch(batch) => notify_batch_page(ctx, &batch).await,
+    }
+    .map_err(WorkerError::from)
+}
+
+/// The listing still listed as the notice knew it, if it is.
+async fn current_listing(
+    ctx: &AppState,
+    lead_id: &str,
+    listed_at: &str,
+) -> Result<Option<ListingRecord>, MarketError> {
+    let listing = get_listing(&*ctx.store, lead_id).await?.filter(|l| {
+        l.marketplace_status == MarketplaceStatus::Listed && timestamp(l.listed_at) == listed_at
+    });
+    if listing.is_none() {
+        tracing::info!(lead_id = %lead_id, "listing changed; notices dropped");
+    }
+    Ok(listing)
 }
 
 async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), MarketError> {
-    let Some(listing) = get_listing(&*ctx.store, &notice.lead_id).await? else {
+    let Some(listing) = current_listing(ctx, &notice.lead_id, &notice.listed_at).await? else {
         return Ok(());
     };
-    if listing.marketplace_status != MarketplaceStatus::Listed
-        || timestamp(listing.listed_at) != notice.listed_at
-    {
-        tracing::info!(lead_id = %notice.lead_id, "listing changed; notices dropped");
-        return Ok(());
-    }
     let (partners, next_page) = partners_page(
         &*ctx.store,
         Some(PARTNERS_PER_PAGE),
         notice.cursor.clone().map(Cursor),
     )
     .await?;
+    notify_partners(ctx, &listing, &notice.listed_at, &partners).await?;
+    if let Some(next) = next_page {
+        let next = ListingNotice {
+            cursor: Some(next.0),
+            ..notice.clone()
+        };
+        ctx.queue.send_message(&next).await?;
+    }
+    Ok(())
+}
+
+async fn notify_batch_page(ctx: &AppState, notice: &BatchNotice) -> Result<(), MarketError> {
+    let (partners, next_page) = partners_page(
+        &*ctx.store,
+        Some(PARTNERS_PER_PAGE),
+        notice.cursor.clone().map(Cursor),
+    )
+    .await?;
+    for listed in &notice.listings {
+        if let Some(listing) = current_listing(ctx, &listed.lead_id, &listed.listed_at).await? {
+            notify_partners(ctx, &listing, &listed.listed_at, &partners).await?;
+        }
+    }
+    if let Some(next) = next_page {
+        let next = BatchNotice {
+            cursor: Some(next.0),
+            ..notice.clone()
+        };
+        ctx.queue.send_message(&next).await?;
+    }
+    Ok(())
+}
+
+/// Emails the admins of every partner of `partners` that `listing` fits
+/// and puts `lead-matched` on the bus for each.
+async fn notify_partners(
+    ctx: &AppState,
+    listing: &ListingRecord,
+    listed_at: &str,
+    partners: &[PartnerRecord],
+) -> Result<(), MarketError> {
     let mut events = Vec::new();
     for partner in partners {
         if partner.id == listing.seller_id
@@ -154,12 +237,12 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
         {
             continue;
         }
-        let matched = icp_match(&partner.icp, &profile(&listing));
+        let matched = icp_match(&partner.icp, &profile(listing));
         if matched.score < NOTIFY_MIN_MATCH {
             continue;
         }
         if partner.notification_preferences.email.marketplace {
-            email_admins(ctx, &partner, &listing, notice, matched.score).await?;
+            email_admins(ctx, partner, listing, listed_at, matched.score).await?;
         }
         events.push(BusEvent {
             detail_type: "lead-matched".into(),
@@ -169,7 +252,7 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
                 "icpMatch": matched.score,
                 "matchReasons": matched.reasons,
                 "listingPriceCents": listing.listing_price_cents,
-                "listedAt": notice.listed_at,
+                "listedAt": listed_at,
             }),
         });
     }
@@ -182,13 +265,6 @@ async fn notify_page(ctx: &AppState, notice: &ListingNotice) -> Result<(), Marke
     {
         tracing::warn!(error = %e, lead_id = %listing.lead_id, "lead-matched not published");
     }
-    if let Some(next) = next_page {
-        let next = ListingNotice {
-            cursor: Some(next.0),
-            ..notice.clone()
-        };
-        ctx.queue.send_message(&next).await?;
-    }
     Ok(())
 }
 
@@ -196,7 +272,7 @@ async fn email_admins(
     ctx: &AppState,
     partner: &PartnerRecord,
     listing: &ListingRecord,
-    notice: &ListingNotice,
+    listed_at: &str,
     score: i64,
 ) -> Result<(), MarketError> {
     let admins = list_users(&*ctx.store, Some(&partner.id)).await?;
@@ -205,10 +281,7 @@ async fn email_admins(
         .filter(|u| u.can_sign_in() && u.role >= pc_api::identity::Role::Admin)
     {
         let job = EmailJob::new(
-            format!(
-                "lead-listed:{}:{}:{}",
-                listing.lead_id, notice.listed_at, user.id
-            ),
+            format!("lead-listed:{}:{}:{}", listing.lead_id, listed_at, user.id),
             user.email.clone(),
             &data::MarketplaceMatch {
                 name: user.name.clone(),

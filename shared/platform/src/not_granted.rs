@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use crate::bus::{BusError, BusEvent, EventBus};
 use crate::crm::{
     AccessToken, AuthorizeRequest, BatchOutcome, ContactUpsert, CrmClient, CrmError, DealContact,
-    NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate, Pipeline, RefreshToken,
-    SearchPage, TokenInfo,
+    DealSearch, NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate, Pipeline,
+    RefreshToken, SearchPage, TokenInfo,
 };
 use crate::email::{EmailError, EmailSender, OutgoingEmail};
 use crate::objects::{ObjectError, ObjectStore};
@@ -281,6 +281,9 @@ impl CrmClient for NotGranted {
         _: &AccessToken,
         _: &[DealContact],
     ) -> Result<(), CrmError> {
+        Self::crm_error()
+    }
+    async fn search_deals(&self, _: &AccessToken, _: &DealSearch) -> Result<SearchPage, CrmError> {
         Self::crm_error()
     }
     async fn deal_contacts(

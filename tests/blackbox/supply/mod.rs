@@ -6,6 +6,7 @@
 //! HubSpot's deals created with their contacts.
 
 mod fake_hubspot;
+mod inventory;
 mod loose_ends;
 mod platform_seller;
 mod pricing;

@@ -22,9 +22,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use objects::{
-    BATCH_LIMIT, BatchFailure, BatchOutcome, ContactUpsert, CrmObject, DealContact, NewObject,
-    NewPipeline, NewStage, ObjectType, ObjectUpdate, Pipeline, PipelineStage, Properties,
-    SearchPage,
+    BATCH_LIMIT, BatchFailure, BatchOutcome, ContactUpsert, CrmObject, DealContact, DealSearch,
+    NewObject, NewPipeline, NewStage, ObjectType, ObjectUpdate, Pipeline, PipelineStage,
+    Properties, SEARCH_MAX_RESULTS, SEARCH_PAGE_LIMIT, SEARCH_REQUESTS_PER_SECOND, SearchPage,
 };
 pub use tokens::{AccessToken, OAuthTokens, RefreshToken, TokenInfo};
 
@@ -135,6 +135,17 @@ pub trait CrmClient: Send + Sync {
         properties: &[String],
         after: Option<&str>,
         limit: usize,
+    ) -> Result<SearchPage, CrmError>;
+
+    /// `POST /crm/v3/objects/deals/search` for deals in some stages changed
+    /// in a time window (see [`DealSearch`]). Its own limits: at most
+    /// [`SEARCH_REQUESTS_PER_SECOND`] calls a second (429 past it), pages
+    /// of at most [`SEARCH_PAGE_LIMIT`], and no page at or past
+    /// [`SEARCH_MAX_RESULTS`] (refused).
+    async fn search_deals(
+        &self,
+        token: &AccessToken,
+        search: &DealSearch,
     ) -> Result<SearchPage, CrmError>;
 
     /// `POST /crm/v4/associations/deals/contacts/batch/associate/default`.

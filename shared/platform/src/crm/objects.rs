@@ -105,9 +105,40 @@ pub struct BatchOutcome {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchPage {
+    /// How many objects the whole query matches (HubSpot's `total`), of
+    /// which at most [`SEARCH_MAX_RESULTS`] can be paged through.
+    #[serde(default)]
+    pub total: u64,
     pub results: Vec<CrmObject>,
     /// Pass back to get the next page; `None` on the last.
     pub after: Option<String>,
+}
+
+/// The most results one search query pages through: HubSpot answers 400
+/// to an `after` at or past it, so a larger query is split (by time).
+pub const SEARCH_MAX_RESULTS: u64 = 10_000;
+/// The most results of one search page.
+pub const SEARCH_PAGE_LIMIT: usize = 200;
+/// Search requests a portal's app may make per second; past it HubSpot
+/// answers 429 (the search endpoints' own limit, beside the general one).
+pub const SEARCH_REQUESTS_PER_SECOND: i64 = 4;
+
+/// A deal search: deals in one of `stage_ids` whose `hs_lastmodifieddate`
+/// is in `[modified_from, modified_before)` (millis), oldest change first
+/// (then by id), as `POST /crm/v3/objects/deals/search` takes it: one
+/// filter group with `dealstage IN`, `hs_lastmodifieddate GTE` and `LT`,
+/// sorted by `hs_lastmodifieddate` ascending.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DealSearch {
+    pub stage_ids: Vec<String>,
+    pub modified_from: i64,
+    pub modified_before: i64,
+    pub properties: Vec<String>,
+    /// HubSpot's paging offset, from the previous page.
+    pub after: Option<String>,
+    /// At most [`SEARCH_PAGE_LIMIT`].
+    pub limit: usize,
 }
 
 /// A deal pipeline and its stages, in display order.

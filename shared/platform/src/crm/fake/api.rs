@@ -9,8 +9,9 @@ use async_trait::async_trait;
 
 use super::super::{
     AccessToken, AuthorizeRequest, BatchFailure, BatchOutcome, ContactUpsert, CrmClient, CrmError,
-    CrmObject, DealContact, NewObject, NewPipeline, OAuthTokens, ObjectType, ObjectUpdate,
-    Pipeline, PipelineStage, RefreshToken, SearchPage, TokenInfo, check_batch_size,
+    CrmObject, DealContact, DealSearch, NewObject, NewPipeline, OAuthTokens, ObjectType,
+    ObjectUpdate, Pipeline, PipelineStage, RefreshToken, SEARCH_MAX_RESULTS, SEARCH_PAGE_LIMIT,
+    SearchPage, TokenInfo, check_batch_size,
 };
 use super::{CONSENT_PATH, FakeHubspot, SCOPES, oauth, portal, records};
 use crate::store::Write;
@@ -348,11 +349,73 @@ impl CrmClient for FakeHubspot {
         )
         .await?;
         Ok(SearchPage {
+            // HubSpot's total is not read of this search (the sync pages
+            // until `after` runs out); the fake does not count it.
+            total: 0,
             results: objects
                 .into_iter()
                 .map(|o| select(o, object_type, properties))
                 .collect(),
             after,
+        })
+    }
+
+    async fn search_deals(
+        &self,
+        token: &AccessToken,
+        search: &DealSearch,
+    ) -> Result<SearchPage, CrmError> {
+        let portal_id = self.enter(token).await?;
+        portal::admit_search(
+            &*self.store,
+            &portal_id,
+            crate::clock::wire_now().timestamp_millis(),
+        )
+        .await?;
+        if search.limit == 0 || search.limit > SEARCH_PAGE_LIMIT {
+            return Err(CrmError::Refused(format!(
+                "limit must be 1 to {SEARCH_PAGE_LIMIT}, not {}",
+                search.limit
+            )));
+        }
+        let offset: u64 = match &search.after {
+            None => 0,
+            Some(after) => after
+                .parse()
+                .map_err(|_| CrmError::Refused(format!("after {after:?} is not a number")))?,
+        };
+        // HubSpot's own answer to paging past its cap: 400.
+        if offset >= SEARCH_MAX_RESULTS {
+            return Err(CrmError::Refused(format!(
+                "VALIDATION_ERROR: the search API returns at most {SEARCH_MAX_RESULTS} results for a query; after={offset}"
+            )));
+        }
+        let matching: Vec<CrmObject> = records::deals_changed_in(
+            &*self.store,
+            &portal_id,
+            search.modified_from,
+            search.modified_before,
+        )
+        .await?
+        .into_iter()
+        .filter(|deal| {
+            deal.properties
+                .get("dealstage")
+                .is_some_and(|stage| search.stage_ids.contains(stage))
+        })
+        .collect();
+        let total = matching.len() as u64;
+        let results: Vec<CrmObject> = matching
+            .into_iter()
+            .skip(offset as usize)
+            .take(search.limit)
+            .map(|o| select(o, ObjectType::Deals, &search.properties))
+            .collect();
+        let next = offset + results.len() as u64;
+        Ok(SearchPage {
+            total,
+            results,
+            after: (next < total).then(|| next.to_string()),
         })
     }
 

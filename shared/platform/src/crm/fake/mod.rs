@@ -169,6 +169,17 @@ impl FakeHubspot {
         portal::set_rate_limit(&*self.store, portal_id, limit).await
     }
 
+    /// Limits the portal's searches to `limit` a second (none: HubSpot's
+    /// default, [`super::SEARCH_REQUESTS_PER_SECOND`]).
+    pub async fn set_search_rate_limit(
+        &self,
+        portal_id: &str,
+        limit: Option<i64>,
+    ) -> Result<(), CrmError> {
+        self.existing(portal_id).await?;
+        portal::set_search_rate_limit(&*self.store, portal_id, limit).await
+    }
+
     /// Uninstalls the app from the portal (every token refused) or
     /// reinstalls it.
     pub async fn set_revoked(&self, portal_id: &str, revoked: bool) -> Result<(), CrmError> {

@@ -8,6 +8,11 @@
 //! |---|---|---|
 //! | portal (counters, rate limit) | `HUBSPOT#<portalId>` | `PORTAL` |
 //! | requests of one rate window | `HUBSPOT#<portalId>` | `RATE#<window>` |
+//! | searches of one second | `HUBSPOT#<portalId>` | `SEARCHRATE#<second>` |
+//!
+//! Searches have a limit of their own besides: [`SEARCH_REQUESTS_PER_SECOND`]
+//! a second by default (settable per portal), counted on the real clock —
+//! a client paces itself by real time, whatever the dev clock says.
 
 use std::time::Duration;
 
@@ -16,7 +21,7 @@ use serde_json::Value;
 
 use crate::store::{Item, Key, Store, StoreError, Update, Write, from_item};
 
-use super::super::CrmError;
+use super::super::{CrmError, SEARCH_REQUESTS_PER_SECOND};
 
 /// HubSpot's burst window.
 pub const WINDOW_MILLIS: i64 = 10_000;
@@ -42,6 +47,10 @@ pub struct Portal {
     /// Requests answered 429.
     #[serde(default)]
     pub rate_limited: i64,
+    /// Searches per second; none means HubSpot's default,
+    /// [`SEARCH_REQUESTS_PER_SECOND`].
+    #[serde(default)]
+    pub search_rate_limit: Option<i64>,
     /// Set when the partner uninstalled the app: every token of the
     /// portal, refresh tokens included, is refused.
     #[serde(default)]
@@ -146,4 +155,51 @@ pub(super) async fn set_revoked(
         .await
         .map(|_| ())
         .map_err(unavailable)
+}
+
+/// Counts one search of the portal against its per-second limit at
+/// `wall_millis` (real time).
+pub(super) async fn admit_search(
+    store: &dyn Store,
+    portal_id: &str,
+    wall_millis: i64,
+) -> Result<(), CrmError> {
+    let portal = load(store, portal_id).await?.unwrap_or_default();
+    let limit = portal
+        .search_rate_limit
+        .unwrap_or(SEARCH_REQUESTS_PER_SECOND);
+    let second = wall_millis.div_euclid(1_000);
+    let counted = store
+        .update(
+            Update::new(Key::new(
+                portal_pk(portal_id),
+                format!("SEARCHRATE#{second}"),
+            ))
+            .add("count", 1),
+        )
+        .await
+        .map_err(unavailable)?;
+    if counted.get("count").and_then(Value::as_i64).unwrap_or(0) <= limit {
+        return Ok(());
+    }
+    store
+        .update(Update::new(portal_key(portal_id)).add("rateLimited", 1))
+        .await
+        .map_err(unavailable)?;
+    Err(CrmError::RateLimited {
+        retry_after: Duration::from_secs(1),
+    })
+}
+
+pub(super) async fn set_search_rate_limit(
+    store: &dyn Store,
+    portal_id: &str,
+    limit: Option<i64>,
+) -> Result<(), CrmError> {
+    let update = Update::new(portal_key(portal_id));
+    let update = match limit {
+        Some(limit) => update.set("searchRateLimit", limit),
+        None => update.remove("searchRateLimit"),
+    };
+    store.update(update).await.map(|_| ()).map_err(unavailable)
 }

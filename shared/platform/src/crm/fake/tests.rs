@@ -332,3 +332,130 @@ async fn a_user_creates_a_deal_with_its_contacts_or_nothing() {
         .await;
     assert!(matches!(refused, Err(CrmError::Refused(_))));
 }
+
+fn deal_search(stages: &[&str], from: i64, before: i64, after: Option<&str>) -> DealSearch {
+    DealSearch {
+        stage_ids: stages.iter().map(|s| (*s).to_owned()).collect(),
+        modified_from: from,
+        modified_before: before,
+        properties: vec!["dealname".into(), "dealstage".into()],
+        after: after.map(str::to_owned),
+        limit: 2,
+    }
+}
+
+#[tokio::test]
+async fn deal_search_filters_by_stage_and_window_and_pages_like_hubspot() {
+    let (fake, clock) = fake();
+    let (portal, tokens) = connect(&fake).await;
+    fake.set_search_rate_limit(&portal, Some(1_000))
+        .await
+        .unwrap();
+    let start = clock.now().timestamp_millis();
+    let mut lost = Vec::new();
+    let mut last_lost_at = 0;
+    for (i, stage) in ["closedlost", "closedwon", "closedlost", "closedlost"]
+        .iter()
+        .enumerate()
+    {
+        clock.advance(chrono::Duration::seconds(1));
+        let deal = fake
+            .user_create(
+                &portal,
+                ObjectType::Deals,
+                props(&[("dealname", &format!("deal {i}")), ("dealstage", stage)]),
+                &[],
+            )
+            .await
+            .unwrap();
+        if *stage == "closedlost" {
+            last_lost_at = chrono::DateTime::parse_from_rfc3339(&deal.updated_at)
+                .unwrap()
+                .timestamp_millis();
+            lost.push(deal.id);
+        }
+    }
+    let end = clock.now().timestamp_millis() + 1;
+    let token = &tokens.access_token;
+    let first = fake
+        .search_deals(token, &deal_search(&["closedlost"], start, end, None))
+        .await
+        .unwrap();
+    assert_eq!(first.total, 3);
+    assert_eq!(first.after.as_deref(), Some("2"));
+    let second = fake
+        .search_deals(
+            token,
+            &deal_search(&["closedlost"], start, end, first.after.as_deref()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.after, None);
+    let ids: Vec<String> = first
+        .results
+        .iter()
+        .chain(&second.results)
+        .map(|d| d.id.clone())
+        .collect();
+    assert_eq!(ids, lost, "oldest change first");
+    assert!(
+        first.results[0]
+            .properties
+            .contains_key("hs_lastmodifieddate")
+    );
+    // The window's end is exclusive.
+    let early = fake
+        .search_deals(
+            token,
+            &deal_search(&["closedlost"], start, last_lost_at, None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(early.total, 2);
+    // Paging at or past the 10,000th result is refused, as HubSpot does.
+    let capped = fake
+        .search_deals(
+            token,
+            &deal_search(&["closedlost"], start, end, Some("10000")),
+        )
+        .await;
+    assert!(
+        matches!(&capped, Err(CrmError::Refused(m)) if m.contains("10000")),
+        "{capped:?}"
+    );
+    let mut too_big = deal_search(&["closedlost"], start, end, None);
+    too_big.limit = SEARCH_PAGE_LIMIT + 1;
+    assert!(matches!(
+        fake.search_deals(token, &too_big).await,
+        Err(CrmError::Refused(_))
+    ));
+}
+
+#[tokio::test]
+async fn searches_past_their_own_limit_are_told_to_wait_a_second() {
+    let (fake, _) = fake();
+    let (portal, tokens) = connect(&fake).await;
+    // One a second: of three calls made at once, two share a second.
+    fake.set_search_rate_limit(&portal, Some(1)).await.unwrap();
+    let mut limited = 0;
+    for _ in 0..3 {
+        match fake
+            .search_deals(
+                &tokens.access_token,
+                &deal_search(&["closedlost"], 0, i64::MAX / 2, None),
+            )
+            .await
+        {
+            Err(CrmError::RateLimited { retry_after }) => {
+                assert_eq!(retry_after.as_secs(), 1);
+                limited += 1;
+            }
+            other => assert!(other.is_ok(), "{other:?}"),
+        }
+    }
+    assert!(limited >= 1);
+    let counted = fake.portal(&portal).await.unwrap().unwrap();
+    assert_eq!(counted.rate_limited, limited);
+    // Other calls are not counted against the searches' limit.
+    assert!(fake.list_pipelines(&tokens.access_token).await.is_ok());
+}

@@ -21,7 +21,9 @@ use crate::crm::CrmError;
 
 pub(super) use associations::{association_write, associations};
 pub use objects::modified_property;
-pub(super) use objects::{changed_since, contact_by_email, create, load, new_object, update};
+pub(super) use objects::{
+    changed_since, contact_by_email, create, deals_changed_in, load, new_object, update,
+};
 pub(super) use pipelines::{default_pipeline, invalid_stage, pipeline_write, pipelines};
 
 /// Every record item of the portal whose sort key starts with `prefix`.

@@ -275,3 +275,33 @@ pub(in super::super) async fn changed_since(
     let more = page.cursor.is_some() && objects.len() == limit;
     Ok((objects, if more { last } else { None }))
 }
+
+/// Every deal whose last change is in `[from, before)` (millis), oldest
+/// change first, then by id: the whole window, read page by page.
+pub(in super::super) async fn deals_changed_in(
+    store: &dyn Store,
+    portal_id: &str,
+    from: i64,
+    before: i64,
+) -> Result<Vec<CrmObject>, CrmError> {
+    let mut objects = Vec::new();
+    if before <= from {
+        return Ok(objects);
+    }
+    // `<before>#` sorts before every `<before>#<id>`: the end is exclusive.
+    let range = SortKey::Between(change_sort(from, ""), change_sort(before, ""));
+    let mut query =
+        Query::partition(Index::Gsi1, changes_partition(portal_id, ObjectType::Deals)).sk(range);
+    loop {
+        let page = store.query(&query).await.map_err(unavailable)?;
+        objects.extend(
+            page.items
+                .iter()
+                .filter_map(|item| serde_json::from_value(item.get("object")?.clone()).ok()),
+        );
+        match page.cursor {
+            Some(cursor) => query = query.after(Some(cursor)),
+            None => return Ok(objects),
+        }
+    }
+}
