@@ -134,7 +134,7 @@ pub async fn inventory_deal_moved(
         .get("dealstage")
         .cloned()
         .unwrap_or_default();
-    if settings.stage_ids.iter().any(|s| *s == stage) {
+    if settings.stage_ids.contains(&stage) {
         return Ok("still in an inventory stage");
     }
     let Some(listing) = get_listing(&*ctx.store, lead_id)

@@ -215,7 +215,7 @@ async fn contacts_of(
 
 /// What storing one deal's lead came to.
 enum Stored {
-    Created(Option<ListingRecord>),
+    Created(Option<Box<ListingRecord>>),
     Already,
     SameContact,
 }
@@ -244,7 +244,7 @@ async fn store_lead(
         writes.extend(first_listing_writes(listing, ctx.ids.new_id())?);
     }
     match writes.commit_retrying(&*ctx.store).await {
-        Ok(()) => Ok(Stored::Created(listing)),
+        Ok(()) => Ok(Stored::Created(listing.map(Box::new))),
         Err(e) if e.failed(DEAL_GUARD) => Ok(Stored::Already),
         Err(e) if e.failed(EMAIL_GUARD) || e.failed(LEAD) => {
             // The contact is a lead of the partner already (another deal
@@ -315,7 +315,7 @@ pub async fn import_deals(
                 counts.created += 1;
                 if let Some(listing) = listing {
                     counts.listed += 1;
-                    listings.push(listing);
+                    listings.push(*listing);
                 } else if scope.settings.auto_list {
                     counts.not_listable += 1;
                 }
