@@ -10,7 +10,8 @@ line (and, with `-v`, where each occurrence is).
   case or a store reaching for the HTTP crate's error type; use cases say
   what went wrong with their own error or a `Failure`.
 - key_literals_outside_owner: partition prefixes spelled outside the crate
-  that owns them (`PARTNER#` outside accounts, `LEAD#` outside leads…).
+  that owns them (`PARTNER#` outside the store port's builder, `USER#`
+  outside identity, `LEAD#` outside leads…).
 - failed_at: positional decoding of a transaction's failure.
 - transaction_conflict_outside_store: hand-rolled retries on conflicts.
 - glob_reexports: `pub use x::*;`.
@@ -30,9 +31,11 @@ SHARED = ROOT / "shared"
 
 # The crate owning each key prefix.
 KEY_OWNERS = {
-    "PARTNER#": "accounts",
-    "USER#": "accounts",
-    "SESSION#": "accounts",
+    # One builder for every partner-scoped partition, in the store port.
+    "PARTNER#": "platform",
+    # The user and session records are the auth layer's identity types.
+    "USER#": "api",
+    "SESSION#": "api",
     "LEAD#": "leads",
     "LISTING#": "marketplace",
     "RESERVATION#": "marketplace",

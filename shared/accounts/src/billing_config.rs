@@ -19,7 +19,7 @@ use pc_platform::store::{Item, Key, StoreError, to_item};
 use crate::email_address::EmailAddress;
 
 pub fn billing_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "BILLING")
+    pc_platform::store::partner_key(partner_id, "BILLING")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -203,8 +203,8 @@ pub async fn revoke(store: &dyn Store, user_id: &str, session_id: &str) -> Resul
 
 /// Revokes every live session of a user (password reset).
 pub async fn revoke_all(store: &dyn Store, user_id: &str) -> Result<(), StoreError> {
-    let query = Query::partition(Index::Table, format!("USER#{user_id}"))
-        .sk(SortKey::BeginsWith("SESSION#".into()));
+    let query = Query::partition(Index::Table, pc_api::identity::user_partition(user_id))
+        .sk(SortKey::BeginsWith(pc_api::identity::SESSION_PREFIX.into()));
     let mut cursor = None;
     loop {
         let page = store.query(&query.clone().after(cursor)).await?;

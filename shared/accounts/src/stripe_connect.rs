@@ -20,7 +20,7 @@ use pc_platform::store::{Condition, Key, Store, StoreError, Update, Write, to_it
 use pc_platform::time::timestamp;
 
 pub fn connect_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "STRIPECONNECT")
+    pc_platform::store::partner_key(partner_id, "STRIPECONNECT")
 }
 
 /// What is known of a partner's connected account.

@@ -65,7 +65,10 @@ pub fn user_item(user: &UserRecord) -> Result<Item, StoreError> {
     item.insert("gsi1pk".into(), "USERS".into());
     item.insert("gsi1sk".into(), order.clone().into());
     if let Some(pid) = &user.partner_id {
-        item.insert("gsi2pk".into(), format!("PARTNER#{pid}#USERS").into());
+        item.insert(
+            "gsi2pk".into(),
+            pc_platform::store::partner_collection(pid, "USERS").into(),
+        );
         item.insert("gsi2sk".into(), order.into());
     }
     Ok(item)
@@ -242,7 +245,10 @@ pub async fn list_users(
 ) -> Result<Vec<UserRecord>, StoreError> {
     use pc_platform::store::{Index, Query};
     let base = match partner_id {
-        Some(pid) => Query::partition(Index::Gsi2, format!("PARTNER#{pid}#USERS")),
+        Some(pid) => Query::partition(
+            Index::Gsi2,
+            pc_platform::store::partner_collection(pid, "USERS"),
+        ),
         None => Query::partition(Index::Gsi1, "USERS"),
     };
     let mut users = Vec::new();

@@ -97,12 +97,23 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A user's partition: its profile and its sessions.
+pub fn user_partition(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+
+/// The sort keys of a user's sessions begin with it.
+pub const SESSION_PREFIX: &str = "SESSION#";
+
 pub fn user_key(user_id: &str) -> Key {
-    Key::new(format!("USER#{user_id}"), "PROFILE")
+    Key::new(user_partition(user_id), "PROFILE")
 }
 
 pub fn session_key(user_id: &str, session_id: &str) -> Key {
-    Key::new(format!("USER#{user_id}"), format!("SESSION#{session_id}"))
+    Key::new(
+        user_partition(user_id),
+        format!("{SESSION_PREFIX}{session_id}"),
+    )
 }
 
 /// The caller of an authenticated request, as checked against the store
@@ -186,7 +197,7 @@ impl PartnerStanding {
 /// same transaction as each change: `totalLeads`, `totalAppointments`,
 /// `lastAppointmentDate`.
 pub fn partner_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "PROFILE")
+    pc_platform::store::partner_key(partner_id, "PROFILE")
 }
 
 /// The routing guard of a ChiliPiper meeting type (lowercased, trimmed):

@@ -30,7 +30,7 @@ pub fn credit_key(id: &str) -> Key {
 }
 
 pub fn partner_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#CREDITS")
+    pc_platform::store::partner_collection(partner_id, "CREDITS")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,7 +37,7 @@ pub fn claim_key(partner_id: &str, period: &str) -> Key {
 }
 
 pub fn partner_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#INVOICES")
+    pc_platform::store::partner_collection(partner_id, "INVOICES")
 }
 
 pub fn stripe_partition(stripe_invoice_id: &str) -> String {

@@ -81,7 +81,7 @@ pub fn conflict_key(id: &str) -> Key {
 }
 
 pub fn partner_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#SYNCCONFLICTS")
+    pc_platform::store::partner_collection(partner_id, "SYNCCONFLICTS")
 }
 
 pub const ALL_PARTITION: &str = "SYNCCONFLICTS";

@@ -39,7 +39,7 @@ const REFRESH_MARGIN_MINUTES: i64 = 5;
 const ATTEMPTS: usize = 5;
 
 pub fn connection_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "HUBSPOT")
+    pc_platform::store::partner_key(partner_id, "HUBSPOT")
 }
 
 pub fn portal_guard_key(portal_id: &str) -> Key {

@@ -43,7 +43,7 @@ impl InventorySettings {
 }
 
 pub fn settings_key(partner_id: &str) -> Key {
-    Key::new(format!("PARTNER#{partner_id}"), "HUBSPOTINVENTORY")
+    pc_platform::store::partner_key(partner_id, "HUBSPOTINVENTORY")
 }
 
 /// The partner's settings (all off when never set).

@@ -82,7 +82,7 @@ impl SyncRecord {
 }
 
 pub fn record_key(lead_id: &str) -> Key {
-    Key::new(format!("LEAD#{lead_id}"), "HUBSPOT")
+    Key::new(pc_leads::leads_store::lead_partition(lead_id), "HUBSPOT")
 }
 
 pub fn object_key(portal_id: &str, kind: ObjectKind, object_id: &str) -> Key {

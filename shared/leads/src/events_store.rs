@@ -36,7 +36,10 @@ pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
     );
     item.insert("gsi1sk".into(), order.clone().into());
     if let Some(pid) = &event.partner_id {
-        item.insert("gsi2pk".into(), format!("PARTNER#{pid}#EVENTS").into());
+        item.insert(
+            "gsi2pk".into(),
+            pc_platform::store::partner_collection(pid, "EVENTS").into(),
+        );
         item.insert("gsi2sk".into(), order.clone().into());
     }
     item.insert("gsi3pk".into(), "EVENTS".into());
@@ -90,9 +93,10 @@ pub async fn events_of(
         EventPartition::Record { entity, entity_id } => {
             Query::partition(Index::Gsi1, format!("EVENTS#{entity}#{entity_id}"))
         }
-        EventPartition::Partner(pid) => {
-            Query::partition(Index::Gsi2, format!("PARTNER#{pid}#EVENTS"))
-        }
+        EventPartition::Partner(pid) => Query::partition(
+            Index::Gsi2,
+            pc_platform::store::partner_collection(pid, "EVENTS"),
+        ),
         EventPartition::All => Query::partition(Index::Gsi3, "EVENTS"),
     };
     query_all(store, query.descending(), LIST_SCAN_LIMIT)

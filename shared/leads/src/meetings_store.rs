@@ -137,7 +137,7 @@ pub fn lead_meetings_partition(lead_id: &str) -> String {
 }
 
 pub fn partner_meetings_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#MEETINGS")
+    pc_platform::store::partner_collection(partner_id, "MEETINGS")
 }
 
 pub const ALL_MEETINGS: &str = "MEETINGS";

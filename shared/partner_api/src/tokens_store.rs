@@ -37,7 +37,7 @@ pub const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 const SHOWN_PREFIX: usize = TOKEN_PREFIX.len() + 8;
 
 fn tokens_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#APITOKENS")
+    pc_platform::store::partner_collection(partner_id, "APITOKENS")
 }
 
 fn count_key(partner_id: &str) -> Key {

@@ -40,7 +40,7 @@ pub fn connection_key(connection_id: &str) -> Key {
 }
 
 pub fn partner_connections(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#WSCONNS")
+    pc_platform::store::partner_collection(partner_id, "WSCONNS")
 }
 
 /// Records a connection that just opened.

@@ -111,7 +111,7 @@ pub fn delivery_key(id: &str) -> Key {
 
 /// The gsi1 partition of a partner's deliveries.
 pub fn partner_partition(partner_id: &str) -> String {
-    format!("PARTNER#{partner_id}#WEBHOOKDELIVERIES")
+    pc_platform::store::partner_collection(partner_id, "WEBHOOKDELIVERIES")
 }
 
 impl DeliveryRecord {

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 
 use pc_api::identity::partner_key;
 use pc_api::{ApiError, ApiResult, AppState, ValidJson};
-use pc_platform::store::{Condition, Key, Write, from_item};
+use pc_platform::store::{Condition, Write, from_item};
 
 use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};
 use crate::partners_store::PartnerRecord;
@@ -27,7 +27,7 @@ pub(super) async fn partner_billing_hubspot(
     ctx: &AppState,
     id: &str,
 ) -> ApiResult<(PartnerRecord, Option<BillingConfig>, bool)> {
-    let hubspot_key = Key::new(format!("PARTNER#{id}"), "HUBSPOT");
+    let hubspot_key = pc_platform::store::partner_key(id, "HUBSPOT");
     let items = ctx
         .store
         .batch_get(&[partner_key(id), billing_key(id), hubspot_key])

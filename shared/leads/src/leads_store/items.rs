@@ -36,7 +36,7 @@ impl Partition {
     /// The partition key, for one partner (`Some`) or every partner.
     pub fn key(&self, partner: Option<&str>) -> String {
         let scope = match partner {
-            Some(pid) => format!("PARTNER#{pid}#"),
+            Some(pid) => pc_platform::store::partner_collection(pid, ""),
             None => format!("{STAFF_PARTITION}#"),
         };
         match (self, partner) {
@@ -72,8 +72,14 @@ impl Partition {
     }
 }
 
+/// A lead's partition: the lead, its notes, and what other capabilities
+/// keep beside it (its HubSpot sync record).
+pub fn lead_partition(id: &str) -> String {
+    format!("LEAD#{id}")
+}
+
 pub fn lead_key(id: &str) -> Key {
-    Key::new(format!("LEAD#{id}"), "LEAD")
+    Key::new(lead_partition(id), "LEAD")
 }
 
 pub fn email_guard_key(partner_id: &str, email: &str) -> Key {
@@ -253,7 +259,7 @@ pub fn counters_change(partner_id: &str, changes: &[(String, i64)]) -> Update {
 
 pub fn note_item(note: &NoteRecord) -> Result<Item, StoreError> {
     let mut item = to_item(note)?;
-    item.insert("pk".into(), format!("LEAD#{}", note.lead_id).into());
+    item.insert("pk".into(), lead_partition(&note.lead_id).into());
     item.insert(
         "sk".into(),
         format!("NOTE#{}#{}", timestamp(note.created_at), note.id).into(),

@@ -52,7 +52,7 @@ pub mod writes;
 
 pub use items::{
     Partition, STAFF_PARTITION, change_marker_item, change_markers_pk, email_guard_key, lead_item,
-    lead_key, note_item, staff_copy_item,
+    lead_key, lead_partition, note_item, staff_copy_item,
 };
 pub use listing::{Listing, Window, list};
 pub use plan::{ListPlan, plan_for};

@@ -7,6 +7,25 @@ use serde_json::Value;
 
 use super::{Item, StoreError};
 
+/// The partition of a partner's own items, `PARTNER#<id>`: every
+/// capability keeps a partner's records under it (or under one of its
+/// [`partner_collection`]s), so tenancy is in the key. The one place that
+/// spells it.
+pub fn partner_partition(partner_id: &str) -> String {
+    format!("PARTNER#{partner_id}")
+}
+
+/// A partner's collection of one kind as an index partition,
+/// `PARTNER#<id>#<KIND>` (`kind` in capitals: `INVOICES`, `EVENTS`, …).
+pub fn partner_collection(partner_id: &str, kind: &str) -> String {
+    format!("PARTNER#{partner_id}#{kind}")
+}
+
+/// The key of a partner's item `sk` in its own partition.
+pub fn partner_key(partner_id: &str, sk: impl Into<String>) -> Key {
+    Key::new(partner_partition(partner_id), sk)
+}
+
 /// The primary key of an item.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Key {

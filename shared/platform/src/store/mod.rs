@@ -26,7 +26,8 @@ use serde_json::{Map, Value};
 
 pub use condition::Condition;
 pub use keys::{
-    Index, Key, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, validate_index_keys, validate_key,
+    Index, Key, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, partner_collection, partner_key,
+    partner_partition, validate_index_keys, validate_key,
 };
 pub use query::{Cursor, Page, Query, SortKey};
 pub use retry::{CONFLICT_ATTEMPTS, retry_on_conflict};
