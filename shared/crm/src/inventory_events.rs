@@ -62,6 +62,14 @@ async fn current_deal(
     Ok(read.results.into_iter().next())
 }
 
+/// The deal's pipeline stage as HubSpot last told it (empty when unknown).
+fn stage_of(deal: &CrmObject) -> String {
+    deal.properties
+        .get("dealstage")
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// A deal no lead is linked to was created or changed stage: its lead is
 /// made when it is in a listed stage now.
 pub async fn deal_arrived(
@@ -84,11 +92,7 @@ pub async fn deal_arrived(
     let Some(deal) = current_deal(ctx, &access, deal_id).await? else {
         return Ok("deal gone");
     };
-    let stage = deal
-        .properties
-        .get("dealstage")
-        .cloned()
-        .unwrap_or_default();
+    let stage = stage_of(&deal);
     if !settings.takes_stage(&stage) {
         return Ok("not an inventory stage");
     }
@@ -129,11 +133,7 @@ pub async fn inventory_deal_moved(
     let Some(deal) = current_deal(ctx, &access, deal_id).await? else {
         return Ok("deal gone");
     };
-    let stage = deal
-        .properties
-        .get("dealstage")
-        .cloned()
-        .unwrap_or_default();
+    let stage = stage_of(&deal);
     if settings.stage_ids.contains(&stage) {
         return Ok("still in an inventory stage");
     }
