@@ -113,10 +113,29 @@ pub(super) async fn admit(
         return Ok(());
     };
     let window = now_millis.div_euclid(WINDOW_MILLIS);
+    let left = (window + 1) * WINDOW_MILLIS - now_millis;
+    let retry_after = Duration::from_secs(((left + 999) / 1000).max(1) as u64);
+    count_in_window(
+        store,
+        portal_id,
+        format!("RATE#{window}"),
+        limit,
+        retry_after,
+    )
+    .await
+}
+
+/// Counts one call in the window item `sk` of the portal; over `limit`,
+/// the portal records the refusal and the call is told to wait.
+async fn count_in_window(
+    store: &dyn Store,
+    portal_id: &str,
+    sk: String,
+    limit: i64,
+    retry_after: Duration,
+) -> Result<(), CrmError> {
     let counted = store
-        .update(
-            Update::new(Key::new(portal_pk(portal_id), format!("RATE#{window}"))).add("count", 1),
-        )
+        .update(Update::new(Key::new(portal_pk(portal_id), sk)).add("count", 1))
         .await
         .map_err(unavailable)?;
     if counted.get("count").and_then(Value::as_i64).unwrap_or(0) <= limit {
@@ -126,10 +145,7 @@ pub(super) async fn admit(
         .update(Update::new(portal_key(portal_id)).add("rateLimited", 1))
         .await
         .map_err(unavailable)?;
-    let left = (window + 1) * WINDOW_MILLIS - now_millis;
-    Err(CrmError::RateLimited {
-        retry_after: Duration::from_secs(((left + 999) / 1000).max(1) as u64),
-    })
+    Err(CrmError::RateLimited { retry_after })
 }
 
 pub(super) async fn set_rate_limit(
@@ -137,10 +153,20 @@ pub(super) async fn set_rate_limit(
     portal_id: &str,
     limit: Option<i64>,
 ) -> Result<(), CrmError> {
+    set_limit(store, portal_id, "rateLimit", limit).await
+}
+
+/// Sets (or, with `None`, removes) one of the portal's limits.
+async fn set_limit(
+    store: &dyn Store,
+    portal_id: &str,
+    attribute: &str,
+    limit: Option<i64>,
+) -> Result<(), CrmError> {
     let update = Update::new(portal_key(portal_id));
     let update = match limit {
-        Some(limit) => update.set("rateLimit", limit),
-        None => update.remove("rateLimit"),
+        Some(limit) => update.set(attribute, limit),
+        None => update.remove(attribute),
     };
     store.update(update).await.map(|_| ()).map_err(unavailable)
 }
@@ -169,26 +195,8 @@ pub(super) async fn admit_search(
         .search_rate_limit
         .unwrap_or(SEARCH_REQUESTS_PER_SECOND);
     let second = wall_millis.div_euclid(1_000);
-    let counted = store
-        .update(
-            Update::new(Key::new(
-                portal_pk(portal_id),
-                format!("SEARCHRATE#{second}"),
-            ))
-            .add("count", 1),
-        )
-        .await
-        .map_err(unavailable)?;
-    if counted.get("count").and_then(Value::as_i64).unwrap_or(0) <= limit {
-        return Ok(());
-    }
-    store
-        .update(Update::new(portal_key(portal_id)).add("rateLimited", 1))
-        .await
-        .map_err(unavailable)?;
-    Err(CrmError::RateLimited {
-        retry_after: Duration::from_secs(1),
-    })
+    let sk = format!("SEARCHRATE#{second}");
+    count_in_window(store, portal_id, sk, limit, Duration::from_secs(1)).await
 }
 
 pub(super) async fn set_search_rate_limit(
@@ -196,10 +204,5 @@ pub(super) async fn set_search_rate_limit(
     portal_id: &str,
     limit: Option<i64>,
 ) -> Result<(), CrmError> {
-    let update = Update::new(portal_key(portal_id));
-    let update = match limit {
-        Some(limit) => update.set("searchRateLimit", limit),
-        None => update.remove("searchRateLimit"),
-    };
-    store.update(update).await.map(|_| ()).map_err(unavailable)
+    set_limit(store, portal_id, "searchRateLimit", limit).await
 }
