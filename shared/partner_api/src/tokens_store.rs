@@ -17,7 +17,8 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 
-use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, api_token_key, token_hash};
+use pc_api::keys::api_token_key;
+use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, token_hash};
 use pc_platform::store::{
     Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
     from_item, to_item,
