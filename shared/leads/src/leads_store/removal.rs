@@ -151,9 +151,9 @@ mod tests {
 
     use super::*;
     use crate::deal_status::LeadSource;
+    use crate::keys::{lead_counters_key, word_partition};
     use crate::lead::{LeadEmail, NoteRecord};
     use crate::leads_store::LEAD;
-    use crate::leads_store::items::{counters_key, word_partition};
     use crate::leads_store::{self, sales_managers::sales_managers};
     use pc_platform::store::Transaction;
 
@@ -237,7 +237,7 @@ mod tests {
         let words = partition_len(ctx, Index::Table, &word_partition(Some("P1"), "z")).await;
         assert_eq!(words, 1);
         assert_eq!(partition_len(ctx, Index::Table, "LEADCHANGED#P1").await, 1);
-        let counters = store.get(&counters_key("P1")).await.unwrap().unwrap();
+        let counters = store.get(&lead_counters_key("P1")).await.unwrap().unwrap();
         assert_eq!(counters["status_new"], 1);
         assert_eq!(counters["source_marketplace"], 1);
         let partner = get_partner(store, "P1").await.unwrap().unwrap();
