@@ -29,7 +29,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use pc_accounts::billing_config::billing_key;
+use pc_accounts::keys::billing_key;
 use pc_accounts::partners_store::get_partner;
 use pc_api::QueueMessage;
 use pc_api::functions::WorkerError;

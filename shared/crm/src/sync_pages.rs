@@ -18,8 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use pc_leads::keys::{change_markers_pk, lead_key};
 use pc_leads::lead::LeadRecord;
-use pc_leads::leads_store::{change_markers_pk, lead_key};
 use pc_platform::AppContext;
 use pc_platform::crm::{
     AccessToken, BatchOutcome, ContactUpsert, CrmError, DealContact, NewObject, ObjectType,

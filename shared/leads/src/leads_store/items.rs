@@ -1,7 +1,7 @@
-//! The keys and stored shapes of the leads' items: the lead with its five
-//! index attributes, its staff copy, its email guard, its search entries,
-//! its partner's lead counters and its notes (the table is in the module
-//! documentation of `leads_store`).
+//! The stored shapes of the leads' items: the lead with its five index
+//! attributes, its staff copy, its email guard, its search entries, its
+//! partner's lead counters and its notes (their keys and the item table
+//! are in [`crate::keys`]).
 
 use pc_platform::store::{Item, Key, StoreError, Update, to_item};
 use pc_platform::time::timestamp;
