@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pc_leads::keys::{change_markers_pk, lead_key};
+use pc_leads::keys::{change_marker_key, lead_key};
 use pc_leads::lead::LeadRecord;
 use pc_platform::AppContext;
 use pc_platform::crm::{
@@ -224,7 +224,7 @@ async fn remove_marker(
     partner_id: &str,
     lead: &LeadRecord,
 ) -> Result<(), StoreError> {
-    let marker = Key::new(change_markers_pk(partner_id), &lead.id);
+    let marker = change_marker_key(partner_id, &lead.id);
     match ctx
         .store
         .delete(&marker, Some(Condition::equals("version", lead.version)))

@@ -159,6 +159,11 @@ pub fn change_markers_pk(partner_id: &str) -> String {
     format!("LEADCHANGED#{partner_id}")
 }
 
+/// The change marker of one lead.
+pub fn change_marker_key(partner_id: &str, lead_id: &str) -> Key {
+    Key::new(change_markers_pk(partner_id), lead_id)
+}
+
 /// The partition of one partner's sales-manager tallies (`Some`), or of
 /// every partner's.
 pub fn managers_pk(partner: Option<&str>) -> String {

@@ -22,11 +22,12 @@ use pc_platform::store::{
 };
 use pc_platform::time::timestamp;
 
+use crate::keys::change_marker_key;
 use crate::lead::LeadRecord;
 
 use super::items::{
-    STAFF_PARTITION, change_markers_pk, counters_change, email_guard_key, lead_key, source_counter,
-    status_counter, word_entry_key,
+    STAFF_PARTITION, counters_change, email_guard_key, lead_key, source_counter, status_counter,
+    word_entry_key,
 };
 use super::{query_all, sales_managers};
 use crate::lead_search::lead_words;
@@ -102,7 +103,7 @@ pub fn remove_lead_writes(lead: &LeadRecord) -> Vec<Write> {
             condition: Some(Condition::equals("leadId", lead.id.clone())),
         },
         Write::Delete {
-            key: Key::new(change_markers_pk(&lead.partner_id), lead.id.clone()),
+            key: change_marker_key(&lead.partner_id, &lead.id),
             condition: None,
         },
         uncount_lead(&lead.partner_id),
