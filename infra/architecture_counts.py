@@ -12,6 +12,13 @@ line (and, with `-v`, where each occurrence is).
 - key_literals_outside_owner: partition prefixes spelled outside the crate
   that owns them (`PARTNER#` outside the store port's builder, `USER#`
   outside identity, `LEAD#` outside leads…).
+- key_format_outside_keys_modules: a key spelled with `format!("UPPER#…")`
+  in shipped code (tests and `#[cfg(test)]` modules left out) outside a
+  `keys.rs` module. Each crate keeps every key it writes in its `keys`
+  module (`pc_leads::keys`, `pc_marketplace::keys`, …; the platform's own
+  items in `pc_platform::keys`, the shared partner-partition builders in
+  the store port's `keys.rs`, each fake's in its own `keys.rs`), and
+  store modules call those functions.
 - failed_at: positional decoding of a transaction's failure.
 - transaction_conflict_outside_store: hand-rolled retries on conflicts.
 - glob_reexports: `pub use x::*;`.
@@ -81,12 +88,14 @@ def count():
     found = {
         "api_error_outside_http": [],
         "key_literals_outside_owner": [],
+        "key_format_outside_keys_modules": [],
         "failed_at": [],
         "transaction_conflict_outside_store": [],
         "glob_reexports": [],
         "untyped_queue_sends": [],
         "f64_money": [],
     }
+    key_format = re.compile(r'format!\(\s*"[A-Z][A-Z_]*#')
     money = re.compile(r"(cents|amount|price|fee|revenue)[a-z_]*\s+as\s+f64|/\s*100\.0", re.I)
     untyped_send = re.compile(
         r"(send_json|\.send|\.send_delayed|\.push)\(\s*(&\*?[\w.]+,\s*)?QueueName::"
@@ -98,6 +107,10 @@ def count():
             for match in untyped_send.finditer(shipped):
                 number = shipped.count("\n", 0, match.start()) + 1
                 found["untyped_queue_sends"].append(f"{rel}:{number}")
+            if path.name != "keys.rs":
+                for match in key_format.finditer(shipped):
+                    number = shipped.count("\n", 0, match.start()) + 1
+                    found["key_format_outside_keys_modules"].append(f"{rel}:{number}")
         for number, line in enumerate(text.splitlines(), 1):
             where = f"{rel}:{number}"
             code = line.split("//")[0]

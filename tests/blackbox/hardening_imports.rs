@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant};
 
 use pc_api::identity::Role;
-use pc_leads::import_store::{ImportTask, TaskStatus, page_key, task_item};
+use pc_leads::import_store::{ImportTask, TaskStatus, task_item};
+use pc_leads::keys::import_page_key;
 use pc_platform::queue::QueueName;
 use pc_platform::store::Item;
 use pc_tests::imports_support::{upload, workbook};
@@ -166,7 +167,7 @@ async fn rows_too_large_for_one_item_are_paged_by_bytes_and_expire() {
         let ctx = &app.server.context;
         let page = ctx
             .store
-            .get(&page_key(&task_id, 0))
+            .get(&import_page_key(&task_id, 0))
             .await
             .unwrap()
             .unwrap();
@@ -205,7 +206,7 @@ scenario!(
             updated_at: now,
         };
         // A page the worker cannot read, on every delivery.
-        let key = page_key(&task.id, 0);
+        let key = import_page_key(&task.id, 0);
         let mut page = Item::new();
         page.insert("pk".into(), key.pk.into());
         page.insert("sk".into(), key.sk.into());

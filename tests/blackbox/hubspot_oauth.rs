@@ -8,7 +8,8 @@
 
 use chrono::{Duration, Utc};
 use pc_api::identity::Role;
-use pc_crm::connection::{ConnectionRecord, connection_key};
+use pc_crm::connection::ConnectionRecord;
+use pc_crm::keys::connection_key;
 use pc_crm::token_cipher::TokenCipher;
 use pc_platform::store::from_item;
 use pc_tests::hubspot_oauth_support::{

@@ -308,7 +308,7 @@ async fn the_dump_moves_in(backend: Backend) {
         assert!(
             target
                 .store
-                .get(&pc_leads::leads_store::lead_key(&Ids::lead(2)))
+                .get(&pc_leads::keys::lead_key(&Ids::lead(2)))
                 .await
                 .expect("read")
                 .is_none()
@@ -382,7 +382,7 @@ async fn the_dump_moves_in(backend: Backend) {
         assert_eq!(partner["totalAppointments"], 3);
         target
             .store
-            .get(&pc_leads::leads_store::lead_key(&Ids::lead(2)))
+            .get(&pc_leads::keys::lead_key(&Ids::lead(2)))
             .await
             .expect("read")
             .expect("kept lead")
@@ -404,7 +404,7 @@ async fn the_dump_moves_in(backend: Backend) {
         let target = place.target().await;
         let kept = target
             .store
-            .get(&pc_leads::leads_store::lead_key(&Ids::lead(2)))
+            .get(&pc_leads::keys::lead_key(&Ids::lead(2)))
             .await
             .expect("read")
             .expect("kept lead");

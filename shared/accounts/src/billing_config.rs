@@ -1,9 +1,7 @@
 //! A partner's billing configuration: how it is charged and
 //! the terms over time, validated as a whole, stored on its own item.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | billing config | `PARTNER#<id>` | `BILLING` | `billingType`, `billingTerms[{startMonth, endMonth?, value}]`, `billingEmail?`, `stripeCustomerId?` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A stored term `value` is an integer: cents per lead for `qualified_lead`
 //! and `closed_won_lead`, hundredths of a percent (basis points) for
@@ -14,13 +12,10 @@ use serde_json::{Number, Value};
 use utoipa::ToSchema;
 
 use pc_api::FieldError;
-use pc_platform::store::{Item, Key, StoreError, to_item};
+use pc_platform::store::{Item, StoreError, to_item};
 
 use crate::email_address::EmailAddress;
-
-pub fn billing_key(partner_id: &str) -> Key {
-    pc_platform::store::partner_key(partner_id, "BILLING")
-}
+pub use crate::keys::billing_key;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -7,6 +7,7 @@ pub mod billing_config;
 pub mod client_ip;
 pub mod email_address;
 pub mod functions;
+pub mod keys;
 pub mod notification_preferences;
 pub mod one_time_tokens;
 pub mod partner_input;

@@ -3,16 +3,16 @@
 //! the store keeps its SHA-256 hash, and consuming it is one conditional
 //! update, so it works once even when two requests race.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | one-time token | `TOKEN#<sha256 hex>` | `TOKEN` | `purpose`, `userId`, `partnerId?`, `used`, `expiresAt` (RFC 3339), `ttl` (epoch s) |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Update, Write};
+use pc_platform::store::{Condition, Item, Store, StoreError, Update, Write};
 use pc_platform::time::timestamp;
+
+pub use crate::keys::token_key;
 
 /// What a token lets its holder do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,10 +47,6 @@ pub struct IssuedToken {
     pub secret: String,
     pub hash: String,
     pub write: Write,
-}
-
-pub fn token_key(hash: &str) -> Key {
-    Key::new(format!("TOKEN#{hash}"), "TOKEN")
 }
 
 /// The hash under which a token is stored.

@@ -3,21 +3,16 @@
 //! whole price. It has no Stripe Connect account: its buyers pay the
 //! platform's own account, with no transfer and no application fee.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | platform-seller guard | `PLATFORMSELLER` | `GUARD` | `partnerId` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The guard is put (if absent) in the transaction that creates the
 //! platform partner, so two concurrent creations cannot both succeed.
 
-use pc_platform::store::{Item, Key, Store, StoreError, Write};
+use pc_platform::store::{Item, Store, StoreError, Write};
 
+pub use crate::keys::platform_seller_guard_key;
 use crate::partners_store::{PartnerKind, get_partner};
 use crate::stripe_connect::{ConnectState, connect_state};
-
-pub fn platform_seller_guard_key() -> Key {
-    Key::new("PLATFORMSELLER", "GUARD")
-}
 
 /// Claims the platform seller's place for `partner_id` (fails if taken).
 pub fn claim_platform_seller(partner_id: &str) -> Write {

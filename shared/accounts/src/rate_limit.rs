@@ -2,9 +2,7 @@
 //! instances: one counter item per (scope, caller key, window), bumped with
 //! an atomic add and expired by DynamoDB TTL.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | rate counter | `RATE#<scope>#<sha256(key)>` | `WINDOW#<window start, epoch s>` | `count`, `ttl` (epoch s, DynamoDB TTL) |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The caller key is hashed so that emails and IPs never appear in keys.
 
@@ -12,6 +10,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use pc_platform::store::{Condition, Key, Store, StoreError, Update};
+
+use crate::keys::rate_window_key;
 
 /// One limit: at most `max` counted events per `window_seconds`.
 #[derive(Clone, Copy, Debug)]
@@ -75,10 +75,7 @@ impl Limit {
         let start = now.timestamp().div_euclid(self.window_seconds) * self.window_seconds;
         let hashed = hex::encode(Sha256::digest(caller.as_bytes()));
         Window {
-            key: Key::new(
-                format!("RATE#{}#{hashed}", self.scope),
-                format!("WINDOW#{start}"),
-            ),
+            key: rate_window_key(self.scope, &hashed, start),
             ends_at: start + self.window_seconds,
         }
     }

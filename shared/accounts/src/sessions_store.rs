@@ -6,9 +6,7 @@
 //! of one browser refreshing at the same moment both present it, and the
 //! late one gets a pair of the same family instead of signing the user out.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `previousJti`, `rotatedAt`, `revoked`, `createdAt`, `expiresAt`, `ttl` (epoch s, DynamoDB TTL) |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -5,9 +5,7 @@
 //! `account.updated` (billing's Stripe webhook worker). Kept with the
 //! partner's other records so every capability can read it.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | Stripe Connect state | `PARTNER#<partnerId>` | `STRIPECONNECT` | `accountId`, `detailsSubmitted`, `chargesEnabled`, `payoutsEnabled`, `stateAsOf` (Unix seconds of the Stripe event last applied), `createdAt`, `updatedAt` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Other capabilities read it with [`connect_state`] (one get) and
 //! [`ConnectState::can_receive_payments`].
@@ -16,12 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::payments::ConnectedAccount;
-use pc_platform::store::{Condition, Key, Store, StoreError, Update, Write, to_item};
+use pc_platform::store::{Condition, Store, StoreError, Update, Write, to_item};
 use pc_platform::time::timestamp;
 
-pub fn connect_key(partner_id: &str) -> Key {
-    pc_platform::store::partner_key(partner_id, "STRIPECONNECT")
-}
+pub use crate::keys::connect_key;
 
 /// What is known of a partner's connected account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

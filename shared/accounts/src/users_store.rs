@@ -1,11 +1,7 @@
 //! Users in the single table: the profile item, the unique-email guard
 //! item and the index entries for listing, written together.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | user | `USER#<id>` | `PROFILE` | `USERS` / `<createdAt>#<id>` | `PARTNER#<pid>#USERS` / `<createdAt>#<id>` |
-//! | email guard | `EMAIL#<email>` | `EMAIL` | | |
-//! | active-owner counter | `OWNERS` | `COUNT` | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The counter (`activeOwners`) moves in the same transaction as every
 //! user write that changes who is an active owner, with the condition
@@ -18,16 +14,13 @@
 
 use pc_api::identity::{Role, UserRecord, user_key};
 
+use crate::keys::{USERS_INDEX, partner_users_collection};
+pub use crate::keys::{email_guard_key, owner_counter_key};
 use crate::partners_store::{REGISTRATION_EXPIRES_AT, RegistrationExpiry};
 use pc_platform::store::{
-    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, from_item, to_item,
+    Condition, Guard, Item, Store, StoreError, Transaction, Update, Write, from_item, to_item,
 };
 use pc_platform::time::timestamp;
-
-/// Where the number of active owners is kept.
-pub fn owner_counter_key() -> Key {
-    Key::new("OWNERS", "COUNT")
-}
 
 /// An owner who can act: active, not deleted, invitation accepted.
 pub fn counts_as_active_owner(user: &UserRecord) -> bool {
@@ -50,10 +43,6 @@ fn owner_counter_write(before: Option<&UserRecord>, after: &UserRecord) -> Optio
     }
 }
 
-pub fn email_guard_key(email: &str) -> Key {
-    Key::new(format!("EMAIL#{}", email.to_lowercase()), "EMAIL")
-}
-
 /// The stored item of a user, with its key and index attributes.
 pub fn user_item(user: &UserRecord) -> Result<Item, StoreError> {
     let mut item = to_item(user)?;
@@ -62,13 +51,10 @@ pub fn user_item(user: &UserRecord) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "user".into());
-    item.insert("gsi1pk".into(), "USERS".into());
+    item.insert("gsi1pk".into(), USERS_INDEX.into());
     item.insert("gsi1sk".into(), order.clone().into());
     if let Some(pid) = &user.partner_id {
-        item.insert(
-            "gsi2pk".into(),
-            pc_platform::store::partner_collection(pid, "USERS").into(),
-        );
+        item.insert("gsi2pk".into(), partner_users_collection(pid).into());
         item.insert("gsi2sk".into(), order.into());
     }
     Ok(item)
@@ -245,11 +231,8 @@ pub async fn list_users(
 ) -> Result<Vec<UserRecord>, StoreError> {
     use pc_platform::store::{Index, Query};
     let base = match partner_id {
-        Some(pid) => Query::partition(
-            Index::Gsi2,
-            pc_platform::store::partner_collection(pid, "USERS"),
-        ),
-        None => Query::partition(Index::Gsi1, "USERS"),
+        Some(pid) => Query::partition(Index::Gsi2, partner_users_collection(pid)),
+        None => Query::partition(Index::Gsi1, USERS_INDEX),
     };
     let mut users = Vec::new();
     let mut cursor = None;

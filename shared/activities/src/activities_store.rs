@@ -1,9 +1,6 @@
 //! Stored activities and unread counters.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | activity | `ACTIVITIES#<partnerId>` | `ACTIVITY#<eventId>` | `ACTIVITIES#<partnerId>` / `<occurredAt>#<eventId>` | `ACTIVITIES#<partnerId>#UNREAD` / `<occurredAt>#<eventId>` (while unread) |
-//! | unread counter | `ACTIVITIES#<partnerId>` | `UNREAD` | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Attributes: the activity's `id` (its event's id), `partnerId`, `type`,
 //! `occurredAt`, `read`, `readAt?`, `data`, and `ttl` (epoch seconds, see
@@ -19,9 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_platform::store::{Index, Item, Key, Query, Store, StoreError, from_item, to_item};
+use pc_platform::store::{Index, Item, Query, Store, StoreError, from_item, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
+use crate::keys::activities_partition;
+pub use crate::keys::{activity_key, counter_key, unread_partition};
 use crate::unread_counter::{expires_at, has_expired, unread_count};
 
 /// Most activities one feed read goes through (the newest ones).
@@ -55,23 +54,6 @@ pub struct Activity {
     pub data: Value,
 }
 
-fn partition(partner_id: &str) -> String {
-    format!("ACTIVITIES#{partner_id}")
-}
-
-/// The gsi2 partition of a partner's unread activities.
-pub fn unread_partition(partner_id: &str) -> String {
-    format!("ACTIVITIES#{partner_id}#UNREAD")
-}
-
-pub fn activity_key(partner_id: &str, event_id: &str) -> Key {
-    Key::new(partition(partner_id), format!("ACTIVITY#{event_id}"))
-}
-
-pub fn counter_key(partner_id: &str) -> Key {
-    Key::new(partition(partner_id), "UNREAD")
-}
-
 /// The gsi2 attributes an unread activity carries, removed when it is read.
 pub const UNREAD_INDEX_ATTRIBUTES: [&str; 2] = ["gsi2pk", "gsi2sk"];
 
@@ -83,7 +65,10 @@ pub fn activity_item(activity: &Activity) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "activity".into());
-    item.insert("gsi1pk".into(), partition(&activity.partner_id).into());
+    item.insert(
+        "gsi1pk".into(),
+        activities_partition(&activity.partner_id).into(),
+    );
     item.insert("gsi1sk".into(), order.clone().into());
     if !activity.read {
         item.insert(
@@ -116,7 +101,7 @@ pub async fn feed(
     let query = if unread_only {
         Query::partition(Index::Gsi2, unread_partition(partner_id))
     } else {
-        Query::partition(Index::Gsi1, partition(partner_id))
+        Query::partition(Index::Gsi1, activities_partition(partner_id))
     }
     .descending();
     let mut items = Vec::new();

@@ -15,6 +15,7 @@ pub mod activities_store;
 pub mod audit_sources;
 pub mod bus_sources;
 pub mod functions;
+pub mod keys;
 pub mod mark_read;
 pub mod recording;
 pub mod unread_counter;

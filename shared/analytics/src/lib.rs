@@ -9,6 +9,7 @@
 
 pub mod analytics_api;
 pub mod functions;
+pub mod keys;
 pub mod month_range;
 pub mod rebuild;
 pub mod reports;

@@ -3,12 +3,7 @@
 //! never disagrees with the records it counts, and reading analytics
 //! never scans or counts records.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | a partner's month | `ANALYTICS#PARTNER#<pid>` | `MONTH#<YYYY-MM>` |
-//! | the marketplace's month | `ANALYTICS#MARKETPLACE` | `MONTH#<YYYY-MM>` |
-//! | active partners of a month, one shard | `ANALYTICS#MARKETPLACE` | `MONTH#<YYYY-MM>#ACTIVE#<nn>` |
-//! | a listing counted as matched | `ANALYTICS#MATCHED#<leadId>` | `<listedAt>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Leads count in the month they were created: a status change moves the
 //! lead from its old status to its new one in that same month, so a
@@ -24,8 +19,14 @@
 use chrono::{DateTime, Datelike, Utc};
 use serde_json::Value;
 
-use pc_platform::store::{Guard, Item, Key, Store, StoreError, Transaction, Update, Write};
+use pc_platform::store::{Guard, Item, Store, StoreError, Transaction, Update, Write};
 use pc_platform::time::timestamp;
+
+pub use crate::keys::{
+    MARKETPLACE_PARTITION, active_shard_key, marketplace_month_key, month_sk, partner_month_key,
+    partner_partition,
+};
+use crate::keys::{is_aggregate, matched_partition};
 
 /// Items the active partners of a month are spread over.
 pub const ACTIVE_SHARDS: u32 = 32;
@@ -33,8 +34,6 @@ pub const ACTIVE_SHARDS: u32 = 32;
 pub const ACTIVE_PREFIX: &str = "p_";
 /// Prefix of a status counter in a partner's month.
 pub const STATUS_PREFIX: &str = "status_";
-/// The partition of the marketplace's months.
-pub const MARKETPLACE_PARTITION: &str = "ANALYTICS#MARKETPLACE";
 /// How long a matched-listing marker is kept: a listing's notices are all
 /// sent within minutes, the marker only has to outlive redeliveries.
 const MATCHED_MARKER_DAYS: i64 = 30;
@@ -44,22 +43,6 @@ pub fn month_of(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}", at.year(), at.month())
 }
 
-pub fn partner_partition(partner_id: &str) -> String {
-    format!("ANALYTICS#PARTNER#{partner_id}")
-}
-
-pub fn month_sk(month: &str) -> String {
-    format!("MONTH#{month}")
-}
-
-pub fn partner_month_key(partner_id: &str, month: &str) -> Key {
-    Key::new(partner_partition(partner_id), month_sk(month))
-}
-
-pub fn marketplace_month_key(month: &str) -> Key {
-    Key::new(MARKETPLACE_PARTITION, month_sk(month))
-}
-
 /// The shard of `partner_id`'s active mark (FNV-1a of the id: stable
 /// across processes and releases, unlike the standard hasher).
 pub fn active_shard(partner_id: &str) -> u32 {
@@ -67,13 +50,6 @@ pub fn active_shard(partner_id: &str) -> u32 {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     hash % ACTIVE_SHARDS
-}
-
-pub fn active_shard_key(month: &str, shard: u32) -> Key {
-    Key::new(
-        MARKETPLACE_PARTITION,
-        format!("MONTH#{month}#ACTIVE#{shard:02}"),
-    )
 }
 
 fn partner_month(partner_id: &str, month: &str) -> Update {
@@ -228,7 +204,7 @@ pub fn listing_matched(
 ) -> Transaction {
     let expires = listed_at.timestamp() + MATCHED_MARKER_DAYS * 86_400;
     let mut marker = Item::new();
-    marker.insert("pk".into(), format!("ANALYTICS#MATCHED#{lead_id}").into());
+    marker.insert("pk".into(), matched_partition(lead_id).into());
     marker.insert("sk".into(), listed_at_text.into());
     marker.insert("entity".into(), "analytics_matched_listing".into());
     marker.insert("ttl".into(), Value::from(expires));
@@ -300,14 +276,11 @@ pub fn merged(writes: Vec<Write>) -> Vec<Write> {
     out
 }
 
-fn is_aggregate(key: &Key) -> bool {
-    key.pk.starts_with("ANALYTICS#")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use pc_platform::store::Key;
 
     fn at(y: i32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, 15, 12, 0, 0).unwrap()

@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_platform::store::Key;
 use pc_platform::time::serde_millis;
+
+pub use crate::keys::{
+    SESSION_PREFIX, meeting_type_key, partner_key, session_key, user_key, user_partition,
+};
 
 /// `owner > admin > user`.
 #[derive(
@@ -97,25 +100,6 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A user's partition: its profile and its sessions.
-pub fn user_partition(user_id: &str) -> String {
-    format!("USER#{user_id}")
-}
-
-/// The sort keys of a user's sessions begin with it.
-pub const SESSION_PREFIX: &str = "SESSION#";
-
-pub fn user_key(user_id: &str) -> Key {
-    Key::new(user_partition(user_id), "PROFILE")
-}
-
-pub fn session_key(user_id: &str, session_id: &str) -> Key {
-    Key::new(
-        user_partition(user_id),
-        format!("{SESSION_PREFIX}{session_id}"),
-    )
-}
-
 /// The caller of an authenticated request, as checked against the store
 /// on this very request.
 #[derive(Clone, Debug, PartialEq)]
@@ -190,25 +174,6 @@ impl PartnerStanding {
             _ => Self::Refused,
         }
     }
-}
-
-/// Where a partner lives: `PARTNER#<id>` / `PROFILE`. Besides its own
-/// fields the item carries the counters kept by the leads capability in the
-/// same transaction as each change: `totalLeads`, `totalAppointments`,
-/// `lastAppointmentDate`.
-pub fn partner_key(partner_id: &str) -> Key {
-    pc_platform::store::partner_key(partner_id, "PROFILE")
-}
-
-/// The routing guard of a ChiliPiper meeting type (lowercased, trimmed):
-/// `MEETINGTYPE#<name>` / `MEETINGTYPE`, holding `partnerId`. One partner
-/// per meeting type; kept by the accounts capability whenever a partner's
-/// `chiliMeetingTypes` change.
-pub fn meeting_type_key(meeting_type: &str) -> Key {
-    Key::new(
-        format!("MEETINGTYPE#{}", meeting_type.trim().to_lowercase()),
-        "MEETINGTYPE",
-    )
 }
 
 #[cfg(test)]

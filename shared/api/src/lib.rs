@@ -11,6 +11,7 @@ pub mod error_bodies;
 pub mod functions;
 pub mod identity;
 pub mod json;
+pub mod keys;
 pub mod legacy_ids;
 pub mod list;
 pub mod openapi;

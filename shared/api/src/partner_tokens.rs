@@ -5,11 +5,7 @@
 //! Deleting that item revokes the token: the next call finds nothing.
 //!
 //! The partner API capability (`pc-partner-api`) issues, lists and revokes
-//! tokens; this module owns their stored shape and key.
-//!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | API token | `APITOKEN#<sha256 hex>` | `TOKEN` | `PARTNER#<pid>#APITOKENS` / `<createdAt>#<id>` |
+//! tokens; this module owns their stored shape, [`crate::keys`] their key.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -24,7 +20,8 @@ use pc_platform::time::serde_millis;
 
 use crate::cookies::bearer_token;
 use crate::error::ApiError;
-use crate::identity::{PartnerStanding, partner_key};
+use crate::identity::PartnerStanding;
+use crate::keys::{api_token_key, partner_key};
 
 /// How every partner API token begins, so a leaked one is recognisable
 /// (secret scanners, logs) and never mistaken for a session token.
@@ -53,11 +50,6 @@ pub struct ApiTokenRecord {
 /// The SHA-256 digest (hex) under which a token is stored.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Where the token with digest `hash` lives.
-pub fn api_token_key(hash: &str) -> Key {
-    Key::new(format!("APITOKEN#{hash}"), "TOKEN")
 }
 
 /// A call authenticated by a partner API token on this very request.

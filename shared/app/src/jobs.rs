@@ -1,9 +1,7 @@
 //! Schedule runs: each run of a scheduled job, by the schedule or on an
 //! owner's demand, is recorded (start, end, counts, errors) and listed.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | job run | `JOBRUN#<id>` | `JOBRUN` | `JOBRUNS` / `<requestedAt>#<id>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! An on-demand run is requested (`pending`) and announced on the event
 //! bus as `job-run-requested`; the job's own function picks it up. Moving a
@@ -18,8 +16,10 @@ use utoipa::ToSchema;
 use pc_api::functions::{Function, JobFn, Trigger};
 use pc_api::{ApiError, AppState};
 use pc_platform::bus::BusEvent;
-use pc_platform::store::{Condition, Index, Key, Query, Update, from_item, to_item};
+use pc_platform::store::{Condition, Index, Query, Update, from_item, to_item};
 use pc_platform::time::serde_millis;
+
+use crate::keys::{RUNS_PARTITION, run_key};
 
 /// The bus event that asks a job's function to run a requested run.
 pub const JOB_RUN_REQUESTED: &str = "job-run-requested";
@@ -51,17 +51,13 @@ pub struct JobRun {
     pub error: Option<String>,
 }
 
-fn run_key(id: &str) -> Key {
-    Key::new(format!("JOBRUN#{id}"), "JOBRUN")
-}
-
 async fn save_new(ctx: &AppState, run: &JobRun) -> Result<(), ApiError> {
     let mut item = to_item(run)?;
     let key = run_key(&run.id);
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "job_run".into());
-    item.insert("gsi1pk".into(), "JOBRUNS".into());
+    item.insert("gsi1pk".into(), RUNS_PARTITION.into());
     item.insert(
         "gsi1sk".into(),
         format!(
@@ -114,7 +110,7 @@ pub async fn recent_runs(ctx: &AppState, limit: usize) -> Result<Vec<JobRun>, Ap
     let page = ctx
         .store
         .query(
-            &Query::partition(Index::Gsi1, "JOBRUNS")
+            &Query::partition(Index::Gsi1, RUNS_PARTITION)
                 .descending()
                 .limit(limit),
         )

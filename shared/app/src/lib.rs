@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod devserver;
 pub mod jobs;
+pub mod keys;
 pub mod lambda;
 pub mod runner;
 pub mod socket_lambda;

@@ -2,9 +2,7 @@
 //! customer balance, used up by its next invoices, and recorded here with
 //! who gave it and Stripe's balance transaction.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | credit | `CREDIT#<id>` | `CREDIT` | `PARTNER#<pid>#CREDITS` / `<createdAt>#<id>` | `CREDITS` / `<createdAt>#<id>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A credit has a partition of its own so that a retried request, which
 //! carries the same id (its idempotency key), finds the first one with a
@@ -17,21 +15,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 use utoipa::ToSchema;
 
-use pc_platform::store::{Item, Key, Store, StoreError, to_item};
+use pc_platform::store::{Item, Store, StoreError, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
 use crate::invoice_views::PartnerRef;
+pub use crate::keys::credit_key;
+use crate::keys::{CREDITS_PARTITION, partner_credits_partition};
 use crate::money::dollars;
-
-pub const STAFF_PARTITION: &str = "CREDITS";
-
-pub fn credit_key(id: &str) -> Key {
-    Key::new(format!("CREDIT#{id}"), "CREDIT")
-}
-
-pub fn partner_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "CREDITS")
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,9 +48,12 @@ impl CreditRecord {
         item.insert("pk".into(), key.pk.into());
         item.insert("sk".into(), key.sk.into());
         item.insert("entity".into(), "credit".into());
-        item.insert("gsi1pk".into(), partner_partition(&self.partner_id).into());
+        item.insert(
+            "gsi1pk".into(),
+            partner_credits_partition(&self.partner_id).into(),
+        );
         item.insert("gsi1sk".into(), sort.clone().into());
-        item.insert("gsi2pk".into(), STAFF_PARTITION.into());
+        item.insert("gsi2pk".into(), CREDITS_PARTITION.into());
         item.insert("gsi2sk".into(), sort.into());
         Ok(item)
     }

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use pc_accounts::billing_config::{BillingConfig, billing_key};
+use pc_accounts::billing_config::BillingConfig;
+use pc_accounts::keys::billing_key;
 use pc_accounts::partners_store::get_partner;
 use pc_platform::AppContext;
 use pc_platform::payments::NewCustomer;

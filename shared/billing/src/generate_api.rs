@@ -5,10 +5,7 @@
 //! `GET /v1/billing/invoices/generate/{taskId}` tells how many partners are
 //! done.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | generation task | `BILLINGTASK#<id>` | `TASK` |
-//! | a partner done | `BILLINGTASK#<id>` | `DONE#<partnerId>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A partner's mark is a plain put, so a redelivered message counts once.
 
@@ -26,6 +23,7 @@ use pc_platform::store::{Index, Item, Key, Query, Write, from_item, to_item};
 use pc_platform::time::serde_millis;
 
 use crate::BillingError;
+use crate::keys::{billing_task_done_key, billing_task_key, billing_task_partition};
 use crate::monthly_invoices::{BillingMessage, billable_partners, month_of};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,14 +57,6 @@ pub struct GenerateTask {
     pub requested_at: DateTime<Utc>,
 }
 
-fn task_partition(id: &str) -> String {
-    format!("BILLINGTASK#{id}")
-}
-
-fn task_key(id: &str) -> Key {
-    Key::new(task_partition(id), "TASK")
-}
-
 fn keyed(mut item: Item, key: Key, entity: &str) -> Item {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -80,7 +70,7 @@ pub async fn mark_done(
     task_id: &str,
     partner_id: &str,
 ) -> Result<(), BillingError> {
-    let key = Key::new(task_partition(task_id), format!("DONE#{partner_id}"));
+    let key = billing_task_done_key(task_id, partner_id);
     ctx.store
         .put(keyed(Item::new(), key, "billing_task_done"), None)
         .await?;
@@ -116,7 +106,7 @@ pub async fn generate_invoices(
         requested_by: Some(principal.user_id.clone()),
         requested_at: now,
     };
-    let item = keyed(to_item(&task)?, task_key(&task.id), "billing_task");
+    let item = keyed(to_item(&task)?, billing_task_key(&task.id), "billing_task");
     ctx.store.transact(vec![Write::put_new(item)]).await?;
     for partner_id in partners {
         let message = BillingMessage::Monthly {
@@ -143,7 +133,7 @@ pub async fn generate_status(
 ) -> ApiResult<Json<GenerateTask>> {
     let mut task: Option<GenerateTask> = None;
     let mut processed = 0;
-    let mut query = Query::partition(Index::Table, task_partition(&task_id));
+    let mut query = Query::partition(Index::Table, billing_task_partition(&task_id));
     loop {
         let page = ctx.store.query(&query).await?;
         for item in page.items {

@@ -21,7 +21,8 @@ use pc_leads::leads_store::query_all;
 use pc_platform::store::{Index, Query, SortKey, Store, StoreError, from_item};
 
 use crate::invoice_views::InvoiceView;
-use crate::invoices_store::{InvoiceRecord, STAFF_PARTITION, partner_partition};
+use crate::invoices_store::InvoiceRecord;
+use crate::keys::{INVOICES_PARTITION, partner_invoices_partition};
 
 const STATUSES: &[&str] = &["Draft", "Open", "Failed", "Paid", "Void"];
 const TYPES: &[&str] = &["monthly", "manual"];
@@ -97,8 +98,8 @@ pub fn period_condition(query: &ListQuery) -> SortKey {
 /// The index query of a scope, narrowed by the period filters, newest first.
 pub fn index_query(scope: &Scope, query: &ListQuery) -> Query {
     let base = match scope {
-        Scope::Everyone => Query::partition(Index::Gsi2, STAFF_PARTITION),
-        Scope::Partner(pid) => Query::partition(Index::Gsi1, partner_partition(pid)),
+        Scope::Everyone => Query::partition(Index::Gsi2, INVOICES_PARTITION),
+        Scope::Partner(pid) => Query::partition(Index::Gsi1, partner_invoices_partition(pid)),
     };
     base.sk(period_condition(query)).descending()
 }

@@ -24,8 +24,9 @@ use crate::customers::{billing_config, ensure_customer};
 use crate::invoice_events::announce_invoice;
 use crate::invoices_store::{
     InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, get_invoice, invoice_key,
-    invoice_lines, stripe_partition,
+    invoice_lines,
 };
+use crate::keys::stripe_invoice_partition;
 
 /// Days a partner has to pay an invoice.
 pub const DAYS_UNTIL_DUE: u32 = 30;
@@ -151,7 +152,7 @@ async fn draft(ctx: &AppContext, invoice: &InvoiceRecord) -> Result<Option<Updat
             .set("stage", stage_value(Stage::StripeDrafted))
             .set("stripeInvoiceId", made.id.clone())
             .set("stripeCustomerId", customer_id)
-            .set("gsi3pk", stripe_partition(&made.id))
+            .set("gsi3pk", stripe_invoice_partition(&made.id))
             .set("gsi3sk", "INVOICE"),
     ))
 }

@@ -1,11 +1,7 @@
 //! Invoices and their lines in the single table, and the rules their
 //! status follows.
 //!
-//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
-//! |---|---|---|---|---|---|
-//! | invoice | `INVOICE#<id>` | `INVOICE` | `PARTNER#<pid>#INVOICES` / `<period>#<id>` | `INVOICES` / `<period>#<id>` | `STRIPEINVOICE#<stripeId>` / `INVOICE` (once Stripe's id is known) |
-//! | invoice line | `INVOICE#<id>` | `LINE#<lineId>` | | | |
-//! | monthly claim | `INVOICECLAIM#<pid>#<period>` | `CLAIM` | | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The claim is written with the invoice in one transaction, on condition
 //! that it does not exist: whatever runs the month, however often, a
@@ -22,27 +18,10 @@ use utoipa::ToSchema;
 use pc_platform::store::{Index, Item, Key, Query, SortKey, Store, StoreError, from_item, to_item};
 use pc_platform::time::serde_millis;
 
-pub const STAFF_PARTITION: &str = "INVOICES";
-
-pub fn invoice_key(id: &str) -> Key {
-    Key::new(format!("INVOICE#{id}"), "INVOICE")
-}
-
-pub fn line_key(invoice_id: &str, line_id: &str) -> Key {
-    Key::new(format!("INVOICE#{invoice_id}"), format!("LINE#{line_id}"))
-}
-
-pub fn claim_key(partner_id: &str, period: &str) -> Key {
-    Key::new(format!("INVOICECLAIM#{partner_id}#{period}"), "CLAIM")
-}
-
-pub fn partner_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "INVOICES")
-}
-
-pub fn stripe_partition(stripe_invoice_id: &str) -> String {
-    format!("STRIPEINVOICE#{stripe_invoice_id}")
-}
+use crate::keys::{
+    INVOICES_PARTITION, LINE_PREFIX, partner_invoices_partition, stripe_invoice_partition,
+};
+pub use crate::keys::{claim_key, invoice_key, line_key};
 
 /// The status the finance pages show (`stripeStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -196,12 +175,15 @@ impl InvoiceRecord {
         item.insert("pk".into(), key.pk.into());
         item.insert("sk".into(), key.sk.into());
         item.insert("entity".into(), "invoice".into());
-        item.insert("gsi1pk".into(), partner_partition(&self.partner_id).into());
+        item.insert(
+            "gsi1pk".into(),
+            partner_invoices_partition(&self.partner_id).into(),
+        );
         item.insert("gsi1sk".into(), sort.clone().into());
-        item.insert("gsi2pk".into(), STAFF_PARTITION.into());
+        item.insert("gsi2pk".into(), INVOICES_PARTITION.into());
         item.insert("gsi2sk".into(), sort.into());
         if let Some(stripe_id) = &self.stripe_invoice_id {
-            item.insert("gsi3pk".into(), stripe_partition(stripe_id).into());
+            item.insert("gsi3pk".into(), stripe_invoice_partition(stripe_id).into());
             item.insert("gsi3sk".into(), "INVOICE".into());
         }
         Ok(item)
@@ -298,8 +280,8 @@ pub async fn invoice_lines(
     id: &str,
 ) -> Result<Vec<InvoiceLineRecord>, StoreError> {
     let mut lines = Vec::new();
-    let mut query =
-        Query::partition(Index::Table, invoice_key(id).pk).sk(SortKey::BeginsWith("LINE#".into()));
+    let mut query = Query::partition(Index::Table, invoice_key(id).pk)
+        .sk(SortKey::BeginsWith(LINE_PREFIX.into()));
     loop {
         let page = store.query(&query).await?;
         for item in page.items {
@@ -318,7 +300,7 @@ pub async fn find_by_stripe_id(
     stripe_invoice_id: &str,
 ) -> Result<Option<InvoiceRecord>, StoreError> {
     let page = store
-        .query(&Query::partition(Index::Gsi3, stripe_partition(stripe_invoice_id)).limit(1))
+        .query(&Query::partition(Index::Gsi3, stripe_invoice_partition(stripe_invoice_id)).limit(1))
         .await?;
     page.items.into_iter().next().map(from_item).transpose()
 }

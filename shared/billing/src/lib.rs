@@ -18,6 +18,7 @@ pub mod invoice_views;
 pub mod invoice_void;
 pub mod invoices_api;
 pub mod invoices_store;
+pub mod keys;
 pub mod manual_charge_api;
 pub mod manual_charges;
 pub mod money;

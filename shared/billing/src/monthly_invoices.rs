@@ -113,7 +113,7 @@ pub async fn billable_partners(
         let (partners, next) = partners_page(&*ctx.store, Some(MAX_BATCH_GET), cursor).await?;
         let keys: Vec<_> = partners
             .iter()
-            .map(|p| pc_accounts::billing_config::billing_key(&p.id))
+            .map(|p| pc_accounts::keys::billing_key(&p.id))
             .collect();
         for item in ctx.store.batch_get(&keys).await? {
             let config: BillingConfig = from_item(item)?;

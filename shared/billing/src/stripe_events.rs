@@ -1,8 +1,6 @@
 //! The `stripe-webhook` worker: applies each Stripe event once.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | processed Stripe event | `STRIPEEVENT#<eventId>` | `EVENT` | `type`, `outcome`, `note`, `invoiceId?`, `processedAt`, `ttl` (30 days) |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The guard item is written, on condition that it does not exist, in the
 //! same transaction as the event's effect (the invoice's status and, for a
@@ -31,18 +29,19 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use pc_accounts::billing_config::billing_key;
+use pc_accounts::keys::billing_key;
 use pc_accounts::partners_store::get_partner;
 use pc_api::QueueMessage;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Condition, Guard, Item, Key, StoreError, Transaction, Update, Write};
+use pc_platform::store::{Condition, Guard, Item, StoreError, Transaction, Update, Write};
 use pc_platform::time::timestamp;
 
 use crate::invoice_events::announce_invoice;
 use crate::invoices_store::{self, InvoiceRecord, InvoiceStatus, invoice_key};
+pub use crate::keys::stripe_event_key;
 use crate::stripe_connect_events::apply_account_updated;
 use pc_marketplace::purchase_payments::{PaymentApplied, apply_payment_event, purchase_id_of};
 
@@ -51,10 +50,6 @@ pub const GUARD_DAYS: i64 = 30;
 
 /// How many times an event is re-read and retried after a concurrent change.
 const ATTEMPTS: usize = 12;
-
-pub fn guard_key(event_id: &str) -> Key {
-    Key::new(format!("STRIPEEVENT#{event_id}"), "EVENT")
-}
 
 /// A Stripe event as the worker reads it (extra fields are ignored).
 #[derive(Clone, Debug, Deserialize)]
@@ -155,7 +150,7 @@ pub(crate) fn guard_write(
     invoice_id: Option<&str>,
 ) -> Write {
     let now = ctx.clock.now();
-    let key = guard_key(&event.id);
+    let key = stripe_event_key(&event.id);
     let mut item = Item::new();
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -221,7 +216,7 @@ async fn local_invoice(
 
 /// Applies one event once (see the module doc).
 pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcome, StoreError> {
-    if ctx.store.get(&guard_key(&event.id)).await?.is_some() {
+    if ctx.store.get(&stripe_event_key(&event.id)).await?.is_some() {
         return Ok(Outcome::Duplicate);
     }
     // A connected account's state comes only from the Connect endpoint,

@@ -91,7 +91,7 @@ async fn invoices_of(w: &World) -> Vec<String> {
         .store
         .query(&pc_platform::store::Query::partition(
             pc_platform::store::Index::Gsi1,
-            pc_billing::invoices_store::partner_partition(&w.partner),
+            pc_billing::keys::partner_invoices_partition(&w.partner),
         ))
         .await
         .unwrap();

@@ -23,7 +23,8 @@ use pc_leads::leads_store::query_all;
 use pc_platform::store::{Index, Query, from_item};
 
 use crate::conflicts_resolve::resolve;
-use crate::conflicts_store::{ALL_PARTITION, ConflictRecord, get_conflict, partner_partition};
+use crate::conflicts_store::{ConflictRecord, get_conflict};
+use crate::keys::{ALL_CONFLICTS_PARTITION, partner_conflicts_partition};
 
 pub const CONFLICTS_LIST: ListSpec = ListSpec {
     columns: &[
@@ -59,8 +60,8 @@ pub async fn list_conflicts(
     let query = ListQuery::parse(raw.as_deref(), &CONFLICTS_LIST)?;
     let scope = principal.scope();
     let partition = match (principal.is_staff(), scope) {
-        (true, _) => Query::partition(Index::Gsi2, ALL_PARTITION),
-        (false, Some(pid)) => Query::partition(Index::Gsi1, partner_partition(pid)),
+        (true, _) => Query::partition(Index::Gsi2, ALL_CONFLICTS_PARTITION),
+        (false, Some(pid)) => Query::partition(Index::Gsi1, partner_conflicts_partition(pid)),
         (false, None) => return Ok(Json(query.page_of(Vec::new()))),
     };
     let rows = query_all(&*ctx.store, partition.descending(), LIST_LIMIT)

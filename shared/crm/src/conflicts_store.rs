@@ -2,9 +2,7 @@
 //! conflict stays open, and the field is left alone on both sides, until
 //! someone resolves it.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | conflict | `SYNCCONFLICT#<id>` | `CONFLICT` | `PARTNER#<pid>#SYNCCONFLICTS` / `<createdAt>#<id>` | `SYNCCONFLICTS` / `<createdAt>#<id>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A partner's conflicts are one gsi1 partition, every partner's (staff)
 //! one gsi2 partition, both newest first.
@@ -13,8 +11,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_platform::store::{Condition, Key, Store, StoreError, Write, to_item};
+use pc_platform::store::{Condition, Store, StoreError, Write, to_item};
 use pc_platform::time::timestamp;
+
+pub use crate::keys::conflict_key;
+use crate::keys::{ALL_CONFLICTS_PARTITION, partner_conflicts_partition};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -76,16 +77,6 @@ impl ConflictRecord {
     }
 }
 
-pub fn conflict_key(id: &str) -> Key {
-    Key::new(format!("SYNCCONFLICT#{id}"), "CONFLICT")
-}
-
-pub fn partner_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "SYNCCONFLICTS")
-}
-
-pub const ALL_PARTITION: &str = "SYNCCONFLICTS";
-
 /// The write storing `conflict`: new (`create`) or replacing the open one.
 pub fn conflict_write(conflict: &ConflictRecord, create: bool) -> Result<Write, StoreError> {
     let key = conflict_key(&conflict.id);
@@ -95,9 +86,9 @@ pub fn conflict_write(conflict: &ConflictRecord, create: bool) -> Result<Write, 
         ("pk", key.pk),
         ("sk", key.sk),
         ("entity", "sync_conflict".to_owned()),
-        ("gsi1pk", partner_partition(&conflict.partner_id)),
+        ("gsi1pk", partner_conflicts_partition(&conflict.partner_id)),
         ("gsi1sk", sort.clone()),
-        ("gsi2pk", ALL_PARTITION.to_owned()),
+        ("gsi2pk", ALL_CONFLICTS_PARTITION.to_owned()),
         ("gsi2sk", sort),
     ] {
         item.insert(name.into(), value.into());

@@ -6,11 +6,7 @@
 //! the system gets a usable token: decrypted, refreshed first when it
 //! expires within five minutes.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | HubSpot connection | `PARTNER#<id>` | `HUBSPOT` | `HUBSPOT` / `<expiresAt>#<partnerId>` (the token refresh scan) |
-//!
-//! | portal guard (one partner per portal) | `HUBSPOTPORTAL#<portalId>` | `PARTNER` | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Every change after the first write is conditional on `version`, so two
 //! refreshes at once cannot store an older token over a newer one. A
@@ -23,28 +19,18 @@ use serde::{Deserialize, Serialize};
 
 use pc_platform::AppContext;
 use pc_platform::crm::{AccessToken, CrmError, OAuthTokens, RefreshToken};
-use pc_platform::store::{Condition, Key, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Condition, StoreError, Write, from_item, to_item};
 
 use crate::error::ConnectionError;
+pub use crate::keys::{EXPIRY_PARTITION, connection_key, portal_guard_key};
 use crate::stage_mapping::MappedStage;
 use crate::token_cipher::{Sealed, TokenCipher};
-
-/// The gsi1 partition of every connection, sorted by expiry.
-pub const EXPIRY_PARTITION: &str = "HUBSPOT";
 
 /// A token expiring sooner than this is refreshed before it is used.
 const REFRESH_MARGIN_MINUTES: i64 = 5;
 
 /// How often a refresh re-reads after losing a race.
 const ATTEMPTS: usize = 5;
-
-pub fn connection_key(partner_id: &str) -> Key {
-    pc_platform::store::partner_key(partner_id, "HUBSPOT")
-}
-
-pub fn portal_guard_key(portal_id: &str) -> Key {
-    Key::new(format!("HUBSPOTPORTAL#{portal_id}"), "PARTNER")
-}
 
 /// Held by nobody, or by `partner_id` already.
 fn free_or_held_by(partner_id: &str) -> Condition {

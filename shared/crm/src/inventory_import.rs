@@ -12,9 +12,7 @@
 //! With `autoList` the lead is listed at the pricing engine's suggestion
 //! in the same transaction, and the batch's listings get one notice.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | inventory deal guard | `HUBSPOTINV#<portalId>#<dealId>` | `LEAD` |
+//! Its items and their keys: [`crate::keys`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +30,7 @@ use pc_platform::store::{Guard, Item, Key, MAX_BATCH_GET, StoreError, Write};
 
 use crate::hubspot_fields::{CONTACT_FIELDS, amount_cents, contact_properties};
 use crate::inventory_settings::InventorySettings;
+use crate::keys::inventory_guard_key;
 use crate::links_store::{SyncRecord, record_and_link_writes};
 
 /// HubSpot's contact property of the company's size.
@@ -85,12 +84,8 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-pub fn guard_key(portal_id: &str, deal_id: &str) -> Key {
-    Key::new(format!("HUBSPOTINV#{portal_id}#{deal_id}"), "LEAD")
-}
-
 fn guard_write(portal_id: &str, deal_id: &str, lead_id: &str, partner_id: &str) -> Write {
-    let key = guard_key(portal_id, deal_id);
+    let key = inventory_guard_key(portal_id, deal_id);
     let mut item = Item::new();
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -109,7 +104,10 @@ async fn new_deals<'d>(
 ) -> Result<Vec<&'d CrmObject>, StoreError> {
     let mut done = BTreeSet::new();
     for chunk in deals.chunks(MAX_BATCH_GET) {
-        let keys: Vec<Key> = chunk.iter().map(|d| guard_key(portal_id, &d.id)).collect();
+        let keys: Vec<Key> = chunk
+            .iter()
+            .map(|d| inventory_guard_key(portal_id, &d.id))
+            .collect();
         for item in ctx.store.batch_get(&keys).await? {
             if let Some(id) = item.get("dealId").and_then(|v| v.as_str()) {
                 done.insert(id.to_owned());

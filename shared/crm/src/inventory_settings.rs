@@ -4,20 +4,17 @@
 //! (`autoList`), and where the `hubspot-inventory` backfill has reached
 //! (the cursor, millis of HubSpot's `hs_lastmodifieddate`).
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | inventory settings | `PARTNER#<id>` | `HUBSPOTINVENTORY` | `HUBSPOTINVENTORY` / `<partnerId>` (while enabled) |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The request's fields and the backfill's cursor are set by separate
 //! updates of named attributes, so neither overwrites the other.
 
 use serde::{Deserialize, Serialize};
 
-use pc_platform::store::{Index, Key, Query, Store, StoreError, Update, from_item};
+use pc_platform::store::{Index, Query, Store, StoreError, Update, from_item};
 use pc_platform::time::timestamp;
 
-/// The gsi1 partition of the partners whose inventory sync is on.
-pub const ENABLED_PARTITION: &str = "HUBSPOTINVENTORY";
+pub use crate::keys::{ENABLED_PARTITION, settings_key};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,10 +37,6 @@ impl InventorySettings {
     pub fn takes_stage(&self, stage: &str) -> bool {
         self.enabled && self.stage_ids.iter().any(|s| s == stage)
     }
-}
-
-pub fn settings_key(partner_id: &str) -> Key {
-    pc_platform::store::partner_key(partner_id, "HUBSPOTINVENTORY")
 }
 
 /// The partner's settings (all off when never set).

@@ -26,6 +26,7 @@ pub mod inventory_backfill;
 pub mod inventory_events;
 pub mod inventory_import;
 pub mod inventory_settings;
+pub mod keys;
 pub mod links_store;
 pub mod stage_mapping;
 pub mod stage_mapping_api;

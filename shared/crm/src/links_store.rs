@@ -5,10 +5,7 @@
 //! its lead in one read and a redelivered sync page finds the deal it
 //! already created.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | a lead's sync record | `LEAD#<leadId>` | `HUBSPOT` |
-//! | an object's lead | `HUBSPOTOBJ#<portalId>#<contact\|deal>#<objectId>` | `LEAD` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The sync record is written conditionally on its `rev`, so a sync page
 //! and a webhook event changing one lead never lose each other's record.
@@ -23,6 +20,7 @@ use pc_platform::store::{
 };
 
 use crate::hubspot_fields::{FieldValues, ObjectKind};
+pub use crate::keys::{object_key, record_key};
 
 /// A lead's sync record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,17 +77,6 @@ impl SyncRecord {
             ObjectKind::Deal => self.deal_id.as_deref(),
         }
     }
-}
-
-pub fn record_key(lead_id: &str) -> Key {
-    Key::new(pc_leads::leads_store::lead_partition(lead_id), "HUBSPOT")
-}
-
-pub fn object_key(portal_id: &str, kind: ObjectKind, object_id: &str) -> Key {
-    Key::new(
-        format!("HUBSPOTOBJ#{portal_id}#{}#{object_id}", kind.as_str()),
-        "LEAD",
-    )
 }
 
 /// The write replacing `before` (`None`: there was no record) with

@@ -12,9 +12,7 @@
 //! nobody can attach their HubSpot portal to a partner by following
 //! another user's link.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | OAuth state nonce | `OAUTHSTATE#<nonce>` | `STATE` |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Duration, Utc};
 use pc_platform::config::{Secret, SecretText};
@@ -25,7 +23,9 @@ use subtle::ConstantTimeEq;
 
 use pc_api::tokens::{self, TokenError};
 use pc_platform::AppContext;
-use pc_platform::store::{Condition, Item, Key, StoreError};
+use pc_platform::store::{Condition, Item, StoreError};
+
+use crate::keys::nonce_key;
 
 const PURPOSE: &str = "hubspot_oauth_state";
 
@@ -76,10 +76,6 @@ pub enum StateError {
     OtherBrowser,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn nonce_key(nonce: &str) -> Key {
-    Key::new(format!("OAUTHSTATE#{nonce}"), "STATE")
 }
 
 fn secret(ctx: &AppContext) -> Result<SecretText, StateError> {

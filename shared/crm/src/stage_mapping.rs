@@ -10,15 +10,15 @@
 //! lead whose status no stage stands for is not sent (the sync counts it
 //! as skipped and says why).
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | a partner's stage mapping | `HUBSPOTSYNC#<partnerId>` | `STAGEMAPPING` |
+//! Its items and their keys: [`crate::keys`].
 
 use serde::{Deserialize, Serialize};
 
 use pc_leads::DealStatus;
 use pc_platform::crm::PipelineStage;
-use pc_platform::store::{Key, Store, StoreError, from_item, to_item};
+use pc_platform::store::{Store, StoreError, from_item, to_item};
+
+use crate::keys::mapping_key;
 
 /// Stage ids and the status each means, in pipeline order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,10 +101,6 @@ fn derived_status(stage: &PipelineStage) -> DealStatus {
         (true, false) => DealStatus::LostNoPotential,
         (false, _) => DealStatus::InTouch,
     }
-}
-
-fn mapping_key(partner_id: &str) -> Key {
-    Key::new(format!("HUBSPOTSYNC#{partner_id}"), "STAGEMAPPING")
 }
 
 #[derive(Serialize, Deserialize)]

@@ -18,8 +18,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use pc_leads::keys::{change_marker_key, lead_key};
 use pc_leads::lead::LeadRecord;
-use pc_leads::leads_store::{change_markers_pk, lead_key};
 use pc_platform::AppContext;
 use pc_platform::crm::{
     AccessToken, BatchOutcome, ContactUpsert, CrmError, DealContact, NewObject, ObjectType,
@@ -224,7 +224,7 @@ async fn remove_marker(
     partner_id: &str,
     lead: &LeadRecord,
 ) -> Result<(), StoreError> {
-    let marker = Key::new(change_markers_pk(partner_id), &lead.id);
+    let marker = change_marker_key(partner_id, &lead.id);
     match ctx
         .store
         .delete(&marker, Some(Condition::equals("version", lead.version)))

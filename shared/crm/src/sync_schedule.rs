@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
-use pc_leads::leads_store::change_markers_pk;
+use pc_leads::keys::change_markers_pk;
 use pc_platform::store::{Index, Query};
 
 use crate::hubspot_access::connected_partners;

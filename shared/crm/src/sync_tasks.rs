@@ -2,20 +2,18 @@
 //! schedule's incremental run) with its progress, counted once per page
 //! however often a page is delivered.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | sync task | `SYNCTASK#<taskId>` | `TASK` |
-//! | a page counted | `SYNCTASK#<taskId>` | `PAGE#<page, 5 digits>` |
-//! | a partner's last sync | `HUBSPOTSYNC#<partnerId>` | `LASTSYNC` |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_platform::store::{
-    Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, to_item,
+    Condition, Guard, Item, Store, StoreError, Transaction, Update, Write, to_item,
 };
 use pc_platform::time::serde_millis;
+
+use crate::keys::{sync_page_key, sync_task_key};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -105,16 +103,8 @@ impl SyncTaskView {
     }
 }
 
-pub fn task_key(id: &str) -> Key {
-    Key::new(format!("SYNCTASK#{id}"), "TASK")
-}
-
-fn page_key(task_id: &str, page: u64) -> Key {
-    Key::new(format!("SYNCTASK#{task_id}"), format!("PAGE#{page:05}"))
-}
-
 pub fn task_item(task: &SyncTask) -> Result<Item, StoreError> {
-    let key = task_key(&task.id);
+    let key = sync_task_key(&task.id);
     let mut item = to_item(task)?;
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -129,7 +119,7 @@ pub async fn create_task(store: &dyn Store, task: &SyncTask) -> Result<(), Store
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<SyncTask>, StoreError> {
-    store.get_as(&task_key(id)).await
+    store.get_as(&sync_task_key(id)).await
 }
 
 /// Records the leads listed and the pages sent; the task is running, or
@@ -144,7 +134,7 @@ pub async fn set_planned(
 ) -> Result<(), StoreError> {
     store
         .update(
-            Update::new(task_key(id))
+            Update::new(sync_task_key(id))
                 .set("total", total)
                 .set("pages", pages)
                 .set("status", "running")
@@ -161,7 +151,7 @@ async fn complete_when_counted(store: &dyn Store, task_id: &str) -> Result<(), S
         && task.pages.is_some_and(|p| task.pages_done >= p)
         && task.status == SyncStatus::Running
     {
-        let done = Update::new(task_key(task_id))
+        let done = Update::new(sync_task_key(task_id))
             .set("status", "completed")
             .when(Condition::equals("status", "running"));
         match store.update(done).await {
@@ -196,12 +186,12 @@ pub async fn count_page(
     skipped_reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let key = page_key(task_id, page);
+    let key = sync_page_key(task_id, page);
     let mut marker = Item::new();
     marker.insert("pk".into(), key.pk.into());
     marker.insert("sk".into(), key.sk.into());
     marker.insert("entity".into(), "hubspot_sync_page".into());
-    let mut update = Update::new(task_key(task_id))
+    let mut update = Update::new(sync_task_key(task_id))
         .add("synced", counts.synced as i64)
         .add("failed", counts.failed as i64)
         .add("conflicts", counts.conflicts as i64)
@@ -233,7 +223,7 @@ pub async fn mark_failed(
 ) -> Result<(), StoreError> {
     store
         .update(
-            Update::new(task_key(id))
+            Update::new(sync_task_key(id))
                 .set("status", "failed")
                 .set("failureReason", reason)
                 .set("updatedAt", pc_platform::time::timestamp(now))

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
-use pc_leads::leads_store::{Partition, change_markers_pk, query_all};
+use pc_leads::keys::{Partition, change_markers_pk};
+use pc_leads::leads_store::query_all;
 use pc_platform::AppContext;
 use pc_platform::crm::{BATCH_LIMIT, CrmError};
 use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};

@@ -12,9 +12,7 @@
 //! deal created in or moved into one of the partner's listed stages
 //! becomes its lead, and an inventory deal leaving them is delisted.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | applied event (once per `eventId`) | `HUBSPOTEVENT#<portalId>#<eventId>` | `EVENT` |
+//! Its items and their keys: [`crate::keys`].
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -25,12 +23,13 @@ use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LeadWriteError};
 use pc_platform::AppContext;
-use pc_platform::store::{Condition, Guard, Item, Key, StoreError, Transaction, Write};
+use pc_platform::store::{Condition, Guard, Item, StoreError, Transaction, Write};
 
 use crate::conflicts_store::{ConflictRecord, conflict_write};
 use crate::hubspot_access::partner_stage_mapping;
 use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
 use crate::inventory_events::{deal_arrived, inventory_deal_moved, is_inventory_lead};
+use crate::keys::event_claim_key;
 use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
 
 /// One HubSpot webhook event, as the worker reads it.
@@ -101,16 +100,9 @@ impl HubspotEvent {
     }
 }
 
-fn claim_key(event: &HubspotEvent) -> Key {
-    Key::new(
-        format!("HUBSPOTEVENT#{}#{}", event.portal_id, event.event_id),
-        "EVENT",
-    )
-}
-
 /// The claim of an event: written once, with the event's effect.
 fn claim_write(ctx: &AppContext, event: &HubspotEvent, outcome: &str) -> Write {
-    let key = claim_key(event);
+    let key = event_claim_key(&event.portal_id, &event.event_id);
     let mut item = Item::new();
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -207,7 +199,7 @@ pub async fn apply_event(
 ) -> Result<&'static str, WorkerError> {
     let store = &*ctx.store;
     if store
-        .get(&claim_key(event))
+        .get(&event_claim_key(&event.portal_id, &event.event_id))
         .await
         .map_err(WorkerError::new)?
         .is_some()

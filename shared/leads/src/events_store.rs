@@ -1,8 +1,6 @@
 //! Stored audit events, one item per event id.
 //!
-//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
-//! |---|---|---|---|---|---|
-//! | audit event | `EVENT#<id>` | `EVENT` | `EVENTS#<entity>#<entityId>` / `<at>#<id>` | `PARTNER#<pid>#EVENTS` / `<at>#<id>` (when the record has a partner) | `EVENTS` / `<at>#<id>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Access patterns: one record's history (`entity` + `entityId`, gsi1); a
 //! partner's events (gsi2); every event for staff (gsi3). Other filters
@@ -10,15 +8,13 @@
 
 use pc_api::audit::AuditEvent;
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Write, from_item, to_item,
+    Condition, Index, Item, Query, Store, StoreError, Write, from_item, to_item,
 };
 use pc_platform::time::timestamp;
 
+pub use crate::keys::event_key;
+use crate::keys::{ALL_EVENTS, partner_events_partition, record_events_partition};
 use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
-
-pub fn event_key(id: &str) -> Key {
-    Key::new(format!("EVENT#{id}"), "EVENT")
-}
 
 pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
     let mut item = to_item(event)?;
@@ -32,17 +28,14 @@ pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
     item.insert("recordEntity".into(), event.entity.clone().into());
     item.insert(
         "gsi1pk".into(),
-        format!("EVENTS#{}#{}", event.entity, event.entity_id).into(),
+        record_events_partition(&event.entity, &event.entity_id).into(),
     );
     item.insert("gsi1sk".into(), order.clone().into());
     if let Some(pid) = &event.partner_id {
-        item.insert(
-            "gsi2pk".into(),
-            pc_platform::store::partner_collection(pid, "EVENTS").into(),
-        );
+        item.insert("gsi2pk".into(), partner_events_partition(pid).into());
         item.insert("gsi2sk".into(), order.clone().into());
     }
-    item.insert("gsi3pk".into(), "EVENTS".into());
+    item.insert("gsi3pk".into(), ALL_EVENTS.into());
     item.insert("gsi3sk".into(), order.into());
     Ok(item)
 }
@@ -91,13 +84,12 @@ pub async fn events_of(
 ) -> Result<Vec<AuditEvent>, StoreError> {
     let query = match partition {
         EventPartition::Record { entity, entity_id } => {
-            Query::partition(Index::Gsi1, format!("EVENTS#{entity}#{entity_id}"))
+            Query::partition(Index::Gsi1, record_events_partition(entity, entity_id))
         }
-        EventPartition::Partner(pid) => Query::partition(
-            Index::Gsi2,
-            pc_platform::store::partner_collection(pid, "EVENTS"),
-        ),
-        EventPartition::All => Query::partition(Index::Gsi3, "EVENTS"),
+        EventPartition::Partner(pid) => {
+            Query::partition(Index::Gsi2, partner_events_partition(pid))
+        }
+        EventPartition::All => Query::partition(Index::Gsi3, ALL_EVENTS),
     };
     query_all(store, query.descending(), LIST_SCAN_LIMIT)
         .await?

@@ -1,10 +1,7 @@
 //! Lead imports in the single table: the task with its counts and errors,
 //! and the uploaded rows in pages the worker goes through one at a time.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | import task | `IMPORT#<taskId>` | `TASK` |
-//! | row page | `IMPORT#<taskId>` | `ROWS#<page, 5 digits>` | `ttl` (epoch s) |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A page holds at most [`PAGE_ROWS`] rows and [`MAX_PAGE_BYTES`] of
 //! serialized rows, well under DynamoDB's 400 KB item limit whatever the
@@ -22,6 +19,7 @@ use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_it
 use pc_platform::time::serde_millis;
 
 use crate::import_file::ImportRow;
+use crate::keys::{import_page_key, import_task_key};
 
 /// Most rows per stored page (and per worker message).
 pub const PAGE_ROWS: usize = 500;
@@ -88,14 +86,6 @@ struct RowPage {
     rows: Vec<ImportRow>,
 }
 
-pub fn task_key(id: &str) -> Key {
-    Key::new(format!("IMPORT#{id}"), "TASK")
-}
-
-pub fn page_key(task_id: &str, page: usize) -> Key {
-    Key::new(format!("IMPORT#{task_id}"), format!("ROWS#{page:05}"))
-}
-
 fn with_key(mut item: Item, key: Key, entity: &str) -> Item {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
@@ -104,7 +94,11 @@ fn with_key(mut item: Item, key: Key, entity: &str) -> Item {
 }
 
 pub fn task_item(task: &ImportTask) -> Result<Item, StoreError> {
-    Ok(with_key(to_item(task)?, task_key(&task.id), "import_task"))
+    Ok(with_key(
+        to_item(task)?,
+        import_task_key(&task.id),
+        "import_task",
+    ))
 }
 
 /// Splits rows into pages of at most [`PAGE_ROWS`] rows and
@@ -145,7 +139,7 @@ pub async fn store_import(
     for (page, rows) in pages.into_iter().enumerate() {
         let mut item = with_key(
             to_item(&RowPage { rows })?,
-            page_key(&task.id, page),
+            import_page_key(&task.id, page),
             "import_rows",
         );
         item.insert("ttl".into(), expires.timestamp().into());
@@ -157,7 +151,7 @@ pub async fn store_import(
 }
 
 pub async fn get_task(store: &dyn Store, id: &str) -> Result<Option<ImportTask>, StoreError> {
-    store.get_as(&task_key(id)).await
+    store.get_as(&import_task_key(id)).await
 }
 
 pub async fn page_rows(
@@ -166,7 +160,7 @@ pub async fn page_rows(
     page: usize,
 ) -> Result<Vec<ImportRow>, StoreError> {
     Ok(store
-        .get(&page_key(task_id, page))
+        .get(&import_page_key(task_id, page))
         .await?
         .map(from_item::<RowPage>)
         .transpose()?

@@ -361,7 +361,8 @@ mod tests {
     use pc_platform::store::{Item, Store};
 
     use super::*;
-    use crate::import_store::{page_key, store_import, task_item};
+    use crate::import_store::{store_import, task_item};
+    use crate::keys::import_page_key;
 
     /// A task of two pages whose first page item cannot be read.
     async fn task_with_a_broken_page(ctx: &AppContext) -> ImportTask {
@@ -393,7 +394,7 @@ mod tests {
             .put(task_item(&task).unwrap(), None)
             .await
             .unwrap();
-        let key = page_key(&task.id, 0);
+        let key = import_page_key(&task.id, 0);
         let mut broken = Item::new();
         broken.insert("pk".into(), key.pk.into());
         broken.insert("sk".into(), key.sk.into());

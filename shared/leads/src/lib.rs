@@ -12,6 +12,7 @@ pub mod import_store;
 pub mod import_upload_api;
 pub mod import_worker;
 pub mod import_xlsx;
+pub mod keys;
 pub mod lead;
 pub mod lead_changes;
 pub mod lead_notices;

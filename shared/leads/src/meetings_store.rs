@@ -1,9 +1,6 @@
 //! ChiliPiper meetings and unrouted webhook events in the single table.
 //!
-//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
-//! |---|---|---|---|---|---|
-//! | meeting | `MEETING#<meetingIdChili>` | `MEETING` | `LEAD#<leadId>#MEETINGS` / `<startTime>#<id>` | `PARTNER#<pid>#MEETINGS` / `<startTime>#<id>` | `MEETINGS` / `<startTime>#<id>` |
-//! | unrouted event | `UNROUTED` | `EVENT#<meetingIdChili>#<eventType>#<startTime>` | | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Access patterns: a meeting by id (get; its id is ChiliPiper's, so
 //! upserts need no guard item); a lead's meetings newest first (gsi1); a
@@ -16,8 +13,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_platform::store::{Index, Item, Key, Query, SortKey, Store, StoreError, from_item, to_item};
+use pc_platform::store::{Index, Item, Query, SortKey, Store, StoreError, from_item, to_item};
 use pc_platform::time::{serde_millis, timestamp};
+
+use crate::keys::unrouted_sort_key;
+pub use crate::keys::{
+    ALL_MEETINGS, UNROUTED, lead_meetings_partition, meeting_key, partner_meetings_partition,
+};
 
 use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
 
@@ -128,21 +130,6 @@ impl MeetingRecord {
     }
 }
 
-pub fn meeting_key(id: &str) -> Key {
-    Key::new(format!("MEETING#{id}"), "MEETING")
-}
-
-pub fn lead_meetings_partition(lead_id: &str) -> String {
-    format!("LEAD#{lead_id}#MEETINGS")
-}
-
-pub fn partner_meetings_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "MEETINGS")
-}
-
-pub const ALL_MEETINGS: &str = "MEETINGS";
-pub const UNROUTED: &str = "UNROUTED";
-
 pub fn meeting_item(meeting: &MeetingRecord) -> Result<Item, StoreError> {
     let mut item = to_item(meeting)?;
     let key = meeting_key(&meeting.id);
@@ -237,11 +224,7 @@ pub async fn keep_unrouted(
     item.insert("pk".into(), UNROUTED.into());
     item.insert(
         "sk".into(),
-        format!(
-            "EVENT#{}#{}#{start}",
-            event.meeting_id_chili, event.event_type
-        )
-        .into(),
+        unrouted_sort_key(&event.meeting_id_chili, &event.event_type, start).into(),
     );
     item.insert("entity".into(), "unrouted_event".into());
     match store

@@ -4,10 +4,7 @@
 //! ([`on_lead_change`], called by every lead update); the referral portal
 //! (`pc_referrals`) reads and pays them through the functions here.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | commission (one per lead) | `REFERRER#<pid>` | `COMMISSION#<leadId>` |
-//! | referral counters | `REFERRER#<pid>` | `STATS` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Access patterns: a referrer's commissions (query pk `REFERRER#<pid>`,
 //! sk begins with `COMMISSION#`); its counters (get `STATS`); one
@@ -42,13 +39,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::store::{
-    Condition, Index, Key, Query, SortKey, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Index, Query, SortKey, Store, StoreError, Update, Write, from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
 use pc_api::identity::Principal;
 
 use crate::deal_status::DealStatus;
+pub use crate::keys::commission_key;
+use crate::keys::{COMMISSION_PREFIX, referral_counters_key, referrer_partition};
 use crate::lead::LeadRecord;
 use crate::leads_store::query_all;
 
@@ -119,18 +118,6 @@ pub struct ReferralCounters {
     pub paid_cents: i64,
 }
 
-fn partition(referrer_id: &str) -> String {
-    format!("REFERRER#{referrer_id}")
-}
-
-pub fn commission_key(referrer_id: &str, lead_id: &str) -> Key {
-    Key::new(partition(referrer_id), format!("COMMISSION#{lead_id}"))
-}
-
-pub fn counters_key(referrer_id: &str) -> Key {
-    Key::new(partition(referrer_id), "STATS")
-}
-
 /// `deal × rate` in cents, rounded half up, without floating point.
 pub fn commission_cents(deal_amount_cents: i64, rate_bps: i64) -> i64 {
     let exact = i128::from(deal_amount_cents) * i128::from(rate_bps);
@@ -138,7 +125,7 @@ pub fn commission_cents(deal_amount_cents: i64, rate_bps: i64) -> i64 {
 }
 
 fn counters_update(referrer_id: &str, changes: &[(&str, i64)]) -> Update {
-    let mut update = Update::new(counters_key(referrer_id))
+    let mut update = Update::new(referral_counters_key(referrer_id))
         .set("entity", "referral_counters")
         .set("referrerId", referrer_id);
     for (counter, by) in changes {
@@ -342,7 +329,7 @@ pub async fn counters(
     referrer_id: &str,
 ) -> Result<ReferralCounters, StoreError> {
     Ok(store
-        .get_as(&counters_key(referrer_id))
+        .get_as(&referral_counters_key(referrer_id))
         .await?
         .unwrap_or_default())
 }
@@ -361,8 +348,8 @@ pub async fn commissions(
     store: &dyn Store,
     referrer_id: &str,
 ) -> Result<Vec<CommissionRecord>, StoreError> {
-    let query = Query::partition(Index::Table, partition(referrer_id))
-        .sk(SortKey::BeginsWith("COMMISSION#".into()))
+    let query = Query::partition(Index::Table, referrer_partition(referrer_id))
+        .sk(SortKey::BeginsWith(COMMISSION_PREFIX.into()))
         .descending();
     query_all(store, query, usize::MAX)
         .await?

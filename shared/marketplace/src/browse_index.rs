@@ -2,13 +2,7 @@
 //! partner and kept sorted, so the first browse page by match reads one
 //! page of the caller's entries instead of scoring every listing.
 //!
-//! | item | pk | sk | gsi4 | gsi5 |
-//! |---|---|---|---|---|
-//! | entry (a listed lead for one buyer) | `BROWSE#LEAD#<leadId>` | `BUYER#<buyerId>` | `BROWSE#BUYER#<buyerId>` / `<score>#<listedAt>#<leadId>` | `BROWSE#BUYER#<buyerId>#<industry>` / the same (with an industry) |
-//! | counted marker (the lead is in the counts) | `BROWSE#LEAD#<leadId>` | `COUNTED` | | |
-//! | listed counts, all sellers | `BROWSE#COUNTS` | `ALL` / `INDUSTRY#<industry>` | | |
-//! | listed counts, one seller | `BROWSE#COUNTS#SELLER#<sellerId>` | `ALL` / `INDUSTRY#<industry>` | | |
-//! | a buyer's index state | `BROWSE#BUYER#<buyerId>` | `STATE` | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! `<score>` is the match zero-padded to three digits, so a descending
 //! query of a buyer's gsi4 partition is best match first, newest listing
@@ -41,6 +35,8 @@ use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Condition, Item, Key, StoreError, Update, Write};
 use pc_platform::time::timestamp;
 
+pub use crate::keys::{ENTRY_PREFIX, count_key, counted_key, entry_key, state_key};
+use crate::keys::{browse_buyer_industry_partition, browse_buyer_partition};
 use crate::listing_store::ListingRecord;
 
 /// A change the index must follow, one page of work per message.
@@ -112,27 +108,6 @@ pub fn industry_key(industry: Option<&str>) -> Option<String> {
         .filter(|i| !i.is_empty())
 }
 
-fn lead_partition(lead_id: &str) -> String {
-    format!("BROWSE#LEAD#{lead_id}")
-}
-
-pub fn entry_key(lead_id: &str, buyer_id: &str) -> Key {
-    Key::new(lead_partition(lead_id), format!("BUYER#{buyer_id}"))
-}
-
-/// The sk prefix of the entries in a lead's partition.
-pub const ENTRY_PREFIX: &str = "BUYER#";
-
-/// A buyer's gsi4 partition: all its entries, by score.
-pub fn buyer_partition(buyer_id: &str) -> String {
-    format!("BROWSE#BUYER#{buyer_id}")
-}
-
-/// A buyer's gsi5 partition: its entries of one industry, by score.
-pub fn buyer_industry_partition(buyer_id: &str, industry: &str) -> String {
-    format!("{}#{industry}", buyer_partition(buyer_id))
-}
-
 fn entry_sort_key(listing: &ListingRecord, score: i64) -> String {
     format!(
         "{:03}#{}#{}",
@@ -153,12 +128,12 @@ pub fn entry_item(listing: &ListingRecord, buyer_id: &str, score: i64) -> Item {
     item.insert("leadId".into(), listing.lead_id.clone().into());
     item.insert("buyerId".into(), buyer_id.into());
     item.insert("score".into(), score.into());
-    item.insert("gsi4pk".into(), buyer_partition(buyer_id).into());
+    item.insert("gsi4pk".into(), browse_buyer_partition(buyer_id).into());
     item.insert("gsi4sk".into(), sk.clone().into());
     if let Some(industry) = industry_key(listing.contact.industry.as_deref()) {
         item.insert(
             "gsi5pk".into(),
-            buyer_industry_partition(buyer_id, &industry).into(),
+            browse_buyer_industry_partition(buyer_id, &industry).into(),
         );
         item.insert("gsi5sk".into(), sk.into());
     }
@@ -168,10 +143,6 @@ pub fn entry_item(listing: &ListingRecord, buyer_id: &str, score: i64) -> Item {
 /// The lead an entry item is for.
 pub fn entry_lead(item: &Item) -> Option<&str> {
     item.get("leadId").and_then(Value::as_str)
-}
-
-pub fn counted_key(lead_id: &str) -> Key {
-    Key::new(lead_partition(lead_id), "COUNTED")
 }
 
 /// What a lead was counted as: its seller and industry.
@@ -191,22 +162,6 @@ fn counted_item(lead_id: &str, counted: &Counted) -> Result<Item, StoreError> {
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "browse_counted".into());
     Ok(item)
-}
-
-const COUNTS: &str = "BROWSE#COUNTS";
-
-/// The listed count of all sellers (`None`) or of one, over all industries
-/// (`None`) or one.
-pub fn count_key(seller_id: Option<&str>, industry: Option<&str>) -> Key {
-    let pk = match seller_id {
-        Some(s) => format!("{COUNTS}#SELLER#{s}"),
-        None => COUNTS.to_owned(),
-    };
-    let sk = match industry {
-        Some(i) => format!("INDUSTRY#{i}"),
-        None => "ALL".to_owned(),
-    };
-    Key::new(pk, sk)
 }
 
 /// The stored count of a count item (0 when absent).
@@ -279,10 +234,6 @@ pub fn recount_writes(
         ));
     }
     Ok(Some(writes))
-}
-
-pub fn state_key(buyer_id: &str) -> Key {
-    Key::new(buyer_partition(buyer_id), "STATE")
 }
 
 /// The ICP as the state item records it: one canonical string (the map is

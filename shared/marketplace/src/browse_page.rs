@@ -23,10 +23,8 @@ use pc_accounts::partners_store::PartnerRecord;
 use pc_api::identity::partner_key;
 use pc_platform::store::{Index, Item, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item};
 
-use crate::browse_index::{
-    buyer_industry_partition, buyer_partition, count_key, count_of, entry_lead, index_ready,
-    state_key,
-};
+use crate::browse_index::{count_key, count_of, entry_lead, index_ready, state_key};
+use crate::keys::{browse_buyer_industry_partition, browse_buyer_partition};
 use crate::listing_store::{ListingRecord, MarketplaceStatus, listing_key, listing_of};
 
 /// Most entries one query asks for (a deep page takes several).
@@ -98,8 +96,8 @@ async fn read_entries(
     per_page: usize,
 ) -> Result<Vec<String>, StoreError> {
     let (index, partition) = match industry {
-        Some(i) => (Index::Gsi5, buyer_industry_partition(buyer_id, i)),
-        None => (Index::Gsi4, buyer_partition(buyer_id)),
+        Some(i) => (Index::Gsi5, browse_buyer_industry_partition(buyer_id, i)),
+        None => (Index::Gsi4, browse_buyer_partition(buyer_id)),
     };
     let skip = page.saturating_mul(per_page);
     let wanted = skip.saturating_add(per_page);

@@ -20,6 +20,7 @@ pub mod demand;
 pub mod error;
 pub mod functions;
 pub mod icp_match;
+pub mod keys;
 pub mod listing_api;
 pub mod listing_notices;
 pub mod listing_store;

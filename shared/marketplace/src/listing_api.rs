@@ -39,9 +39,10 @@ use crate::MarketError;
 use crate::auto_list::listing_record;
 use crate::browse_index::{IndexChange, change_write};
 use crate::demand::{MarketDemand, suggestion_for};
+use crate::keys::seller_listings_partition;
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
-    ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write, seller_partition,
+    ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
 };
 use crate::market_views::ListingView;
 use crate::sold_status::buyer_statuses;
@@ -264,7 +265,7 @@ pub async fn my_listings(
         let page = ctx
             .store
             .query(
-                &Query::partition(Index::Gsi2, seller_partition(seller))
+                &Query::partition(Index::Gsi2, seller_listings_partition(seller))
                     .limit(1_000)
                     .after(cursor),
             )

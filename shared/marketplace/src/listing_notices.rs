@@ -33,11 +33,12 @@ use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, data, enqueue};
 use pc_platform::money::Cents;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{Condition, Cursor, Item, Key, Store, StoreError, Write};
+use pc_platform::store::{Condition, Cursor, Item, Store, StoreError, Write};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
 use crate::icp_match::icp_match;
+use crate::keys::notices_key;
 use crate::listing_store::{ListingRecord, MarketplaceStatus, get_listing};
 use crate::market_views::profile;
 
@@ -48,10 +49,6 @@ pub const PARTNERS_PER_PAGE: usize = 100;
 
 /// Shortest time between two rounds of notices of one lead.
 pub const NOTICE_INTERVAL_HOURS: i64 = 24;
-
-fn notices_key(lead_id: &str) -> Key {
-    Key::new(format!("MARKET#{lead_id}"), "NOTICES")
-}
 
 /// When the lead's last round of notices was queued, as stored.
 pub async fn last_notices(store: &dyn Store, lead_id: &str) -> Result<Option<String>, StoreError> {

@@ -1,11 +1,7 @@
 //! A lead's marketplace state, one item per lead ever listed, and the
 //! conditional writes that move it.
 //!
-//! | item | pk | sk | gsi1 | gsi2 | gsi3 |
-//! |---|---|---|---|---|---|
-//! | listing (marketplace state of a lead) | `MARKET#<leadId>` | `LISTING` | `MARKETPLACE#LISTED` / `<listedAt>#<leadId>` (while listed) | `SELLER#<pid>#LISTINGS` / `<listedAt>#<leadId>` | `MARKETPLACE#LISTED#<industry>` / `<listedAt>#<leadId>` (while listed, with an industry) |
-//! | view guard (one per viewing partner) | `MARKET#<leadId>` | `VIEW#<partnerId>` | | | |
-//! | listing notices sent (at most one round a day) | `MARKET#<leadId>` | `NOTICES` | | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! States: `listed` → `reserved` (one reservation) → `sold` (its purchase
 //! completed) or back to `listed` (cancelled, expired); `listed` →
@@ -26,13 +22,13 @@ use serde_json::Value;
 use pc_leads::lead::LeadRecord;
 use pc_platform::store::pages::each_item;
 use pc_platform::store::{
-    Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
-    from_item, to_item,
+    Condition, Guard, Index, Item, Query, Store, StoreError, Transaction, Update, Write, from_item,
+    to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
-/// The gsi1 partition of every listed lead, by listing time.
-pub const LISTED_PARTITION: &str = "MARKETPLACE#LISTED";
+use crate::keys::seller_listings_partition;
+pub use crate::keys::{LISTED_PARTITION, industry_partition, listing_key, view_guard_key};
 
 /// A lead's state on the marketplace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -124,23 +120,6 @@ pub struct ListingRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn listing_key(lead_id: &str) -> Key {
-    Key::new(format!("MARKET#{lead_id}"), "LISTING")
-}
-
-pub fn view_guard_key(lead_id: &str, partner_id: &str) -> Key {
-    Key::new(format!("MARKET#{lead_id}"), format!("VIEW#{partner_id}"))
-}
-
-pub fn seller_partition(seller_id: &str) -> String {
-    format!("SELLER#{seller_id}#LISTINGS")
-}
-
-/// The browse partition of one industry (lowercased, trimmed).
-pub fn industry_partition(industry: &str) -> String {
-    format!("{LISTED_PARTITION}#{}", industry.trim().to_lowercase())
-}
-
 fn listed_sort_key(listing: &ListingRecord) -> String {
     format!("{}#{}", timestamp(listing.listed_at), listing.lead_id)
 }
@@ -192,7 +171,10 @@ pub fn listing_item(listing: &ListingRecord) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "marketplace_listing".into());
-    item.insert("gsi2pk".into(), seller_partition(&listing.seller_id).into());
+    item.insert(
+        "gsi2pk".into(),
+        seller_listings_partition(&listing.seller_id).into(),
+    );
     item.insert("gsi2sk".into(), listed_sort_key(listing).into());
     if listing.marketplace_status == MarketplaceStatus::Listed {
         for (attr, value) in listed_index(listing) {
@@ -225,7 +207,7 @@ pub async fn each_listing_of_seller(
     seller_id: &str,
     mut on_listing: impl FnMut(ListingRecord),
 ) -> Result<(), StoreError> {
-    let query = Query::partition(Index::Gsi2, seller_partition(seller_id));
+    let query = Query::partition(Index::Gsi2, seller_listings_partition(seller_id));
     each_item(store, query, |item| {
         on_listing(listing_of(item)?);
         Ok(())

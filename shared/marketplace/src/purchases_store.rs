@@ -1,10 +1,7 @@
 //! Purchases of reserved leads, and each seller's monthly sales counter
 //! (its fee tier).
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | purchase (id = its reservation's id) | `PURCHASE#<id>` | `PURCHASE` | `BUYER#<pid>#PURCHASES` / `<createdAt>#<id>` | `SELLER#<pid>#PURCHASES` / `<createdAt>#<id>` |
-//! | a seller's sales in a calendar month (UTC) | `SALES#<pid>#<YYYY-MM>` | `COUNT` | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! A reservation has at most one purchase (its id is the reservation's),
 //! created on condition that it does not exist. States: `PENDING` (the
@@ -27,9 +24,11 @@ use serde::{Deserialize, Serialize};
 
 use pc_platform::store::pages::each_item;
 use pc_platform::store::{
-    Condition, Index, Item, Key, Query, Store, StoreError, Update, Write, from_item, to_item,
+    Condition, Index, Item, Query, Store, StoreError, Update, Write, from_item, to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
+
+pub use crate::keys::{buyer_purchases, purchase_key, sales_key, seller_purchases};
 
 /// The platform's fee on a sale, in percent.
 pub const STANDARD_FEE_PERCENT: i64 = 20;
@@ -116,25 +115,9 @@ pub struct PurchaseRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn purchase_key(id: &str) -> Key {
-    Key::new(format!("PURCHASE#{id}"), "PURCHASE")
-}
-
-pub fn buyer_purchases(buyer_id: &str) -> String {
-    format!("BUYER#{buyer_id}#PURCHASES")
-}
-
-pub fn seller_purchases(seller_id: &str) -> String {
-    format!("SELLER#{seller_id}#PURCHASES")
-}
-
 /// `2026-11`: the calendar month (UTC) a sale counts in.
 pub fn sales_month(at: DateTime<Utc>) -> String {
     at.format("%Y-%m").to_string()
-}
-
-pub fn sales_key(seller_id: &str, month: &str) -> Key {
-    Key::new(format!("SALES#{seller_id}#{month}"), "COUNT")
 }
 
 /// The platform's fee on `price_cents` for a seller with `sales_this_month`

@@ -1,10 +1,6 @@
 //! Reservations: a buyer's hold on one listed lead for 7 to 14 days.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | reservation | `RESERVATION#<id>` | `RESERVATION` | `BUYER#<pid>#RESERVATIONS` / `<createdAt>#<id>` | `RESERVATIONS#OPEN` / `<expiresAt>#<id>` (while `active` or `purchasing`) |
-//! | a buyer's open reservations | `BUYER#<pid>` | `OPENRESERVATIONS` | | |
-//! | the sold fields as reserved ([`crate::sale_snapshot`]) | `MARKET#<leadId>` | `SALE#<reservationId>` | | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! States: `active` → `purchasing` (a payment is under way) → `completed`
 //! (paid) or back to `active` (the payment failed); `active` or
@@ -28,17 +24,17 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::store::{
-    Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
-    from_item, to_item,
+    Condition, Guard, Index, Item, Query, Store, StoreError, Transaction, Update, Write, from_item,
+    to_item,
 };
 use pc_platform::time::{serde_millis, timestamp};
 
 use crate::MarketError;
+use crate::keys::buyer_reservations_partition;
+pub use crate::keys::{OPEN_PARTITION, open_holds_key, reservation_key};
 use crate::listing_store::{ListingRecord, release_listing_item, reserve_listing_item};
 use crate::purchases_store::{PurchaseRecord, cancel_item, purchase_key};
 
-/// The gsi2 partition of open reservations by expiry time.
-pub const OPEN_PARTITION: &str = "RESERVATIONS#OPEN";
 /// Shortest and longest hold, and the longest total after an extension.
 pub const MIN_DAYS: i64 = 7;
 pub const MAX_DAYS: i64 = 14;
@@ -136,14 +132,6 @@ impl ReservationRecord {
     }
 }
 
-pub fn reservation_key(id: &str) -> Key {
-    Key::new(format!("RESERVATION#{id}"), "RESERVATION")
-}
-
-pub fn buyer_partition(buyer_id: &str) -> String {
-    format!("BUYER#{buyer_id}#RESERVATIONS")
-}
-
 fn open_sort_key(expires_at: DateTime<Utc>, id: &str) -> String {
     format!("{}#{id}", timestamp(expires_at))
 }
@@ -155,7 +143,10 @@ pub fn reservation_item(r: &ReservationRecord) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "reservation".into());
-    item.insert("gsi1pk".into(), buyer_partition(&r.buyer_id).into());
+    item.insert(
+        "gsi1pk".into(),
+        buyer_reservations_partition(&r.buyer_id).into(),
+    );
     item.insert(
         "gsi1sk".into(),
         format!("{}#{}", timestamp(r.created_at), r.id).into(),
@@ -184,11 +175,6 @@ pub async fn load_buyer_reservation(
         .await?
         .filter(|r| r.buyer_id == buyer_id)
         .ok_or(MarketError::ReservationNotFound)
-}
-
-/// The item counting a buyer's open reservations.
-pub fn open_holds_key(buyer_id: &str) -> Key {
-    Key::new(format!("BUYER#{buyer_id}"), "OPENRESERVATIONS")
 }
 
 /// `+1` on the buyer's open reservations, on condition that it holds
@@ -375,7 +361,7 @@ pub async fn buyer_reservations(
     loop {
         let page = store
             .query(
-                &Query::partition(Index::Gsi1, buyer_partition(buyer_id))
+                &Query::partition(Index::Gsi1, buyer_reservations_partition(buyer_id))
                     .descending()
                     .limit(1_000)
                     .after(cursor),

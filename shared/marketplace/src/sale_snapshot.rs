@@ -4,9 +4,7 @@
 //! asynchronous writer: HubSpot sync, the public API, an import) changing
 //! the lead during the sale cannot swap what is delivered.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | sale snapshot | `MARKET#<leadId>` | `SALE#<reservationId>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! It carries no index attributes: browsing, which queries the listed
 //! partitions, never reads it, and only the buyer's copy shows it.
@@ -15,8 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_leads::lead::{Contact, LeadRecord};
-use pc_platform::store::{Item, Key, Store, StoreError, Write, to_item};
+use pc_platform::store::{Item, Store, StoreError, Write, to_item};
 use pc_platform::time::serde_millis;
+
+pub use crate::keys::snapshot_key;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,13 +27,6 @@ pub struct SaleSnapshot {
     pub contact: Contact,
     #[serde(with = "serde_millis")]
     pub taken_at: DateTime<Utc>,
-}
-
-pub fn snapshot_key(lead_id: &str, reservation_id: &str) -> Key {
-    Key::new(
-        format!("MARKET#{lead_id}"),
-        format!("SALE#{reservation_id}"),
-    )
 }
 
 impl SaleSnapshot {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use pc_leads::leads_store::lead_key;
+use pc_leads::keys::lead_key;
 use pc_platform::store::{MAX_BATCH_GET, Store, StoreError};
 
 use crate::listing_store::{ListingRecord, MarketplaceStatus};

@@ -6,7 +6,8 @@
 use bson::{Bson, Document};
 use chrono::{DateTime, Datelike, Utc};
 
-use pc_accounts::billing_config::{BillingConfig, BillingTerm, BillingType, Month, billing_key};
+use pc_accounts::billing_config::{BillingConfig, BillingTerm, BillingType, Month};
+use pc_accounts::keys::billing_key;
 use pc_billing::invoices_store::{
     InvoiceLineRecord, InvoiceRecord, InvoiceStatus, InvoiceType, Stage, claim_item,
 };

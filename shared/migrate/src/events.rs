@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use pc_api::audit::AuditEvent;
-use pc_leads::events_store::{event_item, event_key};
+use pc_leads::events_store::event_item;
+use pc_leads::keys::event_key;
 use pc_platform::store::Write;
 
 use crate::fields::{created_at, id_of, reference, reference_field, text, time};

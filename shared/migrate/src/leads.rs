@@ -9,10 +9,11 @@ use bson::Document;
 use chrono::{DateTime, Utc};
 
 use pc_api::identity::partner_key;
+use pc_leads::keys::{change_markers_pk, lead_key, meeting_key};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord, NoteRecord};
-use pc_leads::leads_store::items::{change_markers_pk, lead_key, note_item};
+use pc_leads::leads_store::items::note_item;
 use pc_leads::leads_store::writes::create_lead_writes;
-use pc_leads::meetings_store::{MeetingRecord, MeetingStatus, Person, meeting_item, meeting_key};
+use pc_leads::meetings_store::{MeetingRecord, MeetingStatus, Person, meeting_item};
 use pc_leads::{DealStatus, LeadSource};
 use pc_platform::store::{Condition, Key, Update, Write};
 use pc_platform::time::timestamp;

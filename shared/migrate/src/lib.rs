@@ -634,7 +634,7 @@ mod tests {
     use super::*;
     use crate::generate::{BASE_SECS, collection, date, decimal, oid};
     use bson::doc;
-    use pc_billing::invoices_store::invoice_key;
+    use pc_billing::keys::invoice_key;
     use pc_platform::store::embedded::EmbeddedStore;
 
     #[tokio::test]

@@ -1,9 +1,7 @@
 //! The once-only record of each email job, so a queue message delivered
 //! twice (or a reminder job run twice) sends one email.
 //!
-//! | item | pk | sk | gsi… |
-//! |---|---|---|---|
-//! | email send | `EMAILSENT#<jobId>` | `EMAILSENT` | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Attributes: `status` (`sending` | `retry` | `sent` | `rejected`),
 //! `leaseUntil` and `claimedBy` (the queue message holding the claim, while
@@ -24,16 +22,14 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use pc_platform::email::EmailKind;
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Update};
+use pc_platform::store::{Condition, Item, Store, StoreError, Update};
 use pc_platform::time::timestamp;
+
+pub use crate::keys::email_send_key;
 
 /// How long a claim keeps other deliveries of the same job away; longer
 /// than the queue worker's time limit (30 s locally, the Lambda timeout in AWS).
 pub const CLAIM_LEASE: Duration = Duration::minutes(2);
-
-pub fn email_send_key(job_id: &str) -> Key {
-    Key::new(format!("EMAILSENT#{job_id}"), "EMAILSENT")
-}
 
 /// What became of a claim.
 #[derive(Clone, Debug, PartialEq, Eq)]

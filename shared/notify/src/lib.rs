@@ -5,6 +5,7 @@
 pub mod email_sends_store;
 pub mod emails_worker;
 pub mod functions;
+pub mod keys;
 pub mod lead_reminders;
 pub mod magic_links;
 pub mod templates;

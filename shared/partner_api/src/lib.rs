@@ -9,6 +9,7 @@
 //! records a partner reads outcomes from.
 
 pub mod functions;
+pub mod keys;
 pub mod status_api;
 pub mod status_request;
 pub mod status_worker;

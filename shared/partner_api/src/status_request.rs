@@ -2,9 +2,7 @@
 //! parsed into a [`StatusCommand`] (checked whole before anything is
 //! written), and the request record a partner reads its outcome from.
 //!
-//! | item | pk | sk | attributes |
-//! |---|---|---|---|
-//! | status request | `APIREQUEST#<requestId>` | `REQUEST` | the command, `state` (`pending` → `applied` / `rejected`, once), `error?`, `createdAt`, `settledAt?`, `ttl` (30 days) |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,8 +14,10 @@ use pc_leads::DealStatus;
 use pc_leads::lead::{LeadEmail, parse_dollars};
 use pc_leads::leads_api::MAX_NOTE;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Update, Write, to_item};
+use pc_platform::store::{Condition, Item, Store, StoreError, Update, Write, to_item};
 use pc_platform::time::{serde_millis, timestamp};
+
+pub use crate::keys::request_key;
 
 /// How long a request's outcome stays readable.
 pub const REQUEST_LIFETIME: Duration = Duration::days(30);
@@ -194,10 +194,6 @@ pub struct RequestRecord {
     pub error: Option<RequestError>,
     #[serde(with = "serde_millis")]
     pub created_at: DateTime<Utc>,
-}
-
-pub fn request_key(request_id: &str) -> Key {
-    Key::new(format!("APIREQUEST#{request_id}"), "REQUEST")
 }
 
 /// The write that stores a new pending request.

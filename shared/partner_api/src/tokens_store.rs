@@ -2,27 +2,21 @@
 //! their use. The token item's shape and key are `pc_api::partner_tokens`'
 //! (the auth layer reads it); this module owns every write.
 //!
-//! | item | pk | sk | gsi1 | attributes |
-//! |---|---|---|---|---|
-//! | API token | `APITOKEN#<sha256 hex>` | `TOKEN` | `PARTNER#<pid>#APITOKENS` / `<createdAt>#<id>` | `id`, `partnerId`, `name`, `prefix`, `createdBy`, `createdAt`, `lastUsedAt?` |
-//! | a partner's token count | `APITOKENS#<pid>` | `COUNT` | | `count` |
-//!
-//! | pattern | key condition |
-//! |---|---|
-//! | authenticate a call | get `APITOKEN#<sha256>` |
-//! | a partner's tokens, newest first | `gsi1pk = PARTNER#<pid>#APITOKENS`, descending |
-//! | at most [`MAX_TOKENS_PER_PARTNER`] | conditional add on `APITOKENS#<pid>` in the issuing transaction |
+//! Its items and their keys: [`crate::keys`].
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 
-use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, api_token_key, token_hash};
+use pc_api::keys::api_token_key;
+use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, token_hash};
 use pc_platform::store::{
     Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
     from_item, to_item,
 };
 use pc_platform::time::timestamp;
+
+use crate::keys::{token_count_key, tokens_partition};
 
 /// Most live tokens a partner holds: enough for every integration it
 /// runs, few enough that a leaked admin session cannot mint an unbounded
@@ -35,14 +29,6 @@ pub const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 
 /// Characters of a token shown in lists (`pcp_` and eight more).
 const SHOWN_PREFIX: usize = TOKEN_PREFIX.len() + 8;
-
-fn tokens_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "APITOKENS")
-}
-
-fn count_key(partner_id: &str) -> Key {
-    Key::new(format!("APITOKENS#{partner_id}"), "COUNT")
-}
 
 /// A new token: 256 bits from the operating system's CSPRNG, base64url.
 fn new_secret() -> String {
@@ -103,7 +89,7 @@ pub async fn issue(
         created_at: now,
         last_used_at: None,
     };
-    let counted = Update::new(count_key(partner_id))
+    let counted = Update::new(token_count_key(partner_id))
         .add("count", 1)
         .set("entity", "api_token_count")
         .when(Condition::Or(vec![
@@ -176,7 +162,7 @@ pub async fn revoke(
         },
     );
     writes.push(Write::Update(
-        Update::new(count_key(partner_id)).add("count", -1),
+        Update::new(token_count_key(partner_id)).add("count", -1),
     ));
     match writes.commit(store).await {
         Ok(()) => Ok(true),

@@ -11,6 +11,7 @@ pub mod email;
 pub mod error_code;
 pub mod failure;
 pub mod ids;
+pub mod keys;
 pub mod money;
 pub mod not_granted;
 pub mod objects;

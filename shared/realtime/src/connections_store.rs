@@ -1,8 +1,6 @@
 //! Open WebSocket connections, by partner.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | WebSocket connection | `WSCONN#<connectionId>` | `CONN` | `PARTNER#<pid>#WSCONNS` / `<connectionId>` | `WSCONNS` / `<connectionId>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Attributes: `connectionId`, `partnerId`, `userId`, `connectedAt`,
 //! `viewingLeadId` and `viewingSellerId` (the listed lead the client has
@@ -12,13 +10,11 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use pc_platform::store::{
-    Condition, Index, Key, Query, Store, StoreError, Update, from_item, to_item,
-};
+use pc_platform::store::{Condition, Index, Query, Store, StoreError, Update, from_item, to_item};
 use pc_platform::time::timestamp;
 
-/// The gsi2 partition of every open connection.
-pub const ALL_CONNECTIONS: &str = "WSCONNS";
+pub use crate::keys::{ALL_CONNECTIONS, connection_key, partner_connections};
+
 /// How long a record outlives its connection's longest possible life.
 pub const CONNECTION_TTL_HOURS: i64 = 3;
 
@@ -33,14 +29,6 @@ pub struct Connection {
     pub viewing_lead_id: Option<String>,
     #[serde(default)]
     pub viewing_seller_id: Option<String>,
-}
-
-pub fn connection_key(connection_id: &str) -> Key {
-    Key::new(format!("WSCONN#{connection_id}"), "CONN")
-}
-
-pub fn partner_connections(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "WSCONNS")
 }
 
 /// Records a connection that just opened.

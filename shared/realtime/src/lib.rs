@@ -20,6 +20,7 @@ pub mod audience;
 pub mod broadcaster;
 pub mod connections_store;
 pub mod functions;
+pub mod keys;
 pub mod presence;
 pub mod socket_auth;
 pub mod socket_events;

@@ -8,9 +8,7 @@
 //! conditional delete when the socket opens, so a ticket that leaks
 //! afterwards opens nothing.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | connection ticket | `WSTICKET#<sha256 hex>` | `TICKET` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Attributes: `userId`, `sessionId`, `partnerId`, `issuedAt` (unix
 //! seconds), `expiresAt` (millis), `ttl` (the table drops tickets never
@@ -30,6 +28,8 @@ use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::store::{Condition, Item, Key};
 use pc_platform::time::timestamp;
 
+use crate::keys;
+
 /// How long a ticket waits for its socket.
 pub const TICKET_SECONDS: i64 = 60;
 
@@ -42,8 +42,7 @@ pub struct TicketView {
 }
 
 fn ticket_key(ticket: &str) -> Key {
-    let hash = hex::encode(Sha256::digest(ticket.as_bytes()));
-    Key::new(format!("WSTICKET#{hash}"), "TICKET")
+    keys::ticket_key(&hex::encode(Sha256::digest(ticket.as_bytes())))
 }
 
 fn text(item: &Item, name: &str) -> Option<String> {

@@ -13,6 +13,7 @@
 pub mod commissions_api;
 pub mod dashboard_api;
 pub mod functions;
+pub mod keys;
 pub mod payouts_api;
 pub mod portal_access;
 pub mod profile_api;

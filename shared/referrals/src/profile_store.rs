@@ -1,8 +1,6 @@
 //! A referral partner's payout profile in the single table.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | payout profile | `REFERRER#<pid>` | `PROFILE` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! The bank account and tax id are stored sealed with the platform's field
 //! cipher (`pc_platform::cipher`, AES-256-GCM bound to the partner and the
@@ -14,8 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use pc_platform::cipher::{CipherError, FieldCipher, Sealed};
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, to_item};
+use pc_platform::store::{Condition, Item, Store, StoreError, Write, to_item};
 use pc_platform::time::serde_millis;
+
+pub use crate::keys::profile_key;
 
 /// How a referrer wants to be paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -120,10 +120,6 @@ impl SealedField {
     ) -> Result<String, CipherError> {
         cipher.open(sealed, &self.context(partner_id))
     }
-}
-
-pub fn profile_key(partner_id: &str) -> Key {
-    Key::new(format!("REFERRER#{partner_id}"), "PROFILE")
 }
 
 fn profile_item(profile: &ProfileRecord) -> Result<Item, StoreError> {

@@ -141,7 +141,7 @@ pub async fn list_deliveries(
         let page = ctx
             .store
             .query(
-                &Query::partition(Index::Gsi1, deliveries_store::partner_partition(&id))
+                &Query::partition(Index::Gsi1, crate::keys::partner_deliveries_partition(&id))
                     .descending()
                     .limit(500)
                     .after(cursor),

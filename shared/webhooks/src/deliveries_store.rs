@@ -9,19 +9,18 @@
 //! the fan-out makes one delivery. Every later write is conditional on the
 //! `revision` read, so two workers never record the same attempt twice.
 //!
-//! | item | pk | sk | gsi1 | gsi2 |
-//! |---|---|---|---|---|
-//! | delivery | `WEBHOOKDELIVERY#<id>` | `DELIVERY` | `PARTNER#<pid>#WEBHOOKDELIVERIES` / `<createdAt>#<id>` | `WEBHOOKRETRIES` / `<nextAttemptAt>#<id>` (while pending) |
+//! Its items and their keys: [`crate::keys`].
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, to_item};
+use pc_platform::store::{Condition, Item, Store, StoreError, Write, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
-/// The gsi2 partition of pending deliveries by next attempt time.
-pub const RETRIES_PARTITION: &str = "WEBHOOKRETRIES";
+use crate::keys::partner_deliveries_partition;
+pub use crate::keys::{RETRIES_PARTITION, delivery_key};
+
 /// Attempts kept on a record (the oldest go first); the count stays exact.
 pub const KEPT_ATTEMPTS: usize = 60;
 
@@ -105,15 +104,6 @@ pub fn delivery_id(event_id: &str, partner_id: &str) -> String {
     format!("whd_{}", &hex::encode(digest)[..32])
 }
 
-pub fn delivery_key(id: &str) -> Key {
-    Key::new(format!("WEBHOOKDELIVERY#{id}"), "DELIVERY")
-}
-
-/// The gsi1 partition of a partner's deliveries.
-pub fn partner_partition(partner_id: &str) -> String {
-    pc_platform::store::partner_collection(partner_id, "WEBHOOKDELIVERIES")
-}
-
 impl DeliveryRecord {
     /// A pending delivery whose first attempt is due now.
     pub fn new(
@@ -179,7 +169,7 @@ pub fn delivery_item(record: &DeliveryRecord) -> Result<Item, StoreError> {
     item.insert("entity".into(), "webhook_delivery".into());
     item.insert(
         "gsi1pk".into(),
-        partner_partition(&record.partner_id).into(),
+        partner_deliveries_partition(&record.partner_id).into(),
     );
     item.insert(
         "gsi1sk".into(),

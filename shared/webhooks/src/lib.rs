@@ -17,6 +17,7 @@ pub mod error;
 pub mod failure_notice;
 pub mod fan_out;
 pub mod functions;
+pub mod keys;
 pub mod retries;
 pub mod sending;
 pub mod signing;

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use pc_marketplace::browse_index::state_key;
+use pc_marketplace::keys::state_key;
 use pc_tests::marketplace_support::{
     SOFTWARE_ICP, agency, browse, call, connect, ids, industry_lead, list, reserve, software_lead,
 };

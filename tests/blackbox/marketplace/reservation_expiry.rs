@@ -1,6 +1,7 @@
 //! An expired reservation relists the lead and emails the buyer.
 
-use pc_marketplace::reservations_store::{mark_purchasing_item, reservation_key};
+use pc_marketplace::keys::reservation_key;
+use pc_marketplace::reservations_store::mark_purchasing_item;
 use pc_tests::marketplace_support::{
     SOFTWARE_ICP, agency, browse, call, connect, ids, list, reserve, sign_in_again, software_lead,
 };

@@ -2,7 +2,7 @@
 //! and rank stay exact under fifty concurrent conversions.
 
 use futures::future::join_all;
-use pc_leads::referral_commission::commission_key;
+use pc_leads::keys::commission_key;
 use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{expect_json, json, scenario};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The payout profile: sealed at rest, shown masked.
 
 use pc_api::identity::Role;
-use pc_referrals::profile_store::profile_key;
+use pc_referrals::keys::profile_key;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{json, scenario};

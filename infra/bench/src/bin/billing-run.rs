@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 
 use pc_accounts::billing_config::{BillingConfig, BillingTerm, BillingType, Month};
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
-use pc_billing::invoices_store::{STAFF_PARTITION, Stage};
+use pc_billing::invoices_store::Stage;
+use pc_billing::keys::INVOICES_PARTITION;
 use pc_billing::monthly_invoices::{billing_worker, fan_out, month_range};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::lead_item;
@@ -217,7 +218,7 @@ fn ms(d: Duration) -> f64 {
 
 async fn all_invoices(store: &dyn Store) -> anyhow::Result<Vec<(Stage, i64)>> {
     let mut found = Vec::new();
-    let mut query = Query::partition(Index::Gsi2, STAFF_PARTITION);
+    let mut query = Query::partition(Index::Gsi2, INVOICES_PARTITION);
     loop {
         let page = store.query(&query).await?;
         for item in page.items {

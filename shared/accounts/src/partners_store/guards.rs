@@ -2,17 +2,15 @@
 //! partner: claimed and released in the partner's own transactions, and
 //! held with an expiry by an unverified self-registration.
 
-use pc_api::identity::meeting_type_key;
+use pc_api::keys::meeting_type_key;
+
+pub use crate::keys::slug_guard_key;
 use pc_platform::store::{Condition, Guard, Item, Key, Write};
 
 /// Another partner holds the slug.
 pub const SLUG_GUARD: Guard = Guard::new("slug_guard");
 /// Another partner holds a meeting type.
 pub const MEETING_TYPE_GUARD: Guard = Guard::new("meeting_type_guard");
-
-pub fn slug_guard_key(slug: &str) -> Key {
-    Key::new(format!("SLUG#{slug}"), "SLUG")
-}
 
 pub(super) fn guard(key: Key, entity: &str, partner_id: &str) -> Item {
     let mut item = Item::new();

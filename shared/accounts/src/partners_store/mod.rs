@@ -1,11 +1,6 @@
 //! Partners in the single table.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | partner | `PARTNER#<id>` | `PROFILE` | `PARTNERS` / `<createdAt>#<id>` |
-//! | slug guard | `SLUG#<slug>` | `SLUG` | |
-//! | meeting-type guard | `MEETINGTYPE#<name>` | `MEETINGTYPE` | |
-//! | billing config | `PARTNER#<id>` | `BILLING` | | (see `billing_config`)
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Guards hold `partnerId`; they are written in the same transaction as
 //! the partner item, so a slug or meeting type belongs to one partner even

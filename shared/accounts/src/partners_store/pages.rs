@@ -27,7 +27,7 @@ pub async fn partners_page(
     limit: Option<usize>,
     cursor: Option<Cursor>,
 ) -> Result<(Vec<PartnerRecord>, Option<Cursor>), StoreError> {
-    let mut query = Query::partition(Index::Gsi1, "PARTNERS").after(cursor);
+    let mut query = Query::partition(Index::Gsi1, pc_api::keys::PARTNERS_INDEX).after(cursor);
     if let Some(limit) = limit {
         query = query.limit(limit);
     }

@@ -167,7 +167,7 @@ async fn a_late_finalized_after_paid_leaves_it_paid_and_is_recorded() {
     assert_eq!(invoice(&parts).await.stripe_status, InvoiceStatus::Paid);
     let guard = ctx
         .store
-        .get(&guard_key(&finalized.id))
+        .get(&stripe_event_key(&finalized.id))
         .await
         .unwrap()
         .unwrap();
@@ -256,7 +256,12 @@ async fn unknown_invoices_unhandled_types_and_marketplace_payments_are_recorded(
     assert_eq!(apply_event(ctx, &other).await.unwrap(), Outcome::Ignored);
     let intent = event("evt_p", "payment_intent.succeeded", json!({"id": "pi_1"}));
     assert_eq!(apply_event(ctx, &intent).await.unwrap(), Outcome::Ignored);
-    let guard = ctx.store.get(&guard_key("evt_p")).await.unwrap().unwrap();
+    let guard = ctx
+        .store
+        .get(&stripe_event_key("evt_p"))
+        .await
+        .unwrap()
+        .unwrap();
     assert!(guard["note"].as_str().unwrap().contains("marketplace"));
     let unknown = event(
         "evt_q",

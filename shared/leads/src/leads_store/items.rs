@@ -1,102 +1,19 @@
-//! The keys and stored shapes of the leads' items: the lead with its five
-//! index attributes, its staff copy, its email guard, its search entries,
-//! its partner's lead counters and its notes (the table is in the module
-//! documentation of `leads_store`).
+//! The stored shapes of the leads' items: the lead with its five index
+//! attributes, its staff copy, its email guard, its search entries, its
+//! partner's lead counters and its notes (their keys and the item table
+//! are in [`crate::keys`]).
 
-use pc_platform::store::{Index, Item, Key, StoreError, Update, to_item};
+use pc_platform::store::{Item, Key, StoreError, Update, to_item};
 use pc_platform::time::timestamp;
 
 use crate::deal_status::{DealStatus, LeadSource};
+use crate::keys::note_sort_key;
+pub use crate::keys::{
+    COUNTERS_PARTITION, Partition, STAFF_PARTITION, change_markers_pk, email_guard_key,
+    email_partition, lead_counters_key, lead_key, lead_partition, word_partition,
+};
 use crate::lead::{LeadRecord, NoteRecord};
 use crate::lead_search::{indexed_word, lead_words};
-
-/// The partition of the staff copies of every lead.
-pub const STAFF_PARTITION: &str = "LEADS";
-/// The gsi1 partition of every partner's lead counters.
-pub const COUNTERS_PARTITION: &str = "LEADCOUNTS";
-
-/// Which leads one index partition holds; the same shapes exist per
-/// partner (on the lead item) and across partners (on the staff copy).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Partition {
-    /// Every lead, by created date.
-    Created,
-    /// The leads in one status, by created date.
-    Status(DealStatus),
-    /// The leads from one source, by created date.
-    Source(LeadSource),
-    /// The leads with a meeting, by scheduled date.
-    Scheduled,
-    /// The leads with a meeting and a status that is not won or lost, by
-    /// scheduled date.
-    Open,
-}
-
-impl Partition {
-    /// The partition key, for one partner (`Some`) or every partner.
-    pub fn key(&self, partner: Option<&str>) -> String {
-        let scope = match partner {
-            Some(pid) => pc_platform::store::partner_collection(pid, ""),
-            None => format!("{STAFF_PARTITION}#"),
-        };
-        match (self, partner) {
-            (Partition::Created, Some(_)) => format!("{scope}LEADS"),
-            (Partition::Created, None) => STAFF_PARTITION.to_owned(),
-            (Partition::Status(s), _) => format!("{scope}STATUS#{}", s.as_str()),
-            (Partition::Source(s), _) => format!("{scope}SOURCE#{}", s.as_str()),
-            (Partition::Scheduled, _) => format!("{scope}SCHEDULED"),
-            (Partition::Open, _) => format!("{scope}OPEN"),
-        }
-    }
-
-    /// The index holding this partition: the lead item's for one partner,
-    /// the staff copy's across partners.
-    pub fn index(&self, per_partner: bool) -> Index {
-        match (self, per_partner) {
-            (Partition::Created, true) => Index::Gsi1,
-            (Partition::Status(_), true) => Index::Gsi2,
-            (Partition::Open, true) => Index::Gsi3,
-            (Partition::Scheduled, true) => Index::Gsi4,
-            (Partition::Source(_), true) => Index::Gsi5,
-            (Partition::Created, false) => Index::Table,
-            (Partition::Status(_), false) => Index::Gsi1,
-            (Partition::Source(_), false) => Index::Gsi2,
-            (Partition::Open, false) => Index::Gsi3,
-            (Partition::Scheduled, false) => Index::Gsi4,
-        }
-    }
-
-    /// Whether the partition is sorted by scheduled date (else created date).
-    pub fn by_scheduled_date(&self) -> bool {
-        matches!(self, Partition::Scheduled | Partition::Open)
-    }
-}
-
-/// A lead's partition: the lead, its notes, and what other capabilities
-/// keep beside it (its HubSpot sync record).
-pub fn lead_partition(id: &str) -> String {
-    format!("LEAD#{id}")
-}
-
-pub fn lead_key(id: &str) -> Key {
-    Key::new(lead_partition(id), "LEAD")
-}
-
-pub fn email_guard_key(partner_id: &str, email: &str) -> Key {
-    Key::new(
-        format!("LEADEMAIL#{partner_id}#{}", email.to_lowercase()),
-        "LEADEMAIL",
-    )
-}
-
-/// The gsi1 partition of the email guards of one address, across partners.
-pub fn email_partition(email: &str) -> String {
-    format!("LEADEMAIL#{}", email.to_lowercase())
-}
-
-pub fn counters_key(partner_id: &str) -> Key {
-    Key::new(format!("LEADCOUNT#{partner_id}"), "COUNT")
-}
 
 /// The counter attribute of a status on the counters item.
 pub fn status_counter(status: DealStatus) -> String {
@@ -106,16 +23,6 @@ pub fn status_counter(status: DealStatus) -> String {
 /// The counter attribute of a source on the counters item.
 pub fn source_counter(source: LeadSource) -> String {
     format!("source_{}", source.as_str())
-}
-
-/// The partition of the search entries of one partner (`Some`, table) or
-/// of every partner (gsi1) whose word starts like `word`.
-pub fn word_partition(partner: Option<&str>, word: &str) -> String {
-    let first: String = word.chars().take(1).collect();
-    match partner {
-        Some(pid) => format!("LEADWORD#{pid}#{first}"),
-        None => format!("LEADWORD#{first}"),
-    }
 }
 
 fn created_order(lead: &LeadRecord) -> String {
@@ -246,7 +153,7 @@ pub fn word_entries(lead: &LeadRecord) -> Vec<Item> {
 /// The change of a partner's lead counters by `(counter, by)` pairs (see
 /// [`status_counter`], [`source_counter`]); creates the item when missing.
 pub fn counters_change(partner_id: &str, changes: &[(String, i64)]) -> Update {
-    let mut update = Update::new(counters_key(partner_id))
+    let mut update = Update::new(lead_counters_key(partner_id))
         .set("entity", "lead_counters")
         .set("partnerId", partner_id)
         .set("gsi1pk", COUNTERS_PARTITION)
@@ -260,17 +167,9 @@ pub fn counters_change(partner_id: &str, changes: &[(String, i64)]) -> Update {
 pub fn note_item(note: &NoteRecord) -> Result<Item, StoreError> {
     let mut item = to_item(note)?;
     item.insert("pk".into(), lead_partition(&note.lead_id).into());
-    item.insert(
-        "sk".into(),
-        format!("NOTE#{}#{}", timestamp(note.created_at), note.id).into(),
-    );
+    item.insert("sk".into(), note_sort_key(note.created_at, &note.id).into());
     item.insert("entity".into(), "note".into());
     Ok(item)
-}
-
-/// The partition of a partner's change markers.
-pub fn change_markers_pk(partner_id: &str) -> String {
-    format!("LEADCHANGED#{partner_id}")
 }
 
 /// The marker saying the lead changed since a CRM sync last took it: one

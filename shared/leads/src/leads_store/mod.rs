@@ -1,17 +1,6 @@
 //! Leads and their notes in the single table, and the reads the lead
 //! views are built on. The leads capability owns these keys; other code
-//! reaches them through the functions here.
-//!
-//! | item | pk | sk | gsi1 | gsi2 | gsi3 | gsi4 | gsi5 |
-//! |---|---|---|---|---|---|---|---|
-//! | lead | `LEAD#<id>` | `LEAD` | `PARTNER#<pid>#LEADS` / `<createdAt>#<id>` | `PARTNER#<pid>#STATUS#<status>` / `<createdAt>#<id>` | `PARTNER#<pid>#OPEN` / `<scheduledDate>#<id>` (a meeting, status not won/lost) | `PARTNER#<pid>#SCHEDULED` / `<scheduledDate>#<id>` (a meeting) | `PARTNER#<pid>#SOURCE#<source>` / `<createdAt>#<id>` |
-//! | note | `LEAD#<leadId>` | `NOTE#<createdAt>#<noteId>` | | | | | |
-//! | staff copy of the lead | `LEADS` | `<createdAt>#<id>` | `LEADS#STATUS#<status>` / `<createdAt>#<id>` | `LEADS#SOURCE#<source>` / `<createdAt>#<id>` | `LEADS#OPEN` / `<scheduledDate>#<id>` | `LEADS#SCHEDULED` / `<scheduledDate>#<id>` | |
-//! | email guard | `LEADEMAIL#<pid>#<email>` | `LEADEMAIL` | `LEADEMAIL#<email>` / `<pid>` | | | | |
-//! | search entry (one per word) | `LEADWORD#<pid>#<first letter>` | `<word>#<id>` | `LEADWORD#<first letter>` / `<word>#<id>` | | | | |
-//! | a partner's lead counters | `LEADCOUNT#<pid>` | `COUNT` | `LEADCOUNTS` / `<pid>` | | | | |
-//! | change marker (changed since a CRM sync took it) | `LEADCHANGED#<pid>` | `<leadId>` | | | | | |
-//! | a sales manager's lead tally, per partner / across partners | `LEADMANAGERS#<pid>` / `LEADMANAGERS` | `<sha256 of the name>` | | | | | |
+//! reaches them through [`crate::keys`], which lists the items.
 //!
 //! Access patterns:
 //!
@@ -87,7 +76,7 @@ pub async fn get_with_notes(
 ) -> Result<Option<(LeadRecord, Vec<NoteRecord>)>, StoreError> {
     let items = query_all(
         store,
-        Query::partition(Index::Table, format!("LEAD#{id}")).descending(),
+        Query::partition(Index::Table, lead_partition(id)).descending(),
         usize::MAX,
     )
     .await?;

@@ -22,11 +22,12 @@ use pc_platform::store::{
 };
 use pc_platform::time::timestamp;
 
+use crate::keys::change_marker_key;
 use crate::lead::LeadRecord;
 
 use super::items::{
-    STAFF_PARTITION, change_markers_pk, counters_change, email_guard_key, lead_key, source_counter,
-    status_counter, word_entry_key,
+    STAFF_PARTITION, counters_change, email_guard_key, lead_key, source_counter, status_counter,
+    word_entry_key,
 };
 use super::{query_all, sales_managers};
 use crate::lead_search::lead_words;
@@ -102,7 +103,7 @@ pub fn remove_lead_writes(lead: &LeadRecord) -> Vec<Write> {
             condition: Some(Condition::equals("leadId", lead.id.clone())),
         },
         Write::Delete {
-            key: Key::new(change_markers_pk(&lead.partner_id), lead.id.clone()),
+            key: change_marker_key(&lead.partner_id, &lead.id),
             condition: None,
         },
         uncount_lead(&lead.partner_id),
@@ -151,9 +152,9 @@ mod tests {
 
     use super::*;
     use crate::deal_status::LeadSource;
+    use crate::keys::{lead_counters_key, word_partition};
     use crate::lead::{LeadEmail, NoteRecord};
     use crate::leads_store::LEAD;
-    use crate::leads_store::items::{counters_key, word_partition};
     use crate::leads_store::{self, sales_managers::sales_managers};
     use pc_platform::store::Transaction;
 
@@ -237,7 +238,7 @@ mod tests {
         let words = partition_len(ctx, Index::Table, &word_partition(Some("P1"), "z")).await;
         assert_eq!(words, 1);
         assert_eq!(partition_len(ctx, Index::Table, "LEADCHANGED#P1").await, 1);
-        let counters = store.get(&counters_key("P1")).await.unwrap().unwrap();
+        let counters = store.get(&lead_counters_key("P1")).await.unwrap().unwrap();
         assert_eq!(counters["status_new"], 1);
         assert_eq!(counters["source_marketplace"], 1);
         let partner = get_partner(store, "P1").await.unwrap().unwrap();

@@ -12,17 +12,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
+pub use crate::keys::managers_pk;
 use crate::lead::LeadRecord;
 
 use super::{LIST_SCAN_LIMIT, query_all};
-
-/// The partition of one partner's tallies (`Some`), or of every partner's.
-pub fn managers_pk(partner: Option<&str>) -> String {
-    match partner {
-        Some(pid) => format!("LEADMANAGERS#{pid}"),
-        None => "LEADMANAGERS".to_owned(),
-    }
-}
 
 fn tally_key(partner: Option<&str>, name: &str) -> Key {
     let hash = hex::encode(Sha256::digest(name.as_bytes()));

@@ -1,8 +1,6 @@
 //! The local mailbox: every "sent" email stored as an item, newest first.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | a sent email | `MAILBOX` | `<id>` |
+//! Its items and their keys: [`crate::keys`].
 
 use std::sync::Arc;
 
@@ -12,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{EmailError, EmailSender, OutgoingEmail};
 use crate::store::{Index, Query, Store, from_item, to_item};
 
-const MAILBOX_PK: &str = "MAILBOX";
+use crate::keys::MAILBOX_PARTITION;
 
 /// A mail as the mailbox keeps it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +35,7 @@ impl Mailbox {
     pub async fn list(store: &dyn Store, limit: usize) -> Result<Vec<StoredEmail>, EmailError> {
         let page = store
             .query(
-                &Query::partition(Index::Table, MAILBOX_PK)
+                &Query::partition(Index::Table, MAILBOX_PARTITION)
                     .descending()
                     .limit(limit),
             )
@@ -60,7 +58,7 @@ impl EmailSender for Mailbox {
             email: email.clone(),
         };
         let mut item = to_item(&stored).map_err(|e| EmailError::Backend(e.to_string()))?;
-        item.insert("pk".into(), MAILBOX_PK.into());
+        item.insert("pk".into(), MAILBOX_PARTITION.into());
         item.insert("sk".into(), id.clone().into());
         item.insert("entity".into(), "mail".into());
         self.store

@@ -4,9 +4,7 @@
 //! queues and deletes the item. A change is therefore never stored without
 //! its messages, and a failed send is retried later instead of lost.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | outbox item | `OUTBOX#<id>` | `OUTBOX` | `OUTBOX` / `<createdAt>#<id>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Attributes: `entity` = `outbox`, `id`, `createdAt`, `messages` (each
 //! `{queue, id, body}`). A message's `id` is the key its consumer applies
@@ -33,6 +31,7 @@ use crate::store::{
 };
 use crate::time::{serde_millis, timestamp};
 
+pub use crate::keys::outbox_key;
 pub use relaying::RelayingStore;
 
 /// The queues outbox messages go to (the relays may send to these only).
@@ -50,7 +49,7 @@ pub const QUEUES: &[QueueName] = &[
 /// The `entity` attribute of outbox items (the stream filter matches it).
 pub const ENTITY: &str = "outbox";
 /// The gsi1 partition listing outbox items by creation time.
-pub const PARTITION: &str = "OUTBOX";
+pub const PARTITION: &str = crate::keys::OUTBOX_PARTITION;
 /// How old an outbox item must be before the sweep relays it: younger ones
 /// are the in-process relay's or the stream's to send.
 pub const SWEEP_AGE: Duration = Duration::seconds(5);
@@ -75,10 +74,6 @@ pub struct OutboxItem {
     #[serde(with = "serde_millis")]
     pub created_at: DateTime<Utc>,
     pub messages: Vec<OutboxMessage>,
-}
-
-pub fn outbox_key(id: &str) -> Key {
-    Key::new(format!("OUTBOX#{id}"), "OUTBOX")
 }
 
 /// Collects the messages of one change, to be written with it.

@@ -4,7 +4,8 @@
 use pc_platform::store::{Index, Query, Store, StoreError};
 use serde_json::Value;
 
-use crate::leads_store::items::{COUNTERS_PARTITION, counters_key, source_counter, status_counter};
+use crate::keys::{COUNTERS_PARTITION, lead_counters_key};
+use crate::leads_store::items::{source_counter, status_counter};
 use crate::leads_store::plan::{Scope, Total};
 use crate::leads_store::query_all;
 
@@ -16,7 +17,7 @@ pub(super) async fn counter_total(
 ) -> Result<usize, StoreError> {
     let items = match scope {
         Scope::Partners(ids) => {
-            let keys: Vec<_> = ids.iter().map(|p| counters_key(p)).collect();
+            let keys: Vec<_> = ids.iter().map(|p| lead_counters_key(p)).collect();
             store.batch_get(&keys).await?
         }
         Scope::All => {

@@ -9,6 +9,7 @@
 //! Deployed functions never use it.
 
 mod api;
+mod keys;
 mod oauth;
 mod portal;
 mod records;
@@ -199,7 +200,7 @@ impl FakeHubspot {
         portal_id: &str,
         object_type: ObjectType,
     ) -> Result<Vec<CrmObject>, CrmError> {
-        let prefix = format!("OBJECT#{}#", object_type.as_str());
+        let prefix = keys::objects_prefix(object_type);
         let mut objects: Vec<CrmObject> =
             records::all_with_prefix(&*self.store, portal_id, &prefix)
                 .await?

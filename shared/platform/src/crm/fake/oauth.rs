@@ -4,10 +4,7 @@
 //! HubSpot's) and a refresh token, and refreshes. Tokens are random and
 //! kept only as SHA-256 digests, so the store never holds a usable one.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | access or refresh token (digest) | `HUBSPOTTOKEN#<sha256>` | `TOKEN` |
-//! | authorization code (digest) | `HUBSPOTCODE#<sha256>` | `CODE` |
+//! Its items and their keys: [`crate::keys`].
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -16,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::store::{Condition, Item, Key, Store, Write, from_item};
 
 use super::super::{AccessToken, CrmError, OAuthTokens, RefreshToken};
+use super::keys;
 use super::portal::{self, unavailable};
 
 /// How long an access token lives, in seconds.
@@ -37,11 +35,11 @@ fn digest(token: &str) -> String {
 }
 
 fn token_key(token: &str) -> Key {
-    Key::new(format!("HUBSPOTTOKEN#{}", digest(token)), "TOKEN")
+    keys::token_key(&digest(token))
 }
 
 fn code_key(code: &str) -> Key {
-    Key::new(format!("HUBSPOTCODE#{}", digest(code)), "CODE")
+    keys::code_key(&digest(code))
 }
 
 fn random_text(prefix: &str) -> String {

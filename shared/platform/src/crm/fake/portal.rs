@@ -4,11 +4,7 @@
 //! requests per ten-second window (by the injected clock), past which it
 //! answers 429 with the seconds left in the window, as HubSpot does.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | portal (counters, rate limit) | `HUBSPOT#<portalId>` | `PORTAL` |
-//! | requests of one rate window | `HUBSPOT#<portalId>` | `RATE#<window>` |
-//! | searches of one second | `HUBSPOT#<portalId>` | `SEARCHRATE#<second>` |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! Searches have a limit of their own besides: [`SEARCH_REQUESTS_PER_SECOND`]
 //! a second by default (settable per portal), counted on the real clock —
@@ -22,17 +18,11 @@ use serde_json::Value;
 use crate::store::{Item, Key, Store, StoreError, Update, Write, from_item};
 
 use super::super::{CrmError, SEARCH_REQUESTS_PER_SECOND};
+pub(super) use super::keys::{portal_key, portal_pk};
+use super::keys::{rate_window_key, search_rate_key};
 
 /// HubSpot's burst window.
 pub const WINDOW_MILLIS: i64 = 10_000;
-
-pub(super) fn portal_pk(portal_id: &str) -> String {
-    format!("HUBSPOT#{portal_id}")
-}
-
-pub(super) fn portal_key(portal_id: &str) -> Key {
-    Key::new(portal_pk(portal_id), "PORTAL")
-}
 
 /// What the fake keeps of a portal.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,7 +108,7 @@ pub(super) async fn admit(
     count_in_window(
         store,
         portal_id,
-        format!("RATE#{window}"),
+        rate_window_key(portal_id, window),
         limit,
         retry_after,
     )
@@ -130,12 +120,12 @@ pub(super) async fn admit(
 async fn count_in_window(
     store: &dyn Store,
     portal_id: &str,
-    sk: String,
+    key: Key,
     limit: i64,
     retry_after: Duration,
 ) -> Result<(), CrmError> {
     let counted = store
-        .update(Update::new(Key::new(portal_pk(portal_id), sk)).add("count", 1))
+        .update(Update::new(key).add("count", 1))
         .await
         .map_err(unavailable)?;
     if counted.get("count").and_then(Value::as_i64).unwrap_or(0) <= limit {
@@ -195,8 +185,8 @@ pub(super) async fn admit_search(
         .search_rate_limit
         .unwrap_or(SEARCH_REQUESTS_PER_SECOND);
     let second = wall_millis.div_euclid(1_000);
-    let sk = format!("SEARCHRATE#{second}");
-    count_in_window(store, portal_id, sk, limit, Duration::from_secs(1)).await
+    let key = search_rate_key(portal_id, second);
+    count_in_window(store, portal_id, key, limit, Duration::from_secs(1)).await
 }
 
 pub(super) async fn set_search_rate_limit(

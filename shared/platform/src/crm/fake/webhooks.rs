@@ -8,19 +8,17 @@
 //! kept with its body and delivery outcome, so it can be listed and sent
 //! again (a duplicate delivery, as HubSpot retries).
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | sent batch | `HUBSPOT#<portalId>` | `WEBHOOK#<first eventId, 15 digits>` |
+//! Its items and their keys: [`crate::keys`].
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::store::{Item, Key, Store, StoreError, Update, from_item};
+use crate::store::{Item, Store, StoreError, Update, from_item};
 
 use super::super::ObjectType;
 use super::super::signature::{self, SignedRequest};
-use super::portal::portal_pk;
+use super::keys::{WEBHOOK_PREFIX, batch_key};
 use super::records::all_with_prefix;
 
 /// The app id the fake's events claim.
@@ -94,10 +92,6 @@ pub(super) fn event(
         }
     }
     event
-}
-
-fn batch_key(portal_id: &str, batch_id: &str) -> Key {
-    Key::new(portal_pk(portal_id), format!("WEBHOOK#{batch_id}"))
 }
 
 /// Stores a batch, then signs and posts it.
@@ -187,7 +181,7 @@ fn sign_request(secret: &str, uri: &str, body: &str, timestamp_millis: i64) -> S
 
 /// Every batch sent to the portal, oldest first.
 pub(super) async fn list(store: &dyn Store, portal_id: &str) -> Result<Vec<SentBatch>, StoreError> {
-    let items = all_with_prefix(store, portal_id, "WEBHOOK#")
+    let items = all_with_prefix(store, portal_id, WEBHOOK_PREFIX)
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))?;
     items.into_iter().map(from_item).collect()

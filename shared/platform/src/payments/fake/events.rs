@@ -13,13 +13,11 @@ use serde_json::{Value, json};
 use super::super::signature;
 use crate::store::{Index, Item, Query, Store, StoreError, Update, Write, from_item};
 
+pub use super::keys::EVENTS_PARTITION;
 use super::objects::object_key;
 
 /// The API version the events claim.
 pub const API_VERSION: &str = "2024-06-20";
-
-/// The gsi1 partition listing events in the order they were made.
-pub const EVENTS_PARTITION: &str = "STRIPEEVENTS";
 
 /// Where events are posted: the Stripe webhook function.
 #[async_trait]

@@ -11,11 +11,7 @@
 //! webhook function as Stripe would ([`events`]). Deployed functions never
 //! use it.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | Stripe object (customer, invoice, invoice item, balance transaction, payment intent, charge, refund, account) | `STRIPE#<objectId>` | `OBJECT` | (gsi2: `STRIPEOBJECTS#<type>` / `<objectId>`) |
-//! | Stripe event (body, last `Stripe-Signature`, delivery outcome) | `STRIPE#<evt_id>` | `OBJECT` | `STRIPEEVENTS` / `<evt_id>` |
-//! | idempotency key (operation, request fingerprint, object id) | `STRIPEIDEMPOTENCY#<key>` | `KEY` | |
+//! Its items and their keys: [`crate::keys`].
 //!
 //! An object item holds the object's JSON under `object` and a `version`
 //! every change is conditional on. A keyed call writes its idempotency item
@@ -34,6 +30,7 @@ mod events;
 mod faults;
 mod gateway;
 mod invoices;
+mod keys;
 mod objects;
 mod payment_intents;
 mod refunds;

@@ -7,22 +7,9 @@ use serde_json::{Value, json};
 use super::super::{
     CURRENCY, Metadata, PaymentError, PaymentIntent, Refund, StripeInvoice, StripeInvoiceStatus,
 };
-use crate::store::{Condition, Item, Key, StoreError, Write};
+use crate::store::{Condition, Item, StoreError, Write};
 
-/// The store item of object `id`.
-pub fn object_key(id: &str) -> Key {
-    Key::new(format!("STRIPE#{id}"), "OBJECT")
-}
-
-/// The gsi2 partition listing the objects of one type (`invoice`).
-pub fn type_partition(object_type: &str) -> String {
-    format!("STRIPEOBJECTS#{object_type}")
-}
-
-/// The store item of an idempotency key.
-pub fn idempotency_key(key: &str) -> Key {
-    Key::new(format!("STRIPEIDEMPOTENCY#{key}"), "KEY")
-}
+pub use super::keys::{idempotency_key, object_key, type_partition};
 
 /// An object as stored: its JSON and the version its writes are conditional on.
 #[derive(Clone, Debug)]

@@ -3,10 +3,7 @@
 //! hidden for a visibility timeout, deleted once its worker succeeds, and
 //! moved to the dead-letter partition after [`MAX_RECEIVES`](super::MAX_RECEIVES) failed tries.
 //!
-//! | item | pk | sk |
-//! |---|---|---|
-//! | queued message | `QUEUE#<queue>` | `<messageId>` |
-//! | dead letter | `DLQ#<queue>` | `<messageId>` |
+//! Its items and their keys: [`crate::keys`].
 
 mod delivery;
 
@@ -18,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use super::{DeadLetter, Queue, QueueError, QueueName};
+use crate::keys::{dead_pk, pending_pk};
 use crate::store::{Condition, Index, Item, Key, Query, Store, StoreError, Write};
 
 /// How long a received message stays hidden from other receivers.
@@ -29,14 +27,6 @@ pub struct EmbeddedQueue {
     pub sent: Arc<Notify>,
     /// Delay before a failed message is visible again (small in tests).
     retry_delay: Duration,
-}
-
-fn pending_pk(queue: QueueName) -> String {
-    format!("QUEUE#{queue}")
-}
-
-fn dead_pk(queue: QueueName) -> String {
-    format!("DLQ#{queue}")
 }
 
 fn now_ms() -> i64 {

@@ -2,7 +2,7 @@
 //! contacts of one deal are one sort-key prefix.
 
 use super::all_with_prefix;
-use crate::crm::fake::portal::portal_pk;
+use crate::crm::fake::keys::{association_sk, associations_prefix, portal_pk};
 use crate::crm::{CrmError, DealContact};
 use crate::store::{Item, Store, Write};
 
@@ -11,7 +11,7 @@ pub(in super::super) fn association_write(portal_id: &str, pair: &DealContact) -
     item.insert("pk".into(), portal_pk(portal_id).into());
     item.insert(
         "sk".into(),
-        format!("ASSOC#{}#{}", pair.deal_id, pair.contact_id).into(),
+        association_sk(&pair.deal_id, &pair.contact_id).into(),
     );
     item.insert("entity".into(), "hubspot_fake_association".into());
     item.insert("dealId".into(), pair.deal_id.clone().into());
@@ -24,10 +24,7 @@ pub(in super::super) async fn associations(
     portal_id: &str,
     deal_id: Option<&str>,
 ) -> Result<Vec<DealContact>, CrmError> {
-    let prefix = match deal_id {
-        Some(deal) => format!("ASSOC#{deal}#"),
-        None => "ASSOC#".into(),
-    };
+    let prefix = associations_prefix(deal_id);
     Ok(all_with_prefix(store, portal_id, &prefix)
         .await?
         .iter()

@@ -3,12 +3,7 @@
 //! pipelines with stages, and deal↔contact associations. A deal's stage
 //! must belong to its pipeline, as HubSpot validates.
 //!
-//! | item | pk | sk | gsi1 |
-//! |---|---|---|---|
-//! | contact / deal | `HUBSPOT#<portalId>` | `OBJECT#<type>#<id>` | `HUBSPOTCHANGES#<portalId>#<type>` / `<modified ms>#<id>` |
-//! | contact email | `HUBSPOT#<portalId>` | `EMAIL#<email>` | |
-//! | pipeline | `HUBSPOT#<portalId>` | `PIPELINE#<id>` | |
-//! | association | `HUBSPOT#<portalId>` | `ASSOC#<dealId>#<contactId>` | |
+//! Its items and their keys: [`crate::keys`].
 
 mod associations;
 mod objects;

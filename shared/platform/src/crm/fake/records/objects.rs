@@ -6,30 +6,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use crate::crm::fake::portal::{portal_pk, unavailable};
+use crate::crm::fake::keys::email_key;
+pub(in super::super) use crate::crm::fake::keys::{changes_partition, object_key};
+use crate::crm::fake::portal::unavailable;
 use crate::crm::{CrmError, CrmObject, ObjectType, Properties};
-use crate::store::{Condition, Index, Item, Key, Query, SortKey, Store, StoreError, Write};
+use crate::store::{Condition, Index, Item, Query, SortKey, Store, StoreError, Write};
 
 /// The number of attempts of a write that lost a race.
 const ATTEMPTS: usize = 10;
-
-pub(in super::super) fn object_key(portal_id: &str, object_type: ObjectType, id: &str) -> Key {
-    Key::new(
-        portal_pk(portal_id),
-        format!("OBJECT#{}#{id}", object_type.as_str()),
-    )
-}
-
-fn email_key(portal_id: &str, email: &str) -> Key {
-    Key::new(
-        portal_pk(portal_id),
-        format!("EMAIL#{}", email.trim().to_lowercase()),
-    )
-}
-
-pub(in super::super) fn changes_partition(portal_id: &str, object_type: ObjectType) -> String {
-    format!("HUBSPOTCHANGES#{portal_id}#{}", object_type.as_str())
-}
 
 pub(in super::super) fn change_sort(modified_millis: i64, id: &str) -> String {
     format!("{modified_millis:015}#{id}")

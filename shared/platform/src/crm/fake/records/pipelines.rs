@@ -3,7 +3,7 @@
 //! that a deal's stage belongs to its pipeline.
 
 use super::all_with_prefix;
-use crate::crm::fake::portal::portal_pk;
+use crate::crm::fake::keys::{PIPELINE_PREFIX, pipeline_sk, portal_pk};
 use crate::crm::{CrmError, Pipeline, PipelineStage, Properties};
 use crate::store::{Item, Store, Write};
 
@@ -11,7 +11,7 @@ pub(in super::super) async fn pipelines(
     store: &dyn Store,
     portal_id: &str,
 ) -> Result<Vec<Pipeline>, CrmError> {
-    let mut found: Vec<Pipeline> = all_with_prefix(store, portal_id, "PIPELINE#")
+    let mut found: Vec<Pipeline> = all_with_prefix(store, portal_id, PIPELINE_PREFIX)
         .await?
         .iter()
         .filter_map(|item| serde_json::from_value(item.get("pipeline")?.clone()).ok())
@@ -23,7 +23,7 @@ pub(in super::super) async fn pipelines(
 pub(in super::super) fn pipeline_write(portal_id: &str, pipeline: &Pipeline) -> Write {
     let mut item = Item::new();
     item.insert("pk".into(), portal_pk(portal_id).into());
-    item.insert("sk".into(), format!("PIPELINE#{}", pipeline.id).into());
+    item.insert("sk".into(), pipeline_sk(&pipeline.id).into());
     item.insert("entity".into(), "hubspot_fake_pipeline".into());
     item.insert(
         "pipeline".into(),
