@@ -14,7 +14,12 @@ line (and, with `-v`, where each occurrence is).
   outside identity, `LEAD#` outside leads…), in shipped code: a test may
   spell the key it checks (text after `#[cfg(test)]` is not counted).
 - failed_at: positional decoding of a transaction's failure.
-- transaction_conflict_outside_store: hand-rolled retries on conflicts.
+- transaction_conflict_outside_store: hand-rolled retries on conflicts
+  (`retry_on_conflict`, `retry_until_won` and `commit_retrying` in the
+  store port are the one policy).
+- hand_rolled_paging: `let mut cursor` outside the store port: a loop
+  walking a query's pages by hand instead of `Pages`, `query_up_to`,
+  `query_all` or `each_item` (shared/platform/src/store/pages.rs).
 - glob_reexports: `pub use x::*;`.
 - untyped_queue_sends: a body sent or put in an outbox with its queue
   named beside it (`queue.send(QueueName::…, body)`, `send_json`,
@@ -84,6 +89,7 @@ def count():
         "key_literals_outside_owner": [],
         "failed_at": [],
         "transaction_conflict_outside_store": [],
+        "hand_rolled_paging": [],
         "glob_reexports": [],
         "untyped_queue_sends": [],
         "f64_money": [],
@@ -116,6 +122,8 @@ def count():
                 found["failed_at"].append(where)
             if "TransactionConflict" in code and "/store" not in rel:
                 found["transaction_conflict_outside_store"].append(where)
+            if "let mut cursor" in code and "/platform/src/store/" not in rel:
+                found["hand_rolled_paging"].append(where)
             if re.search(r"pub use [\w:]+::\*;", code):
                 found["glob_reexports"].append(where)
             if money.search(code):

@@ -19,6 +19,7 @@
 use pc_api::identity::{Role, UserRecord, user_key};
 
 use crate::partners_store::{REGISTRATION_EXPIRES_AT, RegistrationExpiry};
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{
     Condition, Guard, Item, Key, Store, StoreError, Transaction, Update, Write, from_item, to_item,
 };
@@ -251,18 +252,11 @@ pub async fn list_users(
         ),
         None => Query::partition(Index::Gsi1, "USERS"),
     };
-    let mut users = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.query(&base.clone().after(cursor)).await?;
-        for item in page.items {
-            users.push(from_item(item)?);
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(users),
-        }
-    }
+    query_all(store, base, usize::MAX)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
 }
 
 /// The partner's users who may sign in (active, not deleted): those who

@@ -14,7 +14,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
 use pc_accounts::billing_config::{BillingConfig, Month};
-use pc_accounts::partners_store::partners_page;
+use pc_accounts::partners_store::PartnerPages;
 use pc_api::functions::{JobError, JobReport, WorkerError};
 use pc_api::{AppState, QueueMessage};
 use pc_leads::deal_status::DealStatus;
@@ -108,9 +108,8 @@ pub async fn billable_partners(
     period: &Month,
 ) -> Result<Vec<String>, BillingError> {
     let mut billable = Vec::new();
-    let mut cursor = None;
-    loop {
-        let (partners, next) = partners_page(&*ctx.store, Some(MAX_BATCH_GET), cursor).await?;
+    let mut pages = PartnerPages::new(&*ctx.store, MAX_BATCH_GET);
+    while let Some(partners) = pages.next().await? {
         let keys: Vec<_> = partners
             .iter()
             .map(|p| pc_accounts::billing_config::billing_key(&p.id))
@@ -121,11 +120,8 @@ pub async fn billable_partners(
                 billable.push(config.partner_id);
             }
         }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(billable),
-        }
     }
+    Ok(billable)
 }
 
 /// Sends one message per billable partner for `period`; answers how many.

@@ -11,10 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
-use pc_leads::leads_store::{Partition, change_markers_pk, query_all};
+use pc_leads::leads_store::{Partition, change_markers_pk};
 use pc_platform::AppContext;
 use pc_platform::crm::{BATCH_LIMIT, CrmError};
 use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Query};
 
 use crate::hubspot_access::{access_mapping, partner_access};

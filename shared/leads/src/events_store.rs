@@ -14,7 +14,8 @@ use pc_platform::store::{
 };
 use pc_platform::time::timestamp;
 
-use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
+use crate::leads_store::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 pub fn event_key(id: &str) -> Key {
     Key::new(format!("EVENT#{id}"), "EVENT")

@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 use pc_platform::store::{Index, Item, Key, Query, SortKey, Store, StoreError, from_item, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
-use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
+use crate::leads_store::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 /// A meeting's state, as ChiliPiper's last applied event left it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

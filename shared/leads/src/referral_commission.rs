@@ -50,7 +50,7 @@ use pc_api::identity::Principal;
 
 use crate::deal_status::DealStatus;
 use crate::lead::LeadRecord;
-use crate::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 
 /// Who referred a lead and on what terms, stored on the lead.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

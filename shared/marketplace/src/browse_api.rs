@@ -24,6 +24,7 @@ use serde_json::Value;
 use pc_accounts::partners_store::get_partner;
 use pc_api::list::{Column, ColumnKind, Direction, ListMeta, ListSpec, Operator};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_platform::store::pages::Pages;
 use pc_platform::store::{Index, Query, Store, StoreError, from_item};
 
 use crate::MarketError;
@@ -149,26 +150,18 @@ pub async fn read_listed(
     partition: &str,
     limit: usize,
 ) -> Result<(Vec<ListingRecord>, bool), StoreError> {
+    let query = Query::partition(index, partition).descending().limit(2_000);
+    let mut pages = Pages::new(store, query);
     let mut listings = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .query(
-                &Query::partition(index, partition)
-                    .descending()
-                    .limit(2_000)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
+    while let Some(items) = pages.next().await? {
+        for item in items {
             listings.push(from_item(item)?);
         }
-        match page.cursor {
-            Some(_) if listings.len() >= limit => return Ok((listings, true)),
-            Some(c) => cursor = Some(c),
-            None => return Ok((listings, false)),
+        if listings.len() >= limit {
+            break;
         }
     }
+    Ok((listings, pages.has_more()))
 }
 
 /// Whether the list asks nothing but the default order: no `filter`, no

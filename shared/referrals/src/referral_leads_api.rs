@@ -28,12 +28,13 @@ use pc_leads::lead::{LeadEmail, LeadRecord, NoteRecord, NoteView, parse_text};
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::lead_notices::{change_messages, lead_event};
 use pc_leads::leads_api::LeadPatch;
-use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition, query_all};
+use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition};
 use pc_leads::referral_commission::{LeadReferral, count_referral, get_commission};
 use pc_leads::{DealStatus, LeadSource};
 use pc_platform::failure::Failure;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::from_item;
+use pc_platform::store::pages::query_all;
 
 use crate::portal_access::referral_partner;
 use crate::referral_views::ReferralLeadView;

@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 
 use crate::lead::LeadRecord;
 
-use super::{LIST_SCAN_LIMIT, query_all};
+use super::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 /// The partition of one partner's tallies (`Some`), or of every partner's.
 pub fn managers_pk(partner: Option<&str>) -> String {
