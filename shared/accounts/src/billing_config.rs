@@ -14,12 +14,53 @@ use serde_json::{Number, Value};
 use utoipa::ToSchema;
 
 use pc_api::FieldError;
-use pc_platform::store::{Item, Key, StoreError, to_item};
+use pc_platform::store::{Condition, Item, Key, Store, StoreError, Update, from_item, to_item};
 
 use crate::email_address::EmailAddress;
 
 pub fn billing_key(partner_id: &str) -> Key {
     pc_platform::store::partner_key(partner_id, "BILLING")
+}
+
+/// The partner's billing configuration, if it has one.
+pub async fn get_billing_config(
+    store: &dyn Store,
+    partner_id: &str,
+) -> Result<Option<BillingConfig>, StoreError> {
+    store.get_as(&billing_key(partner_id)).await
+}
+
+/// The billing configurations of those of `partner_ids` that have one,
+/// in one batch get (so at most `MAX_BATCH_GET` ids).
+pub async fn get_billing_configs(
+    store: &dyn Store,
+    partner_ids: &[&str],
+) -> Result<Vec<BillingConfig>, StoreError> {
+    let keys: Vec<_> = partner_ids.iter().map(|id| billing_key(id)).collect();
+    store
+        .batch_get(&keys)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+}
+
+/// Keeps the partner's Stripe customer on its billing configuration,
+/// unless one is kept already; answers whether this call stored it
+/// (`false` also when the partner has no configuration).
+pub async fn keep_stripe_customer(
+    store: &dyn Store,
+    partner_id: &str,
+    customer_id: &str,
+) -> Result<bool, StoreError> {
+    let update = Update::new(billing_key(partner_id))
+        .set("stripeCustomerId", customer_id)
+        .when(Condition::Exists.and(Condition::missing("stripeCustomerId")));
+    match store.update(update).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_condition_failure() => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use pc_accounts::billing_config::{BillingConfig, Month};
+use pc_accounts::billing_config::{BillingConfig, Month, get_billing_configs};
 use pc_accounts::partners_store::PartnerPages;
 use pc_api::functions::{JobError, JobReport, WorkerError};
 use pc_api::{AppState, QueueMessage};
@@ -22,9 +22,7 @@ use pc_leads::leads_store::created_between;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{
-    Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write, from_item,
-};
+use pc_platform::store::{Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write};
 
 use crate::BillingError;
 use crate::billing_math::{BillableLead, Charge, charges, term_for, total};
@@ -110,12 +108,8 @@ pub async fn billable_partners(
     let mut billable = Vec::new();
     let mut pages = PartnerPages::new(&*ctx.store, MAX_BATCH_GET);
     while let Some(partners) = pages.next().await? {
-        let keys: Vec<_> = partners
-            .iter()
-            .map(|p| pc_accounts::billing_config::billing_key(&p.id))
-            .collect();
-        for item in ctx.store.batch_get(&keys).await? {
-            let config: BillingConfig = from_item(item)?;
+        let ids: Vec<_> = partners.iter().map(|p| p.id.as_str()).collect();
+        for config in get_billing_configs(&*ctx.store, &ids).await? {
             if term_for(&config, period).is_some() {
                 billable.push(config.partner_id);
             }

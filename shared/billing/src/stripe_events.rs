@@ -31,7 +31,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use pc_accounts::billing_config::billing_key;
+use pc_accounts::billing_config::get_billing_config;
 use pc_accounts::partners_store::get_partner;
 use pc_api::QueueMessage;
 use pc_api::functions::WorkerError;
@@ -363,15 +363,9 @@ async fn payment_failed_emails(
     let partner_name = get_partner(&*ctx.store, &invoice.partner_id)
         .await?
         .map_or_else(|| invoice.partner_id.clone(), |p| p.name);
-    let billing_email = ctx
-        .store
-        .get(&billing_key(&invoice.partner_id))
+    let billing_email = get_billing_config(&*ctx.store, &invoice.partner_id)
         .await?
-        .and_then(|item| {
-            item.get("billingEmail")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        .and_then(|config| config.billing_email);
     let amount = object["amount_due"]
         .as_i64()
         .or(invoice.amount_due_cents)
