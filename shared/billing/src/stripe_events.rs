@@ -28,8 +28,9 @@
 //! handled are recorded as processed too, never retried.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use pc_accounts::billing_config::get_billing_config;
 use pc_accounts::partners_store::get_partner;
@@ -38,6 +39,7 @@ use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{
     Condition, Guard, Item, Key, StoreError, Transaction, Update, Write, retry_until_won,
 };
@@ -53,6 +55,25 @@ pub const GUARD_DAYS: i64 = 30;
 
 pub fn guard_key(event_id: &str) -> Key {
     Key::new(format!("STRIPEEVENT#{event_id}"), "EVENT")
+}
+
+/// A Stripe event as received, on its way to the worker: its text is
+/// queued unchanged (what Stripe signed is what the worker reads, fields
+/// the worker ignores included), and the worker reads it as a
+/// [`StripeEvent`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReceivedStripeEvent(Box<RawValue>);
+
+impl ReceivedStripeEvent {
+    /// The event's text, which must be JSON (the webhook parsed it).
+    pub fn new(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
+    }
+}
+
+impl Message for ReceivedStripeEvent {
+    const QUEUE: QueueName = QueueName::StripeWebhook;
 }
 
 /// A Stripe event as the worker reads it (extra fields are ignored).
