@@ -127,9 +127,9 @@ async fn apply_once(
     let now = ctx.clock.now();
     let items = store
         .batch_get(&[
-            email_guard_key(&partner_id, email.as_str()),
+            email_guard_key(partner_id, email.as_str()),
             meeting_key(&event.meeting_id_chili),
-            partner_key(&partner_id),
+            partner_key(partner_id),
         ])
         .await?;
     let mut guard = None;
@@ -181,7 +181,7 @@ async fn apply_once(
     let merged = merged_meeting(
         meeting.as_ref(),
         event,
-        &partner_id,
+        partner_id,
         &lead.id,
         received_at,
         now,
@@ -209,14 +209,14 @@ async fn apply_once(
     }
     let mut outbox = Outbox::new(ctx.ids.new_id(), now);
     let mut writes = Vec::new();
-    let mut partner_update = Update::new(partner_key(&partner_id));
+    let mut partner_update = Update::new(partner_key(partner_id));
     let mut partner_condition = Condition::Exists;
     let mut touches_partner = false;
     match &existing_lead {
         None => {
             let mut create = create_lead_writes(&lead)?;
             // The partner counter of the creation joins the one below.
-            create.retain(|w| w.key() != Some(partner_key(&partner_id)));
+            create.retain(|w| w.key() != Some(partner_key(partner_id)));
             writes.extend(create);
             partner_update = partner_update.add("totalLeads", 1);
             touches_partner = true;
