@@ -346,6 +346,33 @@ mod tests {
             .collect()
     }
 
+    #[tokio::test]
+    async fn the_stripe_customer_is_kept_once_and_read_back_typed() {
+        use pc_platform::store::Store;
+        use pc_platform::store::embedded::EmbeddedStore;
+
+        let store = EmbeddedStore::in_memory();
+        // No configuration: nothing to keep it on.
+        assert!(!keep_stripe_customer(&store, "p1", "cus_0").await.unwrap());
+        assert_eq!(get_billing_config(&store, "p1").await.unwrap(), None);
+        let config = BillingConfig {
+            partner_id: "p1".into(),
+            billing_type: BillingType::QualifiedLead,
+            billing_terms: Vec::new(),
+            billing_email: Some("billing@acme.io".into()),
+            stripe_customer_id: None,
+        };
+        store.put(config.item().unwrap(), None).await.unwrap();
+        assert!(keep_stripe_customer(&store, "p1", "cus_1").await.unwrap());
+        // A second run keeps the first customer.
+        assert!(!keep_stripe_customer(&store, "p1", "cus_2").await.unwrap());
+        let stored = get_billing_config(&store, "p1").await.unwrap().unwrap();
+        assert_eq!(stored.stripe_customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(stored.billing_email.as_deref(), Some("billing@acme.io"));
+        let found = get_billing_configs(&store, &["p1", "p2"]).await.unwrap();
+        assert_eq!(found, [stored]);
+    }
+
     #[test]
     fn money_is_parsed_exactly() {
         let n = |t: &str| serde_json::from_str::<Number>(t).unwrap();
