@@ -11,7 +11,8 @@ line (and, with `-v`, where each occurrence is).
   what went wrong with their own error or a `Failure`.
 - key_literals_outside_owner: partition prefixes spelled outside the crate
   that owns them (`PARTNER#` outside the store port's builder, `USER#`
-  outside identity, `LEAD#` outside leads…).
+  outside identity, `LEAD#` outside leads…), in shipped code: a test may
+  spell the key it checks (text after `#[cfg(test)]` is not counted).
 - key_format_outside_keys_modules: a key spelled with `format!("UPPER#…")`
   in shipped code (tests and `#[cfg(test)]` modules left out) outside a
   `keys.rs` module. Each crate keeps every key it writes in its `keys`
@@ -20,7 +21,12 @@ line (and, with `-v`, where each occurrence is).
   the store port's `keys.rs`, each fake's in its own `keys.rs`), and
   store modules call those functions.
 - failed_at: positional decoding of a transaction's failure.
-- transaction_conflict_outside_store: hand-rolled retries on conflicts.
+- transaction_conflict_outside_store: hand-rolled retries on conflicts
+  (`retry_on_conflict`, `retry_until_won` and `commit_retrying` in the
+  store port are the one policy).
+- hand_rolled_paging: `let mut cursor` outside the store port: a loop
+  walking a query's pages by hand instead of `Pages`, `query_up_to`,
+  `query_all` or `each_item` (shared/platform/src/store/pages.rs).
 - glob_reexports: `pub use x::*;`.
 - untyped_queue_sends: a body sent or put in an outbox with its queue
   named beside it (`queue.send(QueueName::…, body)`, `send_json`,
@@ -91,6 +97,7 @@ def count():
         "key_format_outside_keys_modules": [],
         "failed_at": [],
         "transaction_conflict_outside_store": [],
+        "hand_rolled_paging": [],
         "glob_reexports": [],
         "untyped_queue_sends": [],
         "f64_money": [],
@@ -102,8 +109,10 @@ def count():
     )
     for path, text in sources():
         rel = path.relative_to(ROOT).as_posix()
+        # The text before a file's inline test module: the code that ships.
+        shipped = text.split("#[cfg(test)]")[0]
+        shipped_lines = 0 if is_test(path) else shipped.count("\n") + 1
         if not is_test(path):
-            shipped = text.split("#[cfg(test)]")[0]
             for match in untyped_send.finditer(shipped):
                 number = shipped.count("\n", 0, match.start()) + 1
                 found["untyped_queue_sends"].append(f"{rel}:{number}")
@@ -119,12 +128,15 @@ def count():
             if re.search(r"ApiError::|ApiError\s*\{", code) and not is_http_module(path, text):
                 found["api_error_outside_http"].append(where)
             for prefix, owner in KEY_OWNERS.items():
-                if f'"{prefix}' in code and crate_of(path) != owner and not is_test(path):
+                ships = number <= shipped_lines
+                if f'"{prefix}' in code and crate_of(path) != owner and ships:
                     found["key_literals_outside_owner"].append(where)
             if "failed_at(" in code and "fn failed_at" not in code:
                 found["failed_at"].append(where)
             if "TransactionConflict" in code and "/store" not in rel:
                 found["transaction_conflict_outside_store"].append(where)
+            if "let mut cursor" in code and "/platform/src/store/" not in rel:
+                found["hand_rolled_paging"].append(where)
             if re.search(r"pub use [\w:]+::\*;", code):
                 found["glob_reexports"].append(where)
             if money.search(code):

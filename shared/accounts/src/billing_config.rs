@@ -12,10 +12,51 @@ use serde_json::{Number, Value};
 use utoipa::ToSchema;
 
 use pc_api::FieldError;
-use pc_platform::store::{Item, StoreError, to_item};
+use pc_platform::store::{Condition, Item, Store, StoreError, Update, from_item, to_item};
 
 use crate::email_address::EmailAddress;
 pub use crate::keys::billing_key;
+
+/// The partner's billing configuration, if it has one.
+pub async fn get_billing_config(
+    store: &dyn Store,
+    partner_id: &str,
+) -> Result<Option<BillingConfig>, StoreError> {
+    store.get_as(&billing_key(partner_id)).await
+}
+
+/// The billing configurations of those of `partner_ids` that have one,
+/// in one batch get (so at most `MAX_BATCH_GET` ids).
+pub async fn get_billing_configs(
+    store: &dyn Store,
+    partner_ids: &[&str],
+) -> Result<Vec<BillingConfig>, StoreError> {
+    let keys: Vec<_> = partner_ids.iter().map(|id| billing_key(id)).collect();
+    store
+        .batch_get(&keys)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+}
+
+/// Keeps the partner's Stripe customer on its billing configuration,
+/// unless one is kept already; answers whether this call stored it
+/// (`false` also when the partner has no configuration).
+pub async fn keep_stripe_customer(
+    store: &dyn Store,
+    partner_id: &str,
+    customer_id: &str,
+) -> Result<bool, StoreError> {
+    let update = Update::new(billing_key(partner_id))
+        .set("stripeCustomerId", customer_id)
+        .when(Condition::Exists.and(Condition::missing("stripeCustomerId")));
+    match store.update(update).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_condition_failure() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -298,6 +339,33 @@ mod tests {
             .into_iter()
             .map(|e| e.field)
             .collect()
+    }
+
+    #[tokio::test]
+    async fn the_stripe_customer_is_kept_once_and_read_back_typed() {
+        use pc_platform::store::Store;
+        use pc_platform::store::embedded::EmbeddedStore;
+
+        let store = EmbeddedStore::in_memory();
+        // No configuration: nothing to keep it on.
+        assert!(!keep_stripe_customer(&store, "p1", "cus_0").await.unwrap());
+        assert_eq!(get_billing_config(&store, "p1").await.unwrap(), None);
+        let config = BillingConfig {
+            partner_id: "p1".into(),
+            billing_type: BillingType::QualifiedLead,
+            billing_terms: Vec::new(),
+            billing_email: Some("billing@acme.io".into()),
+            stripe_customer_id: None,
+        };
+        store.put(config.item().unwrap(), None).await.unwrap();
+        assert!(keep_stripe_customer(&store, "p1", "cus_1").await.unwrap());
+        // A second run keeps the first customer.
+        assert!(!keep_stripe_customer(&store, "p1", "cus_2").await.unwrap());
+        let stored = get_billing_config(&store, "p1").await.unwrap().unwrap();
+        assert_eq!(stored.stripe_customer_id.as_deref(), Some("cus_1"));
+        assert_eq!(stored.billing_email.as_deref(), Some("billing@acme.io"));
+        let found = get_billing_configs(&store, &["p1", "p2"]).await.unwrap();
+        assert_eq!(found, [stored]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use pc_api::identity::{SessionRecord, UserRecord, session_key};
 use pc_api::tokens::{self, ACCESS_TOKEN_MINUTES, AccessClaims, REFRESH_TOKEN_DAYS, RefreshClaims};
 use pc_platform::AppContext;
+use pc_platform::store::pages::Pages;
 use pc_platform::store::{
     Condition, Index, Item, Query, SortKey, Store, StoreError, Update, from_item, to_item,
 };
@@ -203,18 +204,14 @@ pub async fn revoke(store: &dyn Store, user_id: &str, session_id: &str) -> Resul
 pub async fn revoke_all(store: &dyn Store, user_id: &str) -> Result<(), StoreError> {
     let query = Query::partition(Index::Table, pc_api::identity::user_partition(user_id))
         .sk(SortKey::BeginsWith(pc_api::identity::SESSION_PREFIX.into()));
-    let mut cursor = None;
-    loop {
-        let page = store.query(&query.clone().after(cursor)).await?;
-        for item in page.items {
+    let mut pages = Pages::new(store, query);
+    while let Some(items) = pages.next().await? {
+        for item in items {
             let session: SessionRecord = from_item(item)?;
             if !session.revoked {
                 revoke(store, user_id, &session.id).await?;
             }
         }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(()),
-        }
     }
+    Ok(())
 }

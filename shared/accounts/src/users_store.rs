@@ -17,6 +17,7 @@ use pc_api::identity::{Role, UserRecord, user_key};
 use crate::keys::{USERS_INDEX, partner_users_collection};
 pub use crate::keys::{email_guard_key, owner_counter_key};
 use crate::partners_store::{REGISTRATION_EXPIRES_AT, RegistrationExpiry};
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{
     Condition, Guard, Item, Store, StoreError, Transaction, Update, Write, from_item, to_item,
 };
@@ -234,18 +235,11 @@ pub async fn list_users(
         Some(pid) => Query::partition(Index::Gsi2, partner_users_collection(pid)),
         None => Query::partition(Index::Gsi1, USERS_INDEX),
     };
-    let mut users = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.query(&base.clone().after(cursor)).await?;
-        for item in page.items {
-            users.push(from_item(item)?);
-        }
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(users),
-        }
-    }
+    query_all(store, base, usize::MAX)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
 }
 
 /// The partner's users who may sign in (active, not deleted): those who

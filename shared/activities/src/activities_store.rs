@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use pc_platform::store::pages::query_up_to;
 use pc_platform::store::{Index, Item, Query, Store, StoreError, from_item, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -25,8 +26,6 @@ use crate::unread_counter::{expires_at, has_expired, unread_count};
 
 /// Most activities one feed read goes through (the newest ones).
 pub const FEED_READ_LIMIT: usize = 5_000;
-/// Rows asked per store round trip while reading a feed.
-const QUERY_PAGE: usize = 1_000;
 
 /// One activity of one partner: an event that concerned it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -104,20 +103,7 @@ pub async fn feed(
         Query::partition(Index::Gsi1, activities_partition(partner_id))
     }
     .descending();
-    let mut items = Vec::new();
-    let mut cursor = None;
-    loop {
-        let want = (FEED_READ_LIMIT - items.len()).min(QUERY_PAGE);
-        let page = store
-            .query(&query.clone().limit(want).after(cursor))
-            .await?;
-        items.extend(page.items);
-        cursor = page.cursor;
-        if cursor.is_none() || items.len() >= FEED_READ_LIMIT {
-            break;
-        }
-    }
-    let truncated = cursor.is_some();
+    let (items, truncated) = query_up_to(store, query, FEED_READ_LIMIT).await?;
     let activities = items
         .into_iter()
         .filter(|item| !has_expired(item, now))

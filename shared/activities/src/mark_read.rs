@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use pc_platform::store::pages::Pages;
 use pc_platform::store::{
     Condition, Index, Item, MAX_BATCH_GET, Query, SortKey, Store, StoreError, Transaction, Update,
     Write,
@@ -161,17 +162,12 @@ pub async fn mark_read(
             let query = Query::partition(Index::Gsi2, unread_partition(partner_id))
                 .sk(SortKey::Gte(oldest))
                 .limit(PAGE);
-            let mut cursor = None;
+            let mut pages = Pages::new(store, query);
             let mut prune = expired;
-            loop {
-                let page = store.query(&query.clone().after(cursor)).await?;
-                let unread = unread_of(page.items, now)?;
+            while let Some(items) = pages.next().await? {
+                let unread = unread_of(items, now)?;
                 flipped += flip_all(store, partner_id, unread, &prune, now).await?;
                 prune = Vec::new();
-                cursor = page.cursor;
-                if cursor.is_none() {
-                    break;
-                }
             }
         }
     }

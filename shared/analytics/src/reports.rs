@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Item, Query, SortKey, Store, StoreError};
 
 use crate::month_range::MonthRange;
@@ -128,21 +129,6 @@ fn rate(part: i64, whole: i64) -> f64 {
     basis_points as f64 / 10_000.0
 }
 
-/// Every item of `query`, page after page (a range's items fit in one or
-/// two pages).
-async fn read_all(store: &dyn Store, query: Query) -> Result<Vec<Item>, StoreError> {
-    let mut items = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.query(&query.clone().after(cursor)).await?;
-        items.extend(page.items);
-        match page.cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(items),
-        }
-    }
-}
-
 fn month_of_item(item: &Item) -> Option<String> {
     item.get("month").and_then(Value::as_str).map(str::to_owned)
 }
@@ -200,7 +186,7 @@ pub async fn partner_analytics(
         month_sk(&months[0]),
         month_sk(&months[months.len() - 1]),
     ));
-    let items = read_all(store, query).await?;
+    let items = query_all(store, query, usize::MAX).await?;
     let mut by_month: BTreeMap<String, PartnerCounts> = months
         .iter()
         .map(|m| (m.clone(), PartnerCounts::empty()))
@@ -277,7 +263,7 @@ pub async fn marketplace_analytics(
         month_sk(&months[0]),
         format!("{}#~", month_sk(last)),
     ));
-    let items = read_all(store, query).await?;
+    let items = query_all(store, query, usize::MAX).await?;
     let mut by_month: BTreeMap<String, MarketplaceCounts> = months
         .iter()
         .map(|m| (m.clone(), MarketplaceCounts::default()))

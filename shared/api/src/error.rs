@@ -217,6 +217,8 @@ impl From<StoreError> for ApiError {
             StoreError::InvalidCursor => {
                 Self::bad_request(ErrorCode::InvalidCursor, "invalid pagination cursor")
             }
+            // Not a retry: what is left of a conflict once the use case's
+            // own retries gave up is answered 503, for the client to retry.
             StoreError::Throttled | StoreError::TransactionConflict => Self::unavailable(e),
             // A value the store refuses (a key too long or holding NUL, an
             // item over the size limit) came from the request: the caller's

@@ -2,14 +2,10 @@
 //! (idempotency key `customer:<partnerId>`) and stores its id on the
 //! partner's billing configuration, where every later charge finds it.
 
-use serde_json::Value;
-
-use pc_accounts::billing_config::BillingConfig;
-use pc_accounts::keys::billing_key;
+use pc_accounts::billing_config::{BillingConfig, get_billing_config, keep_stripe_customer};
 use pc_accounts::partners_store::get_partner;
 use pc_platform::AppContext;
 use pc_platform::payments::NewCustomer;
-use pc_platform::store::{Condition, Update, from_item};
 
 use crate::BillingError;
 
@@ -18,12 +14,9 @@ pub async fn billing_config(
     ctx: &AppContext,
     partner_id: &str,
 ) -> Result<BillingConfig, BillingError> {
-    let item = ctx
-        .store
-        .get(&billing_key(partner_id))
+    get_billing_config(&*ctx.store, partner_id)
         .await?
-        .ok_or(BillingError::NotConfigured)?;
-    Ok(from_item(item)?)
+        .ok_or(BillingError::NotConfigured)
 }
 
 /// The partner's Stripe customer id, creating the customer the first time.
@@ -47,16 +40,12 @@ pub async fn ensure_customer(
         .payments
         .create_customer(&customer, &format!("customer:{partner_id}"))
         .await?;
-    let update = Update::new(billing_key(partner_id))
-        .set("stripeCustomerId", Value::from(id.clone()))
-        .when(Condition::Exists.and(Condition::missing("stripeCustomerId")));
-    match ctx.store.update(update).await {
-        Ok(_) => Ok(id),
-        // Another run stored it first: the same customer, by the key.
-        Err(e) if e.is_condition_failure() => Ok(billing_config(ctx, partner_id)
-            .await?
-            .stripe_customer_id
-            .unwrap_or(id)),
-        Err(e) => Err(e.into()),
+    if keep_stripe_customer(&*ctx.store, partner_id, &id).await? {
+        return Ok(id);
     }
+    // Another run stored it first: the same customer, by the key.
+    Ok(billing_config(ctx, partner_id)
+        .await?
+        .stripe_customer_id
+        .unwrap_or(id))
 }

@@ -17,7 +17,7 @@ use pc_accounts::billing_config::Month;
 use pc_accounts::partners_store::partner_names;
 use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
 use pc_api::{ListQuery, ListResponse};
-use pc_leads::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Query, SortKey, Store, StoreError, from_item};
 
 use crate::invoice_views::InvoiceView;

@@ -13,8 +13,8 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use pc_accounts::billing_config::{BillingConfig, Month};
-use pc_accounts::partners_store::partners_page;
+use pc_accounts::billing_config::{BillingConfig, Month, get_billing_configs};
+use pc_accounts::partners_store::PartnerPages;
 use pc_api::functions::{JobError, JobReport, WorkerError};
 use pc_api::{AppState, QueueMessage};
 use pc_leads::deal_status::DealStatus;
@@ -22,9 +22,7 @@ use pc_leads::leads_store::created_between;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{Message, QueueName};
-use pc_platform::store::{
-    Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write, from_item,
-};
+use pc_platform::store::{Condition, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Update, Write};
 
 use crate::BillingError;
 use crate::billing_math::{BillableLead, Charge, charges, term_for, total};
@@ -108,24 +106,16 @@ pub async fn billable_partners(
     period: &Month,
 ) -> Result<Vec<String>, BillingError> {
     let mut billable = Vec::new();
-    let mut cursor = None;
-    loop {
-        let (partners, next) = partners_page(&*ctx.store, Some(MAX_BATCH_GET), cursor).await?;
-        let keys: Vec<_> = partners
-            .iter()
-            .map(|p| pc_accounts::keys::billing_key(&p.id))
-            .collect();
-        for item in ctx.store.batch_get(&keys).await? {
-            let config: BillingConfig = from_item(item)?;
+    let mut pages = PartnerPages::new(&*ctx.store, MAX_BATCH_GET);
+    while let Some(partners) = pages.next().await? {
+        let ids: Vec<_> = partners.iter().map(|p| p.id.as_str()).collect();
+        for config in get_billing_configs(&*ctx.store, &ids).await? {
             if term_for(&config, period).is_some() {
                 billable.push(config.partner_id);
             }
         }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(billable),
-        }
     }
+    Ok(billable)
 }
 
 /// Sends one message per billable partner for `period`; answers how many.

@@ -26,17 +26,21 @@
 //! handled are recorded as processed too, never retried.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use pc_accounts::keys::billing_key;
+use pc_accounts::billing_config::get_billing_config;
 use pc_accounts::partners_store::get_partner;
 use pc_api::QueueMessage;
 use pc_api::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Condition, Guard, Item, StoreError, Transaction, Update, Write};
+use pc_platform::queue::{Message, QueueName};
+use pc_platform::store::{
+    Condition, Guard, Item, StoreError, Transaction, Update, Write, retry_until_won,
+};
 use pc_platform::time::timestamp;
 
 use crate::invoice_events::announce_invoice;
@@ -48,8 +52,24 @@ use pc_marketplace::purchase_payments::{PaymentApplied, apply_payment_event, pur
 /// How long a processed event is remembered.
 pub const GUARD_DAYS: i64 = 30;
 
-/// How many times an event is re-read and retried after a concurrent change.
-const ATTEMPTS: usize = 12;
+/// A Stripe event as received, on its way to the worker: its text is
+/// queued unchanged (what Stripe signed is what the worker reads, fields
+/// the worker ignores included), and the worker reads it as a
+/// [`StripeEvent`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReceivedStripeEvent(Box<RawValue>);
+
+impl ReceivedStripeEvent {
+    /// The event's text, which must be JSON (the webhook parsed it).
+    pub fn new(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
+    }
+}
+
+impl Message for ReceivedStripeEvent {
+    const QUEUE: QueueName = QueueName::StripeWebhook;
+}
 
 /// A Stripe event as the worker reads it (extra fields are ignored).
 #[derive(Clone, Debug, Deserialize)]
@@ -238,72 +258,83 @@ pub async fn apply_event(ctx: &AppContext, event: &StripeEvent) -> Result<Outcom
     let Some(target) = target_of(&event.kind) else {
         return record(ctx, event, Outcome::Ignored, "event type not handled", None).await;
     };
+    retry_until_won(|_| apply_invoice_event(ctx, event, target)).await
+}
+
+/// One attempt at moving the invoice to `target`, from what it is now;
+/// `None` when it changed meanwhile (read again and retry).
+async fn apply_invoice_event(
+    ctx: &AppContext,
+    event: &StripeEvent,
+    target: InvoiceStatus,
+) -> Result<Option<Outcome>, StoreError> {
     let object = &event.data.object;
-    for _ in 0..ATTEMPTS {
-        let Some(invoice) = local_invoice(ctx, object).await? else {
-            let note = "no invoice of ours has this Stripe id";
-            return record(ctx, event, Outcome::Ignored, note, None).await;
-        };
-        if !reachable_from(target).contains(&invoice.stripe_status) {
-            let note = format!(
-                "the invoice is {}; {} would not move it forward",
-                invoice.stripe_status.as_str(),
-                target.as_str()
-            );
-            return record(ctx, event, Outcome::Unchanged, &note, Some(&invoice.id)).await;
-        }
-        let now = ctx.clock.now();
-        let mut update = Update::new(invoice_key(&invoice.id))
-            .set("stripeStatus", target.as_str())
-            .set("updatedAt", timestamp(now))
-            .when(Condition::equals(
-                "stripeStatus",
-                invoice.stripe_status.as_str(),
-            ));
-        // What is due is known once Stripe finalized the invoice.
-        if let Some(due) = object["amount_due"]
-            .as_i64()
-            .filter(|_| object["status"] != "draft")
-        {
-            update = update.set("amountDueCents", due);
-        }
-        if let Some(url) = object["hosted_invoice_url"].as_str() {
-            update = update.set("hostedInvoiceUrl", url);
-        }
-        if target == InvoiceStatus::Paid {
-            let paid_at = object["status_transitions"]["paid_at"]
-                .as_i64()
-                .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
-                .unwrap_or(now);
-            update = update.set("paymentDate", timestamp(paid_at));
-        }
-        let outcome = Outcome::Applied(target);
-        let mut writes = vec![Write::Update(update)];
-        let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-        if target == InvoiceStatus::Failed {
-            payment_failed_emails(ctx, &mut outbox, event, &invoice, object).await?;
-        }
-        let announced = match target {
-            InvoiceStatus::Paid => Some("paid"),
-            InvoiceStatus::Failed => Some("payment_failed"),
-            _ => None,
-        };
-        if let Some(action) = announced {
-            announce_invoice(ctx, &mut outbox, &invoice, action, target, Some(&event.id))?;
-        }
-        outbox.add_to(&mut writes)?;
-        let mut transaction = Transaction::new();
-        let guard = guard_write(ctx, event, &outcome, "applied", Some(&invoice.id));
-        transaction.guarded(EVENT_GUARD, guard);
-        transaction.extend(writes);
-        match transaction.commit(&*ctx.store).await {
-            Ok(()) => return Ok(outcome),
-            Err(e) if e.failed(EVENT_GUARD) => return Ok(Outcome::Duplicate),
-            Err(e) if e.lost_race() => continue,
-            Err(e) => return Err(e),
-        }
+    let Some(invoice) = local_invoice(ctx, object).await? else {
+        let note = "no invoice of ours has this Stripe id";
+        return record(ctx, event, Outcome::Ignored, note, None)
+            .await
+            .map(Some);
+    };
+    if !reachable_from(target).contains(&invoice.stripe_status) {
+        let note = format!(
+            "the invoice is {}; {} would not move it forward",
+            invoice.stripe_status.as_str(),
+            target.as_str()
+        );
+        return record(ctx, event, Outcome::Unchanged, &note, Some(&invoice.id))
+            .await
+            .map(Some);
     }
-    Err(StoreError::TransactionConflict)
+    let now = ctx.clock.now();
+    let mut update = Update::new(invoice_key(&invoice.id))
+        .set("stripeStatus", target.as_str())
+        .set("updatedAt", timestamp(now))
+        .when(Condition::equals(
+            "stripeStatus",
+            invoice.stripe_status.as_str(),
+        ));
+    // What is due is known once Stripe finalized the invoice.
+    if let Some(due) = object["amount_due"]
+        .as_i64()
+        .filter(|_| object["status"] != "draft")
+    {
+        update = update.set("amountDueCents", due);
+    }
+    if let Some(url) = object["hosted_invoice_url"].as_str() {
+        update = update.set("hostedInvoiceUrl", url);
+    }
+    if target == InvoiceStatus::Paid {
+        let paid_at = object["status_transitions"]["paid_at"]
+            .as_i64()
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+            .unwrap_or(now);
+        update = update.set("paymentDate", timestamp(paid_at));
+    }
+    let outcome = Outcome::Applied(target);
+    let mut writes = vec![Write::Update(update)];
+    let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+    if target == InvoiceStatus::Failed {
+        payment_failed_emails(ctx, &mut outbox, event, &invoice, object).await?;
+    }
+    let announced = match target {
+        InvoiceStatus::Paid => Some("paid"),
+        InvoiceStatus::Failed => Some("payment_failed"),
+        _ => None,
+    };
+    if let Some(action) = announced {
+        announce_invoice(ctx, &mut outbox, &invoice, action, target, Some(&event.id))?;
+    }
+    outbox.add_to(&mut writes)?;
+    let mut transaction = Transaction::new();
+    let guard = guard_write(ctx, event, &outcome, "applied", Some(&invoice.id));
+    transaction.guarded(EVENT_GUARD, guard);
+    transaction.extend(writes);
+    match transaction.commit(&*ctx.store).await {
+        Ok(()) => Ok(Some(outcome)),
+        Err(e) if e.failed(EVENT_GUARD) => Ok(Some(Outcome::Duplicate)),
+        Err(e) if e.lost_race() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A marketplace purchase's payment (the intent names its purchase in
@@ -348,15 +379,9 @@ async fn payment_failed_emails(
     let partner_name = get_partner(&*ctx.store, &invoice.partner_id)
         .await?
         .map_or_else(|| invoice.partner_id.clone(), |p| p.name);
-    let billing_email = ctx
-        .store
-        .get(&billing_key(&invoice.partner_id))
+    let billing_email = get_billing_config(&*ctx.store, &invoice.partner_id)
         .await?
-        .and_then(|item| {
-            item.get("billingEmail")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
+        .and_then(|config| config.billing_email);
     let amount = object["amount_due"]
         .as_i64()
         .or(invoice.amount_due_cents)

@@ -25,7 +25,8 @@ use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState};
 use pc_platform::payments::signature::{self, SignatureError};
-use pc_platform::queue::QueueName;
+
+use crate::stripe_events::ReceivedStripeEvent;
 
 /// `200 {received: true}`, as Stripe expects.
 #[derive(Serialize, ToSchema)]
@@ -156,9 +157,11 @@ async fn receive(
         }
         _ => {}
     }
-    // The event travels exactly as Stripe sent it (valid UTF-8: it parsed).
+    // The event travels exactly as Stripe sent it (valid UTF-8 and JSON:
+    // it parsed).
     let text = String::from_utf8(body.to_vec()).map_err(|_| not_an_event())?;
-    ctx.queue.send(QueueName::StripeWebhook, &text).await?;
+    let event = ReceivedStripeEvent::new(text).map_err(|_| not_an_event())?;
+    ctx.queue.send_message(&event).await?;
     tracing::info!(event = %head.id, kind = %head.kind, "stripe event queued");
     Ok(Json(Received { received: true }))
 }

@@ -19,7 +19,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
-use pc_leads::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Query, from_item};
 
 use crate::conflicts_resolve::resolve;

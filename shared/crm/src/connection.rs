@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use pc_platform::AppContext;
 use pc_platform::crm::{AccessToken, CrmError, OAuthTokens, RefreshToken};
-use pc_platform::store::{Condition, StoreError, Write, from_item, to_item};
+use pc_platform::store::{Condition, StoreError, Write, from_item, retry_until_won, to_item};
 
 use crate::error::ConnectionError;
 pub use crate::keys::{EXPIRY_PARTITION, connection_key, portal_guard_key};
@@ -28,9 +28,6 @@ use crate::token_cipher::{Sealed, TokenCipher};
 
 /// A token expiring sooner than this is refreshed before it is used.
 const REFRESH_MARGIN_MINUTES: i64 = 5;
-
-/// How often a refresh re-reads after losing a race.
-const ATTEMPTS: usize = 5;
 
 /// Held by nobody, or by `partner_id` already.
 fn free_or_held_by(partner_id: &str) -> Condition {
@@ -237,56 +234,71 @@ pub async fn access_token(
 pub async fn refresh(
     ctx: &AppContext,
     cipher: &TokenCipher,
-    mut record: ConnectionRecord,
+    record: ConnectionRecord,
 ) -> Result<ConnectionRecord, ConnectionError> {
-    for _ in 0..ATTEMPTS {
-        let refresh_token = record.refresh_token(cipher)?;
-        let tokens = match ctx.crm.refresh(&refresh_token).await {
-            Ok(tokens) => tokens,
-            Err(CrmError::Unauthorized) => {
-                mark_unhealthy(ctx, &record.partner_id, "HubSpot refused the refresh token")
-                    .await?;
+    retry_until_won(|n| {
+        let given = &record;
+        async move {
+            if n == 0 {
+                return refresh_once(ctx, cipher, given).await;
+            }
+            // Lost a race: another refresh (or a disconnect) stored first.
+            let current = load(ctx, &given.partner_id)
+                .await?
+                .ok_or(ConnectionError::NotConnected)?;
+            if !current.healthy {
                 return Err(ConnectionError::Unhealthy);
             }
-            Err(e) => return Err(e.into()),
-        };
-        let now = ctx.clock.now();
-        let mut next = record.clone();
-        next.access_token = cipher.seal(
-            tokens.access_token.expose(),
-            &access_context(&record.partner_id),
-        );
-        next.refresh_token = cipher.seal(
-            tokens.refresh_token.expose(),
-            &refresh_context(&record.partner_id),
-        );
-        next.expires_at = now + Duration::seconds(tokens.expires_in_seconds);
-        next.updated_at = now;
-        match ctx
-            .store
-            .transact(vec![next.replace(record.version)?])
-            .await
-        {
-            Ok(()) => {
-                next.version = record.version + 1;
-                return Ok(next);
+            let now = ctx.clock.now();
+            if current.expires_at > now + Duration::minutes(REFRESH_MARGIN_MINUTES) {
+                return Ok(Some(current));
             }
-            Err(e) if e.lost_race() => {
-                let current = load(ctx, &record.partner_id)
-                    .await?
-                    .ok_or(ConnectionError::NotConnected)?;
-                if !current.healthy {
-                    return Err(ConnectionError::Unhealthy);
-                }
-                if current.expires_at > now + Duration::minutes(REFRESH_MARGIN_MINUTES) {
-                    return Ok(current);
-                }
-                record = current;
-            }
-            Err(e) => return Err(e.into()),
+            refresh_once(ctx, cipher, &current).await
         }
+    })
+    .await
+}
+
+/// One refresh of `record`'s tokens, stored conditional on its version;
+/// `None` when the record changed meanwhile.
+async fn refresh_once(
+    ctx: &AppContext,
+    cipher: &TokenCipher,
+    record: &ConnectionRecord,
+) -> Result<Option<ConnectionRecord>, ConnectionError> {
+    let refresh_token = record.refresh_token(cipher)?;
+    let tokens = match ctx.crm.refresh(&refresh_token).await {
+        Ok(tokens) => tokens,
+        Err(CrmError::Unauthorized) => {
+            mark_unhealthy(ctx, &record.partner_id, "HubSpot refused the refresh token").await?;
+            return Err(ConnectionError::Unhealthy);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = ctx.clock.now();
+    let mut next = record.clone();
+    next.access_token = cipher.seal(
+        tokens.access_token.expose(),
+        &access_context(&record.partner_id),
+    );
+    next.refresh_token = cipher.seal(
+        tokens.refresh_token.expose(),
+        &refresh_context(&record.partner_id),
+    );
+    next.expires_at = now + Duration::seconds(tokens.expires_in_seconds);
+    next.updated_at = now;
+    match ctx
+        .store
+        .transact(vec![next.replace(record.version)?])
+        .await
+    {
+        Ok(()) => {
+            next.version = record.version + 1;
+            Ok(Some(next))
+        }
+        Err(e) if e.lost_race() => Ok(None),
+        Err(e) => Err(e.into()),
     }
-    Err(ConnectionError::Store(StoreError::TransactionConflict))
 }
 
 /// Marks the connection unhealthy (HubSpot refuses its tokens); answers
@@ -297,12 +309,12 @@ pub async fn mark_unhealthy(
     partner_id: &str,
     reason: &str,
 ) -> Result<bool, ConnectionError> {
-    for _ in 0..ATTEMPTS {
+    retry_until_won(|_| async {
         let Some(record) = load(ctx, partner_id).await? else {
             return Err(ConnectionError::NotConnected);
         };
         if !record.healthy {
-            return Ok(false);
+            return Ok(Some(false));
         }
         let mut next = record.clone();
         next.healthy = false;
@@ -315,13 +327,13 @@ pub async fn mark_unhealthy(
         {
             Ok(()) => {
                 tracing::warn!(partner = %partner_id, reason, "HubSpot connection is unhealthy");
-                return Ok(true);
+                Ok(Some(true))
             }
-            Err(e) if e.lost_race() => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) if e.lost_race() => Ok(None),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(ConnectionError::Store(StoreError::TransactionConflict))
+    })
+    .await
 }
 
 /// Applies `change` to the stored connection, conditional on its version,
@@ -331,7 +343,7 @@ pub async fn update(
     partner_id: &str,
     change: impl Fn(&mut ConnectionRecord),
 ) -> Result<ConnectionRecord, ConnectionError> {
-    for _ in 0..ATTEMPTS {
+    retry_until_won(|_| async {
         let Some(record) = load(ctx, partner_id).await? else {
             return Err(ConnectionError::NotConnected);
         };
@@ -345,11 +357,11 @@ pub async fn update(
         {
             Ok(()) => {
                 next.version = record.version + 1;
-                return Ok(next);
+                Ok(Some(next))
             }
-            Err(e) if e.lost_race() => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) if e.lost_race() => Ok(None),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(ConnectionError::Store(StoreError::TransactionConflict))
+    })
+    .await
 }

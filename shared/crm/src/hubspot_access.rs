@@ -128,7 +128,7 @@ pub async fn partner_stage_mapping(
 /// The partners connected to HubSpot, healthy, with a pipeline: one read
 /// of the connections' partition.
 pub async fn connected_partners(ctx: &AppContext) -> Result<Vec<String>, StoreError> {
-    let items = pc_leads::leads_store::query_all(
+    let items = pc_platform::store::pages::query_all(
         &*ctx.store,
         Query::partition(Index::Gsi1, EXPIRY_PARTITION),
         usize::MAX,

@@ -97,7 +97,7 @@ pub async fn save_cursor(
 
 /// Every partner whose inventory sync is on.
 pub async fn enabled_settings(store: &dyn Store) -> Result<Vec<InventorySettings>, StoreError> {
-    let items = pc_leads::leads_store::query_all(
+    let items = pc_platform::store::pages::query_all(
         store,
         Query::partition(Index::Gsi1, ENABLED_PARTITION),
         usize::MAX,

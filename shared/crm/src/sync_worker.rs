@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_leads::keys::{Partition, change_markers_pk};
-use pc_leads::leads_store::query_all;
 use pc_platform::AppContext;
 use pc_platform::crm::{BATCH_LIMIT, CrmError};
 use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Query};
 
 use crate::hubspot_access::{access_mapping, partner_access};
@@ -139,7 +139,6 @@ async fn start(ctx: &AppContext, message: &SyncStartMessage) -> Result<(), Worke
 async fn page(
     ctx: &AppContext,
     message: &SyncPageMessage,
-    body: &str,
     receive_count: u32,
 ) -> Result<(), WorkerError> {
     let Some(access) = partner_access(ctx, &message.partner_id).await? else {
@@ -179,7 +178,7 @@ async fn page(
         Err(PageError::Crm(CrmError::RateLimited { retry_after })) => {
             tracing::info!(task_id = %message.task_id, page = message.page, ?retry_after, "hubspot rate limit: page put back");
             ctx.queue
-                .send_delayed(QueueName::SyncLeads, body, retry_after)
+                .send_message_delayed(message, retry_after)
                 .await
                 .map_err(WorkerError::new)
         }
@@ -236,7 +235,7 @@ pub async fn sync_leads_worker(ctx: &AppState, message: &QueueMessage) -> Result
         }
         "hubspot_sync_page" => {
             let page_message: SyncPageMessage = message.parse()?;
-            page(ctx, &page_message, &message.body, message.receive_count).await
+            page(ctx, &page_message, message.receive_count).await
         }
         other => Err(WorkerError::poison(format!(
             "unknown sync-leads message kind {other}"

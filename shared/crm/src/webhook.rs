@@ -20,7 +20,8 @@ use pc_api::{ApiError, ApiResult, AppState};
 use pc_platform::crm::signature::{
     self, SIGNATURE_HEADER, SignatureError, SignedRequest, TIMESTAMP_HEADER,
 };
-use pc_platform::queue::QueueName;
+
+use crate::webhook_events::ReceivedBatch;
 
 /// The most events HubSpot puts in one batch.
 pub const MAX_BATCH_EVENTS: usize = 100;
@@ -134,7 +135,9 @@ pub async fn hubspot_webhook(
     // Valid UTF-8: it parsed as JSON.
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::bad_request(ErrorCode::NotAHubspotBatch, "the body is not UTF-8"))?;
-    ctx.queue.send(QueueName::HubspotWebhook, &text).await?;
+    let batch = ReceivedBatch::new(text)
+        .map_err(|_| ApiError::bad_request(ErrorCode::NotAHubspotBatch, "the body is not JSON"))?;
+    ctx.queue.send_message(&batch).await?;
     tracing::info!(events = count, "hubspot batch queued");
     Ok(Json(Received { received: count }))
 }

@@ -14,7 +14,8 @@
 //!
 //! Its items and their keys: [`crate::keys`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use pc_api::functions::WorkerError;
@@ -23,6 +24,7 @@ use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LeadWriteError};
 use pc_platform::AppContext;
+use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Condition, Guard, Item, StoreError, Transaction, Write};
 
 use crate::conflicts_store::{ConflictRecord, conflict_write};
@@ -31,6 +33,24 @@ use crate::hubspot_fields::{ObjectKind, field_of_property, lead_values};
 use crate::inventory_events::{deal_arrived, inventory_deal_moved, is_inventory_lead};
 use crate::keys::event_claim_key;
 use crate::links_store::{SyncRecord, get_record, lead_of_object, record_write};
+
+/// A batch of HubSpot webhook events as received, on its way to the
+/// worker: its text is queued unchanged (what HubSpot signed is what the
+/// worker reads), and the worker reads it as a list of [`HubspotEvent`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReceivedBatch(Box<RawValue>);
+
+impl ReceivedBatch {
+    /// The batch's text, which must be JSON (the webhook parsed it).
+    pub fn new(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
+    }
+}
+
+impl Message for ReceivedBatch {
+    const QUEUE: QueueName = QueueName::HubspotWebhook;
+}
 
 /// One HubSpot webhook event, as the worker reads it.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]

@@ -14,7 +14,8 @@ use pc_platform::time::timestamp;
 
 pub use crate::keys::event_key;
 use crate::keys::{ALL_EVENTS, partner_events_partition, record_events_partition};
-use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
+use crate::leads_store::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 pub fn event_item(event: &AuditEvent) -> Result<Item, StoreError> {
     let mut item = to_item(event)?;

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Condition, Item, Key, Store, StoreError, Write, from_item, to_item};
+use pc_platform::store::{
+    Condition, Item, Key, Store, StoreError, Write, from_item, retry_until_won, to_item,
+};
 use pc_platform::time::serde_millis;
 
 use crate::import_file::ImportRow;
@@ -191,24 +193,25 @@ pub async fn mark_failed(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    for _ in 0..3 {
+    retry_until_won(|_| async move {
         let Some(mut task) = get_task(store, task_id).await? else {
-            return Ok(false);
+            return Ok(Some(false));
         };
         if task.status == TaskStatus::Completed {
-            return Ok(false);
+            return Ok(Some(false));
         }
         let condition = Condition::equals("pagesDone", task.pages_done as i64);
         task.status = TaskStatus::Failed;
         task.failure_reason = Some(reason.to_owned());
         task.updated_at = now;
         match store.put(task_item(&task)?, Some(condition)).await {
-            Ok(()) => return Ok(true),
-            Err(e) if e.is_condition_failure() => continue,
-            Err(e) => return Err(e),
+            Ok(()) => Ok(Some(true)),
+            // Progress saved meanwhile: read it again.
+            Err(e) if e.is_condition_failure() => Ok(None),
+            Err(e) => Err(e),
         }
-    }
-    Err(StoreError::TransactionConflict)
+    })
+    .await
 }
 
 #[cfg(test)]

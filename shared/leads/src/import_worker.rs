@@ -15,7 +15,7 @@ use pc_api::{AppState, QueueMessage};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};
-use pc_platform::store::{StoreError, Write};
+use pc_platform::store::{StoreError, Write, retry_until_won};
 
 use crate::deal_status::LeadSource;
 use crate::import_file::ImportRow;
@@ -130,83 +130,92 @@ pub async fn upsert_row(
     task: &ImportTask,
     row: &ImportRow,
 ) -> Result<RowOutcome, StoreError> {
+    let fields = match parse_row(row) {
+        Ok(parsed) => parsed,
+        Err(errors) => return Ok(RowOutcome::Failed(errors)),
+    };
+    retry_until_won(|_| upsert_once(ctx, task, row, &fields)).await
+}
+
+/// One attempt at upserting the row's lead, from what is stored now;
+/// `None` when it lost a race (read again and retry).
+async fn upsert_once(
+    ctx: &AppContext,
+    task: &ImportTask,
+    row: &ImportRow,
+    fields: &RowFields,
+) -> Result<Option<RowOutcome>, StoreError> {
     let RowFields {
         email,
         contact,
         sales_manager,
         amount,
-    } = match parse_row(row) {
-        Ok(parsed) => parsed,
-        Err(errors) => return Ok(RowOutcome::Failed(errors)),
-    };
+    } = fields;
     let store = &*ctx.store;
-    for _ in 0..5 {
-        let now = ctx.clock.now();
-        let existing = find_by_email(store, &task.partner_id, email.as_str()).await?;
-        let Some(before) = existing else {
-            let mut lead = LeadRecord::new(
-                ctx.ids.new_id(),
-                task.partner_id.clone(),
-                email.clone(),
-                LeadSource::Import,
-                now,
-            );
-            lead.contact = contact.clone();
-            lead.sales_manager = sales_manager.clone();
-            lead.deal_amount_cents = amount;
-            let audit = audit_row(ctx, task, "created", None, &lead)?;
-            match leads_store::create_with(store, &lead, audit).await {
-                Ok(()) => return Ok(RowOutcome::Created),
-                Err(LeadWriteError::EmailTaken) => continue,
-                Err(LeadWriteError::NoPartner) => {
-                    return Ok(RowOutcome::Failed(vec![RowError {
-                        row: row.row,
-                        field: "partnerId".into(),
-                        message: "the partner no longer exists".into(),
-                    }]));
-                }
-                Err(LeadWriteError::Stale) => continue,
-                Err(LeadWriteError::StaffOnly(refusal)) => {
-                    return Ok(RowOutcome::Failed(staff_only_errors(row, &refusal)));
-                }
-                Err(LeadWriteError::Store(e)) => return Err(e),
+    let now = ctx.clock.now();
+    let existing = find_by_email(store, &task.partner_id, email.as_str()).await?;
+    let Some(before) = existing else {
+        let mut lead = LeadRecord::new(
+            ctx.ids.new_id(),
+            task.partner_id.clone(),
+            email.clone(),
+            LeadSource::Import,
+            now,
+        );
+        lead.contact = contact.clone();
+        lead.sales_manager = sales_manager.clone();
+        lead.deal_amount_cents = *amount;
+        let audit = audit_row(ctx, task, "created", None, &lead)?;
+        match leads_store::create_with(store, &lead, audit).await {
+            Ok(()) => return Ok(Some(RowOutcome::Created)),
+            Err(LeadWriteError::EmailTaken) => return Ok(None),
+            Err(LeadWriteError::NoPartner) => {
+                return Ok(Some(RowOutcome::Failed(vec![RowError {
+                    row: row.row,
+                    field: "partnerId".into(),
+                    message: "the partner no longer exists".into(),
+                }])));
             }
-        };
-        let mut after = before.clone();
-        let mut raw = contact.clone();
-        for field in Contact::FIELDS {
-            if let Some(value) = raw.field_mut(field).and_then(Option::take) {
-                *after.contact.field_mut(field).expect("a contact field") = Some(value);
-            }
-        }
-        if sales_manager.is_some() {
-            after.sales_manager = sales_manager.clone();
-        }
-        if amount.is_some() {
-            after.deal_amount_cents = amount;
-        }
-        if after.same_content(&before) {
-            return Ok(RowOutcome::Unchanged);
-        }
-        after.version = before.version + 1;
-        after.updated_at = now;
-        let audit = audit_row(ctx, task, "updated", Some(&before), &after)?;
-        let by = if task.created_by_staff {
-            ChangedBy::Staff
-        } else {
-            ChangedBy::Partner
-        };
-        match leads_store::update_with(store, &before, &after, by, audit).await {
-            Ok(()) => return Ok(RowOutcome::Updated),
-            Err(LeadWriteError::Stale | LeadWriteError::EmailTaken) => continue,
-            Err(LeadWriteError::NoPartner) => continue,
+            Err(LeadWriteError::Stale) => return Ok(None),
             Err(LeadWriteError::StaffOnly(refusal)) => {
-                return Ok(RowOutcome::Failed(staff_only_errors(row, &refusal)));
+                return Ok(Some(RowOutcome::Failed(staff_only_errors(row, &refusal))));
             }
             Err(LeadWriteError::Store(e)) => return Err(e),
         }
+    };
+    let mut after = before.clone();
+    let mut raw = contact.clone();
+    for field in Contact::FIELDS {
+        if let Some(value) = raw.field_mut(field).and_then(Option::take) {
+            *after.contact.field_mut(field).expect("a contact field") = Some(value);
+        }
     }
-    Err(StoreError::TransactionConflict)
+    if sales_manager.is_some() {
+        after.sales_manager = sales_manager.clone();
+    }
+    if amount.is_some() {
+        after.deal_amount_cents = *amount;
+    }
+    if after.same_content(&before) {
+        return Ok(Some(RowOutcome::Unchanged));
+    }
+    after.version = before.version + 1;
+    after.updated_at = now;
+    let audit = audit_row(ctx, task, "updated", Some(&before), &after)?;
+    let by = if task.created_by_staff {
+        ChangedBy::Staff
+    } else {
+        ChangedBy::Partner
+    };
+    match leads_store::update_with(store, &before, &after, by, audit).await {
+        Ok(()) => Ok(Some(RowOutcome::Updated)),
+        Err(LeadWriteError::Stale | LeadWriteError::EmailTaken) => Ok(None),
+        Err(LeadWriteError::NoPartner) => Ok(None),
+        Err(LeadWriteError::StaffOnly(refusal)) => {
+            Ok(Some(RowOutcome::Failed(staff_only_errors(row, &refusal))))
+        }
+        Err(LeadWriteError::Store(e)) => Err(e),
+    }
 }
 
 /// A row refused for setting a referred lead's commission fields: it

@@ -20,8 +20,8 @@ use crate::keys::unrouted_sort_key;
 pub use crate::keys::{
     ALL_MEETINGS, UNROUTED, lead_meetings_partition, meeting_key, partner_meetings_partition,
 };
-
-use crate::leads_store::{LIST_SCAN_LIMIT, query_all};
+use crate::leads_store::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 /// A meeting's state, as ChiliPiper's last applied event left it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -49,7 +49,7 @@ use crate::deal_status::DealStatus;
 pub use crate::keys::commission_key;
 use crate::keys::{COMMISSION_PREFIX, referral_counters_key, referrer_partition};
 use crate::lead::LeadRecord;
-use crate::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 
 /// Who referred a lead and on what terms, stored on the lead.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

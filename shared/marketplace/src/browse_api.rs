@@ -24,6 +24,8 @@ use serde_json::Value;
 use pc_accounts::partners_store::get_partner;
 use pc_api::list::{Column, ColumnKind, Direction, ListMeta, ListSpec, Operator};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_platform::store::pages::Pages;
+use pc_platform::store::retry_on_conflict;
 use pc_platform::store::{Index, Query, Store, StoreError, from_item};
 
 use crate::MarketError;
@@ -149,26 +151,18 @@ pub async fn read_listed(
     partition: &str,
     limit: usize,
 ) -> Result<(Vec<ListingRecord>, bool), StoreError> {
+    let query = Query::partition(index, partition).descending().limit(2_000);
+    let mut pages = Pages::new(store, query);
     let mut listings = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .query(
-                &Query::partition(index, partition)
-                    .descending()
-                    .limit(2_000)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
+    while let Some(items) = pages.next().await? {
+        for item in items {
             listings.push(from_item(item)?);
         }
-        match page.cursor {
-            Some(_) if listings.len() >= limit => return Ok((listings, true)),
-            Some(c) => cursor = Some(c),
-            None => return Ok((listings, false)),
+        if listings.len() >= limit {
+            break;
         }
     }
+    Ok((listings, pages.has_more()))
 }
 
 /// Whether the list asks nothing but the default order: no `filter`, no
@@ -311,43 +305,49 @@ async fn start_build(
     }
 }
 
-/// How many times a view is retried when another partner's view of the
-/// same lead changed it between the read and the write.
-const VIEW_TRIES: usize = 8;
-
 /// Counts `viewer`'s view of the lead once, however often it opens it;
 /// answers the listing as it is afterwards.
 async fn count_view(
     store: &dyn Store,
-    mut listing: ListingRecord,
+    listing: ListingRecord,
     viewer: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ListingRecord, MarketError> {
-    for _ in 0..VIEW_TRIES {
-        if listing.viewed_by.iter().any(|v| v == viewer) {
-            return Ok(listing);
-        }
-        match count_view_writes(&listing, viewer, now).commit(store).await {
-            Ok(()) => {
-                listing.viewed_by.push(viewer.to_owned());
-                listing.view_count += 1;
-                listing.version += 1;
-                return Ok(listing);
-            }
-            // This partner's view was counted already (its guard exists).
-            Err(e) if e.failed(VIEW_GUARD) => return Ok(listing),
-            Err(e) if e.lost_race() => {
-                listing = get_listing(store, &listing.lead_id)
+    let counted = retry_on_conflict(|n| {
+        let given = &listing;
+        async move {
+            // Another partner's view changed it between the read and the
+            // write: read it again.
+            let mut listing = match n {
+                0 => given.clone(),
+                _ => get_listing(store, &given.lead_id)
                     .await?
-                    .ok_or(MarketError::LeadNotFound)?;
+                    .ok_or(MarketError::LeadNotFound)?,
+            };
+            if listing.viewed_by.iter().any(|v| v == viewer) {
+                return Ok::<_, MarketError>(Some(listing));
             }
-            Err(e) => return Err(e.into()),
+            match count_view_writes(&listing, viewer, now).commit(store).await {
+                Ok(()) => {
+                    listing.viewed_by.push(viewer.to_owned());
+                    listing.view_count += 1;
+                    listing.version += 1;
+                    Ok(Some(listing))
+                }
+                // This partner's view was counted already (its guard exists).
+                Err(e) if e.failed(VIEW_GUARD) => Ok(Some(listing)),
+                Err(e) if e.lost_race() => Ok(None),
+                Err(e) => Err(e.into()),
+            }
         }
-    }
-    Err(MarketError::Refused(
-        ErrorCode::ViewContended,
-        "the lead is being viewed by many partners at once; try again".into(),
-    ))
+    })
+    .await?;
+    counted.ok_or_else(|| {
+        MarketError::Refused(
+            ErrorCode::ViewContended,
+            "the lead is being viewed by many partners at once; try again".into(),
+        )
+    })
 }
 
 /// One listed lead of another partner: everything a buyer decides on

@@ -29,6 +29,7 @@ use pc_api::functions::WorkerError;
 use pc_api::{AppState, QueueMessage};
 use pc_platform::store::{
     Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Transaction, Write,
+    retry_until_won,
 };
 
 use crate::MarketError;
@@ -50,8 +51,6 @@ pub const LISTINGS_PER_PAGE: usize = 500;
 pub const DELETES_PER_MESSAGE: usize = 1_000;
 /// Writes per store transaction (DynamoDB's limit).
 pub const WRITES_PER_TRANSACTION: usize = 100;
-/// Tries of one transaction that met a concurrent one.
-const TRIES: usize = 5;
 
 /// The worker: one page of one change per message; the next page goes
 /// back on the queue.
@@ -144,18 +143,18 @@ async fn recount(
             industry_key(l.contact.industry.as_deref()),
         )
     });
-    for _ in 0..TRIES {
+    retry_until_won(|_| async {
         let before: Option<Counted> = store.get_as(&counted_key(lead_id)).await?;
         let Some(writes) = recount_writes(lead_id, before.as_ref(), after.clone())? else {
-            return Ok(());
+            return Ok(Some(()));
         };
         match store.transact(writes).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.lost_race() => continue,
-            Err(e) => return Err(e.into()),
+            Ok(()) => Ok(Some(())),
+            Err(e) if e.lost_race() => Ok(None),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(StoreError::TransactionConflict.into())
+    })
+    .await
 }
 
 async fn write_listing_page(

@@ -21,14 +21,12 @@ use futures::future::try_join_all;
 
 use pc_accounts::partners_store::PartnerRecord;
 use pc_api::identity::partner_key;
-use pc_platform::store::{Index, Item, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item};
+use pc_platform::store::pages::query_all;
+use pc_platform::store::{Index, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item};
 
 use crate::browse_index::{count_key, count_of, entry_lead, index_ready, state_key};
 use crate::keys::{browse_buyer_industry_partition, browse_buyer_partition};
 use crate::listing_store::{ListingRecord, MarketplaceStatus, listing_key, listing_of};
-
-/// Most entries one query asks for (a deep page takes several).
-const QUERY_LIMIT: usize = 1_000;
 
 /// What the caller's index answered.
 pub enum Indexed {
@@ -101,25 +99,10 @@ async fn read_entries(
     };
     let skip = page.saturating_mul(per_page);
     let wanted = skip.saturating_add(per_page);
-    let mut entries: Vec<Item> = Vec::new();
-    let mut cursor = None;
     // One query for the first pages; a deep page reads the entries before
     // it (DynamoDB returns up to 1 MB, some 6,000 entries, per call).
-    loop {
-        let found = store
-            .query(
-                &Query::partition(index, partition.clone())
-                    .descending()
-                    .limit((wanted - entries.len()).min(QUERY_LIMIT))
-                    .after(cursor),
-            )
-            .await?;
-        entries.extend(found.items);
-        match found.cursor {
-            Some(c) if entries.len() < wanted => cursor = Some(c),
-            _ => break,
-        }
-    }
+    let query = Query::partition(index, partition).descending();
+    let entries = query_all(store, query, wanted).await?;
     Ok(entries
         .iter()
         .skip(skip)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use pc_accounts::partners_store::{PartnerStatus, partners_page};
+use pc_accounts::partners_store::{PartnerPages, PartnerStatus};
 use pc_leads::lead::LeadRecord;
 use pc_platform::store::{Store, StoreError};
 
@@ -27,19 +27,15 @@ impl MarketDemand {
     /// Reads every active partner's ICP.
     pub async fn load(store: &dyn Store) -> Result<Self, StoreError> {
         let mut icps = Vec::new();
-        let mut cursor = None;
-        loop {
-            let (page, next) = partners_page(store, Some(1_000), cursor).await?;
+        let mut pages = PartnerPages::new(store, 1_000);
+        while let Some(page) = pages.next().await? {
             icps.extend(
                 page.into_iter()
                     .filter(|p| p.status == PartnerStatus::Active && !p.icp.is_empty())
                     .map(|p| (p.id, p.icp)),
             );
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(Self { icps }),
-            }
         }
+        Ok(Self { icps })
     }
 
     /// Partners other than `seller_id` matching `lead` at 70 or more.

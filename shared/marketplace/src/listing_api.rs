@@ -32,6 +32,7 @@ use pc_leads::lead::{LeadRecord, parse_dollars};
 use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
 use pc_platform::outbox::Outbox;
+use pc_platform::store::pages::Pages;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
@@ -259,23 +260,15 @@ pub async fn my_listings(
 ) -> ApiResult<Json<ListResponse<Value>>> {
     let query = ListQuery::parse(raw.as_deref(), &MY_LISTINGS)?;
     let seller = acting_partner(&principal)?;
+    let own = Query::partition(Index::Gsi2, seller_listings_partition(seller)).limit(1_000);
+    let mut pages = Pages::new(&*ctx.store, own);
     let mut listings = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi2, seller_listings_partition(seller))
-                    .limit(1_000)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
+    while let Some(items) = pages.next().await? {
+        for item in items {
             listings.push(from_item::<ListingRecord>(item)?);
         }
-        match page.cursor {
-            Some(c) if listings.len() < ctx.config.list_read_limit => cursor = Some(c),
-            _ => break,
+        if listings.len() >= ctx.config.list_read_limit {
+            break;
         }
     }
     let mut buyer_statuses = buyer_statuses(&*ctx.store, &listings).await?;

@@ -28,6 +28,8 @@
 //! reservation back to `active`: the buyer keeps the rest of its window
 //! to pay again.
 
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -43,7 +45,7 @@ use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::{NewRefund, PaymentError};
-use pc_platform::store::{Guard, StoreError, Transaction, Write};
+use pc_platform::store::{Guard, StoreError, Transaction, Write, retry_until_won};
 
 use crate::listing_store::mark_sold_item;
 use crate::purchases_store::{
@@ -170,53 +172,62 @@ async fn sold_lead(
         }))
 }
 
-/// How many times a completion that lost a race (the buyer's email taken
-/// by a lead made meanwhile) is tried again.
-const COMPLETE_TRIES: usize = 3;
-
+/// Completes the purchase, or refunds a payment that came too late. A
+/// completion that lost a race (the buyer's email taken by a lead made
+/// meanwhile) reads what moved and is tried again.
 async fn complete(
     ctx: &AppContext,
     purchase: &PurchaseRecord,
     guard: Write,
 ) -> Result<PaymentApplied, StoreError> {
-    let mut purchase = purchase.clone();
-    for _ in 0..COMPLETE_TRIES {
-        match purchase.status {
-            PurchaseStatus::Completed | PurchaseStatus::Refunded => {
-                return Ok(PaymentApplied::Unchanged(format!(
-                    "the purchase is {}",
-                    purchase.status.as_str()
-                )));
-            }
-            PurchaseStatus::Cancelled => {
-                let why = "the reservation had ended before the payment arrived";
-                return refund_late(ctx, &purchase, guard, why).await;
-            }
-            PurchaseStatus::Pending | PurchaseStatus::Failed => {}
-        }
-        let Some(sold) = sold_lead(ctx, &purchase).await? else {
-            let why = "the lead can no longer be delivered";
-            return refund_late(ctx, &purchase, guard, why).await;
-        };
-        match try_complete(ctx, &purchase, &sold, guard.clone()).await? {
-            Some(applied) => return Ok(applied),
-            None => {
-                // A condition failed: see what moved.
-                let Some(now) = get_purchase(&*ctx.store, &purchase.id).await? else {
-                    return Ok(PaymentApplied::Unchanged("the purchase is gone".into()));
-                };
-                let reservation_open = get_reservation(&*ctx.store, &purchase.reservation_id)
-                    .await?
-                    .is_some_and(|r| r.status.is_open());
-                if now.status.is_open() && !reservation_open {
-                    let why = "the lead can no longer be delivered";
-                    return refund_late(ctx, &now, guard, why).await;
+    // The purchase as last read: each lost attempt reads it again.
+    let latest = Mutex::new(purchase.clone());
+    retry_until_won(|_| {
+        let (latest, guard) = (&latest, &guard);
+        async move {
+            let purchase = latest.lock().expect("not poisoned").clone();
+            match purchase.status {
+                PurchaseStatus::Completed | PurchaseStatus::Refunded => {
+                    return Ok(Some(PaymentApplied::Unchanged(format!(
+                        "the purchase is {}",
+                        purchase.status.as_str()
+                    ))));
                 }
-                purchase = now;
+                PurchaseStatus::Cancelled => {
+                    let why = "the reservation had ended before the payment arrived";
+                    return refund_late(ctx, &purchase, guard.clone(), why)
+                        .await
+                        .map(Some);
+                }
+                PurchaseStatus::Pending | PurchaseStatus::Failed => {}
             }
+            let Some(sold) = sold_lead(ctx, &purchase).await? else {
+                let why = "the lead can no longer be delivered";
+                return refund_late(ctx, &purchase, guard.clone(), why)
+                    .await
+                    .map(Some);
+            };
+            if let Some(applied) = try_complete(ctx, &purchase, &sold, guard.clone()).await? {
+                return Ok(Some(applied));
+            }
+            // A condition failed: see what moved.
+            let Some(now) = get_purchase(&*ctx.store, &purchase.id).await? else {
+                return Ok(Some(PaymentApplied::Unchanged(
+                    "the purchase is gone".into(),
+                )));
+            };
+            let reservation_open = get_reservation(&*ctx.store, &purchase.reservation_id)
+                .await?
+                .is_some_and(|r| r.status.is_open());
+            if now.status.is_open() && !reservation_open {
+                let why = "the lead can no longer be delivered";
+                return refund_late(ctx, &now, guard.clone(), why).await.map(Some);
+            }
+            *latest.lock().expect("not poisoned") = now;
+            Ok(None)
         }
-    }
-    Err(StoreError::TransactionConflict)
+    })
+    .await
 }
 
 /// One attempt at completing; `None` when a condition failed.

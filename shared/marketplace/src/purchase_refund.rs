@@ -37,7 +37,9 @@ use pc_leads::leads_store::{
 };
 use pc_platform::outbox::Outbox;
 use pc_platform::payments::{PaymentError, Refund};
-use pc_platform::store::{Guard, Key, MAX_TRANSACTION_WRITES, StoreError, Transaction, Write};
+use pc_platform::store::{
+    Guard, Key, MAX_TRANSACTION_WRITES, StoreError, Transaction, Write, retry_on_conflict,
+};
 
 use crate::listing_store::{MarketplaceStatus, get_listing, remove_listing_write, unsell_write};
 use crate::purchase_payments::{full_refund, refund_email};
@@ -45,10 +47,6 @@ use crate::purchases_store::{
     PurchaseRecord, PurchaseStatus, get_purchase, purchase_key, refund_item, sales_month,
     uncount_sale,
 };
-
-/// How many times a refund whose transaction lost a race (the buyer
-/// changed its copy meanwhile) is read and tried again.
-const REFUND_TRIES: usize = 3;
 
 /// Refunds the completed purchase `id` (see the module doc) and answers it
 /// as it now stands, `REFUNDED`.
@@ -59,23 +57,27 @@ pub async fn refund(
     reason: &str,
     relist: bool,
 ) -> Result<PurchaseRecord, Failure> {
-    for _ in 0..REFUND_TRIES {
+    // A refund whose transaction lost a race (the buyer changed its copy
+    // meanwhile) is read and tried again.
+    let refunded = retry_on_conflict(|_| async {
         let purchase = completed_purchase(ctx, id).await?;
         let plan = plan(ctx, principal, &purchase, reason, relist).await?;
         let refund = refund_at_stripe(ctx, &purchase).await?;
         match commit(ctx, plan, &refund).await? {
-            Committed::Yes => {
-                return get_purchase(&*ctx.store, id)
-                    .await?
-                    .ok_or(Failure::NotFound("purchase"));
-            }
-            Committed::AlreadyRefunded => return Err(already_refunded()),
-            Committed::Raced => continue,
+            Committed::Yes => Ok(Some(())),
+            Committed::AlreadyRefunded => Err(already_refunded()),
+            Committed::Raced => Ok(None),
         }
+    })
+    .await?;
+    if refunded.is_none() {
+        return Err(Failure::unavailable(
+            "the purchase's lead kept changing; the payment is refunded at Stripe, retry to finish",
+        ));
     }
-    Err(Failure::unavailable(
-        "the purchase's lead kept changing; the payment is refunded at Stripe, retry to finish",
-    ))
+    get_purchase(&*ctx.store, id)
+        .await?
+        .ok_or(Failure::NotFound("purchase"))
 }
 
 fn already_refunded() -> Failure {

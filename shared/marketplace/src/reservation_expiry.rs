@@ -19,7 +19,8 @@
 use chrono::{DateTime, Utc};
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
-use pc_platform::store::{Cursor, Index, Query, SortKey, from_item};
+use pc_platform::store::pages::Pages;
+use pc_platform::store::{Index, Query, SortKey, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -37,19 +38,12 @@ pub async fn expire_reservations(ctx: &AppState, at: DateTime<Utc>) -> Result<Jo
     // `~` sorts after every id character, so the bound takes all of `at`.
     let bound = format!("{}#~", timestamp(at));
     let (mut expired, mut skipped, mut failed) = (0, 0, 0);
-    let mut cursor: Option<Cursor> = None;
-    loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi2, OPEN_PARTITION)
-                    .sk(SortKey::Lte(bound.clone()))
-                    .limit(PAGE)
-                    .after(cursor),
-            )
-            .await
-            .map_err(MarketError::from)?;
-        for item in page.items {
+    let query = Query::partition(Index::Gsi2, OPEN_PARTITION)
+        .sk(SortKey::Lte(bound))
+        .limit(PAGE);
+    let mut pages = Pages::new(&*ctx.store, query);
+    while let Some(items) = pages.next().await.map_err(MarketError::from)? {
+        for item in items {
             let reservation: ReservationRecord = from_item(item).map_err(MarketError::from)?;
             if !reservation.status.is_open() {
                 skipped += 1;
@@ -63,10 +57,6 @@ pub async fn expire_reservations(ctx: &AppState, at: DateTime<Utc>) -> Result<Jo
                     failed += 1;
                 }
             }
-        }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
         }
     }
     let (warned, warn_failed) = warn_expiring(ctx, at).await?;

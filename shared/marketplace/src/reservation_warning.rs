@@ -13,7 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use pc_api::AppState;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
-use pc_platform::store::{Condition, Cursor, Index, Query, SortKey, Update, Write, from_item};
+use pc_platform::store::pages::Pages;
+use pc_platform::store::{Condition, Index, Query, SortKey, Update, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -33,18 +34,12 @@ pub async fn warn_expiring(ctx: &AppState, at: DateTime<Utc>) -> Result<(u64, u6
     let from = format!("{}#", timestamp(at));
     let to = format!("{}#~", timestamp(at + Duration::hours(WARN_BEFORE_HOURS)));
     let (mut warned, mut failed) = (0, 0);
-    let mut cursor: Option<Cursor> = None;
-    loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi2, OPEN_PARTITION)
-                    .sk(SortKey::Between(from.clone(), to.clone()))
-                    .limit(PAGE)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
+    let query = Query::partition(Index::Gsi2, OPEN_PARTITION)
+        .sk(SortKey::Between(from, to))
+        .limit(PAGE);
+    let mut pages = Pages::new(&*ctx.store, query);
+    while let Some(items) = pages.next().await? {
+        for item in items {
             let noticed = item
                 .get(NOTICE_FOR)
                 .and_then(|v| v.as_str())
@@ -65,11 +60,8 @@ pub async fn warn_expiring(ctx: &AppState, at: DateTime<Utc>) -> Result<(u64, u6
                 }
             }
         }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok((warned, failed)),
-        }
     }
+    Ok((warned, failed))
 }
 
 /// One warning; `false` when the reservation moved or was warned meanwhile.

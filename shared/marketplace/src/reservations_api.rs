@@ -14,6 +14,8 @@
 //! 404. Cancelling works while a payment is under way too: the purchase
 //! is cancelled with the reservation and its intent at Stripe after.
 
+use std::sync::Mutex;
+
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -26,7 +28,7 @@ use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_platform::bus::BusEvent;
 use pc_platform::money::Cents;
-use pc_platform::store::StoreError;
+use pc_platform::store::retry_on_conflict;
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -59,10 +61,6 @@ fn whole_days(days: &Number, low: i64, high: i64) -> Result<i64, ApiError> {
             )
         })
 }
-
-/// Tries of a reservation whose transaction met another one in flight
-/// (DynamoDB cancels both): the retry then meets the winner's condition.
-const RESERVE_TRIES: u32 = 5;
 
 /// Reserves a listed lead of another partner.
 #[utoipa::path(post, path = "/v1/marketplace/leads/{id}/reserve", tag = "marketplace",
@@ -107,39 +105,48 @@ pub async fn reserve_lead(
         ReservationRecord::new(ctx.ids.new_id(), &listing, buyer, reserved_by, days, now);
     let snapshot = SaleSnapshot::of(&lead, &reservation.id, now);
     let limit = ctx.config.max_open_reservations;
-    let mut listing = listing;
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let mut writes = reserve_writes(&listing, &reservation, limit, snapshot.write()?)?;
-        // The lead leaves every buyer's browse index.
-        let change = IndexChange::listing(&lead_id);
-        writes.push(change_write(ctx.ids.new_id(), &change, now)?);
-        match writes.commit(&*ctx.store).await {
-            Ok(()) => break,
-            Err(e) if e.failed(RESERVE_HOLD) => return Err(too_many(limit)),
-            Err(e) if e.failed(RESERVE_LISTING) => {
-                // Reserved by another, or changed since it was read: a new
-                // price is the buyer's to accept; a counted view is not.
-                let now_listed = get_listing(&*ctx.store, &lead_id)
-                    .await?
-                    .filter(|l| l.marketplace_status == MarketplaceStatus::Listed);
-                match now_listed {
-                    Some(l) if l.listing_price_cents != reservation.price_cents => {
-                        return Err(stale_listing(&l));
+    // The listing as last read: an attempt that met a change reads it again.
+    let latest = Mutex::new(listing);
+    let reserved = retry_on_conflict(|_| {
+        let (latest, reservation, snapshot, lead_id) = (&latest, &reservation, &snapshot, &lead_id);
+        let ctx = &ctx;
+        async move {
+            let listing = latest.lock().expect("not poisoned").clone();
+            let mut writes = reserve_writes(&listing, reservation, limit, snapshot.write()?)?;
+            // The lead leaves every buyer's browse index.
+            let change = IndexChange::listing(lead_id);
+            writes.push(change_write(ctx.ids.new_id(), &change, now)?);
+            match writes.commit(&*ctx.store).await {
+                Ok(()) => Ok(Some(())),
+                Err(e) if e.failed(RESERVE_HOLD) => Err(too_many(limit)),
+                Err(e) if e.failed(RESERVE_LISTING) => {
+                    // Reserved by another, or changed since it was read: a
+                    // new price is the buyer's to accept; a counted view is
+                    // not.
+                    let now_listed = get_listing(&*ctx.store, lead_id)
+                        .await?
+                        .filter(|l| l.marketplace_status == MarketplaceStatus::Listed);
+                    match now_listed {
+                        Some(l) if l.listing_price_cents != reservation.price_cents => {
+                            Err(stale_listing(&l))
+                        }
+                        Some(l) => {
+                            *latest.lock().expect("not poisoned") = l;
+                            Ok(None)
+                        }
+                        None => Err(already_reserved()),
                     }
-                    Some(l) if tries < RESERVE_TRIES => listing = l,
-                    _ => return Err(already_reserved()),
                 }
+                // Met another reservation in flight (DynamoDB cancels
+                // both): the retry then meets the winner's condition.
+                Err(e) if e.is_conflict() => Ok(None),
+                Err(e) => Err(e.into()),
             }
-            Err(StoreError::TransactionConflict) if tries < RESERVE_TRIES => {
-                let jitter = u64::from(tries) * 5 + u64::from(rand_millis());
-                tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
-            }
-            Err(StoreError::TransactionConflict) => return Err(already_reserved()),
-            Err(e) => return Err(e.into()),
         }
-    }
+    })
+    .await?;
+    // Every attempt lost: another buyer kept getting there first.
+    reserved.ok_or_else(already_reserved)?;
     publish_reserved(&ctx, &reservation).await;
     Ok((StatusCode::CREATED, Json(ReservationView::of(&reservation))))
 }
@@ -162,14 +169,6 @@ async fn publish_reserved(ctx: &AppState, reservation: &ReservationRecord) {
     if let Err(e) = ctx.bus.publish(&[event]).await {
         tracing::warn!(error = %e, reservation = %reservation.id, "lead-reserved not published");
     }
-}
-
-/// A few milliseconds of spread, so retries of a conflict do not meet again.
-fn rand_millis() -> u8 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    (nanos % 20) as u8
 }
 
 fn stale_listing(now: &ListingRecord) -> ApiError {
@@ -306,22 +305,27 @@ pub async fn cancel_reservation(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ReservationView>> {
     let buyer = acting_partner(&principal)?;
-    for _ in 0..RESERVE_TRIES {
+    let cancelled = retry_on_conflict(|_| async {
         let mut r = load_buyer_reservation(&*ctx.store, buyer, &id).await?;
         if !r.status.is_open() {
             return Err(not_active(&r));
         }
         let now = ctx.clock.now();
         // `false`: a payment began or ended meanwhile; read it again.
-        if end_reservation(&ctx, &r, Ending::Cancelled, now).await? {
-            r.status = ReservationStatus::Cancelled;
-            r.closed_at = Some(now);
-            r.updated_at = now;
-            return Ok(Json(ReservationView::of(&r)));
+        if !end_reservation(&ctx, &r, Ending::Cancelled, now).await? {
+            return Ok(None);
         }
-    }
-    Err(ApiError::conflict(
-        ErrorCode::ReservationBusy,
-        "the reservation's payment is changing right now; try again",
-    ))
+        r.status = ReservationStatus::Cancelled;
+        r.closed_at = Some(now);
+        r.updated_at = now;
+        Ok(Some(r))
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::conflict(
+            ErrorCode::ReservationBusy,
+            "the reservation's payment is changing right now; try again",
+        )
+    })?;
+    Ok(Json(ReservationView::of(&cancelled)))
 }

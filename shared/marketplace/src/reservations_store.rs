@@ -23,6 +23,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use pc_platform::store::pages::query_all;
 use pc_platform::store::{
     Condition, Guard, Index, Item, Query, Store, StoreError, Transaction, Update, Write, from_item,
     to_item,
@@ -356,23 +357,10 @@ pub async fn buyer_reservations(
     store: &dyn Store,
     buyer_id: &str,
 ) -> Result<Vec<ReservationRecord>, StoreError> {
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .query(
-                &Query::partition(Index::Gsi1, buyer_reservations_partition(buyer_id))
-                    .descending()
-                    .limit(1_000)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
-            all.push(from_item(item)?);
-        }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => return Ok(all),
-        }
-    }
+    let query = Query::partition(Index::Gsi1, buyer_reservations_partition(buyer_id)).descending();
+    query_all(store, query, usize::MAX)
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
 }

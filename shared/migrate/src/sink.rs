@@ -186,7 +186,7 @@ impl<'a> Sink<'a> {
         let outcomes = store.transact_each(writes).await?;
         for (batch, outcome) in batches.into_iter().zip(outcomes) {
             let (batch, outcome) = match outcome {
-                Err(StoreError::TransactionConflict | StoreError::Throttled) => {
+                Err(e) if refused_for_load(&e) => {
                     let batch = Batch::of(batch.units);
                     let outcome = with_retries(|| store.transact(batch.writes.clone())).await;
                     (batch, outcome)
@@ -279,8 +279,17 @@ impl Sink<'_> {
     }
 }
 
-/// Retries what the store refuses for load (a concurrent transaction,
-/// throttling), with a short growing pause.
+/// What the store refuses for load rather than for the writes themselves:
+/// a concurrent transaction, or throttling.
+fn refused_for_load(e: &StoreError) -> bool {
+    e.is_conflict() || *e == StoreError::Throttled
+}
+
+/// Retries what the store refuses for load, with a short growing pause.
+/// Not [`pc_platform::store::retry_on_conflict`]: a bulk load is mostly
+/// refused for throttling, which wants the table's capacity to catch up
+/// (pauses of seconds in all), not the few milliseconds that separate two
+/// racing writers; and the last refusal is the answer, not a lost race.
 async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
@@ -289,7 +298,7 @@ where
     let mut pause = std::time::Duration::from_millis(20);
     for _ in 1..RETRIES {
         match call().await {
-            Err(StoreError::TransactionConflict | StoreError::Throttled) => {
+            Err(e) if refused_for_load(&e) => {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
             }

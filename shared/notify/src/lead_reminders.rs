@@ -24,13 +24,13 @@ use chrono_tz::Tz;
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
 
-use pc_accounts::partners_store::{self, PartnerRecord, PartnerStatus};
+use pc_accounts::partners_store::{PartnerPages, PartnerRecord, PartnerStatus};
 use pc_accounts::users_store::active_users_of_partner;
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
 use pc_leads::{OverdueLead, overdue_leads_for_partner};
 use pc_platform::email::{self, EmailJob, data};
-use pc_platform::store::{Cursor, StoreError};
+use pc_platform::store::StoreError;
 
 use crate::magic_links;
 
@@ -104,12 +104,12 @@ pub async fn send_daily_reminders(
 ) -> Result<JobReport, JobError> {
     let day = at.with_timezone(&REMINDER_ZONE).date_naive();
     let mut tally = Tally::default();
-    let mut cursor: Option<Cursor> = None;
-    loop {
-        let (partners, next) =
-            partners_store::partners_page(&*ctx.store, Some(PARTNERS_PAGE), cursor.take())
-                .await
-                .map_err(|e| JobError::new(format!("listing partners: {e}")))?;
+    let mut pages = PartnerPages::new(&*ctx.store, PARTNERS_PAGE);
+    while let Some(partners) = pages
+        .next()
+        .await
+        .map_err(|e| JobError::new(format!("listing partners: {e}")))?
+    {
         let outcomes: Vec<_> = stream::iter(partners)
             .map(|partner| async move {
                 let outcome = remind_partner(ctx, &partner, at, day).await;
@@ -126,10 +126,6 @@ pub async fn send_daily_reminders(
                     tally.failures.push(e.to_string());
                 }
             }
-        }
-        match next {
-            Some(next) => cursor = Some(next),
-            None => break,
         }
     }
     tracing::info!(

@@ -21,7 +21,7 @@ use pc_leads::lead::dollars;
 use pc_leads::referral_commission::{
     CommissionRecord, CommissionStatus, get_commission, payout_writes,
 };
-use pc_platform::store::{MAX_TRANSACTION_WRITES, StoreError};
+use pc_platform::store::{MAX_TRANSACTION_WRITES, retry_on_conflict};
 use pc_platform::time::timestamp;
 
 use crate::referral_views::CommissionView;
@@ -89,9 +89,6 @@ fn already_paid(ids: Vec<String>) -> ApiError {
     e
 }
 
-/// Tries of a payout whose transaction met another one on the same items.
-const PAYOUT_TRIES: usize = 5;
-
 /// Pays the named pending commissions of a referral partner.
 #[utoipa::path(post, path = "/v1/referral-partners/{id}/payouts", tag = "referral portal",
     params(("id" = String, Path, description = "referral partner id")), request_body = PayoutBody,
@@ -111,7 +108,7 @@ pub async fn pay_commissions(
         .filter(|p| p.kind == PartnerKind::Referral)
         .ok_or_else(|| ApiError::not_found("referral partner"))?;
     let payout_id = ctx.ids.new_id();
-    for _ in 0..PAYOUT_TRIES {
+    let paid = retry_on_conflict(|_| async {
         let mut found: Vec<CommissionRecord> = Vec::new();
         let mut unknown = Vec::new();
         for (i, id) in ids.iter().enumerate() {
@@ -137,32 +134,33 @@ pub async fn pay_commissions(
         let now = ctx.clock.now();
         let writes = payout_writes(&partner_id, &found, &payout_id, now);
         match ctx.store.transact(writes).await {
-            Ok(()) => {
-                let total = found.iter().map(|c| c.amount_cents).sum();
-                for c in &mut found {
-                    c.status = CommissionStatus::Paid;
-                    c.paid_at = Some(now);
-                    c.payout_id = Some(payout_id.clone());
-                }
-                return Ok((
-                    StatusCode::CREATED,
-                    Json(PayoutView {
-                        id: payout_id,
-                        partner_id,
-                        total: dollars(total),
-                        paid_at: timestamp(now),
-                        commissions: found.iter().map(CommissionView::from).collect(),
-                    }),
-                ));
-            }
+            Ok(()) => Ok(Some((found, now))),
             // Paid meanwhile by another payout: the re-read names them.
-            Err(e) if e.is_condition_failure() => continue,
-            Err(StoreError::TransactionConflict) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) if e.lost_race() => Ok(None),
+            Err(e) => Err(e.into()),
         }
+    })
+    .await?;
+    let Some((mut found, now)) = paid else {
+        return Err(ApiError::conflict(
+            ErrorCode::StaleState,
+            "the commissions changed meanwhile, retry",
+        ));
+    };
+    let total = found.iter().map(|c| c.amount_cents).sum();
+    for c in &mut found {
+        c.status = CommissionStatus::Paid;
+        c.paid_at = Some(now);
+        c.payout_id = Some(payout_id.clone());
     }
-    Err(ApiError::conflict(
-        ErrorCode::StaleState,
-        "the commissions changed meanwhile, retry",
+    Ok((
+        StatusCode::CREATED,
+        Json(PayoutView {
+            id: payout_id,
+            partner_id,
+            total: dollars(total),
+            paid_at: timestamp(now),
+            commissions: found.iter().map(CommissionView::from).collect(),
+        }),
     ))
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
 use pc_platform::cipher::FieldCipher;
+use pc_platform::store::retry_on_conflict;
 use pc_platform::time::timestamp;
 
 use crate::portal_access::{referral_partner, referral_partner_admin};
@@ -109,7 +110,7 @@ pub async fn update_my_profile(
     let patch = ProfilePatch::parse(&body).map_err(ApiError::validation)?;
     let partner = referral_partner_admin(&ctx, &principal).await?;
     let cipher = cipher(&ctx)?;
-    for _ in 0..5 {
+    let saved = retry_on_conflict(|_| async {
         let before = get_profile(&*ctx.store, &partner.id).await?;
         let mut after = patch.apply_plain(&before);
         let seal = |field: SealedField, plain: &Option<String>| {
@@ -123,12 +124,16 @@ pub async fn update_my_profile(
         }
         after.version = before.version + 1;
         after.updated_at = Some(ctx.clock.now());
-        if save_profile(&*ctx.store, &before, &after).await? {
-            return Ok(Json(view(&ctx, &after).await?));
-        }
-    }
-    Err(ApiError::conflict(
-        ErrorCode::StaleState,
-        "the profile changed meanwhile, retry",
-    ))
+        // `false`: changed meanwhile; read it again.
+        let saved = save_profile(&*ctx.store, &before, &after).await?;
+        Ok::<_, ApiError>(saved.then_some(after))
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::conflict(
+            ErrorCode::StaleState,
+            "the profile changed meanwhile, retry",
+        )
+    })?;
+    Ok(Json(view(&ctx, &saved).await?))
 }

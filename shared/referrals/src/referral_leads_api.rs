@@ -28,12 +28,13 @@ use pc_leads::lead::{LeadEmail, LeadRecord, NoteRecord, NoteView, parse_text};
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::lead_notices::{change_messages, lead_event};
 use pc_leads::leads_api::LeadPatch;
-use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition, query_all};
+use pc_leads::leads_store::{self, LIST_SCAN_LIMIT, LeadWriteError, Partition};
 use pc_leads::referral_commission::{LeadReferral, count_referral, get_commission};
 use pc_leads::{DealStatus, LeadSource};
 use pc_platform::failure::Failure;
 use pc_platform::outbox::Outbox;
-use pc_platform::store::from_item;
+use pc_platform::store::pages::query_all;
+use pc_platform::store::{from_item, retry_on_conflict};
 
 use crate::portal_access::referral_partner;
 use crate::referral_views::ReferralLeadView;
@@ -416,19 +417,18 @@ pub async fn update_referral(
 ) -> ApiResult<Json<ReferralLeadView>> {
     let patch = lead_patch(&body)?;
     let partner = referral_partner(&ctx, &principal).await?;
-    for _ in 0..5 {
+    let (lead, notes) = retry_on_conflict(|_| async {
         let (before, notes) = own_referral(&ctx, &partner.id, &lead_id).await?;
         match change_lead(&ctx, Some(&principal), &before, &patch, Vec::new()).await {
-            Ok(Changed::Unchanged) => return Ok(Json(full_view(&ctx, &before, &notes).await?)),
-            Ok(Changed::Stored(_)) => {
-                let (after, notes) = own_referral(&ctx, &partner.id, &lead_id).await?;
-                return Ok(Json(full_view(&ctx, &after, &notes).await?));
-            }
-            Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
-            Err(ChangeError::Write(e)) => return Err(write_error(e)),
-            Err(ChangeError::Refused(e)) => return Err(e.into()),
-            Err(ChangeError::StaffOnly(e)) => return Err(e.into()),
+            Ok(Changed::Unchanged) => Ok(Some((before, notes))),
+            Ok(Changed::Stored(_)) => Ok(Some(own_referral(&ctx, &partner.id, &lead_id).await?)),
+            Err(ChangeError::Write(LeadWriteError::Stale)) => Ok(None),
+            Err(ChangeError::Write(e)) => Err(write_error(e)),
+            Err(ChangeError::Refused(e)) => Err(e.into()),
+            Err(ChangeError::StaffOnly(e)) => Err(e.into()),
         }
-    }
-    Err(write_error(LeadWriteError::Stale))
+    })
+    .await?
+    .ok_or_else(|| write_error(LeadWriteError::Stale))?;
+    Ok(Json(full_view(&ctx, &lead, &notes).await?))
 }

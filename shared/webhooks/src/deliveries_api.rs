@@ -21,6 +21,7 @@ use pc_accounts::partners_store::get_partner;
 use pc_api::list::{Column, ColumnKind, Direction, ListQuery, ListResponse, ListSpec};
 use pc_api::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::outbox::Outbox;
+use pc_platform::store::pages::Pages;
 use pc_platform::store::{Index, Query, from_item};
 use pc_platform::time::timestamp;
 
@@ -134,36 +135,24 @@ pub async fn list_deliveries(
     let query = ListQuery::parse(raw.as_deref(), &DELIVERIES_LIST)?;
     visible_partner(&ctx, &principal, &id).await?;
     let limit = ctx.config.list_read_limit;
+    let deliveries = Query::partition(Index::Gsi1, crate::keys::partner_deliveries_partition(&id))
+        .descending()
+        .limit(500);
+    let mut pages = Pages::new(&*ctx.store, deliveries);
     let mut rows = Vec::new();
-    let mut cursor = None;
-    let mut truncated = false;
-    loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi1, crate::keys::partner_deliveries_partition(&id))
-                    .descending()
-                    .limit(500)
-                    .after(cursor),
-            )
-            .await?;
-        for item in page.items {
+    while let Some(items) = pages.next().await? {
+        for item in items {
             let record: DeliveryRecord = from_item(item)?;
             rows.push(
                 serde_json::to_value(DeliveryView::from(&record)).map_err(ApiError::internal)?,
             );
         }
-        match page.cursor {
-            Some(next) if rows.len() < limit => cursor = Some(next),
-            Some(_) => {
-                truncated = true;
-                break;
-            }
-            None => break,
+        if rows.len() >= limit {
+            break;
         }
     }
     let mut answer = query.apply(rows, &DELIVERIES_LIST);
-    answer.meta.truncated = truncated;
+    answer.meta.truncated = pages.has_more();
     Ok(Json(answer))
 }
 

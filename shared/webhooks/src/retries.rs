@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use pc_api::AppState;
 use pc_api::functions::{JobError, JobReport};
-use pc_platform::store::{Cursor, Index, Query, SortKey, from_item};
+use pc_platform::store::pages::Pages;
+use pc_platform::store::{Index, Query, SortKey, from_item};
 use pc_platform::time::timestamp;
 
 use crate::WebhookError;
@@ -32,19 +33,12 @@ pub async fn send_due_retries(ctx: &AppState, at: DateTime<Utc>) -> Result<JobRe
     // `~` sorts after every id character, so the bound takes all of `due_by`.
     let bound = format!("{}#~", timestamp(due_by));
     let mut sent = 0;
-    let mut cursor: Option<Cursor> = None;
-    loop {
-        let page = ctx
-            .store
-            .query(
-                &Query::partition(Index::Gsi2, RETRIES_PARTITION)
-                    .sk(SortKey::Lte(bound.clone()))
-                    .limit(PAGE)
-                    .after(cursor),
-            )
-            .await
-            .map_err(WebhookError::from)?;
-        for item in page.items {
+    let query = Query::partition(Index::Gsi2, RETRIES_PARTITION)
+        .sk(SortKey::Lte(bound))
+        .limit(PAGE);
+    let mut pages = Pages::new(&*ctx.store, query);
+    while let Some(items) = pages.next().await.map_err(WebhookError::from)? {
+        for item in items {
             let record: DeliveryRecord = from_item(item).map_err(WebhookError::from)?;
             if record.state != DeliveryState::Pending {
                 continue;
@@ -55,10 +49,6 @@ pub async fn send_due_retries(ctx: &AppState, at: DateTime<Utc>) -> Result<JobRe
                 .await
                 .map_err(WebhookError::from)?;
             sent += 1;
-        }
-        match page.cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
         }
     }
     Ok(JobReport::default().count("sent", sent))

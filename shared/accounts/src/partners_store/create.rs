@@ -67,10 +67,7 @@ async fn create_partner_with(
     } else {
         crate::slug::NUMBERED_CANDIDATES + 20
     };
-    let mut conflicts_left = 5;
-    let mut n = 0;
-    while n < tries {
-        n += 1;
+    for n in 1..=tries {
         partner.slug = base.candidate(n).as_str().to_owned();
         let (slug_claim, partner_put) = match expiry {
             None => (
@@ -99,15 +96,10 @@ async fn create_partner_with(
             writes.guarded(MEETING_TYPE_GUARD, claim_meeting_type(t, &partner.id));
         }
         writes.append(extra.clone(), Some(CALLER_WRITE));
-        match writes.commit(store).await {
+        // DynamoDB cancels transactions that race on the same items;
+        // trying the same candidate again decides who won.
+        match writes.commit_retrying(store).await {
             Ok(()) => return Ok(()),
-            // DynamoDB cancels transactions that race on the same items;
-            // trying the same candidate again decides who won.
-            Err(StoreError::TransactionConflict) if conflicts_left > 0 => {
-                conflicts_left -= 1;
-                n -= 1;
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
             Err(e) if e.is_condition_failure() => {
                 let ours = [SLUG_GUARD, MEETING_TYPE_GUARD];
                 if let Some(theirs) = e.failed_guards().iter().find(|g| !ours.contains(g)) {

@@ -32,7 +32,7 @@ pub use guards::{
     MEETING_TYPE_GUARD, REGISTRATION_EXPIRES_AT, RegistrationExpiry, SLUG_GUARD,
     claim_meeting_type, claim_slug, release_meeting_type, release_slug, slug_guard_key,
 };
-pub use pages::{list_partners, partners_page};
+pub use pages::{PartnerPages, list_partners, partners_page};
 pub use reads::{
     email_preferences, find_partner, get_partner, get_partner_versioned, partner_names,
 };

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use serde_json::{Map, Value};
 
 use pc_api::{ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_platform::store::retry_on_conflict;
 
 use crate::deal_status::{DealStatus, TransitionRefused};
 use crate::lead::{LeadEmail, LeadRecord, LeadView, parse_dollars, parse_text};
@@ -163,22 +164,20 @@ pub async fn update_lead(
     let patch = LeadPatch::parse(&body)?;
     // A concurrent change makes the conditional write fail; re-read and
     // re-apply the patch a few times before answering 409.
-    for _ in 0..5 {
+    let changed = retry_on_conflict(|_| async {
         let before = visible_lead(&ctx, &principal, &id).await?;
         match change_lead(&ctx, Some(&principal), &before, &patch, Vec::new()).await {
-            Ok(Changed::Unchanged) => {
-                return Ok(Json(view_with_partner(&ctx, &principal, &before).await?));
-            }
-            Ok(Changed::Stored(after)) => {
-                return Ok(Json(view_with_partner(&ctx, &principal, &after).await?));
-            }
-            Err(ChangeError::Write(LeadWriteError::Stale)) => continue,
-            Err(ChangeError::Write(e)) => return Err(write_error(e)),
-            Err(ChangeError::Refused(e)) => return Err(e.into()),
-            Err(ChangeError::StaffOnly(e)) => return Err(e.into()),
+            Ok(Changed::Unchanged) => Ok(Some(before)),
+            Ok(Changed::Stored(after)) => Ok(Some(*after)),
+            Err(ChangeError::Write(LeadWriteError::Stale)) => Ok(None),
+            Err(ChangeError::Write(e)) => Err(write_error(e)),
+            Err(ChangeError::Refused(e)) => Err(e.into()),
+            Err(ChangeError::StaffOnly(e)) => Err(e.into()),
         }
-    }
-    Err(write_error(LeadWriteError::Stale))
+    })
+    .await?
+    .ok_or_else(|| write_error(LeadWriteError::Stale))?;
+    Ok(Json(view_with_partner(&ctx, &principal, &changed).await?))
 }
 
 #[cfg(test)]

@@ -51,8 +51,8 @@ pub use writes::{
     update_with,
 };
 
-use pc_platform::store::pages::each_item;
-use pc_platform::store::{Index, Item, Query, SortKey, Store, StoreError, from_item};
+use pc_platform::store::pages::{each_item, query_all};
+use pc_platform::store::{Index, Query, SortKey, Store, StoreError, from_item};
 use pc_platform::time::timestamp;
 
 use crate::lead::{LeadRecord, NoteRecord};
@@ -61,7 +61,7 @@ use crate::lead::{LeadRecord, NoteRecord};
 /// they filter, sort and page them in memory.
 pub const LIST_SCAN_LIMIT: usize = 10_000;
 /// Rows asked per store round trip while reading a partition.
-pub(crate) const QUERY_PAGE: usize = 1_000;
+pub(crate) use pc_platform::store::pages::QUERY_PAGE;
 
 #[tracing::instrument(skip_all, fields(lead_id = %id))]
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<LeadRecord>, StoreError> {
@@ -173,25 +173,4 @@ pub async fn each_lead(
         Ok(())
     })
     .await
-}
-
-/// Reads a query's pages until it ends or `limit` items were read.
-pub async fn query_all(
-    store: &dyn Store,
-    query: Query,
-    limit: usize,
-) -> Result<Vec<Item>, StoreError> {
-    let mut items = Vec::new();
-    let mut cursor = None;
-    loop {
-        let want = (limit - items.len()).min(QUERY_PAGE);
-        let page = store
-            .query(&query.clone().limit(want).after(cursor))
-            .await?;
-        items.extend(page.items);
-        cursor = page.cursor;
-        if cursor.is_none() || items.len() >= limit {
-            return Ok(items);
-        }
-    }
 }

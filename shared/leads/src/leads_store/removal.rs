@@ -29,8 +29,9 @@ use super::items::{
     STAFF_PARTITION, counters_change, email_guard_key, lead_key, source_counter, status_counter,
     word_entry_key,
 };
-use super::{query_all, sales_managers};
+use super::sales_managers;
 use crate::lead_search::lead_words;
+use pc_platform::store::pages::query_all;
 
 /// What removing one lead writes.
 #[derive(Clone, Debug)]

@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 pub use crate::keys::managers_pk;
 use crate::lead::LeadRecord;
 
-use super::{LIST_SCAN_LIMIT, query_all};
+use super::LIST_SCAN_LIMIT;
+use pc_platform::store::pages::query_all;
 
 fn tally_key(partner: Option<&str>, name: &str) -> Key {
     let hash = hex::encode(Sha256::digest(name.as_bytes()));

@@ -30,7 +30,7 @@ pub use keys::{
     partner_partition, validate_index_keys, validate_key,
 };
 pub use query::{Cursor, Page, Query, SortKey};
-pub use retry::{CONFLICT_ATTEMPTS, retry_on_conflict};
+pub use retry::{CONFLICT_ATTEMPTS, retry_on_conflict, retry_until_won};
 pub use transaction::{Guard, Transaction};
 pub use writes::{MAX_TRANSACTION_WRITES, Update, Write, apply_update, validate_transaction};
 

@@ -56,6 +56,20 @@ where
     Ok(None)
 }
 
+/// [`retry_on_conflict`] for callers whose answer, when every attempt
+/// lost, is the conflict itself ([`StoreError::TransactionConflict`], which
+/// the HTTP layer answers 503 and a queue worker leaves to redelivery).
+pub async fn retry_until_won<T, E, F, Fut>(attempt: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<Option<T>, E>>,
+{
+    retry_on_conflict(attempt)
+        .await?
+        .ok_or_else(|| StoreError::TransactionConflict.into())
+}
+
 /// The wait before attempt `n` (from 1): random, up to an exponentially
 /// growing ceiling.
 fn backoff(n: u32) -> Duration {
@@ -93,6 +107,14 @@ mod tests {
         assert_eq!(tries, CONFLICT_ATTEMPTS);
         let failed = retry_on_conflict(|_| async { Err::<Option<()>, _>(StoreError::Throttled) });
         assert_eq!(failed.await, Err(StoreError::Throttled));
+    }
+
+    #[tokio::test]
+    async fn every_attempt_lost_is_the_conflict() {
+        let lost = retry_until_won(|_| async { Ok::<Option<()>, StoreError>(None) });
+        assert_eq!(lost.await, Err(StoreError::TransactionConflict));
+        let won = retry_until_won(|n| async move { Ok::<_, StoreError>((n == 1).then_some(n)) });
+        assert_eq!(won.await, Ok(1));
     }
 
     #[test]

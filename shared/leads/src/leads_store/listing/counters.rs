@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::keys::{COUNTERS_PARTITION, lead_counters_key};
 use crate::leads_store::items::{source_counter, status_counter};
 use crate::leads_store::plan::{Scope, Total};
-use crate::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 
 /// The sum of the scope's counters that `total` names.
 pub(super) async fn counter_total(

@@ -36,7 +36,7 @@ use crate::lead_search::{LeadSearch, indexed_word};
 use crate::leads_store::QUERY_PAGE;
 use crate::leads_store::items::{email_guard_key, email_partition, lead_key, word_partition};
 use crate::leads_store::plan::Scope;
-use crate::leads_store::query_all;
+use pc_platform::store::pages::query_all;
 
 /// Most search entries one search reads (the words' first pages
 /// included): 16 pages of [`QUERY_PAGE`]. The embedded store read a page

@@ -10,10 +10,7 @@ use crate::crm::fake::keys::email_key;
 pub(in super::super) use crate::crm::fake::keys::{changes_partition, object_key};
 use crate::crm::fake::portal::unavailable;
 use crate::crm::{CrmError, CrmObject, ObjectType, Properties};
-use crate::store::{Condition, Index, Item, Query, SortKey, Store, StoreError, Write};
-
-/// The number of attempts of a write that lost a race.
-const ATTEMPTS: usize = 10;
+use crate::store::{Condition, Index, Item, Query, SortKey, Store, Write, retry_on_conflict};
 
 pub(in super::super) fn change_sort(modified_millis: i64, id: &str) -> String {
     format!("{modified_millis:015}#{id}")
@@ -152,9 +149,9 @@ pub(in super::super) async fn update(
     changes: &Properties,
     now: DateTime<Utc>,
 ) -> Result<Option<(CrmObject, Vec<String>)>, CrmError> {
-    for _ in 0..ATTEMPTS {
+    let updated = retry_on_conflict(|_| async {
         let Some(mut stored) = load(store, portal_id, object_type, id).await? else {
-            return Ok(None);
+            return Ok(Some(None));
         };
         let changed = apply(object_type, &mut stored.object, changes, now);
         let write = save(
@@ -165,18 +162,14 @@ pub(in super::super) async fn update(
             now.timestamp_millis(),
         );
         match store.transact(vec![write]).await {
-            Ok(()) => return Ok(Some((stored.object, changed))),
-            Err(e) if retryable(&e) => continue,
-            Err(e) => return Err(unavailable(e)),
+            Ok(()) => Ok(Some(Some((stored.object, changed)))),
+            Err(e) if e.lost_race() => Ok(None),
+            Err(e) => Err(unavailable(e)),
         }
-    }
-    Err(CrmError::Unavailable(
-        "the fake HubSpot lost too many races; retry".into(),
-    ))
-}
-
-fn retryable(e: &StoreError) -> bool {
-    e.is_condition_failure() || *e == StoreError::TransactionConflict
+    })
+    .await?;
+    updated
+        .ok_or_else(|| CrmError::Unavailable("the fake HubSpot lost too many races; retry".into()))
 }
 
 /// The contact id of an email, if any.
@@ -219,7 +212,7 @@ pub(in super::super) async fn create(
     }
     match store.transact(writes).await {
         Ok(()) => Ok(true),
-        Err(e) if retryable(&e) => Ok(false),
+        Err(e) if e.lost_race() => Ok(false),
         Err(e) => Err(unavailable(e)),
     }
 }
