@@ -14,7 +14,7 @@
 # (installed with `npm ci`), schemathesis below, in its own virtual
 # environment under target/ (its dependencies would otherwise move the
 # ones the SAM CLI and cfn-lint are pinned with). Expects a debug build of
-# the dev server (`cargo build -p pc-app --bin dev-server`, which the test
+# the dev server (`cargo build -p pc-host --bin dev-server`, which the test
 # step has already made).
 #
 # Environment: SCHEMATHESIS_EXAMPLES (default 10) bounds the generated

@@ -6,7 +6,7 @@ line (and, with `-v`, where each occurrence is).
 - api_error_outside_http: `ApiError` constructed in a module that is not an
   HTTP layer, judged by what the module does: it declares handlers
   (`#[utoipa::path]`), or it is one of `*_api.rs`, `*_api/`, `api/`,
-  `functions.rs` or the `pc-api`/`pc-app` crates. Anything else is a use
+  `functions.rs` or the `pc-http`/`pc-host` crates. Anything else is a use
   case or a store reaching for the HTTP crate's error type; use cases say
   what went wrong with their own error or a `Failure`.
 - key_literals_outside_owner: partition prefixes spelled outside the crate
@@ -47,8 +47,8 @@ KEY_OWNERS = {
     # One builder for every partner-scoped partition, in the store port.
     "PARTNER#": "platform",
     # The user and session records are the auth layer's identity types.
-    "USER#": "api",
-    "SESSION#": "api",
+    "USER#": "http",
+    "SESSION#": "http",
     "LEAD#": "leads",
     "LISTING#": "marketplace",
     "RESERVATION#": "marketplace",
@@ -56,7 +56,7 @@ KEY_OWNERS = {
     "INVOICE#": "billing",
 }
 
-HTTP_CRATES = {"api", "app"}
+HTTP_CRATES = {"http", "host"}
 
 
 def sources():

@@ -86,7 +86,7 @@ step "tests (unit, contract on both adapters, events, template drift, black-box 
 cargo test --workspace --locked --no-fail-fast
 
 step "API document (Redocly's recommended rules, openapi-typescript, schemathesis against the dev server)"
-cargo build --locked -p pc-app --bin dev-server
+cargo build --locked -p pc-host --bin dev-server
 bash infra/apidoc-check.sh
 
 step "deploy preflight (every stack after the SAM transform, against CloudFormation's, IAM's, Lambda's and API Gateway's quotas)"

@@ -1,8 +1,8 @@
 //! The Lambda entry points of Partner Connector: `src/bin/<name>.rs` for
-//! every deployed function of `pc_app::catalog::all()`. Each names its
+//! every deployed function of `pc_host::catalog::all()`. Each names its
 //! function's constructor (`pc_leads::functions::leads_list()`) and the
 //! AWS clients it builds, and hands both to the runner of its trigger
-//! (`pc_app::lambda::serve_http`, ...); the linker keeps that handler
+//! (`pc_host::lambda::serve_http`, ...); the linker keeps that handler
 //! and those SDKs only. All logic lives in the library crates; nothing
 //! here may grow an `if`.
 //!

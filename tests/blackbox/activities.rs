@@ -5,7 +5,7 @@
 //! an invoice created then paid is its partner's; mark-read by ids and
 //! all; another partner's activities are never listed nor marked.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_leads::DealStatus;
 use pc_platform::bus::BusEvent;
 use pc_platform::queue::QueueName;

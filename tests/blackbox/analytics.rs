@@ -5,7 +5,7 @@
 //! (another partner's analytics are a 404); marketplace analytics are the
 //! owner's; bad month ranges are a 400 naming the field.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_leads::deal_status::DealStatus;
 use pc_tests::invoices_support::lead_created;
 use pc_tests::leads_support::signed_in_user;

@@ -3,8 +3,8 @@
 //! admins read only their own partner's invoices, open invoices are voided
 //! once at Stripe and here, and credits are given once per idempotency key.
 
-use pc_api::identity::Role;
 use pc_billing::invoices_store::InvoiceStatus;
+use pc_http::identity::Role;
 use pc_platform::store::{Index, Query};
 use pc_tests::finance_support::{add_credit, configure_billing, row_ids, seed_invoice};
 use pc_tests::leads_support::{filter_query, get_ok, seed_partner, signed_in_user};

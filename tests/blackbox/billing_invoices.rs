@@ -257,7 +257,7 @@ scenario!(
             );
         }
         let partner = billable_partner(app, "Acme", fifty_per_lead()).await;
-        let (admin, _) = signed_in_user(app, Some(&partner), pc_api::Role::Admin).await;
+        let (admin, _) = signed_in_user(app, Some(&partner), pc_http::Role::Admin).await;
         let forbidden = app
             .send(
                 &admin,

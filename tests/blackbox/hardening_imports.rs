@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_leads::import_store::{ImportTask, TaskStatus, task_item};
 use pc_leads::keys::import_page_key;
 use pc_platform::queue::QueueName;

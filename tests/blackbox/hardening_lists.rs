@@ -6,8 +6,8 @@
 //! filter that no key covers says it was cut short (`meta.truncated`).
 
 use chrono::{DateTime, Duration, Utc};
-use pc_api::identity::Role;
-use pc_app::devserver::Options;
+use pc_host::devserver::Options;
+use pc_http::identity::Role;
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;

@@ -5,7 +5,7 @@
 //! a re-routed meeting between leads and counters.
 
 use chrono::{Duration, Utc};
-use pc_api::identity::{Role, meeting_type_key};
+use pc_http::identity::{Role, meeting_type_key};
 use pc_platform::time::timestamp;
 use pc_tests::leads_support::{
     at, chili_event, deliver, get_ok, seed_partner, signed_in_user, wait_for,

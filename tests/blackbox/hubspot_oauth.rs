@@ -7,10 +7,10 @@
 //! another partner's connection is a 404.
 
 use chrono::{Duration, Utc};
-use pc_api::identity::Role;
 use pc_crm::connection::ConnectionRecord;
 use pc_crm::keys::connection_key;
 use pc_crm::token_cipher::TokenCipher;
+use pc_http::identity::Role;
 use pc_platform::store::from_item;
 use pc_tests::hubspot_oauth_support::{
     Flow, authorize, connect, consent, finish, finish_with_reason, param, portal_view, status,

@@ -6,7 +6,7 @@
 //! impossible; a failed payment frees the reservation back to the buyer;
 //! the fee drops to 15% past 100 sales in the month; tenancy.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_marketplace::purchases_store::{count_sale, sales_month};
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{

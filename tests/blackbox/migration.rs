@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pc_app::devserver::{self, DevServer, Options};
+use pc_host::devserver::{self, DevServer, Options};
 use pc_migrate::backend::{self, Target};
 use pc_migrate::generate::{BASE_SECS, CollectionWriter, collection, date, decimal, oid};
 use pc_migrate::migrate;
@@ -316,7 +316,7 @@ async fn the_dump_moves_in(backend: Backend) {
         assert!(
             target
                 .store
-                .get(&pc_api::identity::partner_key(&Ids::partner(1)))
+                .get(&pc_http::identity::partner_key(&Ids::partner(1)))
                 .await
                 .expect("read")
                 .is_none()
@@ -371,7 +371,7 @@ async fn the_dump_moves_in(backend: Backend) {
         assert_no_side_effects(target.store.as_ref()).await;
         let partner = target
             .store
-            .get(&pc_api::identity::partner_key(&Ids::partner(1)))
+            .get(&pc_http::identity::partner_key(&Ids::partner(1)))
             .await
             .expect("read")
             .expect("partner");
@@ -411,7 +411,7 @@ async fn the_dump_moves_in(backend: Backend) {
         assert_eq!(kept, kept_before, "the second run left the lead as it was");
         let partner = target
             .store
-            .get(&pc_api::identity::partner_key(&Ids::partner(1)))
+            .get(&pc_http::identity::partner_key(&Ids::partner(1)))
             .await
             .expect("read")
             .expect("partner");
@@ -441,7 +441,7 @@ async fn the_dump_moves_in(backend: Backend) {
         .server
         .context
         .store
-        .get(&pc_api::identity::user_key(&oid(2, 1, BASE_SECS).to_hex()))
+        .get(&pc_http::identity::user_key(&oid(2, 1, BASE_SECS).to_hex()))
         .await
         .expect("read")
         .expect("user");
@@ -606,7 +606,7 @@ async fn a_stopped_run_resumes_without_duplicates(backend: Backend) {
     for p in 0..100u64 {
         let partner = target
             .store
-            .get(&pc_api::identity::partner_key(
+            .get(&pc_http::identity::partner_key(
                 &oid(1, p, BASE_SECS).to_hex(),
             ))
             .await

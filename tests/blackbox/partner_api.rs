@@ -3,7 +3,7 @@
 //! tenancy of tokens, leads and requests; credentials other than a token
 //! refused; the per-token rate limit; validation.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::partner_api_support::{
     PartnerWithLead, bad_fields, get_request, outcome, post_status, request_change,

@@ -5,7 +5,7 @@
 //! access token in its URL, with a used ticket, from another site's page
 //! or of a partner awaiting approval is refused.
 
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::store::Update;
 use pc_tests::market_support::{buy, connected_seller, listed_lead, partner};
 use pc_tests::realtime_support::{Credentials, access_token, open, open_from, ticket};

@@ -5,7 +5,7 @@
 //! admins; a connected account's event is taken only from Stripe's Connect
 //! endpoint, signed with its own secret.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_platform::payments::signature;
 use pc_tests::billing_support::{last_event, post_webhook};
 use pc_tests::leads_support::{seed_partner, signed_in_user};

@@ -183,7 +183,7 @@ scenario!(
 /// first owner is created once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_a_restart() {
-    use pc_app::devserver::{Backend as ServerBackend, DevServer, Options};
+    use pc_host::devserver::{Backend as ServerBackend, DevServer, Options};
 
     let dir = tempfile::tempdir().unwrap();
     let options = || {
@@ -210,8 +210,8 @@ async fn data_survives_a_restart() {
     let client = pc_tests::browser();
     let signed_in = client
         .post(format!("{base}/auth/sign-in"))
-        .json(&json!({"email": pc_app::devserver::DEFAULT_OWNER_EMAIL,
-            "password": pc_app::devserver::DEFAULT_OWNER_PASSWORD}))
+        .json(&json!({"email": pc_host::devserver::DEFAULT_OWNER_EMAIL,
+            "password": pc_host::devserver::DEFAULT_OWNER_PASSWORD}))
         .send()
         .await
         .unwrap();

@@ -7,7 +7,7 @@
 
 use chrono::Duration;
 use pc_accounts::webhook_secret;
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::cipher::FieldCipher;
 use pc_platform::store::Update;
 use pc_tests::marketplace_support::{Agency, agency, sign_in_again};

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
-use pc_api::identity::{Role, UserRecord, meeting_type_key};
+use pc_http::identity::{Role, UserRecord, meeting_type_key};
 use pc_platform::store::Item;
 
 use crate::{TestApp, browser, expect_json, wait_until};

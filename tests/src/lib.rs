@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pc_app::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
+use pc_host::devserver::{self, DEFAULT_OWNER_EMAIL, DEFAULT_OWNER_PASSWORD, DevServer, Options};
 use pc_platform::queue::faults::QueueFaults;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
@@ -26,7 +26,7 @@ pub mod partner_api_support;
 pub mod realtime_support;
 pub mod webhooks_support;
 
-pub use pc_app;
+pub use pc_host;
 pub use reqwest;
 pub use serde_json::json;
 

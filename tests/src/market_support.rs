@@ -3,7 +3,7 @@
 //! its lead listed, and a buyer holding a reservation of it — all over
 //! HTTP, as the SPA does it.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 

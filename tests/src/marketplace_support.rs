@@ -9,7 +9,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 use pc_accounts::stripe_connect::{connect_state, first_state_write, state_update};
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
 use pc_leads::leads_store;
@@ -34,7 +34,7 @@ pub async fn agency(app: &TestApp, name: &str, icp: &[(&str, &str)]) -> Agency {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let update = Update::new(pc_api::identity::partner_key(&id))
+        let update = Update::new(pc_http::identity::partner_key(&id))
             .set("icp", serde_json::to_value(icp).unwrap());
         app.server
             .context

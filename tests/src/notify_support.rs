@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
-use pc_api::identity::{Role, UserRecord};
+use pc_http::identity::{Role, UserRecord};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord};
 use pc_leads::leads_store;
 use pc_leads::{DealStatus, LeadSource};

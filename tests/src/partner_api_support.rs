@@ -5,7 +5,7 @@
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 
 use crate::leads_support::{PASSWORD, seed_partner, signed_in_user};
 use crate::{TestApp, browser, expect_json};

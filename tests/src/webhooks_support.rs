@@ -19,8 +19,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use pc_api::partner_events::PartnerEvent;
-use pc_app::devserver::Options;
+use pc_host::devserver::Options;
+use pc_http::partner_events::PartnerEvent;
 
 use crate::{Backend, TestApp};
 

@@ -3,9 +3,9 @@
 use pc_platform::AppContext;
 use pc_platform::config::Config;
 
-fn main() -> Result<(), pc_app::lambda::Error> {
+fn main() -> Result<(), pc_host::lambda::Error> {
     let function = pc_crm::sync_functions::hubspot_webhook_worker();
-    pc_app::lambda::serve_worker(function, ports)
+    pc_host::lambda::serve_worker(function, ports)
 }
 
 /// Only the AWS clients this function's permissions use, and HubSpot's: no other SDK is linked.

@@ -3,9 +3,9 @@
 use pc_platform::AppContext;
 use pc_platform::config::Config;
 
-fn main() -> Result<(), pc_app::lambda::Error> {
+fn main() -> Result<(), pc_host::lambda::Error> {
     let function = pc_partner_api::functions::partner_api_status_request();
-    pc_app::lambda::serve_http(function, ports)
+    pc_host::lambda::serve_http(function, ports)
 }
 
 /// Only the AWS clients this function's permissions use: no other SDK is linked.

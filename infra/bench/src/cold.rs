@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use pc_app::catalog;
+use pc_host::catalog;
 use pc_platform::config::Secret;
 
 use crate::figures::percentile;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use pc_api::functions::{Function, Trigger};
-use pc_app::{lambda, socket_lambda};
+use pc_host::{lambda, socket_lambda};
+use pc_http::functions::{Function, Trigger};
 use pc_platform::EmbeddedParts;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;

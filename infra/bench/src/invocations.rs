@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::Request;
 use serde_json::{Value, json};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::seed::{MEETING_TYPE, Seeded, request};
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::json;
 
-use pc_api::functions::Function;
+use pc_http::functions::Function;
 
 use crate::figures::percentile;
 use crate::invocations::{http_event, invocation};

@@ -44,8 +44,8 @@ mod settings;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pc_api::functions::{Function, Ports};
-use pc_app::catalog;
+use pc_host::catalog;
+use pc_http::functions::{Function, Ports};
 
 use figures::Figures;
 use in_process::in_process;

@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use pc_app::catalog;
+use pc_host::catalog;
 use pc_platform::EmbeddedParts;
 use pc_platform::store::embedded::EmbeddedStore;
 
@@ -77,7 +77,7 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seeded> {
     let store = Arc::new(EmbeddedStore::open(&dir.join("store.redb"))?);
     let ctx = EmbeddedParts::new(store, config()).context;
     pc_accounts_seed(&ctx).await?;
-    let app = pc_app::devserver::http_app(&ctx, false);
+    let app = pc_host::devserver::http_app(&ctx, false);
     let (status, cookies, body) = send(
         &app,
         request(

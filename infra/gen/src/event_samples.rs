@@ -13,9 +13,9 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use pc_api::Access;
-use pc_api::functions::{Function, Trigger};
-use pc_api::socket_functions::SocketRoute;
+use pc_http::Access;
+use pc_http::functions::{Function, Trigger};
+use pc_http::socket_functions::SocketRoute;
 
 use crate::names::path_parameters;
 use crate::template::NAME_PREFIX;

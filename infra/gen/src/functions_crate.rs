@@ -8,7 +8,7 @@
 //! no test.
 
 use anyhow::bail;
-use pc_api::functions::{Function, Ports, Trigger};
+use pc_http::functions::{Function, Ports, Trigger};
 
 /// The generated files' first line.
 pub const GENERATED_BY: &str =
@@ -18,7 +18,7 @@ pub const GENERATED_BY: &str =
 pub const BIN_DIR: &str = "functions/src/bin";
 
 /// The crates a binary may name, besides those of the functions' modules.
-const RUNTIME_CRATES: &[&str] = &["pc-app", "pc-aws", "pc-platform"];
+const RUNTIME_CRATES: &[&str] = &["pc-host", "pc-aws", "pc-platform"];
 
 /// The Stripe adapter's crate, a dependency only while some function has
 /// payments (so the others' builds never compile async-stripe).
@@ -39,7 +39,7 @@ pub fn constructor(name: &str) -> String {
     name.replace('-', "_")
 }
 
-/// The runner of `function`'s trigger in `pc_app::lambda`.
+/// The runner of `function`'s trigger in `pc_host::lambda`.
 fn runner(function: &Function) -> anyhow::Result<&'static str> {
     Ok(match function.trigger {
         Trigger::Http(_) => "serve_http",
@@ -113,9 +113,9 @@ pub fn bin_source(function: &Function, module: &str) -> anyhow::Result<String> {
          use pc_platform::AppContext;\n\
          use pc_platform::config::Config;\n\
          \n\
-         fn main() -> Result<(), pc_app::lambda::Error> {{\n    \
+         fn main() -> Result<(), pc_host::lambda::Error> {{\n    \
              let function = {module}::{constructor}();\n    \
-             pc_app::lambda::{runner}(function, ports)\n\
+             pc_host::lambda::{runner}(function, ports)\n\
          }}\n\
          \n\
          {doc}\n\
@@ -232,10 +232,10 @@ pub fn cargo_toml(
 pub fn lib_source() -> String {
     format!(
         "//! The Lambda entry points of Partner Connector: `src/bin/<name>.rs` for\n\
-         //! every deployed function of `pc_app::catalog::all()`. Each names its\n\
+         //! every deployed function of `pc_host::catalog::all()`. Each names its\n\
          //! function's constructor (`pc_leads::functions::leads_list()`) and the\n\
          //! AWS clients it builds, and hands both to the runner of its trigger\n\
-         //! (`pc_app::lambda::serve_http`, ...); the linker keeps that handler\n\
+         //! (`pc_host::lambda::serve_http`, ...); the linker keeps that handler\n\
          //! and those SDKs only. All logic lives in the library crates; nothing\n\
          //! here may grow an `if`.\n\
          //!\n\
@@ -245,8 +245,8 @@ pub fn lib_source() -> String {
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::Permissions;
-    use pc_api::{Access, Function};
+    use pc_http::functions::Permissions;
+    use pc_http::{Access, Function};
 
     use super::*;
 

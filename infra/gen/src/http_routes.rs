@@ -9,7 +9,7 @@
 use anyhow::Context;
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::names::{api_path, function_id};
 use crate::template::{get_att, insert, map, r, s, sub};

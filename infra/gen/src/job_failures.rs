@@ -7,7 +7,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::template::{
     DEAD_LETTER_RETENTION, get_att, insert, int, lint_exceptions, map, r, s, seq, stage_name, sub,

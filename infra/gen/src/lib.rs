@@ -1,5 +1,5 @@
 //! The infrastructure generator: from the one function table
-//! (`pc_app::catalog::all()`) it derives the `functions/` binaries and their
+//! (`pc_host::catalog::all()`) it derives the `functions/` binaries and their
 //! Cargo.toml, template.yaml and its nested stacks (infra/stacks/), the OpenAPI document (`docs/openapi.json`),
 //! the map of routes and triggers to handlers (`docs/routes.md`),
 //! and a starting `events/` sample for each function that has none. [`Plan::write`] makes the tree match;
@@ -26,7 +26,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 /// The OpenAPI document of the deployed API, as the `api-docs-openapi`
 /// function serves it (it includes the file, so its binary links no other
@@ -40,7 +40,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// Every function that is deployed (the table minus development routes).
 pub fn deployed_functions() -> Vec<Function> {
-    pc_app::catalog::all()
+    pc_host::catalog::all()
         .iter()
         .filter(|f| !matches!(f.trigger, Trigger::Dev(_)))
         .copied()
@@ -62,19 +62,19 @@ impl Plan {
     /// The plan for `functions` (deployed ones, in table order).
     pub fn new(functions: &[Function]) -> anyhow::Result<Self> {
         let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
-        let modules = pc_app::catalog::modules();
+        let modules = pc_host::catalog::modules();
         let module_of = |name: &str| {
             modules
                 .iter()
                 .find(|(_, fs)| fs.iter().any(|f| f.name == name))
                 .map(|(module, _)| *module)
-                .with_context(|| format!("{name} is in no module of pc_app::catalog::modules()"))
+                .with_context(|| format!("{name} is in no module of pc_host::catalog::modules()"))
         };
         let mut exact = BTreeMap::new();
         for (path, text) in template::render(functions)? {
             exact.insert(path, text);
         }
-        let document = pc_api::openapi::document(pc_app::catalog::all());
+        let document = pc_http::openapi::document(pc_host::catalog::all());
         exact.insert(
             OPENAPI_PATH.to_owned(),
             serde_json::to_string_pretty(&document)? + "\n",

@@ -7,7 +7,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::template::{insert, int, map, r, s, seq};
 

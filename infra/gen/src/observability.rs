@@ -17,7 +17,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 use pc_platform::queue::QueueName;
 
 use crate::job_failures::JOB_RUNS_DEAD_LETTER_QUEUE;

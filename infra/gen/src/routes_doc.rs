@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::functions_crate::constructor;
 use crate::names::api_path;
@@ -18,7 +18,7 @@ use crate::names::api_path;
 pub const PATH: &str = "docs/routes.md";
 
 /// The document for `modules` (`(module path, its functions)`, as
-/// `pc_app::catalog::modules()` lists them), handlers looked up under `root`.
+/// `pc_host::catalog::modules()` lists them), handlers looked up under `root`.
 pub fn render(root: &Path, modules: &[(&str, Vec<Function>)]) -> anyhow::Result<String> {
     let mut http = Vec::new();
     let mut webhooks = Vec::new();

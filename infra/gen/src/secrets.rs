@@ -15,7 +15,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::Function;
+use pc_http::functions::Function;
 use pc_platform::config::Secret;
 
 use crate::template::{insert, int, map, s, seq, sub};

@@ -2,7 +2,7 @@
 //! 500 resources: template.yaml is the root stack (the table, the bus, the
 //! queues, the APIs, the alarm topic, the uploads bucket) and names one
 //! nested application per capability (`infra/stacks/<capability>.yaml`,
-//! the functions of one module of `pc_app::catalog::modules()`, with their
+//! the functions of one module of `pc_host::catalog::modules()`, with their
 //! log groups, alarms and routes).
 //!
 //! A child stack is generated with the same code as if it were part of the
@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::Function;
+use pc_http::functions::Function;
 
 use crate::names::pascal_case;
 use crate::template::{get_att, insert, map, r, s};
@@ -51,7 +51,7 @@ impl Capability {
 }
 
 /// The capability name of a module path: `pc_leads::functions` → `leads`,
-/// `pc_crm::sync_functions` → `crm-sync`, `pc_app::system::functions` →
+/// `pc_crm::sync_functions` → `crm-sync`, `pc_host::system::functions` →
 /// `system`.
 pub fn capability_name(module: &str) -> String {
     let segments: Vec<&str> = module.split("::").collect();
@@ -73,7 +73,7 @@ pub fn capability_name(module: &str) -> String {
 pub fn capabilities(functions: &[Function]) -> anyhow::Result<Vec<Capability>> {
     let mut capabilities: Vec<Capability> = Vec::new();
     let mut placed = 0;
-    for (module, members) in pc_app::catalog::modules() {
+    for (module, members) in pc_host::catalog::modules() {
         let deployed: Vec<Function> = functions
             .iter()
             .filter(|f| members.iter().any(|m| m.name == f.name))
@@ -93,7 +93,7 @@ pub fn capabilities(functions: &[Function]) -> anyhow::Result<Vec<Capability>> {
         });
     }
     if placed != functions.len() {
-        bail!("some deployed function is in no module of pc_app::catalog::modules()");
+        bail!("some deployed function is in no module of pc_host::catalog::modules()");
     }
     Ok(capabilities)
 }
@@ -454,7 +454,7 @@ mod tests {
     fn capability_names_come_from_module_paths() {
         assert_eq!(capability_name("pc_leads::functions"), "leads");
         assert_eq!(capability_name("pc_crm::sync_functions"), "crm-sync");
-        assert_eq!(capability_name("pc_app::system::functions"), "system");
+        assert_eq!(capability_name("pc_host::system::functions"), "system");
         assert_eq!(capability_name("pc_partner_api::functions"), "partner-api");
     }
 

@@ -10,7 +10,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::names::function_id;
 use crate::template::{get_att, insert, int, map, r, s, seq, stage_name, sub};

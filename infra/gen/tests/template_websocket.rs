@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use pc_api::functions::Trigger;
+use pc_http::functions::Trigger;
 use pc_infra::names::function_id;
 use pc_infra::{deployed_functions, workspace_root};
 

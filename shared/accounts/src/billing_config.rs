@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
 use utoipa::ToSchema;
 
-use pc_api::FieldError;
+use pc_http::FieldError;
 use pc_platform::store::{Condition, Item, Store, StoreError, Update, from_item, to_item};
 
 use crate::email_address::EmailAddress;

@@ -3,7 +3,7 @@
 //! of them, so it links that handler and no other; [`all`] lists them for
 //! the function table.
 
-use pc_api::{Access, Function, Permissions, http};
+use pc_http::{Access, Function, Permissions, http};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 

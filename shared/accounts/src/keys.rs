@@ -2,9 +2,9 @@
 //! Store modules and other capabilities build these keys only through the
 //! functions here; the records the auth layer reads on every request
 //! (users, sessions, partner profiles, meeting-type guards) have theirs in
-//! `pc_api::keys`.
+//! `pc_http::keys`.
 //!
-//! ## Users ([`crate::users_store`]; the user key is `pc_api::keys::user_key`)
+//! ## Users ([`crate::users_store`]; the user key is `pc_http::keys::user_key`)
 //!
 //! | item | pk | sk | gsi1 | gsi2 |
 //! |---|---|---|---|---|
@@ -12,13 +12,13 @@
 //! | email guard | `EMAIL#<email>` | `EMAIL` | | |
 //! | active-owner counter | `OWNERS` | `COUNT` | | |
 //!
-//! ## Sessions ([`crate::sessions_store`]; keys in `pc_api::keys`)
+//! ## Sessions ([`crate::sessions_store`]; keys in `pc_http::keys`)
 //!
 //! | item | pk | sk | attributes |
 //! |---|---|---|---|
 //! | session | `USER#<userId>` | `SESSION#<sid>` | `refreshJti`, `previousJti`, `rotatedAt`, `revoked`, `createdAt`, `expiresAt`, `ttl` (epoch s, DynamoDB TTL) |
 //!
-//! ## Partners ([`crate::partners_store`]; the profile and meeting-type keys are in `pc_api::keys`)
+//! ## Partners ([`crate::partners_store`]; the profile and meeting-type keys are in `pc_http::keys`)
 //!
 //! | item | pk | sk | gsi1 |
 //! |---|---|---|---|

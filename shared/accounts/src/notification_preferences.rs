@@ -5,7 +5,7 @@
 //! URL and events but never issues a secret, since its answer is the
 //! partner, not the place to show one.
 
-use pc_api::AppState;
+use pc_http::AppState;
 use pc_platform::failure::{Failure, FieldError};
 
 use crate::partner_input::{NotificationPreferencesPatch, apply_preferences};

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::FieldError;
+use pc_http::FieldError;
 
 use crate::partners_store::{NotificationPreferences, PartnerKind, WebhookPreferences};
 
@@ -316,14 +316,14 @@ fn parse_events(field: &str, events: &[String]) -> Result<Vec<String>, Vec<Field
     let mut kept = BTreeSet::new();
     for (i, name) in events.iter().enumerate() {
         let name = name.trim();
-        if pc_api::partner_events::is_subscribable(name) {
+        if pc_http::partner_events::is_subscribable(name) {
             kept.insert(name.to_owned());
         } else {
             errors.push(FieldError::new(
                 format!("{field}[{i}]"),
                 format!(
                     "is not an event type; one of {} or \"*\"",
-                    pc_api::partner_events::EVENT_TYPES.join(", ")
+                    pc_http::partner_events::EVENT_TYPES.join(", ")
                 ),
             ));
         }

@@ -7,7 +7,7 @@ use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
 };
 
-use pc_api::FieldError;
+use pc_http::FieldError;
 
 /// What checking a password found.
 #[derive(Debug, PartialEq, Eq)]

@@ -16,8 +16,8 @@ use utoipa::ToSchema;
 
 use chrono::Duration;
 
-use pc_api::identity::{Role, UserRecord, partner_key, user_key};
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_http::identity::{Role, UserRecord, partner_key, user_key};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, Update, Write};
 
@@ -145,7 +145,7 @@ pub async fn register_partner(
         &token,
     )?;
     let created = user_change_event(&ctx, None, "created", &user, &user);
-    pc_api::audit::add_to_outbox(&mut outbox, &created)?;
+    pc_http::audit::add_to_outbox(&mut outbox, &created)?;
     let mut extra = registration_user_writes(&user, &partner.id, expiry)?;
     extra.push(token.write.clone());
     if let Some((old_user, old_partner)) =

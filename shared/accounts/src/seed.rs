@@ -1,6 +1,6 @@
 //! The first owner account of a fresh local system (dev server start-up).
 
-use pc_api::identity::{Role, UserRecord};
+use pc_http::identity::{Role, UserRecord};
 use pc_platform::AppContext;
 
 use crate::users_store::{CreateUserError, create_user};

@@ -10,8 +10,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use pc_api::identity::{SessionRecord, UserRecord, session_key};
-use pc_api::tokens::{self, ACCESS_TOKEN_MINUTES, AccessClaims, REFRESH_TOKEN_DAYS, RefreshClaims};
+use pc_http::identity::{SessionRecord, UserRecord, session_key};
+use pc_http::tokens::{
+    self, ACCESS_TOKEN_MINUTES, AccessClaims, REFRESH_TOKEN_DAYS, RefreshClaims,
+};
 use pc_platform::AppContext;
 use pc_platform::store::pages::Pages;
 use pc_platform::store::{
@@ -202,8 +204,9 @@ pub async fn revoke(store: &dyn Store, user_id: &str, session_id: &str) -> Resul
 
 /// Revokes every live session of a user (password reset).
 pub async fn revoke_all(store: &dyn Store, user_id: &str) -> Result<(), StoreError> {
-    let query = Query::partition(Index::Table, pc_api::identity::user_partition(user_id))
-        .sk(SortKey::BeginsWith(pc_api::identity::SESSION_PREFIX.into()));
+    let query = Query::partition(Index::Table, pc_http::identity::user_partition(user_id)).sk(
+        SortKey::BeginsWith(pc_http::identity::SESSION_PREFIX.into()),
+    );
     let mut pages = Pages::new(store, query);
     while let Some(items) = pages.next().await? {
         for item in items {

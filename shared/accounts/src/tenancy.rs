@@ -1,5 +1,5 @@
 //! The fine-grained tenancy rules on top of the function table's
-//! coarse [`pc_api::Access`] check, in one place: who may see and manage
+//! coarse [`pc_http::Access`] check, in one place: who may see and manage
 //! which user, and which role/partner a user may be given.
 //!
 //! - Another tenant's record is a 404, never a 403.
@@ -7,7 +7,7 @@
 //! - Partner admins manage their own partner's users and admins only.
 //! - Only the owner creates admins without a partner (platform staff).
 
-use pc_api::identity::{Principal, Role, UserRecord};
+use pc_http::identity::{Principal, Role, UserRecord};
 use pc_platform::failure::Failure;
 
 /// A live user the caller may see (deleted ones are gone for everyone).
@@ -112,7 +112,7 @@ mod tests {
 
     fn status(r: Result<(), Failure>) -> u16 {
         r.err()
-            .map_or(200, |e| pc_api::ApiError::from(e).status.as_u16())
+            .map_or(200, |e| pc_http::ApiError::from(e).status.as_u16())
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use pc_api::identity::{Principal, Role, UserRecord};
+use pc_http::identity::{Principal, Role, UserRecord};
 use pc_platform::time::timestamp;
 
 /// `{id, email, name, role, partnerId, isActive}` (sign-in, `/auth/me`).

@@ -8,9 +8,9 @@ use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
-use pc_api::identity::{Role, UserRecord};
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{
+use pc_http::identity::{Role, UserRecord};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
 use pc_platform::outbox::Outbox;
@@ -73,7 +73,7 @@ async fn existing_partner(
     ctx: &AppState,
     partner_id: &str,
 ) -> ApiResult<partners_store::PartnerRecord> {
-    let found = if pc_api::path_params::is_identifier(partner_id) {
+    let found = if pc_http::path_params::is_identifier(partner_id) {
         partners_store::get_partner(&*ctx.store, partner_id).await?
     } else {
         None
@@ -161,7 +161,7 @@ pub async fn create_user(
         &token,
     )?;
     let created = user_change_event(&ctx, Some(&principal), "created", &user, &user);
-    pc_api::audit::add_to_outbox(&mut outbox, &created)?;
+    pc_http::audit::add_to_outbox(&mut outbox, &created)?;
     let mut writes: Vec<Write> = create_user_writes(&user)?;
     writes.push(token.write.clone());
     outbox.add_to(&mut writes)?;

@@ -12,7 +12,7 @@
 //! Deleted users keep their email guard: the address stays taken, so
 //! nothing that pointed at the old account can be picked up by a new one.
 
-use pc_api::identity::{Role, UserRecord, user_key};
+use pc_http::identity::{Role, UserRecord, user_key};
 
 use crate::keys::{USERS_INDEX, partner_users_collection};
 pub use crate::keys::{email_guard_key, owner_counter_key};

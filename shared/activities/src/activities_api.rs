@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::list::{Column, ColumnKind, Direction, ListMeta};
-use pc_api::partner_events::EVENT_TYPES;
-use pc_api::{
+use pc_http::list::{Column, ColumnKind, Direction, ListMeta};
+use pc_http::partner_events::EVENT_TYPES;
+use pc_http::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListSpec, Principal, ValidJson,
 };
 
@@ -234,7 +234,7 @@ pub async fn mark_activities_read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pc_api::Role;
+    use pc_http::Role;
 
     fn body(json: &str) -> MarkReadBody {
         serde_json::from_str(json).unwrap()

@@ -15,8 +15,8 @@
 
 use serde_json::{Map, Value, json};
 
-use pc_api::audit::AuditEvent;
-use pc_api::partner_events::PartnerEvent;
+use pc_http::audit::AuditEvent;
+use pc_http::partner_events::PartnerEvent;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{StoreError, Write};

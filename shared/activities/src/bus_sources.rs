@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use pc_api::partner_events::PartnerEvent;
+use pc_http::partner_events::PartnerEvent;
 use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
 use pc_platform::store::StoreError;

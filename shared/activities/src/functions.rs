@@ -4,9 +4,9 @@
 //! activities in the `events` worker of pc-leads, in the transaction that
 //! stores them.)
 
-use pc_api::functions::WorkerError;
-use pc_api::socket_functions::BusEvent;
-use pc_api::{Access, AppState, Function, Permissions, bus_rule, http};
+use pc_http::functions::WorkerError;
+use pc_http::socket_functions::BusEvent;
+use pc_http::{Access, AppState, Function, Permissions, bus_rule, http};
 
 use crate::activities_api;
 use crate::bus_sources::{DETAIL_TYPES, record_bus_event};

@@ -3,7 +3,7 @@
 //! Every source of partner events — audit events of leads, meetings and
 //! invoices on the `events` queue ([`audit_sources`]), marketplace events
 //! on the bus ([`bus_sources`]) — turns each change into
-//! [`PartnerEvent`](pc_api::partner_events::PartnerEvent)s with ids derived
+//! [`PartnerEvent`](pc_http::partner_events::PartnerEvent)s with ids derived
 //! from the source. [`recording`] writes, in one transaction, an activity
 //! for each partner concerned, its unread counter and the event's fan-out
 //! message on the `webhook-deliveries` queue (through the outbox); an

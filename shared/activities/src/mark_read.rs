@@ -177,7 +177,7 @@ pub async fn mark_read(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pc_api::partner_events::PartnerEvent;
+    use pc_http::partner_events::PartnerEvent;
     use pc_platform::EmbeddedParts;
     use serde_json::json;
 

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use pc_api::partner_events::{EVENT_TYPES, PartnerEvent};
+use pc_http::partner_events::{EVENT_TYPES, PartnerEvent};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{StoreError, Transaction, Update, Write};

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 
-use pc_api::identity::partner_key;
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::identity::partner_key;
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 
 use crate::month_range::MonthRange;
 use crate::reports::{

@@ -2,7 +2,7 @@
 //! `functions/` calls one of them, so it links that handler and no other;
 //! [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http};
+use pc_http::{Access, Function, Permissions, http};
 
 use crate::analytics_api;
 

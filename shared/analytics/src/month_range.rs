@@ -129,7 +129,7 @@ mod tests {
     }
 
     fn field_of(err: Failure) -> Vec<String> {
-        pc_api::ApiError::from(err)
+        pc_http::ApiError::from(err)
             .details
             .into_iter()
             .map(|d| d.field)

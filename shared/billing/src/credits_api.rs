@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use pc_platform::error_code::ErrorCode;
 
 use pc_accounts::partners_store::{PartnerRecord, get_partner};
-use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, Principal, ValidJson};
 use pc_platform::payments::NewCredit;
 use pc_platform::store::Condition;
 

@@ -1,7 +1,7 @@
 //! What can stop a billing step, and what each failure means: a
 //! [`Failure`] (which the HTTP layer answers), or for a queue message.
 
-use pc_api::functions::{JobError, WorkerError};
+use pc_http::functions::{JobError, WorkerError};
 use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;
 use pc_platform::payments::PaymentError;

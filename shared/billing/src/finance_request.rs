@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::Number;
 use utoipa::ToSchema;
 
-use pc_api::path_params::is_identifier;
-use pc_api::{ApiError, FieldError};
+use pc_http::path_params::is_identifier;
+use pc_http::{ApiError, FieldError};
 
 use crate::money::cents_of;
 

@@ -2,7 +2,7 @@
 //! `functions/` calls one of them, so it links that handler and no other;
 //! [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule, webhook, worker};
+use pc_http::{Access, Function, Permissions, http, schedule, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
@@ -11,7 +11,7 @@ use crate::{
     monthly_invoices, stripe_connect_api, stripe_events, stripe_webhook,
 };
 
-pc_api::answer_through_failure!(crate::error::BillingError);
+pc_http::answer_through_failure!(crate::error::BillingError);
 
 /// Finance changes that call Stripe.
 const PAYMENTS: Permissions = Permissions::WRITE.payments();

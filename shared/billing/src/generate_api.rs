@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_accounts::billing_config::Month;
-use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, Principal, ValidJson};
 use pc_platform::AppContext;
 use pc_platform::store::{Index, Item, Key, Query, Write, from_item, to_item};
 use pc_platform::time::serde_millis;

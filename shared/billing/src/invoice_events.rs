@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use pc_api::audit::{self, AuditEvent};
+use pc_http::audit::{self, AuditEvent};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::StoreError;

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use pc_accounts::billing_config::Month;
 use pc_accounts::partners_store::partner_names;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
-use pc_api::{ListQuery, ListResponse};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec, Operator};
+use pc_http::{ListQuery, ListResponse};
 use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Query, SortKey, Store, StoreError, from_item};
 

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use pc_platform::error_code::ErrorCode;
 
 use pc_accounts::partners_store::partner_names;
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::AppContext;
 use pc_platform::payments::{PaymentError, StripeInvoiceStatus};
 use pc_platform::store::{Condition, Update, from_item};

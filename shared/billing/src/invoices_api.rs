@@ -9,8 +9,8 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::Value;
 
 use pc_accounts::partners_store::{get_partner, partner_names};
-use pc_api::list::Operator;
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_http::list::Operator;
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 
 use crate::invoice_listing::{INVOICES_LIST, Scope, list_invoices};
 use crate::invoice_views::{InvoiceDetailView, InvoiceView};

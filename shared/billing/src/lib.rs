@@ -30,7 +30,7 @@ pub mod stripe_webhook;
 
 pub use error::BillingError;
 
-use pc_api::functions::{Cadence, Schedule};
+use pc_http::functions::{Cadence, Schedule};
 
 /// 00:00 in Los Angeles on the 1st: the month past is over there too.
 pub const MONTHLY_INVOICES: Schedule = Schedule {
@@ -48,7 +48,7 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[("monthly-invoices", MONTHLY_INVOIC
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::schedules_of;
+    use pc_http::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, Principal, ValidJson};
 
 use crate::finance_request::{FinanceBody, idempotency_key, parse_request};
 use crate::invoice_views::InvoiceView;

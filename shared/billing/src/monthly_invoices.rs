@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use pc_accounts::billing_config::{BillingConfig, Month, get_billing_configs};
 use pc_accounts::partners_store::PartnerPages;
-use pc_api::functions::{JobError, JobReport, WorkerError};
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::{JobError, JobReport, WorkerError};
+use pc_http::{AppState, QueueMessage};
 use pc_leads::deal_status::DealStatus;
 use pc_leads::leads_store::created_between;
 use pc_platform::AppContext;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::stripe_connect::{ConnectState, connect_state, first_state_write};
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::payments::{NewAccountLink, NewConnectedAccount};
 
 use crate::BillingError;

@@ -32,8 +32,8 @@ use serde_json::value::RawValue;
 
 use pc_accounts::billing_config::get_billing_config;
 use pc_accounts::partners_store::get_partner;
-use pc_api::QueueMessage;
-use pc_api::functions::WorkerError;
+use pc_http::QueueMessage;
+use pc_http::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;
@@ -123,7 +123,7 @@ impl Outcome {
 
 /// The queue worker of `stripe-webhook`.
 pub async fn stripe_events_worker(
-    ctx: &pc_api::AppState,
+    ctx: &pc_http::AppState,
     message: &QueueMessage,
 ) -> Result<(), WorkerError> {
     let event: StripeEvent = message.parse()?;

@@ -23,7 +23,7 @@ use pc_platform::error_code::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState};
+use pc_http::{ApiError, ApiResult, AppState};
 use pc_platform::payments::signature::{self, SignatureError};
 
 use crate::stripe_events::ReceivedStripeEvent;
@@ -188,7 +188,7 @@ mod tests {
         header: Option<String>,
     ) -> (StatusCode, Value) {
         let function = crate::functions::billing_stripe_webhook();
-        let app = pc_api::router::webhook_router(&parts.context, &function);
+        let app = pc_http::router::webhook_router(&parts.context, &function);
         let mut request = Request::post("/any/path");
         if let Some(header) = header {
             request = request.header("Stripe-Signature", header);

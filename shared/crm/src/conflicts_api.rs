@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
 use pc_platform::store::pages::query_all;

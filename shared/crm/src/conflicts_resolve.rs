@@ -7,7 +7,7 @@
 use pc_platform::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
-use pc_api::Principal;
+use pc_http::Principal;
 use pc_leads::lead::parse_dollars;
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;

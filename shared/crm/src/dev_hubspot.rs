@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, ValidJson};
 use pc_platform::crm::fake::FakeHubspot;
 use pc_platform::crm::{CrmError, ObjectType, Properties};
 

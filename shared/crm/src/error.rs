@@ -2,7 +2,7 @@
 //! (which the HTTP layer answers), or for a queue message or a schedule
 //! run. No message carries a token.
 
-use pc_api::functions::{JobError, WorkerError};
+use pc_http::functions::{JobError, WorkerError};
 use pc_platform::crm::CrmError;
 use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;

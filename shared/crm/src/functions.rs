@@ -2,13 +2,13 @@
 //! A binary in `functions/` calls one of them, so it links that handler
 //! and no other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule};
+use pc_http::{Access, Function, Permissions, http, schedule};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{HUBSPOT_TOKEN_REFRESH, dev_hubspot, integration_api, oauth_api, token_refresh};
 
-pc_api::answer_through_failure!(
+pc_http::answer_through_failure!(
     crate::error::ConnectionError,
     crate::hubspot_access::NoAccess
 );
@@ -93,28 +93,28 @@ pub fn integrations_hubspot_disconnect() -> Function {
 pub fn dev() -> Vec<Function> {
     vec![
         Function::dev("dev-hubspot-consent", || {
-            pc_api::routes!(dev_hubspot::consent)
+            pc_http::routes!(dev_hubspot::consent)
         }),
         Function::dev("dev-hubspot-deal-change", || {
-            pc_api::routes!(dev_hubspot::change_deal)
+            pc_http::routes!(dev_hubspot::change_deal)
         }),
         Function::dev("dev-hubspot-contact-change", || {
-            pc_api::routes!(dev_hubspot::change_contact)
+            pc_http::routes!(dev_hubspot::change_contact)
         }),
         Function::dev("dev-hubspot-object-create", || {
-            pc_api::routes!(dev_hubspot::create_object)
+            pc_http::routes!(dev_hubspot::create_object)
         }),
         Function::dev("dev-hubspot-portal-view", || {
-            pc_api::routes!(dev_hubspot::portal_view)
+            pc_http::routes!(dev_hubspot::portal_view)
         }),
         Function::dev("dev-hubspot-webhook-redeliver", || {
-            pc_api::routes!(dev_hubspot::redeliver)
+            pc_http::routes!(dev_hubspot::redeliver)
         }),
         Function::dev("dev-hubspot-limits", || {
-            pc_api::routes!(dev_hubspot::set_limits)
+            pc_http::routes!(dev_hubspot::set_limits)
         }),
         Function::dev("dev-hubspot-revoked", || {
-            pc_api::routes!(dev_hubspot::set_revoked)
+            pc_http::routes!(dev_hubspot::set_revoked)
         }),
     ]
 }

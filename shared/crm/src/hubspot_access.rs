@@ -4,7 +4,7 @@
 //! an unhealthy connection or without a pipeline has no access: nothing
 //! of its leads is sent.
 
-use pc_api::functions::WorkerError;
+use pc_http::functions::WorkerError;
 use pc_platform::AppContext;
 use pc_platform::crm::AccessToken;
 use pc_platform::error_code::ErrorCode;

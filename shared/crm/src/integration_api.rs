@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::store::{Condition, Write};
 
 use crate::connection::{self, connection_key, release_portal};

@@ -27,8 +27,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use pc_api::AppState;
-use pc_api::functions::{Cadence, JobError, JobReport, Schedule};
+use pc_http::AppState;
+use pc_http::functions::{Cadence, JobError, JobReport, Schedule};
 use pc_platform::AppContext;
 use pc_platform::crm::{
     AccessToken, CrmError, CrmObject, DealSearch, SEARCH_MAX_RESULTS, SEARCH_PAGE_LIMIT,

@@ -7,7 +7,7 @@
 //! so events arriving late or out of order decide nothing wrongly; both
 //! are idempotent, so the event's claim can follow them.
 
-use pc_api::functions::WorkerError;
+use pc_http::functions::WorkerError;
 use pc_marketplace::browse_index::{IndexChange, change_write};
 use pc_marketplace::listing_store::{MarketplaceStatus, delist_item, get_listing};
 use pc_platform::AppContext;

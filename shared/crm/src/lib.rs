@@ -43,7 +43,7 @@ pub mod webhook_events;
 
 pub use error::ConnectionError;
 
-use pc_api::functions::{Cadence, Schedule};
+use pc_http::functions::{Cadence, Schedule};
 
 pub const HUBSPOT_TOKEN_REFRESH: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(30),
@@ -61,7 +61,7 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::schedules_of;
+    use pc_http::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {

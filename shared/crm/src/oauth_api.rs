@@ -24,7 +24,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::crm::AuthorizeRequest;
 use pc_platform::store::{Guard, Transaction, Write};
 
@@ -141,7 +141,7 @@ pub async fn callback(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> impl IntoResponse {
-    let binding = pc_api::cookies::read_cookie(&headers, BINDING_COOKIE);
+    let binding = pc_http::cookies::read_cookie(&headers, BINDING_COOKIE);
     let outcome = match connect(&ctx, raw.as_deref(), binding.as_deref()).await {
         Ok(partner_id) => {
             tracing::info!(partner = %partner_id, "HubSpot connected");

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use pc_api::tokens::{self, TokenError};
+use pc_http::tokens::{self, TokenError};
 use pc_platform::AppContext;
 use pc_platform::store::{Condition, Item, StoreError};
 

@@ -3,8 +3,8 @@
 //! the leads capability's import pages), the sync, conflict and stage
 //! mapping endpoints, and the `hubspot-sync` schedule.
 
-use pc_api::functions::{Cadence, Schedule};
-use pc_api::{Access, Function, Permissions, http, schedule, webhook, worker};
+use pc_http::functions::{Cadence, Schedule};
+use pc_http::{Access, Function, Permissions, http, schedule, webhook, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 

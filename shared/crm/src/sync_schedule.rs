@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use pc_api::AppState;
-use pc_api::functions::{JobError, JobReport};
+use pc_http::AppState;
+use pc_http::functions::{JobError, JobReport};
 use pc_leads::keys::change_markers_pk;
 use pc_platform::store::{Index, Query};
 

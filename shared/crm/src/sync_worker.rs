@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_leads::keys::{Partition, change_markers_pk};
 use pc_platform::AppContext;
 use pc_platform::crm::{BATCH_LIMIT, CrmError};

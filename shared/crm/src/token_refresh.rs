@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
-use pc_api::AppState;
-use pc_api::functions::{JobError, JobReport};
-use pc_api::identity::Role;
+use pc_http::AppState;
+use pc_http::functions::{JobError, JobReport};
+use pc_http::identity::Role;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;

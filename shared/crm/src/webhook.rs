@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState};
+use pc_http::{ApiError, ApiResult, AppState};
 use pc_platform::crm::signature::{
     self, SIGNATURE_HEADER, SignatureError, SignedRequest, TIMESTAMP_HEADER,
 };

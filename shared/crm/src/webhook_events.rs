@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};
 use pc_leads::leads_api::LeadPatch;
 use pc_leads::leads_store::{self, LeadWriteError};

@@ -22,7 +22,7 @@ async fn post(
     headers: &[(&str, String)],
 ) -> (StatusCode, Value) {
     let function = crate::sync_functions::hubspot_webhook();
-    let app = pc_api::router::webhook_router(&parts.context, &function);
+    let app = pc_http::router::webhook_router(&parts.context, &function);
     let mut request = Request::post("/leads/hubspot?app=1").header("host", "hooks.test");
     for (name, value) in headers {
         request = request.header(*name, value);

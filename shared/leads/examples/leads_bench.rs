@@ -17,8 +17,8 @@ use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
-use pc_api::identity::Role;
-use pc_api::{AppState, Principal};
+use pc_http::identity::Role;
+use pc_http::{AppState, Principal};
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::import_file::read_upload;
 use pc_leads::import_store::{ImportTask, TaskStatus, get_task, paginate, store_import};

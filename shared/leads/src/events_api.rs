@@ -7,10 +7,10 @@ use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
 use pc_activities::audit_sources::activity_writes;
-use pc_api::audit::AuditEvent;
-use pc_api::functions::WorkerError;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal, QueueMessage};
+use pc_http::audit::AuditEvent;
+use pc_http::functions::WorkerError;
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{ApiResult, AppState, ListQuery, ListResponse, Principal, QueueMessage};
 
 use crate::events_store::{EventPartition, events_of, store_event_with};
 use crate::stage_events::stage_updated;
@@ -53,7 +53,7 @@ pub async fn events_worker(ctx: &AppState, message: &QueueMessage) -> Result<(),
     params(("entity" = Option<String>, Query), ("entityId" = Option<String>, Query),
         ("page" = Option<usize>, Query), ("perPage" = Option<usize>, Query),
         ("sort" = Option<String>, Query), ("filter" = Option<String>, Query)),
-    responses((status = 200, body = ListResponse<pc_api::audit::AuditEvent>), (status = 400)),
+    responses((status = 200, body = ListResponse<pc_http::audit::AuditEvent>), (status = 400)),
     security(("cookie" = []), ("bearer" = [])))]
 pub async fn list_events(
     State(ctx): State<AppState>,
@@ -86,7 +86,7 @@ pub async fn list_events(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pc_api::audit::add_to_outbox;
+    use pc_http::audit::add_to_outbox;
     use pc_platform::EmbeddedParts;
     use pc_platform::outbox::Outbox;
     use pc_platform::queue::QueueName;

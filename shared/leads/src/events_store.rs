@@ -6,7 +6,7 @@
 //! partner's events (gsi2); every event for staff (gsi3). Other filters
 //! apply to the rows of that one query, at most `LIST_SCAN_LIMIT` newest.
 
-use pc_api::audit::AuditEvent;
+use pc_http::audit::AuditEvent;
 use pc_platform::store::{
     Condition, Index, Item, Query, Store, StoreError, Write, from_item, to_item,
 };

@@ -10,7 +10,7 @@ use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::outbox::Outbox;
 
 use crate::import_file::{ImportFileError, ImportRow, MAX_FILE_BYTES, read_upload};
@@ -39,7 +39,10 @@ pub(crate) fn file_error(e: ImportFileError) -> ApiError {
     };
     match e.cap() {
         Some(cap) => ApiError {
-            details: vec![pc_api::FieldError::new("file", format!("{cap}: {message}"))],
+            details: vec![pc_http::FieldError::new(
+                "file",
+                format!("{cap}: {message}"),
+            )],
             ..ApiError::new(
                 status,
                 pc_platform::error_code::ErrorCode::FileCapExceeded,
@@ -134,7 +137,7 @@ pub async fn start_import(
     let mut errors = Vec::new();
     let partner = target_partner(&ctx, &principal, partner_id.as_deref(), &mut errors).await?;
     let Some((name, bytes)) = file else {
-        errors.push(pc_api::FieldError::new("file", "is required"));
+        errors.push(pc_http::FieldError::new("file", "is required"));
         return Err(ApiError::validation(errors));
     };
     let rows = read_upload(&name, &bytes).map_err(file_error)?;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::objects::ObjectError;
 
 use crate::import_api::{ImportStarted, begin_import, file_error};

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::audit::{self, AuditEvent};
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::audit::{self, AuditEvent};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{MAX_RECEIVES, Message, QueueName};

@@ -9,7 +9,7 @@
 //! all.
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::identity::Principal;
+use pc_http::identity::Principal;
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{StoreError, Write};

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use pc_accounts::partners_store::PartnerRecord;
 use pc_accounts::users_store::active_users_of_partner;
-use pc_api::audit::{self, AuditEvent};
-use pc_api::identity::Principal;
+use pc_http::audit::{self, AuditEvent};
+use pc_http::identity::Principal;
 use pc_platform::AppContext;
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::outbox::Outbox;

@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec, Operator};
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec, Operator};
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::store::{MAX_BATCH_GET, from_item};
 
 use crate::lead::LeadRecord;

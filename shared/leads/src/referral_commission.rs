@@ -43,7 +43,7 @@ use pc_platform::store::{
 };
 use pc_platform::time::{serde_millis, timestamp};
 
-use pc_api::identity::Principal;
+use pc_http::identity::Principal;
 
 use crate::deal_status::DealStatus;
 pub use crate::keys::commission_key;

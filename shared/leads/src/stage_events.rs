@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use pc_api::audit::AuditEvent;
+use pc_http::audit::AuditEvent;
 use pc_platform::bus::BusEvent;
 use pc_platform::time::timestamp;
 

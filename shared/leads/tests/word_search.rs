@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
-use pc_api::ListQuery;
 use pc_aws::DynamoStore;
 use pc_aws::moto::fixture;
+use pc_http::ListQuery;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::lead_search::LeadSearch;

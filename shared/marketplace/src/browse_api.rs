@@ -22,8 +22,8 @@ use axum::extract::{Path, RawQuery, State};
 use serde_json::Value;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::list::{Column, ColumnKind, Direction, ListMeta, ListSpec, Operator};
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_http::list::{Column, ColumnKind, Direction, ListMeta, ListSpec, Operator};
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::store::pages::Pages;
 use pc_platform::store::retry_on_conflict;
 use pc_platform::store::{Index, Query, Store, StoreError, from_item};
@@ -87,7 +87,7 @@ fn simple_filters(query: &ListQuery) -> Result<Simple, ApiError> {
             .and_then(|v| match v.trim().parse::<f64>() {
                 Ok(n) if (0.0..=max as f64).contains(&n) => Some(n),
                 _ => {
-                    errors.push(pc_api::FieldError::new(
+                    errors.push(pc_http::FieldError::new(
                         name,
                         format!("must be a number from 0 to {max}"),
                     ));

@@ -25,8 +25,8 @@
 //! transactional write costs two write units per entry).
 
 use pc_accounts::partners_store::{PartnerStatus, get_partner, partners_page};
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_platform::store::{
     Condition, Cursor, Index, Item, Key, Query, SortKey, Store, StoreError, Transaction, Write,
     retry_until_won,

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use futures::future::try_join_all;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::store::pages::query_all;
 use pc_platform::store::{Index, Key, MAX_BATCH_GET, Query, Store, StoreError, from_item};
 

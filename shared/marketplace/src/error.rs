@@ -2,7 +2,7 @@
 //! [`Failure`] (which the HTTP layer answers), or for a queue message or a
 //! scheduled run.
 
-use pc_api::functions::{JobError, WorkerError};
+use pc_http::functions::{JobError, WorkerError};
 use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;

@@ -2,7 +2,7 @@
 //! in `functions/` calls one of them, so it links that handler and no
 //! other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_http::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{
@@ -10,7 +10,7 @@ use crate::{
     purchase_refund_api, purchases_api, reservation_expiry, reservations_api,
 };
 
-pc_api::answer_through_failure!(crate::error::MarketError);
+pc_http::answer_through_failure!(crate::error::MarketError);
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {

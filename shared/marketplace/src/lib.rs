@@ -41,7 +41,7 @@ pub mod sold_status;
 
 pub use error::MarketError;
 
-use pc_api::functions::{Cadence, Schedule};
+use pc_http::functions::{Cadence, Schedule};
 
 /// Expired reservations are released every five minutes.
 pub const RESERVATION_EXPIRY: Schedule = Schedule {
@@ -55,7 +55,7 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[("reservation-expiry", RESERVATION_
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::schedules_of;
+    use pc_http::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {

@@ -26,8 +26,8 @@ use serde_json::{Number, Value, json};
 use utoipa::ToSchema;
 
 use pc_accounts::platform_seller::payee;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_leads::lead::{LeadRecord, parse_dollars};
 use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;

@@ -27,8 +27,8 @@ use serde_json::json;
 use pc_accounts::partners_store::{PartnerRecord, PartnerStatus, partners_page};
 use pc_accounts::users_store::list_users;
 use pc_analytics::tally::record_listing_matched;
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_platform::bus::BusEvent;
 use pc_platform::email::{EmailJob, data, enqueue};
 use pc_platform::money::Cents;
@@ -275,7 +275,7 @@ async fn email_admins(
     let admins = list_users(&*ctx.store, Some(&partner.id)).await?;
     for user in admins
         .iter()
-        .filter(|u| u.can_sign_in() && u.role >= pc_api::identity::Role::Admin)
+        .filter(|u| u.can_sign_in() && u.role >= pc_http::identity::Role::Admin)
     {
         let job = EmailJob::new(
             format!("lead-listed:{}:{}:{}", listing.lead_id, listed_at, user.id),

@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
 use pc_analytics::tally::{Sale, with_sale};
-use pc_api::Role;
+use pc_http::Role;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store::{self, create_lead_writes};

@@ -29,8 +29,8 @@ use pc_platform::failure::Failure;
 use serde_json::json;
 
 use pc_analytics::tally::{Sale, merged, sale_refunded};
-use pc_api::audit::{self, AuditEvent};
-use pc_api::{AppState, Principal};
+use pc_http::audit::{self, AuditEvent};
+use pc_http::{AppState, Principal};
 use pc_leads::leads_store::{
     self,
     removal::{LeadRemoval, delete_notes},

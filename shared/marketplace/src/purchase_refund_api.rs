@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 
 use crate::purchase_refund::refund;
 use crate::purchases_api::PurchaseView;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_accounts::platform_seller::{Payee, payee};
-use pc_api::{
+use pc_http::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, ListSpec, Principal,
     ValidJson,
 };

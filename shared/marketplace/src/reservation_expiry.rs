@@ -17,8 +17,8 @@
 //! ([`crate::reservation_warning`]).
 
 use chrono::{DateTime, Utc};
-use pc_api::AppState;
-use pc_api::functions::{JobError, JobReport};
+use pc_http::AppState;
+use pc_http::functions::{JobError, JobReport};
 use pc_platform::store::pages::Pages;
 use pc_platform::store::{Index, Query, SortKey, from_item};
 use pc_platform::time::timestamp;

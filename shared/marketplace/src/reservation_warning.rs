@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use pc_api::AppState;
+use pc_http::AppState;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::pages::Pages;

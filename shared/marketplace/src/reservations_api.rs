@@ -24,8 +24,8 @@ use serde::Deserialize;
 use serde_json::{Number, Value};
 use utoipa::ToSchema;
 
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal, ValidJson};
 use pc_platform::bus::BusEvent;
 use pc_platform::money::Cents;
 use pc_platform::store::retry_on_conflict;

@@ -12,7 +12,7 @@ use pc_accounts::partners_store::{
 };
 use pc_accounts::slug::Slug;
 use pc_accounts::users_store::create_user_writes;
-use pc_api::identity::{Role, UserRecord, partner_key, user_key};
+use pc_http::identity::{Role, UserRecord, partner_key, user_key};
 use pc_leads::lead::LeadEmail;
 use pc_platform::store::Write;
 

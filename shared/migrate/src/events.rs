@@ -7,7 +7,7 @@ use bson::{Bson, Document};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use pc_api::audit::AuditEvent;
+use pc_http::audit::AuditEvent;
 use pc_leads::events_store::event_item;
 use pc_leads::keys::event_key;
 use pc_platform::store::Write;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use bson::Document;
 use chrono::{DateTime, Utc};
 
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_leads::keys::{change_markers_pk, lead_key, meeting_key};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord, NoteRecord};
 use pc_leads::leads_store::items::note_item;

@@ -14,8 +14,8 @@
 //!   acknowledged: the provider refused this message for good, so retrying
 //!   it would only fill the dead-letter queue with the same refusal.
 
-use pc_api::functions::WorkerError;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::{AppState, QueueMessage};
 use pc_platform::email::{EmailError, EmailJob, OutgoingEmail};
 
 use crate::email_sends_store::{self, Claim};

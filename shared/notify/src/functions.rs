@@ -2,7 +2,7 @@
 //! binary in `functions/` calls one of them, so it links that handler and
 //! no other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_http::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 

@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 
 use pc_accounts::partners_store::{PartnerPages, PartnerRecord, PartnerStatus};
 use pc_accounts::users_store::active_users_of_partner;
-use pc_api::AppState;
-use pc_api::functions::{JobError, JobReport};
+use pc_http::AppState;
+use pc_http::functions::{JobError, JobReport};
 use pc_leads::{OverdueLead, overdue_leads_for_partner};
 use pc_platform::email::{self, EmailJob, data};
 use pc_platform::store::StoreError;

@@ -10,7 +10,7 @@ pub mod lead_reminders;
 pub mod magic_links;
 pub mod templates;
 
-use pc_api::functions::{Cadence, Schedule};
+use pc_http::functions::{Cadence, Schedule};
 
 /// When the daily lead reminders go out: 09:00 in Los Angeles, whatever
 /// the season (EventBridge Scheduler applies the zone's daylight saving).
@@ -27,7 +27,7 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[("daily-lead-reminders", DAILY_LEAD
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::schedules_of;
+    use pc_http::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {

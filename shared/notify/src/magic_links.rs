@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::tokens::{self, TokenError};
-use pc_api::{ApiError, ApiResult, AppState, ValidJson};
+use pc_http::tokens::{self, TokenError};
+use pc_http::{ApiError, ApiResult, AppState, ValidJson};
 
 /// The token's purpose, so no other token of the system passes as one.
 pub const MAGIC_PURPOSE: &str = "magic";
@@ -67,7 +67,7 @@ pub struct MagicLinkGrant {
     pub filter: String,
     /// The leads list filters of the overdue view (`scheduledDate lt now`,
     /// `dealStatus not_in` won/lost), as the leads capability defines them.
-    #[schema(value_type = Vec<pc_api::list::Filter>)]
+    #[schema(value_type = Vec<pc_http::list::Filter>)]
     pub filters: Value,
 }
 

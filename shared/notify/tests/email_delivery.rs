@@ -10,8 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::json;
 
-use pc_app::runner::in_flight::InFlight;
-use pc_app::runner::queue::run_visible;
+use pc_host::runner::in_flight::InFlight;
+use pc_host::runner::queue::run_visible;
 use pc_notify::email_sends_store;
 use pc_platform::context::{AppContext, EmbeddedParts};
 use pc_platform::email::{EmailError, EmailJob, EmailKind, EmailSender, OutgoingEmail, enqueue};

@@ -9,9 +9,9 @@ use chrono::{DateTime, Utc};
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
-use pc_api::identity::{Role, UserRecord};
-use pc_app::runner::in_flight::InFlight;
-use pc_app::runner::queue::run_visible;
+use pc_host::runner::in_flight::InFlight;
+use pc_host::runner::queue::run_visible;
+use pc_http::identity::{Role, UserRecord};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;
 use pc_leads::{DealStatus, LeadSource};

@@ -2,7 +2,7 @@
 //! binary in `functions/` calls one of them, so it links that handler and
 //! no other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, worker};
+use pc_http::{Access, Function, Permissions, http, worker};
 use pc_platform::queue::QueueName;
 
 use crate::{status_api, status_worker, tokens_api};

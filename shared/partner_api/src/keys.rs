@@ -1,7 +1,7 @@
 //! Every key the partner API capability writes, and the items under them. Store modules
 //! build these keys only through the functions here.
 //!
-//! ## API tokens ([`crate::tokens_store`]; the token's own key is `pc_api::keys::api_token_key`, the auth layer reads it)
+//! ## API tokens ([`crate::tokens_store`]; the token's own key is `pc_http::keys::api_token_key`, the auth layer reads it)
 //!
 //! | item | pk | sk | gsi1 | attributes |
 //! |---|---|---|---|---|

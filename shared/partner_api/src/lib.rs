@@ -5,7 +5,7 @@
 //! a per-token rate limit.
 //!
 //! [`tokens_store`] owns the token writes (the auth layer reads tokens
-//! through `pc_api::partner_tokens`); [`status_request`] owns the request
+//! through `pc_http::partner_tokens`); [`status_request`] owns the request
 //! records a partner reads outcomes from.
 
 pub mod functions;

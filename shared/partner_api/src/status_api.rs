@@ -12,8 +12,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_accounts::rate_limit::{self, Limit};
-use pc_api::partner_tokens::TokenCaller;
-use pc_api::{ApiError, ApiResult, AppState, ValidJson};
+use pc_http::partner_tokens::TokenCaller;
+use pc_http::{ApiError, ApiResult, AppState, ValidJson};
 use pc_platform::outbox::Outbox;
 
 use crate::status_request::{

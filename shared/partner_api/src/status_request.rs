@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Number;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, FieldError};
+use pc_http::{ApiError, FieldError};
 use pc_leads::DealStatus;
 use pc_leads::lead::{LeadEmail, parse_dollars};
 use pc_leads::leads_api::MAX_NOTE;

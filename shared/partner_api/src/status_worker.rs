@@ -14,9 +14,9 @@
 use pc_platform::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
-use pc_api::functions::WorkerError;
-use pc_api::identity::{Principal, Role};
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::identity::{Principal, Role};
+use pc_http::{AppState, QueueMessage};
 use pc_leads::deal_status::TransitionRefused;
 use pc_leads::lead::LeadRecord;
 use pc_leads::lead_changes::{ChangeError, Changed, change_lead};

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::partner_tokens::ApiTokenRecord;
-use pc_api::{
+use pc_http::partner_tokens::ApiTokenRecord;
+use pc_http::{
     ApiError, ApiResult, AppState, ListQuery, ListResponse, ListSpec, Principal, ValidJson,
 };
 use pc_platform::time::serde_millis;

@@ -1,5 +1,5 @@
 //! The stored partner API tokens: issuing, listing, revoking and noting
-//! their use. The token item's shape and key are `pc_api::partner_tokens`'
+//! their use. The token item's shape and key are `pc_http::partner_tokens`'
 //! (the auth layer reads it); this module owns every write.
 //!
 //! Its items and their keys: [`crate::keys`].
@@ -8,8 +8,8 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 
-use pc_api::keys::api_token_key;
-use pc_api::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, token_hash};
+use pc_http::keys::api_token_key;
+use pc_http::partner_tokens::{ApiTokenRecord, TOKEN_PREFIX, token_hash};
 use pc_platform::store::{
     Condition, Guard, Index, Item, Key, Query, Store, StoreError, Transaction, Update, Write,
     from_item, to_item,

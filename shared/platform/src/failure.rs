@@ -1,6 +1,6 @@
 //! Why a use case refused or could not finish, in the domain's words: no
 //! HTTP status here. The HTTP layer maps each kind to its answer in one
-//! place (`pc_api`'s `From<Failure> for ApiError`); workers and schedules
+//! place (`pc_http`'s `From<Failure> for ApiError`); workers and schedules
 //! log or retry it.
 
 use crate::error_code::ErrorCode;

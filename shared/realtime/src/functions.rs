@@ -5,9 +5,9 @@
 //! function table. The dev server serves `GET /ws` over the same
 //! [`socket_events`](crate::socket_events) instead of these.
 
-use pc_api::functions::WorkerError;
-use pc_api::socket_functions::{BusEvent, SocketRequest, SocketRoute};
-use pc_api::{Access, ApiError, AppState, Function, Permissions, bus_rule, http, socket};
+use pc_http::functions::WorkerError;
+use pc_http::socket_functions::{BusEvent, SocketRequest, SocketRoute};
+use pc_http::{Access, ApiError, AppState, Function, Permissions, bus_rule, http, socket};
 
 use crate::audience::CLIENT_EVENTS;
 use crate::broadcaster::broadcast;

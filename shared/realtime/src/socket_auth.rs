@@ -15,9 +15,9 @@
 
 use axum::http::HeaderMap;
 
-use pc_api::auth::authenticate;
-use pc_api::csrf::check_socket_origin;
-use pc_api::{ApiError, AppState, Principal};
+use pc_http::auth::authenticate;
+use pc_http::csrf::check_socket_origin;
+use pc_http::{ApiError, AppState, Principal};
 
 use crate::tickets;
 

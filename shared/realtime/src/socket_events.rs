@@ -3,7 +3,7 @@
 
 use axum::http::HeaderMap;
 
-use pc_api::{ApiError, AppState};
+use pc_http::{ApiError, AppState};
 use pc_platform::AppContext;
 use pc_platform::store::StoreError;
 

@@ -23,8 +23,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use pc_api::auth::{Caller, authenticate_session};
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::auth::{Caller, authenticate_session};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::store::{Condition, Item, Key};
 use pc_platform::time::timestamp;
 

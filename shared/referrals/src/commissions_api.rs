@@ -10,7 +10,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::{PartnerKind, get_partner};
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_leads::lead::dollars;
 use pc_leads::referral_commission::{commissions, counters};
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::{ApiResult, AppState, Principal};
+use pc_http::{ApiResult, AppState, Principal};
 use pc_leads::lead::dollars;
 use pc_leads::referral_commission::{ReferralCounters, counters};
 
@@ -84,7 +84,7 @@ pub async fn dashboard(
         }));
     }
     let (totals, leads) = tokio::try_join!(
-        async { Ok::<_, pc_api::ApiError>(counters(&*ctx.store, &partner.id).await?) },
+        async { Ok::<_, pc_http::ApiError>(counters(&*ctx.store, &partner.id).await?) },
         referred_leads(&ctx, &partner.id),
     )?;
     Ok(Json(DashboardView {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::{PartnerKind, get_partner};
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_leads::lead::dollars;
 use pc_leads::referral_commission::{
     CommissionRecord, CommissionStatus, get_commission, payout_writes,
@@ -58,7 +58,7 @@ fn checked_ids(ids: &[String]) -> ApiResult<Vec<String>> {
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        if !pc_api::path_params::is_identifier(id) {
+        if !pc_http::path_params::is_identifier(id) {
             errors.push(FieldError::new(
                 format!("commissionIds[{i}]"),
                 "is not an id",

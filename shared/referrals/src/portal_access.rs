@@ -7,7 +7,7 @@ use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;
 
 use pc_accounts::partners_store::{PartnerKind, PartnerRecord, PartnerStatus, get_partner};
-use pc_api::{AppState, Principal, Role};
+use pc_http::{AppState, Principal, Role};
 
 pub fn not_a_referral_partner() -> Failure {
     Failure::denied(

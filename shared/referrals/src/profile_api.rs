@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, Principal, ValidJson};
 use pc_platform::cipher::FieldCipher;
 use pc_platform::store::retry_on_conflict;
 use pc_platform::time::timestamp;

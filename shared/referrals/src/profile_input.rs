@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use pc_api::FieldError;
+use pc_http::FieldError;
 use pc_leads::lead::{LeadEmail, parse_text};
 
 use crate::profile_store::{PaymentMethod, ProfileRecord};
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn the_documented_change_has_exactly_the_accepted_fields() {
-        let (documented, required) = pc_api::openapi::object_members::<ProfileChange>();
+        let (documented, required) = pc_http::openapi::object_members::<ProfileChange>();
         let mut accepted: Vec<&str> = TEXTS.iter().chain(FLAGS.iter()).copied().collect();
         accepted.extend(["paymentMethod", "bankAccount", "taxId"]);
         accepted.sort_unstable();

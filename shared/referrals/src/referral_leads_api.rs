@@ -20,8 +20,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::list::{Column, ColumnKind, Direction, Filter, ListSpec, MAX_PER_PAGE, Operator};
-use pc_api::{
+use pc_http::list::{Column, ColumnKind, Direction, Filter, ListSpec, MAX_PER_PAGE, Operator};
+use pc_http::{
     ApiError, ApiResult, AppState, FieldError, ListQuery, ListResponse, Principal, ValidJson,
 };
 use pc_leads::lead::{LeadEmail, LeadRecord, NoteRecord, NoteView, parse_text};

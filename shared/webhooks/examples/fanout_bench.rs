@@ -29,8 +29,8 @@ use serde_json::json;
 
 use pc_accounts::partners_store::{PartnerRecord, WebhookPreferences, partner_item};
 use pc_accounts::webhook_secret;
-use pc_api::AppState;
-use pc_api::partner_events::PartnerEvent;
+use pc_http::AppState;
+use pc_http::partner_events::PartnerEvent;
 use pc_platform::cipher::FieldCipher;
 use pc_platform::config::Config;
 use pc_platform::context::EmbeddedParts;

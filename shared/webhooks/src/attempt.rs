@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::webhook_secret;
-use pc_api::AppState;
+use pc_http::AppState;
 use pc_platform::cipher::FieldCipher;
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{MAX_DELAY, Message, QueueName};

@@ -18,8 +18,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::get_partner;
-use pc_api::list::{Column, ColumnKind, Direction, ListQuery, ListResponse, ListSpec};
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::list::{Column, ColumnKind, Direction, ListQuery, ListResponse, ListSpec};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::pages::Pages;
 use pc_platform::store::{Index, Query, from_item};

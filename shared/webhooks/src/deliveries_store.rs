@@ -108,7 +108,7 @@ impl DeliveryRecord {
     /// A pending delivery whose first attempt is due now.
     pub fn new(
         partner_id: &str,
-        event: &pc_api::partner_events::PartnerEvent,
+        event: &pc_http::partner_events::PartnerEvent,
         body: String,
         now: DateTime<Utc>,
     ) -> Self {
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(a, delivery_id("evt-1", "p1"));
         assert_ne!(a, delivery_id("evt-1", "p2"));
         assert_ne!(a, delivery_id("evt-2", "p1"));
-        assert!(pc_api::path_params::is_identifier(&a));
+        assert!(pc_http::path_params::is_identifier(&a));
         assert_eq!(a.len(), 36);
     }
 }

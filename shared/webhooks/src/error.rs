@@ -2,7 +2,7 @@
 //! (which the HTTP layer answers), or for a queue message or a scheduled
 //! run.
 
-use pc_api::functions::{JobError, WorkerError};
+use pc_http::functions::{JobError, WorkerError};
 use pc_platform::cipher::CipherError;
 use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;

@@ -5,8 +5,8 @@
 
 use pc_accounts::partners_store::get_partner;
 use pc_accounts::users_store::list_users;
-use pc_api::AppState;
-use pc_api::identity::Role;
+use pc_http::AppState;
+use pc_http::identity::Role;
 use pc_platform::email::{EmailJob, add_to_outbox, data};
 use pc_platform::outbox::Outbox;
 

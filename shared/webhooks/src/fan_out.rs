@@ -11,8 +11,8 @@
 use serde_json::json;
 
 use pc_accounts::partners_store::{PartnerStatus, get_partner};
-use pc_api::AppState;
-use pc_api::partner_events::{PartnerEvent, subscribes_to};
+use pc_http::AppState;
+use pc_http::partner_events::{PartnerEvent, subscribes_to};
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Guard, Transaction};
 use pc_platform::time::timestamp;

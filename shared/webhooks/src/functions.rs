@@ -2,13 +2,13 @@
 //! binary in `functions/` calls one of them, so it links that handler and
 //! no other; [`all`] lists them for the function table.
 
-use pc_api::{Access, Function, Permissions, http, schedule, worker};
+use pc_http::{Access, Function, Permissions, http, schedule, worker};
 use pc_platform::config::Secret;
 use pc_platform::queue::QueueName;
 
 use crate::{RETRY_SWEEP, deliveries_api, retries, worker};
 
-pc_api::answer_through_failure!(crate::error::WebhookError);
+pc_http::answer_through_failure!(crate::error::WebhookError);
 
 /// Every function of this capability, in table order.
 pub fn all() -> Vec<Function> {

@@ -25,7 +25,7 @@ pub mod worker;
 
 pub use error::WebhookError;
 
-use pc_api::functions::{Cadence, Schedule};
+use pc_http::functions::{Cadence, Schedule};
 
 /// Due retries are swept every minute.
 pub const RETRY_SWEEP: Schedule = Schedule {
@@ -39,7 +39,7 @@ pub const SCHEDULES: &[(&str, Schedule)] = &[("webhook-retries", RETRY_SWEEP)];
 
 #[cfg(test)]
 mod tests {
-    use pc_api::functions::schedules_of;
+    use pc_http::functions::schedules_of;
 
     #[test]
     fn schedules_are_the_schedule_functions() {

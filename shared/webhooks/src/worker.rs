@@ -5,9 +5,9 @@
 
 use serde::Deserialize;
 
-use pc_api::functions::WorkerError;
-use pc_api::partner_events::PartnerEvent;
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::partner_events::PartnerEvent;
+use pc_http::{AppState, QueueMessage};
 
 use crate::attempt::{AttemptMessage, run_attempt};
 use crate::fan_out::fan_out;

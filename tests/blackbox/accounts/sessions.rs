@@ -1,7 +1,7 @@
 //! Session scenarios: the sign-in, refresh and sign-out life cycle,
 //! bearer tokens, refresh-token rotation and reuse, and forged tokens.
 
-use pc_api::tokens::{self, AccessClaims};
+use pc_http::tokens::{self, AccessClaims};
 use pc_tests::accounts_support::{bare_client, get_with_bearer, refresh_with, set_cookie};
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{browser, expect_json, json, scenario};

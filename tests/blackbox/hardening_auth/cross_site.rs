@@ -1,7 +1,7 @@
 //! Cookie requests from another site are refused, whether the cookies are
 //! `SameSite=Lax` or `SameSite=None`.
 
-use pc_app::devserver::Options;
+use pc_host::devserver::Options;
 use pc_platform::config::SameSite;
 use pc_tests::accounts_support::{bare_client, set_cookie};
 use pc_tests::reqwest::{Method, Response, StatusCode};

@@ -1,6 +1,6 @@
 //! A field changed on both sides is a conflict, resolved each way.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_platform::crm::ObjectType;
 use pc_tests::hubspot_support::{connect, fake, full_sync, seed_leads, user_update};
 use pc_tests::leads_support::{seed_partner, signed_in_user};

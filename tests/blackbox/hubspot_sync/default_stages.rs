@@ -3,8 +3,8 @@
 //! its status. A status the partner's own mapping leaves without a stage
 //! is reported on the task, and its leads are not sent.
 
-use pc_api::identity::Role;
 use pc_crm::pipeline::new_pipeline;
+use pc_http::identity::Role;
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;

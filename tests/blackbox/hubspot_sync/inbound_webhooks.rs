@@ -1,7 +1,7 @@
 //! HubSpot-side changes by signed webhook: a change moves the lead once
 //! however often the batch comes; bad or stale signatures change nothing.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::hubspot_support::{change_event, connect, full_sync, post_batch, seed_leads};
 use pc_tests::leads_support::{seed_partner, signed_in_user};
 use pc_tests::notify_support::mails_to;

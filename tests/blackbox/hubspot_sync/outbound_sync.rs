@@ -2,7 +2,7 @@
 //! incremental one sends only changes; a rate-limit storm still syncs every
 //! lead once.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_platform::crm::ObjectType;
 use pc_tests::hubspot_support::{connect, fake, full_sync, objects, seed_leads};
 use pc_tests::leads_support::{seed_partner, signed_in_user};

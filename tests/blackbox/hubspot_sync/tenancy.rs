@@ -1,6 +1,6 @@
 //! Sync tasks, conflicts and stage mappings are each partner's own.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::hubspot_support::{connect, seed_leads};
 use pc_tests::leads_support::{seed_partner, signed_in_user};
 use pc_tests::reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! ChiliPiper webhooks: deliveries in any order leave one correct lead;
 //! the secret and payload are checked, and unrouted meetings are kept.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{
     at, chili_event, deliver, get_ok, seed_partner, signed_in_user, wait_for,
 };

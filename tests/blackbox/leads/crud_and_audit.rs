@@ -1,7 +1,7 @@
 //! Lead CRUD with notes, the lost-lead alert, and the audit events they
 //! leave behind.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{get_ok, seed_partner, signed_in_user, wait_for};
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{expect_json, json, scenario};

@@ -1,7 +1,7 @@
 //! Lead imports from CSV and XLSX, with bad and duplicate rows and
 //! refused files.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{get_ok, seed_partner, signed_in_user, wait_for};
 use pc_tests::reqwest::{Client, StatusCode};
 use pc_tests::{TestApp, expect_json, scenario};

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Duration, Utc};
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;

@@ -1,6 +1,6 @@
 //! Another tenant's leads, notes and imports are not found.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{
     chili_event, deliver, get_ok, seed_partner, signed_in_user, wait_for,
 };

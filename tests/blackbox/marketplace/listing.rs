@@ -1,7 +1,7 @@
 //! Listing a lead checks its price, the seller's Stripe Connect account,
 //! role and ownership.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::marketplace_support::{agency, call, connect, list, software_lead};
 use pc_tests::reqwest::{Method, StatusCode};

@@ -2,7 +2,7 @@
 //! a listed lead sees its email and phone masked and no person's name, and
 //! the view still counts; only the buyer's copy, once paid, has them.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{
     call, connected_seller, get_ok, listed_lead, partner, purchase, reserve,

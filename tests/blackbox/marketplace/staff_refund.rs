@@ -5,7 +5,7 @@
 //! and analytics counts lose the sale. Only platform staff may do it, and
 //! only once.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{
     Side, buy, call, connected_seller, get_ok, listed_lead, listing_status, partner, purchase,

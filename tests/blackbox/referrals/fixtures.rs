@@ -1,7 +1,7 @@
 //! Portal calls with their expected status, and the referrer, referral and
 //! won-deal steps every referral scenario starts from.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::reqwest::{Client, Method, Response, StatusCode};
 use pc_tests::{TestApp, expect_json, json};

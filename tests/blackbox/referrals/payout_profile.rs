@@ -1,6 +1,6 @@
 //! The payout profile: sealed at rest, shown masked.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_referrals::keys::profile_key;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::reqwest::{Method, StatusCode};

@@ -1,6 +1,6 @@
 //! Referrers are kept apart from each other, and other roles are refused.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::reqwest::{Method, StatusCode};
 use pc_tests::{json, scenario};

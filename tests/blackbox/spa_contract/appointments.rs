@@ -1,6 +1,6 @@
 //! The appointments table's flat columns and the lead page's Appointments tab.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{
     at, chili_event, deliver, get_ok, seed_partner, signed_in_user, wait_for,
 };

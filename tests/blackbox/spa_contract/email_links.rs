@@ -1,6 +1,6 @@
 //! Links in emails open the app's own pages.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{chili_event, deliver, seed_partner, signed_in_user, wait_for};
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{TestApp, expect_json, json, scenario};

@@ -1,6 +1,6 @@
 //! The leads page's own filter columns and its sales-manager dropdown.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{filter_query, get_ok, seed_partner, signed_in_user};
 use pc_tests::reqwest::{Client, StatusCode};
 use pc_tests::{TestApp, expect_json, json, scenario};

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use pc_api::functions::Trigger;
-use pc_api::identity::Role;
+use pc_http::functions::Trigger;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{get_ok, signed_in_user};
 use pc_tests::market_support::{call, partner};
 use pc_tests::reqwest::{Client, Method, StatusCode};
@@ -109,7 +109,7 @@ scenario!(every_list_route_takes_page_and_per_page, |app| {
     assert_eq!(sales["meta"]["perPage"], 5);
 
     let mut walked = BTreeSet::new();
-    for function in pc_app::catalog::all() {
+    for function in pc_host::catalog::all() {
         if !matches!(function.trigger, Trigger::Http(_)) {
             continue;
         }

@@ -1,6 +1,6 @@
 //! The referral portal's leads table call.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::{get_ok, signed_in_user};
 use pc_tests::reqwest::{Client, StatusCode};
 use pc_tests::{TestApp, expect_json, json, scenario};

@@ -6,7 +6,7 @@
 //! the stages is delisted unless reserved. The settings are the
 //! partner's own.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_platform::crm::{CrmObject, ObjectType, Properties};
 use pc_tests::hubspot_support::{Portal, connect, fake};
 use pc_tests::leads_support::signed_in_user;

@@ -3,7 +3,7 @@
 //! platform's own account (no transfer, no application fee) and the whole
 //! price counts as the platform's revenue.
 
-use pc_api::identity::Role;
+use pc_http::identity::Role;
 use pc_tests::leads_support::signed_in_user;
 use pc_tests::market_support::{
     Side, call, create_lead, get_ok, partner, pay, reserve, stripe_intent,

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pc_app::{catalog, lambda};
+use pc_host::{catalog, lambda};
 use pc_platform::EmbeddedParts;
 use pc_platform::config::{Config, Mode};
 use pc_platform::store::embedded::EmbeddedStore;
@@ -17,7 +17,7 @@ use pc_platform::store::embedded::EmbeddedStore;
 const STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
 
 fn main() -> Result<(), lambda::Error> {
-    pc_api::telemetry::init(true);
+    pc_http::telemetry::init(true);
     let name = std::env::args()
         .nth(1)
         .ok_or("usage: embedded-function <name>")?;

@@ -27,7 +27,7 @@ use tower::ServiceExt;
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::users_store::create_user;
-use pc_api::identity::{Role, UserRecord};
+use pc_http::identity::{Role, UserRecord};
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_store;
@@ -208,7 +208,7 @@ async fn market(o: &Options, listings: usize, icp: &[(&str, &str)]) -> anyhow::R
     let counting = Arc::new(CountingStore::new(Arc::new(EmbeddedStore::in_memory())));
     let store: Arc<dyn Store> = counting.clone();
     let ctx = EmbeddedParts::new(store.clone(), Config::local_defaults()).context;
-    let app = pc_app::devserver::http_app(&ctx, false);
+    let app = pc_host::devserver::http_app(&ctx, false);
     let seeding = Instant::now();
     for p in 0..o.partners {
         partner(&*store, &format!("seller-{p:04}"), &[]).await?;

@@ -16,8 +16,8 @@ use tokio_tungstenite::tungstenite::Message;
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
 use pc_accounts::stripe_connect::first_state_write;
 use pc_accounts::users_store::create_user;
-use pc_api::identity::{Role, UserRecord};
-use pc_app::devserver::{DevServer, Options};
+use pc_host::devserver::{DevServer, Options};
+use pc_http::identity::{Role, UserRecord};
 use pc_platform::AppState;
 use pc_platform::payments::ConnectedAccount;
 

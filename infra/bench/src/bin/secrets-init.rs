@@ -6,7 +6,7 @@
 //! - `clients`: builds the AWS context alone (what init did before);
 //! - `secrets`: reads its secrets alone (one `BatchGetSecretValue`);
 //! - `joined`: both, as a deployed function does
-//!   (`pc_app::lambda::with_secrets`: the read joined with the building).
+//!   (`pc_host::lambda::with_secrets`: the read joined with the building).
 //!
 //! The secrets come from a local Secrets Manager endpoint over plain HTTP on
 //! loopback (`secrets_api`), answering at once, then after 25 ms: on Lambda
@@ -70,7 +70,7 @@ async fn sample(mode: &str, held: &[Secret]) -> anyhow::Result<u128> {
         }
         "joined" => {
             let keyring = config.secrets.clone();
-            let ctx = pc_app::lambda::with_secrets(config, async |config| {
+            let ctx = pc_host::lambda::with_secrets(config, async |config| {
                 pc_aws::aws_context(config).await
             })
             .await

@@ -28,9 +28,9 @@ use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Utc};
 
 use pc_accounts::partners_store::{PartnerRecord, partner_item};
-use pc_api::identity::Role;
-use pc_api::{AppState, Principal};
 use pc_aws::DynamoStore;
+use pc_http::identity::Role;
+use pc_http::{AppState, Principal};
 use pc_leads::deal_status::{DealStatus, LeadSource};
 use pc_leads::lead::{LeadEmail, LeadRecord};
 use pc_leads::leads_api::list_leads;

@@ -3,7 +3,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 use pc_platform::queue::QueueName;
 
 use crate::names::{dead_letter_queue_id, queue_id};

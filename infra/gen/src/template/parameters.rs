@@ -4,7 +4,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use pc_api::functions::Function;
+use pc_http::functions::Function;
 
 use super::{API_TIMEOUT, MEMORY_MB, insert, int, map, r, s, seq};
 

@@ -5,7 +5,7 @@
 use anyhow::bail;
 use serde_yaml::Value;
 
-use pc_api::functions::{Function, Trigger};
+use pc_http::functions::{Function, Trigger};
 
 use crate::names::queue_id;
 
@@ -82,7 +82,7 @@ pub(super) fn events(function: &Function) -> anyhow::Result<Option<Value>> {
             (
                 "RunRequested",
                 bus_rule(
-                    &[pc_app::jobs::JOB_RUN_REQUESTED],
+                    &[pc_host::jobs::JOB_RUN_REQUESTED],
                     Some(map([("job", seq([s(function.name)]))])),
                     None,
                 ),

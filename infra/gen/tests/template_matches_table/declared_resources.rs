@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::Value;
 
-use pc_api::functions::Trigger;
+use pc_http::functions::Trigger;
 use pc_infra::deployed_functions;
 use pc_infra::names::api_path;
 use pc_platform::queue::{MAX_RECEIVES, QueueName};

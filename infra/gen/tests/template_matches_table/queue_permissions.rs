@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use pc_api::functions::Trigger;
+use pc_http::functions::Trigger;
 use pc_infra::deployed_functions;
 
 use crate::template_yaml::{referenced, template, text};

@@ -6,8 +6,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::identity::UserRecord;
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_http::identity::UserRecord;
+use pc_http::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 
 use super::{hash_password, save_user_change, signed_in};
 use crate::email_address::parse_name;

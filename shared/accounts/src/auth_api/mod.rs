@@ -33,9 +33,9 @@ use pc_platform::error_code::ErrorCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use pc_api::cookies::add_session_cookies;
-use pc_api::identity::UserRecord;
-use pc_api::{ApiError, ApiResult};
+use pc_http::cookies::add_session_cookies;
+use pc_http::identity::UserRecord;
+use pc_http::{ApiError, ApiResult};
 use pc_platform::AppContext;
 
 use crate::one_time_tokens::ConsumeError;

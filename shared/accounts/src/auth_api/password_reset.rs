@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 use pc_platform::outbox::Outbox;
 
 use super::{Confirmation, hash_password, save_user_change};

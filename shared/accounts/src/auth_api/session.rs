@@ -7,11 +7,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use pc_platform::config::Secret;
 
-use pc_api::auth::load_user_and_session;
-use pc_api::cookies::{REFRESH_COOKIE, add_clearing_cookies, bearer_token, read_cookie};
-use pc_api::identity::PartnerStanding;
-use pc_api::tokens::{self, AccessClaims, RefreshClaims};
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::auth::load_user_and_session;
+use pc_http::cookies::{REFRESH_COOKIE, add_clearing_cookies, bearer_token, read_cookie};
+use pc_http::identity::PartnerStanding;
+use pc_http::tokens::{self, AccessClaims, RefreshClaims};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::AppContext;
 
 use super::{Confirmation, signed_in};
@@ -89,7 +89,7 @@ pub async fn refresh(
 pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let now = ctx.clock.now();
     let mut session = None;
-    if let Some(token) = pc_api::auth::access_token(&headers) {
+    if let Some(token) = pc_http::auth::access_token(&headers) {
         session = tokens::verify_rotating::<AccessClaims>(
             &ctx.config,
             Secret::Jwt,

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use chrono::{DateTime, Utc};
-use pc_api::identity::{PartnerStanding, partner_key, user_key};
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_http::identity::{PartnerStanding, partner_key, user_key};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 use pc_platform::store::{Condition, Store, StoreError, Update};
 
 use super::signed_in;
@@ -152,7 +152,7 @@ pub async fn sign_in(
 mod tests {
     use super::*;
     use axum::response::IntoResponse;
-    use pc_api::identity::{Role, UserRecord};
+    use pc_http::identity::{Role, UserRecord};
     use pc_platform::EmbeddedParts;
 
     async fn sign_in_with(ctx: &AppState, email: &str, password: &str) -> Response {

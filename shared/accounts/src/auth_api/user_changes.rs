@@ -2,8 +2,8 @@
 //! transaction. Separate because the registration and the users endpoints
 //! use it as well as the password flows here.
 
-use pc_api::identity::UserRecord;
-use pc_api::{ApiResult, Principal};
+use pc_http::identity::UserRecord;
+use pc_http::{ApiResult, Principal};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 
@@ -21,7 +21,7 @@ pub async fn save_user_change(
 ) -> ApiResult<()> {
     let event = user_change_event(ctx, actor, action, before, after);
     let mut outbox = Outbox::new(ctx.ids.new_id(), ctx.clock.now());
-    pc_api::audit::add_to_outbox(&mut outbox, &event)?;
+    pc_http::audit::add_to_outbox(&mut outbox, &event)?;
     let extra = outbox.write()?.into_iter().collect();
     users_store::save_user_with(&*ctx.store, before, after, extra).await?;
     Ok(())
@@ -34,8 +34,8 @@ pub fn user_change_event(
     action: &str,
     before: &UserRecord,
     after: &UserRecord,
-) -> pc_api::audit::AuditEvent {
-    pc_api::audit::AuditEvent::new(
+) -> pc_http::audit::AuditEvent {
+    pc_http::audit::AuditEvent::new(
         ctx,
         actor,
         action,

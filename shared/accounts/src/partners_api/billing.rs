@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 
-use pc_api::identity::partner_key;
-use pc_api::{ApiError, ApiResult, AppState, ValidJson};
+use pc_http::identity::partner_key;
+use pc_http::{ApiError, ApiResult, AppState, ValidJson};
 use pc_platform::store::{Condition, Write, from_item};
 
 use crate::billing_config::{self, BillingConfig, BillingConfigView, billing_key};

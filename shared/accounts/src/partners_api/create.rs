@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, ValidJson};
 use pc_platform::store::{Guard, Transaction, Write};
 
 use crate::billing_config::{self, BillingConfigView};

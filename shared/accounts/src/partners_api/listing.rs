@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{ApiError, ApiResult, AppState, ListQuery, ListResponse, Principal};
 use pc_platform::time::timestamp;
 
 use crate::partner_views::{PartnerStats, PartnerView};

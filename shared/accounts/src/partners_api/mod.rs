@@ -7,7 +7,7 @@
 //! see, the answers for a slug or meeting type already taken, and the
 //! retry of a change that lost a race with another writer.
 
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::error_code::ErrorCode;
 
 use crate::partners_store::{self, CreatePartnerError, PartnerRecord};

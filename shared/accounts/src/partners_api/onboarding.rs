@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use pc_platform::error_code::ErrorCode;
 
-use pc_api::{ApiError, ApiResult, AppState, Principal};
+use pc_http::{ApiError, ApiResult, AppState, Principal};
 use pc_platform::store::{Condition, from_item};
 use pc_platform::time::timestamp;
 

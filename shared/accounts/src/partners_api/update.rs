@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::outbox::Outbox;
 use pc_platform::queue::{Message, QueueName};
 use pc_platform::store::{Guard, StoreError, Transaction, Update, Write};

@@ -2,7 +2,7 @@
 //! partner: claimed and released in the partner's own transactions, and
 //! held with an expiry by an unverified self-registration.
 
-use pc_api::keys::meeting_type_key;
+use pc_http::keys::meeting_type_key;
 
 pub use crate::keys::slug_guard_key;
 use pc_platform::store::{Condition, Guard, Item, Key, Write};

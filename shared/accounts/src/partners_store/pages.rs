@@ -7,7 +7,7 @@ use pc_platform::store::{Cursor, Index, Item, Query, Store, StoreError, from_ite
 use super::PartnerRecord;
 
 fn partners_query() -> Query {
-    Query::partition(Index::Gsi1, pc_api::keys::PARTNERS_INDEX)
+    Query::partition(Index::Gsi1, pc_http::keys::PARTNERS_INDEX)
 }
 
 /// The partners among a page's items.

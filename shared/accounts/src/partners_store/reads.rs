@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::store::{MAX_BATCH_GET, Store, StoreError, from_item};
 
 use super::{EmailPreferences, PartnerRecord, slug_guard_key};

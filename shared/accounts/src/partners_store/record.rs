@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::store::{Item, StoreError, to_item};
 use pc_platform::time::{serde_millis, timestamp};
 
@@ -168,7 +168,7 @@ pub fn partner_item(partner: &PartnerRecord) -> Result<Item, StoreError> {
     item.insert("pk".into(), key.pk.into());
     item.insert("sk".into(), key.sk.into());
     item.insert("entity".into(), "partner".into());
-    item.insert("gsi1pk".into(), pc_api::keys::PARTNERS_INDEX.into());
+    item.insert("gsi1pk".into(), pc_http::keys::PARTNERS_INDEX.into());
     item.insert(
         "gsi1sk".into(),
         format!("{}#{}", timestamp(partner.created_at), partner.id).into(),

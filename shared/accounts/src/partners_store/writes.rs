@@ -2,7 +2,7 @@
 //! the partner's version, and the lead counter kept in the lead's own
 //! transactions (creation and removal).
 
-use pc_api::identity::partner_key;
+use pc_http::identity::partner_key;
 use pc_platform::store::{Condition, Update, Write};
 
 /// Holds while the partner's profile is still at `version`. The counters

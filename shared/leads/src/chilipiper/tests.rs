@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::identity::meeting_type_key;
+use pc_http::identity::meeting_type_key;
 use pc_platform::AppContext;
 use pc_platform::store::from_item;
 use pc_platform::time::timestamp;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use pc_api::json::parse_json;
-use pc_api::{ApiError, ApiResult, AppState};
+use pc_http::json::parse_json;
+use pc_http::{ApiError, ApiResult, AppState};
 
 use super::event::{ChiliPiperEvent, ReceivedEvent};
 

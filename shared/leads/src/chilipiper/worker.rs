@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use pc_accounts::partners_store::PartnerRecord;
-use pc_api::functions::WorkerError;
-use pc_api::identity::{meeting_type_key, partner_key};
-use pc_api::{AppState, QueueMessage};
+use pc_http::functions::WorkerError;
+use pc_http::identity::{meeting_type_key, partner_key};
+use pc_http::{AppState, QueueMessage};
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::{Condition, StoreError, Update, Write, from_item, retry_until_won};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use pc_accounts::partners_store::{PartnerRecord, get_partner};
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::outbox::Outbox;
 
 use crate::deal_status::{DealStatus, LeadSource};
@@ -81,7 +81,7 @@ pub async fn target_partner(
     };
     // Ids are identifiers; anything else names no partner (and is kept
     // away from the store's keys).
-    let partner = if pc_api::path_params::is_identifier(&id) {
+    let partner = if pc_http::path_params::is_identifier(&id) {
         get_partner(&*ctx.store, &id).await?
     } else {
         None

@@ -11,8 +11,8 @@ use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
 use pc_accounts::partners_store::partner_names;
-use pc_api::list::{Column, ColumnKind, Direction, ListSpec};
-use pc_api::{ApiResult, AppState, ListQuery, ListResponse, Principal};
+use pc_http::list::{Column, ColumnKind, Direction, ListSpec};
+use pc_http::{ApiResult, AppState, ListQuery, ListResponse, Principal};
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::LeadView;

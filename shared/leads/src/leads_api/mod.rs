@@ -18,7 +18,7 @@ pub use sales_managers::{__path_list_sales_managers, list_sales_managers};
 pub use update::{__path_update_lead, LeadChange, LeadPatch, update_lead};
 
 use pc_accounts::partners_store::partner_names;
-use pc_api::{ApiError, ApiResult, AppState, FieldError, Principal};
+use pc_http::{ApiError, ApiResult, AppState, FieldError, Principal};
 use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;
 
@@ -87,7 +87,7 @@ impl From<StaffOnly> for Failure {
     }
 }
 
-pc_api::answer_through_failure!(StaffOnly, TransitionRefused);
+pc_http::answer_through_failure!(StaffOnly, TransitionRefused);
 
 /// A status change the pipeline does not allow is a conflict with the
 /// lead's state.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use pc_api::{ApiError, ApiResult, AppState, Principal, ValidJson};
+use pc_http::{ApiError, ApiResult, AppState, Principal, ValidJson};
 
 use pc_platform::AppContext;
 use pc_platform::outbox::Outbox;
@@ -69,7 +69,7 @@ pub fn note_writes(
         user_name: actor.name.clone(),
         created_at: ctx.clock.now(),
     };
-    let event = pc_api::audit::AuditEvent::new(
+    let event = pc_http::audit::AuditEvent::new(
         ctx,
         Some(actor),
         "note_added",
@@ -81,7 +81,7 @@ pub fn note_writes(
     );
     // The audit event commits with the note.
     let mut outbox = Outbox::new(ctx.ids.new_id(), note.created_at);
-    pc_api::audit::add_to_outbox(&mut outbox, &event)?;
+    pc_http::audit::add_to_outbox(&mut outbox, &event)?;
     let mut writes = vec![leads_store::note_write(&note)?];
     outbox.add_to(&mut writes)?;
     Ok((note, writes))

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 
-use pc_api::{ApiResult, AppState, ListQuery, ListResponse, ListSpec, Principal};
+use pc_http::{ApiResult, AppState, ListQuery, ListResponse, ListSpec, Principal};
 
 use crate::leads_store::sales_managers::{SalesManager, sales_managers};
 

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Map, Value};
 
-use pc_api::{ApiResult, AppState, FieldError, Principal, ValidJson};
+use pc_http::{ApiResult, AppState, FieldError, Principal, ValidJson};
 use pc_platform::store::retry_on_conflict;
 
 use crate::deal_status::{DealStatus, TransitionRefused};
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn the_documented_change_has_exactly_the_patchable_fields() {
-        let (documented, required) = pc_api::openapi::object_members::<LeadChange>();
+        let (documented, required) = pc_http::openapi::object_members::<LeadChange>();
         let mut accepted = PATCHABLE.to_vec();
         accepted.sort_unstable();
         assert_eq!(documented, accepted);

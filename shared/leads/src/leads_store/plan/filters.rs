@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use pc_api::ListQuery;
-use pc_api::list::{Direction, Filter, Operator};
+use pc_http::ListQuery;
+use pc_http::list::{Direction, Filter, Operator};
 
 use super::Scope;
 

@@ -20,8 +20,8 @@
 
 mod filters;
 
-use pc_api::ListQuery;
-use pc_api::list::Direction;
+use pc_http::ListQuery;
+use pc_http::list::Direction;
 
 use crate::deal_status::{DealStatus, LeadSource};
 use crate::lead::LeadEmail;
