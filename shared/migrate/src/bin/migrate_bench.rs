@@ -11,6 +11,13 @@ use std::time::Instant;
 
 use pc_migrate::{Options, backend, generate, migrate};
 
+/// mimalloc rather than the system allocator: the embedded store's page
+/// cache allocates and frees a 4 KiB buffer per page read, and glibc's
+/// malloc spent about a fifth of a migration's CPU time on them
+/// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// CPU seconds this process has used so far: (user, system).
 fn cpu_seconds() -> (f64, f64) {
     // SAFETY: getrusage fills the struct it is given and reads nothing else.
