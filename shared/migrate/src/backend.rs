@@ -27,9 +27,9 @@ pub struct Target {
 }
 
 impl Target {
-    /// Makes everything written durable: the embedded store's import
-    /// commits are not synced one by one, this syncs them all with one
-    /// empty commit (DynamoDB writes are durable already).
+    /// Makes everything written durable: one synced empty commit of the
+    /// embedded store (its import commits are `Eventual`, which redb syncs
+    /// on Linux but not everywhere; DynamoDB writes are durable already).
     pub fn sync(&self) -> anyhow::Result<()> {
         if let Some(store) = &self.embedded {
             store.sync().context("syncing the embedded store")?;

@@ -10,6 +10,13 @@ use std::process::ExitCode;
 
 use pc_migrate::{Options, backend, migrate};
 
+/// mimalloc rather than the system allocator: the embedded store's page
+/// cache allocates and frees a 4 KiB buffer per page read, and glibc's
+/// malloc spent about a fifth of a migration's CPU time on them
+/// (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: pc-migrate --from DIR [--dry-run] [--report FILE] [--aws]";
 
 /// Fault injection for the tests of resuming: stop abruptly (as a kill

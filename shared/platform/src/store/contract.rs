@@ -28,6 +28,7 @@ pub async fn run_all(store: Arc<dyn Store>, ns: &str) {
     conditional_writes(&*store, ns).await;
     updates(&*store, ns).await;
     transactions(&*store, ns).await;
+    transactions_in_bulk(&*store, ns).await;
     queries(&*store, ns).await;
     index_queries(&*store, ns).await;
     batch_get(&*store, ns).await;
@@ -215,6 +216,75 @@ pub async fn transactions(store: &dyn Store, ns: &str) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+}
+
+/// [`Store::transact_each`] (the bulk import's path; the embedded store
+/// commits the whole call at once): each transaction all or nothing, in
+/// order, each seeing the ones before it, with the indexes in step.
+pub async fn transactions_in_bulk(store: &dyn Store, ns: &str) {
+    let pk = format!("{ns}#BULK");
+    let gpk = format!("{ns}#BULKIDX");
+    let ctr = Key::new(&pk, "CTR");
+    let indexed = |sk: &str, status: &str| {
+        item(json!({"pk": pk, "sk": sk, "entity": "t", "gsi1pk": gpk, "gsi1sk": status}))
+    };
+    let outcomes = store
+        .transact_each(vec![
+            vec![
+                Write::put_new(indexed("A", "new#1")),
+                Write::Update(Update::new(ctr.clone()).add("n", 1)),
+            ],
+            // Fails on the item the first one wrote: writes nothing.
+            vec![
+                Write::put_new(indexed("A", "won#2")),
+                Write::put_new(indexed("B", "new#2")),
+                Write::Update(Update::new(ctr.clone()).add("n", 10)),
+            ],
+            vec![
+                Write::put_new(indexed("C", "new#3")),
+                Write::Update(Update::new(ctr.clone()).add("n", 1)),
+            ],
+            // Moves A in the index, drops C from it, deletes nothing there.
+            vec![
+                Write::Update(Update::new(Key::new(&pk, "A")).set("gsi1sk", "won#1")),
+                Write::Update(Update::new(Key::new(&pk, "C")).remove("gsi1pk")),
+                Write::Update(
+                    Update::new(ctr.clone())
+                        .add("n", 1)
+                        .when(Condition::equals("n", 2)),
+                ),
+            ],
+            vec![
+                Write::put_new(indexed("D", "new#4")),
+                Write::Delete {
+                    key: Key::new(&pk, "D0"),
+                    condition: None,
+                },
+            ],
+            vec![Write::Delete {
+                key: Key::new(&pk, "D"),
+                condition: Some(Condition::Exists),
+            }],
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), 6);
+    assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+    assert_eq!(
+        outcomes[1],
+        Err(StoreError::TransactionCancelled { failed: vec![0] })
+    );
+    assert!(outcomes[3..].iter().all(Result::is_ok), "{outcomes:?}");
+    assert_eq!(store.get(&ctr).await.unwrap().unwrap()["n"], json!(3));
+    assert_eq!(store.get(&Key::new(&pk, "B")).await.unwrap(), None);
+    assert_eq!(store.get(&Key::new(&pk, "D")).await.unwrap(), None);
+    assert!(store.get(&Key::new(&pk, "C")).await.unwrap().is_some());
+    let listed = store
+        .query(&Query::partition(Index::Gsi1, &gpk))
+        .await
+        .unwrap();
+    assert_eq!(sks(&listed.items), ["A"]);
+    assert_eq!(listed.items[0]["gsi1sk"], json!("won#1"));
 }
 
 pub async fn queries(store: &dyn Store, ns: &str) {

@@ -92,11 +92,11 @@ impl EmbeddedStore {
     /// The import writes through [`Store::transact_each`], a few thousand
     /// records per commit, and its commits are `Eventual`: redb frees the
     /// pages each one replaced (the file does not grow past its data, as
-    /// it did to four times that with `None`), but leaves writing them to
-    /// the disk to the system instead of waiting for a sync per commit. A
-    /// crash of the machine may lose the last commits, whole (each is
-    /// atomic); the import is resumable, so running it again redoes them,
-    /// and [`EmbeddedStore::sync`] at its end makes everything durable.
+    /// it did to four times that with `None`). On Linux redb 2 syncs an
+    /// `Eventual` commit like an `Immediate` one (only macOS has a cheaper
+    /// barrier), so each import commit is durable, and its cost is the
+    /// pages it writes rather than the sync; [`EmbeddedStore::sync`] at the
+    /// end covers the platforms where it is not.
     pub fn open_for_import(path: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
         let db = create_database_with(path, Some(cache_bytes))?;
         Self::with_database(db, Durability::Eventual)
