@@ -287,6 +287,16 @@ async fn refresh_once(
     );
     next.expires_at = now + Duration::seconds(tokens.expires_in_seconds);
     next.updated_at = now;
+    store_if_unchanged(ctx, record, next).await
+}
+
+/// Stores `next` in place of `record`, conditional on `record`'s version;
+/// `None` when the record changed meanwhile.
+async fn store_if_unchanged(
+    ctx: &AppContext,
+    record: &ConnectionRecord,
+    mut next: ConnectionRecord,
+) -> Result<Option<ConnectionRecord>, ConnectionError> {
     match ctx
         .store
         .transact(vec![next.replace(record.version)?])
@@ -350,18 +360,7 @@ pub async fn update(
         let mut next = record.clone();
         change(&mut next);
         next.updated_at = ctx.clock.now();
-        match ctx
-            .store
-            .transact(vec![next.replace(record.version)?])
-            .await
-        {
-            Ok(()) => {
-                next.version = record.version + 1;
-                Ok(Some(next))
-            }
-            Err(e) if e.lost_race() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        store_if_unchanged(ctx, &record, next).await
     })
     .await
 }

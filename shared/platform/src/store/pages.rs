@@ -117,14 +117,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_item_of_the_partition_in_order_across_pages() {
-        let store = EmbeddedStore::in_memory();
-        for n in 0..5 {
-            let item = json!({"pk": "P", "sk": format!("{n:02}"), "n": n});
-            store
-                .put(item.as_object().unwrap().clone(), None)
-                .await
-                .unwrap();
-        }
+        let store = five_items().await;
         let other = json!({"pk": "Q", "sk": "00"});
         store
             .put(other.as_object().unwrap().clone(), None)
