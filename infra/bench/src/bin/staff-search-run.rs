@@ -1,16 +1,23 @@
 //! Staff search over many leads, in process:
-//! `staff-search-run [--leads 250000,1000000] [--partners 100] [--calls 100] [--store DIR|moto]`.
+//! `staff-search-run [--leads 250000,1000000] [--partners 100] [--calls 100]
+//! [--store DIR|moto] [--keep FILE] [--seed-batch 10000]`.
 //!
 //! For each size of `--leads` in turn (the store grows from one to the
 //! next), seeds leads up to that size of `partners` partners through the leads' own
 //! creation writes (one transaction per lead, as the create route writes
-//! it), handed to the store in bulk with `Store::transact_each`, 1,000
-//! leads at a time: the embedded store commits each call in one commit of
-//! its file. The store is an unsynced file in `DIR` (default: the
-//! system's temporary directory; the file is unlinked while open, so its
-//! space comes back however the run ends), or, with `--store moto`, a
-//! fresh DynamoDB table on moto (keep `--leads` small there: moto takes
-//! some 30 ms a lead).
+//! it), handed to the store in bulk with `Store::transact_each`,
+//! `--seed-batch` leads at a time: the embedded store commits each call in
+//! one commit of its file, so larger batches rewrite fewer pages (seeding
+//! a million leads is mostly page copies) for more memory. The store is an
+//! unsynced file in `DIR` (default: the system's temporary directory; the
+//! file is unlinked while open, so its space comes back however the run
+//! ends), or, with `--store moto`, a fresh DynamoDB table on moto (keep
+//! `--leads` small there: moto takes some 30 ms a lead).
+//!
+//! With `--keep FILE` the store is that file and stays: a size whose last
+//! lead is already there is not seeded again, so a run can seed a million
+//! leads once (on a busy machine) and a later run measure them (on a quiet
+//! one). Delete the file when done: a million leads take some 20 GB.
 //!
 //! Then each search is asked `calls` times through the list handler as a
 //! staff caller, over a store that counts round trips; prints the total,
@@ -41,14 +48,14 @@ use pc_platform::store::Store;
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
 
-/// Leads handed to the store per `transact_each` call.
-const SEED_BATCH: usize = 1_000;
-
 struct Options {
     leads: Vec<usize>,
     partners: usize,
     calls: usize,
     store: Option<String>,
+    keep: Option<std::path::PathBuf>,
+    /// Leads handed to the store per `transact_each` call.
+    seed_batch: usize,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -57,6 +64,8 @@ fn options() -> anyhow::Result<Options> {
         partners: 100,
         calls: 100,
         store: None,
+        keep: None,
+        seed_batch: 10_000,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -66,24 +75,35 @@ fn options() -> anyhow::Result<Options> {
             "--partners" => o.partners = value.parse::<usize>()?.max(1),
             "--calls" => o.calls = value.parse::<usize>()?.max(1),
             "--store" => o.store = Some(value.to_owned()),
+            "--keep" => o.keep = Some(value.into()),
+            "--seed-batch" => o.seed_batch = value.parse::<usize>()?.max(1),
             other => anyhow::bail!("unknown option {other}"),
         }
     }
     Ok(o)
 }
 
-async fn inner_store(choice: Option<&str>) -> anyhow::Result<Arc<dyn Store>> {
+/// The store, and with `--keep` the file to sync after seeding.
+async fn inner_store(o: &Options) -> anyhow::Result<(Arc<dyn Store>, Option<Arc<EmbeddedStore>>)> {
+    if let Some(path) = &o.keep {
+        let store = Arc::new(EmbeddedStore::open_unsynced(path)?);
+        return Ok((store.clone(), Some(store)));
+    }
+    let choice = o.store.as_deref();
     if choice == Some("moto") {
         let f = pc_aws::moto::fixture("staff-search").await;
         let client = aws_sdk_dynamodb::Client::new(&f.sdk);
-        return Ok(Arc::new(DynamoStore::new(client, &f.config.table_name)));
+        return Ok((
+            Arc::new(DynamoStore::new(client, &f.config.table_name)),
+            None,
+        ));
     }
     let dir = choice.map_or_else(std::env::temp_dir, Into::into);
     let path = dir.join(format!("staff-search-{}.redb", std::process::id()));
     let store = EmbeddedStore::open_unsynced(&path)?;
     // Unlinked while open: the space comes back when the run ends.
     let _ = std::fs::remove_file(&path);
-    Ok(Arc::new(store))
+    Ok((Arc::new(store), None))
 }
 
 const FIRST: [&str; 40] = [
@@ -130,17 +150,30 @@ async fn seed_partners(store: &dyn Store, partners: usize) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Seeds leads `from..to`.
-async fn seed(store: &dyn Store, partners: usize, from: usize, to: usize) -> anyhow::Result<()> {
+/// Seeds leads `from..to`, unless the last of them is already there (a
+/// kept store seeded by an earlier run).
+async fn seed(store: &dyn Store, o: &Options, from: usize, to: usize) -> anyhow::Result<()> {
+    let partners = o.partners;
+    if to > from
+        && store
+            .get(&pc_leads::keys::lead_key(
+                &bench_lead(to - 1, partners, base())?.id,
+            ))
+            .await?
+            .is_some()
+    {
+        println!("leads {from}..{to} already seeded");
+        return Ok(());
+    }
     let started = Instant::now();
-    let mut batch = Vec::with_capacity(SEED_BATCH);
+    let mut batch = Vec::with_capacity(o.seed_batch);
     for n in from..to {
         batch.push(leads_store::create_lead_writes(&bench_lead(
             n,
             partners,
             base(),
         )?)?);
-        if batch.len() == SEED_BATCH || n + 1 == to {
+        if batch.len() == o.seed_batch || n + 1 == to {
             for outcome in store.transact_each(std::mem::take(&mut batch)).await? {
                 outcome?;
             }
@@ -192,13 +225,17 @@ const SEARCHES: [(&str, &str); 8] = [
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let o = options()?;
-    let counting = Arc::new(CountingStore::new(inner_store(o.store.as_deref()).await?));
+    let (inner, kept) = inner_store(&o).await?;
+    let counting = Arc::new(CountingStore::new(inner));
     seed_partners(&*counting, o.partners).await?;
     let ctx: AppState = EmbeddedParts::new(counting.clone(), Config::local_defaults()).context;
     let mut seeded = 0;
     for &size in &o.leads {
-        seed(&*counting, o.partners, seeded, size.max(seeded)).await?;
+        seed(&*counting, &o, seeded, size.max(seeded)).await?;
         seeded = size.max(seeded);
+        if let Some(kept) = &kept {
+            kept.sync()?;
+        }
         println!("\n{seeded} leads, {} calls each", o.calls);
         measure(&ctx, &counting, o.calls).await?;
     }
