@@ -10,7 +10,7 @@
 //! stay the fakes kept in the store (deployed functions build `pc-stripe`
 //! and `pc-hubspot` instead).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -35,7 +35,20 @@ use crate::store::DynamoStore;
 /// when set. Lambda gives nothing else, so the profile files, SSO, STS web
 /// identity and instance metadata providers of `aws_config::load` are not
 /// linked (about 0.5 MB of every binary).
+///
+/// Built once per process and shared: a function's secrets read
+/// (`pc_host::lambda::with_secrets`) and its ports get the same settings,
+/// hence one [`https_client`] (one TLS setup and connection pool) rather
+/// than one each. A Lambda process runs one tokio runtime; a process that
+/// drives the SDK from several runtimes in turn should build its own
+/// settings ([`local_sdk_config`]), as pooled connections belong to the
+/// runtime that opened them.
 pub async fn load_sdk_config() -> SdkConfig {
+    static SDK: OnceLock<SdkConfig> = OnceLock::new();
+    SDK.get_or_init(sdk_config_from_env).clone()
+}
+
+fn sdk_config_from_env() -> SdkConfig {
     let mut sdk = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .credentials_provider(SharedCredentialsProvider::new(
