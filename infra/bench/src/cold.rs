@@ -49,6 +49,7 @@ struct Samples {
     inits: Vec<Duration>,
     colds: Vec<Duration>,
     cpus: Vec<Duration>,
+    faults: Vec<u64>,
 }
 
 impl Samples {
@@ -86,6 +87,7 @@ impl Samples {
             inits: Vec::new(),
             colds: Vec::new(),
             cpus: Vec::new(),
+            faults: Vec::new(),
         })
     }
 
@@ -94,6 +96,7 @@ impl Samples {
         self.inits.push(start.init);
         self.colds.push(start.cold);
         self.cpus.push(start.cpu);
+        self.faults.push(start.faults);
         Ok(())
     }
 }
@@ -176,12 +179,13 @@ fn print(all: &mut [Samples], rounds: usize) {
         samples.inits.sort();
         samples.colds.sort();
         samples.cpus.sort();
+        samples.faults.sort();
     }
     let floor = percentile(&all[0].colds, 0.5).as_secs_f64();
     let floor_cpu = percentile(&all[0].cpus, 0.5).as_secs_f64();
     let width = all.iter().map(|s| s.label.len()).max().unwrap_or(0).max(8);
     println!(
-        "\n{:<width$} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8}",
+        "\n{:<width$} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>9} {:>8}",
         "function",
         "size MiB",
         "init p50",
@@ -191,6 +195,7 @@ fn print(all: &mut [Samples], rounds: usize) {
         "max",
         "CPU p50",
         "CPU min",
+        "faults",
         "p50/floor",
         "CPU/floor"
     );
@@ -198,7 +203,7 @@ fn print(all: &mut [Samples], rounds: usize) {
         let p50 = percentile(&s.colds, 0.5);
         let cpu = percentile(&s.cpus, 0.5);
         println!(
-            "{:<width$} {:>8.2} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8.2}x {:>7.2}x",
+            "{:<width$} {:>8.2} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8.2}x {:>7.2}x",
             s.label,
             s.size_bytes as f64 / 1_048_576.0,
             ms(percentile(&s.inits, 0.5)),
@@ -208,6 +213,7 @@ fn print(all: &mut [Samples], rounds: usize) {
             ms(s.colds[s.colds.len() - 1]),
             ms(cpu),
             ms(s.cpus[0]),
+            s.faults[s.faults.len() / 2],
             p50.as_secs_f64() / floor,
             cpu.as_secs_f64() / floor_cpu
         );
@@ -216,7 +222,7 @@ fn print(all: &mut [Samples], rounds: usize) {
         "\n(init = process start to the first poll of the Runtime API; cold start (p50 .. max) = \
          process start to the answer to the first request, a fresh process each, \
          {rounds} rounds taking the binaries in turn; CPU = user + system time of the process, \
-         stopped after its first answer; times in ms; the functions read their \
+         stopped after its first answer; faults = its page faults, p50; times in ms; the functions read their \
          secrets at init and call DynamoDB, SQS and SES on a local empty account over loopback \
          HTTP; the floor is {}, the smallest lambda_http function)",
         all[0].label

@@ -165,9 +165,9 @@ pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Res
 }
 
 /// Ends a function process and reaps it itself (`wait4`), for the CPU time
-/// (user + system) the process used: unlike wall time, barely moved by the
-/// other processes of a shared machine.
-fn stop_for_cpu_time(child: &mut std::process::Child) -> anyhow::Result<Duration> {
+/// (user + system) the process used, unlike wall time barely moved by the
+/// other processes of a shared machine, and its page faults.
+fn stop_for_usage(child: &mut std::process::Child) -> anyhow::Result<(Duration, u64)> {
     child.kill().ok();
     let pid = libc::pid_t::try_from(child.id())?;
     // SAFETY: wait4 writes the status and the usage it is given and reads
@@ -185,17 +185,19 @@ fn stop_for_cpu_time(child: &mut std::process::Child) -> anyhow::Result<Duration
     let time = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
-    Ok(time(usage.ru_utime) + time(usage.ru_stime))
+    let faults = u64::try_from(usage.ru_minflt + usage.ru_majflt).unwrap_or(0);
+    Ok((time(usage.ru_utime) + time(usage.ru_stime), faults))
 }
 
 /// One cold start: process start to the first poll of the Runtime API
 /// (init) and to the answer to the first request (cold), and the CPU time
-/// of the process, which also holds its second poll (it is stopped after
-/// its first answer).
+/// and page faults of the process, which also hold its second poll (it is
+/// stopped after its first answer).
 pub struct ColdStart {
     pub init: Duration,
     pub cold: Duration,
     pub cpu: Duration,
+    pub faults: u64,
 }
 
 /// One cold start of a deployed binary, a fresh process answering `event`.
@@ -225,7 +227,7 @@ pub async fn cold_start(
     let answer = api.invoke(event).await;
     let cold = started.elapsed();
     let polled = api.first_poll().await;
-    let cpu = stop_for_cpu_time(&mut child)?;
+    let (cpu, faults) = stop_for_usage(&mut child)?;
     if let Err(e) = answer? {
         bail!("{name} failed its first invocation: {e}");
     }
@@ -234,6 +236,7 @@ pub async fn cold_start(
         init: polled - started,
         cold,
         cpu,
+        faults,
     })
 }
 
