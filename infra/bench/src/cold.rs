@@ -115,9 +115,17 @@ fn load_average() -> String {
 pub async fn compare(dirs: &[PathBuf], rounds: usize) -> anyhow::Result<()> {
     let workdir = std::env::temp_dir().join(format!("pc-bench-cold-{}", std::process::id()));
     std::fs::create_dir_all(&workdir)?;
+    // The seeded store and the binaries' copies go, whether the run
+    // finished or not.
+    let result = run(dirs, rounds, &workdir).await;
+    std::fs::remove_dir_all(&workdir).ok();
+    result
+}
+
+async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<()> {
     // The seeded store is only where the signed-in partner's token comes
     // from: the functions themselves find an empty table.
-    let seeded = seed(&workdir).await?;
+    let seeded = seed(workdir).await?;
     let secret = config()
         .secrets
         .current(Secret::ChilipiperWebhook)?
@@ -137,13 +145,13 @@ pub async fn compare(dirs: &[PathBuf], rounds: usize) -> anyhow::Result<()> {
     for (n, dir) in dirs.iter().enumerate() {
         all.push(Samples::new(
             (n, dir),
-            &workdir,
+            workdir,
             "hello-lambda",
             hello_event.clone(),
             false,
         )?);
         for (name, event) in &events {
-            all.push(Samples::new((n, dir), &workdir, name, event.clone(), true)?);
+            all.push(Samples::new((n, dir), workdir, name, event.clone(), true)?);
         }
     }
     let started = chrono::Utc::now();
@@ -160,7 +168,6 @@ pub async fn compare(dirs: &[PathBuf], rounds: usize) -> anyhow::Result<()> {
             }
         }
     }
-    std::fs::remove_dir_all(&workdir).ok();
     println!(
         "\n{} UTC, load average {load_before} at the start, {} at the end",
         started.format("%Y-%m-%d %H:%M:%S"),
