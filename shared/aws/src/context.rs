@@ -1,7 +1,7 @@
 //! The application context with every port on AWS, built from one
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
-//! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
-//! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
+//! honours `AWS_ENDPOINT_URL` for local endpoints). Each port's SDK client
+//! is built at its first use ([`LazyClient`]).
 //! Every `SdkConfig` made here carries [`https_client`] (compiled-in roots,
 //! built at the first request): the SDK crates are built without their
 //! default client (rustls on aws-lc, the system's roots).
@@ -25,6 +25,7 @@ use pc_platform::{AppContext, AppState};
 use crate::bus::EventBridgeBus;
 use crate::email::SesEmail;
 use crate::https::https_client;
+use crate::lazy_client::LazyClient;
 use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
@@ -104,11 +105,11 @@ impl AwsParts {
 
 fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<DynamoStore>) {
     let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
+        LazyClient::from_sdk(sdk, aws_sdk_dynamodb::Client::new),
         &config.table_name,
     ));
     let queue = Arc::new(SqsQueue::from_config(
-        aws_sdk_sqs::Client::new(sdk),
+        LazyClient::from_sdk(sdk, aws_sdk_sqs::Client::new),
         &config,
     ));
     let clock = Arc::new(SystemClock);
@@ -117,12 +118,18 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
     let context = AppContext {
         store: store.clone(),
         queue: queue.clone(),
-        email: Arc::new(SesEmail::new(aws_sdk_ses::Client::new(sdk))),
+        email: Arc::new(SesEmail::new(LazyClient::from_sdk(
+            sdk,
+            aws_sdk_ses::Client::new,
+        ))),
         bus: Arc::new(EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(sdk),
+            LazyClient::from_sdk(sdk, aws_sdk_eventbridge::Client::new),
             &config.event_bus_name,
         )),
-        objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
+        objects: Arc::new(S3Objects::new(
+            LazyClient::from_sdk(sdk, s3_client),
+            &config.uploads_bucket,
+        )),
         payments: Arc::new(stripe),
         crm: Arc::new(hubspot),
         push: Arc::new(pc_platform::not_granted::NotGranted),
