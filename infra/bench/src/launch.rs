@@ -164,11 +164,40 @@ pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Res
     Ok(colds[colds.len() / 2])
 }
 
+/// Ends a function process and reaps it itself (`wait4`), for the CPU time
+/// (user + system) the process used, unlike wall time barely moved by the
+/// other processes of a shared machine, and its page faults.
+fn stop_for_usage(child: &mut std::process::Child) -> anyhow::Result<(Duration, u64)> {
+    child.kill().ok();
+    let pid = libc::pid_t::try_from(child.id())?;
+    // SAFETY: wait4 writes the status and the usage it is given and reads
+    // nothing else; the process is this one's child, not reaped before
+    // (std's `Child` reaps only in `wait`/`try_wait`, not called here).
+    let (reaped, usage) = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        let mut status = 0;
+        let reaped = libc::wait4(pid, &mut status, 0, &mut usage);
+        (reaped, usage)
+    };
+    if reaped != pid {
+        bail!("wait4 of {pid}: {}", std::io::Error::last_os_error());
+    }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    let faults = u64::try_from(usage.ru_minflt + usage.ru_majflt).unwrap_or(0);
+    Ok((time(usage.ru_utime) + time(usage.ru_stime), faults))
+}
+
 /// One cold start: process start to the first poll of the Runtime API
-/// (init) and to the answer to the first request (cold).
+/// (init) and to the answer to the first request (cold), and the CPU time
+/// and page faults of the process, which also hold its second poll (it is
+/// stopped after its first answer).
 pub struct ColdStart {
     pub init: Duration,
     pub cold: Duration,
+    pub cpu: Duration,
+    pub faults: u64,
 }
 
 /// One cold start of a deployed binary, a fresh process answering `event`.
@@ -198,7 +227,7 @@ pub async fn cold_start(
     let answer = api.invoke(event).await;
     let cold = started.elapsed();
     let polled = api.first_poll().await;
-    stop(&mut child);
+    let (cpu, faults) = stop_for_usage(&mut child)?;
     if let Err(e) = answer? {
         bail!("{name} failed its first invocation: {e}");
     }
@@ -206,6 +235,8 @@ pub async fn cold_start(
     Ok(ColdStart {
         init: polled - started,
         cold,
+        cpu,
+        faults,
     })
 }
 

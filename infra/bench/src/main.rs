@@ -22,9 +22,11 @@
 //! built with the same profile, are the baseline.
 //!
 //! Usage: `pc-bench [BINARY_DIR] [WARM_INVOCATIONS]` (defaults
-//! `target/release`, 300); `pc-bench cold [BINARY_DIR] [ROUNDS]` (defaults
-//! `target/release`, 21) compares the cold start of real functions with the
-//! hello-world floor ([`cold`]).
+//! `target/release`, 300); `pc-bench cold [BINARY_DIR] [ROUNDS] [OTHER_DIR...]`
+//! (defaults `target/release`, 21) compares the cold start of real
+//! functions with the hello-world floor ([`cold`]), and with the same
+//! binaries in other directories (copies of an earlier build) in the same
+//! rounds.
 //!
 //! The parts: [`seed`] fills the store the functions read, [`invocations`]
 //! builds each function's requests, `in_process` times the handler alone,
@@ -81,7 +83,10 @@ async fn main() -> anyhow::Result<()> {
         args.next();
         let binaries = PathBuf::from(args.next().unwrap_or_else(|| "target/release".into()));
         let rounds: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(21);
-        return cold::compare(&binaries, rounds.max(1)).await;
+        let dirs: Vec<PathBuf> = std::iter::once(binaries)
+            .chain(args.map(PathBuf::from))
+            .collect();
+        return cold::compare(&dirs, rounds.max(1)).await;
     }
     let binaries = PathBuf::from(args.next().unwrap_or_else(|| "target/release".into()));
     let runs: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(300);

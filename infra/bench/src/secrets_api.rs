@@ -93,7 +93,11 @@ fn empty_account(target: &str) -> Option<Value> {
 }
 
 async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
-    tokio::time::sleep(shared.delay).await;
+    // Not even a zero sleep when there is no delay: tokio's timer counts
+    // whole milliseconds, and `sleep(ZERO)` can wait for its next tick.
+    if !shared.delay.is_zero() {
+        tokio::time::sleep(shared.delay).await;
+    }
     let request: Value = serde_json::from_slice(body).unwrap_or_default();
     let target = headers
         .get("x-amz-target")

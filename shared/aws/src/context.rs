@@ -1,7 +1,7 @@
 //! The application context with every port on AWS, built from one
 //! `SdkConfig` (loaded once per process, i.e. per Lambda cold start; it
-//! honours `AWS_ENDPOINT_URL` for local endpoints). Building clients from a
-//! loaded `SdkConfig` makes no network call, so a cold start stays cheap.
+//! honours `AWS_ENDPOINT_URL` for local endpoints). Each port's SDK client
+//! is built at its first use ([`LazyClient`]).
 //! Every `SdkConfig` made here carries [`https_client`] (compiled-in roots,
 //! built at the first request): the SDK crates are built without their
 //! default client (rustls on aws-lc, the system's roots).
@@ -10,7 +10,7 @@
 //! stay the fakes kept in the store (deployed functions build `pc-stripe`
 //! and `pc-hubspot` instead).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -25,6 +25,7 @@ use pc_platform::{AppContext, AppState};
 use crate::bus::EventBridgeBus;
 use crate::email::SesEmail;
 use crate::https::https_client;
+use crate::lazy_client::LazyClient;
 use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
@@ -35,7 +36,20 @@ use crate::store::DynamoStore;
 /// when set. Lambda gives nothing else, so the profile files, SSO, STS web
 /// identity and instance metadata providers of `aws_config::load` are not
 /// linked (about 0.5 MB of every binary).
+///
+/// Built once per process and shared: a function's secrets read
+/// (`pc_host::lambda::with_secrets`) and its ports get the same settings,
+/// hence one [`https_client`] (one TLS setup and connection pool) rather
+/// than one each. A Lambda process runs one tokio runtime; a process that
+/// drives the SDK from several runtimes in turn should build its own
+/// settings ([`local_sdk_config`]), as pooled connections belong to the
+/// runtime that opened them.
 pub async fn load_sdk_config() -> SdkConfig {
+    static SDK: OnceLock<SdkConfig> = OnceLock::new();
+    SDK.get_or_init(sdk_config_from_env).clone()
+}
+
+fn sdk_config_from_env() -> SdkConfig {
     let mut sdk = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .credentials_provider(SharedCredentialsProvider::new(
@@ -91,11 +105,11 @@ impl AwsParts {
 
 fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<DynamoStore>) {
     let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
+        LazyClient::from_sdk(sdk, aws_sdk_dynamodb::Client::new),
         &config.table_name,
     ));
     let queue = Arc::new(SqsQueue::from_config(
-        aws_sdk_sqs::Client::new(sdk),
+        LazyClient::from_sdk(sdk, aws_sdk_sqs::Client::new),
         &config,
     ));
     let clock = Arc::new(SystemClock);
@@ -104,12 +118,18 @@ fn build(sdk: &SdkConfig, config: Config) -> (AppContext, Arc<SqsQueue>, Arc<Dyn
     let context = AppContext {
         store: store.clone(),
         queue: queue.clone(),
-        email: Arc::new(SesEmail::new(aws_sdk_ses::Client::new(sdk))),
+        email: Arc::new(SesEmail::new(LazyClient::from_sdk(
+            sdk,
+            aws_sdk_ses::Client::new,
+        ))),
         bus: Arc::new(EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(sdk),
+            LazyClient::from_sdk(sdk, aws_sdk_eventbridge::Client::new),
             &config.event_bus_name,
         )),
-        objects: Arc::new(S3Objects::new(s3_client(sdk), &config.uploads_bucket)),
+        objects: Arc::new(S3Objects::new(
+            LazyClient::from_sdk(sdk, s3_client),
+            &config.uploads_bucket,
+        )),
         payments: Arc::new(stripe),
         crm: Arc::new(hubspot),
         push: Arc::new(pc_platform::not_granted::NotGranted),

@@ -11,6 +11,7 @@ pub mod bus;
 pub mod context;
 pub mod email;
 mod https;
+mod lazy_client;
 #[cfg(feature = "moto")]
 pub mod moto;
 pub mod objects;
@@ -27,6 +28,7 @@ pub use bus::eventbridge::EventBridgeBus;
 pub use context::{AwsParts, aws_context, aws_context_with, load_sdk_config, local_sdk_config};
 pub use email::ses::SesEmail;
 pub use https::https_client;
+pub use lazy_client::LazyClient;
 pub use objects::S3Objects;
 pub use ports::AwsPorts;
 pub use queue::sqs::SqsQueue;

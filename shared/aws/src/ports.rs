@@ -6,8 +6,9 @@
 //! ports not built stay [`NotGranted`](pc_platform::not_granted::NotGranted)
 //! and refuse with an error naming the missing grant.
 //!
-//! Building a client from a loaded `SdkConfig` makes no network call, so
-//! the cold start stays cheap whichever ports a function has.
+//! Each port's SDK client is built at its first use ([`LazyClient`]): a
+//! function pays at its cold start only for the clients its first request
+//! calls, whichever ports it has.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use pc_platform::config::Config;
 use crate::bus::EventBridgeBus;
 use crate::context::load_sdk_config;
 use crate::email::SesEmail;
+use crate::lazy_client::LazyClient;
 use crate::objects::S3Objects;
 use crate::queue::SqsQueue;
 use crate::store::DynamoStore;
@@ -46,7 +48,7 @@ impl AwsPorts {
     /// The table, on DynamoDB.
     pub fn store(mut self) -> Self {
         self.context.store = Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&self.sdk),
+            LazyClient::from_sdk(&self.sdk, aws_sdk_dynamodb::Client::new),
             &self.context.config.table_name,
         ));
         self
@@ -55,7 +57,7 @@ impl AwsPorts {
     /// The queues, on SQS (sending, and the dead-letter operations).
     pub fn queue(mut self) -> Self {
         self.context.queue = Arc::new(SqsQueue::from_config(
-            aws_sdk_sqs::Client::new(&self.sdk),
+            LazyClient::from_sdk(&self.sdk, aws_sdk_sqs::Client::new),
             &self.context.config,
         ));
         self
@@ -63,14 +65,17 @@ impl AwsPorts {
 
     /// Email, on SES.
     pub fn email(mut self) -> Self {
-        self.context.email = Arc::new(SesEmail::new(aws_sdk_ses::Client::new(&self.sdk)));
+        self.context.email = Arc::new(SesEmail::new(LazyClient::from_sdk(
+            &self.sdk,
+            aws_sdk_ses::Client::new,
+        )));
         self
     }
 
     /// The event bus, on EventBridge.
     pub fn bus(mut self) -> Self {
         self.context.bus = Arc::new(EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(&self.sdk),
+            LazyClient::from_sdk(&self.sdk, aws_sdk_eventbridge::Client::new),
             &self.context.config.event_bus_name,
         ));
         self
@@ -79,7 +84,7 @@ impl AwsPorts {
     /// The uploads bucket, on S3.
     pub fn objects(mut self) -> Self {
         self.context.objects = Arc::new(S3Objects::new(
-            crate::context::s3_client(&self.sdk),
+            LazyClient::from_sdk(&self.sdk, crate::context::s3_client),
             &self.context.config.uploads_bucket,
         ));
         self

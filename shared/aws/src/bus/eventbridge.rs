@@ -7,6 +7,7 @@ use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use pc_platform::bus::{BusError, BusEvent, EventBus};
 
+use crate::lazy_client::LazyClient;
 use crate::sdk_error::failure;
 
 /// The `source` of every event the system publishes.
@@ -17,14 +18,14 @@ pub const MAX_ENTRIES: usize = 10;
 /// Publishes to one EventBridge bus.
 #[derive(Clone, Debug)]
 pub struct EventBridgeBus {
-    client: Client,
+    client: LazyClient<Client>,
     bus_name: String,
 }
 
 impl EventBridgeBus {
-    pub fn new(client: Client, bus_name: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, bus_name: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             bus_name: bus_name.into(),
         }
     }

@@ -8,6 +8,7 @@ use aws_sdk_ses::Client;
 use aws_sdk_ses::types::{Body, Content, Destination, Message};
 use pc_platform::email::{EmailError, EmailSender, OutgoingEmail};
 
+use crate::lazy_client::LazyClient;
 use crate::sdk_error::{Failure, THROTTLING_CODES, failure};
 
 const CHARSET: &str = "UTF-8";
@@ -24,7 +25,7 @@ const REJECTED_CODES: &[&str] = &[
 /// Sends email through SES.
 #[derive(Clone, Debug)]
 pub struct SesEmail {
-    client: Client,
+    client: LazyClient<Client>,
 }
 
 fn content(data: &str) -> Result<Content, EmailError> {
@@ -48,8 +49,10 @@ fn email_error(failure: &Failure) -> EmailError {
 }
 
 impl SesEmail {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub fn new(client: impl Into<LazyClient<Client>>) -> Self {
+        Self {
+            client: client.into(),
+        }
     }
 }
 

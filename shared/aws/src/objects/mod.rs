@@ -10,15 +10,17 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use chrono::{DateTime, Utc};
 use pc_platform::objects::{ObjectError, ObjectStore};
 
+use crate::lazy_client::LazyClient;
+
 pub struct S3Objects {
-    client: Client,
+    client: LazyClient<Client>,
     bucket: String,
 }
 
 impl S3Objects {
-    pub fn new(client: Client, bucket: &str) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, bucket: &str) -> Self {
         Self {
-            client,
+            client: client.into(),
             bucket: bucket.to_owned(),
         }
     }

@@ -11,6 +11,7 @@ use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use pc_platform::realtime::{ConnectionPush, PushError};
 
+use crate::lazy_client::LazyClient;
 use crate::sdk_error::failure;
 
 /// The variable naming the WebSocket API's stage URL
@@ -19,17 +20,20 @@ pub const ENDPOINT_VARIABLE: &str = "WEBSOCKET_ENDPOINT";
 
 #[derive(Clone, Debug)]
 pub struct ApiGatewayPush {
-    client: Client,
+    client: LazyClient<Client>,
 }
 
 impl ApiGatewayPush {
     /// A client of the Management API at `endpoint` (the stage URL).
     pub fn new(sdk: &SdkConfig, endpoint: &str) -> Self {
-        let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
-            .endpoint_url(endpoint)
-            .build();
+        let endpoint = endpoint.to_owned();
         Self {
-            client: Client::from_conf(config),
+            client: LazyClient::from_sdk(sdk, move |sdk| {
+                let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
+                    .endpoint_url(endpoint)
+                    .build();
+                Client::from_conf(config)
+            }),
         }
     }
 }

@@ -193,7 +193,16 @@ fn start(
 /// The function's context, its secrets read from Secrets Manager (one
 /// `BatchGetSecretValue`) while the ports build their clients: the clients
 /// that need a secret (Stripe's, HubSpot's) read it at each call. A secret
-/// that cannot be read stops the function, naming it.
+/// that cannot be read stops the function, naming it. The read and the
+/// ports share the process's AWS settings ([`pc_aws::load_sdk_config`]),
+/// so one HTTP client.
+///
+/// The read finishes before the first poll of the Runtime API, not beside
+/// it: the runtime has one thread, so only the read's waiting could
+/// overlap the poll, and the first request needs the secrets anyway
+/// (the session key, a webhook's signing secret); a read left in flight
+/// when Lambda freezes a provisioned or SnapStart instance after its
+/// first poll would resume on a stale connection.
 pub async fn with_secrets(
     config: Config,
     ports: impl AsyncFnOnce(Config) -> AppContext,

@@ -26,6 +26,7 @@ use aws_sdk_sqs::error::SdkError;
 use pc_platform::config::Config;
 use pc_platform::queue::{DeadLetter, MAX_DELAY, MAX_MESSAGE_BYTES, Queue, QueueError, QueueName};
 
+use crate::lazy_client::LazyClient;
 use crate::sdk_error::failure;
 
 /// Most messages one SQS receive answers.
@@ -42,7 +43,7 @@ where
 /// The queues of `Config::queue_urls` on SQS.
 #[derive(Debug)]
 pub struct SqsQueue {
-    client: Client,
+    client: LazyClient<Client>,
     urls: HashMap<String, String>,
     dead_letter_urls: Mutex<HashMap<QueueName, String>>,
     retry_delay: Duration,
@@ -50,9 +51,9 @@ pub struct SqsQueue {
 
 impl SqsQueue {
     /// Queues by name (`emails`) → URL.
-    pub fn new(client: Client, urls: HashMap<String, String>) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, urls: HashMap<String, String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             urls,
             dead_letter_urls: Mutex::new(HashMap::new()),
             retry_delay: Duration::from_secs(1),
@@ -60,7 +61,7 @@ impl SqsQueue {
     }
 
     /// The queues of `config.queue_urls`.
-    pub fn from_config(client: Client, config: &Config) -> Self {
+    pub fn from_config(client: impl Into<LazyClient<Client>>, config: &Config) -> Self {
         Self::new(client, config.queue_urls.clone()).with_retry_delay(config.queue_retry_delay)
     }
 

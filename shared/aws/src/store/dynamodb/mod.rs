@@ -22,20 +22,22 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use pc_platform::store::{Condition, Item, Key, Page, Query, Store, StoreError, Update, Write};
 
+use crate::lazy_client::LazyClient;
+
 pub use attributes::{from_attributes, to_attributes};
 pub use errors::cancellation_error;
 
 /// The store on one DynamoDB table.
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    pub fn new(client: impl Into<LazyClient<Client>>, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: client.into(),
             table: table.into(),
         }
     }
