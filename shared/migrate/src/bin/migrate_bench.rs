@@ -6,10 +6,14 @@
 //! and the peak resident memory (VmHWM) of the migration.
 //!
 //! `LEADS=1000000 cargo run --profile migrate -p pc-migrate --bin migrate-bench`
+//!
+//! For trials: `RECORDS_PER_COMMIT` (records per commit of the embedded
+//! store's bulk load) and `CACHE_MB` (its page cache) override the
+//! migration's defaults.
 
 use std::time::Instant;
 
-use pc_migrate::{Options, backend, generate, migrate};
+use pc_migrate::{Options, backend, generate, migrate_to};
 
 /// mimalloc rather than the system allocator: the embedded store's page
 /// cache allocates and frees a 4 KiB buffer per page read, and glibc's
@@ -38,6 +42,10 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|n| n.parse().ok())
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -47,10 +55,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let leads: u64 = std::env::var("LEADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
+    let leads = env_number("LEADS").unwrap_or(100_000);
     let work = std::env::temp_dir().join(format!("pc-migrate-bench-{}", std::process::id()));
     let dump = work.join("dump");
     std::fs::create_dir_all(&dump)?;
@@ -68,17 +73,19 @@ async fn main() -> anyhow::Result<()> {
             pc_aws::bootstrap::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
             backend::dynamodb(&sdk, &table, &endpoint)
         }
-        _ => backend::embedded(&work.join("data"))?,
+        _ => match env_number("CACHE_MB") {
+            Some(mb) => backend::embedded_with_cache(&work.join("data"), (mb as usize) << 20)?,
+            None => backend::embedded(&work.join("data"))?,
+        },
     };
     println!("load average at the start: {}", load_average());
     let started = Instant::now();
     let (user_before, system_before) = cpu_seconds();
-    let report = migrate(
-        target.store.as_ref(),
-        &Options::new(&dump),
-        &target.description,
-    )
-    .await?;
+    let mut options = Options::new(&dump);
+    if let Some(n) = env_number("RECORDS_PER_COMMIT") {
+        options.records_per_commit = n;
+    }
+    let report = migrate_to(&target, &options).await?;
     target.sync()?;
     let seconds = started.elapsed().as_secs_f64();
     let (user_after, system_after) = cpu_seconds();
