@@ -46,17 +46,20 @@ pub struct Unit {
 }
 
 /// Units per flush: enough to fill many transactions from one read of
-/// their primary keys, and to make one commit of the embedded store's
-/// file carry a few thousand records (a lead is about 15 writes: some
-/// 150 transactions); their writes stay a few tens of MB in memory.
+/// their primary keys and one store call (a lead is about 15 writes: some
+/// 150 transactions per flush); their writes stay a few tens of MB in
+/// memory.
 const UNITS_PER_FLUSH: usize = 1_000;
 
 /// Records per commit of a bulk load into the embedded store: each commit
 /// copies every page the open transaction changed, so the more records it
-/// holds, the more of their writes share a page; the dirty pages beyond
-/// the store's write buffer go to the file meanwhile, so memory does not
-/// grow with it (docs/benchmarks.md has the trials).
-pub const RECORDS_PER_COMMIT: u64 = 20_000;
+/// holds, the more of their writes share a page. Trials (docs/benchmarks.md):
+/// at 100,000 leads, 1,412 leads per CPU-second committing every flush
+/// (1,000 records), 1,912 every 20,000, 2,207 every 50,000, no better
+/// beyond; memory does not grow with it (redb writes the dirty pages
+/// beyond its write buffer to the file meanwhile). A kill loses at most
+/// this many records' work (some 15 CPU-seconds at 100,000 leads).
+pub const RECORDS_PER_COMMIT: u64 = 50_000;
 
 /// Tries of a transaction that a concurrent one or throttling refused.
 const RETRIES: u32 = 8;

@@ -42,6 +42,20 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// Bytes this process made the kernel write to disk and (`wchar`) wrote
+/// through system calls, from /proc/self/io.
+fn bytes_written() -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((field("write_bytes:")?, field("wchar:")?))
+}
+
 fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|n| n.parse().ok())
 }
@@ -81,15 +95,23 @@ async fn main() -> anyhow::Result<()> {
     println!("load average at the start: {}", load_average());
     let started = Instant::now();
     let (user_before, system_before) = cpu_seconds();
+    let (disk_before, calls_before) = bytes_written().unwrap_or_default();
     let mut options = Options::new(&dump);
     if let Some(n) = env_number("RECORDS_PER_COMMIT") {
         options.records_per_commit = n;
     }
+    println!(
+        "records per commit (embedded store): {}",
+        options.records_per_commit
+    );
     let report = migrate_to(&target, &options).await?;
     target.sync()?;
     let seconds = started.elapsed().as_secs_f64();
     let (user_after, system_after) = cpu_seconds();
     let (user, system) = (user_after - user_before, system_after - system_before);
+    let (disk_after, calls_after) = bytes_written().unwrap_or_default();
+    let store_bytes =
+        std::fs::metadata(work.join("data").join("store.redb")).map_or(0, |m| m.len());
     let counts = &report.counts["leads"];
     let rows: u64 = report.counts.values().map(|c| c.written).sum();
     println!("{}", report.render());
@@ -104,6 +126,13 @@ async fn main() -> anyhow::Result<()> {
         rows as f64 / seconds,
         counts.read as f64 / (user + system),
         peak_rss_mb().unwrap_or_default()
+    );
+    let gb = |b: u64| b as f64 / 1e9;
+    println!(
+        "written: {:.2} GB to disk, {:.2} GB through write calls; store file {:.2} GB",
+        gb(disk_after - disk_before),
+        gb(calls_after - calls_before),
+        gb(store_bytes)
     );
     drop(target);
     std::fs::remove_dir_all(&work)?;
