@@ -40,9 +40,17 @@ impl Target {
 
 /// The embedded store file under `data_dir`, opened for a bulk import.
 pub fn embedded(data_dir: &std::path::Path) -> anyhow::Result<Target> {
+    embedded_with_cache(data_dir, EMBEDDED_CACHE_BYTES)
+}
+
+/// [`embedded`] with a page cache of `cache_bytes` (the benchmark's trials).
+pub fn embedded_with_cache(
+    data_dir: &std::path::Path,
+    cache_bytes: usize,
+) -> anyhow::Result<Target> {
     let path = data_dir.join("store.redb");
     let store = Arc::new(
-        EmbeddedStore::open_for_import(&path, EMBEDDED_CACHE_BYTES)
+        EmbeddedStore::open_for_import(&path, cache_bytes)
             .with_context(|| format!("opening {} (is the dev server stopped?)", path.display()))?,
     );
     Ok(Target {

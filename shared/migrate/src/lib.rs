@@ -28,7 +28,10 @@ use std::path::PathBuf;
 use bson::Document;
 use chrono::{DateTime, Utc};
 
+use pc_platform::store::embedded::EmbeddedStore;
 use pc_platform::store::{Key, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Store};
+
+use crate::backend::Target;
 
 use crate::dump::{Documents, Entry};
 use crate::report::Report;
@@ -46,6 +49,8 @@ pub struct Options {
     /// Re-read every written record at the end (off only for benchmarks,
     /// which re-read a sample of their own).
     pub verify: bool,
+    /// Records per commit into the embedded store (its bulk load).
+    pub records_per_commit: u64,
 }
 
 impl Options {
@@ -55,6 +60,7 @@ impl Options {
             dry_run: false,
             stop_after: None,
             verify: true,
+            records_per_commit: sink::RECORDS_PER_COMMIT,
         }
     }
 }
@@ -69,12 +75,55 @@ pub enum MigrateError {
     NotADirectory(String),
 }
 
-/// Runs the migration into `store`; `target` names it in the report.
+/// Runs the migration into `target`: the embedded store through one bulk
+/// load ([`migrate_embedded`]), DynamoDB call by call ([`migrate`]).
+pub async fn migrate_to(target: &Target, options: &Options) -> Result<Report, MigrateError> {
+    match &target.embedded {
+        Some(store) => migrate_embedded(store, options, &target.description).await,
+        None => migrate(target.store.as_ref(), options, &target.description).await,
+    }
+}
+
+/// Runs the migration into the embedded store through a bulk load,
+/// committed every [`Options::records_per_commit`] records; a run that
+/// fails or stops leaves the records of its last commit and loses the
+/// rest whole (the next run writes them).
+pub async fn migrate_embedded(
+    store: &EmbeddedStore,
+    options: &Options,
+    target: &str,
+) -> Result<Report, MigrateError> {
+    if options.dry_run {
+        return migrate(store, options, target).await;
+    }
+    let load = store.bulk_load();
+    let sink = Sink::bulk(
+        &load,
+        options.records_per_commit,
+        options.dry_run,
+        options.stop_after,
+    );
+    let report = run(sink, options, target).await?;
+    load.finish().map_err(SinkError::Store)?;
+    Ok(report)
+}
+
+/// Runs the migration into `store`, a commit (or DynamoDB transaction) per
+/// store call; `target` names it in the report.
 pub async fn migrate(
     store: &dyn Store,
     options: &Options,
     target: &str,
 ) -> Result<Report, MigrateError> {
+    run(
+        Sink::new(store, options.dry_run, options.stop_after),
+        options,
+        target,
+    )
+    .await
+}
+
+async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Report, MigrateError> {
     if !options.from.is_dir() {
         return Err(MigrateError::NotADirectory(
             options.from.display().to_string(),
@@ -86,7 +135,6 @@ pub async fn migrate(
         target: target.to_owned(),
         ..Report::default()
     };
-    let mut sink = Sink::new(store, options.dry_run, options.stop_after);
     if options.verify && !options.dry_run {
         sink.log = Some(Scratch::create()?);
     }
@@ -487,9 +535,10 @@ pub async fn migrate(
         },
     )
     .await?;
-    sink.flush(&mut report).await?;
+    sink.finish(&mut report).await?;
     report.note("events become audit events (lead events of merged duplicates move to the kept lead); nothing is sent on: no activities, webhooks or emails");
 
+    let store = sink.store();
     if let Some(log) = &mut sink.log {
         verify(store, log, &mut report).await?;
     }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pc_migrate::{Options, backend, migrate};
+use pc_migrate::{Options, backend, migrate_to};
 
 /// mimalloc rather than the system allocator: the embedded store's page
 /// cache allocates and frees a 4 KiB buffer per page read, and glibc's
@@ -78,7 +78,7 @@ async fn main() -> ExitCode {
     options.stop_after = std::env::var(STOP_AFTER_VAR)
         .ok()
         .and_then(|n| n.parse().ok());
-    let outcome = migrate(target.store.as_ref(), &options, &target.description).await;
+    let outcome = migrate_to(&target, &options).await;
     if let Err(pc_migrate::MigrateError::Sink(pc_migrate::sink::SinkError::Stopped(n))) = &outcome {
         // As a kill would: no sync, no report.
         eprintln!("stopped after {n} records ({STOP_AFTER_VAR})");

@@ -12,12 +12,22 @@
 //! transactions, so the next run finishes the job without duplicates and
 //! never overwrites a record changed since it was migrated.
 //!
+//! Into the embedded store the sink writes through a bulk load
+//! ([`BulkLoad`]): one redb write transaction across many flushes,
+//! committed every [`RECORDS_PER_COMMIT`] records, so a leaf page the
+//! transaction already copied is changed in place by the next flushes
+//! instead of copied again by each commit. Records count as written (and
+//! go to the verification log) only once the commit that holds them is
+//! done; a run killed before it loses the whole open transaction, and the
+//! next run writes those records again.
+//!
 //! Several units of one batch often move the same counters (a partner's
 //! lead totals, a month of analytics): such updates are merged into one
 //! write (their additions summed), since a transaction touches a key once.
 
 use std::collections::HashMap;
 
+use pc_platform::store::embedded::BulkLoad;
 use pc_platform::store::{Key, MAX_BATCH_GET, MAX_TRANSACTION_WRITES, Store, StoreError, Write};
 
 use crate::report::Report;
@@ -36,10 +46,20 @@ pub struct Unit {
 }
 
 /// Units per flush: enough to fill many transactions from one read of
-/// their primary keys, and to make one commit of the embedded store's
-/// file carry a few thousand records (a lead is about 15 writes: some
-/// 150 transactions); their writes stay a few tens of MB in memory.
+/// their primary keys and one store call (a lead is about 15 writes: some
+/// 150 transactions per flush); their writes stay a few tens of MB in
+/// memory.
 const UNITS_PER_FLUSH: usize = 1_000;
+
+/// Records per commit of a bulk load into the embedded store: each commit
+/// copies every page the open transaction changed, so the more records it
+/// holds, the more of their writes share a page. Trials (docs/benchmarks.md):
+/// at 100,000 leads, 1,412 leads per CPU-second committing every flush
+/// (1,000 records), 1,912 every 20,000, 2,207 every 50,000, no better
+/// beyond; memory does not grow with it (redb writes the dirty pages
+/// beyond its write buffer to the file meanwhile). A kill loses at most
+/// this many records' work (some 15 CPU-seconds at 100,000 leads).
+pub const RECORDS_PER_COMMIT: u64 = 50_000;
 
 /// Tries of a transaction that a concurrent one or throttling refused.
 const RETRIES: u32 = 8;
@@ -60,6 +80,13 @@ pub struct Sink<'a> {
     /// Stop (as if killed) once this many records were committed.
     stop_after: Option<u64>,
     committed: u64,
+    /// Where writes wait for a commit, and every how many records it is made.
+    bulk: Option<(&'a BulkLoad<'a>, u64)>,
+    /// The records written into the bulk load's open transaction: counted
+    /// as written once it commits.
+    uncommitted: Vec<(&'static str, Key)>,
+    /// Every unit written into it (records and additions to them).
+    uncommitted_units: u64,
     /// The primary keys of every record migrated (written now or found
     /// from an earlier run), on disk, for the verification pass.
     pub log: Option<crate::scratch::Scratch>,
@@ -73,8 +100,24 @@ impl<'a> Sink<'a> {
             pending: Vec::new(),
             stop_after,
             committed: 0,
+            bulk: None,
+            uncommitted: Vec::new(),
+            uncommitted_units: 0,
             log: None,
         }
+    }
+
+    /// A sink writing through a bulk load of the embedded store,
+    /// committed every `records_per_commit` records and by [`Sink::finish`].
+    pub fn bulk(
+        load: &'a BulkLoad<'a>,
+        records_per_commit: u64,
+        dry_run: bool,
+        stop_after: Option<u64>,
+    ) -> Self {
+        let mut sink = Self::new(load, dry_run, stop_after);
+        sink.bulk = Some((load, records_per_commit.max(1)));
+        sink
     }
 
     pub fn store(&self) -> &'a dyn Store {
@@ -121,6 +164,34 @@ impl<'a> Sink<'a> {
         self.commit(batches, report).await
     }
 
+    /// Writes every pending unit and commits the bulk load, if any: from
+    /// here everything counted as written is in the store.
+    pub async fn finish(&mut self, report: &mut Report) -> Result<(), SinkError> {
+        self.flush(report).await?;
+        self.commit_load(report)
+    }
+
+    /// Commits the bulk load once it holds enough records.
+    fn commit_if_due(&mut self, report: &mut Report) -> Result<(), SinkError> {
+        match self.bulk {
+            Some((_, every)) if self.uncommitted_units >= every => self.commit_load(report),
+            _ => Ok(()),
+        }
+    }
+
+    /// Commits the bulk load and counts the records it held as written.
+    fn commit_load(&mut self, report: &mut Report) -> Result<(), SinkError> {
+        let Some((load, _)) = self.bulk else {
+            return Ok(());
+        };
+        load.commit()?;
+        self.uncommitted_units = 0;
+        for (collection, primary) in std::mem::take(&mut self.uncommitted) {
+            self.count_written(collection, &primary, report)?;
+        }
+        Ok(())
+    }
+
     /// Drops (and counts) the units whose record exists already.
     async fn not_yet_migrated(
         &mut self,
@@ -141,7 +212,7 @@ impl<'a> Sink<'a> {
                 if present.contains(&unit.primary) {
                     if unit.counts {
                         report.counts(unit.collection).unchanged += 1;
-                        self.remember(&unit)?;
+                        self.remember(unit.collection, &unit.primary)?;
                     }
                 } else {
                     fresh.push(unit);
@@ -156,10 +227,12 @@ impl<'a> Sink<'a> {
     /// two store calls would have left them.
     async fn commit(&mut self, batches: Vec<Batch>, report: &mut Report) -> Result<(), SinkError> {
         if self.stop_after.is_none() {
-            return self.commit_together(batches, report).await;
+            self.commit_together(batches, report).await?;
+            return self.commit_if_due(report);
         }
         for batch in batches {
             self.commit_together(vec![batch], report).await?;
+            self.commit_if_due(report)?;
         }
         Ok(())
     }
@@ -220,7 +293,7 @@ impl<'a> Sink<'a> {
                 if self.store.get(&unit.primary).await?.is_some() {
                     if unit.counts {
                         report.counts(unit.collection).unchanged += 1;
-                        self.remember(&unit)?;
+                        self.remember(unit.collection, &unit.primary)?;
                     }
                 } else {
                     let failed = match &e {
@@ -244,17 +317,38 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// A unit's transaction went in: its record counts as written now, or
+    /// in a bulk load once the load commits. A run to stop part way stops
+    /// once this many records went in, committed or not (as a kill would).
     fn done(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {
+        if self.bulk.is_some() {
+            self.uncommitted_units += 1;
+        }
         if !unit.counts {
             return Ok(());
         }
-        report.counts(unit.collection).written += 1;
-        self.remember(&unit)?;
-        self.committed += 1;
+        if self.bulk.is_some() {
+            self.uncommitted.push((unit.collection, unit.primary));
+        } else {
+            self.count_written(unit.collection, &unit.primary, report)?;
+        }
+        let went_in = self.committed + self.uncommitted.len() as u64;
         match self.stop_after {
-            Some(n) if self.committed >= n => Err(SinkError::Stopped(self.committed)),
+            Some(n) if went_in >= n => Err(SinkError::Stopped(went_in)),
             _ => Ok(()),
         }
+    }
+
+    fn count_written(
+        &mut self,
+        collection: &'static str,
+        primary: &Key,
+        report: &mut Report,
+    ) -> Result<(), SinkError> {
+        report.counts(collection).written += 1;
+        self.remember(collection, primary)?;
+        self.committed += 1;
+        Ok(())
     }
 }
 
@@ -270,9 +364,9 @@ impl Unit {
 }
 
 impl Sink<'_> {
-    fn remember(&mut self, unit: &Unit) -> Result<(), SinkError> {
+    fn remember(&mut self, collection: &str, primary: &Key) -> Result<(), SinkError> {
         if let Some(log) = &mut self.log {
-            log.add_migrated(unit.collection, &unit.primary.pk, &unit.primary.sk)
+            log.add_migrated(collection, &primary.pk, &primary.sk)
                 .map_err(|e| SinkError::Store(StoreError::Backend(e.to_string())))?;
         }
         Ok(())
@@ -474,5 +568,74 @@ mod tests {
         let counts = &report.counts["leads"];
         assert_eq!(counts.written + counts.unchanged, 50);
         assert!(counts.unchanged > 0);
+    }
+
+    async fn counter(store: &EmbeddedStore) -> Option<i64> {
+        let counter = store.get(&Key::new("COUNT", "C")).await.expect("read")?;
+        counter["n"].as_i64()
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_counts_records_as_written_once_committed() {
+        let store = EmbeddedStore::in_memory();
+        let load = store.bulk_load();
+        let mut report = Report::default();
+        let mut sink = Sink::bulk(&load, 100, false, None);
+        for n in 0..50 {
+            sink.push(unit(n), &mut report).await.expect("pushed");
+        }
+        sink.flush(&mut report).await.expect("flushed");
+        assert!(!report.counts.contains_key("leads"), "not committed yet");
+        assert_eq!(
+            counter(&store).await,
+            None,
+            "nothing visible before the commit"
+        );
+        sink.finish(&mut report).await.expect("finished");
+        assert_eq!(report.counts["leads"].written, 50);
+        assert_eq!(counter(&store).await, Some(50));
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_stopped_loses_its_open_transaction_and_the_next_run_redoes_it() {
+        let store = EmbeddedStore::in_memory();
+        {
+            let load = store.bulk_load();
+            let mut report = Report::default();
+            let mut sink = Sink::bulk(&load, 10, false, Some(25));
+            // Flushed every five records: a commit after every second flush.
+            let mut outcome = Ok(());
+            for n in 0..50 {
+                sink.push(unit(n), &mut report).await.expect("pushed");
+                if n % 5 == 4 {
+                    outcome = sink.flush(&mut report).await;
+                    if outcome.is_err() {
+                        break;
+                    }
+                }
+            }
+            assert!(matches!(outcome, Err(SinkError::Stopped(25))));
+            // The load is dropped here uncommitted, as a kill leaves it.
+        }
+        let kept = counter(&store).await.expect("some commits stayed");
+        assert_eq!(
+            kept, 20,
+            "the commits up to the 20th record stay, the rest is lost"
+        );
+        let load = store.bulk_load();
+        let mut report = Report::default();
+        let mut sink = Sink::bulk(&load, 10, false, None);
+        for n in 0..50 {
+            sink.push(unit(n), &mut report).await.expect("pushed");
+        }
+        sink.finish(&mut report).await.expect("finished");
+        drop(sink);
+        load.finish().expect("committed");
+        assert_eq!(counter(&store).await, Some(50));
+        let counts = &report.counts["leads"];
+        assert_eq!(
+            (counts.written, counts.unchanged),
+            (50 - kept as u64, kept as u64)
+        );
     }
 }

@@ -6,10 +6,14 @@
 //! and the peak resident memory (VmHWM) of the migration.
 //!
 //! `LEADS=1000000 cargo run --profile migrate -p pc-migrate --bin migrate-bench`
+//!
+//! For trials: `RECORDS_PER_COMMIT` (records per commit of the embedded
+//! store's bulk load) and `CACHE_MB` (its page cache) override the
+//! migration's defaults.
 
 use std::time::Instant;
 
-use pc_migrate::{Options, backend, generate, migrate};
+use pc_migrate::{Options, backend, generate, migrate_to};
 
 /// mimalloc rather than the system allocator: the embedded store's page
 /// cache allocates and frees a 4 KiB buffer per page read, and glibc's
@@ -38,6 +42,24 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// Bytes this process made the kernel write to disk and (`wchar`) wrote
+/// through system calls, from /proc/self/io.
+fn bytes_written() -> Option<(u64, u64)> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        io.lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((field("write_bytes:")?, field("wchar:")?))
+}
+
+fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|n| n.parse().ok())
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -47,10 +69,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let leads: u64 = std::env::var("LEADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
+    let leads = env_number("LEADS").unwrap_or(100_000);
     let work = std::env::temp_dir().join(format!("pc-migrate-bench-{}", std::process::id()));
     let dump = work.join("dump");
     std::fs::create_dir_all(&dump)?;
@@ -68,21 +87,31 @@ async fn main() -> anyhow::Result<()> {
             pc_aws::bootstrap::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
             backend::dynamodb(&sdk, &table, &endpoint)
         }
-        _ => backend::embedded(&work.join("data"))?,
+        _ => match env_number("CACHE_MB") {
+            Some(mb) => backend::embedded_with_cache(&work.join("data"), (mb as usize) << 20)?,
+            None => backend::embedded(&work.join("data"))?,
+        },
     };
     println!("load average at the start: {}", load_average());
     let started = Instant::now();
     let (user_before, system_before) = cpu_seconds();
-    let report = migrate(
-        target.store.as_ref(),
-        &Options::new(&dump),
-        &target.description,
-    )
-    .await?;
+    let (disk_before, calls_before) = bytes_written().unwrap_or_default();
+    let mut options = Options::new(&dump);
+    if let Some(n) = env_number("RECORDS_PER_COMMIT") {
+        options.records_per_commit = n;
+    }
+    println!(
+        "records per commit (embedded store): {}",
+        options.records_per_commit
+    );
+    let report = migrate_to(&target, &options).await?;
     target.sync()?;
     let seconds = started.elapsed().as_secs_f64();
     let (user_after, system_after) = cpu_seconds();
     let (user, system) = (user_after - user_before, system_after - system_before);
+    let (disk_after, calls_after) = bytes_written().unwrap_or_default();
+    let store_bytes =
+        std::fs::metadata(work.join("data").join("store.redb")).map_or(0, |m| m.len());
     let counts = &report.counts["leads"];
     let rows: u64 = report.counts.values().map(|c| c.written).sum();
     println!("{}", report.render());
@@ -97,6 +126,13 @@ async fn main() -> anyhow::Result<()> {
         rows as f64 / seconds,
         counts.read as f64 / (user + system),
         peak_rss_mb().unwrap_or_default()
+    );
+    let gb = |b: u64| b as f64 / 1e9;
+    println!(
+        "written: {:.2} GB to disk, {:.2} GB through write calls; store file {:.2} GB",
+        gb(disk_after - disk_before),
+        gb(calls_after - calls_before),
+        gb(store_bytes)
     );
     drop(target);
     std::fs::remove_dir_all(&work)?;

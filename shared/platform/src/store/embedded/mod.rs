@@ -8,19 +8,22 @@
 //! partition is one contiguous range. redb allows one write transaction at a
 //! time, which makes every conditional write and transaction atomic.
 
+mod bulk;
 mod key_layout;
 mod writes;
+
+pub use self::bulk::BulkLoad;
 
 use std::ops::Bound;
 use std::path::Path;
 
 use async_trait::async_trait;
-use redb::{Database, Durability, TableDefinition, WriteTransaction};
+use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
 
 use self::key_layout::{
     as_slice_bound, cursor_position, query_range, range_is_empty, table_key, within,
 };
-use self::writes::{Tables, condition_of, index_keys, outcome};
+use self::writes::{Tables, apply_each, apply_single, apply_transaction};
 use super::{
     Cursor, Index, Item, Key, Page, Query, Store, StoreError, Update, Write, validate_key,
     validate_transaction,
@@ -147,38 +150,27 @@ impl EmbeddedStore {
         });
         Ok(txn)
     }
-}
 
-/// Applies one validated transaction to the `tables` of a write
-/// transaction if every condition holds (checked before anything is
-/// written); otherwise writes nothing and answers which failed. The outer
-/// error is the backend's.
-fn apply_in(tables: &mut Tables, writes: &[Write]) -> Result<Result<(), StoreError>, StoreError> {
-    let mut planned = Vec::with_capacity(writes.len());
-    let mut failed = Vec::new();
-    for (position, write) in writes.iter().enumerate() {
-        let key = write.key().expect("validated");
-        let existing = tables.get(&key)?;
-        if condition_of(write).is_some_and(|c| !c.holds(existing.as_ref())) {
-            failed.push(position);
-            continue;
-        }
-        if matches!(write, Write::Check { .. }) {
-            continue;
-        }
-        let before = index_keys(existing.as_ref(), &key);
-        match outcome(write, existing) {
-            Ok((key, after)) => planned.push((key, before, after)),
-            Err(e) => return Ok(Err(e)),
+    /// Runs `apply` in a write transaction of its own, committed when it
+    /// answers `Ok(Ok(_))`; a refusal (`Ok(Err(_))`, nothing written) or a
+    /// backend error aborts it.
+    fn in_own_transaction<T>(
+        &self,
+        apply: impl FnOnce(&mut Tables) -> Result<Result<T, StoreError>, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.begin_write()?;
+        let applied = apply(&mut Tables::open(&txn)?)?;
+        match applied {
+            Ok(answer) => {
+                txn.commit().map_err(backend)?;
+                Ok(answer)
+            }
+            Err(refused) => {
+                txn.abort().map_err(backend)?;
+                Err(refused)
+            }
         }
     }
-    if !failed.is_empty() {
-        return Ok(Err(StoreError::TransactionCancelled { failed }));
-    }
-    for (key, before, after) in &planned {
-        tables.store(key, before, after.as_ref())?;
-    }
-    Ok(Ok(()))
 }
 
 /// How long opening waits for a store of this process that still holds
@@ -230,14 +222,14 @@ impl Store for EmbeddedStore {
     }
 
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(ITEMS).map_err(backend)?;
         if keys.len() > super::MAX_BATCH_GET {
             return Err(StoreError::Invalid(format!(
                 "a batch get holds at most {} keys",
                 super::MAX_BATCH_GET
             )));
         }
-        let txn = self.db.begin_read().map_err(backend)?;
-        let table = txn.open_table(ITEMS).map_err(backend)?;
         let mut items = Vec::with_capacity(keys.len());
         for key in keys {
             validate_key(key)?;
@@ -249,14 +241,13 @@ impl Store for EmbeddedStore {
     }
 
     async fn put(&self, item: Item, condition: Option<super::Condition>) -> Result<(), StoreError> {
-        self.transact_single(Write::Put { item, condition })
-            .await
+        self.in_own_transaction(|t| apply_single(t, &Write::Put { item, condition }))
             .map(|_| ())
     }
 
     async fn update(&self, update: Update) -> Result<Item, StoreError> {
-        let after = self.transact_single(Write::Update(update)).await?;
-        after.ok_or_else(|| StoreError::Backend("an update left no item".into()))
+        self.in_own_transaction(|t| apply_single(t, &Write::Update(update)))?
+            .ok_or_else(|| StoreError::Backend("an update left no item".into()))
     }
 
     async fn delete(
@@ -264,23 +255,17 @@ impl Store for EmbeddedStore {
         key: &Key,
         condition: Option<super::Condition>,
     ) -> Result<(), StoreError> {
-        self.transact_single(Write::Delete {
+        let write = Write::Delete {
             key: key.clone(),
             condition,
-        })
-        .await
-        .map(|_| ())
+        };
+        self.in_own_transaction(|t| apply_single(t, &write))
+            .map(|_| ())
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         validate_transaction(&writes)?;
-        let txn = self.begin_write()?;
-        let applied = apply_in(&mut Tables::open(&txn)?, &writes)?;
-        if let Err(e) = applied {
-            txn.abort().map_err(backend)?;
-            return Err(e);
-        }
-        txn.commit().map_err(backend)
+        self.in_own_transaction(|t| apply_transaction(t, &writes))
     }
 
     /// One commit of the file for every transaction: a transaction whose
@@ -293,81 +278,80 @@ impl Store for EmbeddedStore {
         &self,
         transactions: Vec<Vec<Write>>,
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let txn = self.begin_write()?;
-        let mut outcomes = Vec::with_capacity(transactions.len());
-        {
-            let mut tables = Tables::open(&txn)?;
-            for writes in &transactions {
-                outcomes.push(match validate_transaction(writes) {
-                    Ok(()) => apply_in(&mut tables, writes)?,
-                    Err(e) => Err(e),
-                });
-            }
-        }
-        txn.commit().map_err(backend)?;
-        Ok(outcomes)
+        self.in_own_transaction(|t| apply_each(t, &transactions).map(Ok))
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
-        if query.pk.is_empty() || query.pk.contains('\0') {
-            return Err(StoreError::Invalid(
-                "a query needs a partition key without NUL".into(),
-            ));
-        }
-        let (mut lo, mut hi) = query_range(query);
-        if let Some(cursor) = &query.cursor {
-            // A cursor resumes inside the key condition's range; one from
-            // elsewhere is refused, as DynamoDB does.
-            let position = cursor_position(query, cursor)?;
-            let inside = (&lo, &hi);
-            if !within(&position, inside) {
-                return Err(StoreError::InvalidCursor);
-            }
-            if query.ascending {
-                lo = Bound::Excluded(position);
-            } else {
-                hi = Bound::Excluded(position);
-            }
-        }
-        let limit = query.limit.unwrap_or(usize::MAX);
         let txn = self.db.begin_read().map_err(backend)?;
         let index = txn.open_table(index_table(query.index)).map_err(backend)?;
-        let items_table = txn.open_table(ITEMS).map_err(backend)?;
-        let bounds = (as_slice_bound(&lo), as_slice_bound(&hi));
-        if range_is_empty(&bounds) {
-            return Ok(Page::default());
-        }
-        let range = index.range::<&[u8]>(bounds).map_err(backend)?;
-        let entries: Box<dyn Iterator<Item = _>> = if query.ascending {
-            Box::new(range)
-        } else {
-            Box::new(range.rev())
-        };
-        let mut items = Vec::new();
-        for entry in entries {
-            if items.len() == limit {
-                break;
-            }
-            let (_, value) = entry.map_err(backend)?;
-            let item = match query.index {
-                Index::Table => read_item(value.value())?,
-                _ => {
-                    let stored = items_table.get(value.value()).map_err(backend)?;
-                    match stored {
-                        Some(v) => read_item(v.value())?,
-                        None => return Err(StoreError::Backend("index points at no item".into())),
-                    }
-                }
-            };
-            items.push(item);
-        }
-        let cursor = (items.len() == limit)
-            .then(|| {
-                items
-                    .last()
-                    .map(|last| Cursor::from_item(last, query.index))
-            })
-            .flatten();
-        Ok(Page { items, cursor })
+        let items = txn.open_table(ITEMS).map_err(backend)?;
+        query_in(query, &index, &items)
     }
+}
+
+/// Answers `query` from `index` (the table itself or one of its indexes)
+/// and `items`, the table, which index entries point into: the same for a
+/// read transaction and for a bulk load's open write transaction.
+fn query_in(
+    query: &Query,
+    index: &impl ReadableTable<&'static [u8], &'static [u8]>,
+    items_table: &impl ReadableTable<&'static [u8], &'static [u8]>,
+) -> Result<Page, StoreError> {
+    if query.pk.is_empty() || query.pk.contains('\0') {
+        return Err(StoreError::Invalid(
+            "a query needs a partition key without NUL".into(),
+        ));
+    }
+    let (mut lo, mut hi) = query_range(query);
+    if let Some(cursor) = &query.cursor {
+        // A cursor resumes inside the key condition's range; one from
+        // elsewhere is refused, as DynamoDB does.
+        let position = cursor_position(query, cursor)?;
+        let inside = (&lo, &hi);
+        if !within(&position, inside) {
+            return Err(StoreError::InvalidCursor);
+        }
+        if query.ascending {
+            lo = Bound::Excluded(position);
+        } else {
+            hi = Bound::Excluded(position);
+        }
+    }
+    let limit = query.limit.unwrap_or(usize::MAX);
+    let bounds = (as_slice_bound(&lo), as_slice_bound(&hi));
+    if range_is_empty(&bounds) {
+        return Ok(Page::default());
+    }
+    let range = index.range::<&[u8]>(bounds).map_err(backend)?;
+    let entries: Box<dyn Iterator<Item = _>> = if query.ascending {
+        Box::new(range)
+    } else {
+        Box::new(range.rev())
+    };
+    let mut items = Vec::new();
+    for entry in entries {
+        if items.len() == limit {
+            break;
+        }
+        let (_, value) = entry.map_err(backend)?;
+        let item = match query.index {
+            Index::Table => read_item(value.value())?,
+            _ => {
+                let stored = items_table.get(value.value()).map_err(backend)?;
+                match stored {
+                    Some(v) => read_item(v.value())?,
+                    None => return Err(StoreError::Backend("index points at no item".into())),
+                }
+            }
+        };
+        items.push(item);
+    }
+    let cursor = (items.len() == limit)
+        .then(|| {
+            items
+                .last()
+                .map(|last| Cursor::from_item(last, query.index))
+        })
+        .flatten();
+    Ok(Page { items, cursor })
 }

@@ -6,10 +6,10 @@
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::key_layout::{item_index_key, table_key};
-use super::{EmbeddedStore, ITEMS, backend, index_table, read_item};
+use super::{ITEMS, backend, index_table, read_item};
 use crate::store::{
-    Condition, Index, Item, Key, MAX_ITEM_BYTES, StoreError, Write, apply_update,
-    validate_index_keys, validate_key,
+    Condition, Index, Item, Key, MAX_BATCH_GET, MAX_ITEM_BYTES, StoreError, Write, apply_update,
+    validate_index_keys, validate_key, validate_transaction,
 };
 
 type BytesTable<'txn> = Table<'txn, &'static [u8], &'static [u8]>;
@@ -46,6 +46,17 @@ impl<'txn> Tables<'txn> {
             indexes.push((index, txn.open_table(index_table(index)).map_err(backend)?));
         }
         Ok(Self { items, indexes })
+    }
+
+    /// The table `index` names (the items themselves for the table), and
+    /// the items, for a query.
+    pub(super) fn for_query(&self, index: Index) -> (&BytesTable<'txn>, &BytesTable<'txn>) {
+        let table = self
+            .indexes
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(&self.items, |(_, t)| t);
+        (table, &self.items)
     }
 
     pub(super) fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
@@ -143,29 +154,97 @@ pub(super) fn condition_of(write: &Write) -> Option<&Condition> {
     }
 }
 
-impl EmbeddedStore {
-    /// Runs one write as a transaction and returns the item after it.
-    pub(super) async fn transact_single(&self, write: Write) -> Result<Option<Item>, StoreError> {
-        let key = match &write {
-            Write::Put { item, .. } => put_key(item)?,
-            other => other.key().expect("non-put writes carry their key"),
-        };
-        validate_key(&key)?;
-        let txn = self.begin_write()?;
-        let after = {
-            let mut tables = Tables::open(&txn)?;
-            let existing = tables.get(&key)?;
-            if condition_of(&write).is_some_and(|c| !c.holds(existing.as_ref())) {
-                drop(tables);
-                txn.abort().map_err(backend)?;
-                return Err(StoreError::ConditionFailed);
-            }
-            let before = index_keys(existing.as_ref(), &key);
-            let (key, after) = outcome(&write, existing)?;
-            tables.store(&key, &before, after.as_ref())?;
-            after
-        };
-        txn.commit().map_err(backend)?;
-        Ok(after.map(Stored::into_item))
+/// Applies one write alone if its condition holds, and answers the item
+/// after it. The outer error is the backend's (the tables may be partly
+/// written); the inner one refuses the write, nothing written.
+pub(super) fn apply_single(
+    tables: &mut Tables,
+    write: &Write,
+) -> Result<Result<Option<Item>, StoreError>, StoreError> {
+    let key = match write {
+        Write::Put { item, .. } => match put_key(item) {
+            Ok(key) => key,
+            Err(e) => return Ok(Err(e)),
+        },
+        other => other.key().expect("non-put writes carry their key"),
+    };
+    if let Err(e) = validate_key(&key) {
+        return Ok(Err(e));
     }
+    let existing = tables.get(&key)?;
+    if condition_of(write).is_some_and(|c| !c.holds(existing.as_ref())) {
+        return Ok(Err(StoreError::ConditionFailed));
+    }
+    let before = index_keys(existing.as_ref(), &key);
+    let (key, after) = match outcome(write, existing) {
+        Ok(planned) => planned,
+        Err(e) => return Ok(Err(e)),
+    };
+    tables.store(&key, &before, after.as_ref())?;
+    Ok(Ok(after.map(Stored::into_item)))
+}
+
+/// Applies one validated transaction if every condition holds (checked
+/// before anything is written); otherwise writes nothing and answers which
+/// failed. The outer error is the backend's.
+pub(super) fn apply_transaction(
+    tables: &mut Tables,
+    writes: &[Write],
+) -> Result<Result<(), StoreError>, StoreError> {
+    let mut planned = Vec::with_capacity(writes.len());
+    let mut failed = Vec::new();
+    for (position, write) in writes.iter().enumerate() {
+        let key = write.key().expect("validated");
+        let existing = tables.get(&key)?;
+        if condition_of(write).is_some_and(|c| !c.holds(existing.as_ref())) {
+            failed.push(position);
+            continue;
+        }
+        if matches!(write, Write::Check { .. }) {
+            continue;
+        }
+        let before = index_keys(existing.as_ref(), &key);
+        match outcome(write, existing) {
+            Ok((key, after)) => planned.push((key, before, after)),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    if !failed.is_empty() {
+        return Ok(Err(StoreError::TransactionCancelled { failed }));
+    }
+    for (key, before, after) in &planned {
+        tables.store(key, before, after.as_ref())?;
+    }
+    Ok(Ok(()))
+}
+
+/// Applies several transactions in order, each all or nothing; one outcome
+/// each. The outer error is the backend's.
+pub(super) fn apply_each(
+    tables: &mut Tables,
+    transactions: &[Vec<Write>],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let mut outcomes = Vec::with_capacity(transactions.len());
+    for writes in transactions {
+        outcomes.push(match validate_transaction(writes) {
+            Ok(()) => apply_transaction(tables, writes)?,
+            Err(e) => Err(e),
+        });
+    }
+    Ok(outcomes)
+}
+
+/// The items at `keys` that exist, in their order.
+pub(super) fn read_many(tables: &Tables, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+    if keys.len() > MAX_BATCH_GET {
+        return Err(StoreError::Invalid(format!(
+            "a batch get holds at most {MAX_BATCH_GET} keys"
+        )));
+    }
+    let mut items = Vec::with_capacity(keys.len());
+    for key in keys {
+        validate_key(key)?;
+        items.extend(tables.get(key)?);
+    }
+    Ok(items)
 }
