@@ -51,10 +51,21 @@ fn lead(n: usize, base: DateTime<Utc>) -> LeadRecord {
     lead
 }
 
-async fn seeded(inner: Arc<dyn Store>, count: usize) -> (Arc<CountingStore>, Vec<LeadRecord>) {
-    let base = DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+fn base() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
         .unwrap()
-        .to_utc();
+        .to_utc()
+}
+
+async fn seeded(inner: Arc<dyn Store>, count: usize) -> (Arc<CountingStore>, Vec<LeadRecord>) {
+    let leads: Vec<LeadRecord> = (0..count).map(|n| lead(n, base())).collect();
+    (stored(inner, &leads).await, leads)
+}
+
+/// A store holding the partners and `leads`, its round trips counted from
+/// here on.
+async fn stored(inner: Arc<dyn Store>, leads: &[LeadRecord]) -> Arc<CountingStore> {
+    let base = base();
     let store = Arc::new(CountingStore::new(inner));
     for p in 0..PARTNERS {
         let id = format!("P{p}");
@@ -64,7 +75,6 @@ async fn seeded(inner: Arc<dyn Store>, count: usize) -> (Arc<CountingStore>, Vec
             .await
             .unwrap();
     }
-    let leads: Vec<LeadRecord> = (0..count).map(|n| lead(n, base)).collect();
     let transactions = leads
         .iter()
         .map(|l| leads_store::create_lead_writes(l).unwrap())
@@ -73,7 +83,7 @@ async fn seeded(inner: Arc<dyn Store>, count: usize) -> (Arc<CountingStore>, Vec
         outcome.unwrap();
     }
     store.take();
-    (store, leads)
+    store
 }
 
 async fn search(
@@ -205,4 +215,48 @@ async fn the_round_trips_are_the_same_on_dynamodb() {
     // Fewer leads (moto is slow to fill): "ann" and "lee" still fill
     // their first pages, and both then end within one more page.
     check_round_trips(Arc::new(dynamo), 2_200, 2 + 1 + 1).await;
+}
+
+/// When no entry of any word's first page matches, the shares cannot say
+/// which word is rarer: the words are read on in step until one ends,
+/// rather than guessing the longest and reading it to the limit.
+#[tokio::test]
+async fn a_search_whose_first_pages_match_nothing_reads_its_words_in_step() {
+    // 6,000 leads carry "commonword" and 1,500 "rare"; only the 20
+    // oldest carry both, so the newest pages of either match nothing.
+    let named = |n: usize, first: &str, last: &str| {
+        let mut lead = LeadRecord::new(
+            format!("L{n:05}"),
+            format!("P{}", n % PARTNERS),
+            LeadEmail::parse(&format!("c{n}@x.io")).unwrap(),
+            LeadSource::Manual,
+            base() + chrono::Duration::seconds(n as i64),
+        );
+        lead.contact.first_name = Some(first.into());
+        lead.contact.last_name = Some(last.into());
+        lead
+    };
+    let leads: Vec<LeadRecord> = (0..7_520)
+        .map(|n| match n {
+            0..20 => named(n, "Commonword", "Rare"),
+            20..1_520 => named(n, "Bea", "Rare"),
+            _ => named(n, "Commonword", "Stone"),
+        })
+        .collect();
+    let store = stored(Arc::new(EmbeddedStore::in_memory()), &leads).await;
+    let page = Window { skip: 0, take: 50 };
+    // Room for 4,000 entries: "commonword" alone would pass it (it is the
+    // longer word, the old guess) and find nothing.
+    let found = search(&*store, "search=commonword%20rare", None, page, 4_000).await;
+    let expected = naive(&leads, "commonword rare", None);
+    assert_eq!(expected.len(), 20);
+    assert!(!found.truncated);
+    assert_eq!(found.total, 20);
+    assert_eq!(
+        ids(&found.rows),
+        expected.iter().map(|l| l.id.as_str()).collect::<Vec<_>>()
+    );
+    // Two first pages, the second page of each (where "rare" ends), one
+    // batch read of the leads.
+    assert_eq!(store.take(), 2 + 2 + 1);
 }

@@ -12,15 +12,20 @@
 //!   match the whole search tells the sizes apart: the leads matching the
 //!   search are that share of each word's entries (|A∩B| = fA·|A| =
 //!   fB·|B|), so the word with the highest share has the fewest entries.
-//!   Equal shares (none matching, say) fall back to the longest word.
+//! - when every page is full and no entry matches, the shares are all
+//!   zero and say nothing, so every word is read on by one more page, all
+//!   at once, until a word ends or an entry matches (or the limit nears):
+//!   reading the words in step costs at most their number times the
+//!   rarest word's entries, where guessing could read a word a hundred
+//!   times larger. Shares still equal fall back to the longest word.
 //!
-//! The chosen word's entries are then read on from its first page's
+//! The chosen word's entries are then read on from its last page's
 //! cursor, at most [`SEARCH_ENTRY_LIMIT`] entries in all, which bounds a
-//! search's round trips: one per word (of its [`PROBED_WORDS`] longest),
-//! plus one per [`QUERY_PAGE`] entries
-//! of the chosen word up to the limit, plus the batch reads of the page's
-//! leads. A search whose rarest word has more entries answers from those
-//! read, with `truncated: true`.
+//! search's round trips: one per [`QUERY_PAGE`] entries of its words (of
+//! its [`PROBED_WORDS`] longest) read in step, plus one per page of the
+//! chosen word up to the limit, plus the batch reads of the page's leads.
+//! A search whose rarest word has more entries answers from those read,
+//! with `truncated: true`.
 
 use std::collections::HashSet;
 
@@ -89,6 +94,15 @@ impl EntryPage {
     }
 }
 
+/// Whether the pages read of each word cannot tell the words apart: more
+/// than one word, none ended, no entry matching the search.
+fn undecided(pages: &[EntryPage]) -> bool {
+    pages.len() > 1
+        && pages
+            .iter()
+            .all(|p| p.cursor.is_some() && p.matching() == 0)
+}
+
 async fn read_page(
     store: &dyn Store,
     query: &Query,
@@ -108,20 +122,20 @@ async fn read_page(
     })
 }
 
-/// Which of the words' first pages to read on from (see the module).
-fn rarest(words: &[&str], first: &[EntryPage]) -> usize {
-    let known = (0..first.len())
-        .filter(|&i| first[i].cursor.is_none())
-        .min_by_key(|&i| first[i].entries.len());
+/// Which word to read on from, by the pages read of each (see the module).
+fn rarest(words: &[&str], pages: &[EntryPage]) -> usize {
+    let known = (0..pages.len())
+        .filter(|&i| pages[i].cursor.is_none())
+        .min_by_key(|&i| pages[i].entries.len());
     if let Some(i) = known {
         return i;
     }
     // Shares compared as fractions (matching / read), without division.
     let share = |a: usize, b: usize| {
-        let (pa, pb) = (&first[a], &first[b]);
+        let (pa, pb) = (&pages[a], &pages[b]);
         (pa.matching() * pb.entries.len()).cmp(&(pb.matching() * pa.entries.len()))
     };
-    (0..first.len())
+    (0..pages.len())
         .max_by(|&a, &b| {
             share(a, b)
                 .then(words[a].chars().count().cmp(&words[b].chars().count()))
@@ -177,11 +191,25 @@ pub(super) async fn matching_entries(
                 }
             })
             .collect();
-        let mut first =
+        let mut pages =
             try_join_all(queries.iter().map(|q| read_page(store, q, None, search))).await?;
-        read += first.iter().map(|p| p.entries.len()).sum::<usize>();
-        let chosen = rarest(&words, &first);
-        let mut page = first.swap_remove(chosen);
+        read += pages.iter().map(|p| p.entries.len()).sum::<usize>();
+        while undecided(&pages) && read + pages.len() * QUERY_PAGE <= limit {
+            let next = try_join_all(
+                pages
+                    .iter_mut()
+                    .zip(&queries)
+                    .map(|(page, q)| read_page(store, q, page.cursor.take(), search)),
+            )
+            .await?;
+            for (page, more) in pages.iter_mut().zip(next) {
+                read += more.entries.len();
+                page.entries.extend(more.entries);
+                page.cursor = more.cursor;
+            }
+        }
+        let chosen = rarest(&words, &pages);
+        let mut page = pages.swap_remove(chosen);
         loop {
             for entry in page.entries.drain(..) {
                 if entry.matches && seen.insert(entry.id.clone()) {
