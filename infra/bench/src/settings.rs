@@ -3,6 +3,7 @@
 //! with.
 
 use pc_platform::config::{Config, Secret};
+use pc_platform::session_keys::PUBLIC_KEYS_VARIABLE;
 
 /// Where `embedded-function` finds the seeded store file.
 pub const EMBEDDED_STORE_DIR: &str = "PC_EMBEDDED_STORE_DIR";
@@ -15,13 +16,18 @@ pub fn config() -> Config {
 
 /// Settings a deployed function reads, with the benchmark's values: the
 /// ARN of every secret (each function reads those it holds from the local
-/// Secrets Manager endpoint, [`crate::secrets_api`]), never a value. The
-/// `embedded-function` stand-in reads the same local defaults as [`config`].
+/// Secrets Manager endpoint, [`crate::secrets_api`]), never a value, and
+/// the public keys of session tokens, which the template gives every
+/// function that checks sessions (the public half of the local signing
+/// key, which signs the benchmark's sessions). The `embedded-function`
+/// stand-in reads the same local defaults as [`config`].
 pub fn lambda_env() -> Vec<(&'static str, String)> {
     let c = config();
     let arns = Secret::ALL.map(|secret| (secret.name_variable(), crate::secrets_api::arn(secret)));
+    let public_keys: Vec<String> = c.jwt_public_keys.iter().map(|k| k.to_base64()).collect();
     arns.into_iter()
         .chain([
+            (PUBLIC_KEYS_VARIABLE, public_keys.join(",")),
             ("TABLE_NAME", c.table_name),
             ("EVENT_BUS_NAME", c.event_bus_name),
             ("UPLOADS_BUCKET", c.uploads_bucket),

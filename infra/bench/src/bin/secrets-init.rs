@@ -26,12 +26,12 @@ mod secrets_api;
 #[path = "../settings.rs"]
 mod settings;
 
-/// The secrets of the functions holding the most (the HubSpot routes) and
-/// of the most common case (a route behind the auth layer).
+/// The secrets of a function holding one (sign-in, the session signing
+/// key) and of those holding the most (the HubSpot routes).
 const HELD: [&[Secret]; 2] = [
-    &[Secret::Jwt],
+    &[Secret::JwtSigningKey],
     &[
-        Secret::Jwt,
+        Secret::OauthState,
         Secret::Encryption,
         Secret::HubspotClientId,
         Secret::HubspotClientSecret,
