@@ -141,29 +141,6 @@ async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<
             serde_json::to_vec(&invocation(function, &seeded, &secret, 0)?.event)?,
         ));
     }
-    // MEASUREMENT ONLY (reverted): the earlier directories' binaries
-    // verify HS256 sessions with the legacy secret, so their requests carry
-    // the same session signed that way.
-    let envelope = pc_http::tokens::verify_session::<pc_http::tokens::AccessClaims>(
-        &config(),
-        "access",
-        &seeded.token,
-        chrono::Utc::now(),
-    )?
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let legacy_token = pc_http::tokens::sign(
-        crate::secrets_api::LEGACY_JWT_SECRET,
-        "access",
-        envelope.claims,
-        chrono::Utc::now(),
-        chrono::Duration::minutes(30),
-    );
-    let legacy = |event: &Vec<u8>| -> Vec<u8> {
-        String::from_utf8(event.clone())
-            .unwrap()
-            .replace(&seeded.token, &legacy_token)
-            .into_bytes()
-    };
     let mut all = Vec::new();
     for (n, dir) in dirs.iter().enumerate() {
         all.push(Samples::new(
@@ -174,8 +151,7 @@ async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<
             false,
         )?);
         for (name, event) in &events {
-            let event = if n == 0 { event.clone() } else { legacy(event) };
-            all.push(Samples::new((n, dir), workdir, name, event, true)?);
+            all.push(Samples::new((n, dir), workdir, name, event.clone(), true)?);
         }
     }
     let started = chrono::Utc::now();

@@ -41,12 +41,6 @@ pub struct SecretsApi {
     pub url: String,
 }
 
-/// MEASUREMENT ONLY (reverted): the HS256 session secret of the binaries
-/// built before session tokens became EdDSA, and its ARN.
-pub const LEGACY_JWT_SECRET: &str = "dev-jwt-secret-change-me-0123456789abcdef";
-pub const LEGACY_JWT_ARN: &str =
-    "arn:aws:secretsmanager:us-east-1:000000000000:secret:bench/JWT_SECRET-AbCdEf";
-
 /// The ARN the benchmark gives `secret`.
 pub fn arn(secret: Secret) -> String {
     format!(
@@ -159,11 +153,10 @@ impl SecretsApi {
     /// Serves the local settings' secrets, each answer after `delay`.
     pub async fn start(delay: Duration) -> anyhow::Result<Self> {
         let keyring = config().secrets;
-        let mut values: HashMap<String, String> = Secret::ALL
+        let values: HashMap<String, String> = Secret::ALL
             .iter()
             .filter_map(|s| keyring.current(*s).ok().map(|v| (arn(*s), v.to_string())))
             .collect();
-        values.insert(LEGACY_JWT_ARN.into(), LEGACY_JWT_SECRET.into());
         let shared = Shared {
             values: Arc::new(values),
             delay,

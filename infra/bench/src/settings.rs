@@ -28,9 +28,6 @@ pub fn lambda_env() -> Vec<(&'static str, String)> {
     arns.into_iter()
         .chain([
             (PUBLIC_KEYS_VARIABLE, public_keys.join(",")),
-            // MEASUREMENT ONLY (reverted): what the binaries built before
-            // session tokens became EdDSA read, the HS256 session secret.
-            ("JWT_SECRET_NAME", crate::secrets_api::LEGACY_JWT_ARN.into()),
             ("TABLE_NAME", c.table_name),
             ("EVENT_BUS_NAME", c.event_bus_name),
             ("UPLOADS_BUCKET", c.uploads_bucket),
