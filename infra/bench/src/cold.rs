@@ -11,16 +11,18 @@
 //! The functions run as on Lambda: they read their secrets at init from
 //! the local AWS endpoint ([`crate::secrets_api`]), then answer a real
 //! request (a signed-in partner's, a queue message, a webhook call) through
-//! their SDK clients, against an empty account: loopback HTTP, so the TLS
+//! their SDK clients, against a local account holding the seeded partner (each first answer must succeed): loopback HTTP, so the TLS
 //! handshake with AWS is not in the figures, its certificates are.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 
 use pc_host::catalog;
 use pc_platform::config::Secret;
+use pc_platform::store::Store;
 
 use crate::figures::percentile;
 use crate::invocations::{http_event, invocation};
@@ -44,7 +46,8 @@ struct Samples {
     binary: PathBuf,
     name: &'static str,
     event: Vec<u8>,
-    aws: bool,
+    /// The AWS account's items; `None` for the floor, which calls no AWS.
+    account: Option<Arc<dyn Store>>,
     size_bytes: u64,
     inits: Vec<Duration>,
     colds: Vec<Duration>,
@@ -60,7 +63,7 @@ impl Samples {
         workdir: &Path,
         name: &'static str,
         event: Vec<u8>,
-        aws: bool,
+        account: Option<Arc<dyn Store>>,
     ) -> anyhow::Result<Self> {
         let built = binary_path(dir, name);
         let size_bytes = size_of(&built)?;
@@ -83,7 +86,7 @@ impl Samples {
             binary,
             name,
             event,
-            aws,
+            account,
             inits: Vec::new(),
             colds: Vec::new(),
             cpus: Vec::new(),
@@ -92,7 +95,8 @@ impl Samples {
     }
 
     async fn sample(&mut self) -> anyhow::Result<()> {
-        let start = cold_start(&self.binary, self.name, &self.event, self.aws).await?;
+        let start = cold_start(&self.binary, self.name, &self.event, self.account.clone()).await?;
+        succeeded(&self.label, &start.answer)?;
         self.inits.push(start.init);
         self.colds.push(start.cold);
         self.cpus.push(start.cpu);
@@ -126,6 +130,7 @@ async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<
     // The seeded store is only where the signed-in partner's token comes
     // from: the functions themselves find an empty table.
     let seeded = seed(workdir).await?;
+    let account: Arc<dyn Store> = seeded.store.clone();
     let secret = config()
         .secrets
         .current(Secret::ChilipiperWebhook)?
@@ -148,10 +153,17 @@ async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<
             workdir,
             "hello-lambda",
             hello_event.clone(),
-            false,
+            None,
         )?);
         for (name, event) in &events {
-            all.push(Samples::new((n, dir), workdir, name, event.clone(), true)?);
+            let account = Some(account.clone());
+            all.push(Samples::new(
+                (n, dir),
+                workdir,
+                name,
+                event.clone(),
+                account,
+            )?);
         }
     }
     let started = chrono::Utc::now();
@@ -175,6 +187,19 @@ async fn run(dirs: &[PathBuf], rounds: usize, workdir: &Path) -> anyhow::Result<
     );
     print(&mut all, rounds);
     Ok(())
+}
+
+/// Fails the run unless `answer` is a success: a 2xx for an HTTP function,
+/// no failed message for a queue worker. A function that failed its first
+/// request skipped the work it is measured for.
+fn succeeded(label: &str, answer: &[u8]) -> anyhow::Result<()> {
+    let answer: serde_json::Value = serde_json::from_slice(answer).unwrap_or_default();
+    let status = answer["statusCode"].as_u64();
+    let failures = answer["batchItemFailures"].as_array().map(Vec::len);
+    match (status, failures) {
+        (Some(200..=299), _) | (None, Some(0)) => Ok(()),
+        _ => anyhow::bail!("{label} did not succeed at its first request: {answer}"),
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -230,7 +255,7 @@ fn print(all: &mut [Samples], rounds: usize) {
          process start to the answer to the first request, a fresh process each, \
          {rounds} rounds taking the binaries in turn; CPU = user + system time of the process, \
          stopped after its first answer; faults = its page faults, p50; times in ms; the functions read their \
-         secrets at init and call DynamoDB, SQS and SES on a local empty account over loopback \
+         secrets at init and call DynamoDB, SQS and SES on a local account holding the seeded partner over loopback \
          HTTP; the floor is {}, the smallest lambda_http function)",
         all[0].label
     );

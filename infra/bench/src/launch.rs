@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::json;
 
 use pc_http::functions::Function;
+use pc_platform::store::Store;
 
 use crate::figures::percentile;
 use crate::invocations::{http_event, invocation};
@@ -68,7 +70,7 @@ async fn aws_init(
     secrets_delay: Duration,
 ) -> anyhow::Result<Duration> {
     let api = RuntimeApi::start().await?;
-    let secrets = SecretsApi::start(secrets_delay).await?;
+    let secrets = SecretsApi::start(secrets_delay, None).await?;
     let mut command = lambda_command(binary, &api, function);
     command
         .env("AWS_ENDPOINT_URL", &secrets.url)
@@ -158,7 +160,7 @@ pub async fn deployed_cold(binary: &Path, name: &str, path: &str) -> anyhow::Res
     let event = serde_json::to_vec(&http_event("GET", path, None, json!({}), None))?;
     let mut colds = Vec::new();
     for _ in 0..5 {
-        colds.push(cold_start(binary, name, &event, false).await?.cold);
+        colds.push(cold_start(binary, name, &event, None).await?.cold);
     }
     colds.sort();
     Ok(colds[colds.len() / 2])
@@ -198,22 +200,25 @@ pub struct ColdStart {
     pub cold: Duration,
     pub cpu: Duration,
     pub faults: u64,
+    /// The function's answer to its first request.
+    pub answer: Vec<u8>,
 }
 
 /// One cold start of a deployed binary, a fresh process answering `event`.
-/// With `aws`, its AWS endpoint is a local empty account ([`SecretsApi`])
-/// holding its secrets, as on Lambda: it reads its secrets at init and
-/// calls its services through its SDK clients.
+/// With an `account`, its AWS endpoint is a local account ([`SecretsApi`])
+/// holding its secrets and, for DynamoDB reads, the account's items, as on
+/// Lambda: it reads its secrets at init and calls its services through its
+/// SDK clients.
 pub async fn cold_start(
     binary: &Path,
     name: &str,
     event: &[u8],
-    aws: bool,
+    account: Option<Arc<dyn Store>>,
 ) -> anyhow::Result<ColdStart> {
     let api = RuntimeApi::start().await?;
     let mut command = lambda_command(binary, &api, name);
-    if aws {
-        let account = SecretsApi::start(Duration::ZERO).await?;
+    if let Some(seeded) = account {
+        let account = SecretsApi::start(Duration::ZERO, Some(seeded)).await?;
         command
             .env("AWS_ENDPOINT_URL", &account.url)
             .env("AWS_REGION", "us-east-1")
@@ -228,15 +233,17 @@ pub async fn cold_start(
     let cold = started.elapsed();
     let polled = api.first_poll().await;
     let (cpu, faults) = stop_for_usage(&mut child)?;
-    if let Err(e) = answer? {
-        bail!("{name} failed its first invocation: {e}");
-    }
+    let answer = match answer? {
+        Ok(answer) => answer,
+        Err(e) => bail!("{name} failed its first invocation: {e}"),
+    };
     let polled = polled.with_context(|| format!("{name} never polled the Runtime API"))?;
     Ok(ColdStart {
         init: polled - started,
         cold,
         cpu,
         faults,
+        answer,
     })
 }
 

@@ -33,6 +33,7 @@
 //! [`launch`] starts function processes against the [`runtime_api`] and
 //! samples their memory, and [`figures`] prints the table.
 
+mod account_api;
 mod cold;
 mod figures;
 mod in_process;

@@ -7,9 +7,8 @@
 //! measure.
 //!
 //! For the cold-start comparison (`pc-bench cold`) the same endpoint is the
-//! rest of an empty AWS account, so a deployed function answers its first
-//! request through its real SDK clients: DynamoDB finds no item (the table
-//! is empty), SQS accepts every message and SES sends every email.
+//! rest of the AWS account ([`crate::account_api`]), so a deployed function
+//! answers its first request through its real SDK clients.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -26,6 +25,9 @@ use axum::routing::post;
 use serde_json::{Value, json};
 
 use pc_platform::config::Secret;
+use pc_platform::store::Store;
+
+use crate::account_api;
 
 use crate::settings::config;
 
@@ -34,6 +36,8 @@ struct Shared {
     /// Value by ARN.
     values: Arc<HashMap<String, String>>,
     delay: Duration,
+    /// What DynamoDB reads find ([`account_api`]); nothing when `None`.
+    seeded: Option<Arc<dyn Store>>,
 }
 
 /// The endpoint: its URL, for `AWS_ENDPOINT_URL`.
@@ -50,46 +54,11 @@ pub fn arn(secret: Secret) -> String {
 }
 
 async fn answer(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    if body.starts_with(b"Action=SendEmail") || body.starts_with(b"Action=SendRawEmail") {
-        return ses_sent(&body);
+    if let Some(sent) = account_api::ses_sent(&body) {
+        return sent;
     }
     let (status, body) = respond(&shared, &headers, &body).await;
     (status, [(CONTENT_TYPE, "application/x-amz-json-1.1")], body).into_response()
-}
-
-/// SES (query protocol): the email is sent.
-fn ses_sent(body: &[u8]) -> Response {
-    let action = if body.starts_with(b"Action=SendRawEmail") {
-        "SendRawEmail"
-    } else {
-        "SendEmail"
-    };
-    (
-        [(CONTENT_TYPE, "text/xml")],
-        format!(
-            "<{action}Response xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">\
-             <{action}Result><MessageId>bench</MessageId></{action}Result>\
-             <ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></{action}Response>"
-        ),
-    )
-        .into_response()
-}
-
-/// DynamoDB on an empty table, SQS accepting every message (AWS JSON
-/// protocol); `None` for any other call.
-fn empty_account(target: &str) -> Option<Value> {
-    let (service, operation) = target.split_once('.')?;
-    Some(match (service, operation) {
-        ("DynamoDB_20120810", "Query" | "Scan") => {
-            json!({"Items": [], "Count": 0, "ScannedCount": 0})
-        }
-        ("DynamoDB_20120810", "BatchGetItem") => json!({"Responses": {}, "UnprocessedKeys": {}}),
-        ("DynamoDB_20120810", "TransactGetItems") => json!({"Responses": []}),
-        ("DynamoDB_20120810", _) => json!({}),
-        ("AmazonSQS", "SendMessage") => json!({"MessageId": "bench"}),
-        ("AmazonSQS", "SendMessageBatch") => json!({"Successful": [], "Failed": []}),
-        _ => return None,
-    })
 }
 
 async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
@@ -139,7 +108,7 @@ async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCo
                 ),
             }
         }
-        other => match empty_account(other) {
+        other => match account_api::answer(other, &request, shared.seeded.as_ref()).await {
             Some(answer) => (StatusCode::OK, answer.to_string()),
             None => (
                 StatusCode::BAD_REQUEST,
@@ -150,8 +119,9 @@ async fn respond(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> (StatusCo
 }
 
 impl SecretsApi {
-    /// Serves the local settings' secrets, each answer after `delay`.
-    pub async fn start(delay: Duration) -> anyhow::Result<Self> {
+    /// Serves the local settings' secrets, each answer after `delay`, and
+    /// the rest of the account with `seeded`'s items ([`account_api`]).
+    pub async fn start(delay: Duration, seeded: Option<Arc<dyn Store>>) -> anyhow::Result<Self> {
         let keyring = config().secrets;
         let values: HashMap<String, String> = Secret::ALL
             .iter()
@@ -160,6 +130,7 @@ impl SecretsApi {
         let shared = Shared {
             values: Arc::new(values),
             delay,
+            seeded,
         };
         let app = Router::new().route("/", post(answer)).with_state(shared);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;

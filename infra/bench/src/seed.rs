@@ -30,6 +30,8 @@ pub struct Seeded {
     pub token: String,
     /// The bench partner, which new leads are created for.
     pub partner_id: String,
+    /// The store itself.
+    pub store: Arc<EmbeddedStore>,
 }
 
 pub async fn send(
@@ -75,7 +77,7 @@ pub fn request(
 /// meeting type, and leads.
 pub async fn seed(dir: &Path) -> anyhow::Result<Seeded> {
     let store = Arc::new(EmbeddedStore::open(&dir.join("store.redb"))?);
-    let ctx = EmbeddedParts::new(store, config()).context;
+    let ctx = EmbeddedParts::new(store.clone(), config()).context;
     pc_accounts_seed(&ctx).await?;
     let app = pc_host::devserver::http_app(&ctx, false);
     let (status, cookies, body) = send(
@@ -124,7 +126,11 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seeded> {
             }
         }
     }
-    Ok(Seeded { token, partner_id })
+    Ok(Seeded {
+        token,
+        partner_id,
+        store,
+    })
 }
 
 async fn pc_accounts_seed(ctx: &pc_platform::AppState) -> anyhow::Result<()> {

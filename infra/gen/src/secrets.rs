@@ -1,11 +1,15 @@
 //! The secrets of each function: one Secrets Manager secret per key, named
-//! `<SecretNamePrefix><KEY>` (`partner-connector/prod/JWT_SECRET`) and
+//! `<SecretNamePrefix><KEY>` (`partner-connector/prod/JWT_SIGNING_KEY`) and
 //! created before the first deploy. Only the secrets [`Function::secrets`]
 //! derives from a function's table entry (what the handler declares, and
-//! the token key for routes behind the auth layer) reach it: their names in
-//! its environment (`JWT_SECRET_NAME`...), never a value, and a policy
+//! the keys of the clients it is granted) reach it: their names in its
+//! environment (`JWT_SIGNING_KEY_NAME`...), never a value, and a policy
 //! letting its role read exactly those secrets. The function reads the
 //! values at start (`pc_aws::secrets`).
+//!
+//! Checking sessions takes no secret: the functions that do
+//! ([`Function::checks_sessions`]) are given the public keys of session
+//! tokens in `JWT_PUBLIC_KEYS`, from the [`PUBLIC_KEYS_PARAMETER`].
 //!
 //! One prefix parameter rather than one ARN parameter per secret: a nested
 //! stack takes the one parameter (SAM allows 60 per application), and an
@@ -18,10 +22,46 @@ use serde_yaml::{Mapping, Value};
 use pc_http::functions::Function;
 use pc_platform::config::Secret;
 
-use crate::template::{insert, int, map, s, seq, sub};
+use crate::template::{insert, int, map, r, s, seq, sub};
 
 /// The parameter holding the secrets' common name prefix.
 pub const PREFIX_PARAMETER: &str = "SecretNamePrefix";
+
+/// The parameter listing the public keys of session tokens.
+pub const PUBLIC_KEYS_PARAMETER: &str = "JwtPublicKeys";
+
+/// The public keys parameter's declaration in the root template: not a
+/// secret, so a plain parameter passed to the functions that check
+/// sessions; each key is checked again when a function starts.
+pub fn public_keys_parameter() -> Value {
+    map([
+        ("Type", s("String")),
+        (
+            "Description",
+            s(
+                "Public keys verifying session tokens, comma-separated, the current one first (a previous one stays listed during a rotation): each the base64 line of `openssl pkey -in <JWT_SIGNING_KEY's PEM> -pubout` (docs/operations.md).",
+            ),
+        ),
+        (
+            "AllowedPattern",
+            s("^[A-Za-z0-9+/]+={0,2}( *, *[A-Za-z0-9+/]+={0,2})*$"),
+        ),
+        ("MinLength", int(1)),
+    ])
+}
+
+/// `JWT_PUBLIC_KEYS` for a function that checks sessions.
+pub fn public_keys_variable(function: &Function) -> Mapping {
+    let mut variables = Mapping::new();
+    if function.checks_sessions() {
+        insert(
+            &mut variables,
+            pc_platform::session_keys::PUBLIC_KEYS_VARIABLE,
+            r(PUBLIC_KEYS_PARAMETER),
+        );
+    }
+    variables
+}
 
 /// The prefix parameter's declaration in the root template.
 pub fn prefix_parameter(functions: &[Function]) -> Value {
@@ -57,7 +97,7 @@ fn arn(secret: Secret) -> Value {
     ))
 }
 
-/// The function's secret names, by variable (`JWT_SECRET_NAME`).
+/// The function's secret names, by variable (`JWT_SIGNING_KEY_NAME`).
 pub fn variables(function: &Function) -> Mapping {
     let mut variables = Mapping::new();
     for secret in function.secrets() {
@@ -116,12 +156,12 @@ mod tests {
 
     #[test]
     fn names_and_policy_patterns_name_exactly_one_secret() {
-        let Value::Mapping(name) = name(Secret::Jwt) else {
+        let Value::Mapping(name) = name(Secret::JwtSigningKey) else {
             panic!("a Fn::Sub");
         };
         let text = name["Fn::Sub"].as_str().unwrap();
-        assert_eq!(text, "${SecretNamePrefix}JWT_SECRET");
-        assert_eq!(secret_named(text), Some(Secret::Jwt));
+        assert_eq!(text, "${SecretNamePrefix}JWT_SIGNING_KEY");
+        assert_eq!(secret_named(text), Some(Secret::JwtSigningKey));
         let Value::Mapping(arn) = arn(Secret::StripeSecretKey) else {
             panic!("a Fn::Sub");
         };

@@ -11,9 +11,10 @@ use crate::{auth_api, partners_api, registration_api, users_api};
 
 const EMAILS: Permissions = Permissions::WRITE.sends(&[QueueName::Emails]).email();
 const AUDITED: Permissions = Permissions::WRITE.sends(&[QueueName::Events]);
-/// Public routes that sign or read session tokens themselves.
-const SESSIONS: Permissions = Permissions::WRITE.secrets(&[Secret::Jwt]);
-const AUDITED_SESSIONS: Permissions = AUDITED.secrets(&[Secret::Jwt]);
+/// Public routes that issue sessions: the only functions holding the
+/// session signing key.
+const SESSIONS: Permissions = Permissions::WRITE.secrets(&[Secret::JwtSigningKey]);
+const AUDITED_SESSIONS: Permissions = AUDITED.secrets(&[Secret::JwtSigningKey]);
 const EMAILS_AUDITED: Permissions = Permissions::WRITE
     .sends(&[QueueName::Emails, QueueName::Events])
     .email();
@@ -66,7 +67,8 @@ pub fn auth_sign_out() -> Function {
     http!(
         "auth-sign-out",
         Access::Public,
-        SESSIONS,
+        // Reads the session to end from its tokens: public keys only.
+        Permissions::WRITE.reads_sessions(),
         auth_api::sign_out
     )
 }

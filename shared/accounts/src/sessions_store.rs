@@ -53,16 +53,14 @@ fn sign_pair(
     jti: &str,
     now: DateTime<Utc>,
 ) -> Result<TokenPair, StoreError> {
-    // Only a function deployed without the token key gets here without it.
-    let secret = ctx
-        .config
-        .secrets
-        .current(pc_platform::config::Secret::Jwt)
-        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    // Only a function deployed without the signing key (or with a key
+    // whose public half is not listed) gets here without it.
+    let key =
+        tokens::session_signing_key(&ctx.config).map_err(|e| StoreError::Backend(e.to_string()))?;
     let user_id = &user.id;
     Ok(TokenPair {
-        access: tokens::sign(
-            &secret,
+        access: tokens::sign_session(
+            &key,
             "access",
             AccessClaims {
                 sub: user_id.to_owned(),
@@ -72,8 +70,8 @@ fn sign_pair(
             now,
             Duration::minutes(ACCESS_TOKEN_MINUTES),
         ),
-        refresh: tokens::sign(
-            &secret,
+        refresh: tokens::sign_session(
+            &key,
             "refresh",
             RefreshClaims {
                 sub: user_id.to_owned(),

@@ -42,8 +42,9 @@ pub fn integrations_hubspot_authorize() -> Function {
     http!(
         "integrations-hubspot-authorize",
         Access::Admin,
-        // The state's nonce is stored; the consent URL is HubSpot's.
-        Permissions::WRITE.crm(),
+        // The state's nonce is stored and the state signed; the consent URL
+        // is HubSpot's.
+        Permissions::WRITE.crm().secrets(&[Secret::OauthState]),
         oauth_api::authorize
     )
     .open_to_pending_partners()
@@ -54,7 +55,7 @@ pub fn integrations_hubspot_callback() -> Function {
         "integrations-hubspot-callback",
         // HubSpot sends the browser here; the signed state is the check.
         Access::Public,
-        Permissions::WRITE.crm().secrets(&[Secret::Jwt]),
+        Permissions::WRITE.crm().secrets(&[Secret::OauthState]),
         oauth_api::callback
     )
 }

@@ -1,5 +1,6 @@
-//! The OAuth `state` of a HubSpot connection: a JWT (the session signing
-//! key, purpose `hubspot_oauth_state`) carrying the partner, the user who
+//! The OAuth `state` of a HubSpot connection: a JWT (HS256 with a secret
+//! of its own, [`Secret::OauthState`], which only the two functions that
+//! issue and consume states hold; purpose `hubspot_oauth_state`) carrying the partner, the user who
 //! asked, a random nonce and the hash of a browser binding, valid ten
 //! minutes by the injected clock. The nonce is also stored, and the
 //! callback consumes it with a conditional delete, so a state is good
@@ -83,7 +84,7 @@ fn secret(ctx: &AppContext) -> Result<SecretText, StateError> {
     // simply not valid.
     ctx.config
         .secrets
-        .current(Secret::Jwt)
+        .current(Secret::OauthState)
         .map_err(|_| StateError::Invalid)
 }
 
@@ -136,10 +137,15 @@ pub async fn consume(
 ) -> Result<StateClaims, StateError> {
     // A missing key is a deployment error; to the caller the state is
     // simply not valid.
-    let verified =
-        tokens::verify_rotating::<StateClaims>(&ctx.config, Secret::Jwt, PURPOSE, state, now)
-            .await
-            .map_err(|_| StateError::Invalid)?;
+    let verified = tokens::verify_rotating::<StateClaims>(
+        &ctx.config,
+        Secret::OauthState,
+        PURPOSE,
+        state,
+        now,
+    )
+    .await
+    .map_err(|_| StateError::Invalid)?;
     let claims = match verified {
         Ok(envelope) => envelope.claims,
         Err(TokenError::Expired) => return Err(StateError::Expired),

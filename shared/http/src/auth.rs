@@ -13,7 +13,6 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use pc_platform::config::Secret;
 
 use pc_platform::AppState;
 use pc_platform::store::{Item, Store, StoreError, from_item};
@@ -88,10 +87,8 @@ pub struct Caller {
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let token = access_token(headers).ok_or_else(|| ApiError::unauthorized("sign in first"))?;
     let now = state.clock.now();
-    let envelope =
-        tokens::verify_rotating::<AccessClaims>(&state.config, Secret::Jwt, "access", &token, now)
-            .await?
-            .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
+    let envelope = tokens::verify_session::<AccessClaims>(&state.config, "access", &token, now)?
+        .map_err(|e| ApiError::unauthorized(format!("invalid session: {e}")))?;
     let AccessClaims { sub, sid, pid } = envelope.claims;
     authenticate_session(state, &sub, &sid, pid.as_deref(), envelope.iat).await
 }

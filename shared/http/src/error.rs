@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use pc_platform::config::MissingSecret;
+use pc_platform::config::{MissingPublicKeys, MissingSecret};
 pub use pc_platform::error_code::ErrorCode;
 use pc_platform::failure::Failure;
 use pc_platform::queue::QueueError;
@@ -207,6 +207,13 @@ impl IntoResponse for ApiError {
 /// deployment mistake, logged with the secret's name.
 impl From<MissingSecret> for ApiError {
     fn from(e: MissingSecret) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Likewise for the public keys of session tokens.
+impl From<MissingPublicKeys> for ApiError {
+    fn from(e: MissingPublicKeys) -> Self {
         ApiError::internal(e)
     }
 }

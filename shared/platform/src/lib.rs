@@ -21,6 +21,7 @@ pub mod queue;
 pub mod realtime;
 pub mod receivers;
 pub mod secrets;
+pub mod session_keys;
 pub mod store;
 pub mod time;
 

@@ -16,8 +16,12 @@ pub use source::{SecretSource, SecretsError};
 /// One secret setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Secret {
-    /// Signs and verifies access and refresh tokens.
-    Jwt,
+    /// Signs access and refresh tokens: the Ed25519 private key (PKCS#8
+    /// PEM) of [`crate::session_keys`], held only by the functions that
+    /// issue sessions; every other function verifies with public keys.
+    JwtSigningKey,
+    /// Signs and verifies the OAuth `state` of a HubSpot connection (HS256).
+    OauthState,
     /// Signs and verifies magic links.
     MagicLink,
     /// AES-256-GCM key of stored OAuth tokens (64 hexadecimal characters).
@@ -35,8 +39,9 @@ pub enum Secret {
 }
 
 impl Secret {
-    pub const ALL: [Secret; 9] = [
-        Secret::Jwt,
+    pub const ALL: [Secret; 10] = [
+        Secret::JwtSigningKey,
+        Secret::OauthState,
         Secret::MagicLink,
         Secret::Encryption,
         Secret::ChilipiperWebhook,
@@ -50,7 +55,8 @@ impl Secret {
     /// The environment variable holding it locally (and naming it in errors).
     pub const fn env_name(self) -> &'static str {
         match self {
-            Secret::Jwt => "JWT_SECRET",
+            Secret::JwtSigningKey => "JWT_SIGNING_KEY",
+            Secret::OauthState => "OAUTH_STATE_SECRET",
             Secret::MagicLink => "MAGIC_LINK_SECRET",
             Secret::Encryption => "ENCRYPTION_KEY",
             Secret::ChilipiperWebhook => "CHILIPIPER_WEBHOOK_SECRET",
@@ -67,7 +73,8 @@ impl Secret {
     /// [`Secret::env_name`] in the deployed template) or its ARN.
     pub const fn name_variable(self) -> &'static str {
         match self {
-            Secret::Jwt => "JWT_SECRET_NAME",
+            Secret::JwtSigningKey => "JWT_SIGNING_KEY_NAME",
+            Secret::OauthState => "OAUTH_STATE_SECRET_NAME",
             Secret::MagicLink => "MAGIC_LINK_SECRET_NAME",
             Secret::Encryption => "ENCRYPTION_KEY_NAME",
             Secret::ChilipiperWebhook => "CHILIPIPER_WEBHOOK_SECRET_NAME",
@@ -81,16 +88,20 @@ impl Secret {
 
     /// Whether values signed or sealed with it are checked later, so the
     /// value before a rotation (`AWSPREVIOUS`) must still be accepted; the
-    /// Stripe key and HubSpot's client id are only ever sent.
+    /// Stripe key and HubSpot's client id are only ever sent, and session
+    /// tokens are checked with public keys, never with their signing key.
     pub const fn verifies(self) -> bool {
-        !matches!(self, Secret::StripeSecretKey | Secret::HubspotClientId)
+        !matches!(
+            self,
+            Secret::StripeSecretKey | Secret::HubspotClientId | Secret::JwtSigningKey
+        )
     }
 
     /// Keys we generate ourselves must be long enough to resist guessing;
     /// third-party credentials have whatever length their issuer gives.
     pub(crate) const fn min_length(self) -> usize {
         match self {
-            Secret::Jwt | Secret::MagicLink | Secret::ChilipiperWebhook => 32,
+            Secret::OauthState | Secret::MagicLink | Secret::ChilipiperWebhook => 32,
             _ => 1,
         }
     }
@@ -99,7 +110,8 @@ impl Secret {
     /// has none; third-party credentials have none (their features stay off).
     pub(crate) const fn local_default(self) -> Option<&'static str> {
         match self {
-            Secret::Jwt => Some("dev-jwt-secret-change-me-0123456789abcdef"),
+            Secret::JwtSigningKey => Some(crate::session_keys::DEV_SIGNING_KEY),
+            Secret::OauthState => Some("dev-oauth-state-secret-change-me-0123456789"),
             Secret::MagicLink => Some("dev-magic-link-secret-change-me-0123456789"),
             Secret::Encryption => {
                 Some("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
@@ -130,8 +142,12 @@ impl fmt::Display for Secret {
 )]
 pub struct MissingSecret(pub Secret);
 
-/// Why a secret's value is refused (too short, or not a key list).
+/// Why a secret's value is refused (too short, not a key list, not an
+/// Ed25519 private key).
 pub(crate) fn check(secret: Secret, value: &str) -> Result<(), String> {
+    if secret == Secret::JwtSigningKey {
+        return crate::session_keys::SigningKey::from_pem(value).map(drop);
+    }
     if value.len() < secret.min_length() {
         return Err(format!(
             "must be at least {} characters",
@@ -171,7 +187,17 @@ mod tests {
         assert_eq!(parse_keys(&two).unwrap(), vec![[0u8; 32], [0xff; 32]]);
         assert!(parse_keys(&format!("{key},abc")).is_none());
         assert!(check(Secret::Encryption, "abc").is_err());
-        assert!(check(Secret::Jwt, "short").unwrap_err().contains("32"));
+        assert!(
+            check(Secret::OauthState, "short")
+                .unwrap_err()
+                .contains("32")
+        );
+        let error = check(Secret::JwtSigningKey, &"x".repeat(40)).unwrap_err();
+        assert!(
+            error.contains("Ed25519 private key in PKCS#8 PEM"),
+            "{error}"
+        );
+        assert!(check(Secret::JwtSigningKey, crate::session_keys::DEV_SIGNING_KEY).is_ok());
         assert!(check(Secret::StripeSecretKey, "sk_test_1").is_ok());
     }
 }

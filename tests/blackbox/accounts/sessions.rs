@@ -2,6 +2,7 @@
 //! bearer tokens, refresh-token rotation and reuse, and forged tokens.
 
 use pc_http::tokens::{self, AccessClaims};
+use pc_platform::session_keys::SigningKey;
 use pc_tests::accounts_support::{bare_client, get_with_bearer, refresh_with, set_cookie};
 use pc_tests::reqwest::StatusCode;
 use pc_tests::{browser, expect_json, json, scenario};
@@ -135,16 +136,11 @@ scenario!(
     tampered_expired_unsigned_and_foreign_tokens_are_refused,
     |app| {
         let (access, refresh) = owner_tokens(app).await;
-        let secret = app
-            .server
-            .context
-            .config
-            .secrets
-            .current(pc_platform::config::Secret::Jwt)
-            .unwrap()
-            .to_string();
+        let config = &app.server.context.config;
+        let key = tokens::session_signing_key(config).unwrap();
         let now = app.server.context.clock.now();
-        let claims = tokens::verify::<AccessClaims>(&secret, "access", &access, now)
+        let claims = tokens::verify_session::<AccessClaims>(config, "access", &access, now)
+            .unwrap()
             .unwrap()
             .claims;
 
@@ -155,15 +151,31 @@ scenario!(
         let tampered = format!("{}.{}.{signature}", parts[0], parts[1]);
         // {"alg":"none","typ":"JWT"}
         let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
-        let wrong_key = tokens::sign(
-            "another-secret-another-secret-another",
+        // Another Ed25519 key (`openssl genpkey -algorithm ed25519`).
+        let other = SigningKey::from_pem(
+            "-----BEGIN PRIVATE KEY-----\n\
+             MC4CAQAwBQYDK2VwBCIEIKbaHE43au6whASOMJcWSnRqdzJt+lfC+NLmeIhl30z5\n\
+             -----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let wrong_key = tokens::sign_session(
+            &other,
             "access",
             claims.clone(),
             now,
             chrono::Duration::minutes(30),
         );
-        let expired = tokens::sign(
-            &secret,
+        // HS256 keyed with the public key every function knows.
+        let public_key = config.jwt_public_keys[0].to_base64();
+        let hs256_with_public_key = tokens::sign(
+            &public_key,
+            "access",
+            claims.clone(),
+            now,
+            chrono::Duration::minutes(30),
+        );
+        let expired = tokens::sign_session(
+            &key,
             "access",
             claims.clone(),
             now - chrono::Duration::hours(2),
@@ -173,6 +185,7 @@ scenario!(
             ("tampered", tampered),
             ("alg none", unsigned),
             ("wrong key", wrong_key),
+            ("HS256 with the public key", hs256_with_public_key),
             ("expired", expired),
             ("refresh token as access", refresh),
             ("garbage", "not-a-jwt".to_owned()),

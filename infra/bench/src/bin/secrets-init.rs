@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use pc_platform::config::{Config, Keyring, Secret};
 
+// The rest of the account the endpoint answers (none of it is read here).
+#[path = "../account_api.rs"]
+mod account_api;
 #[path = "../secrets_api.rs"]
 mod secrets_api;
 // The benchmark's settings: `secrets_api` serves their secrets.
@@ -26,12 +29,12 @@ mod secrets_api;
 #[path = "../settings.rs"]
 mod settings;
 
-/// The secrets of the functions holding the most (the HubSpot routes) and
-/// of the most common case (a route behind the auth layer).
+/// The secrets of a function holding one (sign-in, the session signing
+/// key) and of those holding the most (the HubSpot routes).
 const HELD: [&[Secret]; 2] = [
-    &[Secret::Jwt],
+    &[Secret::JwtSigningKey],
     &[
-        Secret::Jwt,
+        Secret::OauthState,
         Secret::Encryption,
         Secret::HubspotClientId,
         Secret::HubspotClientSecret,
@@ -130,7 +133,7 @@ fn main() -> anyhow::Result<()> {
         "endpoint", "secrets", "mode", "p50 ms", "max ms"
     );
     for delay in [Duration::ZERO, Duration::from_millis(25)] {
-        let api = runtime.block_on(secrets_api::SecretsApi::start(delay))?;
+        let api = runtime.block_on(secrets_api::SecretsApi::start(delay, None))?;
         for (index, held) in HELD.iter().enumerate() {
             for mode in MODES {
                 if mode == "clients" && index > 0 {

@@ -189,6 +189,7 @@ pub(super) fn function_resource(function: &Function) -> anyhow::Result<Value> {
     insert(&mut properties, "Timeout", int(timeout));
     let mut variables = queue_variables(function);
     variables.extend(crate::secrets::variables(function));
+    variables.extend(crate::secrets::public_keys_variable(function));
     if function.permissions.pushes {
         insert(
             &mut variables,

@@ -95,6 +95,10 @@ pub(super) fn parameters(functions: &[Function]) -> Value {
             crate::secrets::PREFIX_PARAMETER,
             crate::secrets::prefix_parameter(functions),
         ),
+        (
+            crate::secrets::PUBLIC_KEYS_PARAMETER,
+            crate::secrets::public_keys_parameter(),
+        ),
     ]);
     if let Value::Mapping(parameters) = &mut parameters {
         crate::limits::parameters(parameters);

@@ -119,3 +119,71 @@ fn the_chilipiper_webhook_cannot_read_the_stripe_key() {
     );
     assert!(!readable.contains(&Secret::StripeSecretKey));
 }
+
+#[test]
+fn only_the_functions_issuing_sessions_hold_the_signing_key() {
+    let template = template();
+    let holders: BTreeSet<&str> = deployed_functions()
+        .into_iter()
+        .filter(|f| {
+            readable(f.name, &function_properties(&template, f.name))
+                .contains(&Secret::JwtSigningKey)
+        })
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(
+        holders,
+        BTreeSet::from([
+            "auth-sign-in",
+            "auth-token-refresh",
+            "auth-complete-registration",
+            "auth-verify-registration",
+        ])
+    );
+}
+
+#[test]
+fn functions_checking_sessions_get_the_public_keys_and_no_secret_for_them() {
+    let template = template();
+    let variable = pc_platform::session_keys::PUBLIC_KEYS_VARIABLE;
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert!(
+        globals.get(variable).is_none(),
+        "only where sessions are checked"
+    );
+    let mut checking = 0;
+    for f in deployed_functions() {
+        let properties = function_properties(&template, f.name);
+        let given = properties["Environment"]["Variables"].get(variable);
+        if f.checks_sessions() {
+            checking += 1;
+            assert_eq!(
+                given.and_then(|v| v["Ref"].as_str()),
+                Some(pc_infra::secrets::PUBLIC_KEYS_PARAMETER),
+                "{}: {variable}",
+                f.name
+            );
+        } else {
+            assert!(given.is_none(), "{}: {variable} unused", f.name);
+        }
+    }
+    assert!(checking > 80, "{checking} functions check sessions");
+    // A route behind the auth layer (and sign-out, which reads the
+    // session it ends) holds no secret at all: no name, no policy, no
+    // call to Secrets Manager at start.
+    for name in ["auth-me", "leads-list", "auth-sign-out", "realtime-connect"] {
+        let f = deployed_functions()
+            .into_iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} is deployed"));
+        assert!(f.checks_sessions(), "{name} checks sessions");
+        assert!(f.secrets().is_empty(), "{name}: {:?}", f.secrets());
+        let properties = function_properties(&template, name);
+        assert!(
+            readable(name, &properties).is_empty(),
+            "{name} reads no secret"
+        );
+        let rendered = serde_yaml::to_string(&properties).unwrap();
+        assert!(!rendered.contains("secretsmanager"), "{name}: {rendered}");
+    }
+}

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use pc_platform::config::Secret;
 
 use pc_http::auth::load_user_and_session;
 use pc_http::cookies::{REFRESH_COOKIE, add_clearing_cookies, bearer_token, read_cookie};
@@ -54,8 +53,7 @@ pub async fn refresh(
         return Ok(refused(&ctx, "no refresh token"));
     };
     let Ok(envelope) =
-        tokens::verify_rotating::<RefreshClaims>(&ctx.config, Secret::Jwt, "refresh", &token, now)
-            .await?
+        tokens::verify_session::<RefreshClaims>(&ctx.config, "refresh", &token, now)?
     else {
         return Ok(refused(&ctx, "invalid refresh token"));
     };
@@ -90,28 +88,14 @@ pub async fn sign_out(State(ctx): State<AppState>, headers: HeaderMap) -> ApiRes
     let now = ctx.clock.now();
     let mut session = None;
     if let Some(token) = pc_http::auth::access_token(&headers) {
-        session = tokens::verify_rotating::<AccessClaims>(
-            &ctx.config,
-            Secret::Jwt,
-            "access",
-            &token,
-            now,
-        )
-        .await?
-        .ok()
-        .map(|e| (e.claims.sub, e.claims.sid));
+        session = tokens::verify_session::<AccessClaims>(&ctx.config, "access", &token, now)?
+            .ok()
+            .map(|e| (e.claims.sub, e.claims.sid));
     }
     if let (None, Some(token)) = (&session, read_cookie(&headers, REFRESH_COOKIE)) {
-        session = tokens::verify_rotating::<RefreshClaims>(
-            &ctx.config,
-            Secret::Jwt,
-            "refresh",
-            &token,
-            now,
-        )
-        .await?
-        .ok()
-        .map(|e| (e.claims.sub, e.claims.sid));
+        session = tokens::verify_session::<RefreshClaims>(&ctx.config, "refresh", &token, now)?
+            .ok()
+            .map(|e| (e.claims.sub, e.claims.sid));
     }
     if let Some((user_id, sid)) = session {
         sessions_store::revoke(&*ctx.store, &user_id, &sid).await?;

@@ -1,5 +1,5 @@
 //! The secret store on Secrets Manager. A deployed function is told the
-//! name of each secret it declares (`JWT_SECRET_NAME`...); its role may
+//! name of each secret it declares (`JWT_SIGNING_KEY_NAME`...); its role may
 //! read exactly those. At start it reads their current values in one
 //! `BatchGetSecretValue` call; a reload also reads the previous values
 //! (`AWSPREVIOUS`, one `GetSecretValue` per secret, concurrently). Each

@@ -38,7 +38,7 @@ use serde_json::Value;
 use pc_http::AppState;
 use pc_http::functions::{Function, StreamFn, Trigger};
 use pc_platform::AppContext;
-use pc_platform::config::{Config, Mode};
+use pc_platform::config::{Config, ConfigError, Mode};
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use pc_http::socket_functions::{BusRuleFn, SocketFn, SocketRoute};
@@ -179,15 +179,30 @@ fn start(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let config = Config::from_env(Mode::Lambda, &function.secrets()).inspect_err(|e| {
-            tracing::error!(function = name, error = %e, "cannot start");
-        })?;
+        let config =
+            deployed_config(function, |name| std::env::var(name).ok()).inspect_err(|e| {
+                tracing::error!(function = name, error = %e, "cannot start");
+            })?;
         let ctx = with_secrets(config, ports).await.inspect_err(|e| {
             tracing::error!(function = name, error = %e, "cannot start");
         })?;
         tracing::info!(function = name, kind = function.kind(), "cold start done");
         serve(Arc::new(ctx)).await
     })
+}
+
+/// The settings of a deployed `function` from its environment (`lookup`):
+/// the names of the secrets it holds, and the public keys of session
+/// tokens if it checks sessions, each required.
+fn deployed_config(
+    function: &Function,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let config = Config::from_lookup(Mode::Lambda, &function.secrets(), lookup)?;
+    if function.checks_sessions() {
+        config.require_jwt_public_keys()?;
+    }
+    Ok(config)
 }
 
 /// The function's context, its secrets read from Secrets Manager (one
@@ -200,7 +215,7 @@ fn start(
 /// The read finishes before the first poll of the Runtime API, not beside
 /// it: the runtime has one thread, so only the read's waiting could
 /// overlap the poll, and the first request needs the secrets anyway
-/// (the session key, a webhook's signing secret); a read left in flight
+/// (a webhook's signing secret, sign-in's signing key); a read left in flight
 /// when Lambda freezes a provisioned or SnapStart instance after its
 /// first poll would resume on a stale connection.
 pub async fn with_secrets(
@@ -276,6 +291,8 @@ async fn run_stream(ctx: AppState, name: &'static str, handler: StreamFn) -> Res
 
 #[cfg(test)]
 mod tests {
+    use pc_platform::config::Secret;
+
     use super::*;
 
     #[test]
@@ -288,5 +305,44 @@ mod tests {
         );
         let error = serve_http(pc_notify::functions::emails_worker(), ports).unwrap_err();
         assert!(error.to_string().contains("not an HTTP route"), "{error}");
+    }
+
+    /// A deployed function's environment: every setting, the public keys
+    /// unless `without_keys`, and the name of every secret.
+    fn environment(without_keys: bool) -> impl Fn(&str) -> Option<String> {
+        move |name| match name {
+            "CORS_ORIGIN" => Some("https://app.example.com".into()),
+            "JWT_PUBLIC_KEYS" if without_keys => None,
+            "JWT_PUBLIC_KEYS" => Some(pc_platform::session_keys::DEV_PUBLIC_KEYS.into()),
+            "COOKIE_SAME_SITE" | "COOKIE_SECURE" | "QUEUE_RETRY_DELAY_MS" => None,
+            "LIST_READ_LIMIT" | "MARKETPLACE_MAX_OPEN_RESERVATIONS" => None,
+            _ => Some(format!("partner-connector/test/{name}")),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_function_checking_sessions_reads_no_secret_at_start() {
+        let auth_me = pc_accounts::functions::auth_me();
+        let config = deployed_config(&auth_me, environment(false)).unwrap();
+        assert!(config.secret_ids.is_empty() && config.secrets.held().is_empty());
+        assert_eq!(config.jwt_public_keys().unwrap().len(), 1);
+        // No secret to read: no Secrets Manager client, no call (this
+        // process has no AWS settings, so any call would fail).
+        let granting_nothing = async |config| AppContext::granting_nothing(config);
+        let ctx = with_secrets(config, granting_nothing).await.unwrap();
+        assert!(!ctx.config.secrets.holds(Secret::JwtSigningKey));
+
+        let error = deployed_config(&auth_me, environment(true)).unwrap_err();
+        assert_eq!(error, ConfigError::Missing("JWT_PUBLIC_KEYS"));
+
+        // Sign-in holds the signing key, and checks its public half is listed.
+        let sign_in = pc_accounts::functions::auth_sign_in();
+        let config = deployed_config(&sign_in, environment(false)).unwrap();
+        assert_eq!(config.secrets.held(), &[Secret::JwtSigningKey]);
+        assert!(deployed_config(&sign_in, environment(true)).is_err());
+        // A worker neither checks sessions nor needs the keys.
+        let worker = pc_notify::functions::emails_worker();
+        let config = deployed_config(&worker, environment(true)).unwrap();
+        assert!(config.jwt_public_keys.is_empty() && config.secret_ids.is_empty());
     }
 }

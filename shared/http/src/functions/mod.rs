@@ -232,20 +232,29 @@ impl Function {
         }
     }
 
-    /// Every secret the deployed function holds: what its handler declares,
-    /// and the token key for a route behind the auth layer and for the
-    /// WebSocket API's `$connect`. Nothing else reaches its environment.
-    pub fn secrets(&self) -> Vec<Secret> {
-        let mut secrets = self.permissions.secrets.to_vec();
-        let checks_tokens = match self.trigger {
+    /// Whether the deployed function verifies session tokens, and so is
+    /// given their public keys (`JWT_PUBLIC_KEYS`, never a secret): a
+    /// route behind the auth layer, the WebSocket API's `$connect`, a
+    /// public route that reads sessions itself, and the functions issuing
+    /// sessions (which check that their signing key's public half is
+    /// listed).
+    pub fn checks_sessions(&self) -> bool {
+        let behind_auth = match self.trigger {
             Trigger::Http(_) => self.access.uses_session(),
             // A socket is authenticated when it opens.
             Trigger::Socket(route, _) => route == SocketRoute::Connect,
             _ => false,
         };
-        if checks_tokens {
-            secrets.push(Secret::Jwt);
-        }
+        behind_auth
+            || self.permissions.reads_sessions
+            || self.permissions.secrets.contains(&Secret::JwtSigningKey)
+    }
+
+    /// Every secret the deployed function holds: what its handler declares,
+    /// and the keys of the clients its permissions grant. Nothing else
+    /// reaches its environment; checking sessions takes none.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.permissions.secrets.to_vec();
         if self.permissions.payments {
             secrets.push(Secret::StripeSecretKey);
         }

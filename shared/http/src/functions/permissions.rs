@@ -53,9 +53,12 @@ pub struct Permissions {
     pub publishes_events: bool,
     /// Lists and moves the dead letters of every queue.
     pub dead_letters: bool,
-    /// The secrets the handler itself reads (the auth layer's token key is
-    /// added for authenticated routes, see [`Function::secrets`](super::Function::secrets)).
+    /// The secrets the handler itself reads.
     pub secrets: &'static [Secret],
+    /// Verifies session tokens itself, outside the auth layer (a public
+    /// route reading the session it ends): given the public keys, see
+    /// [`Function::checks_sessions`](super::Function::checks_sessions).
+    pub reads_sessions: bool,
     /// Reads, writes and removes objects of the uploads bucket.
     pub uploads: bool,
     /// Calls Stripe (with the secret key, added to [`Function::secrets`](super::Function::secrets)).
@@ -77,6 +80,7 @@ impl Permissions {
         publishes_events: false,
         dead_letters: false,
         secrets: &[],
+        reads_sessions: false,
         uploads: false,
         payments: false,
         crm: false,
@@ -133,6 +137,11 @@ impl Permissions {
 
     pub const fn secrets(mut self, secrets: &'static [Secret]) -> Self {
         self.secrets = secrets;
+        self
+    }
+
+    pub const fn reads_sessions(mut self) -> Self {
+        self.reads_sessions = true;
         self
     }
 }

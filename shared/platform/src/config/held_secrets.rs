@@ -68,27 +68,30 @@ mod tests {
     fn a_function_is_told_only_the_names_of_the_secrets_it_declares() {
         let health = lambda(&[], &[]).unwrap();
         assert!(health.secret_ids.is_empty());
-        assert!(!health.secrets.holds(Secret::Jwt));
+        assert!(!health.secrets.holds(Secret::OauthState));
         assert_eq!(
-            health.secrets.current(Secret::Jwt).unwrap_err(),
-            MissingSecret(Secret::Jwt)
+            health.secrets.current(Secret::OauthState).unwrap_err(),
+            MissingSecret(Secret::OauthState)
         );
         // No secret value is read from a deployed function's environment.
         let signed_in = lambda(
-            &[Secret::Jwt, Secret::Encryption],
-            &[("JWT_SECRET", Some(&"v".repeat(40)))],
+            &[Secret::OauthState, Secret::Encryption],
+            &[("OAUTH_STATE_SECRET", Some(&"v".repeat(40)))],
         )
         .unwrap();
         assert_eq!(
             signed_in.secret_ids,
             vec![
-                (Secret::Jwt, "x".repeat(40)),
+                (Secret::OauthState, "x".repeat(40)),
                 (Secret::Encryption, "x".repeat(40))
             ]
         );
-        assert_eq!(signed_in.secrets.held(), &[Secret::Jwt, Secret::Encryption]);
+        assert_eq!(
+            signed_in.secrets.held(),
+            &[Secret::OauthState, Secret::Encryption]
+        );
         assert!(
-            !signed_in.secrets.holds(Secret::Jwt),
+            !signed_in.secrets.holds(Secret::OauthState),
             "read at start, not from the environment"
         );
         let err = lambda(&[Secret::Encryption], &[("ENCRYPTION_KEY_NAME", None)]).unwrap_err();
@@ -109,13 +112,13 @@ mod tests {
             }
         ));
         let err = Config::from_lookup(Mode::Local, &[], |n| {
-            (n == "JWT_SECRET").then(|| "short".into())
+            (n == "OAUTH_STATE_SECRET").then(|| "short".into())
         })
         .unwrap_err();
         assert!(matches!(
             err,
             ConfigError::Invalid {
-                name: "JWT_SECRET",
+                name: "OAUTH_STATE_SECRET",
                 ..
             }
         ));
@@ -128,8 +131,8 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[0][1], 1);
         assert_eq!(keys[1], [0xff; 32]);
-        let only = rotating.holding_only(&[Secret::Jwt]);
+        let only = rotating.holding_only(&[Secret::OauthState]);
         assert!(only.encryption_keys().is_err());
-        assert!(only.secrets.holds(Secret::Jwt));
+        assert!(only.secrets.holds(Secret::OauthState));
     }
 }

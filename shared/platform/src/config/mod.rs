@@ -7,10 +7,12 @@
 use std::collections::HashMap;
 
 pub use crate::secrets::{Keyring, MissingSecret, Secret, SecretText};
+pub use crate::session_keys::{MissingPublicKeys, PublicKey};
 
 mod cookies;
 mod held_secrets;
 mod origin;
+mod public_keys;
 mod queues;
 mod settings;
 
@@ -42,8 +44,13 @@ pub struct Config {
     /// secret store by a deployed function (see [`Keyring`]).
     pub secrets: Keyring,
     /// A deployed function's secrets and their names (or ARNs) in the
-    /// secret store (`<NAME>_NAME`, e.g. `JWT_SECRET_NAME`); empty locally.
+    /// secret store (`<NAME>_NAME`, e.g. `JWT_SIGNING_KEY_NAME`); empty locally.
     pub secret_ids: Vec<(Secret, String)>,
+    /// The public keys that verify session tokens (`JWT_PUBLIC_KEYS`,
+    /// current first; see [`crate::session_keys`]): a deployed function
+    /// that checks sessions is given them, one that does not has none.
+    /// Locally, the public half of the local signing key.
+    pub jwt_public_keys: Vec<PublicKey>,
     pub hubspot_redirect_uri: Option<String>,
     pub lost_lead_alert_to: String,
     pub billing_alert_to: String,
@@ -121,6 +128,7 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let s = Settings { mode, lookup };
         let (secrets, secret_ids) = s.secrets(needs)?;
+        let jwt_public_keys = public_keys::jwt_public_keys(&s, &secrets)?;
         let same_site = cookies::same_site(&s)?;
         let cookie_secure = cookies::secure(&s, mode)?;
         let cors_origin = origin::cors_origin(&s)?;
@@ -164,6 +172,7 @@ impl Config {
             cors_origin,
             secrets,
             secret_ids,
+            jwt_public_keys,
             hubspot_redirect_uri: s.get("HUBSPOT_REDIRECT_URI"),
             lost_lead_alert_to: s
                 .required("LOST_LEAD_ALERT_TO", "alerts@partner-connector.local")?,
@@ -206,7 +215,8 @@ mod tests {
                 | "COOKIE_SECURE"
                 | "QUEUE_RETRY_DELAY_MS"
                 | "LIST_READ_LIMIT"
-                | "MARKETPLACE_MAX_OPEN_RESERVATIONS" => None,
+                | "MARKETPLACE_MAX_OPEN_RESERVATIONS"
+                | "JWT_PUBLIC_KEYS" => None,
                 _ => Some("x".repeat(40)),
             }
         })
@@ -231,7 +241,9 @@ mod tests {
         assert_eq!(c.queue_urls["emails"], "http://q/emails");
         assert_eq!(c.cookie_same_site, SameSite::Lax);
         assert_eq!(c.client_url, "http://localhost:3001");
-        assert!(c.secrets.holds(Secret::Jwt) && c.secrets.holds(Secret::ChilipiperWebhook));
+        assert!(
+            c.secrets.holds(Secret::JwtSigningKey) && c.secrets.holds(Secret::ChilipiperWebhook)
+        );
         assert!(!c.secrets.holds(Secret::StripeSecretKey));
     }
 }

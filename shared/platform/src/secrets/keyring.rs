@@ -354,8 +354,8 @@ mod tests {
         }
     }
 
-    const OLD: &str = "old-jwt-secret-0123456789abcdef0123456789";
-    const NEW: &str = "new-jwt-secret-0123456789abcdef0123456789";
+    const OLD: &str = "old-oauth-secret-0123456789abcdef0123456789";
+    const NEW: &str = "new-oauth-secret-0123456789abcdef0123456789";
 
     const INTERVAL: Duration = Duration::from_millis(200);
 
@@ -381,15 +381,28 @@ mod tests {
     #[tokio::test]
     async fn a_missing_or_invalid_secret_stops_the_load_naming_it() {
         let store = Arc::new(Store::default());
-        store.rotate(Secret::Jwt, OLD);
-        let keyring = Keyring::to_load(&[Secret::Jwt, Secret::StripeSecretKey]);
+        store.rotate(Secret::OauthState, OLD);
+        let keyring = Keyring::to_load(&[Secret::OauthState, Secret::StripeSecretKey]);
         keyring.attach(store.clone());
         let error = keyring.load().await.unwrap_err();
         assert!(error.to_string().contains("STRIPE_SECRET_KEY"), "{error}");
-        store.rotate(Secret::Jwt, "short");
-        let error = loaded_error(&store, &[Secret::Jwt]).await;
-        assert!(error.to_string().contains("JWT_SECRET"), "{error}");
+        store.rotate(Secret::OauthState, "short");
+        let error = loaded_error(&store, &[Secret::OauthState]).await;
+        assert!(error.to_string().contains("OAUTH_STATE_SECRET"), "{error}");
         assert!(error.to_string().contains("32"), "{error}");
+        // A session signing key must be what `openssl genpkey -algorithm
+        // ed25519` writes, not an HMAC secret.
+        store.rotate(Secret::JwtSigningKey, OLD);
+        let error = loaded_error(&store, &[Secret::JwtSigningKey]).await;
+        let text = error.to_string();
+        assert!(text.contains("invalid secret JWT_SIGNING_KEY"), "{text}");
+        assert!(
+            text.contains("openssl genpkey -algorithm ed25519"),
+            "{text}"
+        );
+        store.rotate(Secret::JwtSigningKey, crate::session_keys::DEV_SIGNING_KEY);
+        let keyring = loaded(&store, &[Secret::JwtSigningKey]).await;
+        assert!(keyring.holds(Secret::JwtSigningKey));
     }
 
     async fn loaded_error(store: &Arc<Store>, held: &[Secret]) -> SecretsError {
@@ -401,25 +414,25 @@ mod tests {
     #[tokio::test]
     async fn after_a_rotation_both_values_verify_and_reloads_are_rate_limited() {
         let store = Arc::new(Store::default());
-        store.rotate(Secret::Jwt, OLD);
-        let keyring = loaded(&store, &[Secret::Jwt]).await;
+        store.rotate(Secret::OauthState, OLD);
+        let keyring = loaded(&store, &[Secret::OauthState]).await;
         assert_eq!(store.calls.load(Ordering::SeqCst), 1, "one read at start");
-        assert_eq!(&*keyring.current(Secret::Jwt).unwrap(), OLD);
+        assert_eq!(&*keyring.current(Secret::OauthState).unwrap(), OLD);
         assert_eq!(
-            format!("{:?}", keyring.current(Secret::Jwt).unwrap()),
+            format!("{:?}", keyring.current(Secret::OauthState).unwrap()),
             "<redacted>"
         );
 
         // Rotated elsewhere: a token with the new key reloads, then verifies,
         // and so do tokens signed before the rotation.
-        store.rotate(Secret::Jwt, NEW);
+        store.rotate(Secret::OauthState, NEW);
         let fresh = keyring
-            .verify(Secret::Jwt, check_token(NEW), |_| true)
+            .verify(Secret::OauthState, check_token(NEW), |_| true)
             .await;
         assert_eq!(fresh, Ok(Ok(())));
-        assert_eq!(&*keyring.current(Secret::Jwt).unwrap(), NEW);
+        assert_eq!(&*keyring.current(Secret::OauthState).unwrap(), NEW);
         let before = keyring
-            .verify(Secret::Jwt, check_token(OLD), |_| true)
+            .verify(Secret::OauthState, check_token(OLD), |_| true)
             .await;
         assert_eq!(before, Ok(Ok(())));
         let calls = store.calls.load(Ordering::SeqCst);
@@ -428,21 +441,21 @@ mod tests {
         // Forged tokens: refused, and at most one reload per interval (the
         // reload above was the last one for INTERVAL).
         let forged = keyring
-            .verify(Secret::Jwt, check_token("forged"), |_| true)
+            .verify(Secret::OauthState, check_token("forged"), |_| true)
             .await;
         assert_eq!(forged, Ok(Err("bad signature")));
         assert_eq!(store.calls.load(Ordering::SeqCst), calls, "rate-limited");
         tokio::time::sleep(INTERVAL).await;
         for _ in 0..50 {
             let forged = keyring
-                .verify(Secret::Jwt, check_token("forged"), |_| true)
+                .verify(Secret::OauthState, check_token("forged"), |_| true)
                 .await;
             assert_eq!(forged, Ok(Err("bad signature")));
         }
         assert_eq!(store.calls.load(Ordering::SeqCst), calls + 2, "one reload");
         tokio::time::sleep(INTERVAL).await;
         let forged = keyring
-            .verify(Secret::Jwt, check_token("forged"), |_| true)
+            .verify(Secret::OauthState, check_token("forged"), |_| true)
             .await;
         assert_eq!(forged, Ok(Err("bad signature")));
         assert_eq!(
@@ -454,7 +467,7 @@ mod tests {
         // An error not blamed on the key reloads nothing.
         tokio::time::sleep(INTERVAL).await;
         let expired = keyring
-            .verify(Secret::Jwt, check_token("x"), |_| false)
+            .verify(Secret::OauthState, check_token("x"), |_| false)
             .await;
         assert_eq!(expired, Ok(Err("bad signature")));
         assert_eq!(store.calls.load(Ordering::SeqCst), calls + 4);
@@ -467,16 +480,16 @@ mod tests {
 
     #[tokio::test]
     async fn fixed_keyrings_never_reload_and_hold_only_what_they_are_given() {
-        let keyring = Keyring::fixed([(Secret::Jwt, OLD.to_owned())]);
+        let keyring = Keyring::fixed([(Secret::OauthState, OLD.to_owned())]);
         let answer = keyring
-            .verify(Secret::Jwt, check_token(NEW), |_| true)
+            .verify(Secret::OauthState, check_token(NEW), |_| true)
             .await;
         assert_eq!(answer, Ok(Err("bad signature")));
-        assert!(keyring.holds(Secret::Jwt));
+        assert!(keyring.holds(Secret::OauthState));
         let none = keyring.holding_only(&[Secret::Encryption]);
-        assert!(!none.holds(Secret::Jwt));
+        assert!(!none.holds(Secret::OauthState));
         assert_eq!(none.held(), &[] as &[Secret]);
-        assert!(format!("{keyring:?}").contains("JWT_SECRET"));
+        assert!(format!("{keyring:?}").contains("OAUTH_STATE_SECRET"));
         assert!(!format!("{keyring:?}").contains("old-jwt"));
     }
 

@@ -42,7 +42,12 @@ const REDIRECTS: &[(&str, &str)] = &[("integrations-hubspot-callback", "status=s
 fn deployed_context(function: &Function, store: Arc<dyn Store>) -> AppState {
     // Only the secrets the function is deployed with: a handler reaching
     // for an undeclared one fails here as it would in Lambda.
-    let config = Config::local_defaults().holding_only(&function.secrets());
+    let mut config = Config::local_defaults().holding_only(&function.secrets());
+    // And the public keys of session tokens only where the template
+    // gives them.
+    if !function.checks_sessions() {
+        config.jwt_public_keys.clear();
+    }
     let mut ctx = EmbeddedParts::new(store, config).context;
     let parts = Arc::get_mut(&mut ctx).expect("a fresh context");
     let ports = function.ports();
