@@ -39,6 +39,7 @@ fn listing() -> ListingRecord {
         },
         listed_at: at,
         sold_at: None,
+        delisted_by: None,
         version: 0,
         updated_at: at,
     }
