@@ -50,7 +50,7 @@ use pc_platform::store::{Key, MAX_BATCH_GET, StoreError};
 use crate::connection::access_token;
 use crate::error::ConnectionError;
 use crate::hubspot_fields::{ObjectKind, deal_properties};
-use crate::inventory_events::{Followed, follow_deal_stage};
+use crate::inventory_events::{Followed, follow_deal_stage, stage_of};
 use crate::inventory_import::{ImportCounts, ImportError, InventoryScope, import_deals};
 use crate::inventory_settings::{InventorySettings, Pass, enabled_settings, save_cursor};
 use crate::links_store::{get_records, object_key};
@@ -121,13 +121,6 @@ fn modified_millis(deal: &CrmObject) -> Option<i64> {
     })
 }
 
-/// Whether the deal's stage, as the search saw it, is a listed one.
-fn in_stages(settings: &InventorySettings, deal: &CrmObject) -> bool {
-    deal.properties
-        .get("dealstage")
-        .is_some_and(|stage| settings.stage_ids.contains(stage))
-}
-
 /// The inventory leads of `deals` (each deal's own lead, not one it shares
 /// a contact with) whose listing the search shows on the wrong side of the
 /// stages' edge: listed while the deal is out of the stages, or delisted
@@ -153,6 +146,8 @@ async fn moved_leads(
         return Ok(BTreeMap::new());
     }
     let records = get_records(&*ctx.store, &lead_ids).await?;
+    // The stage as the search saw it; the move reads the current one.
+    let in_stages = |deal: &CrmObject| scope.settings.stage_ids.contains(&stage_of(deal));
     let by_deal: BTreeMap<&str, &CrmObject> = deals.iter().map(|d| (d.id.as_str(), d)).collect();
     let mut moved = BTreeMap::new();
     let inventory: Vec<(&str, &CrmObject)> = records
@@ -169,10 +164,9 @@ async fn moved_leads(
                 continue;
             };
             let wrong_side = match listing.marketplace_status {
-                MarketplaceStatus::Listed => !in_stages(scope.settings, deal),
+                MarketplaceStatus::Listed => !in_stages(deal),
                 MarketplaceStatus::Delisted => {
-                    listing.delisted_by == Some(DelistedBy::Inventory)
-                        && in_stages(scope.settings, deal)
+                    listing.delisted_by == Some(DelistedBy::Inventory) && in_stages(deal)
                 }
                 _ => false,
             };

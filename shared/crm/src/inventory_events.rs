@@ -72,7 +72,7 @@ async fn current_deal(
 }
 
 /// The deal's pipeline stage as HubSpot last told it (empty when unknown).
-fn stage_of(deal: &CrmObject) -> String {
+pub(crate) fn stage_of(deal: &CrmObject) -> String {
     deal.properties
         .get("dealstage")
         .cloned()
