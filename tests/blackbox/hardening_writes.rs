@@ -14,19 +14,6 @@ use pc_tests::reqwest::StatusCode;
 use pc_tests::{TestApp, expect_json, json};
 use serde_json::Value;
 
-/// Runs the outbox sweep as the schedule would once the stuck items are
-/// old enough (the clock moves past the sweep's age), then every worker
-/// has handled what it sent.
-async fn sweep_outbox(app: &TestApp) {
-    let later = Utc::now() + Duration::seconds(30);
-    app.set_clock(&timestamp(later)).await;
-    let run = app.run_job("outbox-sweep").await;
-    assert_eq!(run["status"], "completed", "{run}");
-    let reset = app.delete("/dev/clock").await;
-    assert_eq!(reset.status(), StatusCode::OK);
-    app.drain().await;
-}
-
 async fn mails_to(app: &TestApp, to: &str, subject: &str) -> usize {
     app.mailbox()
         .await
@@ -73,7 +60,7 @@ pc_tests::faulty_scenario!(
         assert_eq!(retry.status(), StatusCode::OK);
 
         faults.restore();
-        sweep_outbox(app).await;
+        app.sweep_outbox().await;
         let alert_to = app.server.context.config.lost_lead_alert_to.clone();
         app.wait_for_mail(&alert_to, "olive@outbox.example").await;
         let events = wait_for(
@@ -123,7 +110,7 @@ pc_tests::faulty_scenario!(
         assert_eq!(retry.status(), StatusCode::CONFLICT);
 
         faults.restore();
-        sweep_outbox(app).await;
+        app.sweep_outbox().await;
         app.wait_for_mail("ivy@invite.example", "invitation").await;
         app.drain().await;
         assert_eq!(mails_to(app, "ivy@invite.example", "invitation").await, 1);
@@ -371,7 +358,7 @@ pc_tests::faulty_scenario!(
         assert_eq!(pending["status"], "pending", "{pending}");
 
         faults.restore();
-        sweep_outbox(app).await;
+        app.sweep_outbox().await;
         let done = wait_for(app, &admin, &format!("/v1/leads/import/{task_id}"), |t| {
             t["status"] == "completed"
         })

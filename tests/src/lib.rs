@@ -196,6 +196,19 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK, "clock set");
     }
 
+    /// Runs the outbox sweep as the schedule would once the stuck items are
+    /// old enough (the clock moves past the sweep's age), then every worker
+    /// has handled what it sent.
+    pub async fn sweep_outbox(&self) {
+        let later = chrono::Utc::now() + chrono::Duration::seconds(30);
+        self.set_clock(&pc_platform::time::timestamp(later)).await;
+        let run = self.run_job("outbox-sweep").await;
+        assert_eq!(run["status"], "completed", "{run}");
+        let reset = self.delete("/dev/clock").await;
+        assert_eq!(reset.status(), StatusCode::OK);
+        self.drain().await;
+    }
+
     /// Runs a schedule now and answers its finished run record.
     pub async fn run_job(&self, name: &str) -> Value {
         let response = self

@@ -2,7 +2,17 @@
 //! inventory sync is on, finds the deals in its listed stages that
 //! changed since the last run and makes them leads
 //! ([`crate::inventory_import`]) — the deals the webhook missed, and the
-//! ones that were in those stages before the sync was turned on.
+//! ones that were in those stages before the sync was turned on. It
+//! catches up on the stage changes of the deals that are leads already,
+//! which HubSpot's webhook may have lost too, in two searches with a
+//! cursor each ([`Pass`]):
+//! - arrivals, `dealstage IN` the listed stages: new leads, and leads the
+//!   sync delisted whose deal is back;
+//! - departures, `dealstage NOT_IN` them: listed leads whose deal left.
+//!
+//! A lead whose deal the search shows across the stages' edge follows the
+//! deal's current stage, read at HubSpot, through the webhook's own
+//! [`follow_deal_stage`] (idempotent: a lead already moved is left alone).
 //!
 //! It reads HubSpot's CRM search within the search API's own limits:
 //! - at most [`SEARCH_REQUESTS_PER_SECOND`] searches a second, paced on
@@ -18,10 +28,10 @@
 //!   [`INDEX_LAG_MILLIS`] before where the last one ended; the per-deal
 //!   guards make the overlap create nothing twice.
 //!
-//! The cursor moves after every page, so a run cut short (a timeout, a
+//! The cursors move after every page, so a run cut short (a timeout, a
 //! failure) loses nothing: the next one resumes where it stopped.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,17 +39,21 @@ use tokio::time::Instant;
 
 use pc_http::AppState;
 use pc_http::functions::{Cadence, JobError, JobReport, Schedule};
+use pc_marketplace::listing_store::{DelistedBy, MarketplaceStatus, listing_key, listing_of};
 use pc_platform::AppContext;
 use pc_platform::crm::{
-    AccessToken, CrmError, CrmObject, DealSearch, SEARCH_MAX_RESULTS, SEARCH_PAGE_LIMIT,
-    SEARCH_REQUESTS_PER_SECOND, SearchPage,
+    AccessToken, BATCH_LIMIT, CrmError, CrmObject, DealSearch, ObjectType, SEARCH_MAX_RESULTS,
+    SEARCH_PAGE_LIMIT, SEARCH_REQUESTS_PER_SECOND, SearchPage, StageOperator,
 };
+use pc_platform::store::{Key, MAX_BATCH_GET, StoreError};
 
 use crate::connection::access_token;
 use crate::error::ConnectionError;
-use crate::hubspot_fields::deal_properties;
+use crate::hubspot_fields::{ObjectKind, deal_properties};
+use crate::inventory_events::{Followed, follow_deal_stage, stage_of};
 use crate::inventory_import::{ImportCounts, ImportError, InventoryScope, import_deals};
-use crate::inventory_settings::{InventorySettings, enabled_settings, save_cursor};
+use crate::inventory_settings::{InventorySettings, Pass, enabled_settings, save_cursor};
+use crate::links_store::{get_records, object_key};
 
 pub const HUBSPOT_INVENTORY: Schedule = Schedule {
     cadence: Cadence::EveryMinutes(15),
@@ -66,6 +80,10 @@ pub struct BackfillRun {
     pub rate_limited: u64,
     /// Windows split because they matched more than a query pages through.
     pub splits: u64,
+    /// Leads taken off the market because their deal left the stages.
+    pub delisted: u64,
+    /// Leads the sync had delisted put back, their deal being back.
+    pub relisted: u64,
     /// The budget ran out before the end: the next run goes on.
     pub unfinished: bool,
 }
@@ -103,10 +121,68 @@ fn modified_millis(deal: &CrmObject) -> Option<i64> {
     })
 }
 
+/// The inventory leads of `deals` (each deal's own lead, not one it shares
+/// a contact with) whose listing the search shows on the wrong side of the
+/// stages' edge: listed while the deal is out of the stages, or delisted
+/// by the sync while it is back in them. By deal id.
+async fn moved_leads(
+    ctx: &AppContext,
+    scope: &InventoryScope<'_>,
+    deals: &[CrmObject],
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut lead_ids = Vec::new();
+    for chunk in deals.chunks(MAX_BATCH_GET) {
+        let keys: Vec<Key> = chunk
+            .iter()
+            .map(|d| object_key(scope.portal_id, ObjectKind::Deal, &d.id))
+            .collect();
+        for item in ctx.store.batch_get(&keys).await? {
+            if let Some(id) = item.get("leadId").and_then(|v| v.as_str()) {
+                lead_ids.push(id.to_owned());
+            }
+        }
+    }
+    if lead_ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let records = get_records(&*ctx.store, &lead_ids).await?;
+    // The stage as the search saw it; the move reads the current one.
+    let in_stages = |deal: &CrmObject| scope.settings.stage_ids.contains(&stage_of(deal));
+    let by_deal: BTreeMap<&str, &CrmObject> = deals.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut moved = BTreeMap::new();
+    let inventory: Vec<(&str, &CrmObject)> = records
+        .values()
+        .filter(|r| r.inventory)
+        .filter_map(|r| Some((r.lead_id.as_str(), *by_deal.get(r.deal_id.as_deref()?)?)))
+        .collect();
+    for chunk in inventory.chunks(MAX_BATCH_GET) {
+        let keys: Vec<Key> = chunk.iter().map(|(lead, _)| listing_key(lead)).collect();
+        let listings = ctx.store.batch_get(&keys).await?;
+        for listing in listings.into_iter().map(listing_of) {
+            let listing = listing?;
+            let Some((_, deal)) = chunk.iter().find(|(lead, _)| *lead == listing.lead_id) else {
+                continue;
+            };
+            let wrong_side = match listing.marketplace_status {
+                MarketplaceStatus::Listed => !in_stages(deal),
+                MarketplaceStatus::Delisted => {
+                    listing.delisted_by == Some(DelistedBy::Inventory) && in_stages(deal)
+                }
+                _ => false,
+            };
+            if wrong_side {
+                moved.insert(deal.id.clone(), listing.lead_id);
+            }
+        }
+    }
+    Ok(moved)
+}
+
 struct Backfill<'a> {
     ctx: &'a AppContext,
     token: &'a AccessToken,
     scope: InventoryScope<'a>,
+    pass: Pass,
     pacer: Pacer,
     run: BackfillRun,
     started: Instant,
@@ -121,6 +197,10 @@ impl Backfill<'_> {
     ) -> Result<SearchPage, CrmError> {
         let search = DealSearch {
             stage_ids: self.scope.settings.stage_ids.clone(),
+            stage_operator: match self.pass {
+                Pass::Arrivals => StageOperator::In,
+                Pass::Departures => StageOperator::NotIn,
+            },
             modified_from: from,
             modified_before: before,
             properties: deal_properties(),
@@ -142,19 +222,19 @@ impl Backfill<'_> {
         }
     }
 
-    async fn import(&mut self, deals: &[CrmObject]) -> Result<(), ImportError> {
+    /// One page's deals: the arrivals made leads, and the leads whose deal
+    /// crossed the stages' edge moved.
+    async fn page(&mut self, deals: &[CrmObject]) -> Result<(), ImportError> {
         let mut tries = 0;
         loop {
-            match import_deals(self.ctx, &self.scope, deals).await {
-                Ok(counts) => {
-                    self.run.counts.add(&counts);
-                    return Ok(());
-                }
+            match self.page_once(deals).await {
+                Ok(()) => return Ok(()),
                 Err(ImportError::Crm(CrmError::RateLimited { retry_after }))
                     if tries + 1 < RATE_LIMIT_TRIES =>
                 {
-                    // The import is idempotent: the deals done before the
-                    // 429 are skipped by their guards.
+                    // Both steps are idempotent: the deals done before
+                    // the 429 are skipped by their guards, the leads moved
+                    // by their listing's state.
                     tries += 1;
                     self.run.rate_limited += 1;
                     tokio::time::sleep(retry_after).await;
@@ -164,8 +244,35 @@ impl Backfill<'_> {
         }
     }
 
-    /// Every deal of the listed stages changed in `[from, before)`, whose
-    /// first page is `first`.
+    async fn page_once(&mut self, deals: &[CrmObject]) -> Result<(), ImportError> {
+        if self.pass == Pass::Arrivals {
+            let counts = import_deals(self.ctx, &self.scope, deals).await?;
+            self.run.counts.add(&counts);
+        }
+        let moved = moved_leads(self.ctx, &self.scope, deals).await?;
+        let ids: Vec<String> = moved.keys().cloned().collect();
+        for chunk in ids.chunks(BATCH_LIMIT) {
+            let current = self
+                .ctx
+                .crm
+                .batch_read(self.token, ObjectType::Deals, chunk, &deal_properties())
+                .await?;
+            for deal in &current.results {
+                let Some(lead_id) = moved.get(&deal.id) else {
+                    continue;
+                };
+                match follow_deal_stage(self.ctx, self.scope.settings, lead_id, deal).await? {
+                    Followed::Delisted => self.run.delisted += 1,
+                    Followed::Relisted => self.run.relisted += 1,
+                    Followed::Unchanged(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every deal of the pass changed in `[from, before)`, whose first page
+    /// is `first`.
     async fn window(
         &mut self,
         mut from: i64,
@@ -190,7 +297,7 @@ impl Backfill<'_> {
                 .filter(|d| !(modified_millis(d) == Some(from) && seen_at_from.contains(&d.id)))
                 .cloned()
                 .collect();
-            self.import(&fresh).await?;
+            self.page(&fresh).await?;
             let Some(next) = page.after.clone() else {
                 return Ok(());
             };
@@ -213,7 +320,7 @@ impl Backfill<'_> {
                         .map(|d| d.id.clone())
                         .collect();
                     from = last;
-                    save_cursor(&*self.ctx.store, self.scope.partner_id, from).await?;
+                    save_cursor(&*self.ctx.store, self.scope.partner_id, self.pass, from).await?;
                 }
                 None => return Ok(()),
             }
@@ -239,7 +346,7 @@ impl Backfill<'_> {
             }
             self.window(lo, hi, probe).await?;
             if !self.run.unfinished {
-                save_cursor(&*self.ctx.store, self.scope.partner_id, hi).await?;
+                save_cursor(&*self.ctx.store, self.scope.partner_id, self.pass, hi).await?;
             }
         }
         Ok(())
@@ -259,9 +366,6 @@ pub async fn backfill_partner(
         Err(ConnectionError::Store(e)) => return Err(e.into()),
         Err(e) => return Err(ImportError::Crm(CrmError::Unavailable(e.to_string()))),
     };
-    let from = settings
-        .cursor_millis
-        .map_or(0, |c| (c - INDEX_LAG_MILLIS).max(0));
     // Changes up to this millisecond, by HubSpot's clock (ours, give or
     // take; the next run's overlap covers the difference).
     let before = ctx.clock.now().timestamp_millis() + 1;
@@ -274,11 +378,21 @@ pub async fn backfill_partner(
             portal_id: &access.portal_id,
             settings,
         },
+        pass: Pass::Arrivals,
         pacer: Pacer::new(),
         run: BackfillRun::default(),
         started: Instant::now(),
     };
-    backfill.run(from, before).await?;
+    for pass in [Pass::Arrivals, Pass::Departures] {
+        if backfill.run.unfinished {
+            break;
+        }
+        backfill.pass = pass;
+        let from = settings
+            .cursor(pass)
+            .map_or(0, |c| (c - INDEX_LAG_MILLIS).max(0));
+        backfill.run(from, before).await?;
+    }
     Ok(Some(backfill.run))
 }
 
@@ -294,6 +408,8 @@ pub async fn hubspot_inventory(ctx: &AppState, _at: DateTime<Utc>) -> Result<Job
                 total.searches += run.searches;
                 total.rate_limited += run.rate_limited;
                 total.splits += run.splits;
+                total.delisted += run.delisted;
+                total.relisted += run.relisted;
                 total.unfinished |= run.unfinished;
             }
             Ok(None) => not_connected += 1,
@@ -318,7 +434,9 @@ pub async fn hubspot_inventory(ctx: &AppState, _at: DateTime<Utc>) -> Result<Job
         .count("notListable", c.not_listable)
         .count("searches", total.searches)
         .count("rateLimited", total.rate_limited)
-        .count("splits", total.splits);
+        .count("splits", total.splits)
+        .count("delisted", total.delisted)
+        .count("relisted", total.relisted);
     let report = if total.unfinished {
         report.note("the run's time ran out; the next run resumes at the cursor")
     } else {

@@ -2,14 +2,23 @@
 //! linked to that is created in, or moves into, one of the partner's
 //! listed stages becomes its lead; an inventory deal that moves out of
 //! them before its lead is sold is taken off the marketplace — unless the
-//! lead is reserved or being paid for, which runs its course. Both read
-//! the deal's current stage at HubSpot rather than trusting the event's,
-//! so events arriving late or out of order decide nothing wrongly; both
-//! are idempotent, so the event's claim can follow them.
+//! lead is reserved or being paid for, which runs its course — and put
+//! back on it when the deal returns to a listed stage, if (and only if)
+//! it was the sync that took it off (`delistedBy: inventory`; a lead its
+//! seller delisted stays so). Both read the deal's current stage at
+//! HubSpot rather than trusting the event's, so events arriving late or
+//! out of order decide nothing wrongly; both are idempotent, so the
+//! event's claim can follow them. The backfill
+//! ([`crate::inventory_backfill`]) moves leads by the same
+//! [`follow_deal_stage`].
 
 use pc_http::functions::WorkerError;
+use pc_leads::leads_store;
+use pc_marketplace::auto_list::{Relisted, relist_inventory_lead};
 use pc_marketplace::browse_index::{IndexChange, change_write};
-use pc_marketplace::listing_store::{MarketplaceStatus, delist_item, get_listing};
+use pc_marketplace::listing_store::{
+    DelistedBy, ListingRecord, MarketplaceStatus, delist_item, get_listing,
+};
 use pc_platform::AppContext;
 use pc_platform::crm::{CrmObject, ObjectType};
 use pc_platform::store::{StoreError, from_item};
@@ -63,7 +72,7 @@ async fn current_deal(
 }
 
 /// The deal's pipeline stage as HubSpot last told it (empty when unknown).
-fn stage_of(deal: &CrmObject) -> String {
+pub(crate) fn stage_of(deal: &CrmObject) -> String {
     deal.properties
         .get("dealstage")
         .cloned()
@@ -116,8 +125,27 @@ pub async fn deal_arrived(
     })
 }
 
-/// An inventory deal changed stage: out of the listed stages, its lead
-/// leaves the marketplace while it is merely listed.
+/// What an inventory lead did when its deal's stage was looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Followed {
+    Delisted,
+    Relisted,
+    /// Nothing to do, and why.
+    Unchanged(&'static str),
+}
+
+impl Followed {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Followed::Delisted => "inventory lead delisted",
+            Followed::Relisted => "inventory lead relisted",
+            Followed::Unchanged(why) => why,
+        }
+    }
+}
+
+/// An inventory deal changed stage: its lead follows the deal's current
+/// stage at HubSpot ([`follow_deal_stage`]).
 pub async fn inventory_deal_moved(
     ctx: &AppContext,
     partner_id: &str,
@@ -133,38 +161,71 @@ pub async fn inventory_deal_moved(
     let Some(deal) = current_deal(ctx, &access, deal_id).await? else {
         return Ok("deal gone");
     };
-    let stage = stage_of(&deal);
-    if settings.stage_ids.contains(&stage) {
-        return Ok("still in an inventory stage");
-    }
-    let Some(listing) = get_listing(&*ctx.store, lead_id)
+    let followed = follow_deal_stage(ctx, &settings, lead_id, &deal)
         .await
-        .map_err(WorkerError::new)?
-    else {
-        return Ok("inventory lead not listed");
-    };
-    match listing.marketplace_status {
-        MarketplaceStatus::Listed => {}
-        MarketplaceStatus::Reserved | MarketplaceStatus::Sold => {
-            return Ok("inventory lead reserved or sold: left to run its course");
-        }
-        _ => return Ok("inventory lead not listed"),
-    }
-    let now = ctx.clock.now();
-    let change = change_write(ctx.ids.new_id(), &IndexChange::listing(lead_id), now)
         .map_err(WorkerError::new)?;
-    match ctx
-        .store
-        .transact(vec![delist_item(lead_id, now), change])
-        .await
-    {
-        Ok(()) => Ok("inventory lead delisted"),
-        // Reserved (or delisted) between the read and the write.
-        Err(e) if e.is_condition_failure() => {
-            Ok("inventory lead reserved meanwhile: left to run its course")
+    Ok(followed.describe())
+}
+
+/// An inventory lead follows its deal (`deal`, as HubSpot has it now):
+/// out of the listed stages, it leaves the marketplace while merely
+/// listed (reserved or sold, it runs its course), marked as delisted by
+/// the sync in the same write; back in them, a lead the sync delisted is
+/// listed again ([`relist_inventory_lead`]).
+pub async fn follow_deal_stage(
+    ctx: &AppContext,
+    settings: &InventorySettings,
+    lead_id: &str,
+    deal: &CrmObject,
+) -> Result<Followed, StoreError> {
+    let Some(listing) = get_listing(&*ctx.store, lead_id).await? else {
+        return Ok(Followed::Unchanged("inventory lead not listed"));
+    };
+    let in_stage = settings.stage_ids.contains(&stage_of(deal));
+    match (listing.marketplace_status, in_stage) {
+        (MarketplaceStatus::Listed, false) => delist(ctx, lead_id).await,
+        (MarketplaceStatus::Delisted, true)
+            if settings.enabled && listing.delisted_by == Some(DelistedBy::Inventory) =>
+        {
+            relist(ctx, settings, &listing).await
         }
-        Err(e) => Err(WorkerError::new(e)),
+        (MarketplaceStatus::Reserved | MarketplaceStatus::Sold, false) => Ok(Followed::Unchanged(
+            "inventory lead reserved or sold: left to run its course",
+        )),
+        (_, true) => Ok(Followed::Unchanged("still in an inventory stage")),
+        _ => Ok(Followed::Unchanged("inventory lead not listed")),
     }
+}
+
+async fn delist(ctx: &AppContext, lead_id: &str) -> Result<Followed, StoreError> {
+    let now = ctx.clock.now();
+    let change = change_write(ctx.ids.new_id(), &IndexChange::listing(lead_id), now)?;
+    let delist = delist_item(lead_id, DelistedBy::Inventory, now);
+    match ctx.store.transact(vec![delist, change]).await {
+        Ok(()) => Ok(Followed::Delisted),
+        // Reserved (or delisted) between the read and the write.
+        Err(e) if e.is_condition_failure() => Ok(Followed::Unchanged(
+            "inventory lead reserved meanwhile: left to run its course",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+async fn relist(
+    ctx: &AppContext,
+    settings: &InventorySettings,
+    listing: &ListingRecord,
+) -> Result<Followed, StoreError> {
+    let Some(lead) = leads_store::get(&*ctx.store, &listing.lead_id).await? else {
+        return Ok(Followed::Unchanged("inventory lead gone"));
+    };
+    Ok(
+        match relist_inventory_lead(ctx, &lead, listing, settings.auto_list).await? {
+            Relisted::Listed => Followed::Relisted,
+            Relisted::NotPayable => Followed::Unchanged("inventory lead not listable"),
+            Relisted::Changed => Followed::Unchanged("inventory lead changed meanwhile"),
+        },
+    )
 }
 
 /// Whether a linked lead's sync record marks it as inventory.

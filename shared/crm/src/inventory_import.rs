@@ -10,7 +10,11 @@
 //! lead: the second deal's guard names the first's lead. A deal with no
 //! contact, or whose contacts have no email, is reported and skipped.
 //! With `autoList` the lead is listed at the pricing engine's suggestion
-//! in the same transaction, and the batch's listings get one notice.
+//! in the same transaction, and the batch's listings get one notice,
+//! durably: each lead's transaction records that its notice is due, and
+//! every import ends by queueing the partner's due notices
+//! ([`pc_marketplace::auto_list::queue_batch_notices`]), so a run stopped
+//! between the two leaves them for the next.
 //!
 //! Its items and their keys: [`crate::keys`].
 
@@ -20,7 +24,7 @@ use pc_accounts::platform_seller::payee;
 use pc_leads::deal_status::LeadSource;
 use pc_leads::lead::{LeadEmail, LeadRecord, parse_text};
 use pc_leads::leads_store::{self, EMAIL_GUARD, LEAD, create_lead_transaction};
-use pc_marketplace::auto_list::{first_listing_writes, listing_record, send_batch_notice};
+use pc_marketplace::auto_list::{first_listing_writes, listing_record, queue_batch_notices};
 use pc_marketplace::demand::{MarketDemand, suggestion_for};
 use pc_marketplace::listing_api::publish_listed;
 use pc_marketplace::listing_store::ListingRecord;
@@ -263,8 +267,8 @@ async fn store_lead(
 }
 
 /// Makes the partner's leads of `deals` (deals the caller found in one of
-/// the listed stages), each once; with `autoList`, lists them and sends
-/// one notice for the whole batch.
+/// the listed stages), each once; with `autoList`, lists them and queues
+/// one notice for the whole batch (with any an earlier run left due).
 pub async fn import_deals(
     ctx: &AppContext,
     scope: &InventoryScope<'_>,
@@ -277,6 +281,7 @@ pub async fn import_deals(
     let fresh = new_deals(ctx, scope.portal_id, deals).await?;
     counts.already = (deals.len() - fresh.len()) as u64;
     if fresh.is_empty() {
+        queue_batch_notices(ctx, scope.partner_id).await?;
         return Ok(counts);
     }
     let contacts = contacts_of(ctx, scope.token, &fresh).await?;
@@ -322,11 +327,7 @@ pub async fn import_deals(
             Stored::SameContact => counts.same_contact += 1,
         }
     }
-    if !listings.is_empty() {
-        send_batch_notice(&*ctx.queue, &listings)
-            .await
-            .map_err(|e| StoreError::Backend(format!("listing notice not queued: {e}")))?;
-        publish_listed(ctx, &listings).await;
-    }
+    queue_batch_notices(ctx, scope.partner_id).await?;
+    publish_listed(ctx, &listings).await;
     Ok(counts)
 }

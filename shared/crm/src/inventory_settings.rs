@@ -2,7 +2,8 @@
 //! some stages become its leads (`enabled`, `stageIds`), whether each is
 //! listed on the marketplace at the pricing engine's suggestion
 //! (`autoList`), and where the `hubspot-inventory` backfill has reached
-//! (the cursor, millis of HubSpot's `hs_lastmodifieddate`).
+//! in each of its searches (the cursors, millis of HubSpot's
+//! `hs_lastmodifieddate`).
 //!
 //! Its items and their keys: [`crate::keys`].
 //!
@@ -30,12 +31,42 @@ pub struct InventorySettings {
     /// HubSpot's clock); none: from the beginning.
     #[serde(default)]
     pub cursor_millis: Option<i64>,
+    /// The backfill has seen every deal that left the stages before this
+    /// (millis); none: from the beginning.
+    #[serde(default)]
+    pub departures_cursor_millis: Option<i64>,
+}
+
+/// The backfill's two searches, each with its own cursor: the deals in
+/// the listed stages (new leads, leads to put back on the market) and the
+/// deals out of them (leads to take off it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    Arrivals,
+    Departures,
+}
+
+impl Pass {
+    fn cursor_attribute(self) -> &'static str {
+        match self {
+            Pass::Arrivals => "cursorMillis",
+            Pass::Departures => "departuresCursorMillis",
+        }
+    }
 }
 
 impl InventorySettings {
     /// Whether a deal in `stage` is inventory.
     pub fn takes_stage(&self, stage: &str) -> bool {
         self.enabled && self.stage_ids.iter().any(|s| s == stage)
+    }
+
+    /// Where the backfill's `pass` has reached.
+    pub fn cursor(&self, pass: Pass) -> Option<i64> {
+        match pass {
+            Pass::Arrivals => self.cursor_millis,
+            Pass::Departures => self.departures_cursor_millis,
+        }
     }
 }
 
@@ -54,8 +85,9 @@ pub async fn get_settings(
 }
 
 /// Stores the request's fields. A change of the stages starts the
-/// backfill over from the beginning, so deals already in a newly listed
-/// stage arrive too (the per-deal guards keep the rest from arriving twice).
+/// backfill's arrivals over from the beginning, so deals already in a
+/// newly listed stage arrive too (the per-deal guards keep the rest from
+/// arriving twice); its departures go on from where they were.
 pub async fn save_settings(
     store: &dyn Store,
     settings: &InventorySettings,
@@ -83,14 +115,15 @@ pub async fn save_settings(
     from_item(store.update(update).await?)
 }
 
-/// Moves the backfill's cursor.
+/// Moves the cursor of the backfill's `pass`.
 pub async fn save_cursor(
     store: &dyn Store,
     partner_id: &str,
+    pass: Pass,
     cursor_millis: i64,
 ) -> Result<(), StoreError> {
     store
-        .update(Update::new(settings_key(partner_id)).set("cursorMillis", cursor_millis))
+        .update(Update::new(settings_key(partner_id)).set(pass.cursor_attribute(), cursor_millis))
         .await
         .map(|_| ())
 }

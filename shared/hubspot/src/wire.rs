@@ -86,12 +86,13 @@ pub fn pipeline(value: &Value) -> Pipeline {
 }
 
 /// The body of `POST /crm/v3/objects/deals/search` for `search`: one
-/// filter group (filters in a group are ANDed), the stage `IN` its ids and
+/// filter group (filters in a group are ANDed), the stage `IN` (or
+/// `NOT_IN`) its ids and
 /// the last change in `[from, before)`, oldest change first.
 pub fn deal_search(search: &DealSearch) -> Value {
     let mut body = json!({
         "filterGroups": [{"filters": [
-            {"propertyName": "dealstage", "operator": "IN", "values": search.stage_ids},
+            {"propertyName": "dealstage", "operator": search.stage_operator.as_str(), "values": search.stage_ids},
             {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": search.modified_from.to_string()},
             {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": search.modified_before.to_string()},
         ]}],

@@ -4,7 +4,7 @@
 //! cap; the v4 batch read of deal→contact associations.
 
 use pc_hubspot::HubspotClient;
-use pc_platform::crm::{AccessToken, CrmClient, CrmError, DealContact, DealSearch};
+use pc_platform::crm::{AccessToken, CrmClient, CrmError, DealContact, DealSearch, StageOperator};
 use serde_json::json;
 use wiremock::matchers::{body_json, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,6 +22,7 @@ fn token() -> AccessToken {
 fn search(after: Option<&str>) -> DealSearch {
     DealSearch {
         stage_ids: vec!["closedlost".into(), "1234567".into()],
+        stage_operator: StageOperator::In,
         modified_from: 1_700_000_000_000,
         modified_before: 1_700_000_900_000,
         properties: vec!["dealname".into(), "amount".into()],
@@ -97,6 +98,30 @@ async fn the_last_page_has_no_next_and_paging_past_the_cap_is_refused() {
     assert_eq!((last.total, last.after, last.results.len()), (0, None, 0));
     let capped = client.search_deals(&token(), &search(Some("10000"))).await;
     assert!(matches!(capped, Err(CrmError::Refused(_))), "{capped:?}");
+}
+
+#[tokio::test]
+async fn deals_out_of_the_stages_are_searched_with_not_in() {
+    let (server, client) = client().await;
+    Mock::given(method("POST"))
+        .and(path("/crm/v3/objects/deals/search"))
+        .and(body_partial_json(json!({
+            "filterGroups": [{"filters": [
+                {"propertyName": "dealstage", "operator": "NOT_IN", "values": ["closedlost", "1234567"]},
+                {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1700000000000"},
+                {"propertyName": "hs_lastmodifieddate", "operator": "LT", "value": "1700000900000"}
+            ]}]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "results": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let search = DealSearch {
+        stage_operator: StageOperator::NotIn,
+        ..search(None)
+    };
+    let page = client.search_deals(&token(), &search).await.unwrap();
+    assert_eq!(page.total, 0);
 }
 
 #[tokio::test]

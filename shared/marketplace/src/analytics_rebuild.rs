@@ -96,6 +96,7 @@ mod tests {
             contact: ListedContact::of(lead),
             listed_at,
             sold_at: Some(at(2, 14)),
+            delisted_by: None,
             version: 1,
             updated_at: at(2, 14),
         }

@@ -361,6 +361,7 @@ mod tests {
             contact: Default::default(),
             listed_at: at,
             sold_at: None,
+            delisted_by: None,
             version: 0,
             updated_at: at,
             suggested_price_cents: None,

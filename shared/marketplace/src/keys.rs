@@ -11,6 +11,12 @@
 //! | view guard (one per viewing partner) | `MARKET#<leadId>` | `VIEW#<partnerId>` | | | |
 //! | listing notices sent (at most one round a day) | `MARKET#<leadId>` | `NOTICES` | | | |
 //!
+//! ## Batch notices not yet queued ([`crate::auto_list`])
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | a batch listing awaiting its notice | `MARKETBATCH#<sellerId>` | `LEAD#<leadId>` |
+//!
 //! ## Reservations ([`crate::reservations_store`])
 //!
 //! | item | pk | sk | gsi1 | gsi2 |
@@ -61,6 +67,15 @@ pub fn view_guard_key(lead_id: &str, partner_id: &str) -> Key {
 /// When the lead's last round of listing notices was queued.
 pub fn notices_key(lead_id: &str) -> Key {
     Key::new(market_partition(lead_id), "NOTICES")
+}
+
+/// A seller's batch listings whose notice is not queued yet.
+pub fn batch_notice_partition(seller_id: &str) -> String {
+    format!("MARKETBATCH#{seller_id}")
+}
+
+pub fn batch_notice_key(seller_id: &str, lead_id: &str) -> Key {
+    Key::new(batch_notice_partition(seller_id), format!("LEAD#{lead_id}"))
 }
 
 /// The sold fields of a lead as reserved by `reservation_id`.

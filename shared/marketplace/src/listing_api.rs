@@ -33,7 +33,7 @@ use pc_platform::AppContext;
 use pc_platform::bus::BusEvent;
 use pc_platform::outbox::Outbox;
 use pc_platform::store::pages::Pages;
-use pc_platform::store::{Index, Query, from_item};
+use pc_platform::store::{Index, Query, StoreError, Write, from_item};
 use pc_platform::time::timestamp;
 
 use crate::MarketError;
@@ -43,7 +43,7 @@ use crate::demand::{MarketDemand, suggestion_for};
 use crate::keys::seller_listings_partition;
 use crate::listing_notices::{ListingNotice, last_notices, notices_due, notices_sent_write};
 use crate::listing_store::{
-    ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
+    DelistedBy, ListingRecord, MarketplaceStatus, delist_item, get_listing, list_write,
 };
 use crate::market_views::ListingView;
 use crate::sold_status::buyer_statuses;
@@ -132,24 +132,8 @@ pub async fn list_lead(
     let newly_listed = before
         .as_ref()
         .is_none_or(|b| b.marketplace_status != MarketplaceStatus::Listed);
-    let mut writes = vec![list_write(&listing, before.as_ref())?];
-    // Every buyer's browse index follows: a new entry, or a new price or
-    // snapshot on the one it has.
-    let change = IndexChange::listing(&lead_id);
-    writes.push(change_write(ctx.ids.new_id(), &change, now)?);
-    if newly_listed {
-        // Partners hear of a lead at most once a day, however often it is
-        // delisted and relisted.
-        let last = last_notices(&*ctx.store, &lead_id).await?;
-        if notices_due(last.as_deref(), now) {
-            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
-            let notice = ListingNotice::first(&listing);
-            outbox.push_message(&notice.id(), &notice)?;
-            outbox.add_to(&mut writes)?;
-            writes.push(notices_sent_write(&lead_id, last.as_deref(), now));
-        }
-        writes.push(pc_analytics::tally::listing_created(listing.listed_at));
-    }
+    let list = list_write(&listing, before.as_ref())?;
+    let writes = listing_writes(&ctx, &listing, list, newly_listed).await?;
     ctx.store.transact(writes).await.map_err(|e| {
         if e.is_condition_failure() {
             // Reserved, or changed, between our read and the write.
@@ -162,6 +146,37 @@ pub async fn list_lead(
         publish_listed(&ctx, std::slice::from_ref(&listing)).await;
     }
     Ok((StatusCode::OK, Json(ListingView::of(&listing))))
+}
+
+/// A listing's own write (`list`) and what goes with it: every buyer's
+/// browse index follows (a new entry, or a new price or snapshot on the
+/// one it has) and, when the lead was not listed before, the month's
+/// listing count and one round of notices — unless its partners heard of
+/// the lead less than a day ago, however often it was delisted and
+/// relisted.
+pub async fn listing_writes(
+    ctx: &AppContext,
+    listing: &ListingRecord,
+    list: Write,
+    newly_listed: bool,
+) -> Result<Vec<Write>, StoreError> {
+    let now = listing.updated_at;
+    let lead_id = &listing.lead_id;
+    let mut writes = vec![list];
+    let change = IndexChange::listing(lead_id);
+    writes.push(change_write(ctx.ids.new_id(), &change, now)?);
+    if newly_listed {
+        let last = last_notices(&*ctx.store, lead_id).await?;
+        if notices_due(last.as_deref(), now) {
+            let mut outbox = Outbox::new(ctx.ids.new_id(), now);
+            let notice = ListingNotice::first(listing);
+            outbox.push_message(&notice.id(), &notice)?;
+            outbox.add_to(&mut writes)?;
+            writes.push(notices_sent_write(lead_id, last.as_deref(), now));
+        }
+        writes.push(pc_analytics::tally::listing_created(listing.listed_at));
+    }
+    Ok(writes)
 }
 
 /// `lead-listed` on the bus for each of `listings`, for every connected
@@ -215,7 +230,7 @@ pub async fn unlist_lead(
     let now = ctx.clock.now();
     let change = change_write(ctx.ids.new_id(), &IndexChange::listing(&lead.id), now)?;
     ctx.store
-        .transact(vec![delist_item(&lead.id, now), change])
+        .transact(vec![delist_item(&lead.id, DelistedBy::Seller, now), change])
         .await
         .map_err(|e| {
             if e.is_condition_failure() {

@@ -5,7 +5,8 @@
 //!
 //! States: `listed` → `reserved` (one reservation) → `sold` (its purchase
 //! completed) or back to `listed` (cancelled, expired); `listed` →
-//! `delisted` (the seller took it back) → `listed` again. A lead that was
+//! `delisted` (the seller took it back, or its HubSpot inventory sync did:
+//! `delistedBy`) → `listed` again. A lead that was
 //! never listed has no item and is `unlisted`. Only a listed lead is in
 //! the browse partitions, so browsing is a query of them, never a scan of
 //! leads. The item carries a snapshot of the lead's contact fields taken
@@ -49,6 +50,25 @@ impl MarketplaceStatus {
             MarketplaceStatus::Reserved => "reserved",
             MarketplaceStatus::Sold => "sold",
             MarketplaceStatus::Delisted => "delisted",
+        }
+    }
+}
+
+/// Who took a lead off the market: its seller (by hand), or its HubSpot
+/// inventory sync because the deal left the listed stages — only the
+/// latter is put back when the deal returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelistedBy {
+    Seller,
+    Inventory,
+}
+
+impl DelistedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DelistedBy::Seller => "seller",
+            DelistedBy::Inventory => "inventory",
         }
     }
 }
@@ -113,6 +133,9 @@ pub struct ListingRecord {
     pub listed_at: DateTime<Utc>,
     #[serde(default, with = "serde_millis::option")]
     pub sold_at: Option<DateTime<Utc>>,
+    /// While `delisted`: who delisted it (a listing write clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delisted_by: Option<DelistedBy>,
     /// Bumped by every listing (a new price) and by writes that rewrite
     /// `viewedBy`; those and a reservation are conditional on it.
     pub version: i64,
@@ -236,10 +259,29 @@ pub fn list_write(
     })
 }
 
-/// The seller takes a listed lead off the market.
-pub fn delist_item(lead_id: &str, now: DateTime<Utc>) -> Write {
+/// Lists a lead again that its inventory sync delisted (`before`, as
+/// read): like [`list_write`], but only while it is still delisted by the
+/// sync — never over the seller's own delisting or a listing since.
+pub fn relist_write(listing: &ListingRecord, before: &ListingRecord) -> Result<Write, StoreError> {
+    Ok(Write::Put {
+        item: listing_item(listing)?,
+        condition: Some(
+            Condition::equals("version", before.version)
+                .and(Condition::equals("marketplaceStatus", "delisted"))
+                .and(Condition::equals(
+                    "delistedBy",
+                    DelistedBy::Inventory.as_str(),
+                )),
+        ),
+    })
+}
+
+/// A listed lead leaves the market, taken off `by` its seller or its
+/// inventory sync.
+pub fn delist_item(lead_id: &str, by: DelistedBy, now: DateTime<Utc>) -> Write {
     let mut update = Update::new(listing_key(lead_id))
         .set("marketplaceStatus", "delisted")
+        .set("delistedBy", by.as_str())
         .set("updatedAt", timestamp(now))
         .when(Condition::equals("marketplaceStatus", "listed"));
     for attr in BROWSE_INDEX {
@@ -343,6 +385,7 @@ pub fn unsell_write(
         contact,
         listed_at: if relist { now } else { sold.listed_at },
         sold_at: None,
+        delisted_by: None,
         version: sold.version + 1,
         updated_at: now,
         ..sold.clone()

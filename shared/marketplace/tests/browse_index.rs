@@ -14,7 +14,7 @@ use pc_marketplace::browse_index::{IndexChange, industry_key, recount_writes};
 use pc_marketplace::browse_index_worker::apply_all;
 use pc_marketplace::browse_page::{Indexed, indexed_page};
 use pc_marketplace::listing_store::{
-    ListedContact, ListingRecord, MarketplaceStatus, delist_item, listing_item,
+    DelistedBy, ListedContact, ListingRecord, MarketplaceStatus, delist_item, listing_item,
 };
 use pc_platform::store::counting::CountingStore;
 use pc_platform::store::embedded::EmbeddedStore;
@@ -47,6 +47,7 @@ fn listing(n: usize, seller: &str) -> ListingRecord {
         },
         listed_at: at() + Duration::seconds(n as i64),
         sold_at: None,
+        delisted_by: None,
         version: 0,
         updated_at: at(),
         suggested_price_cents: None,
@@ -176,7 +177,7 @@ async fn the_index_follows_a_listing_off_the_market_and_back_idempotently() {
     market(&store, 6).await;
     assert_eq!(page(&store).await.1, 6);
     store
-        .transact(vec![delist_item("lead-00000", at())])
+        .transact(vec![delist_item("lead-00000", DelistedBy::Seller, at())])
         .await
         .unwrap();
     // The message may come twice.

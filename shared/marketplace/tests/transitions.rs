@@ -7,8 +7,8 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use pc_marketplace::listing_store::{
-    ListedContact, ListingRecord, MarketplaceStatus, get_listing, list_write, listing_item,
-    mark_sold_item,
+    DelistedBy, ListedContact, ListingRecord, MarketplaceStatus, delist_item, get_listing,
+    list_write, listing_item, mark_sold_item, relist_write,
 };
 use pc_marketplace::reservations_store::{
     Ending, RESERVE_HOLD, RESERVE_LISTING, ReservationRecord, ReservationStatus, ReservedBy,
@@ -39,6 +39,7 @@ fn listing() -> ListingRecord {
         },
         listed_at: at,
         sold_at: None,
+        delisted_by: None,
         version: 0,
         updated_at: at,
     }
@@ -197,4 +198,42 @@ async fn a_lead_is_reserved_once_and_not_relisted_while_reserved() {
             .unwrap_err()
             .is_condition_failure()
     );
+}
+
+/// The inventory sync puts back only a lead it delisted itself, as read.
+#[tokio::test]
+async fn only_a_listing_the_inventory_delisted_is_relisted_by_it() {
+    let store = EmbeddedStore::in_memory();
+    let at = listing().listed_at;
+    let relisting = |before: &ListingRecord| ListingRecord {
+        version: before.version + 1,
+        delisted_by: None,
+        ..listing()
+    };
+    for (by, relisted) in [(DelistedBy::Seller, false), (DelistedBy::Inventory, true)] {
+        store
+            .put(listing_item(&listing()).unwrap(), None)
+            .await
+            .unwrap();
+        store
+            .transact(vec![delist_item("lead-1", by, at)])
+            .await
+            .unwrap();
+        let before = get_listing(&store, "lead-1").await.unwrap().unwrap();
+        assert_eq!(before.marketplace_status, MarketplaceStatus::Delisted);
+        assert_eq!(before.delisted_by, Some(by));
+        let write = relist_write(&relisting(&before), &before).unwrap();
+        let outcome = store.transact(vec![write]).await;
+        assert_eq!(outcome.is_ok(), relisted, "delisted by {by:?}: {outcome:?}");
+        let after = get_listing(&store, "lead-1").await.unwrap().unwrap();
+        if relisted {
+            assert_eq!(after.marketplace_status, MarketplaceStatus::Listed);
+            assert_eq!(after.delisted_by, None, "a listing clears the marker");
+            // Relisted once: the same write read before it is refused.
+            let again = relist_write(&relisting(&before), &before).unwrap();
+            assert!(store.transact(vec![again]).await.is_err());
+        } else {
+            assert_eq!(after.delisted_by, Some(DelistedBy::Seller));
+        }
+    }
 }

@@ -16,7 +16,7 @@ use pc_tests::{TestApp, expect_json, json, scenario};
 use serde_json::Value;
 
 /// The platform seller (created by staff) with a signed-in admin.
-async fn platform_seller(app: &TestApp) -> Side {
+pub(super) async fn platform_seller(app: &TestApp) -> Side {
     app.sign_in_owner().await;
     let created = expect_json(
         app.post(
@@ -36,7 +36,7 @@ async fn platform_seller(app: &TestApp) -> Side {
     }
 }
 
-fn props(pairs: &[(&str, &str)]) -> Properties {
+pub(super) fn props(pairs: &[(&str, &str)]) -> Properties {
     pairs
         .iter()
         .map(|(k, v)| ((*k).into(), (*v).into()))
@@ -44,7 +44,7 @@ fn props(pairs: &[(&str, &str)]) -> Properties {
 }
 
 /// A HubSpot user creates a contact, then a deal in `stage` with it.
-async fn deal_with_contact(
+pub(super) async fn deal_with_contact(
     app: &TestApp,
     portal: &Portal,
     contact: &[(&str, &str)],
@@ -70,7 +70,7 @@ async fn deal_with_contact(
         .expect("deal created")
 }
 
-async fn put_inventory(
+pub(super) async fn put_inventory(
     app: &TestApp,
     side: &Side,
     partner_id: &str,
@@ -81,12 +81,12 @@ async fn put_inventory(
 }
 
 /// The seller's listings by lead email.
-async fn listings(app: &TestApp, seller: &Side) -> Vec<Value> {
+pub(super) async fn listings(app: &TestApp, seller: &Side) -> Vec<Value> {
     let mine = get_ok(app, &seller.admin, "/v1/marketplace/my-listings").await;
     mine["list"].as_array().cloned().unwrap_or_default()
 }
 
-fn listing_of<'a>(listings: &'a [Value], email: &str) -> &'a Value {
+pub(super) fn listing_of<'a>(listings: &'a [Value], email: &str) -> &'a Value {
     listings
         .iter()
         .find(|l| l["email"] == email)

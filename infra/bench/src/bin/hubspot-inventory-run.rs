@@ -139,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
         enabled: true,
         stage_ids: vec!["closedlost".into()],
         auto_list: true,
-        cursor_millis: None,
+        ..InventorySettings::default()
     };
     save_settings(&*ctx.store, &settings, true, now).await?;
 

@@ -182,6 +182,7 @@ fn listing(lead: usize, seller: &str) -> ListingRecord {
         contact,
         listed_at: now,
         sold_at: None,
+        delisted_by: None,
         version: 0,
         updated_at: now,
     }

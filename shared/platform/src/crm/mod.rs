@@ -25,6 +25,7 @@ pub use objects::{
     BATCH_LIMIT, BatchFailure, BatchOutcome, ContactUpsert, CrmObject, DealContact, DealSearch,
     NewObject, NewPipeline, NewStage, ObjectType, ObjectUpdate, Pipeline, PipelineStage,
     Properties, SEARCH_MAX_RESULTS, SEARCH_PAGE_LIMIT, SEARCH_REQUESTS_PER_SECOND, SearchPage,
+    StageOperator,
 };
 pub use tokens::{AccessToken, OAuthTokens, RefreshToken, TokenInfo};
 

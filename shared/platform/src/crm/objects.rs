@@ -123,15 +123,42 @@ pub const SEARCH_PAGE_LIMIT: usize = 200;
 /// answers 429 (the search endpoints' own limit, beside the general one).
 pub const SEARCH_REQUESTS_PER_SECOND: i64 = 4;
 
-/// A deal search: deals in one of `stage_ids` whose `hs_lastmodifieddate`
-/// is in `[modified_from, modified_before)` (millis), oldest change first
-/// (then by id), as `POST /crm/v3/objects/deals/search` takes it: one
-/// filter group with `dealstage IN`, `hs_lastmodifieddate GTE` and `LT`,
-/// sorted by `hs_lastmodifieddate` ascending.
+/// How a [`DealSearch`] matches `dealstage` against its `stage_ids`:
+/// HubSpot's `IN` (one of them) or `NOT_IN` (none of them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StageOperator {
+    #[default]
+    In,
+    NotIn,
+}
+
+impl StageOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageOperator::In => "IN",
+            StageOperator::NotIn => "NOT_IN",
+        }
+    }
+
+    /// Whether a deal in `stage` matches `stage_ids` by this operator.
+    pub fn matches(self, stage_ids: &[String], stage: &str) -> bool {
+        stage_ids.iter().any(|s| s == stage) == (self == StageOperator::In)
+    }
+}
+
+/// A deal search: deals in one of `stage_ids` (or, by `stage_operator`,
+/// in none of them) whose `hs_lastmodifieddate` is in
+/// `[modified_from, modified_before)` (millis), oldest change first (then
+/// by id), as `POST /crm/v3/objects/deals/search` takes it: one filter
+/// group with `dealstage IN` (or `NOT_IN`), `hs_lastmodifieddate GTE` and
+/// `LT`, sorted by `hs_lastmodifieddate` ascending.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DealSearch {
     pub stage_ids: Vec<String>,
+    #[serde(default)]
+    pub stage_operator: StageOperator,
     pub modified_from: i64,
     pub modified_before: i64,
     pub properties: Vec<String>,

@@ -401,7 +401,7 @@ impl CrmClient for FakeHubspot {
         .filter(|deal| {
             deal.properties
                 .get("dealstage")
-                .is_some_and(|stage| search.stage_ids.contains(stage))
+                .is_some_and(|stage| search.stage_operator.matches(&search.stage_ids, stage))
         })
         .collect();
         let total = matching.len() as u64;

@@ -188,6 +188,13 @@ impl FakeHubspot {
         portal::set_revoked(&*self.store, portal_id, revoked).await
     }
 
+    /// Makes HubSpot lose the portal's webhook batches from now on (kept
+    /// undelivered: a redelivery still sends them), or deliver them again.
+    pub async fn set_webhooks_lost(&self, portal_id: &str, lost: bool) -> Result<(), CrmError> {
+        self.existing(portal_id).await?;
+        portal::set_webhooks_lost(&*self.store, portal_id, lost).await
+    }
+
     async fn existing(&self, portal_id: &str) -> Result<Portal, CrmError> {
         portal::load(&*self.store, portal_id)
             .await?
@@ -354,8 +361,12 @@ impl FakeHubspot {
 
     async fn send(&self, portal_id: &str, events: &[Value]) -> Result<SentBatch, CrmError> {
         let endpoint = self.endpoint.read().ok().and_then(|e| e.clone());
+        let lost = portal::load(&*self.store, portal_id)
+            .await?
+            .is_some_and(|p| p.webhooks_lost);
         webhooks::send(
             &*self.store,
+            lost,
             endpoint.as_deref(),
             self.client_secret.as_deref(),
             portal_id,

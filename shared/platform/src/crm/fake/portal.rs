@@ -45,6 +45,10 @@ pub struct Portal {
     /// portal, refresh tokens included, is refused.
     #[serde(default)]
     pub revoked: bool,
+    /// Set while HubSpot loses the portal's webhook batches: each is kept
+    /// (a redelivery sends it) but never posted.
+    #[serde(default)]
+    pub webhooks_lost: bool,
 }
 
 pub(super) fn unavailable(e: StoreError) -> CrmError {
@@ -166,8 +170,25 @@ pub(super) async fn set_revoked(
     portal_id: &str,
     revoked: bool,
 ) -> Result<(), CrmError> {
+    set_flag(store, portal_id, "revoked", revoked).await
+}
+
+pub(super) async fn set_webhooks_lost(
+    store: &dyn Store,
+    portal_id: &str,
+    lost: bool,
+) -> Result<(), CrmError> {
+    set_flag(store, portal_id, "webhooksLost", lost).await
+}
+
+async fn set_flag(
+    store: &dyn Store,
+    portal_id: &str,
+    attribute: &str,
+    value: bool,
+) -> Result<(), CrmError> {
     store
-        .update(Update::new(portal_key(portal_id)).set("revoked", revoked))
+        .update(Update::new(portal_key(portal_id)).set(attribute, value))
         .await
         .map(|_| ())
         .map_err(unavailable)

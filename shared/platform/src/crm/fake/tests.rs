@@ -336,6 +336,7 @@ async fn a_user_creates_a_deal_with_its_contacts_or_nothing() {
 fn deal_search(stages: &[&str], from: i64, before: i64, after: Option<&str>) -> DealSearch {
     DealSearch {
         stage_ids: stages.iter().map(|s| (*s).to_owned()).collect(),
+        stage_operator: StageOperator::In,
         modified_from: from,
         modified_before: before,
         properties: vec!["dealname".into(), "dealstage".into()],
@@ -412,6 +413,19 @@ async fn deal_search_filters_by_stage_and_window_and_pages_like_hubspot() {
         .await
         .unwrap();
     assert_eq!(early.total, 2);
+    // `NOT_IN`: the deals of every other stage.
+    let elsewhere = fake
+        .search_deals(
+            token,
+            &DealSearch {
+                stage_operator: StageOperator::NotIn,
+                ..deal_search(&["closedlost"], start, end, None)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.total, 1);
+    assert_eq!(elsewhere.results[0].properties["dealstage"], "closedwon");
     // Paging at or past the 10,000th result is refused, as HubSpot does.
     let capped = fake
         .search_deals(

@@ -94,9 +94,11 @@ pub(super) fn event(
     event
 }
 
-/// Stores a batch, then signs and posts it.
+/// Stores a batch, then signs and posts it — unless it is `lost`: then
+/// it is only stored, as HubSpot loses one now and then.
 pub(super) async fn send(
     store: &dyn Store,
+    lost: bool,
     endpoint: Option<&dyn WebhookEndpoint>,
     secret: Option<&str>,
     portal_id: &str,
@@ -117,6 +119,11 @@ pub(super) async fn send(
     item.insert("batchId".into(), batch_id.clone().into());
     item.insert("portalId".into(), portal_id.into());
     item.insert("body".into(), body.into());
+    if lost {
+        item.insert("deliveryError".into(), "lost on the way".into());
+        store.put(item.clone(), None).await?;
+        return from_item(item);
+    }
     store.put(item, None).await?;
     deliver(store, endpoint, secret, portal_id, &batch_id, now_millis).await
 }
