@@ -11,8 +11,9 @@
 //! The functions run as on Lambda: they read their secrets at init from
 //! the local AWS endpoint ([`crate::secrets_api`]), then answer a real
 //! request (a signed-in partner's, a queue message, a webhook call) through
-//! their SDK clients, against a local account holding the seeded partner (each first answer must succeed): loopback HTTP, so the TLS
-//! handshake with AWS is not in the figures, its certificates are.
+//! their SDK clients, against a local account holding the seeded partner
+//! (each first answer must succeed): loopback HTTP, so the TLS handshake
+//! with AWS is not in the figures, its certificates are.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
