@@ -196,6 +196,18 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK, "clock set");
     }
 
+    /// Moves the clock a second past the next quarter hour, so that a
+    /// scenario counting against the fixed-window rate limits (a minute, a
+    /// quarter, an hour) starts with fresh windows and no window ends
+    /// during it, whatever the time it runs; a session signed just before
+    /// stays valid (the move is under 15 minutes).
+    pub async fn clock_at_fresh_rate_windows(&self) {
+        let quarter = 15 * 60;
+        let next = (chrono::Utc::now().timestamp().div_euclid(quarter) + 1) * quarter + 1;
+        let at = chrono::DateTime::from_timestamp(next, 0).expect("a time after now");
+        self.set_clock(&pc_platform::time::timestamp(at)).await;
+    }
+
     /// Runs the outbox sweep as the schedule would once the stuck items are
     /// old enough (the clock moves past the sweep's age), then every worker
     /// has handled what it sent.

@@ -7,6 +7,7 @@ use pc_tests::{json, scenario, wait_until};
 use super::fixtures::{OWNER_EMAIL, OWNER_PASSWORD};
 
 scenario!(sign_in_and_refresh_are_rate_limited, |app| {
+    app.clock_at_fresh_rate_windows().await;
     let client = bare_client();
     let attempt = |email: &'static str, password: &'static str| {
         client

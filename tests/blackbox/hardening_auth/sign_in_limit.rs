@@ -41,6 +41,7 @@ async fn eight_forged_guesses(app: &TestApp, email: &str) -> Vec<(u16, String)> 
 scenario!(
     forged_forwarded_for_does_not_lift_the_sign_in_limit,
     |app| {
+        app.clock_at_fresh_rate_windows().await;
         let known = eight_forged_guesses(app, OWNER_EMAIL).await;
         let statuses: Vec<u16> = known.iter().map(|(s, _)| *s).collect();
         assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429, 429]);
@@ -71,6 +72,7 @@ async fn twenty_concurrent_guesses(app: &TestApp, email: &str) -> (usize, usize)
 }
 
 scenario!(concurrent_guesses_cannot_all_pass_the_limit, |app| {
+    app.clock_at_fresh_rate_windows().await;
     let (refused, limited) = twenty_concurrent_guesses(app, OWNER_EMAIL).await;
     assert!((1..=5).contains(&refused), "{refused} got a password check");
     assert!(limited >= 15);
@@ -79,6 +81,7 @@ scenario!(concurrent_guesses_cannot_all_pass_the_limit, |app| {
 });
 
 scenario!(a_dev_route_ends_a_sign_in_lockout, |app| {
+    app.clock_at_fresh_rate_windows().await;
     for _ in 0..5 {
         let guess = wrong_guess(app, OWNER_EMAIL, "203.0.113.9").await;
         assert_eq!(guess.status(), StatusCode::UNAUTHORIZED);
