@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
 
-/// lead id → `pid NUL email`.
+/// lead id → `pid NUL email NUL offset` (where its document starts in
+/// the uncompressed collection file).
 const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads");
 /// `pid NUL email` → created (8 bytes, order-preserving) + keeper id.
 const KEEPERS: TableDefinition<&str, &[u8]> = TableDefinition::new("keepers");
@@ -86,13 +87,15 @@ impl Scratch {
         Ok(())
     }
 
-    /// Records a lead; answers false when its id was recorded already.
+    /// Records a lead whose document starts at byte `offset`; answers
+    /// false when its id was recorded already.
     pub fn add_lead(
         &mut self,
         id: &str,
         partner_id: &str,
         email: &str,
         created_ms: i64,
+        offset: u64,
     ) -> std::io::Result<bool> {
         let group = format!("{partner_id}\0{email}");
         {
@@ -101,7 +104,9 @@ impl Scratch {
             if leads.get(id).map_err(fail)?.is_some() {
                 return Ok(false);
             }
-            leads.insert(id, group.as_str()).map_err(fail)?;
+            leads
+                .insert(id, format!("{group}\0{offset}").as_str())
+                .map_err(fail)?;
             let mut keepers = txn.open_table(KEEPERS).map_err(fail)?;
             let mut candidate = order_bytes(created_ms).to_vec();
             candidate.extend_from_slice(id.as_bytes());
@@ -127,7 +132,13 @@ impl Scratch {
         let Some(group) = leads.get(lead_id).map_err(fail)? else {
             return Ok(None);
         };
-        let group = group.value().to_owned();
+        let Some((group, _offset)) = group
+            .value()
+            .rsplit_once('\0')
+            .map(|(g, o)| (g.to_owned(), o.to_owned()))
+        else {
+            return Ok(None);
+        };
         let partner = group.split('\0').next().unwrap_or_default().to_owned();
         let keepers = txn.open_table(KEEPERS).map_err(fail)?;
         let keeper = keepers.get(group.as_str()).map_err(fail)?.map(|v| {
@@ -137,6 +148,37 @@ impl Scratch {
             )
         });
         Ok(keeper)
+    }
+
+    /// The leads recorded, `limit` at a time after `after` (exclusive), in
+    /// id order (creation order for ObjectIds): `(id, offset)`.
+    pub fn leads_in_order(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<Vec<(String, u64)>> {
+        let txn = self.txn()?;
+        let leads = txn.open_table(LEADS).map_err(fail)?;
+        let range = match after {
+            Some(a) => {
+                leads.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+            }
+            None => leads.range::<&str>(..),
+        };
+        let mut found = Vec::new();
+        for entry in range.map_err(fail)? {
+            let (id, value) = entry.map_err(fail)?;
+            let offset = value
+                .value()
+                .rsplit_once('\0')
+                .and_then(|(_, o)| o.parse().ok())
+                .ok_or_else(|| fail("a lead without its offset"))?;
+            found.push((id.value().to_owned(), offset));
+            if found.len() == limit {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     /// Records that a document of `collection` with `_id` `id` was read;
