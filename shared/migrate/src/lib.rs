@@ -17,6 +17,7 @@ pub mod dump;
 pub mod events;
 pub mod fields;
 pub mod generate;
+pub mod keys;
 pub mod leads;
 pub mod report;
 pub mod scratch;

@@ -38,7 +38,7 @@ const TRANSACTIONS_PER_CALL: usize = 10;
 
 /// Where the marker of an unfinished stage lives.
 pub fn marker_key() -> Key {
-    Key::new("MIGRATION", "SEARCH_ENTRIES")
+    crate::keys::search_stage_key()
 }
 
 /// The marker: a run of the migration wrote leads whose search entries
