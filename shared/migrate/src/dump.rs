@@ -4,7 +4,7 @@
 //! memory stays flat whatever the size of the dump.
 
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read};
+use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -91,7 +91,9 @@ pub fn uncompressed(dir: &Path, name: &str) -> std::io::Result<Option<File>> {
         &mut GzDecoder::new(BufReader::with_capacity(1 << 20, file)),
         &mut plain,
     )?;
-    plain.into_inner().map(Some).map_err(|e| e.into_error())
+    let mut plain = plain.into_inner().map_err(|e| e.into_error())?;
+    plain.seek(SeekFrom::Start(0))?;
+    Ok(Some(plain))
 }
 
 /// The document that starts at byte `offset` of an uncompressed

@@ -178,7 +178,6 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     // Pass one over the leads, the counted one: the oldest of each
     // partner and email, and where each lead's document starts.
     let mut scratch = Scratch::create()?;
-    let mut lead_skips = HashMap::new();
     let leads_file = dump::uncompressed(&options.from, "leads")?;
     if let Some(file) = &leads_file {
         read_documents(
@@ -200,27 +199,62 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
                         .map_err(|e| e.to_string())
                 });
                 if let Err(reason) = outcome {
-                    report.skip("leads", id, reason.clone());
-                    lead_skips.insert(id.to_owned(), reason);
+                    report.skip("leads", id, reason);
                 }
             },
         )?;
     }
 
-    // Pass one over the meetings: each kept lead's meeting starts, each
+    // Pass one over the meetings, the counted one: each kept lead's
+    // meetings (their starts, and where their documents start), each
     // partner's last appointment.
     let mut last_appointment: HashMap<String, DateTime<Utc>> = HashMap::new();
-    first_pass(&options.from, "meetings", &mut report, |doc, _, _| {
-        let Ok(meeting) = leads::meeting_doc(doc) else {
-            return;
-        };
-        if let Ok(Some((keeper, pid))) = scratch.keeper_of(&meeting.lead) {
-            let _ =
-                scratch.add_meeting_start(&keeper, &meeting.id, &leads::start_text(meeting.start));
-            let last = last_appointment.entry(pid).or_insert(meeting.start);
-            *last = (*last).max(meeting.start);
-        }
-    })?;
+    let meetings_file = dump::uncompressed(&options.from, "meetings")?;
+    let mut scratch_failed = None;
+    if let Some(file) = &meetings_file {
+        read_documents(
+            Documents::from_file(file.try_clone()?),
+            "meetings",
+            &mut report,
+            Some(&mut seen),
+            |doc, report, id, offset| {
+                let meeting = match leads::meeting_doc(doc) {
+                    Ok(m) => m,
+                    Err(reason) => return report.skip("meetings", id, reason),
+                };
+                let recorded = match scratch.keeper_of(&meeting.lead) {
+                    Ok(Some((keeper, pid))) => scratch
+                        .add_meeting_start(
+                            &keeper,
+                            &meeting.id,
+                            id,
+                            &leads::start_text(meeting.start),
+                            offset,
+                        )
+                        .map(|()| Some(pid)),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                };
+                match recorded {
+                    Ok(Some(pid)) => {
+                        let last = last_appointment.entry(pid).or_insert(meeting.start);
+                        *last = (*last).max(meeting.start);
+                    }
+                    Ok(None) => report.skip(
+                        "meetings",
+                        id,
+                        format!("its lead {} was not migrated", meeting.lead),
+                    ),
+                    Err(e) => {
+                        scratch_failed.get_or_insert(e);
+                    }
+                }
+            },
+        )?;
+    }
+    if let Some(e) = scratch_failed {
+        return Err(e.into());
+    }
 
     for partner in partners.values_mut() {
         partner.last_appointment_date = last_appointment.get(&partner.id).copied();
@@ -302,41 +336,23 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     ));
     report.note("leads without a `source` are marked `import`; leads keep their CRM ids but are not marked changed, so no HubSpot sync pushes them");
 
-    for_each_document(
-        &options.from,
-        "meetings",
-        &mut report,
-        &mut seen,
-        &mut sink,
-        async |doc, id, report, sink| {
-            let checked = match leads::meeting_doc(&doc) {
-                Ok(m) => m,
-                Err(reason) => {
-                    report.skip("meetings", &id, reason);
-                    return Ok(());
-                }
-            };
-            let lead = checked.lead.clone();
-            let Some((keeper, pid)) = scratch.keeper_of(&lead).map_err(scratch_error)? else {
-                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-                return Ok(());
-            };
-            if lead_skips.contains_key(&lead) {
-                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-                return Ok(());
-            }
-            match leads::meeting_record(&doc, checked, &keeper, &pid)
-                .and_then(|m| leads::meeting_unit(&m))
-            {
-                Ok(unit) => sink.push(unit, report).await,
-                Err(reason) => {
-                    report.skip("meetings", &id, reason);
-                    Ok(())
-                }
-            }
-        },
-    )
-    .await?;
+    // Pass two over the meetings, in the order of their leads' ids (as
+    // the leads were written): each meeting's entries under its lead and
+    // by start time append to their B-trees.
+    let mut after: Option<String> = None;
+    while let Some(file) = &meetings_file {
+        let page = scratch
+            .meetings_in_order(after.as_deref(), LEADS_PER_PAGE)
+            .map_err(scratch_error)?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = Some(last.clone());
+        for (_, offset) in page {
+            let doc = dump::document_at(file, offset)?;
+            write_meeting(&doc, &mut scratch, &mut sink, &mut report).await?;
+        }
+    }
     sink.flush(&mut report).await?;
     report.note("meetings keep their ChiliPiper id (`meetingIdChili`) as their id, so the ChiliPiper webhook finds them; a meeting without one keeps its `_id`");
 
@@ -535,7 +551,36 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
 /// of them changes few pages.
 const SEARCH_ENTRIES_PER_RECORD_COMMITTED: u64 = 10;
 
-/// Leads taken from the scratch index at a time in pass two.
+/// Writes one meeting of a kept lead, read in pass two.
+async fn write_meeting(
+    doc: &Document,
+    scratch: &mut Scratch,
+    sink: &mut Sink<'_>,
+    report: &mut Report,
+) -> Result<(), SinkError> {
+    let id = fields::id_of(doc).unwrap_or_default();
+    let checked = match leads::meeting_doc(doc) {
+        Ok(m) => m,
+        Err(reason) => {
+            report.skip("meetings", &id, reason);
+            return Ok(());
+        }
+    };
+    let lead = checked.lead.clone();
+    let Some((keeper, pid)) = scratch.keeper_of(&lead).map_err(scratch_error)? else {
+        report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
+        return Ok(());
+    };
+    match leads::meeting_record(doc, checked, &keeper, &pid).and_then(|m| leads::meeting_unit(&m)) {
+        Ok(unit) => sink.push(unit, report).await,
+        Err(reason) => {
+            report.skip("meetings", &id, reason);
+            Ok(())
+        }
+    }
+}
+
+/// Leads (and meetings) taken from the scratch index at a time in pass two.
 const LEADS_PER_PAGE: usize = 1_000;
 
 /// Writes one lead read in pass two: a kept lead with its notes, or a

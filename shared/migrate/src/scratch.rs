@@ -14,7 +14,9 @@ use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransactio
 const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads");
 /// `pid NUL email` → created (8 bytes, order-preserving) + keeper id.
 const KEEPERS: TableDefinition<&str, &[u8]> = TableDefinition::new("keepers");
-/// `keeper id NUL meeting id` → meeting start (timestamp text).
+/// `keeper id NUL meeting id NUL document id` → `start NUL offset`: the
+/// meeting's start (timestamp text) and where its document starts in the
+/// uncompressed collection file.
 const STARTS: TableDefinition<&str, &str> = TableDefinition::new("starts");
 
 /// `collection NUL _id` of every document read by a counted pass.
@@ -238,17 +240,24 @@ impl Scratch {
         Ok(found)
     }
 
+    /// Records a meeting of a kept lead (its document `doc_id` starts at
+    /// byte `offset`).
     pub fn add_meeting_start(
         &mut self,
         keeper: &str,
         meeting_id: &str,
+        doc_id: &str,
         start: &str,
+        offset: u64,
     ) -> std::io::Result<()> {
         {
             let txn = self.txn()?;
             let mut starts = txn.open_table(STARTS).map_err(fail)?;
             starts
-                .insert(format!("{keeper}\0{meeting_id}").as_str(), start)
+                .insert(
+                    format!("{keeper}\0{meeting_id}\0{doc_id}").as_str(),
+                    format!("{start}\0{offset}").as_str(),
+                )
                 .map_err(fail)?;
         }
         self.counted()
@@ -262,9 +271,47 @@ impl Scratch {
         let to = format!("{keeper}\u{1}");
         let mut found = Vec::new();
         for entry in starts.range(from.as_str()..to.as_str()).map_err(fail)? {
-            let (key, start) = entry.map_err(fail)?;
-            let meeting = key.value()[from.len()..].to_owned();
-            found.push((meeting, start.value().to_owned()));
+            let (key, value) = entry.map_err(fail)?;
+            let (meeting, _) = key.value()[from.len()..]
+                .rsplit_once('\0')
+                .ok_or_else(|| fail("a meeting without its document id"))?;
+            let (start, _) = value
+                .value()
+                .split_once('\0')
+                .ok_or_else(|| fail("a meeting without its offset"))?;
+            found.push((meeting.to_owned(), start.to_owned()));
+        }
+        Ok(found)
+    }
+
+    /// The meetings recorded, `limit` at a time after `after` (a key this
+    /// answered before, exclusive), in the order of their leads' ids:
+    /// `(key, offset)`.
+    pub fn meetings_in_order(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<Vec<(String, u64)>> {
+        let txn = self.txn()?;
+        let starts = txn.open_table(STARTS).map_err(fail)?;
+        let range = match after {
+            Some(a) => {
+                starts.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+            }
+            None => starts.range::<&str>(..),
+        };
+        let mut found = Vec::new();
+        for entry in range.map_err(fail)? {
+            let (key, value) = entry.map_err(fail)?;
+            let offset = value
+                .value()
+                .split_once('\0')
+                .and_then(|(_, o)| o.parse().ok())
+                .ok_or_else(|| fail("a meeting without its offset"))?;
+            found.push((key.value().to_owned(), offset));
+            if found.len() == limit {
+                break;
+            }
         }
         Ok(found)
     }
