@@ -5,10 +5,13 @@
 //! messages, emails, webhooks, activities or CRM change markers).
 //!
 //! The order: partners are read (they are few), leads are read once into
-//! an on-disk scratch index (the oldest of each partner and email is kept),
-//! meetings are read once to know each kept lead's meetings, then
-//! partners, users, leads with their notes, and meetings are written, and
-//! what was written is re-read.
+//! an on-disk scratch index (the oldest of each partner and email is kept,
+//! and where each document starts), meetings are read once to know each
+//! kept lead's meetings, then partners, users, leads with their notes (in
+//! id order, read back at their offsets), and meetings (in their leads'
+//! order) are written; into the embedded store the leads' search entries
+//! follow in a stage of their own ([`search_stage`]), and what was written
+//! is re-read.
 
 pub mod accounts;
 pub mod backend;

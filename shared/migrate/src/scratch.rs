@@ -25,6 +25,11 @@ const SEEN: TableDefinition<&str, ()> = TableDefinition::new("seen");
 /// `collection NUL pk NUL sk` of every record migrated (written or found).
 const MIGRATED: TableDefinition<&str, ()> = TableDefinition::new("migrated");
 
+/// The page cache of one scratch file. A run has three (the `_id`s seen,
+/// the leads' keepers and meetings, the migrated keys) beside the store's
+/// own cache, all within the migration's 300 MB (docs/benchmarks.md).
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Inserts per scratch commit.
 const OPS_PER_COMMIT: usize = 50_000;
 
@@ -55,7 +60,7 @@ impl Scratch {
             std::process::id()
         ));
         let db = Database::builder()
-            .set_cache_size(32 * 1024 * 1024)
+            .set_cache_size(CACHE_BYTES)
             .create(&path)
             .map_err(fail)?;
         Ok(Self {
@@ -159,23 +164,35 @@ impl Scratch {
         after: Option<&str>,
         limit: usize,
     ) -> std::io::Result<Vec<(String, u64)>> {
+        // The offset ends the value.
+        self.in_order(LEADS, after, limit, |v| v.rsplit_once('\0').map(|(_, o)| o))
+    }
+
+    /// Keys and document offsets of `table`, `limit` at a time after
+    /// `after` (exclusive), in key order; `offset` finds the offset's text
+    /// in a value.
+    fn in_order(
+        &mut self,
+        table: TableDefinition<&str, &str>,
+        after: Option<&str>,
+        limit: usize,
+        offset: fn(&str) -> Option<&str>,
+    ) -> std::io::Result<Vec<(String, u64)>> {
         let txn = self.txn()?;
-        let leads = txn.open_table(LEADS).map_err(fail)?;
+        let entries = txn.open_table(table).map_err(fail)?;
         let range = match after {
             Some(a) => {
-                leads.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+                entries.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
             }
-            None => leads.range::<&str>(..),
+            None => entries.range::<&str>(..),
         };
         let mut found = Vec::new();
         for entry in range.map_err(fail)? {
-            let (id, value) = entry.map_err(fail)?;
-            let offset = value
-                .value()
-                .rsplit_once('\0')
-                .and_then(|(_, o)| o.parse().ok())
-                .ok_or_else(|| fail("a lead without its offset"))?;
-            found.push((id.value().to_owned(), offset));
+            let (key, value) = entry.map_err(fail)?;
+            let at = offset(value.value())
+                .and_then(|o| o.parse().ok())
+                .ok_or_else(|| fail("an entry without its document's offset"))?;
+            found.push((key.value().to_owned(), at));
             if found.len() == limit {
                 break;
             }
@@ -292,28 +309,8 @@ impl Scratch {
         after: Option<&str>,
         limit: usize,
     ) -> std::io::Result<Vec<(String, u64)>> {
-        let txn = self.txn()?;
-        let starts = txn.open_table(STARTS).map_err(fail)?;
-        let range = match after {
-            Some(a) => {
-                starts.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
-            }
-            None => starts.range::<&str>(..),
-        };
-        let mut found = Vec::new();
-        for entry in range.map_err(fail)? {
-            let (key, value) = entry.map_err(fail)?;
-            let offset = value
-                .value()
-                .split_once('\0')
-                .and_then(|(_, o)| o.parse().ok())
-                .ok_or_else(|| fail("a meeting without its offset"))?;
-            found.push((key.value().to_owned(), offset));
-            if found.len() == limit {
-                break;
-            }
-        }
-        Ok(found)
+        // The offset follows the start.
+        self.in_order(STARTS, after, limit, |v| v.split_once('\0').map(|(_, o)| o))
     }
 }
 
