@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use pc_http::identity::partner_key;
 use pc_leads::keys::{change_markers_pk, lead_key, meeting_key};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord, NoteRecord};
-use pc_leads::leads_store::items::{note_item, word_entries};
+use pc_leads::lead_search::lead_words;
+use pc_leads::leads_store::items::{note_item, word_entry_key};
 use pc_leads::leads_store::writes::create_lead_writes;
 use pc_leads::meetings_store::{MeetingRecord, MeetingStatus, Person, meeting_item};
 use pc_leads::{DealStatus, LeadSource};
@@ -173,7 +174,10 @@ pub fn lead_unit(lead: &LeadRecord, with_search: bool) -> Result<Unit, String> {
     let search: Vec<Key> = if with_search {
         Vec::new()
     } else {
-        word_entries(lead).iter().filter_map(Key::of).collect()
+        lead_words(lead)
+            .iter()
+            .map(|word| word_entry_key(lead, word))
+            .collect()
     };
     let mut writes = create_lead_writes(lead).map_err(|e| e.to_string())?;
     writes.retain(|w| {
