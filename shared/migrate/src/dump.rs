@@ -4,7 +4,8 @@
 //! memory stays flat whatever the size of the dump.
 
 use std::fs::File;
-use std::io::{BufReader, ErrorKind, Read};
+use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use bson::Document;
@@ -35,6 +36,9 @@ pub struct Documents {
     done: bool,
     /// Documents read so far (the position of the next one).
     pub position: u64,
+    /// Bytes read so far (where the next document starts, in the
+    /// uncompressed file).
+    pub offset: u64,
 }
 
 impl Documents {
@@ -52,12 +56,58 @@ impl Documents {
                 }
             }
         };
-        Ok(Self {
+        Ok(Self::from_reader(reader))
+    }
+
+    /// The documents of an uncompressed collection file already open.
+    pub fn from_file(file: File) -> Self {
+        Self::from_reader(Box::new(BufReader::with_capacity(1 << 20, file)))
+    }
+
+    fn from_reader(reader: Box<dyn Read>) -> Self {
+        Self {
             reader,
             done: false,
             position: 0,
-        })
+            offset: 0,
+        }
     }
+}
+
+/// The collection file of `name` under `dir` uncompressed, for reading
+/// documents at their offsets ([`document_at`]): the file itself, or a
+/// `.bson.gz` decompressed into an anonymous temporary file (gone with
+/// the process); `None` when the dump has no such collection.
+pub fn uncompressed(dir: &Path, name: &str) -> std::io::Result<Option<File>> {
+    let Some(path) = collection_file(dir, name) else {
+        return Ok(None);
+    };
+    let file = File::open(&path)?;
+    if path.extension().is_none_or(|e| e != "gz") {
+        return Ok(Some(file));
+    }
+    let mut plain = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+    std::io::copy(
+        &mut GzDecoder::new(BufReader::with_capacity(1 << 20, file)),
+        &mut plain,
+    )?;
+    let mut plain = plain.into_inner().map_err(|e| e.into_error())?;
+    plain.seek(SeekFrom::Start(0))?;
+    Ok(Some(plain))
+}
+
+/// The document that starts at byte `offset` of an uncompressed
+/// collection file (one [`Documents`] read whole before).
+pub fn document_at(file: &File, offset: u64) -> std::io::Result<Document> {
+    let mut length = [0u8; 4];
+    file.read_exact_at(&mut length, offset)?;
+    let declared = usize::try_from(i32::from_le_bytes(length))
+        .ok()
+        .filter(|n| (5..=MAX_DOCUMENT_BYTES).contains(n))
+        .ok_or_else(|| std::io::Error::other(format!("no document at byte {offset}")))?;
+    let mut bytes = vec![0u8; declared];
+    file.read_exact_at(&mut bytes, offset)?;
+    Document::from_reader(bytes.as_slice()).map_err(std::io::Error::other)
 }
 
 /// Reads until `buf` is full or the input ends; answers how much was read.
@@ -91,6 +141,7 @@ impl Documents {
         }
         let position = self.position;
         self.position += 1;
+        let start = self.offset;
         let mut stop = |reason: String| {
             self.done = true;
             Some(Entry::Broken(format!("document {position}: {reason}")))
@@ -115,7 +166,7 @@ impl Documents {
         let mut bytes = vec![0u8; declared];
         bytes[..4].copy_from_slice(&length);
         match read_full(&mut self.reader, &mut bytes[4..]) {
-            Ok(n) if n == declared - 4 => {}
+            Ok(n) if n == declared - 4 => self.offset = start + declared as u64,
             Ok(n) => {
                 return stop(format!(
                     "truncated: {} of its {declared} bytes (the dump ends inside it)",

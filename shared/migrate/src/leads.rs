@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use pc_http::identity::partner_key;
 use pc_leads::keys::{change_markers_pk, lead_key, meeting_key};
 use pc_leads::lead::{Contact, LeadEmail, LeadRecord, NoteRecord};
-use pc_leads::leads_store::items::note_item;
+use pc_leads::lead_search::lead_words;
+use pc_leads::leads_store::items::{note_item, word_entry_key};
 use pc_leads::leads_store::writes::create_lead_writes;
 use pc_leads::meetings_store::{MeetingRecord, MeetingStatus, Person, meeting_item};
 use pc_leads::{DealStatus, LeadSource};
@@ -165,11 +166,24 @@ pub fn notes(
 }
 
 /// The lead's create writes without the CRM change marker: a migrated
-/// lead is not a change to push to HubSpot.
-pub fn lead_unit(lead: &LeadRecord) -> Result<Unit, String> {
+/// lead is not a change to push to HubSpot. Without its search entries
+/// when `with_search` is false: the embedded import writes them later, in
+/// key order ([`crate::search_stage`]).
+pub fn lead_unit(lead: &LeadRecord, with_search: bool) -> Result<Unit, String> {
     let marker = change_markers_pk(&lead.partner_id);
+    let search: Vec<Key> = if with_search {
+        Vec::new()
+    } else {
+        lead_words(lead)
+            .iter()
+            .map(|word| word_entry_key(lead, word))
+            .collect()
+    };
     let mut writes = create_lead_writes(lead).map_err(|e| e.to_string())?;
-    writes.retain(|w| w.key().is_none_or(|k| k.pk != marker));
+    writes.retain(|w| {
+        w.key()
+            .is_none_or(|k| k.pk != marker && !search.contains(&k))
+    });
     Ok(Unit {
         collection: "leads",
         id: lead.id.clone(),

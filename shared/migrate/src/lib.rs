@@ -5,10 +5,13 @@
 //! messages, emails, webhooks, activities or CRM change markers).
 //!
 //! The order: partners are read (they are few), leads are read once into
-//! an on-disk scratch index (the oldest of each partner and email is kept),
-//! meetings are read once to know each kept lead's meetings, then
-//! partners, users, leads with their notes, and meetings are written, and
-//! what was written is re-read.
+//! an on-disk scratch index (the oldest of each partner and email is kept,
+//! and where each document starts), meetings are read once to know each
+//! kept lead's meetings, then partners, users, leads with their notes (in
+//! id order, read back at their offsets), and meetings (in their leads'
+//! order) are written; into the embedded store the leads' search entries
+//! follow in a stage of their own ([`search_stage`]), and what was written
+//! is re-read.
 
 pub mod accounts;
 pub mod backend;
@@ -17,10 +20,13 @@ pub mod dump;
 pub mod events;
 pub mod fields;
 pub mod generate;
+pub mod keys;
 pub mod leads;
 pub mod report;
 pub mod scratch;
+pub mod search_stage;
 pub mod sink;
+pub mod sorted_runs;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -51,6 +57,9 @@ pub struct Options {
     pub verify: bool,
     /// Records per commit into the embedded store (its bulk load).
     pub records_per_commit: u64,
+    /// Stop as if killed once the search stage wrote this many entries
+    /// (tests of resuming it).
+    pub stop_search_after: Option<u64>,
 }
 
 impl Options {
@@ -61,6 +70,7 @@ impl Options {
             stop_after: None,
             verify: true,
             records_per_commit: sink::RECORDS_PER_COMMIT,
+            stop_search_after: None,
         }
     }
 }
@@ -168,42 +178,86 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     let partner_ids: std::collections::HashSet<String> = partners.keys().cloned().collect();
     let partner_exists = |pid: &str| partner_ids.contains(pid);
 
-    // Pass one over the leads: the oldest of each partner and email.
+    // Pass one over the leads, the counted one: the oldest of each
+    // partner and email, and where each lead's document starts.
     let mut scratch = Scratch::create()?;
-    let mut lead_skips = HashMap::new();
-    first_pass(&options.from, "leads", &mut report, |doc, _, id| {
-        // A second document with an `_id` already read is left out here
-        // and reported as a duplicate by the writing pass.
-        let outcome = leads::lead_key_of(doc, partner_exists, now).and_then(|key| {
-            scratch
-                .add_lead(
-                    &key.id,
-                    &key.partner_id,
-                    &key.email,
-                    key.created_at.timestamp_millis(),
-                )
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        });
-        if let Err(reason) = outcome {
-            lead_skips.insert(id.to_owned(), reason);
-        }
-    })?;
+    let leads_file = dump::uncompressed(&options.from, "leads")?;
+    if let Some(file) = &leads_file {
+        read_documents(
+            Documents::from_file(file.try_clone()?),
+            "leads",
+            &mut report,
+            Some(&mut seen),
+            |doc, report, id, offset| {
+                let outcome = leads::lead_key_of(doc, partner_exists, now).and_then(|key| {
+                    scratch
+                        .add_lead(
+                            &key.id,
+                            &key.partner_id,
+                            &key.email,
+                            key.created_at.timestamp_millis(),
+                            offset,
+                        )
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                });
+                if let Err(reason) = outcome {
+                    report.skip("leads", id, reason);
+                }
+            },
+        )?;
+    }
 
-    // Pass one over the meetings: each kept lead's meeting starts, each
+    // Pass one over the meetings, the counted one: each kept lead's
+    // meetings (their starts, and where their documents start), each
     // partner's last appointment.
     let mut last_appointment: HashMap<String, DateTime<Utc>> = HashMap::new();
-    first_pass(&options.from, "meetings", &mut report, |doc, _, _| {
-        let Ok(meeting) = leads::meeting_doc(doc) else {
-            return;
-        };
-        if let Ok(Some((keeper, pid))) = scratch.keeper_of(&meeting.lead) {
-            let _ =
-                scratch.add_meeting_start(&keeper, &meeting.id, &leads::start_text(meeting.start));
-            let last = last_appointment.entry(pid).or_insert(meeting.start);
-            *last = (*last).max(meeting.start);
-        }
-    })?;
+    let meetings_file = dump::uncompressed(&options.from, "meetings")?;
+    let mut scratch_failed = None;
+    if let Some(file) = &meetings_file {
+        read_documents(
+            Documents::from_file(file.try_clone()?),
+            "meetings",
+            &mut report,
+            Some(&mut seen),
+            |doc, report, id, offset| {
+                let meeting = match leads::meeting_doc(doc) {
+                    Ok(m) => m,
+                    Err(reason) => return report.skip("meetings", id, reason),
+                };
+                let recorded = match scratch.keeper_of(&meeting.lead) {
+                    Ok(Some((keeper, pid))) => scratch
+                        .add_meeting_start(
+                            &keeper,
+                            &meeting.id,
+                            id,
+                            &leads::start_text(meeting.start),
+                            offset,
+                        )
+                        .map(|()| Some(pid)),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                };
+                match recorded {
+                    Ok(Some(pid)) => {
+                        let last = last_appointment.entry(pid).or_insert(meeting.start);
+                        *last = (*last).max(meeting.start);
+                    }
+                    Ok(None) => report.skip(
+                        "meetings",
+                        id,
+                        format!("its lead {} was not migrated", meeting.lead),
+                    ),
+                    Err(e) => {
+                        scratch_failed.get_or_insert(e);
+                    }
+                }
+            },
+        )?;
+    }
+    if let Some(e) = scratch_failed {
+        return Err(e.into());
+    }
 
     for partner in partners.values_mut() {
         partner.last_appointment_date = last_appointment.get(&partner.id).copied();
@@ -245,81 +299,39 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
         report.note("users keep their bcrypt hashes; each is replaced by an Argon2id hash at the user's next sign-in");
     }
 
-    // Pass two over the leads: kept leads with their notes, duplicates'
-    // notes onto their keepers.
+    // Pass two over the leads, in id order (creation order for
+    // ObjectIds, whatever the dump's order): kept leads with their notes,
+    // duplicates' notes onto their keepers. In this order each lead's
+    // writes keyed by id or creation time (the lead, its staff copy, its
+    // notes, its partner's lists) append to their B-trees instead of
+    // landing all over them.
     let mut backfilled = 0u64;
-    for_each_document(
-        &options.from,
-        "leads",
-        &mut report,
-        &mut seen,
-        &mut sink,
-        async |doc, id, report, sink| {
-            if let Some(reason) = lead_skips.get(&id) {
-                report.skip("leads", &id, reason.clone());
-                return Ok(());
+    let mut after: Option<String> = None;
+    while let Some(file) = &leads_file {
+        let page = scratch
+            .leads_in_order(after.as_deref(), LEADS_PER_PAGE)
+            .map_err(scratch_error)?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = Some(last.clone());
+        for (id, offset) in page {
+            let doc = dump::document_at(file, offset)?;
+            if write_lead(
+                &doc,
+                &id,
+                &mut scratch,
+                &partner_exists,
+                now,
+                &mut sink,
+                &mut report,
+            )
+            .await?
+            {
+                backfilled += 1;
             }
-            let key = match leads::lead_key_of(&doc, partner_exists, now) {
-                Ok(key) => key,
-                Err(reason) => {
-                    report.skip("leads", &id, reason);
-                    return Ok(());
-                }
-            };
-            let (keeper, _) = scratch
-                .keeper_of(&key.id)
-                .map_err(scratch_error)?
-                .unwrap_or_else(|| (key.id.clone(), key.partner_id.clone()));
-            if keeper != key.id {
-                report.counts("leads").merged += 1;
-                let notes = leads::notes(&doc, &key.id, &keeper, key.created_at);
-                for unit in leads::note_units(&keeper, &notes, MAX_TRANSACTION_WRITES)
-                    .map_err(|e| SinkError::Store(pc_platform::store::StoreError::Invalid(e)))?
-                {
-                    sink.push(unit, report).await?;
-                }
-                return Ok(());
-            }
-            let starts = scratch
-                .meeting_starts(&keeper)
-                .map_err(scratch_error)?
-                .into_iter()
-                .collect();
-            let created = key.created_at;
-            let result = leads::lead_record(&doc, key, starts).and_then(|lead| {
-                let unit = leads::lead_unit(&lead)?;
-                let notes = leads::notes(&doc, &lead.id, &lead.id, created);
-                let room = MAX_TRANSACTION_WRITES.saturating_sub(unit.writes.len());
-                let (own, rest) = notes.split_at(notes.len().min(room));
-                let mut unit = unit;
-                for note in own {
-                    unit.writes.push(pc_platform::store::Write::put_new(
-                        pc_leads::leads_store::items::note_item(note).map_err(|e| e.to_string())?,
-                    ));
-                }
-                let more = leads::note_units(&lead.id, rest, MAX_TRANSACTION_WRITES)?;
-                Ok((lead, unit, more))
-            });
-            match result {
-                Ok((lead, unit, more)) => {
-                    if doc
-                        .get("scheduledDate")
-                        .is_none_or(|v| v == &bson::Bson::Null)
-                        && lead.scheduled_date.is_some()
-                    {
-                        backfilled += 1;
-                    }
-                    sink.push(unit, report).await?;
-                    for unit in more {
-                        sink.push(unit, report).await?;
-                    }
-                }
-                Err(reason) => report.skip("leads", &id, reason),
-            }
-            Ok(())
-        },
-    )
-    .await?;
+        }
+    }
     sink.flush(&mut report).await?;
     report.note("duplicate leads (same partner and email, emails lowercased) are merged into the oldest: its notes and meetings gain the duplicates'; the duplicates' own fields are dropped");
     report.note(format!(
@@ -327,41 +339,23 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     ));
     report.note("leads without a `source` are marked `import`; leads keep their CRM ids but are not marked changed, so no HubSpot sync pushes them");
 
-    for_each_document(
-        &options.from,
-        "meetings",
-        &mut report,
-        &mut seen,
-        &mut sink,
-        async |doc, id, report, sink| {
-            let checked = match leads::meeting_doc(&doc) {
-                Ok(m) => m,
-                Err(reason) => {
-                    report.skip("meetings", &id, reason);
-                    return Ok(());
-                }
-            };
-            let lead = checked.lead.clone();
-            let Some((keeper, pid)) = scratch.keeper_of(&lead).map_err(scratch_error)? else {
-                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-                return Ok(());
-            };
-            if lead_skips.contains_key(&lead) {
-                report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
-                return Ok(());
-            }
-            match leads::meeting_record(&doc, checked, &keeper, &pid)
-                .and_then(|m| leads::meeting_unit(&m))
-            {
-                Ok(unit) => sink.push(unit, report).await,
-                Err(reason) => {
-                    report.skip("meetings", &id, reason);
-                    Ok(())
-                }
-            }
-        },
-    )
-    .await?;
+    // Pass two over the meetings, in the order of their leads' ids (as
+    // the leads were written): each meeting's entries under its lead and
+    // by start time append to their B-trees.
+    let mut after: Option<String> = None;
+    while let Some(file) = &meetings_file {
+        let page = scratch
+            .meetings_in_order(after.as_deref(), LEADS_PER_PAGE)
+            .map_err(scratch_error)?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = Some(last.clone());
+        for (_, offset) in page {
+            let doc = dump::document_at(file, offset)?;
+            write_meeting(&doc, &mut scratch, &mut sink, &mut report).await?;
+        }
+    }
     sink.flush(&mut report).await?;
     report.note("meetings keep their ChiliPiper id (`meetingIdChili`) as their id, so the ChiliPiper webhook finds them; a meeting without one keeps its `_id`");
 
@@ -536,6 +530,15 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     )
     .await?;
     sink.finish(&mut report).await?;
+    if let Some(load) = sink.bulk_load().filter(|_| sink.defers_search()) {
+        let stage = search_stage::Stage {
+            entries_per_commit: options
+                .records_per_commit
+                .saturating_mul(SEARCH_ENTRIES_PER_RECORD_COMMITTED),
+            stop_after: options.stop_search_after,
+        };
+        search_stage::complete(load, &stage, &mut report).await?;
+    }
     report.note("events become audit events (lead events of merged duplicates move to the kept lead); nothing is sent on: no activities, webhooks or emails");
 
     let store = sink.store();
@@ -544,6 +547,116 @@ async fn run(mut sink: Sink<'_>, options: &Options, target: &str) -> Result<Repo
     }
     drop(scratch);
     Ok(report)
+}
+
+/// Search entries per commit of the search stage, per record per commit
+/// of the records: the entries are small and go in key order, so a commit
+/// of them changes few pages.
+const SEARCH_ENTRIES_PER_RECORD_COMMITTED: u64 = 10;
+
+/// Writes one meeting of a kept lead, read in pass two.
+async fn write_meeting(
+    doc: &Document,
+    scratch: &mut Scratch,
+    sink: &mut Sink<'_>,
+    report: &mut Report,
+) -> Result<(), SinkError> {
+    let id = fields::id_of(doc).unwrap_or_default();
+    let checked = match leads::meeting_doc(doc) {
+        Ok(m) => m,
+        Err(reason) => {
+            report.skip("meetings", &id, reason);
+            return Ok(());
+        }
+    };
+    let lead = checked.lead.clone();
+    let Some((keeper, pid)) = scratch.keeper_of(&lead).map_err(scratch_error)? else {
+        report.skip("meetings", &id, format!("its lead {lead} was not migrated"));
+        return Ok(());
+    };
+    match leads::meeting_record(doc, checked, &keeper, &pid).and_then(|m| leads::meeting_unit(&m)) {
+        Ok(unit) => sink.push(unit, report).await,
+        Err(reason) => {
+            report.skip("meetings", &id, reason);
+            Ok(())
+        }
+    }
+}
+
+/// Leads (and meetings) taken from the scratch index at a time in pass two.
+const LEADS_PER_PAGE: usize = 1_000;
+
+/// Writes one lead read in pass two: a kept lead with its notes, or a
+/// duplicate's notes onto its keeper. Answers whether its `scheduledDate`
+/// was backfilled.
+async fn write_lead(
+    doc: &Document,
+    id: &str,
+    scratch: &mut Scratch,
+    partner_exists: &impl Fn(&str) -> bool,
+    now: DateTime<Utc>,
+    sink: &mut Sink<'_>,
+    report: &mut Report,
+) -> Result<bool, SinkError> {
+    let key = match leads::lead_key_of(doc, partner_exists, now) {
+        Ok(key) => key,
+        Err(reason) => {
+            report.skip("leads", id, reason);
+            return Ok(false);
+        }
+    };
+    let (keeper, _) = scratch
+        .keeper_of(&key.id)
+        .map_err(scratch_error)?
+        .unwrap_or_else(|| (key.id.clone(), key.partner_id.clone()));
+    if keeper != key.id {
+        report.counts("leads").merged += 1;
+        let notes = leads::notes(doc, &key.id, &keeper, key.created_at);
+        for unit in leads::note_units(&keeper, &notes, MAX_TRANSACTION_WRITES)
+            .map_err(|e| SinkError::Store(pc_platform::store::StoreError::Invalid(e)))?
+        {
+            sink.push(unit, report).await?;
+        }
+        return Ok(false);
+    }
+    let starts = scratch
+        .meeting_starts(&keeper)
+        .map_err(scratch_error)?
+        .into_iter()
+        .collect();
+    let created = key.created_at;
+    let with_search = !sink.defers_search();
+    let result = leads::lead_record(doc, key, starts).and_then(|lead| {
+        let unit = leads::lead_unit(&lead, with_search)?;
+        let notes = leads::notes(doc, &lead.id, &lead.id, created);
+        let room = MAX_TRANSACTION_WRITES.saturating_sub(unit.writes.len());
+        let (own, rest) = notes.split_at(notes.len().min(room));
+        let mut unit = unit;
+        for note in own {
+            unit.writes.push(pc_platform::store::Write::put_new(
+                pc_leads::leads_store::items::note_item(note).map_err(|e| e.to_string())?,
+            ));
+        }
+        let more = leads::note_units(&lead.id, rest, MAX_TRANSACTION_WRITES)?;
+        Ok((lead, unit, more))
+    });
+    match result {
+        Ok((lead, unit, more)) => {
+            let backfilled = doc
+                .get("scheduledDate")
+                .is_none_or(|v| v == &bson::Bson::Null)
+                && lead.scheduled_date.is_some();
+            sink.push(unit, report).await?;
+            for unit in more {
+                sink.push(unit, report).await?;
+            }
+            Ok(backfilled)
+        }
+        Err(reason) => {
+            report.skip("leads", id, reason);
+            Ok(false)
+        }
+    }
 }
 
 fn scratch_error(e: std::io::Error) -> SinkError {
@@ -558,9 +671,15 @@ fn each(
     name: &str,
     report: &mut Report,
     seen: &mut Scratch,
-    visit: impl FnMut(&Document, &mut Report, &str),
+    mut visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
-    read_documents(dir, name, report, Some(seen), visit)
+    read_documents(
+        Documents::open(dir, name)?,
+        name,
+        report,
+        Some(seen),
+        |doc, report, id, _| visit(doc, report, id),
+    )
 }
 
 /// A first pass over a collection that a later pass reads (and counts) again.
@@ -568,22 +687,32 @@ fn first_pass(
     dir: &std::path::Path,
     name: &str,
     report: &mut Report,
-    visit: impl FnMut(&Document, &mut Report, &str),
+    mut visit: impl FnMut(&Document, &mut Report, &str),
 ) -> std::io::Result<()> {
-    read_documents(dir, name, report, None, visit)
+    read_documents(
+        Documents::open(dir, name)?,
+        name,
+        report,
+        None,
+        |doc, report, id, _| visit(doc, report, id),
+    )
 }
 
 /// Reads a collection; a counted pass (`seen` given) counts each document
 /// read and reports broken ones and duplicate `_id`s, which `visit` never
-/// sees.
+/// sees. `visit` also gets where the document starts in the file.
 fn read_documents(
-    dir: &std::path::Path,
+    mut documents: Documents,
     name: &str,
     report: &mut Report,
     mut seen: Option<&mut Scratch>,
-    mut visit: impl FnMut(&Document, &mut Report, &str),
+    mut visit: impl FnMut(&Document, &mut Report, &str, u64),
 ) -> std::io::Result<()> {
-    for (n, entry) in Documents::open(dir, name)? {
+    loop {
+        let offset = documents.offset;
+        let Some((n, entry)) = documents.next() else {
+            break;
+        };
         let position = format!("#{n}");
         if seen.is_some() {
             report.counts(name).read += 1;
@@ -597,7 +726,7 @@ fn read_documents(
                     report.skip(name, &id, DUPLICATE_ID);
                     continue;
                 }
-                visit(&doc, report, &id);
+                visit(&doc, report, &id, offset);
             }
             (Entry::Broken(reason), Some(_)) => report.skip(name, &position, reason),
             (Entry::Broken(_), None) => {}

@@ -9,11 +9,14 @@ use std::path::PathBuf;
 
 use redb::{Database, Durability, ReadableTable, TableDefinition, WriteTransaction};
 
-/// lead id → `pid NUL email`.
+/// lead id → `pid NUL email NUL offset` (where its document starts in
+/// the uncompressed collection file).
 const LEADS: TableDefinition<&str, &str> = TableDefinition::new("leads");
 /// `pid NUL email` → created (8 bytes, order-preserving) + keeper id.
 const KEEPERS: TableDefinition<&str, &[u8]> = TableDefinition::new("keepers");
-/// `keeper id NUL meeting id` → meeting start (timestamp text).
+/// `keeper id NUL meeting id NUL document id` → `start NUL offset`: the
+/// meeting's start (timestamp text) and where its document starts in the
+/// uncompressed collection file.
 const STARTS: TableDefinition<&str, &str> = TableDefinition::new("starts");
 
 /// `collection NUL _id` of every document read by a counted pass.
@@ -21,6 +24,11 @@ const SEEN: TableDefinition<&str, ()> = TableDefinition::new("seen");
 
 /// `collection NUL pk NUL sk` of every record migrated (written or found).
 const MIGRATED: TableDefinition<&str, ()> = TableDefinition::new("migrated");
+
+/// The page cache of one scratch file. A run has three (the `_id`s seen,
+/// the leads' keepers and meetings, the migrated keys) beside the store's
+/// own cache, all within the migration's 300 MB (docs/benchmarks.md).
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Inserts per scratch commit.
 const OPS_PER_COMMIT: usize = 50_000;
@@ -52,7 +60,7 @@ impl Scratch {
             std::process::id()
         ));
         let db = Database::builder()
-            .set_cache_size(32 * 1024 * 1024)
+            .set_cache_size(CACHE_BYTES)
             .create(&path)
             .map_err(fail)?;
         Ok(Self {
@@ -86,13 +94,15 @@ impl Scratch {
         Ok(())
     }
 
-    /// Records a lead; answers false when its id was recorded already.
+    /// Records a lead whose document starts at byte `offset`; answers
+    /// false when its id was recorded already.
     pub fn add_lead(
         &mut self,
         id: &str,
         partner_id: &str,
         email: &str,
         created_ms: i64,
+        offset: u64,
     ) -> std::io::Result<bool> {
         let group = format!("{partner_id}\0{email}");
         {
@@ -101,7 +111,9 @@ impl Scratch {
             if leads.get(id).map_err(fail)?.is_some() {
                 return Ok(false);
             }
-            leads.insert(id, group.as_str()).map_err(fail)?;
+            leads
+                .insert(id, format!("{group}\0{offset}").as_str())
+                .map_err(fail)?;
             let mut keepers = txn.open_table(KEEPERS).map_err(fail)?;
             let mut candidate = order_bytes(created_ms).to_vec();
             candidate.extend_from_slice(id.as_bytes());
@@ -127,7 +139,13 @@ impl Scratch {
         let Some(group) = leads.get(lead_id).map_err(fail)? else {
             return Ok(None);
         };
-        let group = group.value().to_owned();
+        let Some((group, _offset)) = group
+            .value()
+            .rsplit_once('\0')
+            .map(|(g, o)| (g.to_owned(), o.to_owned()))
+        else {
+            return Ok(None);
+        };
         let partner = group.split('\0').next().unwrap_or_default().to_owned();
         let keepers = txn.open_table(KEEPERS).map_err(fail)?;
         let keeper = keepers.get(group.as_str()).map_err(fail)?.map(|v| {
@@ -137,6 +155,49 @@ impl Scratch {
             )
         });
         Ok(keeper)
+    }
+
+    /// The leads recorded, `limit` at a time after `after` (exclusive), in
+    /// id order (creation order for ObjectIds): `(id, offset)`.
+    pub fn leads_in_order(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<Vec<(String, u64)>> {
+        // The offset ends the value.
+        self.in_order(LEADS, after, limit, |v| v.rsplit_once('\0').map(|(_, o)| o))
+    }
+
+    /// Keys and document offsets of `table`, `limit` at a time after
+    /// `after` (exclusive), in key order; `offset` finds the offset's text
+    /// in a value.
+    fn in_order(
+        &mut self,
+        table: TableDefinition<&str, &str>,
+        after: Option<&str>,
+        limit: usize,
+        offset: fn(&str) -> Option<&str>,
+    ) -> std::io::Result<Vec<(String, u64)>> {
+        let txn = self.txn()?;
+        let entries = txn.open_table(table).map_err(fail)?;
+        let range = match after {
+            Some(a) => {
+                entries.range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+            }
+            None => entries.range::<&str>(..),
+        };
+        let mut found = Vec::new();
+        for entry in range.map_err(fail)? {
+            let (key, value) = entry.map_err(fail)?;
+            let at = offset(value.value())
+                .and_then(|o| o.parse().ok())
+                .ok_or_else(|| fail("an entry without its document's offset"))?;
+            found.push((key.value().to_owned(), at));
+            if found.len() == limit {
+                break;
+            }
+        }
+        Ok(found)
     }
 
     /// Records that a document of `collection` with `_id` `id` was read;
@@ -196,17 +257,24 @@ impl Scratch {
         Ok(found)
     }
 
+    /// Records a meeting of a kept lead (its document `doc_id` starts at
+    /// byte `offset`).
     pub fn add_meeting_start(
         &mut self,
         keeper: &str,
         meeting_id: &str,
+        doc_id: &str,
         start: &str,
+        offset: u64,
     ) -> std::io::Result<()> {
         {
             let txn = self.txn()?;
             let mut starts = txn.open_table(STARTS).map_err(fail)?;
             starts
-                .insert(format!("{keeper}\0{meeting_id}").as_str(), start)
+                .insert(
+                    format!("{keeper}\0{meeting_id}\0{doc_id}").as_str(),
+                    format!("{start}\0{offset}").as_str(),
+                )
                 .map_err(fail)?;
         }
         self.counted()
@@ -220,11 +288,29 @@ impl Scratch {
         let to = format!("{keeper}\u{1}");
         let mut found = Vec::new();
         for entry in starts.range(from.as_str()..to.as_str()).map_err(fail)? {
-            let (key, start) = entry.map_err(fail)?;
-            let meeting = key.value()[from.len()..].to_owned();
-            found.push((meeting, start.value().to_owned()));
+            let (key, value) = entry.map_err(fail)?;
+            let (meeting, _) = key.value()[from.len()..]
+                .rsplit_once('\0')
+                .ok_or_else(|| fail("a meeting without its document id"))?;
+            let (start, _) = value
+                .value()
+                .split_once('\0')
+                .ok_or_else(|| fail("a meeting without its offset"))?;
+            found.push((meeting.to_owned(), start.to_owned()));
         }
         Ok(found)
+    }
+
+    /// The meetings recorded, `limit` at a time after `after` (a key this
+    /// answered before, exclusive), in the order of their leads' ids:
+    /// `(key, offset)`.
+    pub fn meetings_in_order(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::io::Result<Vec<(String, u64)>> {
+        // The offset follows the start.
+        self.in_order(STARTS, after, limit, |v| v.split_once('\0').map(|(_, o)| o))
     }
 }
 

@@ -90,6 +90,9 @@ pub struct Sink<'a> {
     /// The primary keys of every record migrated (written now or found
     /// from an earlier run), on disk, for the verification pass.
     pub log: Option<crate::scratch::Scratch>,
+    /// Whether this run put the search stage's marker into the bulk load
+    /// (with its first new lead).
+    search_marker_written: bool,
 }
 
 impl<'a> Sink<'a> {
@@ -104,6 +107,7 @@ impl<'a> Sink<'a> {
             uncommitted: Vec::new(),
             uncommitted_units: 0,
             log: None,
+            search_marker_written: false,
         }
     }
 
@@ -122,6 +126,18 @@ impl<'a> Sink<'a> {
 
     pub fn store(&self) -> &'a dyn Store {
         self.store
+    }
+
+    /// The bulk load written through, if any.
+    pub fn bulk_load(&self) -> Option<&'a BulkLoad<'a>> {
+        self.bulk.map(|(load, _)| load)
+    }
+
+    /// Whether new leads go in without their search entries, which the
+    /// search stage writes after them ([`crate::search_stage`]): into the
+    /// embedded store's bulk load, not on a dry run.
+    pub fn defers_search(&self) -> bool {
+        self.bulk.is_some() && !self.dry_run
     }
 
     pub async fn push(&mut self, unit: Unit, report: &mut Report) -> Result<(), SinkError> {
@@ -256,6 +272,17 @@ impl<'a> Sink<'a> {
             .iter_mut()
             .map(|b| std::mem::take(&mut b.writes))
             .collect();
+        if self.defers_search()
+            && !self.search_marker_written
+            && batches
+                .iter()
+                .any(|b| b.units.iter().any(|u| u.collection == "leads" && u.counts))
+        {
+            // In the same commit as the first new lead: from there on, a
+            // kill leaves the marker and the next run completes the stage.
+            store.put(crate::search_stage::marker_item(), None).await?;
+            self.search_marker_written = true;
+        }
         let outcomes = store.transact_each(writes).await?;
         for (batch, outcome) in batches.into_iter().zip(outcomes) {
             let (batch, outcome) = match outcome {
