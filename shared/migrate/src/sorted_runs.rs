@@ -3,7 +3,10 @@
 //! an anonymous temporary file (a run), and the runs are merged at the
 //! end. Memory stays at the budget plus a read buffer per run, whatever
 //! the number of pairs; the run files vanish with the process, killed or
-//! not (they are unlinked from the start).
+//! not (they are unlinked from the start). Not the `extsort` crate: it
+//! bounds a run by its number of items, and a search entry's payload
+//! (its lead's words and view) varies too much in size for a count to
+//! bound the memory.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
